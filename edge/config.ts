@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { bothOrNeither, parseEnv } from '../contracts/config-error.ts';
+
+/**
+ * The worker's configuration: every variable it reads, validated once per
+ * environment object. Bindings arrive from wrangler.toml `[vars]`, secrets
+ * (`wrangler secret put`) or, locally, from `npm run dev` (`--var`).
+ */
+const postgresUrl = z
+  .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' });
+
+const EdgeEnvSchema = z
+  .object({
+    DATABASE_URL: postgresUrl,
+    /**
+     * host:port/path of a WebSocket-to-TCP relay (origin-ticker/local/neon-relay.ts)
+     * in front of a plain Postgres. Unset in production, where Neon's own proxy is used.
+     */
+    NEON_WS_PROXY: z
+      .string()
+      .regex(/^[^\s/:]+:\d+(\/\S*)?$/, 'must look like host:port or host:port/path')
+      .optional(),
+    UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    UPSTASH_REDIS_REST_TOKEN: z.string().min(1, 'must not be empty').optional(),
+    HEALTH_CHECK_TIMEOUT_MS: z.coerce
+      .number()
+      .int('must be a whole number of milliseconds')
+      .min(50, 'must be at least 50')
+      .max(10_000, 'must be at most 10000')
+      .default(1500),
+  })
+  .check(bothOrNeither('UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'));
+
+export type EdgeConfig = {
+  database: { url: string; wsProxy: string | undefined };
+  redis: { url: string; token: string } | undefined;
+  healthCheckTimeoutMs: number;
+};
+
+/** The bindings the worker declares; every value is untrusted until parsed. */
+export type EdgeEnv = Partial<Record<keyof z.input<typeof EdgeEnvSchema>, string>>;
+
+const parsed = new WeakMap<object, EdgeConfig>();
+
+/** Parses the worker's env, caching the result per env object (one per isolate). */
+export function edgeConfig(env: EdgeEnv): EdgeConfig {
+  const cached = parsed.get(env);
+  if (cached) return cached;
+  const vars = parseEnv(EdgeEnvSchema, emptyToUndefined(env));
+  const config: EdgeConfig = {
+    database: { url: vars.DATABASE_URL, wsProxy: vars.NEON_WS_PROXY },
+    redis:
+      vars.UPSTASH_REDIS_REST_URL && vars.UPSTASH_REDIS_REST_TOKEN
+        ? { url: vars.UPSTASH_REDIS_REST_URL, token: vars.UPSTASH_REDIS_REST_TOKEN }
+        : undefined,
+    healthCheckTimeoutMs: vars.HEALTH_CHECK_TIMEOUT_MS,
+  };
+  parsed.set(env, config);
+  return config;
+}
+
+// wrangler.toml cannot unset a var, so an empty string means "not configured".
+function emptyToUndefined(env: EdgeEnv): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
+}

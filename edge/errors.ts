@@ -1,0 +1,32 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ConfigError } from '../contracts/config-error.ts';
+import type { ErrorBody, ErrorCode } from '../contracts/errors.ts';
+
+/** Builds the one error body every route answers with (contracts/errors.ts). */
+export function errorResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: ErrorCode,
+  message: string,
+  extra: Omit<ErrorBody['error'], 'code' | 'message'> = {},
+): Response {
+  const body: ErrorBody = { error: { code, message, ...extra } };
+  return c.json(body, status);
+}
+
+export function notFound(c: Context): Response {
+  return errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
+}
+
+/** Last line of defence: a thrown error becomes a clear JSON answer, never a dropped connection. */
+export function onError(error: Error, c: Context): Response {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    return errorResponse(c, 503, 'config_invalid', 'the worker is misconfigured', {
+      problems: error.problems,
+    });
+  }
+  console.error(`unhandled error on ${c.req.method} ${c.req.url}:`, error);
+  return errorResponse(c, 500, 'internal_error', 'internal error; the platform logged the details');
+}

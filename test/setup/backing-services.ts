@@ -1,0 +1,77 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startBackingServices } from '../../origin-ticker/local/backing-services.ts';
+import { localConfig } from '../../origin-ticker/local/config.ts';
+import { freePort } from '../../origin-ticker/local/ports.ts';
+import type { Service } from '../../origin-ticker/local/service.ts';
+
+/**
+ * Vitest global setup: the same backing services `npm run dev` starts (the
+ * embedded Postgres with migrations, the Neon relay, a private redis-server
+ * behind the Upstash bridge) on free ports in a temporary directory, plus a
+ * "black hole" that accepts connections and never answers, for the
+ * tests of timeouts. Their addresses reach the tests through `inject`
+ * (typed in test/provided-context.d.ts).
+ */
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'kite-edge-test-'));
+  // As root, Postgres runs as the `postgres` user, which must be able to enter the directory.
+  chmodSync(stateDir, 0o755);
+  const services: Service[] = [];
+  const teardown = async () => {
+    for (const service of services.reverse()) await service.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    const config = localConfig({
+      LOCAL_STATE_DIR: stateDir,
+      PG_PORT: String(await freePort()),
+      NEON_RELAY_PORT: String(await freePort()),
+      REDIS_PORT: String(await freePort()),
+      REDIS_BRIDGE_PORT: String(await freePort()),
+      REDIS_BRIDGE_TOKEN: 'test-bridge-token',
+    });
+    const backing = await startBackingServices(config, (service) => services.push(service));
+    if ('missing' in backing.redis) throw new Error(`tests need Redis: ${backing.redis.missing}`);
+    if (!backing.database.wsProxy) throw new Error('tests need the Neon relay');
+
+    const blackHole = await startBlackHole();
+    services.push({ name: 'black hole', stop: blackHole.close, crashed: new Promise(() => {}) });
+
+    project.provide('databaseUrl', backing.database.url);
+    project.provide('neonWsProxy', backing.database.wsProxy);
+    project.provide('redisRestUrl', backing.redis.url);
+    project.provide('redisRestToken', backing.redis.token);
+    project.provide('redisUrl', `redis://127.0.0.1:${config.redis.port}`);
+    project.provide('blackHolePort', blackHole.port);
+    project.provide('deadPort', await freePort());
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
+}
+
+/** Accepts TCP connections and never sends a byte: a dependency that hangs. */
+async function startBlackHole(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
