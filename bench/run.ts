@@ -1,10 +1,11 @@
+import { benchKiteSimulator } from './kite-sim.ts';
 import { benchRedisBridge } from './redis-bridge.ts';
 
 /**
  * `npm run bench`: every benchmark, each against a baseline measured in the
  * same run, printed as the Markdown table the README carries.
  */
-const rows = [...(await benchRedisBridge())];
+const rows = [...(await benchRedisBridge()), ...(await benchKiteSimulator())];
 console.log('| benchmark | baseline | ratio (lower is better) | measured |');
 console.log('|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.name} | ${row.baseline} | ${row.ratio.toFixed(2)}× | ${row.detail} |`);

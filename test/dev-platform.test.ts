@@ -15,7 +15,7 @@ import type { Service } from '../origin-ticker/local/service.ts';
  * with the repository's own command, watched through its output and its
  * /health, stopped with signals, and its ports checked afterwards.
  */
-type Ports = Record<'EDGE_PORT' | 'PG_PORT' | 'NEON_RELAY_PORT' | 'REDIS_PORT' | 'REDIS_BRIDGE_PORT', number>;
+type Ports = Record<'EDGE_PORT' | 'PG_PORT' | 'NEON_RELAY_PORT' | 'REDIS_PORT' | 'REDIS_BRIDGE_PORT' | 'SIM_PORT', number>;
 type Dev = { child: ChildProcess; output: () => string; exited: Promise<number | null>; ports: Ports };
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -37,6 +37,7 @@ async function startDev(env: Record<string, string>): Promise<Dev> {
     NEON_RELAY_PORT: await freePort(),
     REDIS_PORT: await freePort(),
     REDIS_BRIDGE_PORT: await freePort(),
+    SIM_PORT: await freePort(),
   };
   const child = spawn(process.execPath, ['origin-ticker/local/dev.ts'], {
     env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), ...env },
@@ -92,6 +93,7 @@ describe('npm run dev', () => {
     await waitFor('the platform to come up', () => dev.output().includes('platform is up'));
     expect(dev.output()).toContain(`Edge worker (wrangler)   http://127.0.0.1:${dev.ports.EDGE_PORT}`);
     expect(dev.output()).toContain('applied 0001_extensions');
+    expect(dev.output()).toMatch(new RegExp(`Kite simulator +REST http://127.0.0.1:${dev.ports.SIM_PORT} +ticker ws://127.0.0.1:${dev.ports.SIM_PORT}/ws`));
 
     const up = await health(dev);
     expect(up.status).toBe(200);
@@ -117,7 +119,7 @@ describe('npm run dev', () => {
     dev.child.kill('SIGINT');
     expect(await dev.exited).toBe(0);
     expect(dev.output()).toContain('stopped edge');
-    await assertAllPortsFree(dev, ['EDGE_PORT', 'NEON_RELAY_PORT', 'REDIS_BRIDGE_PORT']);
+    await assertAllPortsFree(dev, ['EDGE_PORT', 'NEON_RELAY_PORT', 'REDIS_BRIDGE_PORT', 'SIM_PORT']);
   }, 180_000);
 
   it('starts embedded Postgres and a private Redis, and stops everything when one of them dies', async () => {
@@ -133,7 +135,7 @@ describe('npm run dev', () => {
 
     expect(await dev.exited).toBe(1);
     expect(dev.output()).toMatch(/redis exited on its own .*: stopping the platform/);
-    await assertAllPortsFree(dev, ['EDGE_PORT', 'PG_PORT', 'NEON_RELAY_PORT', 'REDIS_PORT', 'REDIS_BRIDGE_PORT']);
+    await assertAllPortsFree(dev, ['EDGE_PORT', 'PG_PORT', 'NEON_RELAY_PORT', 'REDIS_PORT', 'REDIS_BRIDGE_PORT', 'SIM_PORT']);
   }, 180_000);
 
   it('refuses to start on a taken port, naming the port and the variable that moves it', async () => {

@@ -3,10 +3,12 @@ import { ConfigError } from '../../contracts/config-error.ts';
 import type { HealthResponse } from '../../contracts/health.ts';
 import { startBackingServices } from './backing-services.ts';
 import { type LocalConfig, localConfig } from './config.ts';
+import { simConfig } from '../kite-sim/config.ts';
 import { startEdgeService, waitForHealth } from './edge-service.ts';
 import { partLog } from './platform-log.ts';
 import { assertPortsFree } from './ports.ts';
 import type { Service } from './service.ts';
+import { startSimulatorService } from './simulator-service.ts';
 
 /**
  * `npm run dev`: the whole platform on this machine, in one terminal.
@@ -46,16 +48,22 @@ process.on('SIGTERM', () => void shutdown('terminated: stopping the platform', 0
 async function main(): Promise<void> {
   const started = Date.now();
   const config = localConfig();
+  const sim = simConfig();
   if (process.argv.includes('--fresh')) {
     rmSync(config.stateDir, { recursive: true, force: true });
     log(`--fresh: removed ${config.stateDir}`);
   }
-  await assertPortsFree(portsToBind(config));
+  await assertPortsFree([...portsToBind(config), { port: sim.port, variable: 'SIM_PORT', what: 'Kite simulator' }]);
 
   const backing = await startBackingServices(config, adopt);
   if ('missing' in backing.redis) {
     log(`WARNING: no Redis (${backing.redis.missing}); the platform runs uncached`);
   }
+  if (shuttingDown) return;
+
+  // Kite's stand-in; the origin ticker will connect to it once it exists.
+  const kite = await startSimulatorService({ port: sim.port, onLine: (line) => process.stdout.write(`${line}\n`) });
+  adopt(kite);
   if (shuttingDown) return;
 
   const vars: Record<string, string> = { DATABASE_URL: backing.database.url };
@@ -74,6 +82,7 @@ async function main(): Promise<void> {
     `  Edge worker (wrangler)   ${edge.url}   health: ${edge.url}/health`,
     ...backing.database.summary.map((l) => `  ${l}`),
     ...('missing' in backing.redis ? [`  Redis                    none: ${backing.redis.missing}`] : backing.redis.summary.map((l) => `  ${l}`)),
+    `  Kite simulator           REST ${kite.restRoot}   ticker ${kite.tickerRoot}   api_key ${sim.app.apiKey}   access_token ${kite.accessToken}`,
     `  health: ${health.status}; database ${health.database.status}${health.database.schema ? ` (schema ${health.database.schema})` : ''}, redis ${health.redis.status}, feed ${health.feed.status}${health.feed.reason ? ` (${health.feed.reason})` : ''}`,
     '  Ctrl-C stops everything.',
   ];

@@ -1,0 +1,230 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { z } from 'zod';
+import { type FrameEntry, HEARTBEAT, type TickMode, encodeFrame } from './packets.ts';
+import type { Quote } from './quote.ts';
+import type { Sessions } from './sessions.ts';
+import type { Universe } from './universe-types.ts';
+
+/**
+ * Kite's ticker WebSocket (`ws://host:port/ws?api_key=…&access_token=…`):
+ * query-string auth (403 on the upgrade when wrong or expired), JSON control
+ * messages, binary tick frames once per round with every subscribed
+ * instrument, a 1-byte heartbeat each second while a connection has nothing
+ * to stream, and text frames `{"type": "error" | "message", "data": …}`.
+ */
+export type TickSource = { trade(token: number, nowMs: number): Quote };
+
+export type TickerOptions = {
+  sessions: Sessions;
+  universe: Universe;
+  market: TickSource;
+  ticksPerSecond: number;
+  maxInstrumentsPerConnection: number;
+  maxConnectionsPerKey: number;
+  log?: (line: string) => void;
+};
+
+/** Switches for tests and demos (docs/kite-simulator.md, "Fault controls"). */
+export type TickerFaults = {
+  /** Send nothing at all, heartbeats included, without closing: a dead socket that looks alive. */
+  silent: boolean;
+  /** Delay every frame by this much. */
+  slowMs: number;
+  /** Refuse new connections with HTTP 503. */
+  refuseNew: boolean;
+};
+
+type Subscription = { mode: TickMode; count: number };
+
+type Connection = {
+  ws: WebSocket;
+  apiKey: string;
+  subscriptions: Map<number, Subscription>;
+  /** Tokens requested so far, duplicates included: Kite counts them against the limit. */
+  requested: number;
+  lastSentAt: number;
+};
+
+const MODES = ['ltp', 'quote', 'full'] as const;
+const Tokens = z.array(z.number().int().nonnegative());
+const ControlMessage = z.discriminatedUnion('a', [
+  z.object({ a: z.literal('subscribe'), v: Tokens }),
+  z.object({ a: z.literal('unsubscribe'), v: Tokens }),
+  z.object({ a: z.literal('mode'), v: z.tuple([z.enum(MODES), Tokens]) }),
+]);
+
+/** A slow reader is conflated: rounds are skipped while this much is unsent. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+export class TickerServer {
+  readonly faults: TickerFaults = { silent: false, slowMs: 0, refuseNew: false };
+  readonly #options: TickerOptions;
+  readonly #wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  readonly #connections = new Set<Connection>();
+  readonly #timer: NodeJS.Timeout;
+  readonly #log: (line: string) => void;
+
+  constructor(options: TickerOptions) {
+    this.#options = options;
+    this.#log = options.log ?? (() => {});
+    this.#timer = setInterval(() => this.#round(), Math.max(20, Math.round(1000 / options.ticksPerSecond)));
+  }
+
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(request.url ?? '/', 'http://sim');
+    const apiKey = url.searchParams.get('api_key') ?? '';
+    const accessToken = url.searchParams.get('access_token') ?? '';
+    if (this.faults.refuseNew) return refuse(socket, 503, 'Service Unavailable');
+    if (!this.#options.sessions.verify(apiKey, accessToken)) return refuse(socket, 403, 'Forbidden');
+    const open = [...this.#connections].filter((c) => c.apiKey === apiKey).length;
+    if (open >= this.#options.maxConnectionsPerKey) return refuse(socket, 429, 'Too Many Requests');
+    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, apiKey));
+  }
+
+  #accept(ws: WebSocket, apiKey: string): void {
+    const connection: Connection = { ws, apiKey, subscriptions: new Map(), requested: 0, lastSentAt: Date.now() };
+    this.#connections.add(connection);
+    this.#log(`ticker: ${apiKey} connected (${this.#connections.size} open)`);
+    ws.on('message', (data, isBinary) => this.#onMessage(connection, data, isBinary));
+    ws.on('close', () => {
+      this.#connections.delete(connection);
+      this.#log(`ticker: ${apiKey} disconnected (${this.#connections.size} open)`);
+    });
+    ws.on('error', () => ws.terminate());
+  }
+
+  #onMessage(connection: Connection, data: RawData, isBinary: boolean): void {
+    if (isBinary) return sendText(connection.ws, 'error', 'Binary messages are not accepted; send JSON control messages.');
+    let parsed: z.infer<typeof ControlMessage>;
+    try {
+      const result = ControlMessage.safeParse(JSON.parse(data.toString()));
+      if (!result.success) {
+        return sendText(connection.ws, 'error', `Invalid message: ${result.error.issues[0]?.message ?? 'bad shape'}; expected {"a":"subscribe"|"unsubscribe","v":[tokens]} or {"a":"mode","v":["ltp"|"quote"|"full",[tokens]]}`);
+      }
+      parsed = result.data;
+    } catch {
+      return sendText(connection.ws, 'error', 'Invalid message: not JSON.');
+    }
+    if (parsed.a === 'subscribe') this.#subscribe(connection, parsed.v);
+    else if (parsed.a === 'unsubscribe') this.#unsubscribe(connection, parsed.v);
+    else this.#setMode(connection, parsed.v[0], parsed.v[1]);
+  }
+
+  #subscribe(connection: Connection, tokens: number[]): void {
+    const unknown: number[] = [];
+    const overLimit: number[] = [];
+    for (const token of tokens) {
+      if (!this.#options.universe.byToken.has(token)) {
+        unknown.push(token);
+        continue;
+      }
+      if (connection.requested >= this.#options.maxInstrumentsPerConnection) {
+        overLimit.push(token);
+        continue;
+      }
+      connection.requested++;
+      const existing = connection.subscriptions.get(token);
+      if (existing) existing.count++;
+      else connection.subscriptions.set(token, { mode: 'quote', count: 1 }); // a bare subscribe is quote mode
+    }
+    if (unknown.length) sendText(connection.ws, 'error', `Invalid instrument token(s): ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ` and ${unknown.length - 20} more` : ''}`);
+    if (overLimit.length) {
+      sendText(connection.ws, 'error', `Maximum instruments per connection (${this.#options.maxInstrumentsPerConnection}) exceeded; ${overLimit.length} token(s) not subscribed.`);
+    }
+  }
+
+  #unsubscribe(connection: Connection, tokens: number[]): void {
+    for (const token of tokens) {
+      const existing = connection.subscriptions.get(token);
+      if (!existing) continue;
+      connection.requested -= existing.count;
+      connection.subscriptions.delete(token);
+    }
+  }
+
+  #setMode(connection: Connection, mode: TickMode, tokens: number[]): void {
+    for (const token of tokens) {
+      const existing = connection.subscriptions.get(token);
+      if (existing) existing.mode = mode;
+    }
+  }
+
+  /** One round: every subscribed instrument trades once; each connection gets one frame. */
+  #round(): void {
+    if (this.faults.silent) return;
+    const now = Date.now();
+    const traded = new Map<number, Quote>();
+    for (const connection of this.#connections) {
+      const { ws } = connection;
+      if (ws.readyState !== WebSocket.OPEN) continue;
+      if (connection.subscriptions.size === 0) {
+        if (now - connection.lastSentAt >= 1000) this.#send(connection, HEARTBEAT, now);
+        continue;
+      }
+      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) continue;
+      const entries: FrameEntry[] = [];
+      for (const [token, { mode }] of connection.subscriptions) {
+        let quote = traded.get(token);
+        if (!quote) {
+          quote = this.#options.market.trade(token, now);
+          traded.set(token, quote);
+        }
+        entries.push({ mode, quote });
+      }
+      this.#send(connection, encodeFrame(entries), now);
+    }
+  }
+
+  #send(connection: Connection, frame: Buffer, now: number): void {
+    connection.lastSentAt = now;
+    const send = () => connection.ws.readyState === WebSocket.OPEN && connection.ws.send(frame, { binary: true });
+    if (this.faults.slowMs > 0) setTimeout(send, this.faults.slowMs);
+    else send();
+  }
+
+  /** Fault: cut every connection without a close frame (clients see 1006). */
+  dropAll(): number {
+    const count = this.#connections.size;
+    for (const connection of this.#connections) connection.ws.terminate();
+    return count;
+  }
+
+  /** Fault: one binary frame whose header promises more packets than it carries. */
+  sendMalformed(): number {
+    const frame = Buffer.from([0x00, 0x03, 0x00, 0xb8, 0x00, 0x04, 0x01]);
+    for (const connection of this.#connections) connection.ws.send(frame, { binary: true });
+    return this.#connections.size;
+  }
+
+  /** A broker message to every connection, as Kite's `{"type":"message"}`. */
+  broadcastMessage(text: string): number {
+    for (const connection of this.#connections) sendText(connection.ws, 'message', text);
+    return this.#connections.size;
+  }
+
+  stats(): { connections: number; byApiKey: Record<string, number>; subscriptions: number } {
+    const byApiKey: Record<string, number> = {};
+    let subscriptions = 0;
+    for (const c of this.#connections) {
+      byApiKey[c.apiKey] = (byApiKey[c.apiKey] ?? 0) + 1;
+      subscriptions += c.subscriptions.size;
+    }
+    return { connections: this.#connections.size, byApiKey, subscriptions };
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    for (const connection of this.#connections) connection.ws.terminate();
+    this.#wss.close();
+  }
+}
+
+function sendText(ws: WebSocket, type: 'error' | 'message', data: string): void {
+  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type, data }));
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
+}
