@@ -1,5 +1,6 @@
 import { DEFAULT_SMILE, type OptionKind, type Smile, black76, expiryCloseMs, forwardPrice, smileVol, yearsUntil } from './pricing.ts';
 import type { DepthLevel, Quote } from './quote.ts';
+import { type Rng, uniform } from './seeded-random.ts';
 import type { SimInstrument, Underlying, Universe } from './universe-types.ts';
 
 /**
@@ -50,9 +51,6 @@ const MAX_STEP_SECONDS = 6.25 * 3600;
 const INDEX_TICK = 0.05;
 const DEPTH_LEVELS = 5;
 const MAX_ORDERS = 20;
-
-/** mulberry32's single 32-bit state, kept on the object that owns the stream. */
-type Rng = { rng: number };
 
 type Walk = Rng & {
   underlying: Underlying;
@@ -407,14 +405,6 @@ function decimalGrid(tick: number): { scale: number; tickUnits: number } {
     if (Math.abs(units - Math.round(units)) < 1e-6) return { scale, tickUnits: Math.round(units) };
   }
   throw new RangeError(`tick size ${tick} has more than 8 decimals`);
-}
-
-/** mulberry32: tiny, fast, and plenty for a simulation; uniform on [0, 1). */
-function uniform(r: Rng): number {
-  let t = (r.rng = (r.rng + 0x6d2b79f5) | 0);
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
 /** Standard normal by Box–Muller, keeping the pair's second value for the next call. */

@@ -339,3 +339,22 @@ describe('fault controls, as a client sees them', () => {
     expect(response.status).toBe(403);
   });
 });
+
+describe('a slow tick rate', () => {
+  it('still sends a heartbeat every second between tick frames', async () => {
+    const slow = await startSimulator(simConfig({ SIM_PORT: '0', SIM_TICKS_PER_SECOND: '0.25' }));
+    try {
+      const token = slow.universe.instruments[0]?.instrument_token ?? 0;
+      const frames: Buffer[] = [];
+      const ws = new WebSocket(`${slow.tickerRoot}?api_key=kitesim&access_token=${slow.demoSession.accessToken}`);
+      ws.on('message', (data: Buffer) => frames.push(data));
+      await new Promise((r) => ws.once('open', r));
+      ws.send(JSON.stringify({ a: 'subscribe', v: [token] }));
+      await new Promise((r) => setTimeout(r, 3500));
+      ws.close();
+      expect(frames.filter((f) => f.length === 1).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await slow.close();
+    }
+  });
+});

@@ -63,13 +63,17 @@ export class TickerServer {
   readonly #options: TickerOptions;
   readonly #wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   readonly #connections = new Set<Connection>();
-  readonly #timer: NodeJS.Timeout;
+  readonly #timers: NodeJS.Timeout[];
   readonly #log: (line: string) => void;
 
   constructor(options: TickerOptions) {
     this.#options = options;
     this.#log = options.log ?? (() => {});
-    this.#timer = setInterval(() => this.#round(), Math.max(20, Math.round(1000 / options.ticksPerSecond)));
+    this.#timers = [
+      setInterval(() => this.#round(), Math.max(20, Math.round(1000 / options.ticksPerSecond))),
+      // Independent of the tick rate: at under one tick a second, heartbeats fill the gaps.
+      setInterval(() => this.#heartbeats(), 250),
+    ];
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -158,11 +162,7 @@ export class TickerServer {
     const traded = new Map<number, Quote>();
     for (const connection of this.#connections) {
       const { ws } = connection;
-      if (ws.readyState !== WebSocket.OPEN) continue;
-      if (connection.subscriptions.size === 0) {
-        if (now - connection.lastSentAt >= 1000) this.#send(connection, HEARTBEAT, now);
-        continue;
-      }
+      if (ws.readyState !== WebSocket.OPEN || connection.subscriptions.size === 0) continue;
       if (ws.bufferedAmount > MAX_BUFFERED_BYTES) continue;
       const entries: FrameEntry[] = [];
       for (const [token, { mode }] of connection.subscriptions) {
@@ -174,6 +174,15 @@ export class TickerServer {
         entries.push({ mode, quote });
       }
       this.#send(connection, encodeFrame(entries), now);
+    }
+  }
+
+  /** A 1-byte frame on every connection that has sent nothing for a second. */
+  #heartbeats(): void {
+    if (this.faults.silent) return;
+    const now = Date.now();
+    for (const connection of this.#connections) {
+      if (connection.ws.readyState === WebSocket.OPEN && now - connection.lastSentAt >= 1000) this.#send(connection, HEARTBEAT, now);
     }
   }
 
@@ -215,7 +224,7 @@ export class TickerServer {
   }
 
   close(): void {
-    clearInterval(this.#timer);
+    for (const timer of this.#timers) clearInterval(timer);
     for (const connection of this.#connections) connection.ws.terminate();
     this.#wss.close();
   }

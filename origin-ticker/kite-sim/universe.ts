@@ -6,6 +6,7 @@ import {
   type Underlying,
   type Universe,
 } from './universe-types.ts';
+import { seededRandom } from './seeded-random.ts';
 
 /**
  * A made-up but Kite-shaped instrument universe: about 100,000 rows with the
@@ -23,7 +24,7 @@ import {
 export type UniverseOptions = { seed: number; today: Date };
 
 export function buildUniverse(options: UniverseOptions): Universe {
-  const random = mulberry32(options.seed);
+  const random = seededRandom(options.seed);
   const today = istDay(options.today);
   const book = createBook(random);
   addIndices(book, random);
@@ -38,17 +39,6 @@ export function buildUniverse(options: UniverseOptions): Universe {
 // ---------------------------------------------------------------------------
 // Randomness and rounding
 
-/** mulberry32: tiny, fast, good enough to scatter prices and names. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function between(random: () => number, low: number, high: number): number {
   return low + (high - low) * random();
