@@ -260,6 +260,16 @@ describe('Kite’s limits', () => {
     client.ws.close();
   });
 
+  it('closes a connection that sends an oversized message with 1009, and serves the others', async () => {
+    const other = await connected();
+    const client = await connected();
+    client.ws.send('x'.repeat(2 * 1024 * 1024));
+    expect(await client.closed).toBe(1009);
+    expect(other.ws.readyState).toBe(WebSocket.OPEN);
+    other.ws.close();
+    await other.closed;
+  });
+
   it('sends a 1-byte heartbeat every second while nothing is subscribed', async () => {
     const client = await connected();
     await until('two heartbeats', () => client.binary.length >= 2, 4000);

@@ -61,7 +61,8 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 export class TickerServer {
   readonly faults: TickerFaults = { silent: false, slowMs: 0, refuseNew: false };
   readonly #options: TickerOptions;
-  readonly #wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  // 3000 tokens as JSON are ~30 KB; anything near 1 MB is not a control message (closed with 1009).
+  readonly #wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1024 * 1024 });
   readonly #connections = new Set<Connection>();
   readonly #timers: NodeJS.Timeout[];
   readonly #log: (line: string) => void;
