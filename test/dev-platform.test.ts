@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { HealthResponse } from '../contracts/health.ts';
 import { freePort, portIsFree } from '../origin-ticker/local/ports.ts';
 import { startPostgresService } from '../origin-ticker/local/postgres-service.ts';
@@ -92,12 +92,13 @@ describe('npm run dev', () => {
     });
     await waitFor('the platform to come up', () => dev.output().includes('platform is up'));
     expect(dev.output()).toContain(`Edge worker (wrangler)   http://127.0.0.1:${dev.ports.EDGE_PORT}`);
-    expect(dev.output()).toContain('applied 0001_extensions');
+    expect(dev.output()).toContain(`applied ${inject('migrations').join(', ')}`);
+    expect(dev.output()).toMatch(/\[sync\] +dataset version 1: \d{5,} instruments/);
     expect(dev.output()).toMatch(new RegExp(`Kite simulator +REST http://127.0.0.1:${dev.ports.SIM_PORT} +ticker ws://127.0.0.1:${dev.ports.SIM_PORT}/ws`));
 
     const up = await health(dev);
     expect(up.status).toBe(200);
-    expect(up.body.database).toMatchObject({ status: 'healthy', schema: '0001_extensions' });
+    expect(up.body.database).toMatchObject({ status: 'healthy', schema: inject('migrations').at(-1) });
     expect(up.body.redis.status).toBe('healthy');
 
     await redis.stop();
@@ -127,7 +128,7 @@ describe('npm run dev', () => {
     const dev = await startDev({ LOCAL_STATE_DIR: join(dir, 'state') });
     await waitFor('the platform to come up', () => dev.output().includes('platform is up'));
     const up = await health(dev);
-    expect(up.body.database).toMatchObject({ status: 'healthy', schema: '0001_extensions' });
+    expect(up.body.database).toMatchObject({ status: 'healthy', schema: inject('migrations').at(-1) });
     expect(up.body.redis.status).toBe('healthy');
 
     // Kill the private redis-server behind the platform's back.

@@ -10,5 +10,7 @@ declare module 'vitest' {
     redisUrl: string;
     blackHolePort: number;
     deadPort: number;
+    /** Names of the migrations under migrations/, in order. */
+    migrations: string[];
   }
 }

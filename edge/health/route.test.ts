@@ -20,7 +20,7 @@ describe('GET /health', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
     const body = HealthResponse.parse(await response.json());
-    expect(body.database).toMatchObject({ status: 'healthy', schema: '0001_extensions' });
+    expect(body.database).toMatchObject({ status: 'healthy', schema: inject('migrations').at(-1) });
     expect(body.database.latency_ms).toBeGreaterThanOrEqual(0);
     expect(body.redis.status).toBe('healthy');
     expect(body.redis.latency_ms).toBeGreaterThanOrEqual(0);

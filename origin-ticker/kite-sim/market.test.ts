@@ -2,14 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Market } from './market.ts';
 import { forwardPrice, impliedVol, yearsToExpiry } from './pricing.ts';
 import type { Quote } from './quote.ts';
-import {
-  type KiteSegment,
-  type SEGMENT_CODE,
-  type SimInstrument,
-  type Underlying,
-  type Universe,
-  instrumentToken,
-} from './universe-types.ts';
+import { type KiteSegment, type SEGMENT_CODE, instrumentToken } from '../../contracts/kite-instrument.ts';
+import { type SimInstrument, type Underlying, type Universe } from './universe-types.ts';
 
 /**
  * A small universe built by hand: NIFTY (index, a monthly future, weekly

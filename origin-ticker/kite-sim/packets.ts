@@ -1,5 +1,5 @@
 import type { Quote } from './quote.ts';
-import { SEGMENT_CODE } from './universe-types.ts';
+import { SEGMENT_CODE } from '../../contracts/kite-instrument.ts';
 
 /**
  * Kite's binary tick frames, byte for byte (docs/kite-simulator.md has the table):

@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { instrumentsCsv, instrumentsForExchange } from './instruments-csv.ts';
 import { buildUniverse } from './universe.ts';
-import { INSTRUMENT_COLUMNS, SEGMENT_CODE, type KiteInstrument, type KiteSegment, type SimInstrument } from './universe-types.ts';
+import { INSTRUMENT_COLUMNS, SEGMENT_CODE, type KiteInstrument, type KiteSegment } from '../../contracts/kite-instrument.ts';
+import { type SimInstrument } from './universe-types.ts';
 
 // The parser the official kiteconnect client runs on the dump (it ships no types, hence require).
 const Papa = createRequire(import.meta.url)('papaparse') as {

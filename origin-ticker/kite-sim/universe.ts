@@ -1,11 +1,5 @@
-import {
-  instrumentToken,
-  type KiteExchange,
-  type SEGMENT_CODE,
-  type SimInstrument,
-  type Underlying,
-  type Universe,
-} from './universe-types.ts';
+import { instrumentToken, type KiteExchange, type SEGMENT_CODE } from '../../contracts/kite-instrument.ts';
+import { type SimInstrument, type Underlying, type Universe } from './universe-types.ts';
 import { seededRandom } from './seeded-random.ts';
 
 /**

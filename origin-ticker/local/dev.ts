@@ -4,6 +4,7 @@ import type { HealthResponse } from '../../contracts/health.ts';
 import { startBackingServices } from './backing-services.ts';
 import { type LocalConfig, localConfig } from './config.ts';
 import { simConfig } from '../kite-sim/config.ts';
+import { runSync } from '../registry/run-sync.ts';
 import { startEdgeService, waitForHealth } from './edge-service.ts';
 import { partLog } from './platform-log.ts';
 import { assertPortsFree } from './ports.ts';
@@ -12,6 +13,7 @@ import { startSimulatorService } from './simulator-service.ts';
 
 /**
  * `npm run dev`: the whole platform on this machine, in one terminal.
+ * The registry is synced from the simulator's dump at every start.
  * Starts the parts in dependency order, prints where each one is, and stops
  * all of them (in reverse order) on Ctrl-C, on SIGTERM, or as soon as any
  * one of them dies, so nothing is left half-running or holding a port.
@@ -64,6 +66,11 @@ async function main(): Promise<void> {
   // Kite's stand-in; the origin ticker will connect to it once it exists.
   const kite = await startSimulatorService({ port: sim.port, onLine: (line) => process.stdout.write(`${line}\n`) });
   adopt(kite);
+  if (shuttingDown) return;
+  await runSync(
+    { databaseUrl: backing.database.url, kite: { root: kite.restRoot, apiKey: sim.app.apiKey, accessToken: kite.accessToken } },
+    { log: partLog('sync') },
+  );
   if (shuttingDown) return;
 
   const vars: Record<string, string> = { DATABASE_URL: backing.database.url };

@@ -1,8 +1,9 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { MIGRATIONS_DIR } from '../../origin-ticker/db/migrate.ts';
 import { startBackingServices } from '../../origin-ticker/local/backing-services.ts';
 import { localConfig } from '../../origin-ticker/local/config.ts';
 import { freePort } from '../../origin-ticker/local/ports.ts';
@@ -49,6 +50,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('redisUrl', `redis://127.0.0.1:${config.redis.port}`);
     project.provide('blackHolePort', blackHole.port);
     project.provide('deadPort', await freePort());
+    project.provide('migrations', readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort().map((f) => f.replace(/\.sql$/, '')));
   } catch (error) {
     await teardown();
     throw error;

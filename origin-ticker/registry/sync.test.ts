@@ -1,0 +1,132 @@
+import { gzipSync } from 'node:zlib';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { applyMigrations } from '../db/migrate.ts';
+import { instrumentsCsv } from '../kite-sim/instruments-csv.ts';
+import { buildUniverse } from '../kite-sim/universe.ts';
+import { DumpError, decodeDump, parseInstrumentDump } from './instrument-dump.ts';
+import { syncInstruments } from './sync.ts';
+
+/** A database of its own: the registry as it evolves over several syncs. */
+const DATABASE = 'registry_sync_test';
+let client: pg.Client;
+const DAY = 86_400_000;
+const today = new Date();
+const dumpFor = (day: Date) => instrumentsCsv(buildUniverse({ seed: 3, today: day }).instruments);
+const todaysCsv = dumpFor(today);
+const todaysRows = parseInstrumentDump(todaysCsv);
+
+async function scalar(sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await client.query<{ n: string }>(sql, params);
+  return Number(rows[0]?.n);
+}
+
+beforeAll(async () => {
+  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${DATABASE}`);
+  await admin.end();
+  const url = new URL(inject('databaseUrl'));
+  url.pathname = `/${DATABASE}`;
+  await applyMigrations(url.toString());
+  client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+});
+
+afterAll(async () => {
+  await client?.end();
+});
+
+describe('instrument registry sync', () => {
+  it('loads a fresh dump whole, typed, as dataset version 1', async () => {
+    const report = await syncInstruments(client, todaysRows, { source: 'test' });
+    expect(report).toMatchObject({ version: 1, rows: todaysRows.length, inserted: todaysRows.length, updated: 0, deactivated: 0 });
+    expect(await scalar('SELECT count(*) AS n FROM instruments WHERE is_active')).toBe(todaysRows.length);
+    const option = todaysRows.find((r) => r.segment === 'CDS-OPT');
+    const { rows } = await client.query('SELECT tradingsymbol, strike::float8 AS strike, tick_size::float8 AS tick_size, expiry::text AS expiry, lot_size FROM instruments WHERE instrument_token = $1', [option?.instrument_token]);
+    expect(rows[0]).toEqual({ tradingsymbol: option?.tradingsymbol, strike: option?.strike, tick_size: option?.tick_size, expiry: option?.expiry, lot_size: option?.lot_size });
+    const indexName = await client.query("SELECT name FROM instruments WHERE tradingsymbol = 'NIFTY 50'");
+    expect(indexName.rows).toEqual([{ name: 'NIFTY 50' }]);
+  });
+
+  it('repeats as a new version that changes nothing', async () => {
+    const report = await syncInstruments(client, todaysRows, { source: 'test' });
+    expect(report).toMatchObject({ version: 2, inserted: 0, updated: 0, deactivated: 0, reactivated: 0 });
+    expect(await scalar('SELECT count(*) AS n FROM dataset_versions')).toBe(2);
+  });
+
+  it('retires contracts that expired and keeps them, and lists the new ones', async () => {
+    const later = parseInstrumentDump(dumpFor(new Date(today.getTime() + 40 * DAY)));
+    const laterTokens = new Set(later.map((r) => r.instrument_token));
+    const gone = todaysRows.filter((r) => !laterTokens.has(r.instrument_token));
+    const todaysTokens = new Set(todaysRows.map((r) => r.instrument_token));
+    const added = later.filter((r) => !todaysTokens.has(r.instrument_token));
+    expect(gone.length).toBeGreaterThan(1000); // weeklies and the first monthly expired
+    expect(gone.every((r) => r.expiry !== '')).toBe(true);
+
+    const report = await syncInstruments(client, later, { source: 'test' });
+    expect(report).toMatchObject({ version: 3, deactivated: gone.length, inserted: added.length });
+    expect(await scalar('SELECT count(*) AS n FROM instruments WHERE is_active')).toBe(later.length);
+    expect(await scalar('SELECT count(*) AS n FROM instruments WHERE NOT is_active')).toBe(gone.length);
+    const retired = await client.query('SELECT is_active, last_seen_version FROM instruments WHERE instrument_token = $1', [gone[0]?.instrument_token]);
+    expect(retired.rows).toEqual([{ is_active: false, last_seen_version: '2' }]);
+  });
+
+  it('brings a retired instrument back when a dump lists it again', async () => {
+    const report = await syncInstruments(client, todaysRows, { source: 'test' });
+    expect(report.reactivated).toBeGreaterThan(1000);
+    expect(await scalar('SELECT count(*) AS n FROM instruments WHERE is_active')).toBe(todaysRows.length);
+  });
+
+  it('refuses a dump far smaller than the registry, leaving it untouched', async () => {
+    const versions = await scalar('SELECT count(*) AS n FROM dataset_versions');
+    await expect(syncInstruments(client, todaysRows.slice(0, 1000), { source: 'test' })).rejects.toThrow(/refusing it as incomplete/);
+    expect(await scalar('SELECT count(*) AS n FROM dataset_versions')).toBe(versions);
+    expect(await scalar('SELECT count(*) AS n FROM instruments WHERE is_active')).toBe(todaysRows.length);
+  });
+});
+
+describe('a broken dump', () => {
+  const lines = todaysCsv.split('\n');
+  const expectDumpError = (run: () => unknown, pattern: RegExp, line?: number) => {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(DumpError);
+      expect((error as DumpError).message).toMatch(pattern);
+      expect((error as DumpError).line).toBe(line);
+      return;
+    }
+    throw new Error('the dump was accepted');
+  };
+
+  it('is rejected for a wrong header, on line 1', () => {
+    expectDumpError(() => parseInstrumentDump(['token', ...lines.slice(1)].join('\n')), /the header must be instrument_token,/, 1);
+  });
+
+  it('is rejected at the first bad row, naming the line, the column and the rule', () => {
+    const broken = [...lines];
+    broken[4999] = (broken[4999] ?? '').replace(/^\d+/, 'abc');
+    expectDumpError(() => parseInstrumentDump(broken.join('\n')), /instrument_token "abc" must be a whole number/, 5000);
+    const badType = [...lines];
+    badType[10] = (badType[10] ?? '').replace(/,(EQ|FUT|CE|PE),/, ',XX,');
+    expectDumpError(() => parseInstrumentDump(badType.join('\n')), /instrument_type "XX" must be one of EQ, FUT, CE, PE/, 11);
+  });
+
+  it('is rejected when cut off in the middle of a row', () => {
+    const cut = todaysCsv.slice(0, Math.floor(todaysCsv.length / 2));
+    const lastLine = cut.split('\n').length;
+    expectDumpError(() => parseInstrumentDump(cut), /expected 12 columns|not valid CSV/, lastLine);
+  });
+
+  it('is rejected when its gzip stream is truncated', () => {
+    const gz = gzipSync(todaysCsv);
+    expectDumpError(() => decodeDump(gz.subarray(0, gz.length - 100)), /gzip stream is truncated or corrupt/);
+    expect(decodeDump(gz)).toBe(todaysCsv);
+  });
+
+  it('is rejected when it lists one token twice', () => {
+    expectDumpError(() => parseInstrumentDump([...lines.slice(0, 3), lines[1], ...lines.slice(3)].join('\n')), /already listed on line 2/, 4);
+  });
+});
