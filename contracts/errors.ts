@@ -12,6 +12,8 @@ export const ErrorCode = z.enum([
   'not_found',
   /** The worker's configuration (environment/bindings) is missing or malformed. */
   'config_invalid',
+  /** The database could not be reached or did not answer in time; retry later. */
+  'database_unavailable',
   /** An unexpected fault inside the platform; the message carries no internals. */
   'internal_error',
 ]);

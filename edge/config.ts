@@ -28,6 +28,12 @@ const EdgeEnvSchema = z
       .min(50, 'must be at least 50')
       .max(10_000, 'must be at most 10000')
       .default(1500),
+    QUERY_TIMEOUT_MS: z.coerce
+      .number()
+      .int('must be a whole number of milliseconds')
+      .min(100, 'must be at least 100')
+      .max(30_000, 'must be at most 30000')
+      .default(5000),
   })
   .check(bothOrNeither('UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'));
 
@@ -35,6 +41,8 @@ export type EdgeConfig = {
   database: { url: string; wsProxy: string | undefined };
   redis: { url: string; token: string } | undefined;
   healthCheckTimeoutMs: number;
+  /** Budget of one API request's database work (connect included). */
+  queryTimeoutMs: number;
 };
 
 /** The bindings the worker declares; every value is untrusted until parsed. */
@@ -54,6 +62,7 @@ export function edgeConfig(env: EdgeEnv): EdgeConfig {
         ? { url: vars.UPSTASH_REDIS_REST_URL, token: vars.UPSTASH_REDIS_REST_TOKEN }
         : undefined,
     healthCheckTimeoutMs: vars.HEALTH_CHECK_TIMEOUT_MS,
+    queryTimeoutMs: vars.QUERY_TIMEOUT_MS,
   };
   parsed.set(env, config);
   return config;

@@ -3,6 +3,24 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ConfigError } from '../contracts/config-error.ts';
 import type { ErrorBody, ErrorCode } from '../contracts/errors.ts';
 
+/** A request parameter failed validation: answered 400 naming it and the rule. */
+export class InvalidParameter extends Error {
+  readonly param: string;
+  constructor(param: string, message: string) {
+    super(message);
+    this.name = 'InvalidParameter';
+    this.param = param;
+  }
+}
+
+/** Postgres could not be reached or did not answer in time: answered 503 with the reason. */
+export class DatabaseUnavailable extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'DatabaseUnavailable';
+  }
+}
+
 /** Builds the one error body every route answers with (contracts/errors.ts). */
 export function errorResponse(
   c: Context,
@@ -21,6 +39,13 @@ export function notFound(c: Context): Response {
 
 /** Last line of defence: a thrown error becomes a clear JSON answer, never a dropped connection. */
 export function onError(error: Error, c: Context): Response {
+  if (error instanceof InvalidParameter) {
+    return errorResponse(c, 400, 'invalid_parameter', `${error.param}: ${error.message}`, { param: error.param });
+  }
+  if (error instanceof DatabaseUnavailable) {
+    c.header('Retry-After', '5');
+    return errorResponse(c, 503, 'database_unavailable', `the database is unavailable: ${error.message}`);
+  }
   if (error instanceof ConfigError) {
     console.error(error.message);
     return errorResponse(c, 503, 'config_invalid', 'the worker is misconfigured', {

@@ -1,9 +1,9 @@
 import { MIGRATIONS_TABLE } from '../../contracts/database.ts';
 import type { DatabaseHealth, DependencyHealth, FeedHealth } from '../../contracts/health.ts';
 import type { EdgeConfig } from '../config.ts';
-import { openPostgres } from '../storage/postgres.ts';
+import { describe, withPostgres } from '../storage/postgres.ts';
 import { openRedis } from '../storage/redis.ts';
-import { withDeadline } from './deadline.ts';
+import { withDeadline } from '../deadline.ts';
 
 
 /**
@@ -15,38 +15,20 @@ export async function checkDatabase(
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<DatabaseHealth> {
   const started = Date.now();
-  const client = openPostgres(config.database);
-  const connecting = client.connect();
-  // Close after the answer is sent, bounded, and only a client that did
-  // connect: ending one whose socket never opened can hang or throw.
-  const close = () =>
-    waitUntil(
-      withDeadline(connecting.then(() => client.end()), config.healthCheckTimeoutMs, 'closing Postgres').catch(() => undefined),
-    );
   try {
-    const schema = await withDeadline(
-      (async () => {
-        await connecting;
-        const table = await client.query<{ present: boolean }>(
-          'SELECT to_regclass($1) IS NOT NULL AS present',
-          [`public.${MIGRATIONS_TABLE}`],
-        );
-        if (!table.rows[0]?.present) return null;
-        const newest = await client.query<{ name: string }>(
-          `SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY id DESC LIMIT 1`,
-        );
-        return newest.rows[0]?.name ?? null;
-      })(),
-      config.healthCheckTimeoutMs,
-      'Postgres',
-    );
-    close();
+    const schema = await withPostgres(config.database, config.healthCheckTimeoutMs, waitUntil, async (client) => {
+      const table = await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
+        `public.${MIGRATIONS_TABLE}`,
+      ]);
+      if (!table.rows[0]?.present) return null;
+      const newest = await client.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY id DESC LIMIT 1`);
+      return newest.rows[0]?.name ?? null;
+    });
     const latency_ms = Date.now() - started;
     return schema === null
       ? { status: 'unhealthy', latency_ms, schema, reason: 'connected, but no migrations are applied (run npm run migrate)' }
       : { status: 'healthy', latency_ms, schema };
   } catch (error) {
-    close();
     return { status: 'unhealthy', reason: `Postgres: ${describe(error)}` };
   }
 }
@@ -78,13 +60,4 @@ export async function checkRedis(config: EdgeConfig): Promise<DependencyHealth> 
  */
 export function checkFeed(): FeedHealth {
   return { status: 'down', last_tick_age_ms: null, reason: 'no origin ticker has connected to the edge' };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    // Network errors from fetch/WebSocket often carry the useful part in `cause`.
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
-    return `${error.message}${cause}`;
-  }
-  return String(error);
 }

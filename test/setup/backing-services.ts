@@ -2,7 +2,10 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { buildUniverse } from '../../origin-ticker/kite-sim/universe.ts';
+import { syncInstruments } from '../../origin-ticker/registry/sync.ts';
 import { MIGRATIONS_DIR } from '../../origin-ticker/db/migrate.ts';
 import { startBackingServices } from '../../origin-ticker/local/backing-services.ts';
 import { localConfig } from '../../origin-ticker/local/config.ts';
@@ -39,6 +42,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const backing = await startBackingServices(config, (service) => services.push(service));
     if ('missing' in backing.redis) throw new Error(`tests need Redis: ${backing.redis.missing}`);
     if (!backing.database.wsProxy) throw new Error('tests need the Neon relay');
+
+    // The registry holds the simulator's universe, as after npm run dev.
+    const registry = new pg.Client({ connectionString: backing.database.url });
+    await registry.connect();
+    try {
+      await syncInstruments(registry, buildUniverse({ seed: 1, today: new Date() }).instruments, { source: 'test setup' });
+    } finally {
+      await registry.end();
+    }
 
     const blackHole = await startBlackHole();
     services.push({ name: 'black hole', stop: blackHole.close, crashed: new Promise(() => {}) });

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * The instruments API's parameters and rows, shared by the edge (which
+ * validates with them) and its clients. A bad parameter gets a 400 naming
+ * it and the rule (contracts/errors.ts); unknown parameters are refused, so
+ * a typo such as `limt=10` is an error, not a silently ignored filter.
+ */
+/** A comma-separated list whose every item must match `item`; any failure says what the list must hold. */
+const list = (item: RegExp | readonly [string, ...string[]], what: string) => {
+  const message = `must be a comma-separated list of ${what}`;
+  const element = Array.isArray(item) ? z.enum(item as readonly [string, ...string[]], { error: message }) : z.string().regex(item as RegExp, message);
+  return z
+    .string()
+    .transform((value) => value.split(','))
+    .pipe(z.array(element).min(1, message).max(20, 'must list at most 20 values'));
+};
+
+const date = z.iso.date({ error: 'must be a date YYYY-MM-DD' });
+const price = z.coerce.number({ error: 'must be a number' }).min(0, 'must be at least 0').max(1e9, 'must be at most 1e9');
+
+export const INSTRUMENT_SORTS = ['tradingsymbol', 'instrument_token', 'expiry', 'strike', 'name'] as const;
+export type InstrumentSort = (typeof INSTRUMENT_SORTS)[number];
+
+export const ListQuery = z
+  .strictObject(
+    {
+      exchange: list(/^[A-Z]{2,10}$/, 'exchanges such as NSE,NFO').optional(),
+      segment: list(/^[A-Z][A-Z-]{1,15}$/, 'segments such as NFO-OPT').optional(),
+      instrument_type: list(['EQ', 'FUT', 'CE', 'PE'], 'EQ, FUT, CE, PE').optional(),
+      name: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters').optional(),
+      expiry: date.optional(),
+      expiry_from: date.optional(),
+      expiry_to: date.optional(),
+      strike_min: price.optional(),
+      strike_max: price.optional(),
+      is_active: z.enum(['true', 'false', 'all'], { error: 'must be true, false or all' }).default('true'),
+      sort: z
+        .enum([...INSTRUMENT_SORTS, ...INSTRUMENT_SORTS.map((s) => `-${s}` as const)], {
+          error: `must be one of ${INSTRUMENT_SORTS.join(', ')}, optionally prefixed with - for descending`,
+        })
+        .default('tradingsymbol'),
+      limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(100),
+      offset: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be at least 0').max(200_000, 'must be at most 200000; use cursor to walk further').optional(),
+      cursor: z.string().regex(/^[A-Za-z0-9_-]{1,512}$/, 'must be a cursor returned by this API').optional(),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown parameter; known: exchange, segment, instrument_type, name, expiry, expiry_from, expiry_to, strike_min, strike_max, is_active, sort, limit, offset, cursor` : undefined) },
+  )
+  .check(
+    z.superRefine((q, ctx) => {
+      if (q.offset !== undefined && q.cursor !== undefined) ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'cannot be combined with offset' });
+      if (q.strike_min !== undefined && q.strike_max !== undefined && q.strike_min > q.strike_max) {
+        ctx.addIssue({ code: 'custom', path: ['strike_min'], message: 'must not exceed strike_max' });
+      }
+      if (q.expiry_from !== undefined && q.expiry_to !== undefined && q.expiry_from > q.expiry_to) {
+        ctx.addIssue({ code: 'custom', path: ['expiry_from'], message: 'must not be after expiry_to' });
+      }
+    }),
+  );
+export type ListQuery = z.output<typeof ListQuery>;
+
+/** One instrument as the API answers it: the dump's columns plus whether it is still listed. */
+export type InstrumentRow = {
+  instrument_token: number;
+  exchange_token: number;
+  tradingsymbol: string;
+  name: string;
+  last_price: number;
+  expiry: string | null;
+  strike: number;
+  tick_size: number;
+  lot_size: number;
+  instrument_type: 'EQ' | 'FUT' | 'CE' | 'PE';
+  segment: string;
+  exchange: string;
+  is_active: boolean;
+};
+
+export type ListResponse = {
+  rows: InstrumentRow[];
+  /** Every row matching the filters, counted from the same filter as the page. */
+  total: number;
+  limit: number;
+  offset: number | null;
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor: string | null;
+  dataset_version: number;
+};
+
+const exchangeParam = z.string().regex(/^[A-Z]{2,10}$/, 'must be an exchange such as NSE or NFO');
+
+export const SearchQuery = z.strictObject({
+  q: z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+  exchange: list(/^[A-Z]{2,10}$/, 'exchanges such as NSE,NFO').optional(),
+  segment: list(/^[A-Z][A-Z-]{1,15}$/, 'segments such as NFO-OPT').optional(),
+  limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(50, 'must be at most 50').default(20),
+});
+export type SearchQuery = z.output<typeof SearchQuery>;
+
+/** For routes without parameters: anything given is refused by name. */
+export const NoQuery = z.strictObject({}, { error: () => 'unknown parameter; this route takes none' });
+
+export const ExpiriesQuery = z.strictObject({
+  name: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+  exchange: exchangeParam.optional(),
+});
+
+export const OptionChainQuery = z.strictObject({
+  name: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+  expiry: date,
+  exchange: exchangeParam.optional(),
+});
+
+/** One strike of a static option chain: the contracts that live data is laid onto. */
+export type ChainStrike = {
+  strike: number;
+  CE: { instrument_token: number; tradingsymbol: string } | null;
+  PE: { instrument_token: number; tradingsymbol: string } | null;
+};

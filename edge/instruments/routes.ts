@@ -1,0 +1,181 @@
+import { type Context, Hono } from 'hono';
+import {
+  type ChainStrike,
+  ExpiriesQuery,
+  type InstrumentRow,
+  ListQuery,
+  type ListResponse,
+  NoQuery,
+  OptionChainQuery,
+  SearchQuery,
+} from '../../contracts/instruments-api.ts';
+import { type EdgeEnv, edgeConfig } from '../config.ts';
+import { InvalidParameter, errorResponse } from '../errors.ts';
+import { withPostgres } from '../storage/postgres.ts';
+import { parseQuery } from '../validate.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { ROW_COLUMNS, countQuery, pageQuery } from './filter.ts';
+import { searchQuery } from './search.ts';
+
+/** The instruments API: route → schema → query → response. */
+export const instruments = new Hono<{ Bindings: EdgeEnv }>();
+
+type Db = Parameters<Parameters<typeof withPostgres>[3]>[0];
+
+function database<T>(c: Context<{ Bindings: EdgeEnv }>, work: (db: Db) => Promise<T>): Promise<T> {
+  const config = edgeConfig(c.env);
+  return withPostgres(config.database, config.queryTimeoutMs, (p) => c.executionCtx.waitUntil(p), work);
+}
+
+instruments.get('/list', async (c) => {
+  const query = parseQuery(c, ListQuery);
+  const after = decodeCursor(query);
+  const body = await database(c, async (db) => {
+    const page = pageQuery(query, after);
+    const count = countQuery(query);
+    const [rows, totals] = await Promise.all([
+      db.query<InstrumentRow & { sort_value: string }>(page.text, page.values),
+      db.query<{ total: number; dataset_version: number }>(count.text, count.values),
+    ]);
+    const more = rows.rows.length > query.limit;
+    const pageRows = rows.rows.slice(0, query.limit);
+    const last = pageRows.at(-1);
+    const response: ListResponse = {
+      rows: pageRows.map(({ sort_value: _sortValue, ...row }) => row),
+      total: totals.rows[0]?.total ?? 0,
+      limit: query.limit,
+      offset: after ? null : (query.offset ?? 0),
+      next_cursor: more && last ? encodeCursor(query, { value: last.sort_value, token: last.instrument_token }) : null,
+      dataset_version: totals.rows[0]?.dataset_version ?? 0,
+    };
+    return response;
+  });
+  return c.json(body);
+});
+
+instruments.get('/search', async (c) => {
+  const query = parseQuery(c, SearchQuery);
+  const rows = await database(c, async (db) => {
+    const sql = searchQuery(query);
+    return (await db.query<InstrumentRow>(sql.text, sql.values)).rows;
+  });
+  return c.json({ q: query.q, rows });
+});
+
+instruments.get('/stats', async (c) => {
+  parseQuery(c, NoQuery);
+  const body = await database(c, async (db) => {
+    const [counts, expiries, version] = await Promise.all([
+      db.query<{ exchange: string; segment: string; instrument_type: string; active: number; inactive: number }>(
+        `SELECT exchange, segment, instrument_type, count(*) FILTER (WHERE is_active)::float8 AS active, count(*) FILTER (WHERE NOT is_active)::float8 AS inactive
+         FROM instruments GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+      ),
+      db.query<{ exchange: string; name: string; expiries: number }>(
+        `SELECT exchange, name, count(DISTINCT expiry)::float8 AS expiries FROM instruments
+         WHERE is_active AND expiry IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`,
+      ),
+      db.query<{ id: number; synced_at: string; rows_in_dump: number }>(
+        'SELECT id::float8 AS id, synced_at, rows_in_dump FROM dataset_versions ORDER BY id DESC LIMIT 1',
+      ),
+    ]);
+    const sum = (key: 'exchange' | 'segment' | 'instrument_type') => {
+      const out: Record<string, { active: number; inactive: number }> = {};
+      for (const row of counts.rows) {
+        const entry = (out[row[key]] ??= { active: 0, inactive: 0 });
+        entry.active += row.active;
+        entry.inactive += row.inactive;
+      }
+      return out;
+    };
+    const expiriesPerUnderlying: Record<string, number> = {};
+    for (const row of expiries.rows) expiriesPerUnderlying[`${row.exchange}:${row.name}`] = row.expiries;
+    return {
+      total: counts.rows.reduce((n, r) => n + r.active + r.inactive, 0),
+      active: counts.rows.reduce((n, r) => n + r.active, 0),
+      inactive: counts.rows.reduce((n, r) => n + r.inactive, 0),
+      by_exchange: sum('exchange'),
+      by_segment: sum('segment'),
+      by_instrument_type: sum('instrument_type'),
+      expiries_per_underlying: expiriesPerUnderlying,
+      dataset_version: version.rows[0]?.id ?? 0,
+      last_sync: version.rows[0] ? new Date(version.rows[0].synced_at).toISOString() : null,
+    };
+  });
+  return c.json(body);
+});
+
+instruments.get('/expiries', async (c) => {
+  const query = parseQuery(c, ExpiriesQuery);
+  const expiries = await database(c, async (db) => {
+    const { rows } = await db.query<{ expiry: string }>(
+      `SELECT DISTINCT expiry::text AS expiry FROM instruments
+       WHERE is_active AND name = $1 AND expiry IS NOT NULL AND ($2::text IS NULL OR exchange = $2) ORDER BY 1`,
+      [query.name, query.exchange ?? null],
+    );
+    return rows.map((r) => r.expiry);
+  });
+  return c.json({ name: query.name, expiries });
+});
+
+instruments.get('/option-chain', async (c) => {
+  const query = parseQuery(c, OptionChainQuery);
+  const chain = await database(c, async (db) => {
+    const { rows } = await db.query<InstrumentRow>(
+      `SELECT ${ROW_COLUMNS} FROM instruments
+       WHERE is_active AND name = $1 AND expiry = $2::date AND ($3::text IS NULL OR exchange = $3)
+         AND instrument_type IN ('FUT', 'CE', 'PE')
+       ORDER BY strike, instrument_type`,
+      [query.name, query.expiry, query.exchange ?? null],
+    );
+    return rows;
+  });
+  if (chain.length === 0) {
+    return errorResponse(c, 404, 'not_found', `no active contracts of ${query.name} expire on ${query.expiry}; see /instruments/expiries?name=${encodeURIComponent(query.name)}`);
+  }
+  const strikes = new Map<number, ChainStrike>();
+  for (const row of chain) {
+    if (row.instrument_type !== 'CE' && row.instrument_type !== 'PE') continue;
+    const entry = strikes.get(row.strike) ?? { strike: row.strike, CE: null, PE: null };
+    entry[row.instrument_type] = { instrument_token: row.instrument_token, tradingsymbol: row.tradingsymbol };
+    strikes.set(row.strike, entry);
+  }
+  const future = chain.find((r) => r.instrument_type === 'FUT');
+  return c.json({
+    name: query.name,
+    expiry: query.expiry,
+    exchange: chain[0]?.exchange,
+    lot_size: chain[0]?.lot_size,
+    future: future ? { instrument_token: future.instrument_token, tradingsymbol: future.tradingsymbol } : null,
+    strikes: [...strikes.values()],
+  });
+});
+
+instruments.get('/by-symbol/:exchange/:tradingsymbol', async (c) => {
+  const exchange = c.req.param('exchange');
+  const tradingsymbol = c.req.param('tradingsymbol');
+  if (!/^[A-Z]{2,10}$/.test(exchange)) throw new InvalidParameter('exchange', 'must be an exchange such as NSE or NFO');
+  if (tradingsymbol.length < 1 || tradingsymbol.length > 64) throw new InvalidParameter('tradingsymbol', 'must be 1-64 characters');
+  const row = await database(c, async (db) => {
+    // The active listing first: a symbol can be reused after an old contract expired.
+    const { rows } = await db.query<InstrumentRow>(
+      `SELECT ${ROW_COLUMNS} FROM instruments WHERE exchange = $1 AND tradingsymbol = $2 ORDER BY is_active DESC, last_seen_version DESC LIMIT 1`,
+      [exchange, tradingsymbol],
+    );
+    return rows[0];
+  });
+  if (!row) return errorResponse(c, 404, 'not_found', `no instrument ${exchange}:${tradingsymbol}`);
+  return c.json(row);
+});
+
+instruments.get('/:token', async (c) => {
+  const token = c.req.param('token');
+  if (!/^\d{1,10}$/.test(token) || Number(token) > 0xffffffff) {
+    throw new InvalidParameter('token', 'must be an instrument_token: a whole number from 0 to 4294967295');
+  }
+  const row = await database(c, async (db) => {
+    const { rows } = await db.query<InstrumentRow>(`SELECT ${ROW_COLUMNS} FROM instruments WHERE instrument_token = $1`, [token]);
+    return rows[0];
+  });
+  if (!row) return errorResponse(c, 404, 'not_found', `no instrument with token ${token}`);
+  return c.json(row);
+});
