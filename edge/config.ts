@@ -34,6 +34,12 @@ const EdgeEnvSchema = z
       .min(100, 'must be at least 100')
       .max(30_000, 'must be at most 30000')
       .default(5000),
+    CACHE_VERSION_TTL_MS: z.coerce
+      .number()
+      .int('must be a whole number of milliseconds')
+      .min(0, 'must be at least 0')
+      .max(60_000, 'must be at most 60000')
+      .default(2000),
   })
   .check(bothOrNeither('UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'));
 
@@ -43,6 +49,8 @@ export type EdgeConfig = {
   healthCheckTimeoutMs: number;
   /** Budget of one API request's database work (connect included). */
   queryTimeoutMs: number;
+  /** How long an isolate trusts the dataset version it read before asking Postgres again. */
+  cacheVersionTtlMs: number;
 };
 
 /** The bindings the worker declares; every value is untrusted until parsed. */
@@ -63,6 +71,7 @@ export function edgeConfig(env: EdgeEnv): EdgeConfig {
         : undefined,
     healthCheckTimeoutMs: vars.HEALTH_CHECK_TIMEOUT_MS,
     queryTimeoutMs: vars.QUERY_TIMEOUT_MS,
+    cacheVersionTtlMs: vars.CACHE_VERSION_TTL_MS,
   };
   parsed.set(env, config);
   return config;

@@ -202,17 +202,77 @@ describe('single instruments, stats, expiries and the static option chain', () =
   });
 });
 
+/** The worker with some bindings replaced, as a differently configured (or failing) deployment. */
+async function fetchWith(path: string, overrides: Record<string, string>, init: RequestInit = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(new Request(`http://edge.test${path}`, init), { ...env, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+let unique = 0;
+const uniquePath = () => `/instruments/list?exchange=MCX&limit=${++unique + 10}`;
+
+describe('caching', () => {
+  it('serves a repeated request from a cache tier, with the same body', async () => {
+    const path = uniquePath();
+    const first = await fetchWith(path, {});
+    expect(first.headers.get('x-cache')).toBe('miss');
+    const second = await fetchWith(path, {});
+    expect(['hit-edge', 'hit-redis']).toContain(second.headers.get('x-cache'));
+    expect(await second.text()).toBe(await first.text());
+    expect(second.headers.get('cache-control')).toBe('public, max-age=300');
+  });
+
+  it('answers 304 to a matching If-None-Match', async () => {
+    const path = uniquePath();
+    const first = await fetchWith(path, {});
+    const etag = first.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^"v\d+-[0-9a-f]{24}"$/);
+    const revalidated = await fetchWith(path, {}, { headers: { 'If-None-Match': etag } });
+    expect(revalidated.status).toBe(304);
+    expect(await revalidated.text()).toBe('');
+  });
+
+  it('misses everything cached before a new dataset version', async () => {
+    const path = uniquePath();
+    const before = await fetchWith(path, { CACHE_VERSION_TTL_MS: '0' });
+    await fetchWith(path, { CACHE_VERSION_TTL_MS: '0' });
+    const { rows } = await reference.query<{ id: string }>("INSERT INTO dataset_versions (source, rows_in_dump) VALUES ('cache test', 0) RETURNING id");
+    try {
+      const after = await fetchWith(path, { CACHE_VERSION_TTL_MS: '0' });
+      expect(after.headers.get('x-cache')).toBe('miss');
+      expect(Number(after.headers.get('x-dataset-version'))).toBe(Number(rows[0]?.id));
+      expect(Number(after.headers.get('x-dataset-version'))).toBeGreaterThan(Number(before.headers.get('x-dataset-version')));
+      expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
+    } finally {
+      await reference.query('DELETE FROM dataset_versions WHERE id = $1', [rows[0]?.id]);
+    }
+  });
+
+  it('answers from Postgres when Redis is down', async () => {
+    const response = await fetchWith(uniquePath(), { UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${inject('deadPort')}` });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-cache')).toBe('miss');
+    expect((await response.json() as ListResponse).total).toBeGreaterThan(0);
+  });
+});
+
 describe('when Postgres is down', () => {
-  it('answers 503 with the reason and Retry-After, quickly', async () => {
-    const ctx = createExecutionContext();
-    const response = await worker.fetch(
-      new Request('http://edge.test/instruments/list'),
-      { ...env, NEON_WS_PROXY: `127.0.0.1:${inject('blackHolePort')}/v2`, QUERY_TIMEOUT_MS: '300' },
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
+  const down = { NEON_WS_PROXY: `127.0.0.1:${inject('blackHolePort')}/v2`, QUERY_TIMEOUT_MS: '300', CACHE_VERSION_TTL_MS: '0' };
+
+  it('serves what it has cached, marked stale', async () => {
+    const path = uniquePath();
+    await fetchWith(path, {});
+    const response = await fetchWith(path, down);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-data-stale')).toBe('true');
+    expect(response.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('answers 503 with the reason and Retry-After for what it has not cached', async () => {
+    const response = await fetchWith(uniquePath(), down);
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('5');
-    expect(ErrorBody.parse(await response.json()).error).toMatchObject({ code: 'database_unavailable', message: expect.stringContaining('did not answer within 300 ms') });
+    expect(ErrorBody.parse(await response.json()).error).toMatchObject({ code: 'database_unavailable', message: expect.stringContaining('no cached answer') });
   });
 });

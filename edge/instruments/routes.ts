@@ -11,13 +11,20 @@ import {
 } from '../../contracts/instruments-api.ts';
 import { type EdgeEnv, edgeConfig } from '../config.ts';
 import { InvalidParameter, errorResponse } from '../errors.ts';
+import { cachedJson } from '../cache/cached-json.ts';
 import { withPostgres } from '../storage/postgres.ts';
 import { parseQuery } from '../validate.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { ROW_COLUMNS, countQuery, pageQuery } from './filter.ts';
 import { searchQuery } from './search.ts';
 
-/** The instruments API: route → schema → query → response. */
+/**
+ * The instruments API: route → schema → cache → query → response.
+ * Cache lifetimes per route; keys carry the dataset version, so these only
+ * bound memory, never freshness.
+ */
+const TTL = { list: 300, search: 300, stats: 60, instrument: 3600, expiries: 600, chain: 600 } as const;
+
 export const instruments = new Hono<{ Bindings: EdgeEnv }>();
 
 type Db = Parameters<Parameters<typeof withPostgres>[3]>[0];
@@ -30,7 +37,7 @@ function database<T>(c: Context<{ Bindings: EdgeEnv }>, work: (db: Db) => Promis
 instruments.get('/list', async (c) => {
   const query = parseQuery(c, ListQuery);
   const after = decodeCursor(query);
-  const body = await database(c, async (db) => {
+  return cachedJson(c, TTL.list, () => database(c, async (db) => {
     const page = pageQuery(query, after);
     const count = countQuery(query);
     const [rows, totals] = await Promise.all([
@@ -49,22 +56,20 @@ instruments.get('/list', async (c) => {
       dataset_version: totals.rows[0]?.dataset_version ?? 0,
     };
     return response;
-  });
-  return c.json(body);
+  }));
 });
 
 instruments.get('/search', async (c) => {
   const query = parseQuery(c, SearchQuery);
-  const rows = await database(c, async (db) => {
+  return cachedJson(c, TTL.search, () => database(c, async (db) => {
     const sql = searchQuery(query);
-    return (await db.query<InstrumentRow>(sql.text, sql.values)).rows;
-  });
-  return c.json({ q: query.q, rows });
+    return { q: query.q, rows: (await db.query<InstrumentRow>(sql.text, sql.values)).rows };
+  }));
 });
 
 instruments.get('/stats', async (c) => {
   parseQuery(c, NoQuery);
-  const body = await database(c, async (db) => {
+  return cachedJson(c, TTL.stats, () => database(c, async (db) => {
     const [counts, expiries, version] = await Promise.all([
       db.query<{ exchange: string; segment: string; instrument_type: string; active: number; inactive: number }>(
         `SELECT exchange, segment, instrument_type, count(*) FILTER (WHERE is_active)::float8 AS active, count(*) FILTER (WHERE NOT is_active)::float8 AS inactive
@@ -100,53 +105,53 @@ instruments.get('/stats', async (c) => {
       dataset_version: version.rows[0]?.id ?? 0,
       last_sync: version.rows[0] ? new Date(version.rows[0].synced_at).toISOString() : null,
     };
-  });
-  return c.json(body);
+  }));
 });
 
 instruments.get('/expiries', async (c) => {
   const query = parseQuery(c, ExpiriesQuery);
-  const expiries = await database(c, async (db) => {
+  return cachedJson(c, TTL.expiries, () => database(c, async (db) => {
     const { rows } = await db.query<{ expiry: string }>(
       `SELECT DISTINCT expiry::text AS expiry FROM instruments
        WHERE is_active AND name = $1 AND expiry IS NOT NULL AND ($2::text IS NULL OR exchange = $2) ORDER BY 1`,
       [query.name, query.exchange ?? null],
     );
-    return rows.map((r) => r.expiry);
-  });
-  return c.json({ name: query.name, expiries });
+    return { name: query.name, expiries: rows.map((r) => r.expiry) };
+  }));
 });
 
 instruments.get('/option-chain', async (c) => {
   const query = parseQuery(c, OptionChainQuery);
-  const chain = await database(c, async (db) => {
-    const { rows } = await db.query<InstrumentRow>(
-      `SELECT ${ROW_COLUMNS} FROM instruments
-       WHERE is_active AND name = $1 AND expiry = $2::date AND ($3::text IS NULL OR exchange = $3)
-         AND instrument_type IN ('FUT', 'CE', 'PE')
-       ORDER BY strike, instrument_type`,
-      [query.name, query.expiry, query.exchange ?? null],
-    );
-    return rows;
-  });
-  if (chain.length === 0) {
-    return errorResponse(c, 404, 'not_found', `no active contracts of ${query.name} expire on ${query.expiry}; see /instruments/expiries?name=${encodeURIComponent(query.name)}`);
-  }
-  const strikes = new Map<number, ChainStrike>();
-  for (const row of chain) {
-    if (row.instrument_type !== 'CE' && row.instrument_type !== 'PE') continue;
-    const entry = strikes.get(row.strike) ?? { strike: row.strike, CE: null, PE: null };
-    entry[row.instrument_type] = { instrument_token: row.instrument_token, tradingsymbol: row.tradingsymbol };
-    strikes.set(row.strike, entry);
-  }
-  const future = chain.find((r) => r.instrument_type === 'FUT');
-  return c.json({
-    name: query.name,
-    expiry: query.expiry,
-    exchange: chain[0]?.exchange,
-    lot_size: chain[0]?.lot_size,
-    future: future ? { instrument_token: future.instrument_token, tradingsymbol: future.tradingsymbol } : null,
-    strikes: [...strikes.values()],
+  return cachedJson(c, TTL.chain, async () => {
+    const chain = await database(c, async (db) => {
+      const { rows } = await db.query<InstrumentRow>(
+        `SELECT ${ROW_COLUMNS} FROM instruments
+         WHERE is_active AND name = $1 AND expiry = $2::date AND ($3::text IS NULL OR exchange = $3)
+           AND instrument_type IN ('FUT', 'CE', 'PE')
+         ORDER BY strike, instrument_type`,
+        [query.name, query.expiry, query.exchange ?? null],
+      );
+      return rows;
+    });
+    if (chain.length === 0) {
+      return errorResponse(c, 404, 'not_found', `no active contracts of ${query.name} expire on ${query.expiry}; see /instruments/expiries?name=${encodeURIComponent(query.name)}`);
+    }
+    const strikes = new Map<number, ChainStrike>();
+    for (const row of chain) {
+      if (row.instrument_type !== 'CE' && row.instrument_type !== 'PE') continue;
+      const entry = strikes.get(row.strike) ?? { strike: row.strike, CE: null, PE: null };
+      entry[row.instrument_type] = { instrument_token: row.instrument_token, tradingsymbol: row.tradingsymbol };
+      strikes.set(row.strike, entry);
+    }
+    const future = chain.find((r) => r.instrument_type === 'FUT');
+    return {
+      name: query.name,
+      expiry: query.expiry,
+      exchange: chain[0]?.exchange,
+      lot_size: chain[0]?.lot_size,
+      future: future ? { instrument_token: future.instrument_token, tradingsymbol: future.tradingsymbol } : null,
+      strikes: [...strikes.values()],
+    };
   });
 });
 
@@ -155,16 +160,18 @@ instruments.get('/by-symbol/:exchange/:tradingsymbol', async (c) => {
   const tradingsymbol = c.req.param('tradingsymbol');
   if (!/^[A-Z]{2,10}$/.test(exchange)) throw new InvalidParameter('exchange', 'must be an exchange such as NSE or NFO');
   if (tradingsymbol.length < 1 || tradingsymbol.length > 64) throw new InvalidParameter('tradingsymbol', 'must be 1-64 characters');
-  const row = await database(c, async (db) => {
+  parseQuery(c, NoQuery);
+  return cachedJson(c, TTL.instrument, async () => {
     // The active listing first: a symbol can be reused after an old contract expired.
-    const { rows } = await db.query<InstrumentRow>(
-      `SELECT ${ROW_COLUMNS} FROM instruments WHERE exchange = $1 AND tradingsymbol = $2 ORDER BY is_active DESC, last_seen_version DESC LIMIT 1`,
-      [exchange, tradingsymbol],
-    );
-    return rows[0];
+    const row = await database(c, async (db) => {
+      const { rows } = await db.query<InstrumentRow>(
+        `SELECT ${ROW_COLUMNS} FROM instruments WHERE exchange = $1 AND tradingsymbol = $2 ORDER BY is_active DESC, last_seen_version DESC LIMIT 1`,
+        [exchange, tradingsymbol],
+      );
+      return rows[0];
+    });
+    return row ?? errorResponse(c, 404, 'not_found', `no instrument ${exchange}:${tradingsymbol}`);
   });
-  if (!row) return errorResponse(c, 404, 'not_found', `no instrument ${exchange}:${tradingsymbol}`);
-  return c.json(row);
 });
 
 instruments.get('/:token', async (c) => {
@@ -172,10 +179,12 @@ instruments.get('/:token', async (c) => {
   if (!/^\d{1,10}$/.test(token) || Number(token) > 0xffffffff) {
     throw new InvalidParameter('token', 'must be an instrument_token: a whole number from 0 to 4294967295');
   }
-  const row = await database(c, async (db) => {
-    const { rows } = await db.query<InstrumentRow>(`SELECT ${ROW_COLUMNS} FROM instruments WHERE instrument_token = $1`, [token]);
-    return rows[0];
+  parseQuery(c, NoQuery);
+  return cachedJson(c, TTL.instrument, async () => {
+    const row = await database(c, async (db) => {
+      const { rows } = await db.query<InstrumentRow>(`SELECT ${ROW_COLUMNS} FROM instruments WHERE instrument_token = $1`, [token]);
+      return rows[0];
+    });
+    return row ?? errorResponse(c, 404, 'not_found', `no instrument with token ${token}`);
   });
-  if (!row) return errorResponse(c, 404, 'not_found', `no instrument with token ${token}`);
-  return c.json(row);
 });

@@ -14,5 +14,7 @@ export function openRedis(redis: EdgeConfig['redis']): Redis | undefined {
     retry: false,
     enableTelemetry: false,
     readYourWrites: false,
+    // Cached bodies are stored and served as the JSON strings they already are.
+    automaticDeserialization: false,
   });
 }

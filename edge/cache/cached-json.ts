@@ -1,0 +1,86 @@
+import type { Context } from 'hono';
+import { type EdgeEnv, edgeConfig } from '../config.ts';
+import { DatabaseUnavailable } from '../errors.ts';
+import { datasetVersion } from './dataset-version.ts';
+import { sharedGet, sharedSet } from './shared-cache.ts';
+
+/**
+ * Two cache tiers in front of a JSON route: this location's Workers Cache
+ * API, then Upstash Redis (shared by every location), then `compute`
+ * (Postgres). Keys carry the dataset version, so a sync invalidates every
+ * entry at once. Answers carry an ETag and Cache-Control, so browsers and
+ * CDNs revalidate with a 304. With Postgres down, a cached answer of the
+ * last known version is served and marked stale (`X-Data-Stale: true`).
+ *
+ * `compute` returns the body to cache, or a Response (an error) to send
+ * uncached. Call it only after the parameters were validated: a 400 never
+ * touches the caches.
+ */
+const CACHE_ORIGIN = 'https://instruments-cache.kite-edge.internal/';
+
+export async function cachedJson(
+  c: Context<{ Bindings: EdgeEnv }>,
+  ttlSeconds: number,
+  compute: () => Promise<unknown>,
+): Promise<Response> {
+  const config = edgeConfig(c.env);
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  const { version, stale } = await datasetVersion(config, waitUntil);
+  const url = new URL(c.req.url);
+  const canonical = [...url.searchParams].sort(([a], [b]) => a.localeCompare(b));
+  const key = `instruments:v${version}:${url.pathname}?${new URLSearchParams(canonical)}`;
+  const cacheRequest = new Request(`${CACHE_ORIGIN}${encodeURIComponent(key)}`);
+  const edgeCache = await openEdgeCache();
+
+  let source: 'hit-edge' | 'hit-redis' | 'miss' = 'hit-edge';
+  let body = await edgeCache?.match(cacheRequest).then((r) => r?.text()).catch(() => undefined);
+  if (body === undefined) {
+    source = 'hit-redis';
+    body = await sharedGet(config, key);
+    if (body !== undefined && edgeCache) waitUntil(edgeCache.put(cacheRequest, storable(body, ttlSeconds)).catch(() => {}));
+  }
+  if (body === undefined) {
+    if (stale) throw new DatabaseUnavailable('Postgres is unreachable and no cached answer exists for this request');
+    source = 'miss';
+    const computed = await compute();
+    if (computed instanceof Response) return computed;
+    body = JSON.stringify(computed);
+    const fresh = body;
+    if (edgeCache) waitUntil(edgeCache.put(cacheRequest, storable(fresh, ttlSeconds)).catch(() => {}));
+    waitUntil(sharedSet(config, key, fresh, ttlSeconds));
+  }
+
+  const etag = `"v${version}-${await digest(body)}"`;
+  const headers = new Headers({
+    'Content-Type': 'application/json; charset=UTF-8',
+    ETag: etag,
+    'Cache-Control': stale ? 'no-cache' : `public, max-age=${ttlSeconds}`,
+    'X-Cache': source,
+    'X-Dataset-Version': String(version),
+  });
+  if (stale) headers.set('X-Data-Stale', 'true');
+  if (ifNoneMatch(c.req.header('if-none-match'), etag)) return new Response(null, { status: 304, headers });
+  return new Response(body, { status: 200, headers });
+}
+
+async function openEdgeCache(): Promise<Cache | undefined> {
+  try {
+    return await caches.open('instruments');
+  } catch {
+    return undefined; // no Cache API here (some local runtimes): the shared tier still works
+  }
+}
+
+function storable(body: string, ttlSeconds: number): Response {
+  return new Response(body, { headers: { 'Content-Type': 'application/json', 'Cache-Control': `max-age=${ttlSeconds}` } });
+}
+
+function ifNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((tag) => tag.trim() === etag || tag.trim() === `W/${etag}` || tag.trim() === '*');
+}
+
+async function digest(body: string): Promise<string> {
+  const hash = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
+  return [...new Uint8Array(hash).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
