@@ -21,12 +21,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(json);
 }
 
-const IST_OFFSET_MS = 330 * 60_000;
-
-/** "YYYY-MM-DD HH:MM:SS" in IST, the way Kite writes times in JSON. */
-export function istTimestamp(ms: number): string {
-  return new Date(ms + IST_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
-}
 
 const MAX_BODY_BYTES = 64 * 1024;
 

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { instrumentsCsv } from './instruments-csv.ts';
-import { istTimestamp, readForm, sendData, sendError, tokenCredentials } from './kite-http.ts';
+import { istTimestamp } from '../ist-clock.ts';
+import { readForm, sendData, sendError, tokenCredentials } from './kite-http.ts';
 import type { Quote } from './quote.ts';
 import type { Session, Sessions } from './sessions.ts';
 import type { SimInstrument, Universe } from './universe-types.ts';

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Sessions, nextExpiry } from './sessions.ts';
+import { nextDailyIst } from '../ist-clock.ts';
+import { Sessions } from './sessions.ts';
 
 const app = { apiKey: 'kitesim', apiSecret: 'kitesim-secret', userId: 'SM0001', userName: 'Sim' };
 const at = (iso: string) => Date.parse(iso);
 
 describe('access token lifetimes', () => {
   it('end at the next 06:00 IST, as Kite’s do', () => {
-    expect(nextExpiry(at('2026-11-23T10:00:00+05:30'), 360)).toBe(at('2026-11-24T06:00:00+05:30'));
-    expect(nextExpiry(at('2026-11-23T05:59:00+05:30'), 360)).toBe(at('2026-11-23T06:00:00+05:30'));
-    expect(nextExpiry(at('2026-11-23T06:00:00+05:30'), 360)).toBe(at('2026-11-24T06:00:00+05:30'));
+    expect(nextDailyIst(at('2026-11-23T10:00:00+05:30'), 360)).toBe(at('2026-11-24T06:00:00+05:30'));
+    expect(nextDailyIst(at('2026-11-23T05:59:00+05:30'), 360)).toBe(at('2026-11-23T06:00:00+05:30'));
+    expect(nextDailyIst(at('2026-11-23T06:00:00+05:30'), 360)).toBe(at('2026-11-24T06:00:00+05:30'));
   });
 
   it('stop verifying once the expiry passes', () => {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { nextDailyIst } from '../ist-clock.ts';
 
 /**
  * Kite's login flow and token lifetimes: a request token from the login
@@ -22,15 +23,6 @@ export type ExchangeOutcome =
   | { ok: true; session: Session }
   | { ok: false; status: number; errorType: 'TokenException' | 'InputException'; message: string };
 
-const IST_OFFSET_MS = 330 * 60_000;
-const DAY_MS = 86_400_000;
-
-/** The first daily expiry strictly after `from`. */
-export function nextExpiry(from: number, expiryMinuteIst: number): number {
-  const istMidnight = Math.floor((from + IST_OFFSET_MS) / DAY_MS) * DAY_MS - IST_OFFSET_MS;
-  const today = istMidnight + expiryMinuteIst * 60_000;
-  return today > from ? today : today + DAY_MS;
-}
 
 export class Sessions {
   readonly #apps: Map<string, KiteApp>;
@@ -80,7 +72,7 @@ export class Sessions {
       accessToken: randomBytes(16).toString('hex'),
       publicToken: randomBytes(16).toString('hex'),
       issuedAt,
-      expiresAt: nextExpiry(issuedAt, this.#options.expiryMinuteIst),
+      expiresAt: nextDailyIst(issuedAt, this.#options.expiryMinuteIst),
     };
     this.#sessions.set(session.accessToken, session);
     return session;

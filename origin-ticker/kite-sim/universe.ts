@@ -1,5 +1,6 @@
 import { instrumentToken, type KiteExchange, type SEGMENT_CODE } from '../../contracts/kite-instrument.ts';
 import { type SimInstrument, type Underlying, type Universe } from './universe-types.ts';
+import { DAY_MS, IST_OFFSET_MS } from '../ist-clock.ts';
 import { seededRandom } from './seeded-random.ts';
 
 /**
@@ -63,8 +64,6 @@ function onTick(price: number, tick: number): number {
 // ---------------------------------------------------------------------------
 // Calendar: days are whole days since 1970-01-01 on the IST calendar.
 
-const DAY_MS = 86_400_000;
-const IST_OFFSET_MS = 19_800_000;
 const TUESDAY = 2;
 const THURSDAY = 4;
 const FRIDAY = 5;

@@ -4,16 +4,16 @@ import type { HealthResponse } from '../../contracts/health.ts';
 import { startBackingServices } from './backing-services.ts';
 import { type LocalConfig, localConfig } from './config.ts';
 import { simConfig } from '../kite-sim/config.ts';
-import { runSync } from '../registry/run-sync.ts';
 import { startEdgeService, waitForHealth } from './edge-service.ts';
 import { partLog } from './platform-log.ts';
 import { assertPortsFree } from './ports.ts';
 import type { Service } from './service.ts';
+import { startOriginService } from './origin-service.ts';
 import { startSimulatorService } from './simulator-service.ts';
 
 /**
  * `npm run dev`: the whole platform on this machine, in one terminal.
- * The registry is synced from the simulator's dump at every start.
+ * The origin syncs the registry from the simulator's dump at every start.
  * Starts the parts in dependency order, prints where each one is, and stops
  * all of them (in reverse order) on Ctrl-C, on SIGTERM, or as soon as any
  * one of them dies, so nothing is left half-running or holding a port.
@@ -67,10 +67,12 @@ async function main(): Promise<void> {
   const kite = await startSimulatorService({ port: sim.port, onLine: (line) => process.stdout.write(`${line}\n`) });
   adopt(kite);
   if (shuttingDown) return;
-  await runSync(
-    { databaseUrl: backing.database.url, kite: { root: kite.restRoot, apiKey: sim.app.apiKey, accessToken: kite.accessToken } },
-    { log: partLog('sync') },
-  );
+  const origin = await startOriginService({
+    databaseUrl: backing.database.url,
+    kite: { root: kite.restRoot, apiKey: sim.app.apiKey, accessToken: kite.accessToken },
+    onLine: (line) => process.stdout.write(`${line}\n`),
+  });
+  adopt(origin);
   if (shuttingDown) return;
 
   const vars: Record<string, string> = { DATABASE_URL: backing.database.url };

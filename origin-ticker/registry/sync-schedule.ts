@@ -1,0 +1,51 @@
+import { nextDailyIst } from '../ist-clock.ts';
+
+/**
+ * Keeps the registry current: a sync at start, then every day at a fixed
+ * IST time (after Kite publishes the day's dump). A failed sync is retried
+ * every `retryMs` until one succeeds or the next daily run is due; the
+ * registry keeps serving the last good dataset meanwhile.
+ */
+export type SyncSchedule = { stop(): void; nextRunAt(): number };
+
+export function startSyncSchedule(options: {
+  minuteIst: number;
+  run: () => Promise<unknown>;
+  log: (line: string) => void;
+  retryMs?: number;
+  now?: () => number;
+}): SyncSchedule {
+  const now = options.now ?? Date.now;
+  const retryMs = options.retryMs ?? 5 * 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  let next = now();
+  let stopped = false;
+
+  const plan = (at: number) => {
+    if (stopped) return;
+    next = at;
+    timer = setTimeout(tick, Math.max(0, at - now()));
+  };
+
+  async function tick(): Promise<void> {
+    const daily = nextDailyIst(now(), options.minuteIst);
+    try {
+      await options.run();
+      plan(daily);
+      options.log(`next instrument sync at ${new Date(daily).toISOString()}`);
+    } catch (error) {
+      const retry = Math.min(now() + retryMs, daily);
+      options.log(`instrument sync failed (${(error as Error).message}); retrying at ${new Date(retry).toISOString()}`);
+      plan(retry);
+    }
+  }
+
+  plan(now());
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+    nextRunAt: () => next,
+  };
+}
