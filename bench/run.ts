@@ -1,3 +1,4 @@
+import { benchInstrumentsApi } from './instruments-api.ts';
 import { benchKiteSimulator } from './kite-sim.ts';
 import { benchRedisBridge } from './redis-bridge.ts';
 
@@ -5,7 +6,7 @@ import { benchRedisBridge } from './redis-bridge.ts';
  * `npm run bench`: every benchmark, each against a baseline measured in the
  * same run, printed as the Markdown table the README carries.
  */
-const rows = [...(await benchRedisBridge()), ...(await benchKiteSimulator())];
+const rows = [...(await benchRedisBridge()), ...(await benchKiteSimulator()), ...(await benchInstrumentsApi())];
 console.log('| benchmark | baseline | ratio (lower is better) | measured |');
 console.log('|---|---|---|---|');
-for (const row of rows) console.log(`| ${row.name} | ${row.baseline} | ${row.ratio.toFixed(2)}× | ${row.detail} |`);
+for (const row of rows) console.log(`| ${row.name} | ${row.baseline} | ${Number.isNaN(row.ratio) ? '—' : `${row.ratio.toFixed(2)}×`} | ${row.detail} |`);
