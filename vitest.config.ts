@@ -31,7 +31,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 DATABASE_URL: inject('databaseUrl'),
-                NEON_WS_PROXY: inject('neonWsProxy'),
+                NEON_HTTP_ENDPOINT: inject('neonHttpEndpoint'),
                 UPSTASH_REDIS_REST_URL: inject('redisRestUrl'),
                 UPSTASH_REDIS_REST_TOKEN: inject('redisRestToken'),
               },

@@ -12,14 +12,8 @@ const postgresUrl = z
 const EdgeEnvSchema = z
   .object({
     DATABASE_URL: postgresUrl,
-    /**
-     * host:port/path of a WebSocket-to-TCP relay (origin-ticker/local/neon-relay.ts)
-     * in front of a plain Postgres. Unset in production, where Neon's own proxy is used.
-     */
-    NEON_WS_PROXY: z
-      .string()
-      .regex(/^[^\s/:]+:\d+(\/\S*)?$/, 'must look like host:port or host:port/path')
-      .optional(),
+    /** Neon's HTTP query endpoint; unset in production (derived from the Neon host), the relay's /sql locally. */
+    NEON_HTTP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().min(1, 'must not be empty').optional(),
     HEALTH_CHECK_TIMEOUT_MS: z.coerce
@@ -44,7 +38,7 @@ const EdgeEnvSchema = z
   .check(bothOrNeither('UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'));
 
 export type EdgeConfig = {
-  database: { url: string; wsProxy: string | undefined };
+  database: { url: string; httpEndpoint: string | undefined };
   redis: { url: string; token: string } | undefined;
   healthCheckTimeoutMs: number;
   /** Budget of one API request's database work (connect included). */
@@ -64,7 +58,7 @@ export function edgeConfig(env: EdgeEnv): EdgeConfig {
   if (cached) return cached;
   const vars = parseEnv(EdgeEnvSchema, emptyToUndefined(env));
   const config: EdgeConfig = {
-    database: { url: vars.DATABASE_URL, wsProxy: vars.NEON_WS_PROXY },
+    database: { url: vars.DATABASE_URL, httpEndpoint: vars.NEON_HTTP_ENDPOINT },
     redis:
       vars.UPSTASH_REDIS_REST_URL && vars.UPSTASH_REDIS_REST_TOKEN
         ? { url: vars.UPSTASH_REDIS_REST_URL, token: vars.UPSTASH_REDIS_REST_TOKEN }

@@ -5,6 +5,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     neonWsProxy: string;
+    neonHttpEndpoint: string;
     redisRestUrl: string;
     redisRestToken: string;
     redisUrl: string;

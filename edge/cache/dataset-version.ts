@@ -1,6 +1,6 @@
 import type { EdgeConfig } from '../config.ts';
 import { DatabaseUnavailable } from '../errors.ts';
-import { withPostgres } from '../storage/postgres.ts';
+import { openDatabase } from '../storage/database.ts';
 import { sharedGet, sharedSet } from './shared-cache.ts';
 
 /**
@@ -19,10 +19,9 @@ export async function datasetVersion(config: EdgeConfig, waitUntil: (p: Promise<
   const memo = known.get(config.database.url);
   if (memo && Date.now() - memo.at < config.cacheVersionTtlMs) return { version: memo.version, stale: false };
   try {
-    const version = await withPostgres(config.database, config.queryTimeoutMs, waitUntil, async (db) => {
-      const { rows } = await db.query<{ id: number }>('SELECT COALESCE(max(id), 0)::float8 AS id FROM dataset_versions');
-      return rows[0]?.id ?? 0;
-    });
+    const db = openDatabase(config.database, config.queryTimeoutMs);
+    const { rows } = await db.query<{ id: number }>('SELECT COALESCE(max(id), 0)::float8 AS id FROM dataset_versions');
+    const version = rows[0]?.id ?? 0;
     known.set(config.database.url, { version, at: Date.now() });
     if (memo?.version !== version) waitUntil(sharedSet(config, VERSION_KEY, String(version), 7 * 86_400));
     return { version, stale: false };

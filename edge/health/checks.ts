@@ -1,7 +1,7 @@
 import { MIGRATIONS_TABLE } from '../../contracts/database.ts';
 import type { DatabaseHealth, DependencyHealth, FeedHealth } from '../../contracts/health.ts';
 import type { EdgeConfig } from '../config.ts';
-import { describe, withPostgres } from '../storage/postgres.ts';
+import { describe, openDatabase } from '../storage/database.ts';
 import { openRedis } from '../storage/redis.ts';
 import { withDeadline } from '../deadline.ts';
 
@@ -10,20 +10,15 @@ import { withDeadline } from '../deadline.ts';
  * A real round trip to Postgres: connect, then read the newest applied
  * migration so the answer also says whether the schema is in place.
  */
-export async function checkDatabase(
-  config: EdgeConfig,
-  waitUntil: (p: Promise<unknown>) => void,
-): Promise<DatabaseHealth> {
+export async function checkDatabase(config: EdgeConfig): Promise<DatabaseHealth> {
   const started = Date.now();
   try {
-    const schema = await withPostgres(config.database, config.healthCheckTimeoutMs, waitUntil, async (client) => {
-      const table = await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
-        `public.${MIGRATIONS_TABLE}`,
-      ]);
-      if (!table.rows[0]?.present) return null;
-      const newest = await client.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY id DESC LIMIT 1`);
-      return newest.rows[0]?.name ?? null;
-    });
+    // The same path the API's queries take, so healthy means the API can read.
+    const db = openDatabase(config.database, config.healthCheckTimeoutMs);
+    const { rows } = await db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`public.${MIGRATIONS_TABLE}`]);
+    const schema = rows[0]?.present
+      ? ((await db.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY id DESC LIMIT 1`)).rows[0]?.name ?? null)
+      : null;
     const latency_ms = Date.now() - started;
     return schema === null
       ? { status: 'unhealthy', latency_ms, schema, reason: 'connected, but no migrations are applied (run npm run migrate)' }

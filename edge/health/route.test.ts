@@ -66,7 +66,7 @@ describe('GET /health', () => {
   });
 
   it('says the database is unhealthy, and still answers, when Postgres cannot be reached', async () => {
-    const response = await healthWith({ NEON_WS_PROXY: `127.0.0.1:${inject('deadPort')}/v2` });
+    const response = await healthWith({ NEON_HTTP_ENDPOINT: `http://127.0.0.1:${inject('deadPort')}/sql` });
     expect(response.status).toBe(200);
     const body = HealthResponse.parse(await response.json());
     expect(body.database.status).toBe('unhealthy');
@@ -77,7 +77,7 @@ describe('GET /health', () => {
   it('gives up on a database that accepts and never answers, within the check timeout', async () => {
     const body = HealthResponse.parse(
       await (
-        await healthWith({ NEON_WS_PROXY: `127.0.0.1:${inject('blackHolePort')}/v2`, HEALTH_CHECK_TIMEOUT_MS: '300' })
+        await healthWith({ NEON_HTTP_ENDPOINT: `http://127.0.0.1:${inject('blackHolePort')}/sql`, HEALTH_CHECK_TIMEOUT_MS: '300' })
       ).json(),
     );
     expect(body.database).toEqual({ status: 'unhealthy', reason: 'Postgres: Postgres did not answer within 300 ms' });

@@ -14,7 +14,7 @@ export const health = new Hono<{ Bindings: EdgeEnv }>();
 health.get('/', async (c) => {
   const config = edgeConfig(c.env);
   const [database, redis] = await Promise.all([
-    checkDatabase(config, (p) => c.executionCtx.waitUntil(p)),
+    checkDatabase(config),
     checkRedis(config),
   ]);
   const feed = checkFeed();

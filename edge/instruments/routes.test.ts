@@ -1,11 +1,11 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ErrorBody } from '../../contracts/errors.ts';
 import type { InstrumentRow, ListResponse } from '../../contracts/instruments-api.ts';
 import { edgeConfig } from '../config.ts';
 import worker from '../index.ts';
-import { openPostgres } from '../storage/postgres.ts';
+import { openDatabase } from '../storage/database.ts';
 
 /** The instruments API against the registry the test setup synced from the simulator. */
 const get = async <T>(path: string): Promise<{ status: number; body: T; headers: Headers }> => {
@@ -13,14 +13,8 @@ const get = async <T>(path: string): Promise<{ status: number; body: T; headers:
   return { status: response.status, body: (await response.json()) as T, headers: response.headers };
 };
 
-// Reference answers come from hand-written SQL on a connection of the test's own.
-const reference = openPostgres(edgeConfig(env).database);
-beforeAll(async () => {
-  await reference.connect();
-});
-afterAll(async () => {
-  await reference.end();
-});
+// Reference answers come from hand-written SQL, sent by the test itself.
+const reference = openDatabase(edgeConfig(env).database, 10_000);
 const count = async (where: string, values: unknown[] = []) =>
   Number((await reference.query<{ n: string }>(`SELECT count(*) AS n FROM instruments WHERE ${where}`, values)).rows[0]?.n);
 
@@ -258,7 +252,7 @@ describe('caching', () => {
 });
 
 describe('when Postgres is down', () => {
-  const down = { NEON_WS_PROXY: `127.0.0.1:${inject('blackHolePort')}/v2`, QUERY_TIMEOUT_MS: '300', CACHE_VERSION_TTL_MS: '0' };
+  const down = { NEON_HTTP_ENDPOINT: `http://127.0.0.1:${inject('blackHolePort')}/sql`, QUERY_TIMEOUT_MS: '300', CACHE_VERSION_TTL_MS: '0' };
 
   it('serves what it has cached, marked stale', async () => {
     const path = uniquePath();

@@ -12,7 +12,7 @@ import {
 import { type EdgeEnv, edgeConfig } from '../config.ts';
 import { InvalidParameter, errorResponse } from '../errors.ts';
 import { cachedJson } from '../cache/cached-json.ts';
-import { withPostgres } from '../storage/postgres.ts';
+import { type Database, openDatabase } from '../storage/database.ts';
 import { parseQuery } from '../validate.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { ROW_COLUMNS, countQuery, pageQuery } from './filter.ts';
@@ -27,11 +27,9 @@ const TTL = { list: 300, search: 300, stats: 60, instrument: 3600, expiries: 600
 
 export const instruments = new Hono<{ Bindings: EdgeEnv }>();
 
-type Db = Parameters<Parameters<typeof withPostgres>[3]>[0];
-
-function database<T>(c: Context<{ Bindings: EdgeEnv }>, work: (db: Db) => Promise<T>): Promise<T> {
+function database<T>(c: Context<{ Bindings: EdgeEnv }>, work: (db: Database) => Promise<T>): Promise<T> {
   const config = edgeConfig(c.env);
-  return withPostgres(config.database, config.queryTimeoutMs, (p) => c.executionCtx.waitUntil(p), work);
+  return work(openDatabase(config.database, config.queryTimeoutMs));
 }
 
 instruments.get('/list', async (c) => {

@@ -10,7 +10,7 @@ import { startUpstashBridge } from './upstash-bridge.ts';
 
 /** What the worker needs to reach the backing services, and how to describe them. */
 export type BackingServices = {
-  database: { url: string; wsProxy: string | undefined; summary: string[] };
+  database: { url: string; wsProxy: string | undefined; httpEndpoint: string | undefined; summary: string[] };
   redis: { url: string; token: string; summary: string[] } | { missing: string };
 };
 
@@ -49,7 +49,7 @@ async function startDatabase(config: LocalConfig, adopt: (s: Service) => void): 
 
   const target = new URL(url);
   // Neon's own proxy fronts Neon; every other Postgres is reached through our relay.
-  if (target.hostname.endsWith('.neon.tech')) return { url, wsProxy: undefined, summary };
+  if (target.hostname.endsWith('.neon.tech')) return { url, wsProxy: undefined, httpEndpoint: undefined, summary };
   const relay = await startNeonRelay({
     port: config.relayPort,
     postgres: { host: target.hostname, port: Number(target.port || 5432) },
@@ -57,8 +57,9 @@ async function startDatabase(config: LocalConfig, adopt: (s: Service) => void): 
   });
   adopt(inProcess('relay', relay.close));
   const wsProxy = `127.0.0.1:${relay.port}/v2`;
-  summary.push(`Neon relay               ws://${wsProxy} → ${target.hostname}:${target.port || 5432}`);
-  return { url, wsProxy, summary };
+  const httpEndpoint = `http://127.0.0.1:${relay.port}/sql`;
+  summary.push(`Neon relay               ws://${wsProxy} and ${httpEndpoint} → ${target.hostname}:${target.port || 5432}`);
+  return { url, wsProxy, httpEndpoint, summary };
 }
 
 async function startRedis(config: LocalConfig, adopt: (s: Service) => void): Promise<BackingServices['redis']> {

@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   if (shuttingDown) return;
 
   const vars: Record<string, string> = { DATABASE_URL: backing.database.url };
-  if (backing.database.wsProxy) vars.NEON_WS_PROXY = backing.database.wsProxy;
+  if (backing.database.httpEndpoint) vars.NEON_HTTP_ENDPOINT = backing.database.httpEndpoint;
   if (!('missing' in backing.redis)) {
     vars.UPSTASH_REDIS_REST_URL = backing.redis.url;
     vars.UPSTASH_REDIS_REST_TOKEN = backing.redis.token;

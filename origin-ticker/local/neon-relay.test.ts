@@ -1,4 +1,4 @@
-import { Client } from '@neondatabase/serverless';
+import { Client, neon, neonConfig } from '@neondatabase/serverless';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startNeonRelay } from './neon-relay.ts';
@@ -54,5 +54,38 @@ describe('Neon relay', () => {
     // The relay itself is still up: a plain HTTP request gets its explanatory 426.
     const response = await fetch(`http://127.0.0.1:${relay.port}/`);
     expect(response.status).toBe(426);
+  });
+});
+
+describe("Neon's HTTP query endpoint on the relay (POST /sql)", () => {
+  const sql = () => {
+    neonConfig.fetchEndpoint = `http://${inject('neonWsProxy').split('/')[0]}/sql`;
+    return neon(inject('databaseUrl'));
+  };
+
+  it('answers neon() queries with typed values, one HTTP round trip each', async () => {
+    expect(await sql().query('SELECT $1::int + $2::int AS sum, $3::text AS word, now() AS at, NULL::int AS nothing', [40, 2, 'नमस्ते'])).toEqual([
+      { sum: 42, word: 'नमस्ते', at: expect.any(Date), nothing: null },
+    ]);
+    const rows = await sql().query("SELECT tradingsymbol, strike FROM instruments WHERE tradingsymbol = 'NIFTY 50'");
+    expect(rows).toEqual([{ tradingsymbol: 'NIFTY 50', strike: '0.0000' }]);
+  });
+
+  it('runs a batch as one transaction, and rolls it back whole on an error', async () => {
+    const db = sql();
+    const [a, b] = await db.transaction([db.query('SELECT 1 AS one'), db.query('SELECT 2 AS two')]);
+    expect([a, b]).toEqual([[{ one: 1 }], [{ two: 2 }]]);
+    await db.query('CREATE TABLE IF NOT EXISTS relay_batch_test (n int)');
+    await expect(db.transaction([db.query('INSERT INTO relay_batch_test VALUES (1)'), db.query('SELECT * FROM no_such_table')])).rejects.toMatchObject({ code: '42P01' });
+    expect(await db.query('SELECT count(*)::int AS n FROM relay_batch_test')).toEqual([{ n: 0 }]);
+    await db.query('DROP TABLE relay_batch_test');
+  });
+
+  it('passes Postgres errors through with their code, and refuses other databases', async () => {
+    await expect(sql().query('SELECT * FROM no_such_table')).rejects.toMatchObject({ code: '42P01', message: expect.stringContaining('no_such_table') });
+    const other = new URL(inject('databaseUrl'));
+    other.port = '1';
+    neonConfig.fetchEndpoint = `http://${inject('neonWsProxy').split('/')[0]}/sql`;
+    await expect(neon(other.toString()).query('SELECT 1')).rejects.toThrow(/HTTP status 403/);
   });
 });

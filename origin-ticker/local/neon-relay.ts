@@ -1,11 +1,13 @@
 import { createConnection, type Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { type Listening, listen } from './listening.ts';
+import { neonSqlEndpoint } from './neon-sql-endpoint.ts';
 
 /**
  * The WebSocket-to-TCP relay that lets `@neondatabase/serverless` inside
  * workerd reach a plain Postgres exactly as it reaches Neon through Neon's
  * proxy: each WebSocket becomes one TCP connection, bytes pass unchanged.
+ * The same port answers Neon's HTTP queries (`POST /sql`, neon-sql-endpoint.ts).
  *
  * It relays to one Postgres only. The driver names its target in
  * `?address=host:port`; a different target is refused so the relay can never
@@ -22,6 +24,7 @@ export async function startNeonRelay(options: NeonRelayOptions): Promise<Listeni
   const log = options.log ?? (() => {});
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<Socket>();
+  const sql = neonSqlEndpoint(options.postgres);
 
   const listening = await listen(options.port, (server) => {
     server.on('upgrade', (request, socket, head) => {
@@ -34,8 +37,15 @@ export async function startNeonRelay(options: NeonRelayOptions): Promise<Listeni
       }
       wss.handleUpgrade(request, socket, head, (ws) => relay(ws));
     });
-    server.on('request', (_req, res) => {
-      res.writeHead(426, { 'content-type': 'text/plain' }).end('this is a WebSocket relay for Postgres\n');
+    server.on('request', (req, res) => {
+      if (req.method === 'POST' && req.url?.split('?')[0] === '/sql') {
+        sql.handle(req, res).catch((error: unknown) => {
+          log(`/sql failed: ${(error as Error).message}`);
+          if (!res.headersSent) res.writeHead(500).end();
+        });
+        return;
+      }
+      res.writeHead(426, { 'content-type': 'text/plain' }).end('this is a WebSocket relay for Postgres (and POST /sql)\n');
     });
   });
 
@@ -63,6 +73,7 @@ export async function startNeonRelay(options: NeonRelayOptions): Promise<Listeni
       for (const client of wss.clients) client.terminate();
       for (const socket of sockets) socket.destroy();
       await listening.close();
+      await sql.close();
     },
   };
 }

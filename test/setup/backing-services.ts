@@ -57,6 +57,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
     project.provide('databaseUrl', backing.database.url);
     project.provide('neonWsProxy', backing.database.wsProxy);
+    project.provide('neonHttpEndpoint', backing.database.httpEndpoint ?? '');
     project.provide('redisRestUrl', backing.redis.url);
     project.provide('redisRestToken', backing.redis.token);
     project.provide('redisUrl', `redis://127.0.0.1:${config.redis.port}`);
