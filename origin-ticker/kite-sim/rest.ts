@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { instrumentsCsv } from './instruments-csv.ts';
+import type { KiteExchange } from '../../contracts/kite-instrument.ts';
+import { instrumentsCsv, instrumentsForExchange } from './instruments-csv.ts';
 import { istTimestamp } from '../ist-clock.ts';
 import { readForm, sendData, sendError, tokenCredentials } from './kite-http.ts';
 import type { Quote } from './quote.ts';
@@ -33,7 +34,7 @@ export function createRestHandler(options: RestOptions) {
     const key = exchange ?? '*';
     let cached = csvCache.get(key);
     if (!cached) {
-      const rows = exchange ? universe.instruments.filter((i) => i.exchange === exchange) : universe.instruments;
+      const rows = exchange ? instrumentsForExchange(universe, exchange as KiteExchange) : universe.instruments;
       const plain = Buffer.from(instrumentsCsv(rows));
       cached = { plain, gzip: gzipSync(plain) };
       csvCache.set(key, cached);
