@@ -44,7 +44,6 @@ export const ListQuery = z
       offset: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be at least 0').max(200_000, 'must be at most 200000; use cursor to walk further').optional(),
       cursor: z.string().regex(/^[A-Za-z0-9_-]{1,512}$/, 'must be a cursor returned by this API').optional(),
     },
-    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown parameter; known: exchange, segment, instrument_type, name, expiry, expiry_from, expiry_to, strike_min, strike_max, is_active, sort, limit, offset, cursor` : undefined) },
   )
   .check(
     z.superRefine((q, ctx) => {
@@ -98,7 +97,7 @@ export const SearchQuery = z.strictObject({
 export type SearchQuery = z.output<typeof SearchQuery>;
 
 /** For routes without parameters: anything given is refused by name. */
-export const NoQuery = z.strictObject({}, { error: () => 'unknown parameter; this route takes none' });
+export const NoQuery = z.strictObject({});
 
 export const ExpiriesQuery = z.strictObject({
   name: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),

@@ -17,7 +17,14 @@ export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const param =
-    issue?.code === 'unrecognized_keys' ? String(issue.keys[0]) : issue?.path.length ? String(issue.path[0]) : '(query)';
-  throw new InvalidParameter(param, issue?.message ?? 'is invalid');
+  if (issue?.code === 'unrecognized_keys') {
+    throw new InvalidParameter(String(issue.keys[0]), `unknown parameter; this route takes ${knownKeys(schema) || 'none'}`);
+  }
+  throw new InvalidParameter(issue?.path.length ? String(issue.path[0]) : '(query)', issue?.message ?? 'is invalid');
+}
+
+/** The parameter names an object schema (or one wrapped in checks) accepts. */
+function knownKeys(schema: z.ZodType): string {
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape).join(', ') : '';
 }

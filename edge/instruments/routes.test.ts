@@ -141,8 +141,15 @@ describe('GET /instruments/search', () => {
   });
 
   it('finds RELIANCE for "reliance" and for the typo "relaince"', async () => {
-    expect((await symbols('reliance')).slice(0, 2)).toContain('NSE:RELIANCE');
-    expect(await symbols('relaince')).toContain('NSE:RELIANCE');
+    expect((await symbols('reliance'))[0]).toBe('NSE:RELIANCE');
+    expect((await symbols('relaince'))[0]).toBe('NSE:RELIANCE');
+  });
+
+  it('ranks a broad prefix by kind and nearest expiry: futures before options', async () => {
+    const results = await symbols('NIFTY2');
+    expect(results.length).toBe(20);
+    expect(results.slice(0, 3).every((s) => s.endsWith('FUT'))).toBe(true);
+    expect(results.slice(3).every((s) => /(CE|PE)$/.test(s))).toBe(true);
   });
 
   it('treats SQL as plain text', async () => {
@@ -153,10 +160,12 @@ describe('GET /instruments/search', () => {
     expect(await count('true')).toBeGreaterThan(95_000);
   });
 
-  it('refuses an empty query', async () => {
+  it('refuses an empty query and unknown parameters', async () => {
     const { status, body } = await get<unknown>('/instruments/search?q=%20');
     expect(status).toBe(400);
     expect(ErrorBody.parse(body).error.param).toBe('q');
+    const unknown = await get<unknown>('/instruments/search?q=nifty&exchnage=NSE');
+    expect(ErrorBody.parse(unknown.body).error).toMatchObject({ param: 'exchnage', message: expect.stringContaining('this route takes q, exchange, segment, limit') });
   });
 });
 

@@ -94,6 +94,9 @@ export async function syncInstruments(client: pg.Client, rows: readonly KiteInst
       [id, report.inserted, report.updated, report.deactivated, report.reactivated, report.durationMs],
     );
     await client.query('COMMIT');
+    // Fresh statistics for the planner: after a bulk load, stale ones turn the
+    // API's indexed queries into sequential scans until autovacuum catches up.
+    await client.query('ANALYZE instruments');
     return report;
   } catch (error) {
     await client.query('ROLLBACK');
