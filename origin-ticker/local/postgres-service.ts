@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { spawnService } from './child-service.ts';
+import { startNodeService } from './node-service.ts';
 import type { Service } from './service.ts';
 
 const MAIN = fileURLToPath(new URL('./embedded-postgres-main.ts', import.meta.url));
@@ -17,36 +17,27 @@ export type PostgresServiceOptions = {
  * Runs the embedded Postgres in a child process of its own. The library
  * behind it hooks SIGINT/SIGTERM and exits the process; kept in a child, that
  * hook shuts down exactly one Postgres and cannot cut our own shutdown short.
+ * The child reports `{"ready": url}` or `{"failed": reason}` on one line.
  */
 export async function startPostgresService(options: PostgresServiceOptions): Promise<Service & { url: string }> {
-  // Postgres says why it failed in its log; keep the tail to quote it.
-  const recent: string[] = [];
-  let settle: (outcome: { ready: string } | { failed: string }) => void = () => {};
-  const outcome = new Promise<{ ready: string } | { failed: string }>((resolve) => (settle = resolve));
-  const service = spawnService('postgres', process.execPath, [MAIN, options.dir, String(options.port), options.database], {
+  let url = '';
+  const service = await startNodeService({
+    name: 'postgres',
+    main: MAIN,
+    args: [options.dir, String(options.port), options.database],
+    onLine: (line) => {
+      if (!line.startsWith('{"')) options.onLine?.(line);
+    },
+    readiness: (line) => {
+      if (!line.startsWith('{"ready"') && !line.startsWith('{"failed"')) return undefined;
+      const report = JSON.parse(line) as { ready?: string; failed?: string };
+      if (report.ready) url = report.ready;
+      return report.ready ? 'ready' : `failed: ${report.failed ?? 'unknown'}`;
+    },
+    startTimeoutMs: options.startTimeoutMs,
     // Only the leader: it stops postgres with a fast shutdown, then exits.
     stopSignalTarget: 'leader',
     stopGraceMs: 10_000,
-    onLine: (line) => {
-      if (line.startsWith('{"ready"') || line.startsWith('{"failed"')) settle(JSON.parse(line));
-      else {
-        recent.push(line);
-        if (recent.length > 15) recent.shift();
-        options.onLine?.(line);
-      }
-    },
   });
-  const timeoutMs = options.startTimeoutMs ?? 60_000;
-  const result = await Promise.race([
-    outcome,
-    service.crashed.then((failed) => ({ failed })),
-    new Promise<{ failed: string }>((r) =>
-      setTimeout(() => r({ failed: `embedded Postgres did not start within ${timeoutMs / 1000} s` }), timeoutMs).unref(),
-    ),
-  ]);
-  if ('failed' in result) {
-    await service.stop();
-    throw new Error(`${result.failed}\n  last lines from postgres:\n${recent.map((l) => `    ${l}`).join('\n')}`);
-  }
-  return { name: service.name, stop: service.stop, crashed: service.crashed, url: result.ready };
+  return { ...service, url };
 }
