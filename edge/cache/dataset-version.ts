@@ -6,7 +6,7 @@ import { sharedGet, sharedSet } from './shared-cache.ts';
 /**
  * The registry's dataset version, which every cache key carries: a sync
  * bumps it, so everything cached before is simply never looked up again.
- * Read from Postgres at most every `versionTtlMs` per isolate. When Postgres
+ * Read from Postgres at most every CACHE_VERSION_TTL_MS per isolate. When Postgres
  * is down the last version known (here, or in Redis) still finds cached
  * answers, which are then marked stale.
  */

@@ -2,31 +2,32 @@ import { MIGRATIONS_TABLE } from '../../contracts/database.ts';
 import type { DatabaseHealth, DependencyHealth, FeedHealth } from '../../contracts/health.ts';
 import type { EdgeConfig } from '../config.ts';
 import { describe, openDatabase } from '../storage/database.ts';
-import { openRedis } from '../storage/redis.ts';
 import { withDeadline } from '../deadline.ts';
-
+import { openRedis } from '../storage/redis.ts';
 
 /**
- * A real round trip to Postgres: connect, then read the newest applied
- * migration so the answer also says whether the schema is in place.
+ * A real round trip to Postgres, through the same HTTP path the API's
+ * queries take (so healthy means the API can read), which also reads the
+ * newest applied migration to say whether the schema is in place.
  */
 export async function checkDatabase(config: EdgeConfig): Promise<DatabaseHealth> {
   const started = Date.now();
+  const db = openDatabase(config.database, config.healthCheckTimeoutMs);
+  let schema: string | undefined;
   try {
-    // The same path the API's queries take, so healthy means the API can read.
-    const db = openDatabase(config.database, config.healthCheckTimeoutMs);
-    const { rows } = await db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`public.${MIGRATIONS_TABLE}`]);
-    const schema = rows[0]?.present
-      ? ((await db.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY id DESC LIMIT 1`)).rows[0]?.name ?? null)
-      : null;
-    const latency_ms = Date.now() - started;
-    return schema === null
-      ? { status: 'unhealthy', latency_ms, schema, reason: 'connected, but no migrations are applied (run npm run migrate)' }
-      : { status: 'healthy', latency_ms, schema };
+    schema = (await db.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY id DESC LIMIT 1`)).rows[0]?.name;
   } catch (error) {
-    return { status: 'unhealthy', reason: `Postgres: ${describe(error)}` };
+    // A missing migrations table is a database that answers but has no schema yet.
+    if ((error as { code?: string }).code !== UNDEFINED_TABLE) return { status: 'unhealthy', reason: `Postgres: ${describe(error)}` };
   }
+  const latency_ms = Date.now() - started;
+  return schema
+    ? { status: 'healthy', latency_ms, schema }
+    : { status: 'unhealthy', latency_ms, schema: null, reason: 'connected, but no migrations are applied (run npm run migrate)' };
 }
+
+/** SQLSTATE of a missing table: a database the migrations never reached. */
+const UNDEFINED_TABLE = '42P01';
 
 /** PING through the same Upstash client the cache uses. */
 export async function checkRedis(config: EdgeConfig): Promise<DependencyHealth> {

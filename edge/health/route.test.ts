@@ -4,7 +4,9 @@ import { describe, expect, inject, it } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
 import { ErrorBody } from '../../contracts/errors.ts';
 import { HealthResponse } from '../../contracts/health.ts';
+import { edgeConfig } from '../config.ts';
 import worker from '../index.ts';
+import { openDatabase } from '../storage/database.ts';
 
 /** Calls the worker with some bindings replaced, as a differently configured deployment would. */
 async function healthWith(overrides: Record<string, string | undefined>): Promise<Response> {
@@ -89,6 +91,16 @@ describe('GET /health', () => {
     const body = HealthResponse.parse(await (await healthWith({ DATABASE_URL: url.toString() })).json());
     expect(body.database.status).toBe('unhealthy');
     expect(body.database.reason).toMatch(/password authentication failed/);
+  });
+
+  it('says a reachable database without migrations is unhealthy, and why', async () => {
+    const admin = openDatabase(edgeConfig(env).database, 10_000);
+    await admin.query('DROP DATABASE IF EXISTS health_no_schema');
+    await admin.query('CREATE DATABASE health_no_schema');
+    const url = new URL(inject('databaseUrl'));
+    url.pathname = '/health_no_schema';
+    const body = HealthResponse.parse(await (await healthWith({ DATABASE_URL: url.toString() })).json());
+    expect(body.database).toMatchObject({ status: 'unhealthy', schema: null, reason: expect.stringContaining('no migrations are applied') });
   });
 
   it('answers 503 naming each misconfigured variable', async () => {
