@@ -9,6 +9,14 @@ import { bothOrNeither, parseEnv } from '../contracts/config-error.ts';
 const postgresUrl = z
   .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' });
 
+const milliseconds = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number()
+    .int('must be a whole number of milliseconds')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
 const EdgeEnvSchema = z
   .object({
     DATABASE_URL: postgresUrl,
@@ -16,24 +24,9 @@ const EdgeEnvSchema = z
     NEON_HTTP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().min(1, 'must not be empty').optional(),
-    HEALTH_CHECK_TIMEOUT_MS: z.coerce
-      .number()
-      .int('must be a whole number of milliseconds')
-      .min(50, 'must be at least 50')
-      .max(10_000, 'must be at most 10000')
-      .default(1500),
-    QUERY_TIMEOUT_MS: z.coerce
-      .number()
-      .int('must be a whole number of milliseconds')
-      .min(100, 'must be at least 100')
-      .max(30_000, 'must be at most 30000')
-      .default(5000),
-    CACHE_VERSION_TTL_MS: z.coerce
-      .number()
-      .int('must be a whole number of milliseconds')
-      .min(0, 'must be at least 0')
-      .max(60_000, 'must be at most 60000')
-      .default(2000),
+    HEALTH_CHECK_TIMEOUT_MS: milliseconds(50, 10_000, 1500),
+    QUERY_TIMEOUT_MS: milliseconds(100, 30_000, 5000),
+    CACHE_VERSION_TTL_MS: milliseconds(0, 60_000, 2000),
   })
   .check(bothOrNeither('UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'));
 
@@ -41,7 +34,7 @@ export type EdgeConfig = {
   database: { url: string; httpEndpoint: string | undefined };
   redis: { url: string; token: string } | undefined;
   healthCheckTimeoutMs: number;
-  /** Budget of one API request's database work (connect included). */
+  /** Budget of one database query (one HTTP round trip to Neon). */
   queryTimeoutMs: number;
   /** How long an isolate trusts the dataset version it read before asking Postgres again. */
   cacheVersionTtlMs: number;

@@ -16,7 +16,7 @@ export async function runSync(
 ): Promise<SyncReport> {
   const log = options.log ?? (() => {});
   const source = options.file ?? `${config.kite.root}/instruments`;
-  log(`downloading the instrument dump from ${source}`);
+  log(options.file ? `reading the instrument dump from ${source}` : `downloading the instrument dump from ${source}`);
   const bytes = options.file ? await readFile(options.file) : await downloadDump(config.kite);
   const rows = parseInstrumentDump(decodeDump(bytes));
   log(`parsed ${rows.length} instruments (${(bytes.length / 1e6).toFixed(1)} MB); loading`);
