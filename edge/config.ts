@@ -27,6 +27,12 @@ const EdgeEnvSchema = z
     HEALTH_CHECK_TIMEOUT_MS: milliseconds(50, 10_000, 1500),
     QUERY_TIMEOUT_MS: milliseconds(100, 30_000, 5000),
     CACHE_VERSION_TTL_MS: milliseconds(0, 60_000, 2000),
+    ISOLATE_CACHE_MB: z.coerce
+      .number()
+      .int('must be a whole number of megabytes')
+      .min(0, 'must be at least 0 (0 turns the in-memory tier off)')
+      .max(64, 'must be at most 64 (an isolate has 128 MB in all)')
+      .default(20),
   })
   .check(bothOrNeither('UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'));
 
@@ -38,6 +44,8 @@ export type EdgeConfig = {
   queryTimeoutMs: number;
   /** How long an isolate trusts the dataset version it read before asking Postgres again. */
   cacheVersionTtlMs: number;
+  /** Bytes of answers each isolate keeps in memory in front of the Cache API (0: none). */
+  isolateCacheBytes: number;
 };
 
 /** The bindings the worker declares; every value is untrusted until parsed. */
@@ -59,6 +67,7 @@ export function edgeConfig(env: EdgeEnv): EdgeConfig {
     healthCheckTimeoutMs: vars.HEALTH_CHECK_TIMEOUT_MS,
     queryTimeoutMs: vars.QUERY_TIMEOUT_MS,
     cacheVersionTtlMs: vars.CACHE_VERSION_TTL_MS,
+    isolateCacheBytes: vars.ISOLATE_CACHE_MB * 1024 * 1024,
   };
   parsed.set(env, config);
   return config;

@@ -2,12 +2,13 @@ import type { Context } from 'hono';
 import { type EdgeEnv, edgeConfig } from '../config.ts';
 import { DatabaseUnavailable } from '../errors.ts';
 import { datasetVersion } from './dataset-version.ts';
+import { IsolateCache } from './isolate-cache.ts';
 import { sharedGet, sharedSet } from './shared-cache.ts';
 
 /**
- * Two cache tiers in front of a JSON route: this location's Workers Cache
- * API, then Upstash Redis (shared by every location), then `compute`
- * (Postgres). Keys carry the dataset version, so a sync invalidates every
+ * Cache tiers in front of a JSON route: this isolate's memory, this
+ * location's Workers Cache API, then Upstash Redis (shared by every
+ * location), then `compute` (Postgres). Keys carry the dataset version, so a sync invalidates every
  * entry at once. Answers carry an ETag and Cache-Control, so browsers and
  * CDNs revalidate with a 304. With Postgres down, a cached answer of the
  * last known version is served and marked stale (`X-Data-Stale: true`).
@@ -17,6 +18,15 @@ import { sharedGet, sharedSet } from './shared-cache.ts';
  * touches the caches.
  */
 const CACHE_ORIGIN = 'https://instruments-cache.kite-edge.internal/';
+/** One in-memory tier per budget (in practice one per isolate: the budget is configuration). */
+const memoryTiers = new Map<number, IsolateCache>();
+
+function memoryTier(bytes: number): IsolateCache | undefined {
+  if (bytes === 0) return undefined;
+  let tier = memoryTiers.get(bytes);
+  if (!tier) memoryTiers.set(bytes, (tier = new IsolateCache(bytes)));
+  return tier;
+}
 
 export async function cachedJson(
   c: Context<{ Bindings: EdgeEnv }>,
@@ -30,27 +40,42 @@ export async function cachedJson(
   const canonical = [...url.searchParams].sort(([a], [b]) => a.localeCompare(b));
   const key = `instruments:v${version}:${url.pathname}?${new URLSearchParams(canonical)}`;
   const cacheRequest = new Request(`${CACHE_ORIGIN}${encodeURIComponent(key)}`);
-  const edgeCache = await openEdgeCache();
-
-  let source: 'hit-edge' | 'hit-redis' | 'miss' = 'hit-edge';
-  let body = await edgeCache?.match(cacheRequest).then((r) => r?.text()).catch(() => undefined);
-  if (body === undefined) {
-    source = 'hit-redis';
-    body = await sharedGet(config, key);
-    if (body !== undefined && edgeCache) waitUntil(edgeCache.put(cacheRequest, storable(body, ttlSeconds)).catch(() => {}));
+  let source: 'hit-memory' | 'hit-edge' | 'hit-redis' | 'miss' = 'hit-memory';
+  // Server-Timing tells a client (and the benchmark) where an answer's time went.
+  const timings: string[] = [];
+  const timed = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    try {
+      return await run();
+    } finally {
+      timings.push(`${name};dur=${(performance.now() - start).toFixed(1)}`);
+    }
+  };
+  const memory = memoryTier(config.isolateCacheBytes);
+  let entry = memory?.get(key);
+  if (!entry) {
+    const edgeCache = await openEdgeCache();
+    let body = await timed('edge-cache', async () => edgeCache?.match(cacheRequest).then((r) => r?.text()).catch(() => undefined));
+    source = 'hit-edge';
+    if (body === undefined) {
+      source = 'hit-redis';
+      body = await timed('redis', () => sharedGet(config, key));
+      if (body !== undefined && edgeCache) waitUntil(edgeCache.put(cacheRequest, storable(body, ttlSeconds)).catch(() => {}));
+    }
+    if (body === undefined) {
+      if (stale) throw new DatabaseUnavailable('Postgres is unreachable and no cached answer exists for this request');
+      source = 'miss';
+      const computed = await timed('db', compute);
+      if (computed instanceof Response) return computed;
+      const fresh = (body = JSON.stringify(computed));
+      if (edgeCache) waitUntil(edgeCache.put(cacheRequest, storable(fresh, ttlSeconds)).catch(() => {}));
+      waitUntil(sharedSet(config, key, fresh, ttlSeconds));
+    }
+    entry = { body, etag: `"v${version}-${await digest(body)}"` };
+    memory?.set(key, entry, ttlSeconds);
   }
-  if (body === undefined) {
-    if (stale) throw new DatabaseUnavailable('Postgres is unreachable and no cached answer exists for this request');
-    source = 'miss';
-    const computed = await compute();
-    if (computed instanceof Response) return computed;
-    body = JSON.stringify(computed);
-    const fresh = body;
-    if (edgeCache) waitUntil(edgeCache.put(cacheRequest, storable(fresh, ttlSeconds)).catch(() => {}));
-    waitUntil(sharedSet(config, key, fresh, ttlSeconds));
-  }
+  const { body, etag } = entry;
 
-  const etag = `"v${version}-${await digest(body)}"`;
   const headers = new Headers({
     'Content-Type': 'application/json; charset=UTF-8',
     ETag: etag,
@@ -59,6 +84,7 @@ export async function cachedJson(
     'X-Dataset-Version': String(version),
   });
   if (stale) headers.set('X-Data-Stale', 'true');
+  if (timings.length) headers.set('Server-Timing', timings.join(', '));
   if (ifNoneMatch(c.req.header('if-none-match'), etag)) return new Response(null, { status: 304, headers });
   return new Response(body, { status: 200, headers });
 }

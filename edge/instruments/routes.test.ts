@@ -216,14 +216,25 @@ let unique = 0;
 const uniquePath = () => `/instruments/list?exchange=MCX&limit=${++unique + 10}`;
 
 describe('caching', () => {
-  it('serves a repeated request from a cache tier, with the same body', async () => {
+  it("serves a repeated request from the isolate's memory, with the same body", async () => {
     const path = uniquePath();
     const first = await fetchWith(path, {});
     expect(first.headers.get('x-cache')).toBe('miss');
     const second = await fetchWith(path, {});
+    expect(second.headers.get('x-cache')).toBe('hit-memory');
+    expect(await second.text()).toBe(await first.text());
+    expect(second.headers.get('etag')).toBe(first.headers.get('etag'));
+    expect(second.headers.get('cache-control')).toBe('public, max-age=300');
+  });
+
+  it('serves it from the Cache API or Redis when the memory tier is off', async () => {
+    const path = uniquePath();
+    const first = await fetchWith(path, { ISOLATE_CACHE_MB: '0' });
+    expect(first.headers.get('x-cache')).toBe('miss');
+    const second = await fetchWith(path, { ISOLATE_CACHE_MB: '0' });
     expect(['hit-edge', 'hit-redis']).toContain(second.headers.get('x-cache'));
     expect(await second.text()).toBe(await first.text());
-    expect(second.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(second.headers.get('etag')).toBe(first.headers.get('etag'));
   });
 
   it('answers 304 to a matching If-None-Match', async () => {

@@ -65,44 +65,17 @@ instruments.get('/search', async (c) => {
   }));
 });
 
+const NEVER_SYNCED = { total: 0, active: 0, inactive: 0, by_exchange: {}, by_segment: {}, by_instrument_type: {}, expiries_per_underlying: {} };
+
 instruments.get('/stats', async (c) => {
   parseQuery(c, NoQuery);
   return cachedJson(c, TTL.stats, () => database(c, async (db) => {
-    const [counts, expiries, version] = await Promise.all([
-      db.query<{ exchange: string; segment: string; instrument_type: string; active: number; inactive: number }>(
-        `SELECT exchange, segment, instrument_type, count(*) FILTER (WHERE is_active)::float8 AS active, count(*) FILTER (WHERE NOT is_active)::float8 AS inactive
-         FROM instruments GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
-      ),
-      db.query<{ exchange: string; name: string; expiries: number }>(
-        `SELECT exchange, name, count(DISTINCT expiry)::float8 AS expiries FROM instruments
-         WHERE is_active AND expiry IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`,
-      ),
-      db.query<{ id: number; synced_at: string; rows_in_dump: number }>(
-        'SELECT id::float8 AS id, synced_at, rows_in_dump FROM dataset_versions ORDER BY id DESC LIMIT 1',
-      ),
-    ]);
-    const sum = (key: 'exchange' | 'segment' | 'instrument_type') => {
-      const out: Record<string, { active: number; inactive: number }> = {};
-      for (const row of counts.rows) {
-        const entry = (out[row[key]] ??= { active: 0, inactive: 0 });
-        entry.active += row.active;
-        entry.inactive += row.inactive;
-      }
-      return out;
-    };
-    const expiriesPerUnderlying: Record<string, number> = {};
-    for (const row of expiries.rows) expiriesPerUnderlying[`${row.exchange}:${row.name}`] = row.expiries;
-    return {
-      total: counts.rows.reduce((n, r) => n + r.active + r.inactive, 0),
-      active: counts.rows.reduce((n, r) => n + r.active, 0),
-      inactive: counts.rows.reduce((n, r) => n + r.inactive, 0),
-      by_exchange: sum('exchange'),
-      by_segment: sum('segment'),
-      by_instrument_type: sum('instrument_type'),
-      expiries_per_underlying: expiriesPerUnderlying,
-      dataset_version: version.rows[0]?.id ?? 0,
-      last_sync: version.rows[0] ? new Date(version.rows[0].synced_at).toISOString() : null,
-    };
+    // Computed by the sync that made the version (registry_stats() in migrations/0003).
+    const { rows: [latest] } = await db.query<{ id: number; synced_at: string; stats: Record<string, unknown> }>(
+      'SELECT id::float8 AS id, synced_at, stats FROM dataset_versions WHERE stats IS NOT NULL ORDER BY id DESC LIMIT 1',
+    );
+    if (!latest) return { ...NEVER_SYNCED, dataset_version: 0, last_sync: null };
+    return { ...latest.stats, dataset_version: latest.id, last_sync: new Date(latest.synced_at).toISOString() };
   }));
 });
 

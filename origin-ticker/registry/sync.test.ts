@@ -71,6 +71,18 @@ describe('instrument registry sync', () => {
     expect(await scalar('SELECT count(*) AS n FROM instruments WHERE NOT is_active')).toBe(gone.length);
     const retired = await client.query('SELECT is_active, last_seen_version FROM instruments WHERE instrument_token = $1', [gone[0]?.instrument_token]);
     expect(retired.rows).toEqual([{ is_active: false, last_seen_version: '2' }]);
+
+    // The version records the registry's statistics as this sync left them; the previous one keeps its own.
+    const { rows: [v2, v3] } = await client.query<{ stats: { active: number; inactive: number; by_segment: Record<string, { active: number; inactive: number }> } }>(
+      'SELECT stats FROM dataset_versions WHERE id IN (2, 3) ORDER BY id',
+    );
+    expect(v3?.stats.active).toBe(later.length);
+    expect(v3?.stats.inactive).toBe(gone.length);
+    expect(v3?.stats.by_segment['NFO-OPT']).toEqual({
+      active: later.filter((r) => r.segment === 'NFO-OPT').length,
+      inactive: gone.filter((r) => r.segment === 'NFO-OPT').length,
+    });
+    expect(v2?.stats).toMatchObject({ active: todaysRows.length, inactive: 0 });
   });
 
   it('brings a retired instrument back when a dump lists it again', async () => {
