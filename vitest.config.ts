@@ -34,6 +34,8 @@ export default defineConfig({
                 NEON_HTTP_ENDPOINT: inject('neonHttpEndpoint'),
                 UPSTASH_REDIS_REST_URL: inject('redisRestUrl'),
                 UPSTASH_REDIS_REST_TOKEN: inject('redisRestToken'),
+                // The secret the workers tests present as the origin (edge/origin/test-origin.ts).
+                ORIGIN_LINK_SECRET: 'test-origin-link-secret',
               },
             },
           })),

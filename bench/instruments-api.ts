@@ -1,16 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { ListQuery, SearchQuery } from '../contracts/instruments-api.ts';
 import { countQuery, pageQuery } from '../edge/instruments/filter.ts';
 import { searchQuery } from '../edge/instruments/search.ts';
-import { originConfig } from '../origin-ticker/config.ts';
-import { freePort } from '../origin-ticker/local/ports.ts';
+import { syncConfig } from '../origin-ticker/config.ts';
 import { runSync } from '../origin-ticker/registry/run-sync.ts';
+import { startDevStack } from './dev-stack.ts';
 
 /**
  * The instruments API on the whole local stack (`npm run dev` in a temporary
@@ -27,23 +22,15 @@ import { runSync } from '../origin-ticker/registry/run-sync.ts';
 type Row = { name: string; baseline: string; ratio: number; detail: string };
 type Latency = { p50: number; p95: number; p99: number; rps: number };
 
-const DEV = fileURLToPath(new URL('../origin-ticker/local/dev.ts', import.meta.url));
 const SECONDS = 5;
 /** One request at a time: the percentiles are latency, not queueing on 2 shared cores. */
 const CONNECTIONS = 1;
 
 export async function benchInstrumentsApi(): Promise<Row[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-api-'));
-  chmodSync(dir, 0o755);
-  const ports = { EDGE_PORT: await freePort(), PG_PORT: await freePort(), NEON_RELAY_PORT: await freePort(), REDIS_PORT: await freePort(), REDIS_BRIDGE_PORT: await freePort(), SIM_PORT: await freePort() };
-  const dev = spawn(process.execPath, [DEV], {
-    env: { ...process.env, LOCAL_STATE_DIR: join(dir, 'state'), ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const stack = await startDevStack();
   try {
-    await waitForLine(dev, 'platform is up', 180_000);
-    const base = `http://127.0.0.1:${ports.EDGE_PORT}`;
-    const databaseUrl = `postgres://postgres:postgres@127.0.0.1:${ports.PG_PORT}/kite_edge`;
+    const base = stack.edgeUrl;
+    const databaseUrl = stack.databaseUrl;
     const pool = new pg.Pool({ connectionString: databaseUrl, max: CONNECTIONS });
     await pool.query('SELECT 1'); // the baseline starts on an open connection
     const symbols = (await pool.query<{ s: string }>("SELECT DISTINCT left(tradingsymbol, 6) AS s FROM instruments WHERE is_active")).rows.map((r) => r.s);
@@ -95,13 +82,11 @@ export async function benchInstrumentsApi(): Promise<Row[]> {
     rows.push({ name: 'stats, cache miss (new dataset version each time)', baseline: 'same SQL straight to Postgres (p95)', ratio: statsMiss.p95 / statsDirect.p95, detail: `${describe(statsMiss)} (direct p95 ${ms(statsDirect.p95)})` });
     await pool.end();
 
-    const sync = await runSync({ ...originConfig({ DATABASE_URL: databaseUrl, KITE_API_ROOT: `http://127.0.0.1:${ports.SIM_PORT}` }) });
+    const sync = await runSync({ ...syncConfig({ DATABASE_URL: databaseUrl, KITE_API_ROOT: `http://127.0.0.1:${stack.ports.SIM_PORT}` }) });
     rows.push({ name: `full registry sync (${sync.rows} instruments)`, baseline: '10 s (budget)', ratio: sync.durationMs / 10_000, detail: `${(sync.durationMs / 1000).toFixed(1)} s` });
     return rows;
   } finally {
-    dev.kill('SIGTERM');
-    await new Promise((r) => dev.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 
@@ -176,20 +161,3 @@ function percentiles(latencies: number[]): Omit<Latency, 'rps'> {
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const describe = (l: Latency) =>
   `p50 ${l.p50.toFixed(1)} / p95 ${l.p95.toFixed(1)} / p99 ${l.p99.toFixed(1)} ms${Number.isNaN(l.rps) ? '' : `, ${l.rps} req/s`}`;
-
-function waitForLine(child: ChildProcess, text: string, ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${ms / 1000} s:\n${out.slice(-2000)}`)), ms);
-    const onData = (d: Buffer) => {
-      out += d;
-      if (out.includes(text)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`npm run dev exited with ${code}:\n${out.slice(-2000)}`)));
-  });
-}

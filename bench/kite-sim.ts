@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpuSeconds } from './proc-usage.ts';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { freePort } from '../origin-ticker/local/ports.ts';
@@ -15,7 +15,6 @@ import { freePort } from '../origin-ticker/local/ports.ts';
 type Row = { name: string; baseline: string; ratio: number; detail: string };
 
 const MAIN = fileURLToPath(new URL('../origin-ticker/kite-sim/main.ts', import.meta.url));
-const CLOCK_TICKS_PER_SECOND = 100;
 const WINDOW_MS = 8000;
 
 export async function benchKiteSimulator(): Promise<Row[]> {
@@ -81,19 +80,12 @@ async function measure(port: number, accessToken: string, sets: number[][], pid:
     ),
   );
   await new Promise((r) => setTimeout(r, 2500)); // warm-up
-  const cpuBefore = cpuTicks(pid);
+  const cpuBefore = cpuSeconds(pid);
   const packetsBefore = sockets.reduce((n, s) => n + s.packets(), 0);
   await new Promise((r) => setTimeout(r, WINDOW_MS));
-  const cpuUsed = (cpuTicks(pid) - cpuBefore) / CLOCK_TICKS_PER_SECOND;
+  const cpuUsed = cpuSeconds(pid) - cpuBefore;
   const packets = sockets.reduce((n, s) => n + s.packets(), 0) - packetsBefore;
   for (const s of sockets) s.ws.close();
   await new Promise((r) => setTimeout(r, 500));
   return { corePercent: (cpuUsed / (WINDOW_MS / 1000)) * 100, ticksPerSecond: packets / (WINDOW_MS / 1000) };
-}
-
-/** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
 }

@@ -1,12 +1,20 @@
 import { benchInstrumentsApi } from './instruments-api.ts';
+import { benchKiteDecoder } from './kite-decoder.ts';
 import { benchKiteSimulator } from './kite-sim.ts';
+import { benchOriginFeed } from './origin-feed.ts';
 import { benchRedisBridge } from './redis-bridge.ts';
 
 /**
  * `npm run bench`: every benchmark, each against a baseline measured in the
  * same run, printed as the Markdown table the README carries.
  */
-const rows = [...(await benchRedisBridge()), ...(await benchKiteSimulator()), ...(await benchInstrumentsApi())];
+const rows = [
+  ...(await benchRedisBridge()),
+  ...(await benchKiteSimulator()),
+  ...(await benchKiteDecoder()),
+  ...(await benchOriginFeed()),
+  ...(await benchInstrumentsApi()),
+];
 console.log('| benchmark | baseline | ratio (lower is better) | measured |');
 console.log('|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.name} | ${row.baseline} | ${Number.isNaN(row.ratio) ? '—' : `${row.ratio.toFixed(2)}×`} | ${row.detail} |`);

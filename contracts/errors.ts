@@ -16,6 +16,18 @@ export const ErrorCode = z.enum([
   'database_unavailable',
   /** An unexpected fault inside the platform; the message carries no internals. */
   'internal_error',
+  /** The route exists but not for this HTTP method (an `Allow` header lists the ones it takes). */
+  'method_not_allowed',
+  /** The origin's Kite login named an api_key that is not one of its configured accounts. */
+  'unknown_account',
+  /** Kite refused the login: the request token is invalid, expired or used, or Kite reported the login as failed. */
+  'kite_login_failed',
+  /** Kite could not be reached, or answered the session exchange with something other than a session; retry. */
+  'kite_unavailable',
+  /** The request lacks the bearer credential the route needs, or presents a wrong one (`WWW-Authenticate` says which scheme). */
+  'unauthorized',
+  /** The route is a WebSocket endpoint and the request is not a WebSocket upgrade. */
+  'upgrade_required',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -33,6 +33,8 @@ const EdgeEnvSchema = z
       .min(0, 'must be at least 0 (0 turns the in-memory tier off)')
       .max(64, 'must be at most 64 (an isolate has 128 MB in all)')
       .default(20),
+    /** Bearer secret of the origin's links and of the /internal routes; unset: both are off (503). */
+    ORIGIN_LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .check(bothOrNeither('UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'));
 
@@ -46,10 +48,15 @@ export type EdgeConfig = {
   cacheVersionTtlMs: number;
   /** Bytes of answers each isolate keeps in memory in front of the Cache API (0: none). */
   isolateCacheBytes: number;
+  /** The secret the origin (and, for now, operators) present as `Authorization: Bearer …`; undefined: not configured. */
+  originLinkSecret: string | undefined;
 };
 
-/** The bindings the worker declares; every value is untrusted until parsed. */
-export type EdgeEnv = Partial<Record<keyof z.input<typeof EdgeEnvSchema>, string>>;
+/** The variables the worker declares; every value is untrusted until parsed. */
+export type EdgeVars = Partial<Record<keyof z.input<typeof EdgeEnvSchema>, string>>;
+
+/** Everything in the worker's `env`: these variables and the Durable Object namespaces (edge/worker-types.d.ts). */
+export type EdgeEnv = Cloudflare.Env;
 
 const parsed = new WeakMap<object, EdgeConfig>();
 
@@ -68,12 +75,13 @@ export function edgeConfig(env: EdgeEnv): EdgeConfig {
     queryTimeoutMs: vars.QUERY_TIMEOUT_MS,
     cacheVersionTtlMs: vars.CACHE_VERSION_TTL_MS,
     isolateCacheBytes: vars.ISOLATE_CACHE_MB * 1024 * 1024,
+    originLinkSecret: vars.ORIGIN_LINK_SECRET,
   };
   parsed.set(env, config);
   return config;
 }
 
 // wrangler.toml cannot unset a var, so an empty string means "not configured".
-function emptyToUndefined(env: EdgeEnv): Record<string, string | undefined> {
+function emptyToUndefined(env: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
 }

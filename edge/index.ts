@@ -1,4 +1,6 @@
 import { createApp } from './app.ts';
 
-/** Worker entry point (wrangler.toml `main`). */
+/** Worker entry point (wrangler.toml `main`): the Hono app, and the Durable Object classes wrangler.toml binds. */
 export default createApp();
+export { FeedControl } from '../durable-objects/feed-control.ts';
+export { InstrumentGroup } from '../durable-objects/instrument-group.ts';

@@ -1,32 +1,134 @@
 import { ConfigError } from '../contracts/config-error.ts';
-import { originConfig } from './config.ts';
+import type { TickMode } from '../contracts/origin-link.ts';
+import { type OriginConfig, originConfig } from './config.ts';
+import { OriginFeed } from './feed/origin-feed.ts';
+import { originHealth } from './http/origin-health.ts';
+import { originMetrics } from './http/origin-metrics.ts';
+import { startOriginServer } from './http/origin-server.ts';
+import { createKiteLogin } from './kite/login.ts';
+import { TokenCipher } from './kite/token-cipher.ts';
+import { tokenExpiresAt } from './kite/token-expiry.ts';
+import { TokenStore } from './kite/token-store.ts';
 import { partLog } from './local/platform-log.ts';
+import { type GroupIndex, loadGroupIndex } from './registry/group-index.ts';
 import { runSync } from './registry/run-sync.ts';
 import { startSyncSchedule } from './registry/sync-schedule.ts';
 
 /**
- * `npm run origin`: the origin process. Today it keeps the instrument
- * registry in step with Kite's dump (a sync at start, then daily at
- * SYNC_TIME_IST); the Kite connection pool and the link to the edge join it
- * with their issue.
+ * `npm run origin`: the origin process. It holds the Kite connections (one
+ * pool over every configured account), splits their ticks by instrument
+ * group and sends them to the edge's group objects, subscribes what the
+ * edge's clients want plus PINNED_INSTRUMENTS, lets an operator log in to
+ * Kite (`/login`), keeps the registry in step with Kite's dump (a sync at
+ * start, then daily at SYNC_TIME_IST), and reports on all of it at
+ * `/health` and `/metrics` (ORIGIN_PORT). SIGTERM drains: /health turns 503,
+ * links and Kite sockets close cleanly, then the process exits.
  */
 const log = partLog('origin');
 
-try {
-  const config = originConfig();
-  log(`origin up: Kite at ${config.kite.root}, registry sync daily at ${String(Math.floor(config.syncMinuteIst / 60)).padStart(2, '0')}:${String(config.syncMinuteIst % 60).padStart(2, '0')} IST`);
-  const schedule = startSyncSchedule({
-    minuteIst: config.syncMinuteIst,
-    run: () => runSync(config, { log: partLog('sync') }),
+async function start(config: OriginConfig): Promise<() => Promise<void>> {
+  const startedAt = Date.now();
+  let index: GroupIndex = await loadGroupIndex(config.databaseUrl);
+  const pinned = (): Map<number, TickMode> => {
+    const tokens = new Map<number, TickMode>();
+    for (const { instrument, mode } of config.pinned) {
+      const token = /^\d+$/.test(instrument) ? Number(instrument) : index.tokenOf(instrument);
+      if (token !== undefined) tokens.set(token, mode);
+    }
+    return tokens;
+  };
+
+  const feed = new OriginFeed({
+    accounts: config.kite.accounts,
+    tickerRoot: config.kite.tickerRoot,
+    edgeRoot: config.edge.url,
+    linkSecret: config.edge.linkSecret,
+    pinned,
+    index: () => index,
+    silenceMs: config.kite.heartbeatTimeoutMs,
     log,
   });
-  const stop = () => {
-    log('stopping');
-    schedule.stop();
-    process.exit(0);
+
+  const cipher = config.kite.tokenKey ? new TokenCipher(config.kite.tokenKey, config.kite.previousTokenKeys) : undefined;
+  if (cipher) log(`Kite sessions are stored encrypted with key ${cipher.fingerprint}`);
+  else log('KITE_TOKEN_KEY is not set: Kite logins are not stored, and a restart needs a new login');
+  const store = cipher ? new TokenStore(config.databaseUrl, { cipher, log }) : undefined;
+  const tokens = new Map<string, string>();
+  const useToken = (apiKey: string, accessToken: string, expiresAt: Date) => {
+    tokens.set(apiKey, accessToken);
+    feed.setAccessToken(apiKey, { accessToken, expiresAt });
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  for (const session of (await store?.loadAll()) ?? []) {
+    if (!config.kite.accounts.some((a) => a.apiKey === session.apiKey)) continue;
+    useToken(session.apiKey, session.accessToken, session.expiresAt);
+    log(`Kite session of ${session.userId} (${session.apiKey}) restored; expires ${session.expiresAt.toISOString()}`);
+  }
+  if (config.kite.accessToken) {
+    useToken(config.kite.apiKey, config.kite.accessToken, tokenExpiresAt(new Date(), config.kite.tokenExpiryMinuteIst));
+  }
+  for (const account of config.kite.accounts) {
+    if (!tokens.has(account.apiKey)) log(`no access token for ${account.apiKey}: log in at http://127.0.0.1:${config.port}/login?api_key=${account.apiKey}`);
+  }
+
+  const login = createKiteLogin({
+    accounts: config.kite.accounts,
+    kiteRoot: config.kite.root,
+    loginUrl: config.kite.loginUrl,
+    store,
+    tokenExpiryMinuteIst: config.kite.tokenExpiryMinuteIst,
+    onSession: (session) => {
+      useToken(session.apiKey, session.accessToken, session.expiresAt);
+      log(`Kite login of ${session.userId} (${session.apiKey}); the feed resumes with the new token`);
+    },
+    log,
+  });
+
+  let draining = false;
+  const snapshot = () => originHealth(feed, index, startedAt);
+  const server = await startOriginServer({ port: config.port, health: snapshot, metrics: originMetrics(snapshot), extra: [login.handle], draining: () => draining, log });
+  log(`origin up on http://127.0.0.1:${server.port} (health, metrics, login): Kite at ${config.kite.root}, ${config.kite.accounts.length} account(s), edge at ${config.edge.url}`);
+
+  const schedule = startSyncSchedule({
+    minuteIst: config.syncMinuteIst,
+    run: async () => {
+      const accessToken = tokens.get(config.kite.apiKey) ?? config.kite.accessToken;
+      await runSync({ ...config, kite: { ...config.kite, accessToken } }, { log: partLog('sync') });
+      index = await loadGroupIndex(config.databaseUrl);
+      feed.registryChanged();
+    },
+    log,
+  });
+
+  return async () => {
+    draining = true;
+    log('draining: closing the links to the edge and the Kite connections');
+    schedule.stop();
+    feed.stop();
+    await server.close();
+    await store?.close();
+  };
+}
+
+try {
+  const config = originConfig();
+  const stop = await start(config);
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    void stop().then(
+      () => {
+        log('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log(`stopped with an error: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 } catch (error) {
   log(error instanceof ConfigError ? error.message : `could not start: ${(error as Error).message}`);
   process.exit(1);

@@ -15,7 +15,7 @@ import type { Service } from '../origin-ticker/local/service.ts';
  * with the repository's own command, watched through its output and its
  * /health, stopped with signals, and its ports checked afterwards.
  */
-type Ports = Record<'EDGE_PORT' | 'PG_PORT' | 'NEON_RELAY_PORT' | 'REDIS_PORT' | 'REDIS_BRIDGE_PORT' | 'SIM_PORT', number>;
+type Ports = Record<'EDGE_PORT' | 'ORIGIN_PORT' | 'PG_PORT' | 'NEON_RELAY_PORT' | 'REDIS_PORT' | 'REDIS_BRIDGE_PORT' | 'SIM_PORT', number>;
 type Dev = { child: ChildProcess; output: () => string; exited: Promise<number | null>; ports: Ports };
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -33,6 +33,7 @@ function tempDir(): string {
 async function startDev(env: Record<string, string>): Promise<Dev> {
   const ports: Ports = {
     EDGE_PORT: await freePort(),
+    ORIGIN_PORT: await freePort(),
     PG_PORT: await freePort(),
     NEON_RELAY_PORT: await freePort(),
     REDIS_PORT: await freePort(),
@@ -120,7 +121,7 @@ describe('npm run dev', () => {
     dev.child.kill('SIGINT');
     expect(await dev.exited).toBe(0);
     expect(dev.output()).toContain('stopped edge');
-    await assertAllPortsFree(dev, ['EDGE_PORT', 'NEON_RELAY_PORT', 'REDIS_BRIDGE_PORT', 'SIM_PORT']);
+    await assertAllPortsFree(dev, ['EDGE_PORT', 'ORIGIN_PORT', 'NEON_RELAY_PORT', 'REDIS_BRIDGE_PORT', 'SIM_PORT']);
   }, 180_000);
 
   it('starts embedded Postgres and a private Redis, and stops everything when one of them dies', async () => {
@@ -136,7 +137,7 @@ describe('npm run dev', () => {
 
     expect(await dev.exited).toBe(1);
     expect(dev.output()).toMatch(/redis exited on its own .*: stopping the platform/);
-    await assertAllPortsFree(dev, ['EDGE_PORT', 'PG_PORT', 'NEON_RELAY_PORT', 'REDIS_PORT', 'REDIS_BRIDGE_PORT', 'SIM_PORT']);
+    await assertAllPortsFree(dev, ['EDGE_PORT', 'ORIGIN_PORT', 'PG_PORT', 'NEON_RELAY_PORT', 'REDIS_PORT', 'REDIS_BRIDGE_PORT', 'SIM_PORT']);
   }, 180_000);
 
   it('refuses to start on a taken port, naming the port and the variable that moves it', async () => {

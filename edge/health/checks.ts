@@ -1,6 +1,7 @@
 import { MIGRATIONS_TABLE } from '../../contracts/database.ts';
 import type { DatabaseHealth, DependencyHealth, FeedHealth } from '../../contracts/health.ts';
-import type { EdgeConfig } from '../config.ts';
+import { feedControl } from '../../durable-objects/stubs.ts';
+import type { EdgeConfig, EdgeEnv } from '../config.ts';
 import { describe, openDatabase } from '../storage/database.ts';
 import { withDeadline } from '../deadline.ts';
 import { openRedis } from '../storage/redis.ts';
@@ -51,9 +52,18 @@ export async function checkRedis(config: EdgeConfig): Promise<DependencyHealth> 
 }
 
 /**
- * The tick feed. No origin ticker links to the edge yet (it arrives with the
- * origin issue), so the honest answer is "down" with the reason.
+ * The tick feed, as FeedControl sees it (the origin's feed link and its last
+ * status: durable-objects/feed-control.ts), bounded like the other checks so
+ * a stuck object shows as down with the reason instead of hanging /health.
  */
-export function checkFeed(): FeedHealth {
-  return { status: 'down', last_tick_age_ms: null, reason: 'no origin ticker has connected to the edge' };
+export async function checkFeed(env: EdgeEnv, config: EdgeConfig): Promise<FeedHealth> {
+  if (config.originLinkSecret === undefined) {
+    return { status: 'down', last_tick_age_ms: null, reason: 'ORIGIN_LINK_SECRET is not set: no origin can link to the edge' };
+  }
+  try {
+    const view = await withDeadline(Promise.resolve(feedControl(env).feedHealth()), config.healthCheckTimeoutMs, 'FeedControl');
+    return view.health;
+  } catch (error) {
+    return { status: 'down', last_tick_age_ms: null, reason: `FeedControl: ${describe(error)}` };
+  }
 }

@@ -1,11 +1,12 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
 import { ErrorBody } from '../../contracts/errors.ts';
 import { HealthResponse } from '../../contracts/health.ts';
 import { edgeConfig } from '../config.ts';
 import worker from '../index.ts';
+import { TestOrigin } from '../origin/test-origin.ts';
 import { openDatabase } from '../storage/database.ts';
 
 /** Calls the worker with some bindings replaced, as a differently configured deployment would. */
@@ -27,9 +28,52 @@ describe('GET /health', () => {
     expect(body.redis.status).toBe('healthy');
     expect(body.redis.latency_ms).toBeGreaterThanOrEqual(0);
     expect(body.version).toBe(packageJson.version);
-    // No origin ticker exists yet, so the feed is down and the whole is degraded.
-    expect(body.feed).toEqual({ status: 'down', last_tick_age_ms: null, reason: expect.stringContaining('origin') });
+    // No origin has linked to this file's FeedControl yet, so the feed is down and the whole is degraded.
+    expect(body.feed).toEqual({ status: 'down', last_tick_age_ms: null, reason: 'no origin ticker has connected to the edge' });
     expect(body.status).toBe('degraded');
+  });
+
+  it('reports the feed live with the last tick age while the origin is linked and reporting, and down once it drops', async () => {
+    const origin = await TestOrigin.connect('/origin/feed');
+    await origin.next();
+    const at = Date.now();
+    origin.sendJson({ type: 'status', state: 'live', last_tick_at: at - 2_000, instruments: 3, token_expires_at: null, at });
+    const live = async () => HealthResponse.parse(await (await exports.default.fetch('http://edge.test/health')).json());
+    await vi.waitFor(async () => expect((await live()).feed.status).toBe('live'), { timeout: 5_000, interval: 20 });
+    const body = await live();
+    expect(body.feed).toEqual({ status: 'live', last_tick_age_ms: expect.any(Number) });
+    expect(body.feed.last_tick_age_ms).toBeGreaterThanOrEqual(2_000);
+    // Everything healthy and the feed live: the one case that is "ok".
+    expect(body.status).toBe('ok');
+
+    origin.close();
+    await vi.waitFor(async () => expect((await live()).feed.status).toBe('down'), { timeout: 5_000, interval: 20 });
+    expect((await live()).feed).toMatchObject({ reason: expect.stringContaining("the origin's feed link is down"), last_tick_age_ms: expect.any(Number) });
+  });
+
+  it('gives up on a FeedControl that does not answer, within the check timeout', async () => {
+    // Hold the object's input gate for 2 s: every call to it meanwhile waits.
+    let held!: () => void;
+    const holding = new Promise<void>((resolve) => (held = resolve));
+    const stuck = runInDurableObject(env.FEED_CONTROL.getByName('feed'), (_instance, state) =>
+      state.blockConcurrencyWhile(async () => {
+        held();
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+      }),
+    );
+    await holding;
+    const started = Date.now();
+    const body = HealthResponse.parse(await (await healthWith({ HEALTH_CHECK_TIMEOUT_MS: '300' })).json());
+    expect(body.feed).toEqual({ status: 'down', last_tick_age_ms: null, reason: 'FeedControl: FeedControl did not answer within 300 ms' });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    await stuck;
+  });
+
+  it('reports the feed down, and why, when ORIGIN_LINK_SECRET is not set', async () => {
+    const response = await healthWith({ ORIGIN_LINK_SECRET: undefined });
+    expect(response.status).toBe(200);
+    const body = HealthResponse.parse(await response.json());
+    expect(body.feed).toEqual({ status: 'down', last_tick_age_ms: null, reason: 'ORIGIN_LINK_SECRET is not set: no origin can link to the edge' });
   });
 
   it('says Redis is unhealthy, and still answers, when nothing listens at the Redis URL', async () => {

@@ -13,11 +13,11 @@ export const health = new Hono<{ Bindings: EdgeEnv }>();
  */
 health.get('/', async (c) => {
   const config = edgeConfig(c.env);
-  const [database, redis] = await Promise.all([
+  const [database, redis, feed] = await Promise.all([
     checkDatabase(config),
     checkRedis(config),
+    checkFeed(c.env, config),
   ]);
-  const feed = checkFeed();
   const allWell = database.status === 'healthy' && redis.status === 'healthy' && feed.status === 'live';
   const body: HealthResponse = {
     status: allWell ? 'ok' : 'degraded',

@@ -18,6 +18,7 @@ const SimEnvSchema = z.object({
   SIM_PORT: int(8700, 0, 65535),
   SIM_API_KEY: z.string().regex(/^[a-z0-9]{4,32}$/, 'must be 4-32 lower-case letters or digits').default('kitesim'),
   SIM_API_SECRET: z.string().min(8, 'must be at least 8 characters').default('kitesim-secret'),
+  SIM_APP_COUNT: int(1, 1, 10),
   SIM_USER_ID: z.string().regex(/^[A-Z]{2}\d{4}$/, 'must look like a Kite user id, e.g. AB1234').default('SM0001'),
   SIM_REDIRECT_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   SIM_SEED: int(1, 0, 2 ** 31 - 1),
@@ -37,6 +38,12 @@ const SimEnvSchema = z.object({
 export type SimConfig = {
   port: number;
   app: { apiKey: string; apiSecret: string; userId: string };
+  /**
+   * Every Kite Connect app the simulator knows: `app` first, then
+   * SIM_APP_COUNT − 1 more (`<key>2`, `<secret>-2`, …) for setups with
+   * several accounts, each with its own connection limit.
+   */
+  apps: { apiKey: string; apiSecret: string; userId: string }[];
   /** Where the login page sends the browser with ?request_token=…; default: the simulator's own page showing it. */
   redirectUrl: string | undefined;
   seed: number;
@@ -55,6 +62,11 @@ export function simConfig(env: Record<string, string | undefined> = process.env)
   return {
     port: vars.SIM_PORT,
     app: { apiKey: vars.SIM_API_KEY, apiSecret: vars.SIM_API_SECRET, userId: vars.SIM_USER_ID },
+    apps: Array.from({ length: vars.SIM_APP_COUNT }, (_, i) =>
+      i === 0
+        ? { apiKey: vars.SIM_API_KEY, apiSecret: vars.SIM_API_SECRET, userId: vars.SIM_USER_ID }
+        : { apiKey: `${vars.SIM_API_KEY}${i + 1}`, apiSecret: `${vars.SIM_API_SECRET}-${i + 1}`, userId: `${vars.SIM_USER_ID.slice(0, 2)}${String(Number(vars.SIM_USER_ID.slice(2)) + i).padStart(4, '0').slice(-4)}` },
+    ),
     redirectUrl: vars.SIM_REDIRECT_URL,
     seed: vars.SIM_SEED,
     ticksPerSecond: vars.SIM_TICKS_PER_SECOND,

@@ -66,6 +66,9 @@ export function createRestHandler(options: RestOptions) {
     const requestToken = sessions.issueRequestToken(apiKey);
     if (!requestToken) return sendError(res, 400, 'InputException', 'Invalid `api_key`.');
     const target = new URL(options.redirectUrl ?? `http://${url.host}/connect/done`);
+    // Kite hands `redirect_params` (a URL-encoded query string) back on the redirect, so
+    // an app can tell which of its logins came back; its own fields below always win.
+    for (const [name, value] of new URLSearchParams(url.searchParams.get('redirect_params') ?? '')) target.searchParams.append(name, value);
     target.searchParams.set('request_token', requestToken);
     target.searchParams.set('action', 'login');
     target.searchParams.set('type', 'login');

@@ -134,6 +134,18 @@ describe('REST through the official KiteConnect client', () => {
     });
   });
 
+  it('hands redirect_params back on the login redirect, as Kite does, without letting them replace its own fields', async () => {
+    const redirectParams = encodeURIComponent('account=abc 1&next=/x?y=1&request_token=forged');
+    const login = await fetch(`${sim.restRoot}/connect/login?api_key=${API_KEY}&v=3&redirect_params=${redirectParams}`, { redirect: 'manual' });
+    expect(login.status).toBe(302);
+    const back = new URL(login.headers.get('location') ?? '').searchParams;
+    expect(back.get('account')).toBe('abc 1');
+    expect(back.get('next')).toBe('/x?y=1');
+    expect(back.getAll('request_token')).toHaveLength(1);
+    expect(back.get('request_token')).toMatch(/^[0-9a-f]{32}$/);
+    expect(back.get('status')).toBe('success');
+  });
+
   it('refuses a wrong checksum, an unknown api_key and a wrong access token, with Kite’s errors', async () => {
     const login = await fetch(`${sim.restRoot}/connect/login?api_key=${API_KEY}`, { redirect: 'manual' });
     const requestToken = new URL(login.headers.get('location') ?? '').searchParams.get('request_token') ?? '';

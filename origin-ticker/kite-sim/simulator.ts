@@ -23,6 +23,8 @@ export type Simulator = {
   ticker: TickerServer;
   /** A ready access token for the configured app (what `npm run sim` prints). */
   demoSession: Session;
+  /** One ready access token per app (SIM_APP_COUNT), the first being demoSession. */
+  demoSessions: Session[];
   close(): Promise<void>;
 };
 
@@ -35,8 +37,8 @@ export async function startSimulator(config: SimConfig, log: (line: string) => v
     rate: config.rate,
     smile: config.smile,
   });
-  const app = { ...config.app, userName: 'Kite Simulator' };
-  const sessions = new Sessions({ apps: [app], expiryMinuteIst: config.tokenExpiryMinuteIst });
+  const apps = config.apps.map((app, i) => ({ ...app, userName: i === 0 ? 'Kite Simulator' : `Kite Simulator ${i + 1}` }));
+  const sessions = new Sessions({ apps, expiryMinuteIst: config.tokenExpiryMinuteIst });
   const ticker = new TickerServer({
     sessions,
     universe,
@@ -124,7 +126,8 @@ export async function startSimulator(config: SimConfig, log: (line: string) => v
     server.listen(config.port, '127.0.0.1', resolve);
   });
   const port = (server.address() as AddressInfo).port;
-  const demoSession = sessions.issueSession(app);
+  const demoSessions = apps.map((app) => sessions.issueSession(app));
+  const demoSession = demoSessions[0] as Session;
 
   return {
     port,
@@ -134,6 +137,7 @@ export async function startSimulator(config: SimConfig, log: (line: string) => v
     sessions,
     ticker,
     demoSession,
+    demoSessions,
     close: () =>
       new Promise<void>((resolve) => {
         ticker.close();

@@ -27,6 +27,13 @@ const LocalEnvSchema = z
     REDIS_BRIDGE_PORT: port(8079),
     REDIS_BRIDGE_TOKEN: z.string().min(8, 'must be at least 8 characters').default('local-dev-token'),
     EDGE_PORT: port(8787),
+    ORIGIN_PORT: port(8080),
+    ORIGIN_LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    KITE_TOKEN_KEY: z.string().optional(),
+    /** Both set, with a key that is not the simulator's: the origin goes to real Kite instead of the simulator. */
+    KITE_API_KEY: z.string().optional(),
+    KITE_API_SECRET: z.string().optional(),
+    PINNED_INSTRUMENTS: z.string().default('NSE:NIFTY 50,NSE:NIFTY BANK'),
     LOCAL_STATE_DIR: z.string().min(1).default('.local'),
   })
   .check(bothOrNeither('UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'));
@@ -49,6 +56,12 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env) {
     redis: { port: vars.REDIS_PORT, dir: resolve(stateDir, 'redis') },
     bridge: { port: vars.REDIS_BRIDGE_PORT, token: vars.REDIS_BRIDGE_TOKEN },
     edgePort: vars.EDGE_PORT,
+    originPort: vars.ORIGIN_PORT,
+    /** A fresh secret per run unless one is given: the origin and the edge get the same. */
+    originLinkSecret: vars.ORIGIN_LINK_SECRET,
+    kiteTokenKey: vars.KITE_TOKEN_KEY,
+    realKite: Boolean(vars.KITE_API_KEY && vars.KITE_API_SECRET && vars.KITE_API_KEY !== 'kitesim'),
+    pinned: vars.PINNED_INSTRUMENTS,
     stateDir,
     wranglerStateDir: resolve(stateDir, 'wrangler'),
   };

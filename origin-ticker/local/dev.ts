@@ -1,4 +1,6 @@
-import { rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '../../contracts/config-error.ts';
 import type { HealthResponse } from '../../contracts/health.ts';
 import { startBackingServices } from './backing-services.ts';
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
     rmSync(config.stateDir, { recursive: true, force: true });
     log(`--fresh: removed ${config.stateDir}`);
   }
-  await assertPortsFree([...portsToBind(config), { port: sim.port, variable: 'SIM_PORT', what: 'Kite simulator' }]);
+  await assertPortsFree([...portsToBind(config), ...(config.realKite ? [] : [{ port: sim.port, variable: 'SIM_PORT', what: 'Kite simulator' }])]);
 
   const backing = await startBackingServices(config, adopt);
   if ('missing' in backing.redis) {
@@ -63,19 +65,26 @@ async function main(): Promise<void> {
   }
   if (shuttingDown) return;
 
-  // Kite's stand-in; the origin ticker will connect to it once it exists.
-  const kite = await startSimulatorService({ port: sim.port, onLine: (line) => process.stdout.write(`${line}\n`) });
-  adopt(kite);
+  // Kite's stand-in, unless real Kite credentials are configured.
+  const kite = config.realKite ? undefined : await startSimulatorService({ port: sim.port, redirectUrl: `http://127.0.0.1:${config.originPort}/login/callback`, onLine: (line) => process.stdout.write(`${line}\n`) });
+  if (kite) adopt(kite);
   if (shuttingDown) return;
+  const linkSecret = config.originLinkSecret ?? randomBytes(24).toString('hex');
+  const edgeUrl = `http://127.0.0.1:${config.edgePort}`;
   const origin = await startOriginService({
     databaseUrl: backing.database.url,
-    kite: { root: kite.restRoot, apiKey: sim.app.apiKey, accessToken: kite.accessToken },
+    kite: kite && { root: kite.restRoot, apiKey: sim.app.apiKey, apiSecret: sim.app.apiSecret, accessToken: kite.accessToken },
+    port: config.originPort,
+    edgeUrl,
+    linkSecret,
+    tokenKey: config.kiteTokenKey ?? localTokenKey(config.stateDir),
+    pinned: config.pinned,
     onLine: (line) => process.stdout.write(`${line}\n`),
   });
   adopt(origin);
   if (shuttingDown) return;
 
-  const vars: Record<string, string> = { DATABASE_URL: backing.database.url };
+  const vars: Record<string, string> = { DATABASE_URL: backing.database.url, ORIGIN_LINK_SECRET: linkSecret };
   if (backing.database.httpEndpoint) vars.NEON_HTTP_ENDPOINT = backing.database.httpEndpoint;
   if (!('missing' in backing.redis)) {
     vars.UPSTASH_REDIS_REST_URL = backing.redis.url;
@@ -91,7 +100,10 @@ async function main(): Promise<void> {
     `  Edge worker (wrangler)   ${edge.url}   health: ${edge.url}/health`,
     ...backing.database.summary.map((l) => `  ${l}`),
     ...('missing' in backing.redis ? [`  Redis                    none: ${backing.redis.missing}`] : backing.redis.summary.map((l) => `  ${l}`)),
-    `  Kite simulator           REST ${kite.restRoot}   ticker ${kite.tickerRoot}   api_key ${sim.app.apiKey}   access_token ${kite.accessToken}`,
+    `  Origin (Kite feed)       http://127.0.0.1:${config.originPort}   health: /health   metrics: /metrics   Kite login: /login`,
+    kite
+      ? `  Kite simulator           REST ${kite.restRoot}   ticker ${kite.tickerRoot}   api_key ${sim.app.apiKey}   access_token ${kite.accessToken}`
+      : '  Kite                     real Kite (KITE_API_KEY and KITE_API_SECRET are set): log in at the origin\'s /login',
     `  health: ${health.status}; database ${health.database.status}${health.database.schema ? ` (schema ${health.database.schema})` : ''}, redis ${health.redis.status}, feed ${health.feed.status}${health.feed.reason ? ` (${health.feed.reason})` : ''}`,
     '  Ctrl-C stops everything.',
   ];
@@ -99,7 +111,10 @@ async function main(): Promise<void> {
 }
 
 function portsToBind(config: LocalConfig) {
-  const ports = [{ port: config.edgePort, variable: 'EDGE_PORT', what: 'edge worker' }];
+  const ports = [
+    { port: config.edgePort, variable: 'EDGE_PORT', what: 'edge worker' },
+    { port: config.originPort, variable: 'ORIGIN_PORT', what: 'origin (health, metrics, Kite login)' },
+  ];
   if (!config.databaseUrl) ports.push({ port: config.postgres.port, variable: 'PG_PORT', what: 'embedded Postgres' });
   ports.push({ port: config.relayPort, variable: 'NEON_RELAY_PORT', what: 'Neon relay' });
   if (!config.upstash) {
@@ -113,3 +128,16 @@ main().catch((error: unknown) => {
   const message = error instanceof ConfigError ? error.message : `could not start: ${(error as Error).message}`;
   void shutdown(message, 1);
 });
+
+/**
+ * The key that encrypts stored Kite tokens, kept with the local state so a
+ * restart can still read them (production sets KITE_TOKEN_KEY).
+ */
+function localTokenKey(stateDir: string): string {
+  const file = join(stateDir, 'kite-token-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(stateDir, { recursive: true });
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}

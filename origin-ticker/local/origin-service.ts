@@ -6,26 +6,39 @@ const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
 /**
  * Runs the origin (`npm run origin`) as a child of `npm run dev`, pointed at
- * the local database and the simulator, and resolves after its first
- * instrument sync, so the platform comes up with a loaded registry.
+ * the local database, the edge, and the simulator (or, with `kite`
+ * undefined, at real Kite as KITE_* in the environment say). It resolves
+ * after the first instrument sync, so the platform comes up with a loaded
+ * registry; against real Kite, as soon as it listens (its sync waits for a
+ * login).
  */
 export function startOriginService(options: {
   databaseUrl: string;
-  kite: { root: string; apiKey: string; accessToken: string };
+  kite: { root: string; apiKey: string; apiSecret: string; accessToken: string } | undefined;
+  port: number;
+  edgeUrl: string;
+  linkSecret: string;
+  tokenKey: string;
+  pinned: string;
   onLine: (line: string) => void;
 }): Promise<Service> {
+  const kite = options.kite;
   return startNodeService({
     name: 'origin',
     main: MAIN,
     env: {
       ...process.env,
       DATABASE_URL: options.databaseUrl,
-      KITE_API_ROOT: options.kite.root,
-      KITE_API_KEY: options.kite.apiKey,
-      KITE_ACCESS_TOKEN: options.kite.accessToken,
+      ORIGIN_PORT: String(options.port),
+      EDGE_URL: options.edgeUrl,
+      ORIGIN_LINK_SECRET: options.linkSecret,
+      KITE_TOKEN_KEY: options.tokenKey,
+      PINNED_INSTRUMENTS: options.pinned,
+      ...(kite ? { KITE_API_ROOT: kite.root, KITE_API_KEY: kite.apiKey, KITE_ACCESS_TOKEN: kite.accessToken, KITE_API_SECRET: kite.apiSecret } : {}),
     },
     onLine: options.onLine,
     readiness: (line) => {
+      if (!kite && line.includes('origin up on')) return 'ready';
       if (/dataset version \d+:/.test(line)) return 'ready';
       const failed = /instrument sync failed \((.*)\); retrying/.exec(line)?.[1];
       return failed ? `failed: the first instrument sync failed: ${failed}` : undefined;

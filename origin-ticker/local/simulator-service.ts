@@ -10,13 +10,15 @@ const MAIN = fileURLToPath(new URL('../kite-sim/main.ts', import.meta.url));
  */
 export async function startSimulatorService(options: {
   port: number;
+  /** Where its login page sends the browser back with the request_token: the origin's /login/callback. */
+  redirectUrl: string;
   onLine: (line: string) => void;
 }): Promise<Service & { restRoot: string; tickerRoot: string; accessToken: string }> {
   let accessToken = '';
   const service = await startNodeService({
     name: 'kite-sim',
     main: MAIN,
-    env: { ...process.env, SIM_PORT: String(options.port) },
+    env: { ...process.env, SIM_PORT: String(options.port), SIM_REDIRECT_URL: options.redirectUrl },
     onLine: options.onLine,
     readiness: (line) => {
       accessToken = /access_token\s+([0-9a-f]{32})/.exec(line)?.[1] ?? accessToken;

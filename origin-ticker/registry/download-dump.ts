@@ -1,4 +1,4 @@
-import type { OriginConfig } from '../config.ts';
+import type { SyncConfig } from '../config.ts';
 import { DumpError } from './instrument-dump.ts';
 
 /**
@@ -6,7 +6,7 @@ import { DumpError } from './instrument-dump.ts';
  * gzip on the wire), the simulator's in development. The dump needs no
  * session; the access token is sent when there is one, as Kite's docs show.
  */
-export async function downloadDump(kite: OriginConfig['kite'], timeoutMs = 60_000): Promise<Uint8Array> {
+export async function downloadDump(kite: SyncConfig['kite'], timeoutMs = 60_000): Promise<Uint8Array> {
   const url = `${kite.root}/instruments`;
   let response: Response;
   try {

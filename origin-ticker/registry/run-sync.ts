@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import type { OriginConfig } from '../config.ts';
+import type { SyncConfig } from '../config.ts';
 import { downloadDump } from './download-dump.ts';
 import { decodeDump, parseInstrumentDump } from './instrument-dump.ts';
 import { type SyncReport, syncInstruments } from './sync.ts';
@@ -11,7 +11,7 @@ import { type SyncReport, syncInstruments } from './sync.ts';
  * `npm run dev`, and (with its issue) the origin's daily schedule.
  */
 export async function runSync(
-  config: OriginConfig,
+  config: SyncConfig,
   options: { file?: string; log?: (line: string) => void } = {},
 ): Promise<SyncReport> {
   const log = options.log ?? (() => {});

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../contracts/config-error.ts';
-import { originConfig } from '../config.ts';
+import { syncConfig } from '../config.ts';
 import { partLog } from '../local/platform-log.ts';
 import { DumpError } from './instrument-dump.ts';
 import { runSync } from './run-sync.ts';
@@ -14,7 +14,7 @@ const file = fileFlag >= 0 ? process.argv[fileFlag + 1] : undefined;
 
 try {
   if (fileFlag >= 0 && !file) throw new Error('--file needs a path to a CSV or gzipped CSV dump');
-  await runSync(originConfig(), { ...(file ? { file } : {}), log });
+  await runSync(syncConfig(), { ...(file ? { file } : {}), log });
 } catch (error) {
   if (error instanceof ConfigError) log(error.message);
   else if (error instanceof DumpError) log(`dump rejected, registry unchanged: ${error.message}`);

@@ -1,0 +1,193 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { FeedHealth } from '../contracts/health.ts';
+import { type GroupKey, parseGroupKey } from '../contracts/instrument-group.ts';
+import { type KiteFeedState, LINK_ERROR_BAD_FRAME, type OriginStatus, OriginToFeed, STATUS_INTERVAL_MS } from '../contracts/origin-link.ts';
+import { acceptOriginLink, finishClose, frameProblem, linkConnectedAt, openOriginLink, sendFrame } from './origin-socket.ts';
+
+/**
+ * FeedControl: one instance for the whole edge, named `feed`
+ * (durable-objects/stubs.ts). It holds the origin's feed link and is where
+ * the two halves of the platform agree on what to stream:
+ *
+ * - down the link: which instrument groups have demand (the origin opens a
+ *   group link for each, and closes the others), as the whole list, on
+ *   connect and on every change;
+ * - up the link: the origin's `status` (Kite's state, last tick, token
+ *   expiry), which `/health` reads through `feedHealth()`.
+ *
+ * State. The set of groups with demand, in SQLite (`groups`), changed only by
+ * the InstrumentGroups through `setGroupDemand` (each retries until this
+ * object acknowledges). The origin's last status and when it arrived, in
+ * memory and in `meta`. When the link last dropped, in `meta`.
+ *
+ * Restart and hibernation: everything above is reloaded by the constructor;
+ * a hibernated link survives, a restart drops it and the origin reconnects
+ * (and gets the groups again). A status older than STALE_STATUS_MS, or no
+ * link at all, makes the feed `stale` or `down` in `feedHealth()`.
+ */
+export const STALE_STATUS_MS = 2 * STATUS_INTERVAL_MS;
+
+/** What `GET /internal/feed` shows; `health` is what `/health` reports as `feed`. */
+export type FeedView = {
+  health: FeedHealth;
+  origin: { connected: boolean; connected_at: number | null; disconnected_at: number | null };
+  /** The origin's last status, as sent (null before the first). */
+  status: OriginStatus | null;
+  /** When that status reached the edge (the edge's clock), and how long ago. */
+  status_received_at: number | null;
+  status_age_ms: number | null;
+  kite_state: KiteFeedState | null;
+  last_tick_age_ms: number | null;
+  token_expires_at: string | null;
+  instruments: number | null;
+  groups_with_demand: GroupKey[];
+};
+
+type ReceivedStatus = { status: OriginStatus; receivedAt: number };
+type LinkHistory = { ever_connected: boolean; disconnected_at: number | null };
+
+export class FeedControl extends DurableObject {
+  readonly #sql: SqlStorage;
+  readonly #groups = new Set<GroupKey>();
+  #status: ReceivedStatus | null = null;
+  #history: LinkHistory = { ever_connected: false, disconnected_at: null };
+
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => this.#load());
+  }
+
+  // ---- the origin's feed link ----
+
+  override fetch(request: Request): Response {
+    const accepted = acceptOriginLink(this.ctx, request);
+    if (accepted instanceof Response) return accepted;
+    this.#history = { ever_connected: true, disconnected_at: null };
+    this.#putMeta('link', this.#history);
+    sendFrame(accepted.socket, { type: 'groups', groups: this.#groupList() });
+    return accepted.response;
+  }
+
+  override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+    if (typeof message !== 'string') {
+      sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: 'the feed link carries JSON text frames only; tick batches go on group links' });
+      return;
+    }
+    let frame: OriginToFeed;
+    try {
+      frame = OriginToFeed.parse(JSON.parse(message));
+    } catch (error) {
+      sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: `frame refused: ${frameProblem(error)}` });
+      return;
+    }
+    this.#status = { status: frame, receivedAt: Date.now() };
+    this.#putMeta('status', this.#status);
+  }
+
+  override webSocketClose(socket: WebSocket, code: number, reason: string): void {
+    finishClose(socket, code, reason);
+    if (!openOriginLink(this.ctx)) {
+      this.#history = { ever_connected: true, disconnected_at: Date.now() };
+      this.#putMeta('link', this.#history);
+    }
+  }
+
+  override webSocketError(socket: WebSocket, error: unknown): void {
+    console.warn(`FeedControl: origin link error: ${String(error)}`);
+    this.webSocketClose(socket, 1006, '');
+  }
+
+  // ---- RPC ----
+
+  /** An InstrumentGroup says whether it has demand now; the origin hears of any change at once. */
+  setGroupDemand(group: GroupKey, hasDemand: boolean): void {
+    if (typeof group !== 'string' || !parseGroupKey(group)) throw new TypeError(`${JSON.stringify(group)} is not an instrument group key`);
+    if (typeof hasDemand !== 'boolean') throw new TypeError('hasDemand must be true or false');
+    if (this.#groups.has(group) === hasDemand) return;
+    if (hasDemand) {
+      this.#groups.add(group);
+      this.#sql.exec('INSERT INTO groups (group_key) VALUES (?) ON CONFLICT DO NOTHING', group);
+    } else {
+      this.#groups.delete(group);
+      this.#sql.exec('DELETE FROM groups WHERE group_key = ?', group);
+    }
+    sendFrame(openOriginLink(this.ctx), { type: 'groups', groups: this.#groupList() });
+  }
+
+  /** The feed as /health and operators see it. */
+  feedHealth(): FeedView {
+    const now = Date.now();
+    const link = openOriginLink(this.ctx);
+    const received = this.#status;
+    const status = received?.status ?? null;
+    const statusAge = received ? Math.max(0, now - received.receivedAt) : null;
+    // Age measured on each side's own clock (the origin's for tick → status, the edge's since), so clock skew cancels.
+    const lastTickAge =
+      received && status?.last_tick_at != null ? Math.max(0, status.at - status.last_tick_at) + (statusAge ?? 0) : null;
+    return {
+      health: this.#health(link !== undefined, status, statusAge, lastTickAge),
+      origin: { connected: link !== undefined, connected_at: linkConnectedAt(link), disconnected_at: link ? null : this.#history.disconnected_at },
+      status,
+      status_received_at: received?.receivedAt ?? null,
+      status_age_ms: statusAge,
+      kite_state: status?.state ?? null,
+      last_tick_age_ms: lastTickAge,
+      token_expires_at: status?.token_expires_at ?? null,
+      instruments: status?.instruments ?? null,
+      groups_with_demand: this.#groupList(),
+    };
+  }
+
+  #health(connected: boolean, status: OriginStatus | null, statusAge: number | null, lastTickAge: number | null): FeedHealth {
+    const last_tick_age_ms = lastTickAge;
+    if (!connected) {
+      if (!this.#history.ever_connected) return { status: 'down', last_tick_age_ms, reason: 'no origin ticker has connected to the edge' };
+      const since = this.#history.disconnected_at === null ? '' : ` since ${new Date(this.#history.disconnected_at).toISOString()}`;
+      return { status: 'down', last_tick_age_ms, reason: `the origin's feed link is down${since}` };
+    }
+    if (!status || statusAge === null) return { status: 'down', last_tick_age_ms, reason: 'the origin is linked but has not reported its status yet' };
+    if (statusAge > STALE_STATUS_MS) {
+      return { status: 'stale', last_tick_age_ms, reason: `the origin's last status is ${seconds(statusAge)} old (it reports every ${seconds(STATUS_INTERVAL_MS)})` };
+    }
+    const why = status.reason ? `: ${status.reason}` : '';
+    switch (status.state) {
+      case 'live':
+        return { status: 'live', last_tick_age_ms };
+      case 'stale':
+        return { status: 'stale', last_tick_age_ms, reason: `the origin reports Kite's ticks stale${why}` };
+      case 'down':
+        return { status: 'down', last_tick_age_ms, reason: `the origin reports Kite down${why}` };
+      case 'token_expired':
+        return { status: 'down', last_tick_age_ms, reason: `the Kite access token has expired; log in again${why}` };
+    }
+  }
+
+  #groupList(): GroupKey[] {
+    return [...this.#groups].sort();
+  }
+
+  // ---- storage ----
+
+  #load(): void {
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS groups (group_key TEXT PRIMARY KEY)');
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    for (const row of this.#sql.exec<{ group_key: string }>('SELECT group_key FROM groups')) this.#groups.add(row.group_key);
+    for (const row of this.#sql.exec<{ key: string; value: string }>('SELECT key, value FROM meta')) {
+      if (row.key === 'status') this.#status = JSON.parse(row.value) as ReceivedStatus;
+      if (row.key === 'link') this.#history = JSON.parse(row.value) as LinkHistory;
+    }
+  }
+
+  #putMeta(key: string, value: unknown): void {
+    this.#sql.exec(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      key,
+      JSON.stringify(value),
+    );
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}

@@ -1,0 +1,420 @@
+import { DurableObject } from 'cloudflare:workers';
+import { z } from 'zod';
+import { type GroupKey, parseGroupKey } from '../contracts/instrument-group.ts';
+import {
+  Demand,
+  type KiteFeedState,
+  LINK_ERROR_BAD_FRAME,
+  OriginToGroup,
+  type TickMode,
+  decodeTickBatch,
+  packetToken,
+} from '../contracts/origin-link.ts';
+import { DemandIndex } from './demand-index.ts';
+import { acceptOriginLink, finishClose, frameProblem, linkConnectedAt, openOriginLink, sendFrame } from './origin-socket.ts';
+import { feedControl } from './stubs.ts';
+
+/**
+ * InstrumentGroup: one instance per instrument group, named by its group key
+ * (contracts/instrument-group.ts: `index:NSE`, `fno:NFO:NIFTY`, `cash:NSE:07`).
+ * It owns the group's side of the origin link (tick batches in, demand out),
+ * the latest Kite packet of each of the group's instruments, and the
+ * group's demand: which consumers (fan-out hubs, operators) want which
+ * tokens in which mode.
+ *
+ * State. In memory: the latest packet per token (a copy of Kite's bytes and
+ * when the origin received it), tick counters, the feed state and capacity
+ * rejections the origin last reported, and the demand index. In SQLite:
+ * `latest` (the snapshot), `demand` (every consumer's wants) and `meta`
+ * (feed state, rejections, counters, what FeedControl was last told).
+ *
+ * Single-threaded: a tick batch, an RPC and the alarm never run at once, so
+ * the maps need no locks. The one await that lets other events in midway is
+ * the call to FeedControl: one call is in flight at a time, and it re-reads
+ * the demand after each answer, so interleaved demand changes still end with
+ * FeedControl told the last state.
+ *
+ * Restart (eviction, deploy, `restart()`) and hibernation: the constructor
+ * reloads the snapshot and the demand, so the object starts warm. Ticks that
+ * arrived after the last snapshot write (at most SNAPSHOT_INTERVAL_MS, about
+ * a second) are lost unless `restart()` wrote them first; the origin's next
+ * ticks replace them anyway. The link itself survives hibernation (the
+ * runtime holds it); a restart drops it and the origin reconnects.
+ *
+ * Bounds. At most MAX_HELD_INSTRUMENTS tokens are held (the least recently
+ * ticked is dropped first, from memory and from the snapshot), and a token
+ * no consumer wants is dropped once its last packet is older than
+ * UNDEMANDED_RETENTION_MS. Demand is at most MAX_CONSUMER_TOKENS per consumer.
+ */
+export const SNAPSHOT_INTERVAL_MS = 1_000;
+export const MAX_HELD_INSTRUMENTS = 20_000;
+export const UNDEMANDED_RETENTION_MS = 60 * 60_000;
+export const MAX_CONSUMER_TOKENS = 20_000;
+/** How soon a failed call to FeedControl is tried again. */
+const FEED_CONTROL_RETRY_MS = 5_000;
+/** Capacity rejections kept for state(); the count is always exact. */
+const MAX_KEPT_REJECTIONS = 1_000;
+
+export const ConsumerName = z
+  .string()
+  .regex(/^[A-Za-z0-9._:~-]{1,100}$/, 'must be 1-100 characters of A-Z a-z 0-9 . _ : ~ -');
+
+/** One instrument's latest packet as `latest()` and GET /internal/groups/:group/latest give it. */
+export type LatestPacket = {
+  token: number;
+  /** When the origin received the Kite frame this packet came in (ms since epoch, the origin's clock). */
+  received_at: number;
+  /** Kite's packet bytes, base64. */
+  packet: string;
+};
+
+export type GroupFeedState = { state: KiteFeedState; reason?: string; at: number; received_at: number };
+
+export type GroupCapacity = {
+  /** How many of the demanded instruments the origin could not subscribe. */
+  rejected_count: number;
+  /** The first MAX_KEPT_REJECTIONS of them, with the reason. */
+  rejected: { token: number; reason: string }[];
+  received_at: number;
+};
+
+export type GroupState = {
+  group: GroupKey;
+  link: { connected: boolean; connected_at: number | null; disconnected_at: number | null };
+  /** The Kite connections' state as the origin last reported it for this group. */
+  feed: GroupFeedState | null;
+  ticks_received: number;
+  /** When the last tick batch reached this object (the edge's clock). */
+  last_tick_at: number | null;
+  last_tick_age_ms: number | null;
+  instruments_held: number;
+  demand: { tokens: Demand; consumers: Record<string, number> };
+  capacity: GroupCapacity | null;
+  snapshot: { pending_writes: number; last_written_at: number | null };
+};
+
+export type DemandSummary = { group: GroupKey; tokens: number; consumers: Record<string, number> };
+
+type Held = { packet: Uint8Array; receivedAt: number };
+type Counters = { ticks_received: number; last_tick_at: number | null; last_written_at?: number | null };
+type LinkHistory = { disconnected_at: number | null };
+
+export class InstrumentGroup extends DurableObject {
+  readonly #sql: SqlStorage;
+  readonly #group: GroupKey;
+  /** token → latest packet, least recently ticked first (re-inserted on every tick). */
+  readonly #latest = new Map<number, Held>();
+  /** Tokens whose snapshot row is behind memory, and tokens whose row must go. */
+  readonly #dirty = new Set<number>();
+  readonly #dropped = new Set<number>();
+  readonly #demand = new DemandIndex();
+  #counters: Counters = { ticks_received: 0, last_tick_at: null };
+  #countersDirty = false;
+  #feed: GroupFeedState | null = null;
+  #capacity: GroupCapacity | null = null;
+  #history: LinkHistory = { disconnected_at: null };
+  #lastWrittenAt: number | null = null;
+  #alarmAt: number | null = null;
+  /** What FeedControl last acknowledged about this group: has demand or not. */
+  #feedControlKnows = false;
+  #tellingFeedControl: Promise<void> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    this.#group = ctx.id.name ?? '';
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#alarmAt = await ctx.storage.getAlarm();
+      this.#load();
+    });
+  }
+
+  // ---- the origin link ----
+
+  override fetch(request: Request): Response {
+    if (!parseGroupKey(this.#group)) return new Response(`${JSON.stringify(this.#group)} is not an instrument group key`, { status: 400 });
+    const accepted = acceptOriginLink(this.ctx, request);
+    if (accepted instanceof Response) return accepted;
+    sendFrame(accepted.socket, { type: 'demand', tokens: this.#demand.union() });
+    return accepted.response;
+  }
+
+  override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+    if (typeof message === 'string') this.#onText(socket, message);
+    else this.#onBatch(socket, message);
+  }
+
+  override webSocketClose(socket: WebSocket, code: number, reason: string): void {
+    finishClose(socket, code, reason);
+    if (!openOriginLink(this.ctx)) {
+      this.#history = { disconnected_at: Date.now() };
+      this.#putMeta('link', this.#history);
+    }
+  }
+
+  override webSocketError(socket: WebSocket, error: unknown): void {
+    console.warn(`InstrumentGroup ${this.#group}: origin link error: ${String(error)}`);
+    this.webSocketClose(socket, 1006, '');
+  }
+
+  #onBatch(socket: WebSocket, data: ArrayBuffer): void {
+    let batch: ReturnType<typeof decodeTickBatch>;
+    try {
+      batch = decodeTickBatch(data);
+    } catch (error) {
+      sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: `tick batch refused: ${frameProblem(error)}` });
+      return;
+    }
+    if (batch.packets.length === 0) return;
+    for (const packet of batch.packets) {
+      const token = packetToken(packet);
+      // Delete first so the map stays ordered by last tick (the oldest goes first when full).
+      this.#latest.delete(token);
+      this.#latest.set(token, { packet: packet.slice(), receivedAt: batch.receivedAt });
+      this.#dirty.add(token);
+      this.#dropped.delete(token);
+    }
+    this.#counters = { ticks_received: this.#counters.ticks_received + batch.packets.length, last_tick_at: Date.now() };
+    this.#countersDirty = true;
+    this.#dropOverCapacity();
+    this.#scheduleAlarm(Date.now() + SNAPSHOT_INTERVAL_MS);
+  }
+
+  #onText(socket: WebSocket, text: string): void {
+    let frame: OriginToGroup;
+    try {
+      frame = OriginToGroup.parse(JSON.parse(text));
+    } catch (error) {
+      sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: `frame refused: ${frameProblem(error)}` });
+      return;
+    }
+    const now = Date.now();
+    if (frame.type === 'feed') {
+      this.#feed = { state: frame.state, ...(frame.reason === undefined ? {} : { reason: frame.reason }), at: frame.at, received_at: now };
+      this.#putMeta('feed', this.#feed);
+    } else {
+      this.#capacity = { rejected_count: frame.rejected.length, rejected: frame.rejected.slice(0, MAX_KEPT_REJECTIONS), received_at: now };
+      this.#putMeta('capacity', this.#capacity);
+    }
+  }
+
+  // ---- RPC ----
+
+  /**
+   * Replaces one consumer's whole demand for this group (an empty `tokens`
+   * removes the consumer). The group's demand is the union over consumers,
+   * each token in the richest mode any of them wants. A change of the union
+   * goes to the origin on the link; a change between empty and not goes to
+   * FeedControl (retried by the alarm until it is acknowledged).
+   */
+  async setDemand(consumer: string, tokens: Demand): Promise<DemandSummary> {
+    this.#requireGroupKey();
+    const name = ConsumerName.safeParse(consumer);
+    if (!name.success) throw new TypeError(`consumer: ${name.error.issues[0]?.message}`);
+    const wants = Demand.safeParse(tokens);
+    if (!wants.success) throw new TypeError(`tokens.${frameProblem(wants.error)}`);
+    const entries = Object.entries(wants.data);
+    if (entries.length > MAX_CONSUMER_TOKENS) throw new RangeError(`a consumer may want at most ${MAX_CONSUMER_TOKENS} tokens of one group, not ${entries.length}`);
+
+    const change = this.#demand.set(consumer, new Map(entries.map(([token, mode]) => [Number(token), mode])));
+    for (const token of change.removed) this.#sql.exec('DELETE FROM demand WHERE consumer = ? AND token = ?', consumer, token);
+    for (const [token, mode] of change.upserted) {
+      this.#sql.exec(
+        'INSERT INTO demand (consumer, token, mode) VALUES (?, ?, ?) ON CONFLICT (consumer, token) DO UPDATE SET mode = excluded.mode',
+        consumer,
+        token,
+        mode,
+      );
+    }
+    if (change.unionChanged) sendFrame(openOriginLink(this.ctx), { type: 'demand', tokens: this.#demand.union() });
+    await this.#tellFeedControl();
+    return { group: this.#group, tokens: this.#demand.size, consumers: this.#demand.consumers() };
+  }
+
+  /** What operators and tests read: the link, the feed, the counters, the demand. */
+  state(): GroupState {
+    const now = Date.now();
+    const link = openOriginLink(this.ctx);
+    const lastTickAt = this.#counters.last_tick_at;
+    return {
+      group: this.#group,
+      link: { connected: link !== undefined, connected_at: linkConnectedAt(link), disconnected_at: link ? null : this.#history.disconnected_at },
+      feed: this.#feed,
+      ticks_received: this.#counters.ticks_received,
+      last_tick_at: lastTickAt,
+      last_tick_age_ms: lastTickAt === null ? null : Math.max(0, now - lastTickAt),
+      instruments_held: this.#latest.size,
+      demand: { tokens: this.#demand.union(), consumers: this.#demand.consumers() },
+      capacity: this.#capacity,
+      snapshot: { pending_writes: this.#dirty.size + this.#dropped.size, last_written_at: this.#lastWrittenAt },
+    };
+  }
+
+  /** The latest packet of each of `tokens` this group holds (all it holds when omitted); tokens it does not hold are left out. */
+  latest(tokens?: number[]): LatestPacket[] {
+    if (tokens !== undefined && (!Array.isArray(tokens) || !tokens.every((t) => Number.isInteger(t)))) {
+      throw new TypeError('tokens must be an array of instrument tokens');
+    }
+    const out: LatestPacket[] = [];
+    for (const token of tokens ?? this.#latest.keys()) {
+      const held = this.#latest.get(token);
+      if (held) out.push({ token, received_at: held.receivedAt, packet: toBase64(held.packet) });
+    }
+    return out;
+  }
+
+  /**
+   * Writes the snapshot, waits until it is durable (an abort breaks the
+   * output gate, which would drop writes not yet committed), then resets the
+   * object: the next call gets a fresh instance loaded from the snapshot. The
+   * call itself fails with "restart requested"; the link drops (1006) and the
+   * origin reconnects.
+   */
+  async restart(): Promise<void> {
+    this.#writeSnapshot();
+    if (openOriginLink(this.ctx)) {
+      this.#history = { disconnected_at: Date.now() };
+      this.#putMeta('link', this.#history);
+    }
+    await this.ctx.storage.sync();
+    this.ctx.abort('restart requested');
+  }
+
+  // ---- the alarm: snapshot, bounds, FeedControl retries ----
+
+  override async alarm(): Promise<void> {
+    this.#alarmAt = null;
+    this.#dropUndemanded(Date.now());
+    this.#writeSnapshot();
+    await this.#tellFeedControl();
+  }
+
+  #scheduleAlarm(at: number): void {
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    this.#alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  #writeSnapshot(): void {
+    if (this.#dirty.size === 0 && this.#dropped.size === 0 && !this.#countersDirty) return;
+    for (const token of this.#dropped) this.#sql.exec('DELETE FROM latest WHERE token = ?', token);
+    for (const token of this.#dirty) {
+      const held = this.#latest.get(token);
+      if (!held) continue;
+      this.#sql.exec(
+        'INSERT INTO latest (token, packet, received_at) VALUES (?, ?, ?) ON CONFLICT (token) DO UPDATE SET packet = excluded.packet, received_at = excluded.received_at',
+        token,
+        exactBuffer(held.packet),
+        held.receivedAt,
+      );
+    }
+    this.#lastWrittenAt = Date.now();
+    this.#putMeta('counters', { ...this.#counters, last_written_at: this.#lastWrittenAt });
+    this.#dirty.clear();
+    this.#dropped.clear();
+    this.#countersDirty = false;
+  }
+
+  #dropOverCapacity(): void {
+    while (this.#latest.size > MAX_HELD_INSTRUMENTS) {
+      const oldest = this.#latest.keys().next().value as number;
+      this.#drop(oldest);
+    }
+  }
+
+  #dropUndemanded(now: number): void {
+    for (const [token, held] of this.#latest) {
+      if (now - held.receivedAt > UNDEMANDED_RETENTION_MS && !this.#demand.has(token)) this.#drop(token);
+    }
+  }
+
+  #drop(token: number): void {
+    this.#latest.delete(token);
+    this.#dirty.delete(token);
+    this.#dropped.add(token);
+  }
+
+  /** Brings FeedControl to whether this group has demand; one call in flight, re-checked after each. */
+  #tellFeedControl(): Promise<void> {
+    this.#tellingFeedControl ??= this.#syncFeedControl().finally(() => {
+      this.#tellingFeedControl = null;
+    });
+    return this.#tellingFeedControl;
+  }
+
+  async #syncFeedControl(): Promise<void> {
+    for (;;) {
+      const hasDemand = this.#demand.size > 0;
+      if (this.#feedControlKnows === hasDemand) return;
+      try {
+        await feedControl(this.env).setGroupDemand(this.#group, hasDemand);
+      } catch (error) {
+        console.warn(`InstrumentGroup ${this.#group}: FeedControl did not take the demand change (retrying): ${String(error)}`);
+        this.#scheduleAlarm(Date.now() + FEED_CONTROL_RETRY_MS);
+        return;
+      }
+      this.#feedControlKnows = hasDemand;
+      this.#putMeta('feed_control_knows', hasDemand);
+    }
+  }
+
+  // ---- storage ----
+
+  #load(): void {
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS latest (token INTEGER PRIMARY KEY, packet BLOB NOT NULL, received_at REAL NOT NULL)');
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS demand (consumer TEXT NOT NULL, token INTEGER NOT NULL, mode TEXT NOT NULL, PRIMARY KEY (consumer, token))');
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+
+    for (const row of this.#sql.exec<{ token: number; packet: ArrayBuffer; received_at: number }>(
+      'SELECT token, packet, received_at FROM latest ORDER BY received_at',
+    )) {
+      this.#latest.set(row.token, { packet: new Uint8Array(row.packet), receivedAt: row.received_at });
+    }
+
+    const byConsumer = new Map<string, Map<number, TickMode>>();
+    for (const row of this.#sql.exec<{ consumer: string; token: number; mode: TickMode }>('SELECT consumer, token, mode FROM demand')) {
+      const wants = byConsumer.get(row.consumer) ?? new Map<number, TickMode>();
+      wants.set(row.token, row.mode);
+      byConsumer.set(row.consumer, wants);
+    }
+    for (const [consumer, wants] of byConsumer) this.#demand.set(consumer, wants);
+
+    const meta = new Map<string, unknown>();
+    for (const row of this.#sql.exec<{ key: string; value: string }>('SELECT key, value FROM meta')) meta.set(row.key, JSON.parse(row.value));
+    const counters = meta.get('counters') as Counters | undefined;
+    if (counters) {
+      this.#counters = { ticks_received: counters.ticks_received, last_tick_at: counters.last_tick_at };
+      this.#lastWrittenAt = counters.last_written_at ?? null;
+    }
+    this.#feed = (meta.get('feed') as GroupFeedState | undefined) ?? null;
+    this.#capacity = (meta.get('capacity') as GroupCapacity | undefined) ?? null;
+    this.#history = (meta.get('link') as LinkHistory | undefined) ?? this.#history;
+    this.#feedControlKnows = meta.get('feed_control_knows') === true;
+    // A demand change FeedControl never acknowledged (the object restarted first) is retried now.
+    if (this.#feedControlKnows !== this.#demand.size > 0) this.#scheduleAlarm(Date.now());
+  }
+
+  #putMeta(key: string, value: unknown): void {
+    this.#sql.exec(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      key,
+      JSON.stringify(value),
+    );
+  }
+
+  #requireGroupKey(): void {
+    if (!parseGroupKey(this.#group)) throw new TypeError(`${JSON.stringify(this.#group)} is not an instrument group key`);
+  }
+}
+
+function exactBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? (bytes.buffer as ArrayBuffer)
+    : (bytes.slice().buffer as ArrayBuffer);
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

@@ -1,0 +1,128 @@
+import { type Context, Hono } from 'hono';
+import { z } from 'zod';
+import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
+import { Demand } from '../../contracts/origin-link.ts';
+import { ConsumerName, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../durable-objects/instrument-group.ts';
+import { feedControl, instrumentGroup } from '../../durable-objects/stubs.ts';
+import type { EdgeEnv } from '../config.ts';
+import { InvalidParameter } from '../errors.ts';
+import { parseQuery } from '../validate.ts';
+import { refuseNonLinkUpgrade, requireOriginSecret } from './link-auth.ts';
+
+/**
+ * The origin's side of the edge (docs/origin-link.md). Every route needs
+ * `Authorization: Bearer <ORIGIN_LINK_SECRET>`.
+ *
+ * The links are WebSockets handed whole to their Durable Object
+ * (`stub.fetch(c.req.raw)`), which accepts them with the Hibernation API:
+ *
+ *   GET    /origin/feed                              the feed link → FeedControl
+ *   GET    /origin/groups/:group                     a group link → InstrumentGroup :group
+ *
+ * Operator routes, the same secret until admin users exist:
+ *
+ *   GET    /internal/feed                            FeedControl's view (feedHealth)
+ *   GET    /internal/groups/:group                   the group's state
+ *   GET    /internal/groups/:group/latest?tokens=    its latest packets (base64), all or some
+ *   PUT    /internal/groups/:group/demand/:consumer  set a consumer's demand: {"tokens":{"<token>":"full"}}
+ *   DELETE /internal/groups/:group/demand/:consumer  remove that consumer's demand
+ *   POST   /internal/groups/:group/restart           reset the object (it reloads its snapshot)
+ */
+type Env = { Bindings: EdgeEnv };
+
+export const originLink = new Hono<Env>();
+originLink.use('*', requireOriginSecret);
+
+originLink.get('/feed', (c) => refuseNonLinkUpgrade(c) ?? feedControl(c.env).fetch(c.req.raw));
+
+originLink.get('/groups/:group', (c) => {
+  const group = groupParam(c);
+  return refuseNonLinkUpgrade(c) ?? instrumentGroup(c.env, group).fetch(c.req.raw);
+});
+
+export const internal = new Hono<Env>();
+internal.use('*', requireOriginSecret);
+
+internal.get('/feed', async (c) => c.json(await feedControl(c.env).feedHealth()));
+
+internal.get('/groups/:group', async (c) => c.json(await instrumentGroup(c.env, groupParam(c)).state()));
+
+const MAX_LATEST_TOKENS = 1_000;
+const LatestQuery = z.strictObject({
+  tokens: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'must be instrument tokens separated by commas, e.g. 256265,260105')
+    .transform((list) => [...new Set(list.split(',').map(Number))])
+    .refine((tokens) => tokens.every((t) => t <= 0xffffffff), 'every token must fit 32 bits')
+    .refine((tokens) => tokens.length <= MAX_LATEST_TOKENS, `at most ${MAX_LATEST_TOKENS} tokens`)
+    .optional(),
+});
+
+internal.get('/groups/:group/latest', async (c) => {
+  const group = groupParam(c);
+  const { tokens } = parseQuery(c, LatestQuery);
+  const latest = await instrumentGroup(c.env, group).latest(tokens);
+  const held = new Set(latest.map((packet: LatestPacket) => packet.token));
+  return c.json({ group, latest, ...(tokens ? { missing: tokens.filter((t) => !held.has(t)) } : {}) });
+});
+
+const DemandBody = z.strictObject({
+  tokens: Demand.refine((tokens) => Object.keys(tokens).length <= MAX_CONSUMER_TOKENS, `at most ${MAX_CONSUMER_TOKENS} tokens per consumer`),
+});
+
+internal.put('/groups/:group/demand/:consumer', async (c) => {
+  const group = groupParam(c);
+  const consumer = consumerParam(c);
+  const { tokens } = await parseBody(c, DemandBody);
+  return c.json(await instrumentGroup(c.env, group).setDemand(consumer, tokens));
+});
+
+internal.delete('/groups/:group/demand/:consumer', async (c) => {
+  const group = groupParam(c);
+  return c.json(await instrumentGroup(c.env, group).setDemand(consumerParam(c), {}));
+});
+
+internal.post('/groups/:group/restart', async (c) => {
+  const group = groupParam(c);
+  try {
+    await instrumentGroup(c.env, group).restart();
+  } catch (error) {
+    // The object resets itself in the middle of the call, so the call itself fails by design.
+    if (!String(error).includes('restart requested')) throw error;
+  }
+  return c.json({ group, restarted: true, state: await instrumentGroup(c.env, group).state() });
+});
+
+function groupParam(c: Context): GroupKey {
+  const group = c.req.param('group') ?? '';
+  if (!parseGroupKey(group)) {
+    throw new InvalidParameter('group', `${JSON.stringify(group)} is not an instrument group key (e.g. index:NSE, fno:NFO:NIFTY, cash:NSE:07)`);
+  }
+  return group;
+}
+
+function consumerParam(c: Context): string {
+  const parsed = ConsumerName.safeParse(c.req.param('consumer'));
+  if (!parsed.success) throw new InvalidParameter('consumer', parsed.error.issues[0]?.message ?? 'is invalid');
+  return parsed.data;
+}
+
+/** Parses a JSON body with a schema; the first problem becomes a 400 naming the field (dotted path). */
+async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new InvalidParameter('(body)', 'must be a JSON object');
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    throw new InvalidParameter(String(issue.keys[0]), 'unknown field');
+  }
+  const param = issue?.path.length ? issue.path.map(String).join('.') : '(body)';
+  // A record key's own rule says more than zod's "Invalid key in record".
+  const message = issue?.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : (issue?.message ?? 'is invalid');
+  throw new InvalidParameter(param, message);
+}

@@ -1,0 +1,104 @@
+import { env, exports } from 'cloudflare:workers';
+import { LINK_SUBPROTOCOL, encodeTickBatch } from '../../contracts/origin-link.ts';
+
+/**
+ * The origin as the workers tests play it: link requests through the
+ * worker's own routes (so auth, subprotocol and routing are exercised too),
+ * a socket whose frames can be awaited in order, and made-up Kite packets.
+ */
+export const ORIGIN_SECRET = env.ORIGIN_LINK_SECRET ?? '';
+export const EDGE = 'http://edge.test';
+
+export type LinkRequestOptions = { secret?: string | null; protocol?: string | null; upgrade?: boolean };
+
+/** A request to a link route, by default exactly as the origin makes it. */
+export function linkRequest(path: string, options: LinkRequestOptions = {}): Promise<Response> {
+  const headers = new Headers();
+  if (options.upgrade !== false) headers.set('Upgrade', 'websocket');
+  const secret = options.secret === undefined ? ORIGIN_SECRET : options.secret;
+  if (secret !== null) headers.set('Authorization', `Bearer ${secret}`);
+  const protocol = options.protocol === undefined ? LINK_SUBPROTOCOL : options.protocol;
+  if (protocol !== null) headers.set('Sec-WebSocket-Protocol', protocol);
+  return exports.default.fetch(`${EDGE}${path}`, { headers });
+}
+
+/** An operator request to /internal with the secret. */
+export function internalRequest(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('Authorization', `Bearer ${ORIGIN_SECRET}`);
+  return exports.default.fetch(`${EDGE}${path}`, { ...init, headers });
+}
+
+export class TestOrigin {
+  readonly socket: WebSocket;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly #frames: unknown[] = [];
+  readonly #waiters: ((frame: unknown) => void)[] = [];
+
+  private constructor(socket: WebSocket) {
+    this.socket = socket;
+    socket.accept();
+    socket.addEventListener('message', (event) => {
+      const frame = typeof event.data === 'string' ? JSON.parse(event.data) : event.data;
+      const waiter = this.#waiters.shift();
+      if (waiter) waiter(frame);
+      else this.#frames.push(frame);
+    });
+    this.closed = new Promise((resolve) => socket.addEventListener('close', (event) => resolve({ code: event.code, reason: event.reason })));
+  }
+
+  static async connect(path: string, options?: LinkRequestOptions): Promise<TestOrigin> {
+    const response = await linkRequest(path, options);
+    if (response.status !== 101 || !response.webSocket) throw new Error(`link refused: HTTP ${response.status} ${await response.text()}`);
+    return new TestOrigin(response.webSocket);
+  }
+
+  /** The next frame the edge sent (JSON parsed), waiting up to `ms`. */
+  next<T = Record<string, unknown>>(ms = 5_000): Promise<T> {
+    const queued = this.#frames.shift();
+    if (queued !== undefined) return Promise.resolve(queued as T);
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no frame from the edge within ${ms} ms`)), ms);
+      this.#waiters.push((frame) => {
+        clearTimeout(timer);
+        resolve(frame as T);
+      });
+    });
+  }
+
+  /** Frames received and not yet taken with next(). */
+  get pending(): number {
+    return this.#frames.length;
+  }
+
+  sendBatch(packets: Uint8Array[], receivedAt = Date.now()): void {
+    this.socket.send(encodeTickBatch(receivedAt, packets));
+  }
+
+  sendJson(frame: unknown): void {
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  close(): void {
+    try {
+      this.socket.close(1000, 'test done');
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
+/** A Kite LTP packet (8 bytes): uint32 token, int32 last price in paise. */
+export function ltpPacket(token: number, price: number): Uint8Array {
+  const packet = new Uint8Array(8);
+  const view = new DataView(packet.buffer);
+  view.setUint32(0, token);
+  view.setInt32(4, Math.round(price * 100));
+  return packet;
+}
+
+export function base64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

@@ -1,0 +1,112 @@
+import WebSocket from 'ws';
+import { LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
+import { Backoff } from '../kite/backoff.ts';
+
+/**
+ * One reconnecting, authenticated WebSocket from the origin to the edge
+ * (the feed link or a group link): Bearer ORIGIN_LINK_SECRET and the link
+ * subprotocol on every dial, capped jittered backoff between dials, and a
+ * clear log line for why the edge refused (401: wrong secret; 426/400: a
+ * protocol version the edge does not speak).
+ */
+export type EdgeSocketOptions = {
+  url: string;
+  secret: string;
+  name: string;
+  onOpen: () => void;
+  onText: (text: string) => void;
+  onClose?: () => void;
+  log: (line: string) => void;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+};
+
+export class EdgeSocket {
+  #ws: WebSocket | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #reconnects = 0;
+  #connectedAt: number | null = null;
+  #lastError: string | undefined;
+  readonly #backoff: Backoff;
+  readonly #options: EdgeSocketOptions;
+
+  constructor(options: EdgeSocketOptions) {
+    this.#options = options;
+    // The edge is close and cheap to redial; a short cap brings links back soon after it restarts.
+    this.#backoff = new Backoff({ baseMs: options.backoffBaseMs ?? 250, maxMs: options.backoffMaxMs ?? 2_000 });
+    this.#dial();
+  }
+
+  get open(): boolean {
+    return this.#ws?.readyState === WebSocket.OPEN;
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws?.bufferedAmount ?? 0;
+  }
+
+  stats() {
+    return { connected: this.open, connected_at: this.#connectedAt, reconnects: this.#reconnects, last_error: this.#lastError ?? null };
+  }
+
+  /** Sends when open; false otherwise (the caller keeps what matters for the reconnect). */
+  send(data: string | Uint8Array): boolean {
+    if (!this.open) return false;
+    this.#ws?.send(data);
+    return true;
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    const ws = this.#ws;
+    this.#ws = undefined;
+    if (ws?.readyState === WebSocket.OPEN) ws.close(1000, 'origin stopping');
+    else ws?.terminate();
+  }
+
+  #dial(): void {
+    if (this.#closed) return;
+    const ws = new WebSocket(this.#options.url, LINK_SUBPROTOCOL, {
+      headers: { Authorization: `Bearer ${this.#options.secret}` },
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+    });
+    this.#ws = ws;
+    ws.on('unexpected-response', (_request, response) => {
+      const status = response.statusCode ?? 0;
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8').slice(0, 500)));
+      response.on('end', () => this.#retry(ws, `edge refused the ${this.#options.name} link with HTTP ${status}: ${body.slice(0, 300)}`));
+      response.on('error', () => this.#retry(ws, `edge refused the ${this.#options.name} link with HTTP ${status}`));
+    });
+    ws.on('open', () => {
+      if (this.#ws !== ws) return;
+      this.#backoff.reset();
+      this.#connectedAt = Date.now();
+      this.#lastError = undefined;
+      this.#options.onOpen();
+    });
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (this.#ws === ws && !isBinary) this.#options.onText(data.toString('utf8'));
+    });
+    ws.on('close', (code, reason) => this.#retry(ws, `${this.#options.name} link closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`));
+    ws.on('error', (error) => this.#retry(ws, `${this.#options.name} link: ${error.message}`));
+  }
+
+  #retry(ws: WebSocket, reason: string): void {
+    if (this.#ws !== ws) return;
+    this.#ws = undefined;
+    ws.terminate();
+    if (this.#connectedAt !== null) this.#options.onClose?.();
+    this.#connectedAt = null;
+    if (this.#closed) return;
+    this.#reconnects++;
+    const delay = this.#backoff.next();
+    // The same failure every second is noise: log when it changes, or every tenth attempt.
+    if (reason !== this.#lastError || this.#backoff.attempts % 10 === 0) this.#options.log(`${reason}; retrying in ${delay} ms`);
+    this.#lastError = reason;
+    this.#timer = setTimeout(() => this.#dial(), delay);
+  }
+}

@@ -1,0 +1,70 @@
+import { FeedToOrigin, type OriginStatus, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
+import { EdgeSocket } from './edge-socket.ts';
+
+/**
+ * The origin's one link to the edge's FeedControl object: Kite's state up
+ * (for the edge's /health, on change and every STATUS_INTERVAL_MS), and down
+ * the list of instrument groups whose clients want something, which decides
+ * the group links the origin opens.
+ */
+export type FeedLinkOptions = {
+  edgeRoot: string;
+  secret: string;
+  status: () => Omit<OriginStatus, 'type' | 'at'>;
+  onGroups: (groups: string[]) => void;
+  log: (line: string) => void;
+};
+
+export class FeedLink {
+  readonly #socket: EdgeSocket;
+  readonly #timer: NodeJS.Timeout;
+  readonly #options: FeedLinkOptions;
+
+  constructor(options: FeedLinkOptions) {
+    this.#options = options;
+    this.#socket = new EdgeSocket({
+      url: new URL('/origin/feed', options.edgeRoot.replace(/^http/, 'ws')).toString(),
+      secret: options.secret,
+      name: 'feed',
+      onOpen: () => {
+        options.log('feed link to the edge is up');
+        this.sendStatus();
+      },
+      onText: (text) => this.#onText(text),
+      onClose: () => options.log('feed link to the edge is down'),
+      log: options.log,
+    });
+    this.#timer = setInterval(() => this.sendStatus(), STATUS_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  get connected(): boolean {
+    return this.#socket.open;
+  }
+
+  stats() {
+    return this.#socket.stats();
+  }
+
+  sendStatus(): void {
+    const status: OriginStatus = { type: 'status', ...this.#options.status(), at: Date.now() };
+    this.#socket.send(JSON.stringify(status));
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#socket.close();
+  }
+
+  #onText(text: string): void {
+    let message: FeedToOrigin;
+    try {
+      message = FeedToOrigin.parse(JSON.parse(text));
+    } catch (error) {
+      this.#options.log(`ignored a feed frame from the edge that is not a link message: ${(error as Error).message.slice(0, 200)}`);
+      return;
+    }
+    if (message.type === 'groups') this.#options.onGroups(message.groups);
+    else this.#options.log(`edge reports ${message.code}: ${message.message}`);
+  }
+}

@@ -1,0 +1,112 @@
+import type { GroupKey } from '../../contracts/instrument-group.ts';
+import { type Demand, GroupToOrigin, type KiteFeedState, type OriginToGroup, encodeTickBatch, packetToken } from '../../contracts/origin-link.ts';
+import { EdgeSocket } from './edge-socket.ts';
+
+/**
+ * The link to one instrument group's Durable Object: tick batches down,
+ * the group's demand up. While the link is down only the latest packet of
+ * each instrument is kept (memory bounded by the group's instruments), and
+ * those go down as one batch when it is back. A link backed up past
+ * `MAX_BUFFERED_BYTES` is treated the same way: newer ticks replace older
+ * ones instead of queueing.
+ */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const MAX_PACKETS_PER_BATCH = 0x7fff;
+
+export type GroupLinkOptions = {
+  edgeRoot: string;
+  group: GroupKey;
+  secret: string;
+  onDemand: (group: GroupKey, demand: Demand) => void;
+  feedState: () => { state: KiteFeedState; reason?: string };
+  log: (line: string) => void;
+};
+
+export class GroupLink {
+  readonly group: GroupKey;
+  readonly #socket: EdgeSocket;
+  readonly #pending = new Map<number, Uint8Array>();
+  #pendingReceivedAt = 0;
+  #batches = 0;
+  #packets = 0;
+  #coalesced = 0;
+  readonly #options: GroupLinkOptions;
+
+  constructor(options: GroupLinkOptions) {
+    this.group = options.group;
+    this.#options = options;
+    const url = new URL(`/origin/groups/${options.group}`, options.edgeRoot.replace(/^http/, 'ws'));
+    this.#socket = new EdgeSocket({
+      url: url.toString(),
+      secret: options.secret,
+      name: `group ${options.group}`,
+      onOpen: () => {
+        this.sendFeedState();
+        this.#flush();
+      },
+      onText: (text) => this.#onText(text),
+      log: options.log,
+    });
+  }
+
+  sendBatch(receivedAt: number, packets: readonly Uint8Array[]): void {
+    if (this.#socket.open && this.#pending.size === 0 && this.#socket.bufferedAmount < MAX_BUFFERED_BYTES) {
+      this.#socket.send(encodeTickBatch(receivedAt, packets));
+      this.#batches++;
+      this.#packets += packets.length;
+      return;
+    }
+    // Kite's frame buffer is reused by the socket: copy what is kept.
+    for (const packet of packets) {
+      if (this.#pending.has(packetToken(packet))) this.#coalesced++;
+      this.#pending.set(packetToken(packet), packet.slice());
+    }
+    this.#pendingReceivedAt = receivedAt;
+    if (this.#socket.open && this.#socket.bufferedAmount < MAX_BUFFERED_BYTES) this.#flush();
+  }
+
+  sendFeedState(): void {
+    const { state, reason } = this.#options.feedState();
+    this.#sendJson({ type: 'feed', state, reason, at: Date.now() });
+  }
+
+  sendCapacity(rejected: { token: number; reason: string }[]): void {
+    this.#sendJson({ type: 'capacity', rejected });
+  }
+
+  stats() {
+    return { group: this.group, ...this.#socket.stats(), batches: this.#batches, packets: this.#packets, pending: this.#pending.size, coalesced: this.#coalesced };
+  }
+
+  close(): void {
+    this.#socket.close();
+  }
+
+  #flush(): void {
+    if (this.#pending.size === 0) return;
+    const packets = [...this.#pending.values()];
+    this.#pending.clear();
+    for (let i = 0; i < packets.length; i += MAX_PACKETS_PER_BATCH) {
+      const chunk = packets.slice(i, i + MAX_PACKETS_PER_BATCH);
+      this.#socket.send(encodeTickBatch(this.#pendingReceivedAt, chunk));
+      this.#batches++;
+      this.#packets += chunk.length;
+    }
+  }
+
+  #onText(text: string): void {
+    let message: GroupToOrigin;
+    try {
+      message = GroupToOrigin.parse(JSON.parse(text));
+    } catch (error) {
+      this.#options.log(`group ${this.group}: ignored a frame from the edge that is not a link message: ${(error as Error).message.slice(0, 200)}`);
+      return;
+    }
+    if (message.type === 'demand') this.#options.onDemand(this.group, message.tokens);
+    else this.#options.log(`group ${this.group}: edge reports ${message.code}: ${message.message}`);
+  }
+
+  #sendJson(message: OriginToGroup): void {
+    this.#socket.send(JSON.stringify(message));
+  }
+}

@@ -1,0 +1,184 @@
+import type { GroupKey } from '../../contracts/instrument-group.ts';
+import type { Demand, KiteFeedState, TickMode } from '../../contracts/origin-link.ts';
+import { type AccountToken, ConnectionPool, type PoolAccount } from '../kite/connection-pool.ts';
+import type { GroupIndex } from '../registry/group-index.ts';
+import { DemandBook } from './demand-book.ts';
+import { FeedLink } from './feed-link.ts';
+import { GroupLink } from './group-link.ts';
+import { TickRouter } from './tick-router.ts';
+
+/**
+ * The origin's tick path, top to bottom: Kite frames from the connection
+ * pool are split by instrument group and go down each group's link as one
+ * batch per Kite frame; demand comes up the group links, is merged with the
+ * pinned set and handed to the pool; what the pool cannot place goes back
+ * to the group as a `capacity` frame. The feed link says which groups to
+ * link at all.
+ */
+export type OriginFeedOptions = {
+  accounts: readonly PoolAccount[];
+  tickerRoot: string;
+  edgeRoot: string;
+  linkSecret: string;
+  pinned: () => ReadonlyMap<number, TickMode>;
+  index: () => GroupIndex;
+  log: (line: string) => void;
+  connectionsPerKey?: number;
+  instrumentsPerConnection?: number;
+  silenceMs?: number;
+};
+
+export class OriginFeed {
+  readonly pool: ConnectionPool;
+  readonly #book: DemandBook;
+  readonly #links = new Map<GroupKey, GroupLink>();
+  readonly #feed: FeedLink;
+  readonly #options: OriginFeedOptions;
+  /** Groups the edge last said have demand. */
+  #edgeGroups = new Set<GroupKey>();
+  #rejected = new Map<number, string>();
+  #feedState: { state: KiteFeedState; reason?: string } = { state: 'down', reason: 'starting' };
+  readonly #router: TickRouter;
+
+  constructor(options: OriginFeedOptions) {
+    this.#options = options;
+    this.#book = new DemandBook(options.pinned, options.index);
+    this.#router = new TickRouter((token) => options.index().groupOf(token), (group) => this.#links.get(group), options.log);
+    this.pool = new ConnectionPool({
+      accounts: options.accounts,
+      tickerRoot: options.tickerRoot,
+      connectionsPerKey: options.connectionsPerKey,
+      instrumentsPerConnection: options.instrumentsPerConnection,
+      silenceMs: options.silenceMs,
+      onFrame: (frame, receivedAt) => this.#router.route(frame, receivedAt),
+      onStateChange: () => this.#updateFeedState(),
+      log: options.log,
+    });
+    this.#feed = new FeedLink({
+      edgeRoot: options.edgeRoot,
+      secret: options.linkSecret,
+      status: () => this.#status(),
+      onGroups: (groups) => {
+        this.#edgeGroups = new Set(groups);
+        this.#syncLinks();
+      },
+      log: options.log,
+    });
+    this.#syncLinks();
+  }
+
+  setAccessToken(apiKey: string, token: AccountToken): void {
+    this.pool.setAccessToken(apiKey, token);
+    this.#updateFeedState();
+  }
+
+  /** After a registry sync: demand is re-checked against the new index, pinned groups re-linked. */
+  registryChanged(): void {
+    const refused = this.#book.revalidate();
+    this.#syncLinks();
+    this.#resubscribe(refused);
+  }
+
+  stats() {
+    return {
+      feed: this.#feedState,
+      last_tick_at: this.#router.lastTickAt,
+      wanted: this.#book.wanted().size,
+      rejected: this.#rejected.size,
+      malformed_frames: this.#router.malformedFrames,
+      unrouted_packets: this.#router.unroutedPackets,
+      accounts: this.pool.stats(),
+      edge: { feed_link: this.#feed.stats(), groups: [...this.#links.values()].map((l) => l.stats()) },
+    };
+  }
+
+  stop(): void {
+    this.#feed.close();
+    for (const link of this.#links.values()) link.close();
+    this.pool.stop();
+  }
+
+  #onDemand(group: GroupKey, demand: Demand): void {
+    const refused = this.#book.setGroup(group, demand);
+    this.#resubscribe(new Map([[group, refused]]));
+  }
+
+  /** Hands the merged demand to the pool and tells each group what it could not have. */
+  #resubscribe(refusedByGroup = new Map<GroupKey, Map<number, string>>()): void {
+    const rejected = this.pool.setWanted(this.#book.wanted());
+    const before = this.#rejected;
+    this.#rejected = rejected;
+    if (rejected.size && rejected.size !== before.size) {
+      this.#options.log(`Kite capacity exceeded: ${rejected.size} wanted instruments not subscribed (capacity ${this.pool.capacity})`);
+    }
+    const index = this.#options.index();
+    for (const [group, link] of this.#links) {
+      const list = [...(refusedByGroup.get(group) ?? new Map<number, string>())].map(([token, reason]) => ({ token, reason }));
+      for (const token of this.#book.groupDemand(group)?.keys() ?? []) {
+        const reason = rejected.get(token);
+        if (reason && index.groupOf(token) === group) list.push({ token, reason });
+      }
+      const hadRejections = [...before.keys()].some((t) => index.groupOf(t) === group);
+      if (list.length || hadRejections || refusedByGroup.has(group)) link.sendCapacity(list);
+    }
+  }
+
+  #syncLinks(): void {
+    const wanted = new Set([...this.#edgeGroups, ...this.#book.pinnedGroups()]);
+    for (const [group, link] of this.#links) {
+      if (wanted.has(group)) continue;
+      link.close();
+      this.#links.delete(group);
+      this.#book.dropGroup(group);
+    }
+    for (const group of wanted) {
+      if (this.#links.has(group)) continue;
+      this.#links.set(
+        group,
+        new GroupLink({
+          edgeRoot: this.#options.edgeRoot,
+          group,
+          secret: this.#options.linkSecret,
+          onDemand: (g, demand) => this.#onDemand(g, demand),
+          feedState: () => this.#feedState,
+          log: this.#options.log,
+        }),
+      );
+    }
+    this.#resubscribe();
+  }
+
+  /**
+   * One state for the whole feed: token_expired when an account carrying
+   * instruments has no valid token, down when no connection carrying
+   * instruments is live, stale when some are not, live otherwise.
+   */
+  #updateFeedState(): void {
+    const connections = this.pool.stats().flatMap((a) => a.connections).filter((c) => c.instruments > 0);
+    let next: { state: KiteFeedState; reason?: string };
+    const expired = connections.filter((c) => c.state === 'token_expired');
+    const live = connections.filter((c) => c.state === 'live');
+    if (expired.length) next = { state: 'token_expired', reason: expired[0]?.reason ?? 'access token expired' };
+    else if (connections.length === 0) next = { state: 'live', reason: 'no instruments wanted' };
+    else if (live.length === 0) next = { state: 'down', reason: connections[0]?.reason ?? 'no Kite connection is up' };
+    else if (live.length < connections.length) next = { state: 'stale', reason: `${connections.length - live.length} of ${connections.length} Kite connections are down` };
+    else next = { state: 'live' };
+    if (next.state === this.#feedState.state && next.reason === this.#feedState.reason) return;
+    this.#feedState = next;
+    this.#options.log(`Kite feed ${next.state}${next.reason ? `: ${next.reason}` : ''}`);
+    for (const link of this.#links.values()) link.sendFeedState();
+    this.#feed.sendStatus();
+  }
+
+  #status() {
+    const accounts = this.pool.stats();
+    const expiries = accounts.map((a) => a.token_expires_at).filter((t): t is string => t !== null).sort();
+    return {
+      state: this.#feedState.state,
+      reason: this.#feedState.reason,
+      last_tick_at: this.#router.lastTickAt,
+      instruments: this.#book.wanted().size - this.#rejected.size,
+      token_expires_at: expiries[0] ?? null,
+    };
+  }
+}

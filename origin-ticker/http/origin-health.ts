@@ -1,0 +1,65 @@
+import type { KiteFeedState } from '../../contracts/origin-link.ts';
+import type { OriginFeed } from '../feed/origin-feed.ts';
+import type { GroupIndex } from '../registry/group-index.ts';
+
+/**
+ * What `GET /health` on the origin answers (and `/metrics` reads): the
+ * whole feed at a glance, from Kite's sockets to the links to the edge.
+ * `status` is `ok` when Kite is live and the edge is linked, `down` when no
+ * tick can flow (Kite down, or its token expired), `degraded` otherwise.
+ */
+export type OriginHealth = {
+  status: 'ok' | 'degraded' | 'down';
+  version: string;
+  uptime_s: number;
+  kite: { state: KiteFeedState; reason: string | null; last_tick_age_ms: number | null; malformed_frames: number; unrouted_packets: number };
+  accounts: {
+    api_key: string;
+    has_token: boolean;
+    token_expires_at: string | null;
+    connections: { id: string; state: string; reason: string | null; instruments: number; ticks: number; ticks_per_second: number; last_tick_age_ms: number | null; reconnects: number }[];
+  }[];
+  demand: { wanted: number; rejected: number };
+  edge: {
+    feed_link: { connected: boolean; reconnects: number; last_error: string | null };
+    groups: { group: string; connected: boolean; batches: number; packets: number; pending: number; coalesced: number; reconnects: number }[];
+  };
+  registry: { instruments: number; dataset_version: number };
+};
+
+const VERSION = process.env.npm_package_version ?? '0.0.0';
+
+export function originHealth(feed: OriginFeed, index: GroupIndex, startedAt: number): OriginHealth {
+  const now = Date.now();
+  const stats = feed.stats();
+  const age = (at: number | null) => (at === null ? null : now - at);
+  const kiteUp = stats.feed.state === 'live';
+  const status = stats.feed.state === 'down' || stats.feed.state === 'token_expired' ? 'down' : kiteUp && stats.edge.feed_link.connected ? 'ok' : 'degraded';
+  return {
+    status,
+    version: VERSION,
+    uptime_s: Math.round((now - startedAt) / 1000),
+    kite: { state: stats.feed.state, reason: stats.feed.reason ?? null, last_tick_age_ms: age(stats.last_tick_at), malformed_frames: stats.malformed_frames, unrouted_packets: stats.unrouted_packets },
+    accounts: stats.accounts.map((a) => ({
+      api_key: a.api_key,
+      has_token: a.has_token,
+      token_expires_at: a.token_expires_at,
+      connections: a.connections.map((c) => ({
+        id: c.id,
+        state: c.state,
+        reason: c.reason ?? null,
+        instruments: c.instruments,
+        ticks: c.ticks,
+        ticks_per_second: c.ticksPerSecond,
+        last_tick_age_ms: age(c.lastTickAt),
+        reconnects: c.reconnects,
+      })),
+    })),
+    demand: { wanted: stats.wanted, rejected: stats.rejected },
+    edge: {
+      feed_link: { connected: stats.edge.feed_link.connected, reconnects: stats.edge.feed_link.reconnects, last_error: stats.edge.feed_link.last_error },
+      groups: stats.edge.groups.map((g) => ({ group: g.group, connected: g.connected, batches: g.batches, packets: g.packets, pending: g.pending, coalesced: g.coalesced, reconnects: g.reconnects })),
+    },
+    registry: { instruments: index.size, dataset_version: index.version },
+  };
+}

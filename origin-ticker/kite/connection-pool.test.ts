@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TickMode } from '../../contracts/origin-link.ts';
+import { TickRouter } from '../feed/tick-router.ts';
+import { simConfig } from '../kite-sim/config.ts';
+import { type Simulator, startSimulator } from '../kite-sim/simulator.ts';
+import { ConnectionPool } from './connection-pool.ts';
+
+/**
+ * The pool against the simulator over real WebSockets: two accounts, three
+ * connections each, 9,000 instruments, and each of the simulator's faults.
+ * Every tick goes through the product's router, which tells what arrived in
+ * which mode (by packet length).
+ */
+let sim: Simulator;
+let pool: ConnectionPool;
+const seen = new Map<number, { mode: TickMode; at: number }>();
+const MODES: TickMode[] = ['ltp', 'quote', 'full'];
+const modeOfLength = (length: number): TickMode => (length === 8 ? 'ltp' : length === 28 || length === 44 ? 'quote' : 'full');
+const router = new TickRouter(
+  () => 'all',
+  () => ({ sendBatch: (at, packets) => packets.forEach((p) => seen.set(tokenOf(p), { mode: modeOfLength(p.byteLength), at })) }),
+  () => {},
+);
+const tokenOf = (p: Uint8Array) => new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(0);
+let wanted = new Map<number, TickMode>();
+const logs: string[] = [];
+
+async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Every wanted instrument has arrived, in its mode, after `since`. */
+const allArrivedSince = (since: number) => () => [...wanted].every(([token, mode]) => {
+  const s = seen.get(token);
+  return s !== undefined && s.at > since && s.mode === mode;
+});
+
+const connections = () => pool.stats().flatMap((a) => a.connections);
+
+async function fault(action: string): Promise<void> {
+  const response = await fetch(`${sim.restRoot}/_sim/faults/${action}`, { method: 'POST', headers: { Authorization: 'Bearer kitesim-admin' } });
+  expect(response.status).toBe(200);
+}
+
+beforeAll(async () => {
+  sim = await startSimulator(simConfig({ SIM_PORT: '0', SIM_APP_COUNT: '2' }));
+  pool = new ConnectionPool({
+    accounts: sim.demoSessions.map((s) => ({ apiKey: s.app.apiKey })),
+    tickerRoot: sim.tickerRoot,
+    onFrame: (frame, at) => router.route(frame, at),
+    log: (line) => logs.push(line),
+    silenceMs: 2_000,
+    backoffBaseMs: 50,
+    backoffMaxMs: 500,
+  });
+  for (const session of sim.demoSessions) pool.setAccessToken(session.app.apiKey, { accessToken: session.accessToken, expiresAt: new Date(session.expiresAt) });
+  // 9,000 instruments of every kind (indices, stocks, currency, options), in all three modes.
+  wanted = new Map(sim.universe.instruments.filter((_, i) => i % 11 === 0).slice(0, 9000).map((inst, i) => [inst.instrument_token, MODES[i % 3] as TickMode]));
+}, 60_000);
+
+afterAll(async () => {
+  pool?.stop();
+  await sim?.close();
+});
+
+describe('the Kite connection pool', () => {
+  it('streams 9,000 instruments over two accounts with three connections each, each in its mode', async () => {
+    const start = Date.now();
+    expect(pool.setWanted(wanted).size).toBe(0);
+    await until('every instrument in its mode', allArrivedSince(start));
+    expect(sim.ticker.stats().byApiKey).toEqual({ kitesim: 3, kitesim2: 3 });
+    expect(connections().map((c) => c.instruments)).toEqual([1500, 1500, 1500, 1500, 1500, 1500]);
+    expect(connections().every((c) => c.state === 'live')).toBe(true);
+  });
+
+  it('adds, removes and re-modes instruments without moving or reconnecting the others', async () => {
+    const placedBefore = new Map([...wanted.keys()].map((t) => [t, pool.placed(t)]));
+    const reconnectsBefore = connections().map((c) => c.reconnects);
+    const [removed, remoded] = [[...wanted.keys()].slice(0, 100), [...wanted.keys()].slice(100, 150)];
+    const added = sim.universe.instruments.filter((_, i) => i % 11 === 1).slice(0, 100).map((i) => i.instrument_token);
+    for (const token of removed) wanted.delete(token);
+    for (const token of remoded) wanted.set(token, wanted.get(token) === 'full' ? 'ltp' : 'full');
+    for (const token of added) wanted.set(token, 'quote');
+    const start = Date.now();
+    expect(pool.setWanted(wanted).size).toBe(0);
+    await until('the new set in its modes', allArrivedSince(start));
+    for (const [token, slot] of placedBefore) if (wanted.has(token)) expect(pool.placed(token)).toBe(slot);
+    expect(connections().map((c) => c.reconnects)).toEqual(reconnectsBefore);
+    const stoppedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(removed.filter((t) => (seen.get(t)?.at ?? 0) > stoppedAt + 500)).toEqual([]);
+  });
+
+  it('reconnects after Kite drops every socket, everything back in its mode', async () => {
+    const before = connections().reduce((n, c) => n + c.reconnects, 0);
+    const start = Date.now();
+    await fault('drop-connections');
+    await until('every instrument again', allArrivedSince(start));
+    expect(connections().reduce((n, c) => n + c.reconnects, 0)).toBeGreaterThanOrEqual(before + 6);
+  });
+
+  it('treats a silent socket as dead (no heartbeat) and recovers when Kite speaks again', async () => {
+    const before = connections().reduce((n, c) => n + c.reconnects, 0);
+    await fault('silence');
+    await until('the watchdog to cut silent sockets', () => connections().reduce((n, c) => n + c.reconnects, 0) >= before + 6, 10_000);
+    const start = Date.now();
+    await fault('reset');
+    await until('every instrument again', allArrivedSince(start));
+    expect(logs.some((l) => l.includes('no heartbeat'))).toBe(true);
+  });
+
+  it('drops a malformed frame and keeps the connection and its ticks', async () => {
+    const before = router.malformedFrames;
+    const reconnects = connections().map((c) => c.reconnects);
+    await fault('malformed-frame');
+    await until('the malformed frames counted', () => router.malformedFrames >= before + 6, 5_000);
+    const start = Date.now();
+    await until('ticks after it', allArrivedSince(start));
+    expect(connections().map((c) => c.reconnects)).toEqual(reconnects);
+  });
+
+  it('stops retrying on an expired token (403) and resumes with a fresh one, no restart', async () => {
+    await fault('expire-tokens');
+    await until('every connection to report the dead token', () => connections().every((c) => c.state === 'token_expired'), 10_000);
+    const stuck = connections().map((c) => c.reconnects);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(connections().map((c) => c.reconnects)).toEqual(stuck); // no retry storm against a dead token
+    const start = Date.now();
+    for (const app of sim.demoSessions.map((s) => s.app)) {
+      const fresh = sim.sessions.issueSession(app);
+      pool.setAccessToken(app.apiKey, { accessToken: fresh.accessToken, expiresAt: new Date(fresh.expiresAt) });
+    }
+    await until('every instrument again', allArrivedSince(start));
+    expect(connections().every((c) => c.state === 'live')).toBe(true);
+  });
+});
+
+describe('capacity', () => {
+  it('places up to connections × instruments and names the reason for the rest', () => {
+    const small = new ConnectionPool({ accounts: [{ apiKey: 'kitesim' }], connectionsPerKey: 2, instrumentsPerConnection: 5, tickerRoot: 'ws://127.0.0.1:1/ws', onFrame: () => {}, log: () => {} });
+    try {
+      const tokens = sim.universe.instruments.slice(0, 12).map((i) => i.instrument_token);
+      const rejected = small.setWanted(new Map(tokens.map((t) => [t, 'full'])));
+      expect([...rejected.keys()]).toEqual(tokens.slice(10));
+      expect(rejected.get(tokens[10] as number)).toMatch(/capacity reached: 2 connections × 5 instruments/);
+      // Freeing room lets a waiting instrument in, and only it.
+      const next = small.setWanted(new Map(tokens.slice(1, 12).map((t) => [t, 'full'])));
+      expect([...next.keys()]).toEqual(tokens.slice(11));
+    } finally {
+      small.stop();
+    }
+  });
+});

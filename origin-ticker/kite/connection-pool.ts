@@ -1,0 +1,145 @@
+import type { TickMode } from '../../contracts/origin-link.ts';
+import { type ConnectionStats, TickerConnection } from './ticker-connection.ts';
+
+/**
+ * Kite's market-data capacity over one or more accounts: at most
+ * `connectionsPerKey` sockets per API key and `instrumentsPerConnection`
+ * instruments per socket. `setWanted` takes the whole set the platform
+ * wants and changes only what differs: a removed instrument is unsubscribed
+ * where it lives, a new one goes to the slot with the most room (spreading
+ * the load, so one dropped socket takes fewer instruments with it), and no
+ * other instrument moves or restarts. What does not fit is returned with
+ * the reason.
+ */
+export type PoolAccount = { apiKey: string };
+
+export type AccountToken = { accessToken: string; expiresAt: Date | null };
+
+export type PoolOptions = {
+  accounts: readonly PoolAccount[];
+  tickerRoot: string;
+  connectionsPerKey?: number;
+  instrumentsPerConnection?: number;
+  onFrame: (frame: Uint8Array, receivedAt: number) => void;
+  onStateChange?: () => void;
+  log: (line: string) => void;
+  silenceMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+};
+
+export type AccountStats = {
+  api_key: string;
+  token_expires_at: string | null;
+  has_token: boolean;
+  connections: ConnectionStats[];
+};
+
+export class ConnectionPool {
+  readonly #slots: TickerConnection[] = [];
+  readonly #placement = new Map<number, TickerConnection>();
+  readonly #tokens = new Map<string, AccountToken>();
+  readonly #perConnection: number;
+  readonly #options: PoolOptions;
+
+  constructor(options: PoolOptions) {
+    this.#options = options;
+    this.#perConnection = options.instrumentsPerConnection ?? 3000;
+    const perKey = options.connectionsPerKey ?? 3;
+    for (const account of options.accounts) {
+      for (let i = 1; i <= perKey; i++) {
+        this.#slots.push(
+          new TickerConnection({
+            id: `${account.apiKey}#${i}`,
+            tickerRoot: options.tickerRoot,
+            apiKey: account.apiKey,
+            accessToken: () => this.#tokens.get(account.apiKey)?.accessToken,
+            onFrame: (frame, receivedAt) => options.onFrame(frame, receivedAt),
+            onStateChange: () => options.onStateChange?.(),
+            log: options.log,
+            silenceMs: options.silenceMs,
+            backoffBaseMs: options.backoffBaseMs,
+            backoffMaxMs: options.backoffMaxMs,
+          }),
+        );
+      }
+    }
+  }
+
+  get capacity(): number {
+    return this.#slots.length * this.#perConnection;
+  }
+
+  /** Hot-swaps an account's access token: its connections waiting on one dial at once. */
+  setAccessToken(apiKey: string, token: AccountToken): void {
+    if (!this.#options.accounts.some((a) => a.apiKey === apiKey)) throw new Error(`no Kite account with api_key ${apiKey} is configured`);
+    this.#tokens.set(apiKey, token);
+    for (const slot of this.#slots) if (slot.apiKey === apiKey) slot.tokenChanged();
+  }
+
+  /** Makes Kite carry `wanted` (token → mode) as far as capacity allows; returns what it could not place. */
+  setWanted(wanted: ReadonlyMap<number, TickMode>): Map<number, string> {
+    const removals = new Map<TickerConnection, number[]>();
+    const changes = new Map<TickerConnection, Map<number, TickMode>>();
+    const load = new Map<TickerConnection, number>(this.#slots.map((s) => [s, s.wanted.size]));
+    for (const [token, slot] of this.#placement) {
+      if (wanted.has(token)) continue;
+      (removals.get(slot) ?? removals.set(slot, []).get(slot))?.push(token);
+      this.#placement.delete(token);
+      load.set(slot, (load.get(slot) ?? 0) - 1);
+    }
+    const rejected = new Map<number, string>();
+    for (const [token, mode] of wanted) {
+      let slot = this.#placement.get(token);
+      if (slot) {
+        if (slot.wanted.get(token) !== mode) (changes.get(slot) ?? changes.set(slot, new Map()).get(slot))?.set(token, mode);
+        continue;
+      }
+      slot = this.#roomiest(load);
+      if (!slot) {
+        rejected.set(token, `Kite capacity reached: ${this.#slots.length} connections × ${this.#perConnection} instruments are in use`);
+        continue;
+      }
+      this.#placement.set(token, slot);
+      load.set(slot, (load.get(slot) ?? 0) + 1);
+      (changes.get(slot) ?? changes.set(slot, new Map()).get(slot))?.set(token, mode);
+    }
+    for (const slot of new Set([...removals.keys(), ...changes.keys()])) slot.apply(changes.get(slot) ?? new Map(), removals.get(slot) ?? []);
+    return rejected;
+  }
+
+  /** The slot with the most free room; ties go to a connection already open (no new socket needed). */
+  #roomiest(load: Map<TickerConnection, number>): TickerConnection | undefined {
+    let best: TickerConnection | undefined;
+    let bestFree = 0;
+    for (const slot of this.#slots) {
+      const free = this.#perConnection - (load.get(slot) ?? 0);
+      const open = slot.state !== 'idle';
+      if (free > bestFree || (free === bestFree && free > 0 && open && best?.state === 'idle')) {
+        best = slot;
+        bestFree = free;
+      }
+    }
+    return best;
+  }
+
+  placed(token: number): string | undefined {
+    return this.#placement.get(token)?.id;
+  }
+
+  stats(): AccountStats[] {
+    return this.#options.accounts.map((account) => {
+      const token = this.#tokens.get(account.apiKey);
+      return {
+        api_key: account.apiKey,
+        has_token: token !== undefined,
+        token_expires_at: token?.expiresAt?.toISOString() ?? null,
+        connections: this.#slots.filter((s) => s.apiKey === account.apiKey).map((s) => s.stats()),
+      };
+    });
+  }
+
+  stop(): void {
+    for (const slot of this.#slots) slot.stop();
+  }
+}

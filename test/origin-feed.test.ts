@@ -1,0 +1,147 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GroupedInstrument, instrumentGroup } from '../contracts/instrument-group.ts';
+import { decodePacket } from '../contracts/kite-ticks/decode.ts';
+import type { OriginHealth } from '../origin-ticker/http/origin-health.ts';
+import { freePort } from '../origin-ticker/local/ports.ts';
+
+/**
+ * The tick path end to end on the whole local platform (`npm run dev`):
+ * the simulator's ticks through the origin's pool and links into the right
+ * group Durable Object in wrangler dev; demand set at the edge reaching
+ * Kite; the object's snapshot surviving its restart; and a Kite login
+ * bringing the feed back after the token dies, with no restart.
+ */
+const SECRET = 'origin-feed-test-secret';
+const ports = { EDGE_PORT: 0, ORIGIN_PORT: 0, PG_PORT: 0, NEON_RELAY_PORT: 0, REDIS_PORT: 0, REDIS_BRIDGE_PORT: 0, SIM_PORT: 0 };
+let dev: ChildProcess;
+let dir: string;
+let output = '';
+const edge = (path: string, init: RequestInit = {}) =>
+  fetch(`http://127.0.0.1:${ports.EDGE_PORT}${path}`, { ...init, headers: { Authorization: `Bearer ${SECRET}`, 'Content-Type': 'application/json', ...init.headers } });
+const originHealth = async () => (await (await fetch(`http://127.0.0.1:${ports.ORIGIN_PORT}/health`)).json()) as OriginHealth;
+const sim = (path: string, method = 'GET') => fetch(`http://127.0.0.1:${ports.SIM_PORT}${path}`, { method, headers: { Authorization: 'Bearer kitesim-admin' } });
+const simSubscriptions = async () => ((await (await sim('/_sim/state')).json()) as { data: { subscriptions: number } }).data.subscriptions;
+
+type Latest = { latest: { token: number; received_at: number; packet: string }[] };
+const latest = async (group: string, token: number) => ((await (await edge(`/internal/groups/${group}/latest?tokens=${token}`)).json()) as Latest).latest[0];
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${output.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function tokenOf(exchange: string, symbol: string): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${ports.EDGE_PORT}/instruments/by-symbol/${exchange}/${encodeURIComponent(symbol)}`);
+  return ((await response.json()) as { instrument_token: number }).instrument_token;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'origin-feed-'));
+  chmodSync(dir, 0o755); // embedded Postgres runs as the postgres user when root
+  for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
+  dev = spawn(process.execPath, ['origin-ticker/local/dev.ts'], {
+    env: { ...process.env, LOCAL_STATE_DIR: join(dir, 'state'), ORIGIN_LINK_SECRET: SECRET, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  dev.stdout?.on('data', (d) => (output += d));
+  dev.stderr?.on('data', (d) => (output += d));
+  await waitFor('the platform', async () => output.includes('platform is up'), 150_000);
+}, 180_000);
+
+afterAll(async () => {
+  if (dev && dev.exitCode === null) {
+    const exited = new Promise((r) => dev.once('exit', r));
+    dev.kill('SIGTERM');
+    await exited;
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the origin feeding the edge', () => {
+  it('puts a tick from the simulator into its group object, whose snapshot survives a restart', async () => {
+    const nifty = await tokenOf('NSE', 'NIFTY 50'); // pinned by npm run dev
+    const held = await waitFor('a NIFTY 50 tick in index:NSE', async () => {
+      const entry = await latest('index:NSE', nifty);
+      return entry && Date.now() - entry.received_at < 5_000 ? entry : undefined;
+    });
+    const tick = decodePacket(Uint8Array.from(atob(held.packet), (c) => c.charCodeAt(0)));
+    expect(tick).toMatchObject({ instrument_token: nifty, mode: 'full', tradable: false });
+    expect(tick.last_price).toBeGreaterThan(0);
+    // The edge's /health hears it from the origin's feed link.
+    await waitFor('the edge to report the feed live', async () => {
+      const health = (await (await fetch(`http://127.0.0.1:${ports.EDGE_PORT}/health`)).json()) as { feed: { status: string } };
+      return health.feed.status === 'live';
+    }, 10_000);
+
+    // Silence Kite, so whatever the object holds after its restart can only come from its snapshot.
+    expect((await sim('/_sim/faults/silence', 'POST')).status).toBe(200);
+    try {
+      await new Promise((r) => setTimeout(r, 1_500));
+      const before = await latest('index:NSE', nifty);
+      expect((await edge('/internal/groups/index:NSE/restart', { method: 'POST' })).status).toBe(200);
+      const after = await latest('index:NSE', nifty);
+      expect(after).toEqual(before);
+    } finally {
+      await sim('/_sim/faults/reset', 'POST');
+    }
+  });
+
+  it('carries demand set at the edge to Kite within a second, and its removal', async () => {
+    const token = await tokenOf('NSE', 'RELIANCE');
+    const group = instrumentGroup((await (await fetch(`http://127.0.0.1:${ports.EDGE_PORT}/instruments/${token}`)).json()) as GroupedInstrument);
+    expect(group).toMatch(/^cash:NSE:\d\d$/);
+    const before = await simSubscriptions();
+    const put = await edge(`/internal/groups/${group}/demand/test-consumer`, { method: 'PUT', body: JSON.stringify({ tokens: { [token]: 'quote' } }) });
+    expect(put.status).toBe(200);
+    await waitFor('Kite to carry the new instrument', async () => (await simSubscriptions()) === before + 1, 1_000);
+    const tick = await waitFor('its tick in the group object', async () => latest(group, token));
+    expect(decodePacket(Uint8Array.from(atob(tick.packet), (c) => c.charCodeAt(0))).mode).toBe('quote');
+
+    expect((await edge(`/internal/groups/${group}/demand/test-consumer`, { method: 'DELETE' })).status).toBe(200);
+    await waitFor('Kite to drop it', async () => (await simSubscriptions()) === before, 1_000);
+  });
+
+  it('reports a dead token and resumes after a Kite login through the origin, without a restart', async () => {
+    const uptime = (await originHealth()).uptime_s;
+    expect((await sim('/_sim/faults/expire-tokens', 'POST')).status).toBe(200);
+    const dead = await waitFor('token_expired in the origin\'s health', async () => {
+      const health = await originHealth();
+      return health.kite.state === 'token_expired' ? health : undefined;
+    });
+    expect(dead.status).toBe('down');
+
+    // The operator's browser: /login → Kite's login page → back to /login/callback with a request token.
+    const toKite = await fetch(`http://127.0.0.1:${ports.ORIGIN_PORT}/login`, { redirect: 'manual' });
+    expect(toKite.status).toBe(302);
+    const back = await fetch(toKite.headers.get('location') as string, { redirect: 'manual' });
+    const callback = back.headers.get('location') as string;
+    expect(callback).toContain(`127.0.0.1:${ports.ORIGIN_PORT}/login/callback`);
+    const loggedIn = await fetch(callback, { headers: { Accept: 'application/json' } });
+    expect(loggedIn.status).toBe(200);
+    const since = Date.now();
+
+    const live = await waitFor('the feed live again', async () => {
+      const health = await originHealth();
+      return health.kite.state === 'live' ? health : undefined;
+    });
+    expect(live.uptime_s).toBeGreaterThanOrEqual(uptime);
+    const nifty = await tokenOf('NSE', 'NIFTY 50');
+    await waitFor('a fresh tick in the group object', async () => ((await latest('index:NSE', nifty))?.received_at ?? 0) > since);
+  });
+
+  it('exposes its state as Prometheus metrics', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${ports.ORIGIN_PORT}/metrics`)).text();
+    expect(text).toMatch(/origin_kite_connection_state\{connection="kitesim#1",state="live"\} 1/);
+    expect(text).toMatch(/origin_edge_feed_link_up 1/);
+    expect(text).toMatch(/origin_process_resident_memory_bytes \d+/);
+  });
+});
