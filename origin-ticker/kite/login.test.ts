@@ -4,7 +4,7 @@ import { KiteConnect } from 'kiteconnect';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { applyMigrations } from '../db/migrate.ts';
+import { migratedDatabase } from '../../test/setup/migrated-database.ts';
 import { simConfig } from '../kite-sim/config.ts';
 import { type Simulator, startSimulator } from '../kite-sim/simulator.ts';
 import { createKiteLogin, type KiteLogin, type KiteLoginOptions } from './login.ts';
@@ -97,15 +97,7 @@ async function callbackUrlFor(apiKey?: string): Promise<URL> {
 const liveToken = async (apiKey: string, accessToken: string) => new KiteConnect({ api_key: apiKey, root: sim.restRoot, access_token: accessToken }).getProfile();
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
-  const url = new URL(inject('databaseUrl'));
-  url.pathname = `/${DATABASE}`;
-  await applyMigrations(url.toString());
-  pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  pool = new pg.Pool({ connectionString: await migratedDatabase(inject('databaseUrl'), DATABASE), max: 2 });
   store = new TokenStore(pool, { cipher: new TokenCipher(KEY) });
 
   // The origin's port first: the simulator must know where to send the browser back.

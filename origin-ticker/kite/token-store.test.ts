@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { applyMigrations } from '../db/migrate.ts';
+import { migratedDatabase } from '../../test/setup/migrated-database.ts';
 import { keyFingerprint, TokenCipher, TokenDecryptError } from './token-cipher.ts';
 import { type KiteSession, TokenStore } from './token-store.ts';
 
@@ -28,15 +28,7 @@ function session(apiKey: string, overrides: Partial<KiteSession> = {}): KiteSess
 }
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
-  const target = new URL(inject('databaseUrl'));
-  target.pathname = `/${DATABASE}`;
-  url = target.toString();
-  await applyMigrations(url);
+  url = await migratedDatabase(inject('databaseUrl'), DATABASE);
   pool = new pg.Pool({ connectionString: url, max: 3 });
 });
 

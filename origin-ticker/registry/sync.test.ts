@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { applyMigrations } from '../db/migrate.ts';
+import { migratedDatabase } from '../../test/setup/migrated-database.ts';
 import { instrumentsCsv } from '../kite-sim/instruments-csv.ts';
 import { buildUniverse } from '../kite-sim/universe.ts';
 import { DumpError, decodeDump, parseInstrumentDump } from './instrument-dump.ts';
@@ -22,15 +22,7 @@ async function scalar(sql: string, params: unknown[] = []): Promise<number> {
 }
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
-  const url = new URL(inject('databaseUrl'));
-  url.pathname = `/${DATABASE}`;
-  await applyMigrations(url.toString());
-  client = new pg.Client({ connectionString: url.toString() });
+  client = new pg.Client({ connectionString: await migratedDatabase(inject('databaseUrl'), DATABASE) });
   await client.connect();
 });
 
