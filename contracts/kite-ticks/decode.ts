@@ -195,26 +195,9 @@ function decodeQuote(view: DataView, at: number, length: number, token: number, 
   const close = view.getInt32(at + 40) / divisor;
   const ohlc = { open: view.getInt32(at + 28) / divisor, high: view.getInt32(at + 32) / divisor, low: view.getInt32(at + 36) / divisor, close };
   const change = close !== 0 ? ((last_price - close) * 100) / close : 0;
-  if (length === PACKET_LENGTH.quote) {
-    const tick: QuoteTick = {
-      tradable,
-      mode: 'quote',
-      instrument_token: token,
-      last_price,
-      last_traded_quantity,
-      average_traded_price,
-      volume_traded,
-      total_buy_quantity,
-      total_sell_quantity,
-      ohlc,
-      change,
-    };
-    return tick;
-  }
-  const d = at + 64;
-  const tick: FullTick = {
+  const quote: QuoteTick = {
     tradable,
-    mode: 'full',
+    mode: 'quote',
     instrument_token: token,
     last_price,
     last_traded_quantity,
@@ -224,6 +207,13 @@ function decodeQuote(view: DataView, at: number, length: number, token: number, 
     total_sell_quantity,
     ohlc,
     change,
+  };
+  if (length === PACKET_LENGTH.quote) return quote;
+  const d = at + 64;
+  // The full packet is the quote packet and more; spreading keeps kiteconnect's key order ('mode' stays second).
+  const tick: FullTick = {
+    ...quote,
+    mode: 'full',
     last_trade_time: seconds(view.getUint32(at + 44)),
     exchange_timestamp: seconds(view.getUint32(at + 60)),
     oi: view.getUint32(at + 48),

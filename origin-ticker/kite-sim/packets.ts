@@ -1,5 +1,6 @@
 import type { Quote } from './quote.ts';
 import { SEGMENT_CODE } from '../../contracts/kite-instrument.ts';
+import { priceDivisor } from '../../contracts/kite-ticks/decode.ts';
 
 /**
  * Kite's binary tick frames, byte for byte (docs/kite-simulator.md has the table):
@@ -13,13 +14,6 @@ import { SEGMENT_CODE } from '../../contracts/kite-instrument.ts';
 export type TickMode = 'ltp' | 'quote' | 'full';
 
 export const HEARTBEAT = Buffer.from([0]);
-
-export function priceDivisor(instrumentToken: number): number {
-  const segment = instrumentToken & 0xff;
-  if (segment === SEGMENT_CODE.CDS) return 10_000_000;
-  if (segment === SEGMENT_CODE.BCD) return 10_000;
-  return 100;
-}
 
 export function isIndex(instrumentToken: number): boolean {
   return (instrumentToken & 0xff) === SEGMENT_CODE.INDICES;
