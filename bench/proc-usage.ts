@@ -11,8 +11,13 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** Resident memory of a process in bytes (VmRSS in /proc/PID/status). */
-export function residentBytes(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1] ?? 0) * 1024;
+/**
+ * Resident memory of a process in bytes (/proc/PID/status): all of it
+ * (VmRSS), and the anonymous part (RssAnon: heap, buffers, stacks), which
+ * leaves out the pages of the executable and libraries mapped from disk.
+ */
+export function residentBytes(pid: number): { total: number; anonymous: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+  return { total: kb('VmRSS'), anonymous: kb('RssAnon') };
 }

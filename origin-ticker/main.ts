@@ -11,7 +11,7 @@ import { tokenExpiresAt } from './kite/token-expiry.ts';
 import { TokenStore } from './kite/token-store.ts';
 import { partLog } from './local/platform-log.ts';
 import { type GroupIndex, loadGroupIndex } from './registry/group-index.ts';
-import { runSync } from './registry/run-sync.ts';
+import { runSyncProcess } from './registry/sync-process.ts';
 import { startSyncSchedule } from './registry/sync-schedule.ts';
 
 /**
@@ -28,7 +28,8 @@ const log = partLog('origin');
 
 async function start(config: OriginConfig): Promise<() => Promise<void>> {
   const startedAt = Date.now();
-  let index: GroupIndex = await loadGroupIndex(config.databaseUrl);
+  const pinnedSymbols = config.pinned.map((p) => p.instrument).filter((i) => !/^\d+$/.test(i));
+  let index: GroupIndex = await loadGroupIndex(config.databaseUrl, pinnedSymbols);
   const pinned = (): Map<number, TickMode> => {
     const tokens = new Map<number, TickMode>();
     for (const { instrument, mode } of config.pinned) {
@@ -88,12 +89,13 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
   const server = await startOriginServer({ port: config.port, health: snapshot, metrics: originMetrics(snapshot), extra: [login.handle], draining: () => draining, log });
   log(`origin up on http://127.0.0.1:${server.port} (health, metrics, login): Kite at ${config.kite.root}, ${config.kite.accounts.length} account(s), edge at ${config.edge.url}`);
 
+  const stopSync = new AbortController();
   const schedule = startSyncSchedule({
     minuteIst: config.syncMinuteIst,
     run: async () => {
-      const accessToken = tokens.get(config.kite.apiKey) ?? config.kite.accessToken;
-      await runSync({ ...config, kite: { ...config.kite, accessToken } }, { log: partLog('sync') });
-      index = await loadGroupIndex(config.databaseUrl);
+      // The sync reads Kite's dump with the freshest token of the first account (a login may have replaced the configured one).
+      await runSyncProcess({ KITE_ACCESS_TOKEN: tokens.get(config.kite.apiKey) ?? config.kite.accessToken }, stopSync.signal);
+      index = await loadGroupIndex(config.databaseUrl, pinnedSymbols);
       feed.registryChanged();
     },
     log,
@@ -103,6 +105,7 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
     draining = true;
     log('draining: closing the links to the edge and the Kite connections');
     schedule.stop();
+    stopSync.abort();
     feed.stop();
     await server.close();
     await store?.close();

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { KiteConnect } from 'kiteconnect';
 import type { ConfigProblem, ErrorBody, ErrorCode } from '../../contracts/errors.ts';
 import { istTimestamp } from '../ist-clock.ts';
 import { tokenExpiresAt } from './token-expiry.ts';
@@ -115,6 +114,8 @@ export function createKiteLogin(options: KiteLoginOptions): KiteLogin {
     let data: { user_id?: unknown; access_token?: unknown };
     try {
       const params = { api_key: found.apiKey, root: options.kiteRoot, timeout: options.kiteTimeoutMs ?? 7_000 };
+      // Loaded on the first login: kiteconnect brings axios and friends, several MB the streaming origin never needs otherwise.
+      const { KiteConnect } = await import('kiteconnect');
       data = (await new KiteConnect(params).generateSession(requestToken, apiSecret)) as typeof data;
     } catch (error) {
       const { errorType, message } = kiteError(error);

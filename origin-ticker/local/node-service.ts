@@ -10,6 +10,8 @@ import type { Service } from './service.ts';
 export async function startNodeService(options: {
   name: string;
   main: string;
+  /** Node's own flags, before `main`. */
+  nodeArgs?: string[];
   args?: string[];
   env?: NodeJS.ProcessEnv;
   onLine?: (line: string) => void;
@@ -23,7 +25,7 @@ export async function startNodeService(options: {
   const recent: string[] = [];
   let settle: (outcome: { ready: true } | { failed: string }) => void = () => {};
   const outcome = new Promise<{ ready: true } | { failed: string }>((resolve) => (settle = resolve));
-  const service = spawnService(options.name, process.execPath, [options.main, ...(options.args ?? [])], {
+  const service = spawnService(options.name, process.execPath, [...(options.nodeArgs ?? []), options.main, ...(options.args ?? [])], {
     env: options.env ?? process.env,
     stopSignalTarget: options.stopSignalTarget,
     stopGraceMs: options.stopGraceMs,
