@@ -36,6 +36,23 @@ export default defineConfig({
                 UPSTASH_REDIS_REST_TOKEN: inject('redisRestToken'),
                 // The secret the workers tests present as the origin (edge/origin/test-origin.ts).
                 ORIGIN_LINK_SECRET: 'test-origin-link-secret',
+                // The key the workers tests' access tokens are signed with (edge/auth/test-users.ts forges expired ones with it).
+                AUTH_JWT_SECRET: 'test-auth-jwt-secret-0123456789abcdef',
+                // Every test file shares one client address: budgets high enough never to get in their way;
+                // the tests of the limits themselves set small ones (edge/auth/rate-limit.test.ts).
+                RATE_LIMIT_API: '1000000',
+                RATE_LIMIT_IP: '1000000',
+                RATE_LIMIT_AUTH: '1000000',
+                // Session limits small enough for the hub tests to reach (durable-objects/session-hub.test.ts).
+                WS_MAX_INSTRUMENTS: '6',
+                WS_SESSIONS_PER_KEY: '3',
+                WS_MESSAGES_PER_SECOND: '5',
+                WS_MAX_FRAME_BYTES: '4096',
+                HUB_SHARDS: '4',
+                // Alerts (edge/alerts/routes.test.ts): a sealing key for webhook secrets, and limits small enough to reach.
+                ALERT_SECRET_KEY: '6b1f0c4e9a2d7358e0b4c1d2f3a4b5c6d7e8f90112233445566778899aabbccd',
+                ALERTS_PER_USER: '5',
+                ALERT_WEBHOOKS_PER_USER: '2',
               },
             },
           })),

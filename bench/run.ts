@@ -1,3 +1,7 @@
+import { benchAlertDelivery } from './alert-delivery.ts';
+import { benchAlertEvaluation } from './alert-evaluation.ts';
+import { benchAuthVerify } from './auth-verify.ts';
+import { benchFanout } from './fanout.ts';
 import { benchInstrumentsApi } from './instruments-api.ts';
 import { benchKiteDecoder } from './kite-decoder.ts';
 import { benchKiteSimulator } from './kite-sim.ts';
@@ -14,6 +18,10 @@ const rows = [
   ...(await benchKiteDecoder()),
   ...(await benchOriginFeed()),
   ...(await benchInstrumentsApi()),
+  ...(await benchAuthVerify()),
+  ...(await benchAlertEvaluation()),
+  ...(await benchAlertDelivery()),
+  ...(await benchFanout()),
 ];
 console.log('| benchmark | baseline | ratio (lower is better) | measured |');
 console.log('|---|---|---|---|');

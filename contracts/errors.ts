@@ -24,8 +24,28 @@ export const ErrorCode = z.enum([
   'kite_login_failed',
   /** Kite could not be reached, or answered the session exchange with something other than a session; retry. */
   'kite_unavailable',
-  /** The request lacks the bearer credential the route needs, or presents a wrong one (`WWW-Authenticate` says which scheme). */
+  /** The request lacks the credential the route needs, or presents one that is malformed, forged or unknown (`WWW-Authenticate` says which schemes). */
   'unauthorized',
+  /** The access token (or refresh token) was valid once and has expired: refresh it, or log in again. */
+  'token_expired',
+  /** The credential was valid once and has been revoked: logout, password change, a revoked API key, or a refresh token used twice. */
+  'token_revoked',
+  /** A login (or the current password of a password change) did not match: the same answer for an unknown e-mail and a wrong password. */
+  'invalid_credentials',
+  /** The credential is valid but lacks the scope or role the route needs. */
+  'forbidden',
+  /** Too many requests for this API key, user or address in the current window; `Retry-After` says when to try again. */
+  'rate_limited',
+  /** Too many failed logins for this e-mail or from this address: logins to it are refused until `Retry-After`. */
+  'account_locked',
+  /** The user already holds as many of something as one user may (active API keys, alerts, webhook alerts): delete one first. */
+  'limit_exceeded',
+  /** No alert with this id belongs to the caller (another user's alert answers the same). */
+  'alert_not_found',
+  /** The alert is past its expires_at: it cannot be paused or resumed until a later expiry is set. */
+  'alert_expired',
+  /** An alert with a webhook needs the user's webhook secret to sign with: create it first (POST /alerts/webhook-secret). */
+  'webhook_secret_missing',
   /** The route is a WebSocket endpoint and the request is not a WebSocket upgrade. */
   'upgrade_required',
 ]);

@@ -31,9 +31,12 @@ import { z } from 'zod';
 export const LINK_PROTOCOL_VERSION = 1;
 export const LINK_SUBPROTOCOL = `kite-edge-link.v${LINK_PROTOCOL_VERSION}`;
 export const TICK_BATCH_KIND = 1;
+/** A batch of latest packets a group sends a hub on request (contracts/hub-link.ts); never on the origin link. */
+export const SNAPSHOT_BATCH_KIND = 2;
+export type BatchKind = typeof TICK_BATCH_KIND | typeof SNAPSHOT_BATCH_KIND;
 export const TICK_BATCH_HEADER_BYTES = 10;
 
-export const TickMode = z.enum(['ltp', 'quote', 'full']);
+export const TickMode = z.enum(['ltp', 'quote', 'full'], { error: 'mode must be one of ltp, quote, full' });
 export type TickMode = z.infer<typeof TickMode>;
 /** When two consumers want one instrument in different modes, the richer one is subscribed. */
 export const MODE_RANK: Record<TickMode, number> = { ltp: 0, quote: 1, full: 2 };
@@ -106,14 +109,14 @@ export class LinkProtocolError extends Error {
 }
 
 /** A tick batch from Kite packets (each a view of Kite's frame: copied once, here). */
-export function encodeTickBatch(receivedAt: number, packets: readonly Uint8Array[]): Uint8Array {
+export function encodeTickBatch(receivedAt: number, packets: readonly Uint8Array[], kind: BatchKind = TICK_BATCH_KIND): Uint8Array {
   if (packets.length > 0x7fff) throw new RangeError(`a batch holds at most 32767 packets, not ${packets.length}`);
   let size = TICK_BATCH_HEADER_BYTES + 2;
   for (const packet of packets) size += 2 + packet.byteLength;
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   out[0] = LINK_PROTOCOL_VERSION;
-  out[1] = TICK_BATCH_KIND;
+  out[1] = kind;
   view.setFloat64(2, receivedAt);
   view.setUint16(TICK_BATCH_HEADER_BYTES, packets.length);
   let at = TICK_BATCH_HEADER_BYTES + 2;
@@ -126,6 +129,7 @@ export function encodeTickBatch(receivedAt: number, packets: readonly Uint8Array
 }
 
 export type TickBatch = {
+  kind: BatchKind;
   receivedAt: number;
   /** Views into the batch: copy one to keep it past the batch's lifetime. */
   packets: Uint8Array[];
@@ -136,7 +140,8 @@ export function decodeTickBatch(data: ArrayBuffer | Uint8Array): TickBatch {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   if (bytes.byteLength < TICK_BATCH_HEADER_BYTES + 2) throw new LinkProtocolError(`a tick batch is at least ${TICK_BATCH_HEADER_BYTES + 2} bytes, got ${bytes.byteLength}`);
   if (bytes[0] !== LINK_PROTOCOL_VERSION) throw new LinkProtocolError(`link protocol version ${bytes[0]} is not ${LINK_PROTOCOL_VERSION}`);
-  if (bytes[1] !== TICK_BATCH_KIND) throw new LinkProtocolError(`unknown binary frame kind ${bytes[1]}`);
+  const kind = bytes[1];
+  if (kind !== TICK_BATCH_KIND && kind !== SNAPSHOT_BATCH_KIND) throw new LinkProtocolError(`unknown binary frame kind ${kind}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const receivedAt = view.getFloat64(2);
   if (!Number.isFinite(receivedAt)) throw new LinkProtocolError(`the batch's receive time is ${receivedAt}, not a time`);
@@ -151,7 +156,7 @@ export function decodeTickBatch(data: ArrayBuffer | Uint8Array): TickBatch {
     at += 2 + length;
   }
   if (at !== bytes.byteLength) throw new LinkProtocolError(`${bytes.byteLength - at} bytes after the last packet`);
-  return { receivedAt, packets };
+  return { kind, receivedAt, packets };
 }
 
 /** The instrument token every Kite packet starts with. */

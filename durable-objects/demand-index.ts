@@ -22,6 +22,8 @@ const MODES: readonly TickMode[] = ['ltp', 'quote', 'full'];
  * keeps every token another consumer still wants, in the richest mode still
  * wanted. Pure memory; the InstrumentGroup persists it.
  */
+const EMPTY: ConsumerDemand = new Map();
+
 export class DemandIndex {
   readonly #byConsumer = new Map<string, Map<number, TickMode>>();
   /** token → how many consumers want it in each mode, indexed by MODE_RANK. */
@@ -65,6 +67,11 @@ export class DemandIndex {
 
   has(token: number): boolean {
     return this.#counts.has(token);
+  }
+
+  /** What one consumer wants (empty when it wants nothing). */
+  wantsOf(consumer: string): ConsumerDemand {
+    return this.#byConsumer.get(consumer) ?? EMPTY;
   }
 
   /** The union as the link carries it: token (decimal string) → richest mode. */

@@ -1,16 +1,23 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
+import type { FeedState } from '../contracts/client-protocol.ts';
+import { HUB_LINK_PATH, type GroupStatus, HubToGroup } from '../contracts/hub-link.ts';
 import { type GroupKey, parseGroupKey } from '../contracts/instrument-group.ts';
 import {
   Demand,
   type KiteFeedState,
   LINK_ERROR_BAD_FRAME,
   OriginToGroup,
+  SNAPSHOT_BATCH_KIND,
+  TICK_BATCH_KIND,
   type TickMode,
   decodeTickBatch,
+  encodeTickBatch,
   packetToken,
 } from '../contracts/origin-link.ts';
-import { DemandIndex } from './demand-index.ts';
+import { type ConsumerDemand, DemandIndex } from './demand-index.ts';
+import { GroupAlerts, type GroupAlertsState } from './alerts/group-alerts.ts';
+import { acceptHubLink, hubOf, hubStillLinked, openHubLinks, sendToHub } from './hub-socket.ts';
 import { acceptOriginLink, finishClose, frameProblem, linkConnectedAt, openOriginLink, sendFrame } from './origin-socket.ts';
 import { feedControl } from './stubs.ts';
 
@@ -18,9 +25,14 @@ import { feedControl } from './stubs.ts';
  * InstrumentGroup: one instance per instrument group, named by its group key
  * (contracts/instrument-group.ts: `index:NSE`, `fno:NFO:NIFTY`, `cash:NSE:07`).
  * It owns the group's side of the origin link (tick batches in, demand out),
- * the latest Kite packet of each of the group's instruments, and the
- * group's demand: which consumers (fan-out hubs, operators) want which
- * tokens in which mode.
+ * the latest Kite packet of each of the group's instruments, the group's
+ * demand: which consumers (fan-out hubs, operators) want which tokens in
+ * which mode, and the links of the SessionHubs (contracts/hub-link.ts): each
+ * hub gets one batch per origin batch holding the packets it wants, a
+ * snapshot when it asks, and the group's feed state as sessions see it.
+ * It also evaluates the price alerts on its instruments on every tick
+ * (alerts/group-alerts.ts: held in SQLite `alert_*` tables, reloaded and
+ * reconciled with Postgres at each start; docs/alerts.md).
  *
  * State. In memory: the latest packet per token (a copy of Kite's bytes and
  * when the origin received it), tick counters, the feed state and capacity
@@ -50,6 +62,8 @@ export const SNAPSHOT_INTERVAL_MS = 1_000;
 export const MAX_HELD_INSTRUMENTS = 20_000;
 export const UNDEMANDED_RETENTION_MS = 60 * 60_000;
 export const MAX_CONSUMER_TOKENS = 20_000;
+/** How long without an origin link the feed counts as `stale` (reconnecting) before it is `down`. */
+export const DOWN_AFTER_MS = 30_000;
 /** How soon a failed call to FeedControl is tried again. */
 const FEED_CONTROL_RETRY_MS = 5_000;
 /** Capacity rejections kept for state(); the count is always exact. */
@@ -118,14 +132,26 @@ export class InstrumentGroup extends DurableObject {
   /** What FeedControl last acknowledged about this group: has demand or not. */
   #feedControlKnows = false;
   #tellingFeedControl: Promise<void> | null = null;
+  /** The feed state hubs were last told (undefined until the first hub asks after a start). */
+  #toldHubs: { state: FeedState; reason?: string } | undefined;
+  /** The group's price alerts (alerts/group-alerts.ts); none for a name that is not a group key. */
+  readonly #alerts: GroupAlerts | undefined;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#group = ctx.id.name ?? '';
+    this.#alerts = parseGroupKey(this.#group)
+      ? new GroupAlerts(ctx, env, this.#group, {
+          latestPacket: (token) => this.#latest.get(token)?.packet,
+          setDemand: (demand) => void this.#applyDemand(ALERTS_CONSUMER, demand),
+          wakeAt: (at) => this.#scheduleAlarm(at),
+        })
+      : undefined;
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
       this.#load();
+      this.#alerts?.start(Date.now());
     });
   }
 
@@ -133,22 +159,39 @@ export class InstrumentGroup extends DurableObject {
 
   override fetch(request: Request): Response {
     if (!parseGroupKey(this.#group)) return new Response(`${JSON.stringify(this.#group)} is not an instrument group key`, { status: 400 });
+    if (new URL(request.url).pathname === HUB_LINK_PATH) {
+      const hub = acceptHubLink(this.ctx, request);
+      if (hub instanceof Response) return hub;
+      sendToHub(hub.socket, this.#feedStatus(Date.now()));
+      return hub.response;
+    }
     const accepted = acceptOriginLink(this.ctx, request);
     if (accepted instanceof Response) return accepted;
     sendFrame(accepted.socket, { type: 'demand', tokens: this.#demand.union() });
+    this.#tellHubs();
     return accepted.response;
   }
 
   override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
-    if (typeof message === 'string') this.#onText(socket, message);
+    const hub = hubOf(socket);
+    if (hub !== undefined) this.#onHubMessage(socket, hub, message);
+    else if (typeof message === 'string') this.#onText(socket, message);
     else this.#onBatch(socket, message);
   }
 
   override webSocketClose(socket: WebSocket, code: number, reason: string): void {
     finishClose(socket, code, reason);
+    const hub = hubOf(socket);
+    if (hub !== undefined) {
+      // The hub reconnects and says again what it wants; until then nobody here needs its demand.
+      if (!hubStillLinked(this.ctx, hub, socket)) void this.#applyDemand(hubConsumer(hub), new Map());
+      return;
+    }
     if (!openOriginLink(this.ctx)) {
       this.#history = { disconnected_at: Date.now() };
       this.#putMeta('link', this.#history);
+      this.#tellHubs();
+      this.#scheduleAlarm(Date.now() + DOWN_AFTER_MS);
     }
   }
 
@@ -165,6 +208,10 @@ export class InstrumentGroup extends DurableObject {
       sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: `tick batch refused: ${frameProblem(error)}` });
       return;
     }
+    if (batch.kind !== TICK_BATCH_KIND) {
+      sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: `tick batch refused: kind ${batch.kind} is not a tick batch` });
+      return;
+    }
     if (batch.packets.length === 0) return;
     for (const packet of batch.packets) {
       const token = packetToken(packet);
@@ -178,6 +225,70 @@ export class InstrumentGroup extends DurableObject {
     this.#countersDirty = true;
     this.#dropOverCapacity();
     this.#scheduleAlarm(Date.now() + SNAPSHOT_INTERVAL_MS);
+    this.#forwardToHubs(batch.receivedAt, batch.packets);
+    this.#alerts?.onTicks(batch.packets, batch.receivedAt);
+  }
+
+  /** One batch per hub with the packets it wants, in the richest mode the group holds them. */
+  #forwardToHubs(receivedAt: number, packets: readonly Uint8Array[]): void {
+    for (const socket of openHubLinks(this.ctx)) {
+      const hub = hubOf(socket);
+      if (hub === undefined) continue;
+      const wants = this.#demand.wantsOf(hubConsumer(hub));
+      if (wants.size === 0) continue;
+      const wanted = packets.filter((packet) => wants.has(packetToken(packet)));
+      if (wanted.length > 0) sendToHub(socket, encodeTickBatch(receivedAt, wanted));
+    }
+  }
+
+  #onHubMessage(socket: WebSocket, hub: string, message: string | ArrayBuffer): void {
+    let frame: HubToGroup;
+    try {
+      if (typeof message !== 'string') throw new TypeError('a hub sends JSON text frames only');
+      frame = HubToGroup.parse(JSON.parse(message));
+    } catch (error) {
+      // Hubs are our own code: a frame that does not parse is a bug to log, and the link goes on.
+      console.error(`InstrumentGroup ${this.#group}: hub ${hub} sent a bad frame: ${frameProblem(error)}`);
+      return;
+    }
+    const wants = new Map(Object.entries(frame.tokens).map(([token, mode]) => [Number(token), mode]));
+    if (wants.size > MAX_CONSUMER_TOKENS) {
+      console.error(`InstrumentGroup ${this.#group}: hub ${hub} wants ${wants.size} tokens, more than ${MAX_CONSUMER_TOKENS}; ignored`);
+      return;
+    }
+    void this.#applyDemand(hubConsumer(hub), wants);
+    if (frame.snapshot.length > 0) {
+      const held: Uint8Array[] = [];
+      let newest = 0;
+      for (const token of frame.snapshot) {
+        const latest = this.#latest.get(token);
+        if (!latest) continue;
+        held.push(latest.packet);
+        newest = Math.max(newest, latest.receivedAt);
+      }
+      sendToHub(socket, encodeTickBatch(newest || Date.now(), held, SNAPSHOT_BATCH_KIND));
+    }
+  }
+
+  /** The feed state sessions of this group see (docs/websocket.md, "feed status"). */
+  #feedStatus(now: number): GroupStatus {
+    if (!openOriginLink(this.ctx)) {
+      const since = this.#history.disconnected_at;
+      if (since !== null && now - since < DOWN_AFTER_MS) return { type: 'status', state: 'stale', reason: 'the origin link dropped; it is reconnecting', at: now };
+      return { type: 'status', state: 'down', reason: 'the origin is not connected', at: now };
+    }
+    const feed = this.#feed;
+    if (!feed || feed.state === 'live') return { type: 'status', state: 'live', at: now };
+    const reason = feed.reason ?? (feed.state === 'token_expired' ? 'the Kite access token expired' : `Kite is ${feed.state}`);
+    return { type: 'status', state: feed.state === 'stale' ? 'stale' : 'down', reason, at: now };
+  }
+
+  /** Tells every hub the feed state when it changed since they were last told. */
+  #tellHubs(): void {
+    const status = this.#feedStatus(Date.now());
+    if (this.#toldHubs?.state === status.state && this.#toldHubs.reason === status.reason) return;
+    this.#toldHubs = { state: status.state, ...(status.reason === undefined ? {} : { reason: status.reason }) };
+    for (const socket of openHubLinks(this.ctx)) sendToHub(socket, status);
   }
 
   #onText(socket: WebSocket, text: string): void {
@@ -192,6 +303,7 @@ export class InstrumentGroup extends DurableObject {
     if (frame.type === 'feed') {
       this.#feed = { state: frame.state, ...(frame.reason === undefined ? {} : { reason: frame.reason }), at: frame.at, received_at: now };
       this.#putMeta('feed', this.#feed);
+      this.#tellHubs();
     } else {
       this.#capacity = { rejected_count: frame.rejected.length, rejected: frame.rejected.slice(0, MAX_KEPT_REJECTIONS), received_at: now };
       this.#putMeta('capacity', this.#capacity);
@@ -215,8 +327,12 @@ export class InstrumentGroup extends DurableObject {
     if (!wants.success) throw new TypeError(`tokens.${frameProblem(wants.error)}`);
     const entries = Object.entries(wants.data);
     if (entries.length > MAX_CONSUMER_TOKENS) throw new RangeError(`a consumer may want at most ${MAX_CONSUMER_TOKENS} tokens of one group, not ${entries.length}`);
+    await this.#applyDemand(consumer, new Map(entries.map(([token, mode]) => [Number(token), mode])));
+    return { group: this.#group, tokens: this.#demand.size, consumers: this.#demand.consumers() };
+  }
 
-    const change = this.#demand.set(consumer, new Map(entries.map(([token, mode]) => [Number(token), mode])));
+  async #applyDemand(consumer: string, wants: ConsumerDemand): Promise<void> {
+    const change = this.#demand.set(consumer, wants);
     for (const token of change.removed) this.#sql.exec('DELETE FROM demand WHERE consumer = ? AND token = ?', consumer, token);
     for (const [token, mode] of change.upserted) {
       this.#sql.exec(
@@ -228,7 +344,25 @@ export class InstrumentGroup extends DurableObject {
     }
     if (change.unionChanged) sendFrame(openOriginLink(this.ctx), { type: 'demand', tokens: this.#demand.union() });
     await this.#tellFeedControl();
-    return { group: this.#group, tokens: this.#demand.size, consumers: this.#demand.consumers() };
+  }
+
+  /**
+   * The REST API changed these alerts of this group in Postgres: the group
+   * reads them and evaluates them from the next tick (a deleted one is
+   * dropped). Resolves once applied.
+   */
+  async alertsChanged(ids: string[]): Promise<GroupAlertsState> {
+    this.#requireGroupKey();
+    const valid = z.array(z.uuid()).max(1_000).safeParse(ids);
+    if (!valid.success) throw new TypeError(`ids: ${frameProblem(valid.error)}`);
+    await this.#alerts?.changed(valid.data);
+    return this.alertState();
+  }
+
+  /** The alerts this group holds and the triggers it has not recorded yet. */
+  alertState(): GroupAlertsState {
+    this.#requireGroupKey();
+    return this.#alerts?.state() ?? { held: 0, pending: 0, next_sync_at: null };
   }
 
   /** What operators and tests read: the link, the feed, the counters, the demand. */
@@ -284,9 +418,11 @@ export class InstrumentGroup extends DurableObject {
 
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
+    this.#tellHubs();
     this.#dropUndemanded(Date.now());
     this.#writeSnapshot();
     await this.#tellFeedControl();
+    await this.#alerts?.alarm(Date.now());
   }
 
   #scheduleAlarm(at: number): void {
@@ -406,6 +542,10 @@ export class InstrumentGroup extends DurableObject {
     if (!parseGroupKey(this.#group)) throw new TypeError(`${JSON.stringify(this.#group)} is not an instrument group key`);
   }
 }
+
+const hubConsumer = (hub: string) => `hub:${hub}`;
+/** The demand consumer of the group's alerts: each watched instrument in the mode its alerts read. */
+const ALERTS_CONSUMER = 'alerts';
 
 function exactBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength

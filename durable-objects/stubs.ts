@@ -2,8 +2,8 @@ import type { GroupKey } from '../contracts/instrument-group.ts';
 
 /**
  * Which Durable Object serves what: the one place a name becomes a stub.
- * One InstrumentGroup per group key (contracts/instrument-group.ts), and one
- * FeedControl for the whole edge.
+ * One InstrumentGroup per group key (contracts/instrument-group.ts), one
+ * FeedControl for the whole edge, and HUB_SHARDS SessionHubs.
  */
 export const FEED_CONTROL_NAME = 'feed';
 
@@ -13,4 +13,20 @@ export function feedControl(env: Cloudflare.Env) {
 
 export function instrumentGroup(env: Cloudflare.Env, group: GroupKey) {
   return env.INSTRUMENT_GROUP.getByName(group);
+}
+
+/** A user's sessions all live on one hub (so its session count and its alerts are local to one object). */
+export function sessionHubOf(env: Cloudflare.Env, userId: string, shards: number) {
+  return env.SESSION_HUB.getByName(hubName(userId, shards));
+}
+
+export function sessionHub(env: Cloudflare.Env, name: string) {
+  return env.SESSION_HUB.getByName(name);
+}
+
+/** `hub-<n>`: FNV-1a of the user id, modulo the shard count. */
+export function hubName(userId: string, shards: number): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < userId.length; i++) hash = Math.imul(hash ^ userId.charCodeAt(i), 0x01000193);
+  return `hub-${(hash >>> 0) % shards}`;
 }

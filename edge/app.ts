@@ -1,17 +1,30 @@
 import { Hono } from 'hono';
-import type { EdgeEnv } from './config.ts';
+import { alerts } from './alerts/routes.ts';
+import { apiKeys } from './auth/api-key-routes.ts';
+import type { AuthEnv } from './auth/policy.ts';
+import { auth } from './auth/routes.ts';
 import { notFound, onError } from './errors.ts';
 import { health } from './health/route.ts';
 import { instruments } from './instruments/routes.ts';
 import { internal, originLink } from './origin/routes.ts';
+import { sessions } from './ws/routes.ts';
+import { quote } from './quote/routes.ts';
 
-/** The HTTP surface of the edge, one line per area. */
+/**
+ * The HTTP surface of the edge, one line per area. Each area's routes state
+ * their policy with requires() (edge/auth/policy.ts; docs/auth.md lists them).
+ */
 export function createApp() {
-  const app = new Hono<{ Bindings: EdgeEnv }>();
+  const app = new Hono<AuthEnv>();
   app.route('/health', health);
+  app.route('/auth', auth);
+  app.route('/api-keys', apiKeys);
   app.route('/instruments', instruments);
+  app.route('/quote', quote);
+  app.route('/alerts', alerts);
   app.route('/origin', originLink);
   app.route('/internal', internal);
+  app.route('/', sessions);
   app.notFound(notFound);
   app.onError(onError);
   return app;

@@ -17,6 +17,20 @@ const milliseconds = (min: number, max: number, fallback: number) =>
     .max(max, `must be at most ${max}`)
     .default(fallback);
 
+const count = (min: number, max: number, fallback: number, what: string) =>
+  z.coerce
+    .number()
+    .int(`must be a whole number of ${what}`)
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+/** 32 bytes, as webhook-secret.ts's sealingKey() reads them. */
+const alertSecretKey = z
+  .string()
+  .trim()
+  .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, 'must be 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)');
+
 const EdgeEnvSchema = z
   .object({
     DATABASE_URL: postgresUrl,
@@ -33,8 +47,30 @@ const EdgeEnvSchema = z
       .min(0, 'must be at least 0 (0 turns the in-memory tier off)')
       .max(64, 'must be at most 64 (an isolate has 128 MB in all)')
       .default(20),
-    /** Bearer secret of the origin's links and of the /internal routes; unset: both are off (503). */
+    /** Bearer secret of the origin's links; unset: they are off (503). */
     ORIGIN_LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** HMAC key of access tokens; unset: every route that needs a user answers 503 (edge/auth/). */
+    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+    AUTH_ACCESS_TOKEN_TTL_S: count(60, 86_400, 900, 'seconds'),
+    AUTH_REFRESH_TOKEN_TTL_S: count(300, 31_536_000, 2_592_000, 'seconds'),
+    AUTH_CACHE_TTL_MS: milliseconds(0, 60_000, 10_000),
+    RATE_LIMIT_WINDOW_S: count(1, 3600, 60, 'seconds'),
+    RATE_LIMIT_API: count(1, 1_000_000, 600, 'requests'),
+    RATE_LIMIT_IP: count(1, 1_000_000, 300, 'requests'),
+    RATE_LIMIT_AUTH: count(1, 1_000_000, 20, 'requests'),
+    LOGIN_LOCK_EMAIL_AFTER: count(1, 1000, 5, 'failures'),
+    LOGIN_LOCK_IP_AFTER: count(1, 10_000, 50, 'failures'),
+    LOGIN_FAILURE_WINDOW_MS: milliseconds(1000, 86_400_000, 900_000),
+    LOGIN_LOCK_MS: milliseconds(100, 86_400_000, 900_000),
+    LOGIN_SLOWDOWN_MS: milliseconds(0, 5000, 250),
+    /** Seals users' webhook secrets at rest (durable-objects/alerts/webhook-secret.ts); unset: webhooks are off (503). */
+    ALERT_SECRET_KEY: alertSecretKey.optional(),
+    /** The key before a rotation of ALERT_SECRET_KEY: secrets sealed with it still open. */
+    ALERT_SECRET_KEY_PREVIOUS: alertSecretKey.optional(),
+    /** `true` lets webhook URLs point at loopback and private networks (local development and tests only). */
+    ALERT_WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+    ALERTS_PER_USER: count(1, 100_000, 500, 'alerts'),
+    ALERT_WEBHOOKS_PER_USER: count(0, 100_000, 50, 'alerts'),
   })
   .check(bothOrNeither('UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'));
 
@@ -48,8 +84,36 @@ export type EdgeConfig = {
   cacheVersionTtlMs: number;
   /** Bytes of answers each isolate keeps in memory in front of the Cache API (0: none). */
   isolateCacheBytes: number;
-  /** The secret the origin (and, for now, operators) present as `Authorization: Bearer …`; undefined: not configured. */
+  /** The secret the origin presents as `Authorization: Bearer …` on its links; undefined: not configured. */
   originLinkSecret: string | undefined;
+  auth: {
+    /** HMAC-SHA256 key of access tokens; undefined: users, sessions and API keys are off (503). */
+    jwtSecret: string | undefined;
+    accessTokenTtlS: number;
+    refreshTokenTtlS: number;
+    /** How long an isolate trusts a verified API key or a user's role and session epoch: the bound on revocation in other isolates. */
+    cacheTtlMs: number;
+  };
+  /** Requests per window: per API key or user on the REST API, per IP without credentials, per IP on the credential routes of /auth. */
+  rateLimits: { windowS: number; api: number; ip: number; auth: number };
+  login: {
+    lockEmailAfter: number;
+    lockIpAfter: number;
+    failureWindowMs: number;
+    lockMs: number;
+    /** Delay per recent failure before a login to that target is checked (0: none). */
+    slowdownMs: number;
+  };
+  alerts: {
+    /** Keys that open sealed webhook secrets, the one to seal with first; empty: webhooks are off. */
+    secretKeys: string[];
+    /** Webhook URLs on loopback and private networks are accepted (contracts/webhook-url.ts). */
+    allowPrivateWebhooks: boolean;
+    /** Alerts one user may hold, in any state. */
+    maxPerUser: number;
+    /** Of those, alerts with a webhook. */
+    maxWebhooksPerUser: number;
+  };
 };
 
 /** The variables the worker declares; every value is untrusted until parsed. */
@@ -76,6 +140,26 @@ export function edgeConfig(env: EdgeEnv): EdgeConfig {
     cacheVersionTtlMs: vars.CACHE_VERSION_TTL_MS,
     isolateCacheBytes: vars.ISOLATE_CACHE_MB * 1024 * 1024,
     originLinkSecret: vars.ORIGIN_LINK_SECRET,
+    auth: {
+      jwtSecret: vars.AUTH_JWT_SECRET,
+      accessTokenTtlS: vars.AUTH_ACCESS_TOKEN_TTL_S,
+      refreshTokenTtlS: vars.AUTH_REFRESH_TOKEN_TTL_S,
+      cacheTtlMs: vars.AUTH_CACHE_TTL_MS,
+    },
+    rateLimits: { windowS: vars.RATE_LIMIT_WINDOW_S, api: vars.RATE_LIMIT_API, ip: vars.RATE_LIMIT_IP, auth: vars.RATE_LIMIT_AUTH },
+    login: {
+      lockEmailAfter: vars.LOGIN_LOCK_EMAIL_AFTER,
+      lockIpAfter: vars.LOGIN_LOCK_IP_AFTER,
+      failureWindowMs: vars.LOGIN_FAILURE_WINDOW_MS,
+      lockMs: vars.LOGIN_LOCK_MS,
+      slowdownMs: vars.LOGIN_SLOWDOWN_MS,
+    },
+    alerts: {
+      secretKeys: vars.ALERT_SECRET_KEY ? [vars.ALERT_SECRET_KEY, ...(vars.ALERT_SECRET_KEY_PREVIOUS ? [vars.ALERT_SECRET_KEY_PREVIOUS] : [])] : [],
+      allowPrivateWebhooks: vars.ALERT_WEBHOOKS_ALLOW_PRIVATE === 'true',
+      maxPerUser: vars.ALERTS_PER_USER,
+      maxWebhooksPerUser: vars.ALERT_WEBHOOKS_PER_USER,
+    },
   };
   parsed.set(env, config);
   return config;

@@ -4,3 +4,5 @@ import { createApp } from './app.ts';
 export default createApp();
 export { FeedControl } from '../durable-objects/feed-control.ts';
 export { InstrumentGroup } from '../durable-objects/instrument-group.ts';
+export { SessionHub } from '../durable-objects/session-hub.ts';
+export { WebhookDispatcher } from '../durable-objects/webhook-dispatcher.ts';

@@ -28,3 +28,26 @@ function knownKeys(schema: z.ZodType): string {
   const shape = (schema as { shape?: Record<string, unknown> }).shape;
   return shape ? Object.keys(shape).join(', ') : '';
 }
+
+/**
+ * Parses a JSON body with a schema; the first problem becomes a 400 naming
+ * the field (a dotted path for nested ones; unknown fields are named too).
+ */
+export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new InvalidParameter('(body)', 'must be a JSON object');
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    throw new InvalidParameter(String(issue.keys[0]), 'unknown field');
+  }
+  const param = issue?.path.length ? issue.path.map(String).join('.') : '(body)';
+  // A record key's own rule says more than zod's "Invalid key in record".
+  const message = issue?.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : (issue?.message ?? 'is invalid');
+  throw new InvalidParameter(param, message);
+}

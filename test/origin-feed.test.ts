@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,15 +13,18 @@ import { freePort } from '../origin-ticker/local/ports.ts';
  * the simulator's ticks through the origin's pool and links into the right
  * group Durable Object in wrangler dev; demand set at the edge reaching
  * Kite; the object's snapshot surviving its restart; and a Kite login
- * bringing the feed back after the token dies, with no restart.
+ * bringing the feed back after the token dies, with no restart. The
+ * operator routes are used as an operator would: a registered user made
+ * admin with `npm run users -- promote`, signed in.
  */
 const SECRET = 'origin-feed-test-secret';
 const ports = { EDGE_PORT: 0, ORIGIN_PORT: 0, PG_PORT: 0, NEON_RELAY_PORT: 0, REDIS_PORT: 0, REDIS_BRIDGE_PORT: 0, SIM_PORT: 0 };
 let dev: ChildProcess;
 let dir: string;
 let output = '';
+let adminToken = '';
 const edge = (path: string, init: RequestInit = {}) =>
-  fetch(`http://127.0.0.1:${ports.EDGE_PORT}${path}`, { ...init, headers: { Authorization: `Bearer ${SECRET}`, 'Content-Type': 'application/json', ...init.headers } });
+  fetch(`http://127.0.0.1:${ports.EDGE_PORT}${path}`, { ...init, headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json', ...init.headers } });
 const originHealth = async () => (await (await fetch(`http://127.0.0.1:${ports.ORIGIN_PORT}/health`)).json()) as OriginHealth;
 const sim = (path: string, method = 'GET') => fetch(`http://127.0.0.1:${ports.SIM_PORT}${path}`, { method, headers: { Authorization: 'Bearer kitesim-admin' } });
 const simSubscriptions = async () => ((await (await sim('/_sim/state')).json()) as { data: { subscriptions: number } }).data.subscriptions;
@@ -55,7 +58,22 @@ beforeAll(async () => {
   dev.stdout?.on('data', (d) => (output += d));
   dev.stderr?.on('data', (d) => (output += d));
   await waitFor('the platform', async () => output.includes('platform is up'), 150_000);
+  adminToken = await signInAsAdmin('ops@example.test', 'operator password 1');
 }, 180_000);
+
+async function signInAsAdmin(email: string, password: string): Promise<string> {
+  const post = (path: string, body: unknown) =>
+    fetch(`http://127.0.0.1:${ports.EDGE_PORT}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  expect((await post('/auth/register', { email, password })).status).toBe(202);
+  const promote = spawnSync(process.execPath, ['origin-ticker/db/users-cli.ts', 'promote', email], {
+    env: { ...process.env, DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${ports.PG_PORT}/kite_edge` },
+    encoding: 'utf8',
+  });
+  expect(promote.status, promote.stderr).toBe(0);
+  const login = await post('/auth/login', { email, password });
+  expect(login.status).toBe(200);
+  return ((await login.json()) as { access_token: string }).access_token;
+}
 
 afterAll(async () => {
   if (dev && dev.exitCode === null) {

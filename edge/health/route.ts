@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { HealthResponse } from '../../contracts/health.ts';
+import { PUBLIC } from '../auth/principal.ts';
+import { requires } from '../auth/policy.ts';
 import { type EdgeEnv, edgeConfig } from '../config.ts';
 import { checkDatabase, checkFeed, checkRedis } from './checks.ts';
 
@@ -11,7 +13,7 @@ export const health = new Hono<{ Bindings: EdgeEnv }>();
  * the body and makes `status` "degraded". A misconfigured worker cannot
  * serve at all and answers 503 through onError (config_invalid).
  */
-health.get('/', async (c) => {
+health.get('/', requires(PUBLIC), async (c) => {
   const config = edgeConfig(c.env);
   const [database, redis, feed] = await Promise.all([
     checkDatabase(config),

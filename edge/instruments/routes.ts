@@ -9,6 +9,8 @@ import {
   OptionChainQuery,
   SearchQuery,
 } from '../../contracts/instruments-api.ts';
+import { PUBLIC } from '../auth/principal.ts';
+import { requires } from '../auth/policy.ts';
 import { type EdgeEnv, edgeConfig } from '../config.ts';
 import { InvalidParameter, errorResponse } from '../errors.ts';
 import { cachedJson } from '../cache/cached-json.ts';
@@ -26,6 +28,8 @@ import { searchQuery } from './search.ts';
 const TTL = { list: 300, search: 300, stats: 60, instrument: 3600, expiries: 600, chain: 600 } as const;
 
 export const instruments = new Hono<{ Bindings: EdgeEnv }>();
+// Public reference data, as Kite's own instrument dump is; budgeted per address (per key when one is sent).
+instruments.use('*', requires(PUBLIC, { limit: 'api' }));
 
 function database<T>(c: Context<{ Bindings: EdgeEnv }>, work: (db: Database) => Promise<T>): Promise<T> {
   const config = edgeConfig(c.env);

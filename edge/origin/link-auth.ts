@@ -1,20 +1,21 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Next } from 'hono';
 import { LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
 import { type EdgeEnv, edgeConfig } from '../config.ts';
 import { errorResponse } from '../errors.ts';
 
 /**
- * Who may use the origin link and the operator routes: whoever presents
- * `Authorization: Bearer <ORIGIN_LINK_SECRET>`. The comparison hashes both
+ * Who may use the origin link: whoever presents
+ * `Authorization: Bearer <ORIGIN_LINK_SECRET>`, and nobody else (a user's
+ * access token or API key is just a wrong secret here). The comparison hashes both
  * sides first and compares the digests with the runtime's timingSafeEqual,
  * so neither the content nor the length of the secret leaks through timing.
  * With no secret configured every route behind this answers 503.
  */
-export const requireOriginSecret: MiddlewareHandler<{ Bindings: EdgeEnv }> = async (c, next) => {
+export async function requireOriginSecret<E extends { Bindings: EdgeEnv }>(c: Context<E>, next: Next): Promise<Response | undefined> {
   const secret = edgeConfig(c.env).originLinkSecret;
   if (secret === undefined) {
     return errorResponse(c, 503, 'config_invalid', 'the origin link is not configured: ORIGIN_LINK_SECRET is not set', {
-      problems: [{ variable: 'ORIGIN_LINK_SECRET', problem: 'is not set: the /origin and /internal routes are off' }],
+      problems: [{ variable: 'ORIGIN_LINK_SECRET', problem: 'is not set: the /origin routes are off' }],
     });
   }
   const presented = bearerToken(c.req.header('Authorization'));
@@ -24,7 +25,8 @@ export const requireOriginSecret: MiddlewareHandler<{ Bindings: EdgeEnv }> = asy
     return errorResponse(c, 401, 'unauthorized', message);
   }
   await next();
-};
+  return undefined;
+}
 
 /**
  * A link request must be a WebSocket upgrade offering this edge's link

@@ -1,12 +1,13 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorBody } from '../../contracts/errors.ts';
 import { LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
 import type { FeedView } from '../../durable-objects/feed-control.ts';
 import { type DemandSummary, type GroupState, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../durable-objects/instrument-group.ts';
+import { newUser } from '../auth/test-users.ts';
 import worker from '../index.ts';
-import { EDGE, TestOrigin, base64, internalRequest, linkRequest, ltpPacket } from './test-origin.ts';
+import { EDGE, ORIGIN_SECRET, TestOrigin, base64, linkRequest, ltpPacket } from './test-origin.ts';
 
 const error = async (response: Response) => ErrorBody.parse(await response.json()).error;
 
@@ -19,7 +20,7 @@ async function fetchWith(overrides: Record<string, string | undefined>, path: st
 }
 
 describe('origin link routes: who may link', () => {
-  for (const path of ['/origin/feed', '/origin/groups/index:NSE', '/internal/feed', '/internal/groups/index:NSE']) {
+  for (const path of ['/origin/feed', '/origin/groups/index:NSE']) {
     it(`${path} answers 401 with WWW-Authenticate without the secret, or with a wrong one`, async () => {
       const missing = await linkRequest(path, { secret: null });
       expect(missing.status).toBe(401);
@@ -35,8 +36,8 @@ describe('origin link routes: who may link', () => {
     });
   }
 
-  it('answers 503 naming ORIGIN_LINK_SECRET when it is not set, on every origin and internal route', async () => {
-    for (const path of ['/origin/feed', '/internal/groups/index:NSE']) {
+  it('answers 503 naming ORIGIN_LINK_SECRET when it is not set, on every origin route', async () => {
+    for (const path of ['/origin/feed', '/origin/groups/index:NSE']) {
       const response = await fetchWith({ ORIGIN_LINK_SECRET: undefined }, path, { Authorization: 'Bearer anything-at-all-here' });
       expect(response.status).toBe(503);
       expect(await error(response)).toMatchObject({
@@ -48,7 +49,7 @@ describe('origin link routes: who may link', () => {
   });
 
   it('treats a secret shorter than 16 characters as a misconfiguration', async () => {
-    const response = await fetchWith({ ORIGIN_LINK_SECRET: 'too-short' }, '/internal/feed', { Authorization: 'Bearer too-short' });
+    const response = await fetchWith({ ORIGIN_LINK_SECRET: 'too-short' }, '/origin/feed', { Authorization: 'Bearer too-short' });
     expect(response.status).toBe(503);
     expect((await error(response)).problems).toEqual([{ variable: 'ORIGIN_LINK_SECRET', problem: 'must be at least 16 characters' }]);
   });
@@ -90,6 +91,16 @@ describe('origin link routes: who may link', () => {
 });
 
 describe('internal routes', () => {
+  // An admin's session, as an operator signs in (edge/auth/; the policy itself is tested in edge/auth/policy.test.ts).
+  let adminToken = '';
+  beforeAll(async () => {
+    adminToken = (await newUser({ admin: true })).tokens.access_token;
+  });
+  const internalRequest = (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set('Authorization', `Bearer ${adminToken}`);
+    return exports.default.fetch(`${EDGE}${path}`, { ...init, headers });
+  };
   const json = async <T>(response: Response): Promise<T> => {
     expect(response.status, await response.clone().text()).toBe(200);
     return (await response.json()) as T;
@@ -181,5 +192,11 @@ describe('internal routes', () => {
     expect(response.status).toBe(404);
     expect((await error(response)).code).toBe('not_found');
     expect((await exports.default.fetch(`${EDGE}/internal/nothing-here`)).status).toBe(401);
+  });
+
+  it('are no longer opened by the origin link secret: it is not a user’s credential', async () => {
+    const response = await exports.default.fetch(`${EDGE}/internal/feed`, { headers: { Authorization: `Bearer ${ORIGIN_SECRET}` } });
+    expect(response.status).toBe(401);
+    expect((await error(response)).code).toBe('unauthorized');
   });
 });

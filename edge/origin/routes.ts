@@ -4,14 +4,15 @@ import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.t
 import { Demand } from '../../contracts/origin-link.ts';
 import { ConsumerName, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../durable-objects/instrument-group.ts';
 import { feedControl, instrumentGroup } from '../../durable-objects/stubs.ts';
-import type { EdgeEnv } from '../config.ts';
+import { ADMIN, ORIGIN } from '../auth/principal.ts';
+import { type AuthEnv, requires } from '../auth/policy.ts';
 import { InvalidParameter } from '../errors.ts';
-import { parseQuery } from '../validate.ts';
-import { refuseNonLinkUpgrade, requireOriginSecret } from './link-auth.ts';
+import { parseBody, parseQuery } from '../validate.ts';
+import { refuseNonLinkUpgrade } from './link-auth.ts';
 
 /**
- * The origin's side of the edge (docs/origin-link.md). Every route needs
- * `Authorization: Bearer <ORIGIN_LINK_SECRET>`.
+ * The origin's side of the edge (docs/origin-link.md). Every /origin route
+ * needs `Authorization: Bearer <ORIGIN_LINK_SECRET>` and takes nothing else.
  *
  * The links are WebSockets handed whole to their Durable Object
  * (`stub.fetch(c.req.raw)`), which accepts them with the Hibernation API:
@@ -19,7 +20,8 @@ import { refuseNonLinkUpgrade, requireOriginSecret } from './link-auth.ts';
  *   GET    /origin/feed                              the feed link → FeedControl
  *   GET    /origin/groups/:group                     a group link → InstrumentGroup :group
  *
- * Operator routes, the same secret until admin users exist:
+ * Operator routes, for admins (an admin's access token, or an API key with
+ * scope admin: docs/auth.md):
  *
  *   GET    /internal/feed                            FeedControl's view (feedHealth)
  *   GET    /internal/groups/:group                   the group's state
@@ -28,10 +30,8 @@ import { refuseNonLinkUpgrade, requireOriginSecret } from './link-auth.ts';
  *   DELETE /internal/groups/:group/demand/:consumer  remove that consumer's demand
  *   POST   /internal/groups/:group/restart           reset the object (it reloads its snapshot)
  */
-type Env = { Bindings: EdgeEnv };
-
-export const originLink = new Hono<Env>();
-originLink.use('*', requireOriginSecret);
+export const originLink = new Hono<AuthEnv>();
+originLink.use('*', requires(ORIGIN));
 
 originLink.get('/feed', (c) => refuseNonLinkUpgrade(c) ?? feedControl(c.env).fetch(c.req.raw));
 
@@ -40,8 +40,8 @@ originLink.get('/groups/:group', (c) => {
   return refuseNonLinkUpgrade(c) ?? instrumentGroup(c.env, group).fetch(c.req.raw);
 });
 
-export const internal = new Hono<Env>();
-internal.use('*', requireOriginSecret);
+export const internal = new Hono<AuthEnv>();
+internal.use('*', requires(ADMIN));
 
 internal.get('/feed', async (c) => c.json(await feedControl(c.env).feedHealth()));
 
@@ -105,24 +105,4 @@ function consumerParam(c: Context): string {
   const parsed = ConsumerName.safeParse(c.req.param('consumer'));
   if (!parsed.success) throw new InvalidParameter('consumer', parsed.error.issues[0]?.message ?? 'is invalid');
   return parsed.data;
-}
-
-/** Parses a JSON body with a schema; the first problem becomes a 400 naming the field (dotted path). */
-async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new InvalidParameter('(body)', 'must be a JSON object');
-  }
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  if (issue?.code === 'unrecognized_keys') {
-    throw new InvalidParameter(String(issue.keys[0]), 'unknown field');
-  }
-  const param = issue?.path.length ? issue.path.map(String).join('.') : '(body)';
-  // A record key's own rule says more than zod's "Invalid key in record".
-  const message = issue?.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : (issue?.message ?? 'is invalid');
-  throw new InvalidParameter(param, message);
 }

@@ -22,13 +22,6 @@ export function linkRequest(path: string, options: LinkRequestOptions = {}): Pro
   return exports.default.fetch(`${EDGE}${path}`, { headers });
 }
 
-/** An operator request to /internal with the secret. */
-export function internalRequest(path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set('Authorization', `Bearer ${ORIGIN_SECRET}`);
-  return exports.default.fetch(`${EDGE}${path}`, { ...init, headers });
-}
-
 export class TestOrigin {
   readonly socket: WebSocket;
   readonly closed: Promise<{ code: number; reason: string }>;

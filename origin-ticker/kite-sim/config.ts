@@ -33,6 +33,7 @@ const SimEnvSchema = z.object({
   SIM_RATE: z.coerce.number({ error: 'must be a number' }).min(0).max(0.5, 'must be at most 0.5').default(0.065),
   SIM_SMILE_SKEW: z.coerce.number({ error: 'must be a number' }).min(-2).max(2).optional(),
   SIM_SMILE_CURVATURE: z.coerce.number({ error: 'must be a number' }).min(0).max(5).optional(),
+  SIM_SEND_TIMES: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
 });
 
 export type SimConfig = {
@@ -54,6 +55,8 @@ export type SimConfig = {
   maxConnectionsPerKey: number;
   rate: number;
   smile: Smile;
+  /** Record when each tick frame is sent, readable at `GET /_sim/send-times` (for latency benchmarks). */
+  recordSendTimes: boolean;
 };
 
 export function simConfig(env: Record<string, string | undefined> = process.env): SimConfig {
@@ -76,5 +79,6 @@ export function simConfig(env: Record<string, string | undefined> = process.env)
     maxConnectionsPerKey: vars.SIM_MAX_CONNECTIONS,
     rate: vars.SIM_RATE,
     smile: { skew: vars.SIM_SMILE_SKEW ?? DEFAULT_SMILE.skew, curvature: vars.SIM_SMILE_CURVATURE ?? DEFAULT_SMILE.curvature },
+    recordSendTimes: vars.SIM_SEND_TIMES === '1',
   };
 }

@@ -380,3 +380,41 @@ describe('a slow tick rate', () => {
     }
   });
 });
+
+describe('send times for latency benchmarks (SIM_SEND_TIMES=1)', () => {
+  it('are not recorded by default', async () => {
+    const response = await fetch(`${sim.restRoot}/_sim/send-times`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(response.status).toBe(404);
+  });
+
+  it('give the send time of the very frame that carried a tick, by connection and the tick’s timestamp', async () => {
+    const timed = await startSimulator(simConfig({ SIM_PORT: '0', SIM_SEND_TIMES: '1' }));
+    try {
+      const token = timed.universe.instruments.find((i) => i.segment === 'NSE')?.instrument_token ?? 0;
+      const ws = new WebSocket(`${timed.tickerRoot}?api_key=kitesim&access_token=${timed.demoSession.accessToken}`);
+      const received: { second: number; at: number }[] = [];
+      ws.on('message', (data: Buffer) => {
+        // A full packet's exchange_timestamp is at offset 60, after the frame's 4-byte header.
+        if (data.length > 1) received.push({ second: data.readUInt32BE(4 + 60), at: performance.timeOrigin + performance.now() });
+      });
+      await new Promise((r) => ws.once('open', r));
+      ws.send(JSON.stringify({ a: 'subscribe', v: [token] }));
+      ws.send(JSON.stringify({ a: 'mode', v: ['full', [token]] }));
+      await until('two tick frames', () => received.length >= 2, 4000);
+      const response = await fetch(`${timed.restRoot}/_sim/send-times`, { headers: { authorization: 'Bearer kitesim-admin' } });
+      const { data } = (await response.json()) as { data: { frames: [number, number, number][]; connections: { id: number; api_key: string; tokens: number[] }[] } };
+      ws.close();
+      const connection = data.connections.find((c) => c.tokens.includes(token));
+      expect(connection?.api_key).toBe('kitesim');
+      for (const tick of received.slice(0, 2)) {
+        const sent = data.frames.filter(([c, second]) => c === connection?.id && second === tick.second);
+        expect(sent).toHaveLength(1);
+        const sentAt = sent[0]?.[2] ?? 0;
+        expect(tick.at - sentAt).toBeGreaterThanOrEqual(0);
+        expect(tick.at - sentAt).toBeLessThan(500);
+      }
+    } finally {
+      await timed.close();
+    }
+  });
+});

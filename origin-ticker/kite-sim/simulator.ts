@@ -4,6 +4,7 @@ import type { SimConfig } from './config.ts';
 import { readForm, sendData, sendError } from './kite-http.ts';
 import { Market } from './market.ts';
 import { createRestHandler } from './rest.ts';
+import { SendLog } from './send-log.ts';
 import { type Session, Sessions } from './sessions.ts';
 import { TickerServer } from './ticker-server.ts';
 import { buildUniverse } from './universe.ts';
@@ -39,6 +40,7 @@ export async function startSimulator(config: SimConfig, log: (line: string) => v
   });
   const apps = config.apps.map((app, i) => ({ ...app, userName: i === 0 ? 'Kite Simulator' : `Kite Simulator ${i + 1}` }));
   const sessions = new Sessions({ apps, expiryMinuteIst: config.tokenExpiryMinuteIst });
+  const sendLog = config.recordSendTimes ? new SendLog() : undefined;
   const ticker = new TickerServer({
     sessions,
     universe,
@@ -47,6 +49,7 @@ export async function startSimulator(config: SimConfig, log: (line: string) => v
     maxInstrumentsPerConnection: config.maxInstrumentsPerConnection,
     maxConnectionsPerKey: config.maxConnectionsPerKey,
     log,
+    sendLog,
   });
   const rest = createRestHandler({ sessions, universe, market, redirectUrl: config.redirectUrl });
 
@@ -56,6 +59,12 @@ export async function startSimulator(config: SimConfig, log: (line: string) => v
     }
     if (req.method === 'GET' && path === '/_sim/state') {
       return sendData(res, { ...ticker.stats(), faults: ticker.faults, instruments: universe.instruments.length });
+    }
+    if (req.method === 'GET' && path === '/_sim/send-times') {
+      if (!sendLog) return sendError(res, 404, 'GeneralException', 'Send times are not recorded: start the simulator with SIM_SEND_TIMES=1.');
+      // Frames as [connection, second, sent_at_ms] rows: a few minutes of them is tens of thousands.
+      const frames = sendLog.frames().map((f) => [f.connection, f.second, f.sentAt]);
+      return sendData(res, { frames, connections: ticker.connectionTokens() });
     }
     const action = /^\/_sim\/faults\/([a-z-]+)$/.exec(path)?.[1];
     if (req.method !== 'POST' || !action) return sendError(res, 404, 'GeneralException', `Unknown fault control ${req.method} ${path}.`);

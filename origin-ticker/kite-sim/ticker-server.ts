@@ -4,6 +4,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { type FrameEntry, HEARTBEAT, type TickMode, encodeFrame } from './packets.ts';
 import type { Quote } from './quote.ts';
+import type { SendLog } from './send-log.ts';
 import type { Sessions } from './sessions.ts';
 import type { Universe } from './universe-types.ts';
 
@@ -24,6 +25,8 @@ export type TickerOptions = {
   maxInstrumentsPerConnection: number;
   maxConnectionsPerKey: number;
   log?: (line: string) => void;
+  /** Where each tick frame's send time goes (SIM_SEND_TIMES=1); unset: not recorded. */
+  sendLog?: SendLog;
 };
 
 /** Switches for tests and demos (docs/kite-simulator.md, "Fault controls"). */
@@ -39,6 +42,8 @@ export type TickerFaults = {
 type Subscription = { mode: TickMode; count: number };
 
 type Connection = {
+  /** Numbers connections for the send log. */
+  id: number;
   ws: WebSocket;
   apiKey: string;
   subscriptions: Map<number, Subscription>;
@@ -66,6 +71,7 @@ export class TickerServer {
   readonly #connections = new Set<Connection>();
   readonly #timers: NodeJS.Timeout[];
   readonly #log: (line: string) => void;
+  #nextConnectionId = 1;
 
   constructor(options: TickerOptions) {
     this.#options = options;
@@ -89,7 +95,7 @@ export class TickerServer {
   }
 
   #accept(ws: WebSocket, apiKey: string): void {
-    const connection: Connection = { ws, apiKey, subscriptions: new Map(), requested: 0, lastSentAt: Date.now() };
+    const connection: Connection = { id: this.#nextConnectionId++, ws, apiKey, subscriptions: new Map(), requested: 0, lastSentAt: Date.now() };
     this.#connections.add(connection);
     this.#log(`ticker: ${apiKey} connected (${this.#connections.size} open)`);
     ws.on('message', (data, isBinary) => this.#onMessage(connection, data, isBinary));
@@ -174,7 +180,7 @@ export class TickerServer {
         }
         entries.push({ mode, quote });
       }
-      this.#send(connection, encodeFrame(entries), now);
+      this.#send(connection, encodeFrame(entries), now, Math.floor(now / 1000));
     }
   }
 
@@ -187,9 +193,15 @@ export class TickerServer {
     }
   }
 
-  #send(connection: Connection, frame: Buffer, now: number): void {
+  /** `second`: the round's, which every packet of a tick frame carries as its timestamp; absent for heartbeats. */
+  #send(connection: Connection, frame: Buffer, now: number, second?: number): void {
     connection.lastSentAt = now;
-    const send = () => connection.ws.readyState === WebSocket.OPEN && connection.ws.send(frame, { binary: true });
+    const send = () => {
+      if (connection.ws.readyState !== WebSocket.OPEN) return;
+      // Stamped as the frame is handed over: a reader on this machine can have it before ws.send() returns.
+      if (second !== undefined) this.#options.sendLog?.record(connection.id, second);
+      connection.ws.send(frame, { binary: true });
+    };
     if (this.faults.slowMs > 0) setTimeout(send, this.faults.slowMs);
     else send();
   }
@@ -212,6 +224,11 @@ export class TickerServer {
   broadcastMessage(text: string): number {
     for (const connection of this.#connections) sendText(connection.ws, 'message', text);
     return this.#connections.size;
+  }
+
+  /** Each open connection's id, API key and subscribed tokens: which frames of the send log carried which tokens. */
+  connectionTokens(): { id: number; api_key: string; tokens: number[] }[] {
+    return [...this.#connections].map((c) => ({ id: c.id, api_key: c.apiKey, tokens: [...c.subscriptions.keys()] }));
   }
 
   stats(): { connections: number; byApiKey: Record<string, number>; subscriptions: number } {

@@ -1,6 +1,10 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../contracts/config-error.ts';
 import { localConfig } from './config.ts';
+import { edgeVars } from './edge-service.ts';
 
 function problems(env: Record<string, string>): { variable: string; problem: string }[] {
   try {
@@ -43,5 +47,38 @@ describe('local platform configuration', () => {
 
   it('prints a message that names the variables', () => {
     expect(() => localConfig({ NEON_RELAY_PORT: '-1' })).toThrow(/NEON_RELAY_PORT: must be between 1 and 65535/);
+  });
+});
+
+describe('the edge worker’s variables in a local run', () => {
+  it('makes an AUTH_JWT_SECRET once, keeps it with the worker’s state (owner-only), and reuses it', () => {
+    const stateDir = join(mkdtempSync(join(tmpdir(), 'edge-vars-')), 'wrangler');
+    try {
+      const first = edgeVars({ vars: {}, stateDir }, {});
+      expect(first.AUTH_JWT_SECRET).toMatch(/^[0-9a-f]{64}$/);
+      expect(readFileSync(join(stateDir, 'auth-jwt-secret'), 'utf8').trim()).toBe(first.AUTH_JWT_SECRET);
+      expect(statSync(join(stateDir, 'auth-jwt-secret')).mode & 0o777).toBe(0o600);
+      expect(edgeVars({ vars: {}, stateDir }, {}).AUTH_JWT_SECRET).toBe(first.AUTH_JWT_SECRET);
+    } finally {
+      rmSync(join(stateDir, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('passes the worker’s auth and limit settings from the environment, and nothing else', () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'edge-vars-'));
+    try {
+      const env = { AUTH_JWT_SECRET: 'x'.repeat(40), RATE_LIMIT_API: '5', LOGIN_LOCK_MS: '', PATH: '/usr/bin', DATABASE_URL: 'postgres://elsewhere/db' };
+      const vars = edgeVars({ vars: { DATABASE_URL: 'postgres://local/db' }, stateDir }, env);
+      // Plus the alerts' sealing key, made and kept like AUTH_JWT_SECRET, and loopback webhooks allowed.
+      expect(vars).toEqual({
+        AUTH_JWT_SECRET: 'x'.repeat(40),
+        RATE_LIMIT_API: '5',
+        DATABASE_URL: 'postgres://local/db',
+        ALERT_SECRET_KEY: expect.stringMatching(/^[0-9a-f]{64}$/),
+        ALERT_WEBHOOKS_ALLOW_PRIVATE: 'true',
+      });
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });

@@ -18,7 +18,10 @@ import { startSimulatorService } from './simulator-service.ts';
  * The origin syncs the registry from the simulator's dump at every start.
  * Starts the parts in dependency order, prints where each one is, and stops
  * all of them (in reverse order) on Ctrl-C, on SIGTERM, or as soon as any
- * one of them dies, so nothing is left half-running or holding a port.
+ * one of them dies, so nothing is left half-running or holding a port. The
+ * one exception is the origin, which production runs under a supervisor
+ * too: when it dies it is started again (the edge's sessions see their feed
+ * go stale and come back), unless it keeps dying at start.
  * `npm run dev:fresh` (`--fresh`) wipes the local state first.
  */
 const log = partLog('dev');
@@ -46,6 +49,33 @@ function adopt(service: Service): void {
   void service.crashed.then((how) => shutdown(`${how}: stopping the platform`, 1));
 }
 
+/** Restarts the origin when it dies; three deaths within a minute of their starts stop the platform instead. */
+function superviseOrigin(first: Service, start: () => Promise<Service>): void {
+  let current = first;
+  let startedAt = Date.now();
+  let quickDeaths = 0;
+  const stop = { name: 'origin', stop: () => current.stop(), crashed: new Promise<string>(() => {}) };
+  services.push(stop);
+  const watch = (service: Service) =>
+    void service.crashed.then(async (how) => {
+      if (shuttingDown) return;
+      quickDeaths = Date.now() - startedAt < 60_000 ? quickDeaths + 1 : 1;
+      if (quickDeaths >= 3) return shutdown(`${how}, three times within a minute of starting: stopping the platform`, 1);
+      log(`${how}: starting it again in 1 s`);
+      await new Promise((r) => setTimeout(r, 1_000));
+      if (shuttingDown) return;
+      try {
+        current = await start();
+        startedAt = Date.now();
+        log('origin is back');
+        watch(current);
+      } catch (error) {
+        void shutdown(`the origin could not start again: ${(error as Error).message}`, 1);
+      }
+    });
+  watch(first);
+}
+
 process.on('SIGINT', () => void shutdown('interrupted: stopping the platform', 0));
 process.on('SIGTERM', () => void shutdown('terminated: stopping the platform', 0));
 
@@ -71,17 +101,18 @@ async function main(): Promise<void> {
   if (shuttingDown) return;
   const linkSecret = config.originLinkSecret ?? randomBytes(24).toString('hex');
   const edgeUrl = `http://127.0.0.1:${config.edgePort}`;
-  const origin = await startOriginService({
-    databaseUrl: backing.database.url,
-    kite: kite && { root: kite.restRoot, apiKey: sim.app.apiKey, apiSecret: sim.app.apiSecret, accessToken: kite.accessToken },
-    port: config.originPort,
-    edgeUrl,
-    linkSecret,
-    tokenKey: config.kiteTokenKey ?? localTokenKey(config.stateDir),
-    pinned: config.pinned,
-    onLine: (line) => process.stdout.write(`${line}\n`),
-  });
-  adopt(origin);
+  const startOrigin = () =>
+    startOriginService({
+      databaseUrl: backing.database.url,
+      kite: kite && { root: kite.restRoot, apiKey: sim.app.apiKey, apiSecret: sim.app.apiSecret, accessToken: kite.accessToken },
+      port: config.originPort,
+      edgeUrl,
+      linkSecret,
+      tokenKey: config.kiteTokenKey ?? localTokenKey(config.stateDir),
+      pinned: config.pinned,
+      onLine: (line) => process.stdout.write(`${line}\n`),
+    });
+  superviseOrigin(await startOrigin(), startOrigin);
   if (shuttingDown) return;
 
   const vars: Record<string, string> = { DATABASE_URL: backing.database.url, ORIGIN_LINK_SECRET: linkSecret };

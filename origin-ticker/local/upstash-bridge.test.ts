@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { Ratelimit } from '@upstash/ratelimit';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './ports.ts';
@@ -133,6 +135,24 @@ describe('Upstash REST bridge with the real @upstash/redis client', () => {
     expect(await set.json()).toEqual({ result: 'OK' });
     const get = await fetch(`${bridge.url}/get/path-key`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(await get.json()).toEqual({ result: 'a b/c' });
+  });
+
+  it('runs scripts with flags only Upstash knows, by EVAL and then by the client’s own SHA1', async () => {
+    const redis = client();
+    const script = '#!lua flags=allow-key-locking,no-cluster\nreturn redis.call("INCRBY", KEYS[1], ARGV[1])';
+    expect(await redis.eval(script, ['script-counter'], ['2'])).toBe(2);
+    const sha = createHash('sha1').update(script).digest('hex');
+    expect(await redis.evalsha(sha, ['script-counter'], ['3'])).toBe(5);
+    await expect(redis.evalsha('0'.repeat(40), [], [])).rejects.toThrow(/NOSCRIPT/);
+  });
+
+  it('carries @upstash/ratelimit, whose scripts Redis alone would refuse', async () => {
+    const limiter = new Ratelimit({ redis: client(), limiter: Ratelimit.slidingWindow(2, '60 s'), prefix: 'bridge-test', ephemeralCache: false });
+    const verdicts = [];
+    for (let i = 0; i < 3; i++) verdicts.push(await limiter.limit('someone'));
+    expect(verdicts.map((v) => v.success)).toEqual([true, true, false]);
+    expect(verdicts[2]?.reset).toBeGreaterThan(Date.now());
+    expect((await limiter.limit('someone-else')).success).toBe(true);
   });
 
   it('answers 503 while Redis is down, and recovers by itself when it is back', async () => {

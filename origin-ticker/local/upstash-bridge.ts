@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { type Listening, listen } from './listening.ts';
@@ -18,6 +18,7 @@ import { type Listening, listen } from './listening.ts';
  * - `Authorization: Bearer <token>` (or `?_token=`); anything else is a 401.
  * - `Upstash-Encoding: base64`: strings in results come base64-encoded, all
  *   but the status reply "OK", which is how the client decodes them.
+ * - Scripts may carry shebang flags only Upstash knows (ScriptFlags below).
  */
 export type UpstashBridgeOptions = {
   /** Port to listen on (127.0.0.1); 0 picks a free one. */
@@ -75,6 +76,7 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
     lastState = 'down';
   });
   const expected = Buffer.from(options.token);
+  const scripts = new ScriptFlags();
 
   const listening = await listen(options.port, (server) => {
     server.on('request', (req, res) => {
@@ -102,7 +104,7 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
     const path = url.pathname.replace(/\/+$/, '');
 
     if (path === '/pipeline' || path === '/multi-exec') {
-      const commands = parse(Commands, body, path.slice(1));
+      const commands = parse(Commands, body, path.slice(1)).map((command) => scripts.rewrite(command));
       commands.forEach(refuseUnsupported);
       const batch = path === '/pipeline' ? redis.pipeline() : redis.multi();
       for (const [name, ...args] of commands) batch.callBuffer(String(name), ...args.map(String));
@@ -112,10 +114,11 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
       return;
     }
 
-    const command: (string | number | boolean)[] =
+    const command = scripts.rewrite(
       path === ''
         ? parse(Command, body, 'command')
-        : [...path.slice(1).split('/').map(decodeURIComponent), ...(body.length ? [body] : [])];
+        : [...path.slice(1).split('/').map(decodeURIComponent), ...(body.length ? [body] : [])],
+    );
     refuseUnsupported(command);
     const [name, ...args] = command;
     const reply = await execute(() => redis.callBuffer(String(name), ...args.map(String)));
@@ -166,6 +169,55 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
     },
   };
 }
+
+type Command = z.infer<typeof Command>;
+
+/**
+ * Upstash accepts script flags that Redis does not: `@upstash/ratelimit`'s
+ * scripts open with `#!lua flags=allow-key-locking`, which Redis 7 refuses
+ * ("Unexpected flag in script shebang"). The bridge drops flags Redis does
+ * not know before a script reaches it, and remembers which SHA1 the client
+ * computed for the script it sent, so the client's EVALSHA finds the
+ * rewritten script (after a Redis restart EVALSHA answers NOSCRIPT and the
+ * client falls back to EVAL, as it would against Upstash).
+ */
+const REDIS_SCRIPT_FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
+
+class ScriptFlags {
+  /** SHA1 of the script as the client sent it → SHA1 of the script Redis holds. */
+  readonly #shas = new Map<string, string>();
+
+  rewrite(command: Command): Command {
+    const name = String(command[0]).toLowerCase();
+    const isScriptLoad = name === 'script' && String(command[1]).toLowerCase() === 'load';
+    if (name === 'eval' || name === 'eval_ro' || isScriptLoad) {
+      const at = isScriptLoad ? 2 : 1;
+      const script = String(command[at] ?? '');
+      const redisScript = withRedisFlags(script);
+      if (redisScript === script) return command;
+      this.#shas.set(sha1(script), sha1(redisScript));
+      return command.map((arg, i) => (i === at ? redisScript : arg));
+    }
+    if (name === 'evalsha' || name === 'evalsha_ro') {
+      const known = this.#shas.get(String(command[1]).toLowerCase());
+      return known ? command.map((arg, i) => (i === 1 ? known : arg)) : command;
+    }
+    return command;
+  }
+}
+
+function withRedisFlags(script: string): string {
+  const match = script.match(/^#!(\S+)([^\n]*)/);
+  if (!match) return script;
+  const [line, engine, rest = ''] = match;
+  const kept = rest.replace(/\bflags=(\S*)/, (_all, flags: string) => {
+    const known = flags.split(',').filter((flag) => REDIS_SCRIPT_FLAGS.has(flag));
+    return `flags=${known.join(',')}`;
+  });
+  return `#!${engine}${kept}${script.slice(line.length)}`;
+}
+
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 
 function parse<T>(schema: z.ZodType<T>, body: string, what: string): T {
   let json: unknown;

@@ -1,0 +1,53 @@
+import type { ClientMode } from '../contracts/client-protocol.ts';
+import { seededRandom } from '../origin-ticker/kite-sim/seeded-random.ts';
+
+/**
+ * The fan-out bench's sessions: what each one subscribes to, drawn the
+ * same way run after run (a fixed seed). Like a real user base, a popular
+ * few instruments are in many watchlists and the rest form a long tail:
+ * each session takes POPULAR_PICKS of its instruments from the POPULAR
+ * most-watched ones and the rest from all the others, and each instrument
+ * in a mode (mostly quote, some with depth, some price only).
+ */
+export type Pick = { token: number; mode: ClientMode };
+
+export const INSTRUMENTS_PER_SESSION = 100;
+const POPULAR = 200;
+const POPULAR_PICKS = 20;
+const MODES: [ClientMode, number][] = [
+  ['quote', 0.6],
+  ['full', 0.25],
+  ['ltp', 0.15],
+];
+
+/** `sessions` subscription sets over `tokens` (the streaming instruments, popular ones picked from a seeded shuffle). */
+export function subscriptionSets(tokens: number[], sessions: number, seed = 7): Pick[][] {
+  const random = seededRandom(seed);
+  const shuffled = [...tokens];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j] as number, shuffled[i] as number];
+  }
+  const popular = shuffled.slice(0, POPULAR);
+  const tail = shuffled.slice(POPULAR);
+  const mode = (): ClientMode => {
+    let r = random();
+    for (const [m, share] of MODES) if ((r -= share) < 0) return m;
+    return 'quote';
+  };
+  return Array.from({ length: sessions }, () => {
+    const picked = new Set<number>();
+    const draw = (from: number[], count: number) => {
+      while (count > 0) {
+        const token = from[Math.floor(random() * from.length)] as number;
+        if (!picked.has(token)) {
+          picked.add(token);
+          count--;
+        }
+      }
+    };
+    draw(popular, POPULAR_PICKS);
+    draw(tail, INSTRUMENTS_PER_SESSION - POPULAR_PICKS);
+    return [...picked].map((token) => ({ token, mode: mode() }));
+  });
+}

@@ -1,0 +1,323 @@
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Credentials } from '../client/kite-edge-client.ts';
+import { freePort } from '../origin-ticker/local/ports.ts';
+import { buildUniverse } from '../origin-ticker/kite-sim/universe.ts';
+import type { OriginHealth } from '../origin-ticker/http/origin-health.ts';
+import type { BaselineStats } from './baseline-fanout-server.ts';
+import { type DevStack, startDevStack } from './dev-stack.ts';
+import { edgeCredentials, edgeServesV2 } from './fanout-edge.ts';
+import { fetchSendTimes, latencies, quantile } from './fanout-latency.ts';
+import type { LoadPlan, LoadReady, LoadResult } from './fanout-load.ts';
+import { INSTRUMENTS_PER_SESSION, subscriptionSets } from './fanout-sessions.ts';
+import { cpuSeconds, residentBytes } from './proc-usage.ts';
+
+/**
+ * Fan-out to many sessions (issue 7): the whole stack (`npm run dev`,
+ * 9,000 full-mode instruments pinned at one tick a second) serving /v2/ws,
+ * beside a single Node `ws` process (bench/baseline-fanout-server.ts) fed
+ * by the same simulator, in the same run, for each number of sessions in
+ * FANOUT_SESSIONS (default 100,1000,5000), every session holding 100
+ * instruments (bench/fanout-sessions.ts: a shared popular set and a long
+ * tail, mixed modes).
+ *
+ * The load generator is one child process (bench/fanout-load.ts), so on
+ * this 2-core machine it can take at most one core and the servers always
+ * have the other; its CPU is measured and shown beside theirs. The edge is
+ * measured first; for the baseline's turn the origin is stopped (SIGSTOP)
+ * so that it and the group objects do not compete, and only the baseline's
+ * own Kite connections stream.
+ *
+ * Latency runs from the simulator's send of the frame carrying a tick to
+ * the load generator's receipt of it (bench/fanout-latency.ts); it is
+ * measured on full-mode ticks (the only ones carrying a timestamp).
+ *
+ * Knobs: FANOUT_SESSIONS, FANOUT_TARGETS (edge,baseline), FANOUT_WINDOW_S
+ * (20), FANOUT_MEASURED (sessions measured with the typed client, 50).
+ */
+type Row = { name: string; baseline: string; ratio: number; detail: string };
+
+const INSTRUMENTS = 9000;
+const SESSION_COUNTS = (process.env.FANOUT_SESSIONS ?? '100,1000,5000').split(',').map(Number);
+const TARGETS = new Set((process.env.FANOUT_TARGETS ?? 'edge,baseline').split(','));
+const WINDOW_MS = Number(process.env.FANOUT_WINDOW_S ?? 20) * 1000;
+// Each measured session parses every frame (~70 µs for 33 ticks): more of them delay the generator's own receipts.
+const MEASURED = Number(process.env.FANOUT_MEASURED ?? 50);
+const WARMUP_MS = 5000;
+// The second Kite app of the simulator (SIM_APP_COUNT=2): the origin holds all three connections of the first.
+const BASELINE_APP = { apiKey: 'kitesim2', apiSecret: 'kitesim-secret-2' };
+const SIM_ENV = { SIM_APP_COUNT: '2', SIM_SEND_TIMES: '1' };
+const LOAD = fileURLToPath(new URL('./fanout-load.ts', import.meta.url));
+const BASELINE = fileURLToPath(new URL('./baseline-fanout-server.ts', import.meta.url));
+const SIM = fileURLToPath(new URL('../origin-ticker/kite-sim/main.ts', import.meta.url));
+
+/** `processes()`: the server's processes, looked up when a window opens (wrangler starts and ends workerd processes of its own). */
+type Target = { url: string; apiKey: string; credentials: Credentials[]; processes(): { label: string; pid: number }[] };
+
+type Measurement = {
+  sessions: number;
+  ready: LoadReady;
+  result: LoadResult;
+  latency: { p50: number; p99: number; p999: number; samples: number; unmatched: number };
+  cpu: Record<string, number>;
+  rssMb: Record<string, number>;
+};
+
+export async function benchFanout(): Promise<Row[]> {
+  const tokens = buildUniverse({ seed: 1, today: new Date() })
+    .instruments.filter((_, i) => i % 11 === 0)
+    .slice(0, INSTRUMENTS)
+    .map((i) => i.instrument_token);
+  const sets = subscriptionSets(tokens, Math.max(...SESSION_COUNTS));
+  const edge = new Map<number, Measurement | Error>();
+  const baseline = new Map<number, Measurement | Error>();
+
+  let stack: DevStack | undefined;
+  let sim: { restRoot: string; tickerRoot: string; pid: number; stop(): void };
+  if (TARGETS.has('edge')) {
+    stack = await startDevStack({ PINNED_INSTRUMENTS: tokens.map((t) => `${t}:full`).join(','), ...SIM_ENV });
+    const port = stack.ports.SIM_PORT;
+    sim = { restRoot: `http://127.0.0.1:${port}`, tickerRoot: `ws://127.0.0.1:${port}/ws`, pid: descendant(stack.pid, 'kite-sim/main.ts'), stop: () => {} };
+  } else {
+    sim = await startSimulator();
+  }
+  let originPid = 0;
+  try {
+    if (stack) {
+      await originCarries(stack.originUrl, INSTRUMENTS);
+      originPid = descendant(stack.pid, 'origin-ticker/main.ts');
+      const devPid = stack.pid;
+      const available = await edgeServesV2(stack.edgeUrl);
+      for (const count of SESSION_COUNTS) {
+        if (available !== true) {
+          edge.set(count, new Error(available));
+          continue;
+        }
+        const target: Target = {
+          url: `${stack.edgeUrl.replace('http', 'ws')}/v2/ws`,
+          apiKey: 'kitesim',
+          credentials: await edgeCredentials(stack.databaseUrl, count),
+          processes: () => [
+            ...descendants(devPid)
+              .filter((p) => /\bworkerd\b/.test(p.args))
+              .map((p) => ({ label: 'workerd', pid: p.pid })),
+            { label: 'origin', pid: originPid },
+          ],
+        };
+        edge.set(count, await measure(target, sets.slice(0, count), sim).catch((error: Error) => error));
+      }
+      // The baseline's turn: the origin stops reading Kite, so neither it nor the group objects compete.
+      if (TARGETS.has('baseline')) process.kill(originPid, 'SIGSTOP');
+    }
+    if (TARGETS.has('baseline')) {
+      const server = await startBaseline(sim.tickerRoot, new URL(sim.restRoot), tokens);
+      try {
+        for (const count of SESSION_COUNTS) {
+          const target: Target = { url: `ws://127.0.0.1:${server.port}/v2/ws`, apiKey: BASELINE_APP.apiKey, credentials: [{ accessToken: 'baseline.ignores.credentials' }], processes: () => [{ label: 'baseline', pid: server.pid }] };
+          baseline.set(count, await measure(target, sets.slice(0, count), sim).catch((error: Error) => error));
+        }
+      } finally {
+        server.stop();
+      }
+    }
+  } finally {
+    if (originPid) process.kill(originPid, 'SIGCONT');
+    await stack?.stop();
+    sim.stop();
+  }
+  return SESSION_COUNTS.flatMap((count) => rows(count, edge.get(count), baseline.get(count)));
+}
+
+async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { restRoot: string; pid: number }): Promise<Measurement> {
+  const load = fork(LOAD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const plan: LoadPlan = { url: target.url, credentials: target.credentials, sessions, measured: MEASURED, openConcurrency: 50 };
+    load.send(plan);
+    const ready = await next<LoadReady>(load, 'ready', 15 * 60_000);
+    console.error(`[fanout] ${target.url}: ${ready.opened} sessions open in ${(ready.openMs / 1000).toFixed(1)} s, ${ready.subscribed} subscriptions, ${ready.rejected} rejected${ready.firstRejection ? ` (${ready.firstRejection})` : ''}, ${ready.failed} failed${ready.firstError ? ` (${ready.firstError})` : ''}`);
+    if (ready.opened === 0) throw new Error(`no session opened: ${ready.firstError}`);
+    await sleep(WARMUP_MS);
+    const processes = [...target.processes(), { label: 'simulator', pid: sim.pid }, { label: 'load generator', pid: load.pid ?? 0 }];
+    const before = processes.map((p) => alive(() => cpuSeconds(p.pid), 0));
+    const peak = new Map<string, number>();
+    load.send({ type: 'window-start' });
+    const started = performance.now();
+    while (performance.now() - started < WINDOW_MS) {
+      const now = new Map<string, number>();
+      for (const p of processes) now.set(p.label, (now.get(p.label) ?? 0) + alive(() => residentBytes(p.pid).total, 0) / 1024 / 1024);
+      for (const [label, mb] of now) peak.set(label, Math.max(peak.get(label) ?? 0, mb));
+      await sleep(500);
+    }
+    load.send({ type: 'window-end' });
+    const result = await next<LoadResult>(load, 'result', 60_000);
+    const seconds = (performance.now() - started) / 1000;
+    const cpu: Record<string, number> = {};
+    // Processes sharing a label (workerd's) add up; one that ended during the window counts nothing.
+    processes.forEach((p, i) => (cpu[p.label] = (cpu[p.label] ?? 0) + ((alive(() => cpuSeconds(p.pid), before[i] as number) - (before[i] as number)) / seconds) * 100));
+    const rssMb = Object.fromEntries(peak);
+    const { ms, unmatched } = latencies(result.samples, await fetchSendTimes(sim.restRoot), target.apiKey);
+    load.send({ type: 'stop' });
+    return {
+      sessions: sessions.length,
+      ready,
+      result,
+      latency: { p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), p999: quantile(ms, 0.999), samples: ms.length, unmatched },
+      cpu,
+      rssMb,
+    };
+  } finally {
+    setTimeout(() => load.kill('SIGKILL'), 2000).unref();
+  }
+}
+
+function rows(count: number, edge: Measurement | Error | undefined, baseline: Measurement | Error | undefined): Row[] {
+  const name = `fan-out, ${count.toLocaleString('en')} sessions × ${INSTRUMENTS_PER_SESSION} instruments`;
+  const perSecond = (m: Measurement, n: number) => n / (m.result.windowMs / 1000);
+  const expected = count * INSTRUMENTS_PER_SESSION;
+  const lat = (m: Measurement | Error | undefined) =>
+    m instanceof Error || !m
+      ? `— (${m?.message ?? 'not run'})`
+      : `p50 ${m.latency.p50.toFixed(1)} / p99 ${m.latency.p99.toFixed(1)} / p99.9 ${m.latency.p999.toFixed(1)} ms (${m.latency.samples} full-mode ticks${m.latency.unmatched ? `, ${m.latency.unmatched} not matched to a send` : ''})`;
+  const rate = (m: Measurement | Error | undefined) =>
+    m instanceof Error || !m
+      ? `— (${m?.message ?? 'not run'})`
+      : `${Math.round(perSecond(m, m.result.frames))} frames/s, ${Math.round(perSecond(m, m.result.ticks))} ticks/s (${((perSecond(m, m.result.ticks) / expected) * 100).toFixed(0)} % of ${expected} subscribed)${m.ready.failed ? `, ${m.ready.failed} sessions failed to open` : ''}${m.result.closed ? `, ${m.result.closed} closed` : ''}`;
+  const usage = (m: Measurement | Error | undefined) =>
+    m instanceof Error || !m
+      ? `— (${m?.message ?? 'not run'})`
+      : Object.keys(m.cpu)
+          .map((label) => `${label} ${(m.cpu[label] as number).toFixed(0)} % CPU, ${(m.rssMb[label] as number).toFixed(0)} MB`)
+          .join('; ') + ` (generator event-loop p99 ${m.result.eventLoopP99Ms.toFixed(0)} ms)`;
+  const both = edge instanceof Error || !edge || baseline instanceof Error || !baseline ? undefined : { edge, baseline };
+  const serverCpu = (m: Measurement) => Object.entries(m.cpu).filter(([label]) => label !== 'simulator' && label !== 'load generator').reduce((n, [, v]) => n + v, 0);
+  return [
+    {
+      name: `${name}: latency, simulator send → client receipt`,
+      baseline: `Node ws server: ${lat(baseline)}`,
+      ratio: both ? both.edge.latency.p99 / both.baseline.latency.p99 : Number.NaN,
+      detail: `edge: ${lat(edge)}${count === 1000 ? ' (target p50 < 10, p99 < 50 ms)' : ''}; ratio of p99s`,
+    },
+    {
+      name: `${name}: delivered (ratio = edge ÷ baseline frames/s, higher is better, target ≥ 0.6×)`,
+      baseline: `Node ws server: ${rate(baseline)}`,
+      ratio: both ? perSecond(both.edge, both.edge.result.frames) / perSecond(both.baseline, both.baseline.result.frames) : Number.NaN,
+      detail: `edge: ${rate(edge)}`,
+    },
+    {
+      name: `${name}: CPU and memory (ratio of server CPU)`,
+      baseline: `Node ws server: ${usage(baseline)}`,
+      ratio: both ? serverCpu(both.edge) / serverCpu(both.baseline) : Number.NaN,
+      detail: `edge: ${usage(edge)}`,
+    },
+  ];
+}
+
+/** The baseline server as a child process, logged in to the simulator as its own Kite app, streaming every instrument. */
+async function startBaseline(tickerRoot: string, restRoot: URL, tokens: number[]): Promise<{ port: number; pid: number; stop(): void }> {
+  const accessToken = await kiteLogin(restRoot, BASELINE_APP.apiKey, BASELINE_APP.apiSecret);
+  const child = fork(BASELINE, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.send({ port: 0, tickerRoot, apiKey: BASELINE_APP.apiKey, accessToken, streamAlways: tokens });
+  const { port } = await next<{ port: number }>(child, 'listening', 30_000);
+  const stats = async () => {
+    child.send({ type: 'stats' });
+    return (await next<{ stats: BaselineStats }>(child, 'stats', 5000)).stats;
+  };
+  // Streaming once two rounds have carried every instrument.
+  for (const deadline = Date.now() + 30_000; ; await sleep(500)) {
+    const before = (await stats()).kiteTicks;
+    await sleep(2000);
+    if ((await stats()).kiteTicks - before >= tokens.length * 1.5) break;
+    if (Date.now() > deadline) throw new Error('the baseline did not stream every instrument within 30 s');
+  }
+  return { port, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM') };
+}
+
+/** Kite's login flow against the simulator: the login redirect's request_token exchanged with its checksum. */
+async function kiteLogin(restRoot: URL, apiKey: string, apiSecret: string): Promise<string> {
+  const login = await fetch(new URL(`/connect/login?api_key=${apiKey}&v=3`, restRoot), { redirect: 'manual' });
+  const requestToken = new URL(login.headers.get('location') ?? '', restRoot).searchParams.get('request_token') ?? '';
+  const checksum = createHash('sha256').update(apiKey + requestToken + apiSecret).digest('hex');
+  const session = await fetch(new URL('/session/token', restRoot), { method: 'POST', body: new URLSearchParams({ api_key: apiKey, request_token: requestToken, checksum }) });
+  const body = (await session.json()) as { data?: { access_token?: string }; message?: string };
+  if (!body.data?.access_token) throw new Error(`could not log in to the simulator as ${apiKey}: ${body.message}`);
+  return body.data.access_token;
+}
+
+/** The simulator alone (FANOUT_TARGETS=baseline), configured as the stack would configure it. */
+async function startSimulator(): Promise<{ restRoot: string; tickerRoot: string; pid: number; stop(): void }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [SIM], { env: { ...process.env, ...SIM_ENV, SIM_PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+      if (out.includes('faults ')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+  return { restRoot: `http://127.0.0.1:${port}`, tickerRoot: `ws://127.0.0.1:${port}/ws`, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM') };
+}
+
+async function originCarries(originUrl: string, instruments: number): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const h = (await (await fetch(`${originUrl}/health`)).json()) as OriginHealth;
+    const carried = h.accounts.flatMap((a) => a.connections).filter((c) => c.state === 'live').reduce((n, c) => n + c.instruments, 0);
+    if (carried === instruments && h.edge.groups.length > 0 && h.edge.groups.every((g) => g.connected)) return;
+    if (Date.now() - started > 90_000) throw new Error(`the origin did not carry ${instruments} instruments within 90 s (${carried})`);
+    await sleep(500);
+  }
+}
+
+function descendants(root: number): { pid: number; args: string }[] {
+  const all = execFileSync('ps', ['-eo', 'pid=,ppid=,args=']).toString().trim().split('\n').map((line) => {
+    const [pid = '', ppid = '', ...args] = line.trim().split(/\s+/);
+    return { pid: Number(pid), ppid: Number(ppid), args: args.join(' ') };
+  });
+  const found: { pid: number; args: string }[] = [];
+  const walk = (parent: number) => {
+    for (const p of all.filter((q) => q.ppid === parent)) {
+      found.push(p);
+      walk(p.pid);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+function descendant(root: number, args: string): number {
+  const pid = descendants(root).find((p) => p.args.includes(args))?.pid;
+  if (!pid) throw new Error(`no process running ${args} under ${root}`);
+  return pid;
+}
+
+function next<T>(child: ChildProcess, type: string, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${type} from ${child.pid} within ${ms / 1000} s`)), ms);
+    const onMessage = (message: { type: string }) => {
+      if (message.type !== type) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(message as T);
+    };
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`process ${child.pid} exited (${code}) before sending ${type}`));
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A /proc reading, or `fallback` once the process has gone. */
+function alive(read: () => number, fallback: number): number {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,442 @@
+import {
+  type ClientAction,
+  type ClientMode,
+  CloseCode,
+  DEFAULT_LIMITS,
+  type InstrumentRef,
+  RESUME_WINDOW_MS,
+  type Rejected,
+  type ServerMessage,
+  type SessionErrorCode,
+  type SessionLimits,
+  V2_SUBPROTOCOL,
+} from '../contracts/client-protocol.ts';
+import type { Tick } from '../contracts/kite-ticks/tick.ts';
+import { type BackoffOptions, DEFAULT_BACKOFF, backoffDelay } from './backoff.ts';
+import { SendPacer } from './send-pacer.ts';
+import { SubscriptionSet, chunk } from './subscription-set.ts';
+
+/**
+ * A typed client of `GET /v2/ws` (contracts/client-protocol.ts,
+ * docs/websocket.md) for browsers and Node: the standard `WebSocket`
+ * global, no Node imports. It keeps one session alive across network
+ * failures and server restarts: reconnects with capped exponential backoff
+ * and jitter, asking for the lost session back (`?resume=<id>`); when the
+ * server no longer has it, subscribes again to everything it held, each
+ * instrument in its mode. Requests (subscribe, unsubscribe, mode,
+ * ping) are promises settled by the answer carrying their request id; a
+ * request made while disconnected waits for the next session.
+ */
+
+export type Ack = Extract<ServerMessage, { type: 'ack' }>;
+export type FeedStatus = Extract<ServerMessage, { type: 'status' }>;
+export type ServerError = Extract<ServerMessage, { type: 'error' }>;
+type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
+type Pong = Extract<ServerMessage, { type: 'pong' }>;
+
+/** A user's access token (a JWT from POST /auth/login), or a platform API key and its secret (docs/auth.md). */
+export type Credentials = { accessToken: string } | { apiKey: string; secret: string };
+
+/** The part of the WebSocket API the client uses: the browser's, Node 22's global, and `ws`'s all have it. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open', listener: () => void): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
+  addEventListener(type: 'error', listener: (event: unknown) => void): void;
+}
+export type SocketConstructor = new (url: string, protocols?: string[]) => SocketLike;
+
+export type KiteEdgeClientOptions = {
+  /** The endpoint, e.g. `wss://edge.example.com/v2/ws` or `ws://127.0.0.1:8787/v2/ws`. */
+  url: string;
+  /** Fixed credentials, or a function asked before every connection (return a fresh access token there). */
+  credentials: Credentials | (() => Credentials | Promise<Credentials>);
+  /**
+   * Where the credentials travel: the query string (the default; what
+   * Kite's ticker does) or the `Sec-WebSocket-Protocol` header
+   * (`bearer.<token>` / `apikey.<key>.<secret>`), which keeps them out of
+   * URLs and access logs.
+   */
+  credentialsIn?: 'query' | 'subprotocol';
+  /** Reconnect schedule, or false to stay closed after the first disconnect. */
+  reconnect?: Partial<BackoffOptions> | false;
+  /** How long a request may wait for its answer, disconnections included. Default 10 s. */
+  requestTimeoutMs?: number;
+  /** Silence after which the connection is taken for dead and replaced; a ping goes out at a third of it. 0: never. Default 30 s. */
+  idleTimeoutMs?: number;
+  /** The WebSocket implementation; default the global one. */
+  WebSocket?: SocketConstructor;
+};
+
+export type ClientEvents = {
+  /** A session began (the server's welcome); `reconnected` after the first; `resumed` when the server kept the lost one, subscriptions and all. */
+  open: { session: string; limits: SessionLimits; serverTime: number; reconnected: boolean; resumed: boolean };
+  /** The held instruments were subscribed again on a new session; what the server refused is in `rejected` (and no longer held). */
+  resubscribed: { subscribed: number; rejected: Rejected[] };
+  /** Every tick, of snapshots and live batches alike, one at a time. */
+  tick: Tick;
+  /** A batch of live ticks, as it arrived. */
+  ticks: Tick[];
+  /** The latest tick of each newly subscribed instrument, before any live tick of it. */
+  snapshot: Tick[];
+  /** Feed state of an instrument group changed (live, stale, down). */
+  status: FeedStatus;
+  /** An error frame that answers no request of this client (a request's own error rejects its promise instead). */
+  error: ServerError;
+  /** The connection closed; `reconnecting` says whether the client will try again. */
+  close: { code: number; reason: string; reconnecting: boolean };
+  /** The next connection attempt is `delayMs` away. */
+  reconnecting: { attempt: number; delayMs: number };
+};
+
+export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Why a request failed: a server error code, or the client's own `timeout` / `closed`. */
+export class KiteEdgeError extends Error {
+  readonly code: SessionErrorCode | 'timeout' | 'closed';
+
+  constructor(code: KiteEdgeError['code'], message: string) {
+    super(message);
+    this.name = 'KiteEdgeError';
+    this.code = code;
+  }
+}
+
+/** Closes after which a new connection would only be closed again the same way. */
+const FINAL_CLOSES = new Set<number>([CloseCode.PROTOCOL_ABUSE]);
+
+type Pending = {
+  frame: string;
+  mode: ClientMode | undefined;
+  /** Sent again on the next session if the connection drops first (subscribe, unsubscribe and mode are idempotent). */
+  replay: boolean;
+  sent: boolean;
+  resolve: (message: Ack | Pong) => void;
+  reject: (error: KiteEdgeError) => void;
+  timer: ReturnType<typeof setTimeout>;
+};
+
+type Listener<T> = (payload: T) => void;
+
+export class KiteEdgeClient {
+  readonly #options: KiteEdgeClientOptions;
+  readonly #backoff: BackoffOptions | undefined;
+  readonly #requestTimeoutMs: number;
+  readonly #idleTimeoutMs: number;
+  readonly #listeners = new Map<keyof ClientEvents, Set<Listener<never>>>();
+  readonly #subscriptions = new SubscriptionSet();
+  readonly #feed = new Map<string, FeedStatus>();
+  /** In request order, which is also the order they are replayed in. */
+  readonly #pending = new Map<number, Pending>();
+  readonly #pacer: SendPacer;
+  #state: ClientState = 'idle';
+  #socket: SocketLike | undefined;
+  #nextId = 1;
+  #attempt = 0;
+  #sessions = 0;
+  /** The last session's id and when its socket was lost, for `?resume=`. */
+  #lost: { session: string; at: number } | undefined;
+  #session: string | undefined;
+  #lastReceivedAt = 0;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #openWaiters: { resolve: (welcome: ClientEvents['open']) => void; reject: (error: KiteEdgeError) => void }[] = [];
+
+  constructor(options: KiteEdgeClientOptions) {
+    this.#options = options;
+    this.#backoff = options.reconnect === false ? undefined : { ...DEFAULT_BACKOFF, ...options.reconnect };
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    this.#pacer = new SendPacer((frame) => this.#socket?.send(frame), DEFAULT_LIMITS.messages_per_second);
+  }
+
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  /** What the session holds, token → mode, as the server acknowledged it. */
+  get subscriptions(): Map<number, ClientMode> {
+    return this.#subscriptions.snapshot();
+  }
+
+  /** The latest feed status of each instrument group this session has heard about. */
+  get feedStatus(): ReadonlyMap<string, FeedStatus> {
+    return this.#feed;
+  }
+
+  /** Adds a listener; returns the function that removes it. */
+  on<E extends keyof ClientEvents>(event: E, listener: Listener<ClientEvents[E]>): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  /** Opens the session (again, after close()); resolves on the server's welcome. */
+  connect(): Promise<ClientEvents['open']> {
+    const opened = new Promise<ClientEvents['open']>((resolve, reject) => this.#openWaiters.push({ resolve, reject }));
+    if (this.#state === 'idle' || this.#state === 'closed') {
+      this.#state = 'connecting';
+      this.#attempt = 0;
+      void this.#dial();
+    }
+    return opened;
+  }
+
+  /** Subscribes in `mode` (default quote, as the server's); more than 1,000 instruments go in several messages, answered as one ack. */
+  subscribe(instruments: InstrumentRef[], mode: ClientMode = 'quote'): Promise<Ack> {
+    return this.#batched('subscribe', instruments, mode);
+  }
+
+  unsubscribe(instruments: InstrumentRef[]): Promise<Ack> {
+    return this.#batched('unsubscribe', instruments, undefined);
+  }
+
+  /** Changes the mode of instruments the session holds. */
+  setMode(instruments: InstrumentRef[], mode: ClientMode): Promise<Ack> {
+    return this.#batched('mode', instruments, mode);
+  }
+
+  /** A round trip to the server: its time, and its clock's offset from ours estimated at the midpoint. */
+  async ping(): Promise<{ rttMs: number; serverTime: number; clockOffsetMs: number }> {
+    let sentAt = 0;
+    const pong = (await this.#request({ action: 'ping' }, { replay: false, onSent: (at) => (sentAt = at) })) as Pong;
+    const rttMs = Date.now() - sentAt;
+    return { rttMs, serverTime: pong.server_time, clockOffsetMs: pong.server_time - (sentAt + rttMs / 2) };
+  }
+
+  /** Ends the session for good (until connect()): no reconnect, pending requests fail with `closed`. */
+  close(): void {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    // A normal close ends the session on the server too: nothing to resume.
+    this.#session = undefined;
+    this.#lost = undefined;
+    try {
+      socket?.close(1000, 'closed by the client');
+    } catch {
+      // Closing a socket that never opened can throw in some implementations; it is going away either way.
+    }
+    if (this.#state !== 'closed') this.#finish(1000, 'closed by the client');
+  }
+
+  async #dial(): Promise<void> {
+    let socket: SocketLike;
+    try {
+      const credentials = typeof this.#options.credentials === 'function' ? await this.#options.credentials() : this.#options.credentials;
+      if (this.#state === 'closed') return;
+      const resume = this.#lost && Date.now() - this.#lost.at < RESUME_WINDOW_MS ? this.#lost.session : undefined;
+      const { url, protocols } = endpoint(this.#options.url, credentials, this.#options.credentialsIn ?? 'query', resume);
+      const Socket = this.#options.WebSocket ?? (globalThis.WebSocket as unknown as SocketConstructor | undefined);
+      if (!Socket) throw new Error('no WebSocket implementation: pass options.WebSocket');
+      socket = new Socket(url, protocols);
+    } catch (error) {
+      this.#onClose(1006, `could not connect: ${(error as Error).message}`);
+      return;
+    }
+    this.#socket = socket;
+    socket.addEventListener('open', () => {
+      if (socket !== this.#socket) return;
+      this.#lastReceivedAt = Date.now();
+      this.#startWatchdog();
+    });
+    socket.addEventListener('message', (event) => {
+      if (socket === this.#socket) this.#onMessage(event.data);
+    });
+    socket.addEventListener('close', (event) => {
+      if (socket !== this.#socket) return;
+      this.#socket = undefined;
+      this.#onClose(event.code, event.reason);
+    });
+    // A failed connection also closes (1006), which is where it is handled.
+    socket.addEventListener('error', () => {});
+  }
+
+  #onMessage(data: unknown): void {
+    this.#lastReceivedAt = Date.now();
+    let message: ServerMessage;
+    try {
+      message = JSON.parse(String(data)) as ServerMessage;
+    } catch {
+      return; // The protocol is JSON; anything else is not for this client.
+    }
+    switch (message.type) {
+      case 'welcome':
+        return this.#onWelcome(message);
+      case 'ack': {
+        const pending = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
+        this.#subscriptions.apply(message, pending?.mode);
+        if (pending) this.#settle(message.id as number, () => pending.resolve(message));
+        return;
+      }
+      case 'pong': {
+        const pending = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
+        if (pending) this.#settle(message.id as number, () => pending.resolve(message));
+        return;
+      }
+      case 'snapshot':
+      case 'ticks':
+        this.#emit(message.type, message.ticks);
+        if (this.#listeners.get('tick')?.size) for (const tick of message.ticks) this.#emit('tick', tick);
+        return;
+      case 'status':
+        this.#feed.set(message.group, message);
+        return this.#emit('status', message);
+      case 'error': {
+        const pending = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
+        if (pending) this.#settle(message.id as number, () => pending.reject(new KiteEdgeError(message.code, message.message)));
+        else this.#emit('error', message);
+        return;
+      }
+    }
+  }
+
+  #onWelcome(welcome: Welcome): void {
+    this.#state = 'open';
+    this.#attempt = 0;
+    this.#pacer.setRate(welcome.limits.messages_per_second);
+    this.#session = welcome.session;
+    this.#lost = undefined;
+    const open = { session: welcome.session, limits: welcome.limits, serverTime: welcome.server_time, reconnected: this.#sessions++ > 0, resumed: welcome.resumed };
+    this.#emit('open', open);
+    for (const waiter of this.#openWaiters.splice(0)) waiter.resolve(open);
+    // A resumed session holds what it held; requests whose answers were lost are replayed below either way.
+    if (!welcome.resumed || welcome.subscribed !== this.#subscriptions.size) this.#resubscribe();
+    for (const pending of this.#pending.values()) if (!pending.sent) this.#send(pending);
+  }
+
+  /** Rebuilds the lost session's subscriptions, ahead of any request that waited for this session. */
+  #resubscribe(): void {
+    const requests = this.#subscriptions.resubscribeRequests();
+    if (requests.length === 0) return;
+    const acks = requests.map(({ mode, instruments }) => this.#request({ action: 'subscribe', instruments, mode }, { replay: false }) as Promise<Ack>);
+    Promise.all(acks).then(
+      (answers) => this.#emit('resubscribed', { subscribed: answers.at(-1)?.subscribed ?? 0, rejected: answers.flatMap((a) => a.rejected) }),
+      () => {}, // The connection dropped again: the next session resubscribes from the same set.
+    );
+  }
+
+  #onClose(code: number, reason: string): void {
+    if (this.#session && !this.#lost) this.#lost = { session: this.#session, at: Date.now() };
+    this.#pacer.clear();
+    this.#stopWatchdog();
+    for (const [id, pending] of this.#pending) {
+      if (pending.replay) pending.sent = false;
+      else this.#settle(id, () => pending.reject(new KiteEdgeError('closed', `the connection closed (${code}) before the answer`)));
+    }
+    const backoff = this.#backoff;
+    if (this.#state === 'closed' || !backoff || FINAL_CLOSES.has(code) || this.#attempt >= backoff.maxAttempts) {
+      this.#finish(code, reason);
+      return;
+    }
+    this.#emit('close', { code, reason, reconnecting: true });
+    this.#attempt++;
+    const delayMs = backoffDelay(this.#attempt, backoff);
+    this.#state = 'reconnecting';
+    this.#emit('reconnecting', { attempt: this.#attempt, delayMs });
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      void this.#dial();
+    }, delayMs);
+  }
+
+  /** Stays closed: every waiting request and connect() fails. */
+  #finish(code: number, reason: string): void {
+    this.#state = 'closed';
+    clearTimeout(this.#reconnectTimer);
+    this.#pacer.clear();
+    this.#stopWatchdog();
+    const error = new KiteEdgeError('closed', `the connection closed (${code}${reason ? `: ${reason}` : ''})`);
+    for (const [id, pending] of this.#pending) this.#settle(id, () => pending.reject(error));
+    for (const waiter of this.#openWaiters.splice(0)) waiter.reject(error);
+    this.#emit('close', { code, reason, reconnecting: false });
+  }
+
+  #batched(action: 'subscribe' | 'unsubscribe' | 'mode', instruments: InstrumentRef[], mode: ClientMode | undefined): Promise<Ack> {
+    if (instruments.length === 0) return Promise.resolve({ type: 'ack', action, accepted: [], rejected: [], subscribed: this.#subscriptions.size });
+    const parts = chunk(instruments).map((part) => this.#request({ action, instruments: part, ...(mode ? { mode } : {}) }, { replay: true }) as Promise<Ack>);
+    return Promise.all(parts).then((acks) => ({
+      type: 'ack',
+      action,
+      accepted: acks.flatMap((a) => a.accepted),
+      rejected: acks.flatMap((a) => a.rejected),
+      subscribed: acks.at(-1)?.subscribed ?? 0,
+    }));
+  }
+
+  #request(
+    message: { action: ClientAction; instruments?: InstrumentRef[]; mode?: ClientMode },
+    how: { replay: boolean; onSent?: (at: number) => void },
+  ): Promise<Ack | Pong> {
+    if (this.#state === 'closed') return Promise.reject(new KiteEdgeError('closed', 'the client is closed: call connect() first'));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => this.#settle(id, () => reject(new KiteEdgeError('timeout', `no answer to ${message.action} (id ${id}) within ${this.#requestTimeoutMs} ms`))),
+        this.#requestTimeoutMs,
+      );
+      const pending: Pending = { frame: JSON.stringify({ ...message, id }), mode: message.mode, replay: how.replay, sent: false, resolve, reject, timer };
+      this.#pending.set(id, pending);
+      if (this.#state === 'open') this.#send(pending, how.onSent);
+    });
+  }
+
+  #send(pending: Pending, onSent?: (at: number) => void): void {
+    pending.sent = true;
+    this.#pacer.push(pending.frame, () => onSent?.(Date.now()));
+  }
+
+  #settle(id: number, settle: () => void): void {
+    const pending = this.#pending.get(id);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.#pending.delete(id);
+    settle();
+  }
+
+  /** Pings a quiet connection, and replaces one that stays silent (a dead network path never closes by itself). */
+  #startWatchdog(): void {
+    if (this.#idleTimeoutMs <= 0) return;
+    this.#stopWatchdog();
+    this.#watchdog = setInterval(() => {
+      const silentMs = Date.now() - this.#lastReceivedAt;
+      if (silentMs >= this.#idleTimeoutMs) {
+        const socket = this.#socket;
+        this.#socket = undefined;
+        socket?.close(1000, 'no data; reconnecting');
+        this.#onClose(1006, `nothing received for ${silentMs} ms`);
+      } else if (silentMs >= this.#idleTimeoutMs / 3 && this.#state === 'open') {
+        this.#request({ action: 'ping' }, { replay: false }).catch(() => {});
+      }
+    }, this.#idleTimeoutMs / 3);
+  }
+
+  #stopWatchdog(): void {
+    clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
+  #emit<E extends keyof ClientEvents>(event: E, payload: ClientEvents[E]): void {
+    for (const listener of this.#listeners.get(event) ?? []) (listener as Listener<ClientEvents[E]>)(payload);
+  }
+}
+
+/** The URL and subprotocols that carry the credentials (edge/auth/credentials.ts reads these forms) and the session to resume. */
+function endpoint(base: string, credentials: Credentials, where: 'query' | 'subprotocol', resume: string | undefined): { url: string; protocols: string[] } {
+  const url = new URL(base);
+  if (resume) url.searchParams.set('resume', resume);
+  const protocols = [V2_SUBPROTOCOL];
+  if (where === 'query') {
+    if ('accessToken' in credentials) url.searchParams.set('access_token', credentials.accessToken);
+    else {
+      url.searchParams.set('api_key', credentials.apiKey);
+      url.searchParams.set('access_token', credentials.secret);
+    }
+  } else {
+    protocols.push('accessToken' in credentials ? `bearer.${credentials.accessToken}` : `apikey.${credentials.apiKey}.${credentials.secret}`);
+  }
+  return { url: url.toString(), protocols };
+}

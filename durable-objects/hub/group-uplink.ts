@@ -1,0 +1,148 @@
+import { type GroupStatus, HUB_LINK_PATH, HUB_NAME_HEADER, type HubToGroup } from '../../contracts/hub-link.ts';
+import type { GroupKey } from '../../contracts/instrument-group.ts';
+import { type Demand, type TickBatch, decodeTickBatch } from '../../contracts/origin-link.ts';
+
+/**
+ * A hub's link to one InstrumentGroup (contracts/hub-link.ts), kept open
+ * while any of the hub's sessions holds an instrument of the group:
+ * reconnects with capped, jittered backoff, and after each (re)connect says
+ * the hub's whole want again, so a group restart costs the sessions nothing
+ * but the ticks of the gap. Want changes are coalesced: however many
+ * subscriptions change in one turn, the group gets one `want`.
+ */
+export type UplinkEvents = {
+  /** Live ticks (kind 1) or the answer to a snapshot request (kind 2, with the tokens that were asked). */
+  batch(batch: TickBatch, asked: readonly number[] | undefined): void;
+  status(status: GroupStatus): void;
+  /** The link dropped (it reconnects by itself); `reason` for the sessions' status. */
+  lost(reason: string): void;
+  /** What the hub wants of this group now, and which tokens still wait for a snapshot. */
+  want(): { tokens: Demand; snapshot: number[] };
+};
+
+/** What the hub needs of the group's stub: its fetch, which carries the WebSocket upgrade. */
+export type GroupFetcher = { fetch(input: string, init?: RequestInit): Promise<Response> };
+
+const BACKOFF_MIN_MS = 100;
+const BACKOFF_MAX_MS = 5_000;
+
+export class GroupUplink {
+  readonly group: GroupKey;
+  /** A fresh stub per connect: a stub of an object that reset keeps failing. */
+  readonly #stub: () => GroupFetcher;
+  readonly #hub: string;
+  readonly #events: UplinkEvents;
+  #socket: WebSocket | undefined;
+  #connecting = false;
+  #closed = false;
+  #failures = 0;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #wantQueued = false;
+  /** Snapshot requests sent and not yet answered, oldest first (the group answers in order). */
+  readonly #asked: number[][] = [];
+
+  constructor(group: GroupKey, hub: string, stub: () => GroupFetcher, events: UplinkEvents) {
+    this.group = group;
+    this.#hub = hub;
+    this.#stub = stub;
+    this.#events = events;
+    void this.#connect();
+  }
+
+  get connected(): boolean {
+    return this.#socket !== undefined;
+  }
+
+  /** Sends the hub's current want (and snapshot requests) once this turn's changes are in. */
+  sync(): void {
+    if (this.#wantQueued || this.#closed) return;
+    this.#wantQueued = true;
+    queueMicrotask(() => {
+      this.#wantQueued = false;
+      this.#sendWant();
+    });
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    try {
+      this.#socket?.close(1000, 'the hub no longer needs this group');
+    } catch {
+      // Already closed.
+    }
+    this.#socket = undefined;
+  }
+
+  #sendWant(): void {
+    const socket = this.#socket;
+    if (!socket) return; // sent on connect
+    const { tokens, snapshot } = this.#events.want();
+    const frame: HubToGroup = { type: 'want', tokens, snapshot };
+    try {
+      socket.send(JSON.stringify(frame));
+      if (snapshot.length > 0) this.#asked.push(snapshot);
+    } catch {
+      // The close event reconnects and sends the want again.
+    }
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#connecting || this.#closed) return;
+    this.#connecting = true;
+    try {
+      const response = await this.#stub().fetch(`https://group${HUB_LINK_PATH}`, { headers: { Upgrade: 'websocket', [HUB_NAME_HEADER]: this.#hub } });
+      const socket = response.webSocket;
+      if (!socket) throw new Error(`the group answered ${response.status}: ${await response.text()}`);
+      // The runtime's default is Blob, which would need an await per batch and could reorder them.
+      socket.binaryType = 'arraybuffer';
+      socket.accept();
+      if (this.#closed) {
+        socket.close(1000, 'the hub no longer needs this group');
+        return;
+      }
+      this.#socket = socket;
+      this.#failures = 0;
+      this.#asked.length = 0;
+      socket.addEventListener('message', (event) => this.#onMessage(event.data));
+      socket.addEventListener('close', () => this.#onClose(socket, 'the edge lost its link to the group; reconnecting'));
+      socket.addEventListener('error', () => this.#onClose(socket, 'the edge lost its link to the group; reconnecting'));
+      this.#sendWant();
+    } catch (error) {
+      console.warn(`hub ${this.#hub}: link to ${this.group} failed: ${String(error)}`);
+      this.#scheduleRetry();
+    } finally {
+      this.#connecting = false;
+    }
+  }
+
+  #onMessage(data: unknown): void {
+    if (typeof data === 'string') {
+      const status = JSON.parse(data) as GroupStatus;
+      if (status.type === 'status') this.#events.status(status);
+      return;
+    }
+    let batch: TickBatch;
+    try {
+      batch = decodeTickBatch(data as ArrayBuffer);
+    } catch (error) {
+      console.error(`hub ${this.#hub}: bad batch from ${this.group}: ${String(error)}`);
+      return;
+    }
+    this.#events.batch(batch, batch.kind === 2 ? this.#asked.shift() : undefined);
+  }
+
+  #onClose(socket: WebSocket, reason: string): void {
+    if (this.#socket !== socket) return;
+    this.#socket = undefined;
+    if (this.#closed) return;
+    this.#events.lost(reason);
+    this.#scheduleRetry();
+  }
+
+  #scheduleRetry(): void {
+    if (this.#closed) return;
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.#failures++);
+    this.#retry = setTimeout(() => void this.#connect(), ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+}

@@ -1,0 +1,58 @@
+import type { TickMode } from '../../contracts/origin-link.ts';
+import { decodePacket } from '../../contracts/kite-ticks/decode.ts';
+
+/**
+ * What a hub sends its sessions, built once per flush and shared: a packet
+ * cut down to a session's mode, its JSON in kiteconnect's field names, the
+ * /v2/ws frames around them, and Kite's own binary frame for /kite/ws.
+ */
+
+/** Kite's lower modes are prefixes of the richer packets: ltp 8 B; index quote 28 / full 32; quote 44 / full 184. */
+export function cutToMode(packet: Uint8Array, mode: TickMode): Uint8Array {
+  const length = packet.byteLength;
+  if (mode === 'ltp') return length > 8 ? packet.subarray(0, 8) : packet;
+  if (mode === 'quote') {
+    if (length === 184) return packet.subarray(0, 44);
+    if (length === 32) return packet.subarray(0, 28);
+  }
+  // Full, or a packet already no richer than asked (the origin is still re-moding it).
+  return packet;
+}
+
+/** Ticks as JSON text, each (token, mode) decoded and stringified at most once per flush. */
+export class TickJson {
+  readonly #cache = new Map<number, (string | undefined)[]>();
+
+  of(token: number, packet: Uint8Array, mode: TickMode): string {
+    let byMode = this.#cache.get(token);
+    if (!byMode) this.#cache.set(token, (byMode = []));
+    const rank = mode === 'ltp' ? 0 : mode === 'quote' ? 1 : 2;
+    let json = byMode[rank];
+    if (json === undefined) byMode[rank] = json = JSON.stringify(decodePacket(cutToMode(packet, mode)));
+    return json;
+  }
+}
+
+/** A /v2/ws `ticks` or `snapshot` frame from ticks already in JSON. */
+export function v2TickFrame(type: 'ticks' | 'snapshot', ticks: readonly string[]): string {
+  return `{"type":"${type}","ticks":[${ticks.join(',')}]}`;
+}
+
+/** Kite's binary frame: a 2-byte packet count, then each packet after its 2-byte length. */
+export function kiteFrame(packets: readonly Uint8Array[]): Uint8Array {
+  let size = 2;
+  for (const packet of packets) size += 2 + packet.byteLength;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setUint16(0, packets.length);
+  let at = 2;
+  for (const packet of packets) {
+    view.setUint16(at, packet.byteLength);
+    out.set(packet, at + 2);
+    at += 2 + packet.byteLength;
+  }
+  return out;
+}
+
+/** Kite's heartbeat: one byte, sent each second a /kite/ws session gets nothing else. */
+export const KITE_HEARTBEAT = new Uint8Array([0]);

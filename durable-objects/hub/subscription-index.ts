@@ -1,0 +1,118 @@
+import type { GroupKey } from '../../contracts/instrument-group.ts';
+import { type Demand, MODE_RANK, type TickMode } from '../../contracts/origin-link.ts';
+
+/**
+ * A hub's subscription index (Centrifugo's "hub"): which session holds which
+ * token in which mode, who holds a token, and per instrument group the union
+ * the hub must want from that group (each token in the richest mode any of
+ * its sessions holds). Sessions are opaque ids; pure memory, rebuilt from
+ * the hub's storage after a restart.
+ */
+export type SessionId = string;
+
+export class SubscriptionIndex {
+  readonly #bySession = new Map<SessionId, Map<number, TickMode>>();
+  readonly #byToken = new Map<number, Map<SessionId, TickMode>>();
+  /** token → holders per mode (indexed by MODE_RANK), so the richest mode is O(1). */
+  readonly #counts = new Map<number, [number, number, number]>();
+  readonly #groupOf = new Map<number, GroupKey>();
+  readonly #byGroup = new Map<GroupKey, Set<number>>();
+
+  /** Sets (adds or re-modes) one token of a session. Returns whether the group's want changed. */
+  set(session: SessionId, token: number, group: GroupKey, mode: TickMode): boolean {
+    const before = this.#richest(token);
+    let mine = this.#bySession.get(session);
+    if (!mine) this.#bySession.set(session, (mine = new Map()));
+    mine.set(token, mode);
+    let holders = this.#byToken.get(token);
+    if (!holders) this.#byToken.set(token, (holders = new Map()));
+    const was = holders.get(session);
+    if (was !== undefined) this.#count(token, was, -1);
+    holders.set(session, mode);
+    this.#count(token, mode, +1);
+    this.#groupOf.set(token, group);
+    let tokens = this.#byGroup.get(group);
+    if (!tokens) this.#byGroup.set(group, (tokens = new Set()));
+    tokens.add(token);
+    return before !== this.#richest(token);
+  }
+
+  /** Removes one token of a session. Returns whether the group's want changed. */
+  delete(session: SessionId, token: number): boolean {
+    const mine = this.#bySession.get(session);
+    if (!mine?.delete(token)) return false;
+    if (mine.size === 0) this.#bySession.delete(session);
+    const before = this.#richest(token);
+    const holders = this.#byToken.get(token);
+    const was = holders?.get(session);
+    if (was !== undefined) this.#count(token, was, -1);
+    holders?.delete(session);
+    if (holders && holders.size === 0) {
+      this.#byToken.delete(token);
+      const group = this.#groupOf.get(token);
+      this.#groupOf.delete(token);
+      if (group !== undefined) {
+        const tokens = this.#byGroup.get(group);
+        tokens?.delete(token);
+        if (tokens?.size === 0) this.#byGroup.delete(group);
+      }
+    }
+    return before !== this.#richest(token);
+  }
+
+  /** Removes a session entirely; returns the groups whose want changed. */
+  removeSession(session: SessionId): Set<GroupKey> {
+    const changed = new Set<GroupKey>();
+    for (const token of [...(this.#bySession.get(session)?.keys() ?? [])]) {
+      const group = this.#groupOf.get(token);
+      if (this.delete(session, token) && group !== undefined) changed.add(group);
+    }
+    return changed;
+  }
+
+  modeOf(session: SessionId, token: number): TickMode | undefined {
+    return this.#bySession.get(session)?.get(token);
+  }
+
+  tokensOf(session: SessionId): ReadonlyMap<number, TickMode> {
+    return this.#bySession.get(session) ?? EMPTY;
+  }
+
+  holders(token: number): ReadonlyMap<SessionId, TickMode> | undefined {
+    return this.#byToken.get(token);
+  }
+
+  groupOf(token: number): GroupKey | undefined {
+    return this.#groupOf.get(token);
+  }
+
+  groups(): IterableIterator<GroupKey> {
+    return this.#byGroup.keys();
+  }
+
+  /** The hub's demand on one group, as the hub link carries it. */
+  want(group: GroupKey): Demand {
+    const out: Demand = {};
+    for (const token of this.#byGroup.get(group) ?? []) out[String(token)] = this.#richest(token) as TickMode;
+    return out;
+  }
+
+  get tokenCount(): number {
+    return this.#byToken.size;
+  }
+
+  #richest(token: number): TickMode | undefined {
+    const counts = this.#counts.get(token);
+    if (!counts) return undefined;
+    return counts[2] > 0 ? 'full' : counts[1] > 0 ? 'quote' : counts[0] > 0 ? 'ltp' : undefined;
+  }
+
+  #count(token: number, mode: TickMode, delta: 1 | -1): void {
+    const counts = this.#counts.get(token) ?? [0, 0, 0];
+    counts[MODE_RANK[mode]] = (counts[MODE_RANK[mode]] ?? 0) + delta;
+    if (counts[0] + counts[1] + counts[2] === 0) this.#counts.delete(token);
+    else this.#counts.set(token, counts);
+  }
+}
+
+const EMPTY: ReadonlyMap<number, TickMode> = new Map();

@@ -1,0 +1,291 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it, vi } from 'vitest';
+import { CloseCode, type ServerMessage } from '../contracts/client-protocol.ts';
+import { forEachPacket } from '../contracts/kite-ticks/decode.ts';
+import type { Tick } from '../contracts/kite-ticks/tick.ts';
+import { newKey, newUser, type TestUser } from '../edge/auth/test-users.ts';
+import { TestOrigin } from '../edge/origin/test-origin.ts';
+import { type TestInstrument, TestSession, fullPacket, instrumentsOfOneGroup } from '../edge/ws/test-session.ts';
+import { hubName } from './stubs.ts';
+
+/**
+ * The fan-out tier in workerd: sessions through the worker's /v2/ws and
+ * /kite/ws, a test origin feeding the group objects, real instruments of the
+ * test registry. Limits come from vitest.config.ts (6 instruments a session,
+ * 3 sessions a key, 5 control messages a second, 4 KB frames).
+ */
+const v2 = (user: TestUser) => TestSession.open('/v2/ws', `access_token=${user.tokens.access_token}`);
+const settled = (check: () => Promise<void> | void) => vi.waitFor(check, { timeout: 5_000, interval: 20 });
+
+/** The origin's link to a group, with the demand the group last sent it. */
+async function originOf(group: string): Promise<{ origin: TestOrigin; demand: () => Record<string, string> }> {
+  const origin = await TestOrigin.connect(`/origin/groups/${group}`);
+  let demand: Record<string, string> = {};
+  void (async () => {
+    for (;;) {
+      const frame = await origin.next(60_000).catch(() => undefined);
+      if (!frame) return;
+      if (frame.type === 'demand') demand = frame.tokens as Record<string, string>;
+    }
+  })();
+  return { origin, demand: () => demand };
+}
+
+/** The next status frame of one state (an earlier one may say what was known before). */
+async function statusOf(session: TestSession, state: string) {
+  for (;;) {
+    const status = await session.nextOf('status');
+    if (status.state === state) return status;
+  }
+}
+
+async function subscribe(session: TestSession, instruments: unknown[], mode = 'quote', id: string | number = 'sub') {
+  session.send({ action: 'subscribe', id, instruments, mode });
+  return session.nextOf('ack');
+}
+
+/** Ticks (from snapshot and ticks frames) a session gets within `ms`, by token. */
+async function ticksWithin(session: TestSession, ms: number): Promise<Map<number, Tick>> {
+  const out = new Map<number, Tick>();
+  for (const frame of await session.drain(ms)) {
+    if (frame instanceof Uint8Array) continue;
+    if (frame.type === 'ticks' || frame.type === 'snapshot') for (const tick of frame.ticks) out.set(tick.instrument_token, tick);
+  }
+  return out;
+}
+
+describe('SessionHub: sessions are isolated', () => {
+  it('gives two sessions of one user exactly their own instruments, in their own modes, and an unsubscribe touches only its session', async () => {
+    const user = await newUser();
+    const [a, b, c] = (await instrumentsOfOneGroup('NSE', 3, 0)) as [TestInstrument, TestInstrument, TestInstrument];
+    const { origin, demand } = await originOf(a.group);
+    const one = await v2(user);
+    const two = await v2(user);
+    expect((await one.nextOf('welcome')).limits.instruments).toBe(6);
+    await two.nextOf('welcome');
+
+    const ackOne = await subscribe(one, [a.token], 'full', 1);
+    expect(ackOne).toMatchObject({ id: 1, action: 'subscribe', accepted: [{ instrument: a.token, instrument_token: a.token, mode: 'full' }], rejected: [], subscribed: 1 });
+    const ackTwo = await subscribe(two, [b.symbol, c.token], 'ltp', 'x');
+    expect(ackTwo.accepted).toEqual([
+      { instrument: b.symbol, instrument_token: b.token, mode: 'ltp' },
+      { instrument: c.token, instrument_token: c.token, mode: 'ltp' },
+    ]);
+    // The union reaches the origin, each token in the richest mode wanted.
+    await settled(() => expect(demand()).toEqual({ [a.token]: 'full', [b.token]: 'ltp', [c.token]: 'ltp' }));
+
+    origin.sendBatch([fullPacket(a.token, 101), fullPacket(b.token, 202), fullPacket(c.token, 303)]);
+    const seenOne = await ticksWithin(one, 300);
+    const seenTwo = await ticksWithin(two, 300);
+    expect([...seenOne.keys()]).toEqual([a.token]);
+    expect(seenOne.get(a.token)).toMatchObject({ mode: 'full', last_price: 101, volume_traded: 1000 });
+    expect(seenOne.get(a.token)).toHaveProperty('depth');
+    expect([...seenTwo.keys()].sort()).toEqual([b.token, c.token].sort());
+    expect(seenTwo.get(b.token)).toEqual({ tradable: true, mode: 'ltp', instrument_token: b.token, last_price: 202 });
+
+    two.send({ action: 'unsubscribe', id: 'u', instruments: [c.symbol] });
+    expect(await two.nextOf('ack')).toMatchObject({ action: 'unsubscribe', accepted: [{ instrument: c.symbol, instrument_token: c.token }], subscribed: 1 });
+    await settled(() => expect(demand()).toEqual({ [a.token]: 'full', [b.token]: 'ltp' }));
+    origin.sendBatch([fullPacket(a.token, 102), fullPacket(b.token, 203), fullPacket(c.token, 304)]);
+    expect([...(await ticksWithin(one, 300)).values()].map((t) => t.last_price)).toEqual([102]);
+    expect([...(await ticksWithin(two, 300)).values()].map((t) => t.last_price)).toEqual([203]);
+    for (const s of [one, two]) s.close();
+    origin.close();
+  });
+
+  it('sends the latest tick of a new subscription as a snapshot, after the ack and before any live tick', async () => {
+    const user = await newUser();
+    const [a] = (await instrumentsOfOneGroup('NSE', 1, 1)) as [TestInstrument];
+    const { origin } = await originOf(a.group);
+    // Someone else's demand makes the group hold the instrument before this session exists.
+    const other = await v2(await newUser());
+    await subscribe(other, [a.token]);
+    origin.sendBatch([fullPacket(a.token, 500)]);
+    await ticksWithin(other, 200);
+
+    const session = await v2(user);
+    await session.nextOf('welcome');
+    session.send({ action: 'subscribe', id: 7, instruments: [a.symbol], mode: 'quote' });
+    const first = (await session.next()) as ServerMessage;
+    expect(first.type).toBe('ack');
+    const snapshot = (await session.next()) as ServerMessage;
+    expect(snapshot).toMatchObject({ type: 'snapshot', ticks: [{ instrument_token: a.token, mode: 'quote', last_price: 500 }] });
+    origin.sendBatch([fullPacket(a.token, 501)]);
+    expect(await session.nextOf('ticks')).toMatchObject({ ticks: [{ instrument_token: a.token, last_price: 501 }] });
+    for (const s of [session, other]) s.close();
+    origin.close();
+  });
+
+  it('changes the mode of a subscription, and the union at the origin follows', async () => {
+    const user = await newUser();
+    const [a] = (await instrumentsOfOneGroup('NSE', 1, 2)) as [TestInstrument];
+    const { origin, demand } = await originOf(a.group);
+    const session = await v2(user);
+    await subscribe(session, [a.token], 'ltp');
+    await settled(() => expect(demand()).toEqual({ [a.token]: 'ltp' }));
+    session.send({ action: 'mode', id: 'm', instruments: [a.token], mode: 'full' });
+    expect(await session.nextOf('ack')).toMatchObject({ action: 'mode', accepted: [{ instrument_token: a.token, mode: 'full' }] });
+    await settled(() => expect(demand()).toEqual({ [a.token]: 'full' }));
+    origin.sendBatch([fullPacket(a.token, 42)]);
+    const tick = (await ticksWithin(session, 300)).get(a.token);
+    expect(tick).toMatchObject({ mode: 'full', last_price: 42, depth: { buy: expect.any(Array) } });
+    session.close();
+    origin.close();
+  });
+});
+
+describe('SessionHub: bad input', () => {
+  it('answers malformed frames and unknown actions with error frames and stays open', async () => {
+    const session = await v2(await newUser());
+    await session.nextOf('welcome');
+    session.send('not json {');
+    expect(await session.nextOf('error')).toMatchObject({ code: 'bad_json' });
+    session.send({ action: 'dance', id: 3 });
+    expect(await session.nextOf('error')).toMatchObject({ code: 'bad_message', id: 3, message: expect.stringContaining('subscribe, unsubscribe, mode, ping') });
+    session.send({ action: 'subscribe', instruments: [1], mode: 'turbo' });
+    expect(await session.nextOf('error')).toMatchObject({ code: 'bad_message', message: expect.stringContaining('ltp, quote, full') });
+    session.socket.send(new Uint8Array([1, 2, 3]));
+    expect(await session.nextOf('error')).toMatchObject({ code: 'binary_not_supported' });
+    session.send({ action: 'ping', id: 'p' });
+    expect(await session.nextOf('pong')).toMatchObject({ id: 'p' });
+    session.close();
+  });
+
+  it('rejects each bad, unknown, unsubscribed or over-the-limit instrument by name, and takes the rest', async () => {
+    const session = await v2(await newUser());
+    const seven = await instrumentsOfOneGroup('NSE', 7, 3);
+    const ack = await subscribe(session, ['NSE:NO_SUCH_THING', 'INFY', -5, ...seven.map((i) => i.token)]);
+    expect(ack.rejected).toEqual([
+      { instrument: 'INFY', code: 'bad_instrument', reason: expect.any(String) },
+      { instrument: -5, code: 'bad_instrument', reason: expect.any(String) },
+      { instrument: 'NSE:NO_SUCH_THING', code: 'unknown_instrument', reason: expect.any(String) },
+      { instrument: seven[6]?.token, code: 'limit_reached', reason: 'a session holds at most 6 instruments' },
+    ]);
+    expect(ack.accepted.map((a) => a.instrument_token)).toEqual(seven.slice(0, 6).map((i) => i.token));
+    session.send({ action: 'mode', instruments: [seven[6]?.token], mode: 'full' });
+    expect((await session.nextOf('ack')).rejected).toMatchObject([{ code: 'not_subscribed' }]);
+    session.close();
+  });
+
+  it('drops control messages over the rate with an error, and closes a session that keeps on (4008)', async () => {
+    const session = await v2(await newUser());
+    await session.nextOf('welcome');
+    for (let i = 0; i < 12; i++) session.send({ action: 'ping', id: i });
+    expect(await session.nextOf('error')).toMatchObject({ code: 'rate_limited' });
+    for (let i = 0; i < 40; i++) session.send({ action: 'ping' });
+    expect(await session.closed).toMatchObject({ code: CloseCode.RATE_LIMIT_ABUSE });
+  });
+
+  it('closes a session that sends a frame over the size limit (1009)', async () => {
+    const session = await v2(await newUser());
+    session.send({ action: 'ping', id: 'x'.repeat(5_000) });
+    expect(await session.closed).toMatchObject({ code: CloseCode.FRAME_TOO_LARGE });
+  });
+
+  it('refuses an upgrade without credentials (401), with a key lacking the read scope (403), and a session over the per-key limit (429)', async () => {
+    expect((await TestSession.request('/v2/ws', '')).status).toBe(401);
+    const user = await newUser();
+    const alertsOnly = await newKey(user, ['alerts']);
+    expect((await TestSession.request('/v2/ws', `api_key=${alertsOnly.id}&access_token=${alertsOnly.secret}`)).status).toBe(403);
+    const key = await newKey(user, ['read']);
+    const query = `api_key=${key.id}&access_token=${key.secret}`;
+    const open = [await TestSession.open('/v2/ws', query), await TestSession.open('/v2/ws', query), await TestSession.open('/v2/ws', query)];
+    const fourth = await TestSession.request('/v2/ws', query);
+    expect(fourth.status).toBe(429);
+    expect(((await fourth.json()) as { error: { code: string } }).error.code).toBe('limit_exceeded');
+    // The user's own access token is another owner: it still gets in.
+    const mine = await v2(user);
+    for (const s of [...open, mine]) s.close();
+  });
+});
+
+describe('SessionHub: feed status and restarts', () => {
+  it('turns a session stale when the origin link drops and live again when it returns, on the same socket', async () => {
+    const [a] = (await instrumentsOfOneGroup('NSE', 1, 4)) as [TestInstrument];
+    const first = await originOf(a.group);
+    const session = await v2(await newUser());
+    await subscribe(session, [a.token]);
+    first.origin.close();
+    expect(await statusOf(session, 'stale')).toMatchObject({ group: a.group, instruments: [a.token], reason: 'the origin link dropped; it is reconnecting' });
+    const again = await originOf(a.group);
+    expect(await statusOf(session, 'live')).toMatchObject({ group: a.group, instruments: [a.token] });
+    again.origin.sendBatch([fullPacket(a.token, 77)]);
+    expect((await ticksWithin(session, 300)).get(a.token)).toMatchObject({ last_price: 77 });
+    session.close();
+    again.origin.close();
+  });
+
+  it('keeps a session subscribed through a restart of its group', async () => {
+    const [a] = (await instrumentsOfOneGroup('NSE', 1, 5)) as [TestInstrument];
+    const { origin } = await originOf(a.group);
+    const session = await v2(await newUser());
+    await subscribe(session, [a.token], 'ltp');
+    await env.INSTRUMENT_GROUP.getByName(a.group).restart().catch(() => undefined);
+    await origin.closed;
+    const back = await originOf(a.group);
+    // The hub relinks and says its want again; the origin sees it in the demand.
+    await settled(() => expect(back.demand()).toEqual({ [a.token]: 'ltp' }));
+    back.origin.sendBatch([fullPacket(a.token, 88)]);
+    await settled(async () => expect((await ticksWithin(session, 100)).get(a.token)).toMatchObject({ last_price: 88 }));
+    session.close();
+    back.origin.close();
+  });
+
+  it('gives a session back with its subscriptions when it resumes after a restart of its hub', async () => {
+    const user = await newUser();
+    const [a] = (await instrumentsOfOneGroup('NSE', 1, 6)) as [TestInstrument];
+    const { origin } = await originOf(a.group);
+    const session = await v2(user);
+    const { session: id } = await session.nextOf('welcome');
+    await subscribe(session, [a.token], 'ltp');
+    origin.sendBatch([fullPacket(a.token, 98)]);
+    await ticksWithin(session, 200);
+    await env.SESSION_HUB.getByName(hubName(user.id, 4)).restart().catch(() => undefined);
+    expect((await session.closed).code).not.toBe(1000);
+
+    const back = await TestSession.open('/v2/ws', `access_token=${user.tokens.access_token}&resume=${id}`);
+    expect(await back.nextOf('welcome')).toMatchObject({ session: id, resumed: true, subscribed: 1 });
+    // Its instrument's latest tick comes again at once, then live ones, with no subscribe.
+    expect(await back.nextOf('snapshot')).toMatchObject({ ticks: [{ instrument_token: a.token, mode: 'ltp', last_price: 98 }] });
+    origin.sendBatch([fullPacket(a.token, 99)]);
+    expect(await back.nextOf('ticks')).toMatchObject({ ticks: [{ instrument_token: a.token, last_price: 99 }] });
+
+    // Someone else cannot take the session over with its id.
+    back.socket.close(4000, 'gone for a moment');
+    const stranger = await TestSession.open('/v2/ws', `access_token=${(await newUser()).tokens.access_token}&resume=${id}`);
+    expect(await stranger.nextOf('welcome')).toMatchObject({ resumed: false, subscribed: 0 });
+    stranger.close();
+    origin.close();
+  });
+});
+
+describe('SessionHub: the Kite protocol at /kite/ws', () => {
+  it('sends binary frames of Kite packets cut to each instrument mode, and heartbeats when idle', async () => {
+    const user = await newUser();
+    const key = await newKey(user, ['read']);
+    const [a, b] = (await instrumentsOfOneGroup('NSE', 2, 7)) as [TestInstrument, TestInstrument];
+    const { origin, demand } = await originOf(a.group);
+    const session = await TestSession.open('/kite/ws', `api_key=${key.id}&access_token=${key.secret}`);
+    session.send({ a: 'subscribe', v: [a.token, b.token] });
+    session.send({ a: 'mode', v: ['ltp', [b.token]] });
+    await settled(() => expect(demand()).toEqual({ [a.token]: 'quote', [b.token]: 'ltp' }));
+    origin.sendBatch([fullPacket(a.token, 10), fullPacket(b.token, 20)]);
+    const lengths = new Map<number, number>();
+    await settled(async () => {
+      for (const frame of await session.drain(50)) {
+        if (frame instanceof Uint8Array && frame.byteLength > 1) forEachPacket(frame, (token, packet) => lengths.set(token, packet.byteLength));
+      }
+      expect(Object.fromEntries(lengths)).toEqual({ [a.token]: 44, [b.token]: 8 });
+    });
+    const idle = await session.drain(2_500);
+    expect(idle.some((frame) => frame instanceof Uint8Array && frame.byteLength === 1)).toBe(true);
+    session.send({ a: 'subscribe' });
+    expect(await session.next()).toMatchObject({ type: 'error' });
+    session.close();
+    origin.close();
+  });
+
+  it('refuses bad credentials with 403, as Kite does', async () => {
+    expect((await TestSession.request('/kite/ws', 'api_key=nope&access_token=nope')).status).toBe(403);
+  });
+});

@@ -1,0 +1,49 @@
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { V2_SUBPROTOCOL } from '../../contracts/client-protocol.ts';
+import { hubConfig } from '../../durable-objects/hub/hub-config.ts';
+import { SESSION_HEADERS } from '../../durable-objects/session-hub.ts';
+import { sessionHubOf } from '../../durable-objects/stubs.ts';
+import { type AuthEnv, principalOf, requires } from '../auth/policy.ts';
+import { scope } from '../auth/principal.ts';
+import { errorResponse } from '../errors.ts';
+
+/**
+ * The clients' WebSockets (docs/websocket.md). Both need the `read` scope:
+ * a user's access token or an API key (docs/auth.md has the credential
+ * forms). The worker authenticates, then hands the upgrade to the user's
+ * SessionHub with the principal in headers it sets itself (a client's own
+ * X-Session-* headers never reach the hub: the request is rebuilt).
+ *
+ *   GET /v2/ws     the JSON protocol (contracts/client-protocol.ts);
+ *                  `?resume=<session id>` takes a lost session back
+ *   GET /kite/ws   Kite's own protocol, for programs written for Kite's
+ *                  ticker (`?api_key=<key id>&access_token=<secret>`); bad
+ *                  credentials get 403, as from Kite
+ */
+/** Kite refuses a ticker connection with bad credentials with 403; programs written for it expect that. */
+const answerLikeKite: MiddlewareHandler<AuthEnv> = async (c, next) => {
+  await next();
+  if (c.res.status === 401) c.res = new Response(c.res.body, { status: 403, headers: c.res.headers });
+};
+
+export const sessions = new Hono<AuthEnv>();
+
+sessions.get('/v2/ws', requires(scope('read')), (c) => toHub(c, 'v2'));
+sessions.get('/kite/ws', answerLikeKite, requires(scope('read')), (c) => toHub(c, 'kite'));
+
+async function toHub(c: Context<AuthEnv>, protocol: 'v2' | 'kite'): Promise<Response> {
+  if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
+    c.header('Upgrade', 'websocket');
+    return errorResponse(c, 426, 'upgrade_required', `${c.req.path} is a WebSocket: connect with Upgrade: websocket`);
+  }
+  const principal = principalOf(c);
+  const headers = new Headers({ Upgrade: 'websocket', [SESSION_HEADERS.user]: principal.userId, [SESSION_HEADERS.protocol]: protocol });
+  if (principal.keyId) headers.set(SESSION_HEADERS.key, principal.keyId);
+  const resume = c.req.query('resume');
+  if (resume && /^[0-9a-f-]{36}$/.test(resume)) headers.set(SESSION_HEADERS.resume, resume);
+  const offered = (c.req.header('Sec-WebSocket-Protocol') ?? '').split(',').map((p) => p.trim());
+  // A browser that offered subprotocols (say, to carry its credential) fails unless the answer names one of them.
+  if (protocol === 'v2' && offered.includes(V2_SUBPROTOCOL)) headers.set(SESSION_HEADERS.subprotocol, V2_SUBPROTOCOL);
+  return sessionHubOf(c.env, principal.userId, hubConfig(c.env).shards).fetch(new Request(c.req.url, { headers }));
+}
+

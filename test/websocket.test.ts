@@ -1,0 +1,217 @@
+import { execFileSync } from 'node:child_process';
+import { KiteTicker } from 'kiteconnect';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type DevStack, startDevStack } from '../bench/dev-stack.ts';
+import type { ServerMessage } from '../contracts/client-protocol.ts';
+import type { Tick } from '../contracts/kite-ticks/tick.ts';
+
+/**
+ * The client WebSockets on the whole local platform (`npm run dev`): the
+ * simulator's ticks through the origin, the group objects and the hubs to
+ * sessions at /v2/ws, and to the official kiteconnect KiteTicker at
+ * /kite/ws.
+ */
+let stack: DevStack;
+let accessToken = '';
+let apiKey = { id: '', secret: '' };
+let equities: { token: number; symbol: string }[] = [];
+const NIFTY = 'NSE:NIFTY 50';
+
+const edgeFetch = (path: string, init: RequestInit = {}) =>
+  fetch(`${stack.edgeUrl}${path}`, { ...init, headers: { 'Content-Type': 'application/json', ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}), ...init.headers } });
+
+/** A raw /v2/ws session whose frames can be awaited and whose reading can be paused. */
+class Session {
+  readonly ws: WebSocket;
+  readonly frames: { at: number; frame: ServerMessage }[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly opened: Promise<void>;
+  #waiters: (() => void)[] = [];
+
+  static async open(query?: string): Promise<Session> {
+    const session = new Session(query);
+    await session.opened;
+    return session;
+  }
+
+  private constructor(query = `access_token=${accessToken}`) {
+    this.ws = new WebSocket(`${stack.edgeUrl.replace('http', 'ws')}/v2/ws?${query}`);
+    this.ws.on('message', (data) => {
+      this.frames.push({ at: Date.now(), frame: JSON.parse(String(data)) as ServerMessage });
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+    this.closed = new Promise((resolve) => this.ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('unexpected-response', (_request, response) => reject(new Error(`/v2/ws refused: HTTP ${response.statusCode}`)));
+    });
+  }
+
+  async until<T extends ServerMessage>(what: string, pick: (frame: ServerMessage) => T | undefined, ms = 15_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    let seen = 0;
+    for (;;) {
+      for (; seen < this.frames.length; seen++) {
+        const hit = pick(this.frames[seen]!.frame);
+        if (hit) return hit;
+      }
+      if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; last frames: ${JSON.stringify(this.frames.slice(-3))}`);
+      await new Promise<void>((r) => {
+        this.#waiters.push(r);
+        setTimeout(r, 200);
+      });
+    }
+  }
+
+  send(message: unknown): void {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  async subscribe(instruments: unknown[], mode: string, id: string) {
+    this.send({ action: 'subscribe', id, instruments, mode });
+    return this.until(`ack ${id}`, (f) => (f.type === 'ack' && f.id === id ? f : undefined));
+  }
+
+  ticks(since = 0): { at: number; tick: Tick; kind: string }[] {
+    return this.frames.filter((f) => f.at >= since && (f.frame.type === 'ticks' || f.frame.type === 'snapshot')).flatMap((f) => (f.frame as { ticks: Tick[] }).ticks.map((tick) => ({ at: f.at, tick, kind: f.frame.type })));
+  }
+}
+
+beforeAll(async () => {
+  stack = await startDevStack();
+  const email = `ws-${Date.now()}@example.test`;
+  const password = 'websocket test password';
+  expect((await edgeFetch('/auth/register', { method: 'POST', body: JSON.stringify({ email, password }) })).status).toBe(202);
+  const login = await edgeFetch('/auth/login', { method: 'POST', body: JSON.stringify({ email, password }) });
+  accessToken = ((await login.json()) as { access_token: string }).access_token;
+  const key = await edgeFetch('/api-keys', { method: 'POST', body: JSON.stringify({ name: 'kite ticker test', scopes: ['read'] }) });
+  expect(key.status).toBe(201);
+  apiKey = (await key.json()) as { id: string; secret: string };
+  const db = new pg.Client({ connectionString: stack.databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ token: number; symbol: string }>(
+      `SELECT instrument_token::float8 AS token, exchange || ':' || tradingsymbol AS symbol FROM instruments WHERE is_active AND segment = 'NSE' ORDER BY instrument_token LIMIT 3000`,
+    );
+    equities = rows;
+  } finally {
+    await db.end();
+  }
+}, 240_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('/v2/ws on the whole platform', () => {
+  it('gives each session exactly its instruments in its modes, a snapshot before the first live tick', async () => {
+    const one = await Session.open();
+    const two = await Session.open();
+    const [a, b] = equities as [{ token: number; symbol: string }, { token: number; symbol: string }];
+    const ackOne = await one.subscribe([NIFTY, a.symbol], 'ltp', 'one');
+    expect(ackOne.rejected).toEqual([]);
+    const nifty = ackOne.accepted[0]!.instrument_token;
+    const ackTwo = await two.subscribe([b.token], 'full', 'two');
+    expect(ackTwo.accepted).toEqual([{ instrument: b.token, instrument_token: b.token, mode: 'full' }]);
+
+    // NIFTY 50 is pinned, so its group holds a tick: it comes as a snapshot right after the ack.
+    const ackAt = one.frames.findIndex((f) => f.frame.type === 'ack');
+    const firstNifty = await one.until('NIFTY tick', (f) => ((f.type === 'snapshot' || f.type === 'ticks') && f.ticks.some((t) => t.instrument_token === nifty) ? f : undefined));
+    expect(firstNifty.type).toBe('snapshot');
+    expect(one.frames.findIndex((f) => f.frame === firstNifty)).toBeGreaterThan(ackAt);
+
+    const since = Date.now();
+    await new Promise((r) => setTimeout(r, 3_500));
+    const seenOne = one.ticks(since);
+    const seenTwo = two.ticks(since);
+    expect(new Set(seenOne.map((t) => t.tick.instrument_token))).toEqual(new Set([nifty, a.token]));
+    expect(seenOne.every((t) => t.tick.mode === 'ltp' && !('volume_traded' in t.tick))).toBe(true);
+    expect(new Set(seenTwo.map((t) => t.tick.instrument_token))).toEqual(new Set([b.token]));
+    expect(seenTwo.every((t) => t.tick.mode === 'full' && 'depth' in t.tick)).toBe(true);
+    // One tick a second per instrument from the simulator: about three each, none lost.
+    expect(seenTwo.length).toBeGreaterThanOrEqual(2);
+    one.ws.close();
+    two.ws.close();
+  });
+
+  it('keeps a fast session at its pace while another session of the same user stops reading', async () => {
+    const many = equities.slice(0, 3000).map((e) => e.token);
+    const fast = await Session.open();
+    const paused = await Session.open();
+    await fast.subscribe(many.slice(0, 5), 'quote', 'fast');
+    for (let i = 0; i < many.length; i += 1000) await paused.subscribe(many.slice(i, i + 1000), 'full', `paused-${i}`);
+    await paused.until('first ticks', (f) => (f.type === 'ticks' ? f : undefined));
+    // About 2.7 MB a second of full ticks pile up unread: behind wrangler dev's proxy they never reach the hub as
+    // unsent bytes (bufferedAmount stays 0 locally), so the merging itself is tested on SessionOutbox.
+    paused.ws.pause();
+    const pausedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 6_000));
+    const fastTicks = fast.ticks(pausedAt);
+    const arrivals = [...new Set(fastTicks.map((t) => t.at))].sort((x, y) => x - y);
+    const gaps = arrivals.map((at, i) => at - (arrivals[i - 1] ?? pausedAt));
+    expect(fastTicks.length).toBeGreaterThanOrEqual(5 * 4);
+    expect(Math.max(...gaps)).toBeLessThan(2_500);
+    paused.ws.resume();
+    for (const s of [fast, paused]) s.ws.close();
+  }, 60_000);
+
+  it('turns sessions stale when the origin dies and live again when it is back, on the same socket', async () => {
+    const session = await Session.open();
+    await session.subscribe([NIFTY], 'quote', 'nifty');
+    await session.until('a tick', (f) => (f.type === 'ticks' || f.type === 'snapshot' ? f : undefined));
+    const origin = Number(execFileSync('pgrep', ['-f', '-P', String(stack.pid), 'origin-ticker/main.ts']).toString().trim().split('\n')[0]);
+    process.kill(origin, 'SIGKILL');
+    const stale = await session.until('stale', (f) => (f.type === 'status' && f.state === 'stale' ? f : undefined));
+    expect(stale.reason).toMatch(/origin/);
+    // `npm run dev` starts the origin again; the session hears `live` and ticks resume, with no reconnect.
+    await session.until('live', (f) => (f.type === 'status' && f.state === 'live' ? f : undefined), 60_000);
+    const back = Date.now();
+    await session.until('a tick after the return', (f) => (f.type === 'ticks' ? f : undefined), 10_000);
+    expect(session.ticks(back).length).toBeGreaterThan(0);
+    expect(session.ws.readyState).toBe(WebSocket.OPEN);
+    session.ws.close();
+  }, 90_000);
+});
+
+describe('/kite/ws with the official kiteconnect KiteTicker', () => {
+  it('delivers correct ticks in all three modes to a ticker pointed at the platform with an API key', async () => {
+    const [ltp, quote, full] = equities.slice(10, 13).map((e) => e.token) as [number, number, number];
+    // reconnect: false, or the official ticker calls process.exit(1) once disconnect() has closed it.
+    const ticker = new KiteTicker({ api_key: apiKey.id, access_token: apiKey.secret, root: `${stack.edgeUrl.replace('http', 'ws')}/kite/ws`, reconnect: false } as ConstructorParameters<typeof KiteTicker>[0]);
+    const byToken = new Map<number, Record<string, unknown>>();
+    const done = new Promise<void>((resolve, reject) => {
+      ticker.on('connect', () => {
+        ticker.subscribe([ltp, quote, full]);
+        ticker.setMode(ticker.modeLTP, [ltp]);
+        ticker.setMode(ticker.modeQuote, [quote]);
+        ticker.setMode(ticker.modeFull, [full]);
+      });
+      ticker.on('ticks', (ticks: Record<string, unknown>[]) => {
+        for (const tick of ticks) byToken.set(tick.instrument_token as number, tick);
+        const modes = [ltp, quote, full].map((t) => byToken.get(t)?.mode);
+        if (modes.join() === 'ltp,quote,full') resolve();
+      });
+      ticker.on('error', (error: unknown) => reject(new Error(`ticker error: ${String(error)}`)));
+      setTimeout(() => reject(new Error(`not all modes within 15 s: ${JSON.stringify([...byToken.values()].map((t) => t.mode))}`)), 15_000);
+    });
+    ticker.connect();
+    try {
+      await done;
+    } finally {
+      ticker.disconnect();
+    }
+    expect(Object.keys(byToken.get(ltp)!).sort()).toEqual(['instrument_token', 'last_price', 'mode', 'tradable']);
+    expect(byToken.get(quote)).toMatchObject({ mode: 'quote', ohlc: expect.any(Object), volume_traded: expect.any(Number) });
+    expect(byToken.get(quote)).not.toHaveProperty('depth');
+    expect(byToken.get(full)).toMatchObject({ mode: 'full', depth: { buy: expect.any(Array), sell: expect.any(Array) } });
+    expect((byToken.get(full)!.last_price as number) > 0).toBe(true);
+  }, 30_000);
+
+  it('refuses bad credentials with 403 before any frame', async () => {
+    const ws = new WebSocket(`${stack.edgeUrl.replace('http', 'ws')}/kite/ws?api_key=${apiKey.id}&access_token=wrong`);
+    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(status).toBe(403);
+  });
+});
