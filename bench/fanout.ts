@@ -134,7 +134,10 @@ async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { re
   try {
     const plan: LoadPlan = { url: target.url, credentials: target.credentials, sessions, measured: MEASURED, openConcurrency: 50 };
     load.send(plan);
-    const ready = await next<LoadReady>(load, 'ready', 15 * 60_000);
+    // A generous 150 ms a session to open and subscribe (the baseline takes about 2).
+    const ready = await next<LoadReady>(load, 'ready', Math.max(120_000, sessions.length * 150)).catch((error: Error) => {
+      throw new Error(`${sessions.length.toLocaleString('en')} sessions not open and subscribed in time (${error.message})`);
+    });
     console.error(`[fanout] ${target.url}: ${ready.opened} sessions open in ${(ready.openMs / 1000).toFixed(1)} s, ${ready.subscribed} subscriptions, ${ready.rejected} rejected${ready.firstRejection ? ` (${ready.firstRejection})` : ''}, ${ready.failed} failed${ready.firstError ? ` (${ready.firstError})` : ''}`);
     if (ready.opened === 0) throw new Error(`no session opened: ${ready.firstError}`);
     await sleep(WARMUP_MS);

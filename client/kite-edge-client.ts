@@ -30,6 +30,7 @@ import { SubscriptionSet, chunk } from './subscription-set.ts';
 
 export type Ack = Extract<ServerMessage, { type: 'ack' }>;
 export type FeedStatus = Extract<ServerMessage, { type: 'status' }>;
+export type AlertMessage = Extract<ServerMessage, { type: 'alert' }>;
 export type ServerError = Extract<ServerMessage, { type: 'error' }>;
 type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
 type Pong = Extract<ServerMessage, { type: 'pong' }>;
@@ -84,6 +85,8 @@ export type ClientEvents = {
   snapshot: Tick[];
   /** Feed state of an instrument group changed (live, stale, down). */
   status: FeedStatus;
+  /** One of the user's price alerts fired (docs/alerts.md); every open session of the user gets it. */
+  alert: AlertMessage;
   /** An error frame that answers no request of this client (a request's own error rejects its promise instead). */
   error: ServerError;
   /** The connection closed; `reconnecting` says whether the client will try again. */
@@ -285,6 +288,8 @@ export class KiteEdgeClient {
       case 'status':
         this.#feed.set(message.group, message);
         return this.#emit('status', message);
+      case 'alert':
+        return this.#emit('alert', message);
       case 'error': {
         const pending = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
         if (pending) this.#settle(message.id as number, () => pending.reject(new KiteEdgeError(message.code, message.message)));
