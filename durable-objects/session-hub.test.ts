@@ -4,7 +4,7 @@ import { CloseCode, type ServerMessage } from '../contracts/client-protocol.ts';
 import { forEachPacket } from '../contracts/kite-ticks/decode.ts';
 import type { Tick } from '../contracts/kite-ticks/tick.ts';
 import { newKey, newUser, type TestUser } from '../edge/auth/test-users.ts';
-import { TestOrigin } from '../edge/origin/test-origin.ts';
+import { originOf } from '../edge/origin/test-origin.ts';
 import { type TestInstrument, TestSession, fullPacket, instrumentsOfOneGroup } from '../edge/ws/test-session.ts';
 import { hubName } from './stubs.ts';
 
@@ -16,20 +16,6 @@ import { hubName } from './stubs.ts';
  */
 const v2 = (user: TestUser) => TestSession.open('/v2/ws', `access_token=${user.tokens.access_token}`);
 const settled = (check: () => Promise<void> | void) => vi.waitFor(check, { timeout: 5_000, interval: 20 });
-
-/** The origin's link to a group, with the demand the group last sent it. */
-async function originOf(group: string): Promise<{ origin: TestOrigin; demand: () => Record<string, string> }> {
-  const origin = await TestOrigin.connect(`/origin/groups/${group}`);
-  let demand: Record<string, string> = {};
-  void (async () => {
-    for (;;) {
-      const frame = await origin.next(60_000).catch(() => undefined);
-      if (!frame) return;
-      if (frame.type === 'demand') demand = frame.tokens as Record<string, string>;
-    }
-  })();
-  return { origin, demand: () => demand };
-}
 
 /** The next status frame of one state (an earlier one may say what was known before). */
 async function statusOf(session: TestSession, state: string) {

@@ -29,11 +29,15 @@ function knownKeys(schema: z.ZodType): string {
   return shape ? Object.keys(shape).join(', ') : '';
 }
 
+/** The parameter at fault in a failed parse, and what is wrong with it. */
+export type BodyProblem = { param: string; message: string };
+
 /**
  * Parses a JSON body with a schema; the first problem becomes a 400 naming
  * the field (a dotted path for nested ones; unknown fields are named too).
+ * An area whose schemas say more about their own problems passes `problemOf`.
  */
-export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+export async function parseBody<S extends z.ZodType>(c: Context, schema: S, problemOf: (error: z.ZodError) => BodyProblem = firstProblem): Promise<z.output<S>> {
   let body: unknown;
   try {
     body = await c.req.json();
@@ -42,12 +46,15 @@ export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Pro
   }
   const result = schema.safeParse(body);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  if (issue?.code === 'unrecognized_keys') {
-    throw new InvalidParameter(String(issue.keys[0]), 'unknown field');
-  }
+  const { param, message } = problemOf(result.error);
+  throw new InvalidParameter(param, message);
+}
+
+function firstProblem(error: z.ZodError): BodyProblem {
+  const issue = error.issues[0];
+  if (issue?.code === 'unrecognized_keys') return { param: String(issue.keys[0]), message: 'unknown field' };
   const param = issue?.path.length ? issue.path.map(String).join('.') : '(body)';
   // A record key's own rule says more than zod's "Invalid key in record".
   const message = issue?.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : (issue?.message ?? 'is invalid');
-  throw new InvalidParameter(param, message);
+  return { param, message };
 }

@@ -107,6 +107,13 @@ afterAll(async () => {
 
 describe('/v2/ws on the whole platform', () => {
   it('gives each session exactly its instruments in its modes, a snapshot before the first live tick', async () => {
+    // NIFTY 50 is pinned: once its group holds a tick (GET /quote shows it), a new subscription gets it as a snapshot.
+    for (let tries = 0; ; tries++) {
+      const quote = (await (await edgeFetch(`/quote?i=${encodeURIComponent(NIFTY)}`)).json()) as { data?: Record<string, unknown> };
+      if (quote.data?.[NIFTY]) break;
+      if (tries > 100) throw new Error(`no tick of ${NIFTY} at the edge: ${JSON.stringify(quote)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const one = await Session.open();
     const two = await Session.open();
     const [a, b] = equities as [{ token: number; symbol: string }, { token: number; symbol: string }];
@@ -116,7 +123,6 @@ describe('/v2/ws on the whole platform', () => {
     const ackTwo = await two.subscribe([b.token], 'full', 'two');
     expect(ackTwo.accepted).toEqual([{ instrument: b.token, instrument_token: b.token, mode: 'full' }]);
 
-    // NIFTY 50 is pinned, so its group holds a tick: it comes as a snapshot right after the ack.
     const ackAt = one.frames.findIndex((f) => f.frame.type === 'ack');
     const firstNifty = await one.until('NIFTY tick', (f) => ((f.type === 'snapshot' || f.type === 'ticks') && f.ticks.some((t) => t.instrument_token === nifty) ? f : undefined));
     expect(firstNifty.type).toBe('snapshot');

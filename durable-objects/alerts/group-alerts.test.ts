@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AlertFrame } from '../../contracts/alerts.ts';
 import { type TestUser, newUser, sql } from '../../edge/auth/test-users.ts';
 import { asUser, createAlert, getAlert, groupAlerts } from '../../edge/alerts/test-alerts.ts';
-import { TestOrigin, ltpPacket } from '../../edge/origin/test-origin.ts';
+import { ltpPacket, originOf } from '../../edge/origin/test-origin.ts';
 import { type TestInstrument, TestSession, instrumentsOfOneGroup } from '../../edge/ws/test-session.ts';
 
 /**
@@ -22,20 +22,6 @@ const settled = (check: () => Promise<void>, timeout = 5_000) => vi.waitFor(chec
 const settle = async <T>(call: PromiseLike<T>): Promise<T> => await call;
 const alertFrames = async (session: TestSession, ms: number) =>
   (await session.drain(ms)).filter((frame): frame is AlertFrame => !(frame instanceof Uint8Array) && frame.type === 'alert');
-
-/** The origin's link to a group, with the demand the group last sent it. */
-async function originOf(group: string): Promise<{ origin: TestOrigin; demand: () => Record<string, string> }> {
-  const origin = await TestOrigin.connect(`/origin/groups/${group}`);
-  let demand: Record<string, string> = {};
-  void (async () => {
-    for (;;) {
-      const frame = await origin.next(60_000).catch(() => undefined);
-      if (!frame) return;
-      if (frame.type === 'demand') demand = frame.tokens as Record<string, string>;
-    }
-  })();
-  return { origin, demand: () => demand };
-}
 
 type TriggerRecord = { idempotency_key: string; value: number; last_price: number; deliveries: { channel: string; status: string; sessions_reached: number | null }[] };
 const triggersOf = async (user: TestUser, alertId: string) => ((await (await asUser(user, `/alerts/${alertId}/triggers`)).json()) as { triggers: TriggerRecord[] }).triggers;

@@ -9,7 +9,7 @@ import { type EdgeConfig, edgeConfig } from '../config.ts';
 import { InvalidParameter, errorResponse } from '../errors.ts';
 import { type ResolvedInstrument, resolveInstruments } from '../instruments/resolve.ts';
 import { type Database, openDatabase } from '../storage/database.ts';
-import { parseQuery } from '../validate.ts';
+import { parseBody, parseQuery } from '../validate.ts';
 import { alertOf } from './alert-rows.ts';
 import { type Refusal, createAlert, deleteAlert, findAlert, listAlerts, setAlertState, updateAlert } from './alert-store.ts';
 import { tellGroup } from './group-push.ts';
@@ -94,7 +94,7 @@ alerts.get('/deliveries', ALERTS, async (c) => {
 
 alerts.post('/', ALERTS, async (c) => {
   const config = edgeConfig(c.env);
-  const body = await parseAlertBody(c, alertCreateSchema({ allowPrivateWebhooks: config.alerts.allowPrivateWebhooks }));
+  const body = await parseBody(c, alertCreateSchema({ allowPrivateWebhooks: config.alerts.allowPrivateWebhooks }), alertProblem);
   const { userId } = principalOf(c);
   const db = database(c);
   const instrument = await resolveOne(db, body.instrument);
@@ -125,7 +125,7 @@ alerts.get('/:id', ALERTS, async (c) => {
 alerts.patch('/:id', ALERTS, async (c) => {
   const id = alertId(c);
   const config = edgeConfig(c.env);
-  const body = await parseAlertBody(c, alertUpdateSchema({ allowPrivateWebhooks: config.alerts.allowPrivateWebhooks }));
+  const body = await parseBody(c, alertUpdateSchema({ allowPrivateWebhooks: config.alerts.allowPrivateWebhooks }), alertProblem);
   const { userId } = principalOf(c);
   const db = database(c);
   if (body.channels?.webhook) {
@@ -176,19 +176,6 @@ function database(c: Context<AuthEnv>): Database {
   return openDatabase(config.database, config.queryTimeoutMs);
 }
 
-/** A JSON body through an alerts schema; the first problem is a 400 naming the field by its dotted path. */
-async function parseAlertBody<S extends z.ZodType>(c: Context<AuthEnv>, schema: S): Promise<z.output<S>> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new InvalidParameter('(body)', 'must be a JSON object');
-  }
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const problem = alertProblem(result.error);
-  throw new InvalidParameter(problem.param, problem.message);
-}
 
 async function resolveOne(db: Database, ref: InstrumentRef): Promise<ResolvedInstrument> {
   const { resolved } = await resolveInstruments(db, [ref]);

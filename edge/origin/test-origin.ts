@@ -81,6 +81,20 @@ export class TestOrigin {
   }
 }
 
+/** The origin's link to a group, and the demand the group last sent down it (read as frames arrive). */
+export async function originOf(group: string): Promise<{ origin: TestOrigin; demand: () => Record<string, string> }> {
+  const origin = await TestOrigin.connect(`/origin/groups/${group}`);
+  let demand: Record<string, string> = {};
+  void (async () => {
+    for (;;) {
+      const frame = await origin.next(60_000).catch(() => undefined);
+      if (!frame) return;
+      if (frame.type === 'demand') demand = frame.tokens as Record<string, string>;
+    }
+  })();
+  return { origin, demand: () => demand };
+}
+
 /** A Kite LTP packet (8 bytes): uint32 token, int32 last price in paise. */
 export function ltpPacket(token: number, price: number): Uint8Array {
   const packet = new Uint8Array(8);
