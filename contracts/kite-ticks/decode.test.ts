@@ -5,6 +5,7 @@ import { SEGMENT_CODE } from '../kite-instrument.ts';
 import { type FrameEntry, type TickMode, encodeFrame } from '../../origin-ticker/kite-sim/packets.ts';
 import type { Quote } from '../../origin-ticker/kite-sim/quote.ts';
 import { seededRandom } from '../../origin-ticker/kite-sim/seeded-random.ts';
+import { kiteFrame } from './frame.ts';
 import { KiteFrameError, type PacketKind, decodeFrame, decodePacket, forEachPacket, isHeartbeat, packetKind, packetMode } from './decode.ts';
 import { type Tick, hasDepth, hasVolume } from './tick.ts';
 
@@ -40,19 +41,7 @@ function expectParity(ours: Tick[], theirs: Record<string, unknown>[]): void {
   expect(JSON.stringify(ours)).toBe(JSON.stringify(reference));
 }
 
-/** A frame around bare packets: count, then (length, packet) each. */
-function frameOf(...packets: Uint8Array[]): Uint8Array {
-  const frame = new Uint8Array(2 + packets.reduce((n, p) => n + 2 + p.byteLength, 0));
-  const view = new DataView(frame.buffer);
-  view.setUint16(0, packets.length);
-  let at = 2;
-  for (const packet of packets) {
-    view.setUint16(at, packet.byteLength);
-    frame.set(packet, at + 2);
-    at += 2 + packet.byteLength;
-  }
-  return frame;
-}
+const frameOf = (...packets: Uint8Array[]) => kiteFrame(packets);
 
 // --- Kite's official fixtures (contracts/kite-ticks/fixtures/README.md says where each comes from) ---
 

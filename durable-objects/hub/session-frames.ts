@@ -4,7 +4,8 @@ import { decodePacket } from '../../contracts/kite-ticks/decode.ts';
 /**
  * What a hub sends its sessions, built once per flush and shared: a packet
  * cut down to a session's mode, its JSON in kiteconnect's field names, the
- * /v2/ws frames around them, and Kite's own binary frame for /kite/ws.
+ * /v2/ws frames around them (Kite's binary frame for /kite/ws is
+ * contracts/kite-ticks/frame.ts).
  */
 
 /** Kite's lower modes are prefixes of the richer packets: ltp 8 B; index quote 28 / full 32; quote 44 / full 184. */
@@ -36,22 +37,6 @@ export class TickJson {
 /** A /v2/ws `ticks` or `snapshot` frame from ticks already in JSON. */
 export function v2TickFrame(type: 'ticks' | 'snapshot', ticks: readonly string[]): string {
   return `{"type":"${type}","ticks":[${ticks.join(',')}]}`;
-}
-
-/** Kite's binary frame: a 2-byte packet count, then each packet after its 2-byte length. */
-export function kiteFrame(packets: readonly Uint8Array[]): Uint8Array {
-  let size = 2;
-  for (const packet of packets) size += 2 + packet.byteLength;
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setUint16(0, packets.length);
-  let at = 2;
-  for (const packet of packets) {
-    view.setUint16(at, packet.byteLength);
-    out.set(packet, at + 2);
-    at += 2 + packet.byteLength;
-  }
-  return out;
 }
 
 /** Kite's heartbeat: one byte, sent each second a /kite/ws session gets nothing else. */
