@@ -6,7 +6,7 @@ import { freePort } from '../origin-ticker/local/ports.ts';
 import { buildUniverse } from '../origin-ticker/kite-sim/universe.ts';
 import type { OriginHealth } from '../origin-ticker/http/origin-health.ts';
 import type { BaselineStats } from './baseline-fanout-server.ts';
-import { type DevStack, startDevStack } from './dev-stack.ts';
+import { type DevStack, startDevStack } from '../origin-ticker/local/dev-stack.ts';
 import { edgeCredentials, edgeServesV2 } from './fanout-edge.ts';
 import { fetchSendTimes, latencies, quantile } from './fanout-latency.ts';
 import type { LoadPlan, LoadReady, LoadResult } from './fanout-load.ts';

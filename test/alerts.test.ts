@@ -1,14 +1,11 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Alert, AlertFrame } from '../contracts/alerts.ts';
-import { freePort } from '../origin-ticker/local/ports.ts';
+import { type DevStack, startDevStack } from '../origin-ticker/local/dev-stack.ts';
 
 /**
  * Price alerts end to end on the whole local platform (`npm run dev`): the
@@ -20,11 +17,9 @@ import { freePort } from '../origin-ticker/local/ports.ts';
  * user's receiver doing, not with the platform's own code.
  */
 const SECRET = 'alerts-test-link-secret';
-const ports = { EDGE_PORT: 0, ORIGIN_PORT: 0, PG_PORT: 0, NEON_RELAY_PORT: 0, REDIS_PORT: 0, REDIS_BRIDGE_PORT: 0, SIM_PORT: 0 };
+let stack: DevStack;
+let ports: DevStack['ports'];
 const NIFTY = 'NSE:NIFTY 50';
-let dev: ChildProcess;
-let dir: string;
-let output = '';
 
 type User = { id: string; token: string };
 const edgeUrl = (path: string) => `http://127.0.0.1:${ports.EDGE_PORT}${path}`;
@@ -40,7 +35,7 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined | fal
   for (;;) {
     const value = await check().catch(() => undefined);
     if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${output.slice(-3000)}`);
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${stack?.output().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -126,16 +121,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverPort = (receiver.address() as { port: number }).port;
 
-  dir = mkdtempSync(join(tmpdir(), 'alerts-'));
-  chmodSync(dir, 0o755); // embedded Postgres runs as the postgres user when root
-  for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
-  dev = spawn(process.execPath, ['origin-ticker/local/dev.ts'], {
-    env: { ...process.env, LOCAL_STATE_DIR: join(dir, 'state'), ORIGIN_LINK_SECRET: SECRET, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  dev.stdout?.on('data', (d) => (output += d));
-  dev.stderr?.on('data', (d) => (output += d));
-  await waitFor('the platform', async () => output.includes('platform is up'), 150_000);
+  stack = await startDevStack({ ORIGIN_LINK_SECRET: SECRET });
+  ports = stack.ports;
   owner = await register('owner@example.test');
   other = await register('other@example.test');
   admin = await register('ops@example.test', true);
@@ -143,12 +130,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (dev && dev.exitCode === null) {
-    const exited = new Promise((r) => dev.once('exit', r));
-    dev.kill('SIGTERM');
-    await exited;
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stack?.stop();
   await new Promise((r) => receiver?.close(r));
 });
 

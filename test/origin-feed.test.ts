@@ -1,12 +1,9 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GroupedInstrument, instrumentGroup } from '../contracts/instrument-group.ts';
 import { decodePacket } from '../contracts/kite-ticks/decode.ts';
 import type { OriginHealth } from '../origin-ticker/http/origin-health.ts';
-import { freePort } from '../origin-ticker/local/ports.ts';
+import { type DevStack, startDevStack } from '../origin-ticker/local/dev-stack.ts';
 
 /**
  * The tick path end to end on the whole local platform (`npm run dev`):
@@ -18,10 +15,8 @@ import { freePort } from '../origin-ticker/local/ports.ts';
  * admin with `npm run users -- promote`, signed in.
  */
 const SECRET = 'origin-feed-test-secret';
-const ports = { EDGE_PORT: 0, ORIGIN_PORT: 0, PG_PORT: 0, NEON_RELAY_PORT: 0, REDIS_PORT: 0, REDIS_BRIDGE_PORT: 0, SIM_PORT: 0 };
-let dev: ChildProcess;
-let dir: string;
-let output = '';
+let stack: DevStack;
+let ports: DevStack['ports'];
 let adminToken = '';
 const edge = (path: string, init: RequestInit = {}) =>
   fetch(`http://127.0.0.1:${ports.EDGE_PORT}${path}`, { ...init, headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json', ...init.headers } });
@@ -37,7 +32,7 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined | fal
   for (;;) {
     const value = await check().catch(() => undefined);
     if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${output.slice(-3000)}`);
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${stack?.output().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -48,16 +43,8 @@ async function tokenOf(exchange: string, symbol: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'origin-feed-'));
-  chmodSync(dir, 0o755); // embedded Postgres runs as the postgres user when root
-  for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
-  dev = spawn(process.execPath, ['origin-ticker/local/dev.ts'], {
-    env: { ...process.env, LOCAL_STATE_DIR: join(dir, 'state'), ORIGIN_LINK_SECRET: SECRET, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  dev.stdout?.on('data', (d) => (output += d));
-  dev.stderr?.on('data', (d) => (output += d));
-  await waitFor('the platform', async () => output.includes('platform is up'), 150_000);
+  stack = await startDevStack({ ORIGIN_LINK_SECRET: SECRET });
+  ports = stack.ports;
   adminToken = await signInAsAdmin('ops@example.test', 'operator password 1');
 }, 180_000);
 
@@ -76,12 +63,7 @@ async function signInAsAdmin(email: string, password: string): Promise<string> {
 }
 
 afterAll(async () => {
-  if (dev && dev.exitCode === null) {
-    const exited = new Promise((r) => dev.once('exit', r));
-    dev.kill('SIGTERM');
-    await exited;
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 describe('the origin feeding the edge', () => {

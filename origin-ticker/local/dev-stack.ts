@@ -3,14 +3,17 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../origin-ticker/local/ports.ts';
+import { freePort } from './ports.ts';
 
 /**
- * The whole local platform (`npm run dev`) for a benchmark: a temporary
- * state directory, free ports for every part, resolved once it says it is
- * up; `stop()` ends it and removes the directory.
+ * The whole local platform (`npm run dev`) for an end-to-end test or a
+ * benchmark: a temporary state directory, free ports for every part,
+ * resolved once it says it is up; `output()` is what it printed (for a
+ * failing test's message), `stop()` ends it and removes the directory.
  */
-const DEV = fileURLToPath(new URL('../origin-ticker/local/dev.ts', import.meta.url));
+const DEV = fileURLToPath(new URL('./dev.ts', import.meta.url));
+/** How much of the platform's output is kept for output(). */
+const OUTPUT_KEPT = 64 * 1024;
 
 export type DevStack = {
   ports: Record<'EDGE_PORT' | 'ORIGIN_PORT' | 'PG_PORT' | 'NEON_RELAY_PORT' | 'REDIS_PORT' | 'REDIS_BRIDGE_PORT' | 'SIM_PORT', number>;
@@ -18,11 +21,12 @@ export type DevStack = {
   originUrl: string;
   databaseUrl: string;
   pid: number;
+  output(): string;
   stop(): Promise<void>;
 };
 
 export async function startDevStack(env: Record<string, string> = {}): Promise<DevStack> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-stack-'));
+  const dir = mkdtempSync(join(tmpdir(), 'dev-stack-'));
   chmodSync(dir, 0o755); // embedded Postgres runs as the postgres user when root
   const ports: DevStack['ports'] = {
     EDGE_PORT: await freePort(),
@@ -37,6 +41,12 @@ export async function startDevStack(env: Record<string, string> = {}): Promise<D
     env: { ...process.env, ...env, LOCAL_STATE_DIR: join(dir, 'state'), ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-OUTPUT_KEPT);
+  };
+  dev.stdout?.on('data', keep);
+  dev.stderr?.on('data', keep);
   const stop = async () => {
     if (dev.exitCode === null) {
       dev.kill('SIGTERM');
@@ -56,6 +66,7 @@ export async function startDevStack(env: Record<string, string> = {}): Promise<D
     originUrl: `http://127.0.0.1:${ports.ORIGIN_PORT}`,
     databaseUrl: `postgres://postgres:postgres@127.0.0.1:${ports.PG_PORT}/kite_edge`,
     pid: dev.pid ?? 0,
+    output: () => output,
     stop,
   };
 }
