@@ -93,6 +93,7 @@ describe('npm run dev', () => {
     });
     await waitFor('the platform to come up', () => dev.output().includes('platform is up'));
     expect(dev.output()).toContain(`Edge worker (wrangler)   http://127.0.0.1:${dev.ports.EDGE_PORT}`);
+    expect(dev.output()).toContain(`Client WebSockets        ws://127.0.0.1:${dev.ports.EDGE_PORT}/v2/ws`);
     expect(dev.output()).toContain(`applied ${inject('migrations').join(', ')}`);
     expect(dev.output()).toMatch(/\[sync\] +dataset version 1: \d{5,} instruments/);
     expect(dev.output()).toMatch(new RegExp(`Kite simulator +REST http://127.0.0.1:${dev.ports.SIM_PORT} +ticker ws://127.0.0.1:${dev.ports.SIM_PORT}/ws`));

@@ -129,6 +129,7 @@ async function main(): Promise<void> {
   const lines = [
     `platform is up in ${seconds} s`,
     `  Edge worker (wrangler)   ${edge.url}   health: ${edge.url}/health`,
+    `  Client WebSockets        ${edge.url.replace('http', 'ws')}/v2/ws (JSON)   ${edge.url.replace('http', 'ws')}/kite/ws (Kite's protocol)   credentials: docs/auth.md`,
     ...backing.database.summary.map((l) => `  ${l}`),
     ...('missing' in backing.redis ? [`  Redis                    none: ${backing.redis.missing}`] : backing.redis.summary.map((l) => `  ${l}`)),
     `  Origin (Kite feed)       http://127.0.0.1:${config.originPort}   health: /health   metrics: /metrics   Kite login: /login`,
