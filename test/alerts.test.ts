@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
 import pg from 'pg';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Alert, AlertFrame } from '../contracts/alerts.ts';
 import { type DevStack, startDevStack } from '../origin-ticker/local/dev-stack.ts';
+import { signIn, waitFor as waitForOnStack } from './setup/on-the-stack.ts';
 
 /**
  * Price alerts end to end on the whole local platform (`npm run dev`): the
@@ -30,29 +30,10 @@ const api = (user: User, path: string, init: RequestInit & { json?: unknown } = 
     headers: { Authorization: `Bearer ${user.token}`, 'Content-Type': 'application/json' },
   });
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${stack?.output().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, ms?: number) => waitForOnStack(stack, what, check, ms);
 
-async function register(email: string, admin = false): Promise<User> {
-  const password = 'alerts test password';
-  const post = (path: string, body: unknown) => fetch(edgeUrl(path), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  expect((await post('/auth/register', { email, password })).status).toBe(202);
-  if (admin) {
-    const promote = spawnSync(process.execPath, ['origin-ticker/db/users-cli.ts', 'promote', email], { env: { ...process.env, DATABASE_URL: databaseUrl() }, encoding: 'utf8' });
-    expect(promote.status, promote.stderr).toBe(0);
-  }
-  const login = (await (await post('/auth/login', { email, password })).json()) as { access_token: string; user: { id: string } };
-  return { id: login.user.id, token: login.access_token };
-}
+const register = (email: string, admin = false): Promise<User> => signIn(stack, email, 'alerts test password', { admin });
 
-const databaseUrl = () => `postgres://postgres:postgres@127.0.0.1:${ports.PG_PORT}/kite_edge`;
 
 /** A /v2/ws session that keeps every `alert` frame it receives, with when it arrived. */
 class Session {
@@ -229,7 +210,7 @@ describe('price alerts on the whole platform', () => {
     const session = await Session.open(owner);
     const alert = (await (await api(owner, '/alerts', { json: { instrument: NIFTY, condition: { type: 'price_above', price: 1e9 } } })).json()) as Alert;
     // Postgres stalls the recording: a transaction holds the trigger's idempotency key, uncommitted, until the test rolls it back.
-    const blocker = new pg.Client({ connectionString: databaseUrl() });
+    const blocker = new pg.Client({ connectionString: stack.databaseUrl });
     await blocker.connect();
     try {
       await blocker.query('BEGIN');
@@ -252,7 +233,7 @@ describe('price alerts on the whole platform', () => {
     });
     expect(recorded.state).toBe('triggered');
     await new Promise((r) => setTimeout(r, 2_000)); // ticks flow again into the restarted object
-    const check = new pg.Client({ connectionString: databaseUrl() });
+    const check = new pg.Client({ connectionString: stack.databaseUrl });
     await check.connect();
     try {
       const { rows } = await check.query('SELECT idempotency_key FROM alert_triggers WHERE alert_id = $1', [alert.id]);

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GroupedInstrument, instrumentGroup } from '../contracts/instrument-group.ts';
 import { decodePacket } from '../contracts/kite-ticks/decode.ts';
 import type { OriginHealth } from '../origin-ticker/http/origin-health.ts';
 import { type DevStack, startDevStack } from '../origin-ticker/local/dev-stack.ts';
+import { signIn, waitFor as waitForOnStack } from './setup/on-the-stack.ts';
 
 /**
  * The tick path end to end on the whole local platform (`npm run dev`):
@@ -27,15 +27,7 @@ const simSubscriptions = async () => ((await (await sim('/_sim/state')).json()) 
 type Latest = { latest: { token: number; received_at: number; packet: string }[] };
 const latest = async (group: string, token: number) => ((await (await edge(`/internal/groups/${group}/latest?tokens=${token}`)).json()) as Latest).latest[0];
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${stack?.output().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, ms?: number) => waitForOnStack(stack, what, check, ms);
 
 async function tokenOf(exchange: string, symbol: string): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${ports.EDGE_PORT}/instruments/by-symbol/${exchange}/${encodeURIComponent(symbol)}`);
@@ -45,22 +37,8 @@ async function tokenOf(exchange: string, symbol: string): Promise<number> {
 beforeAll(async () => {
   stack = await startDevStack({ ORIGIN_LINK_SECRET: SECRET });
   ports = stack.ports;
-  adminToken = await signInAsAdmin('ops@example.test', 'operator password 1');
+  adminToken = (await signIn(stack, 'ops@example.test', 'operator password 1', { admin: true })).token;
 }, 180_000);
-
-async function signInAsAdmin(email: string, password: string): Promise<string> {
-  const post = (path: string, body: unknown) =>
-    fetch(`http://127.0.0.1:${ports.EDGE_PORT}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  expect((await post('/auth/register', { email, password })).status).toBe(202);
-  const promote = spawnSync(process.execPath, ['origin-ticker/db/users-cli.ts', 'promote', email], {
-    env: { ...process.env, DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${ports.PG_PORT}/kite_edge` },
-    encoding: 'utf8',
-  });
-  expect(promote.status, promote.stderr).toBe(0);
-  const login = await post('/auth/login', { email, password });
-  expect(login.status).toBe(200);
-  return ((await login.json()) as { access_token: string }).access_token;
-}
 
 afterAll(async () => {
   await stack?.stop();

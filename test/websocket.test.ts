@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type DevStack, startDevStack } from '../origin-ticker/local/dev-stack.ts';
+import { signIn } from './setup/on-the-stack.ts';
 import type { ServerMessage } from '../contracts/client-protocol.ts';
 import type { Tick } from '../contracts/kite-ticks/tick.ts';
 
@@ -81,11 +82,7 @@ class Session {
 
 beforeAll(async () => {
   stack = await startDevStack();
-  const email = `ws-${Date.now()}@example.test`;
-  const password = 'websocket test password';
-  expect((await edgeFetch('/auth/register', { method: 'POST', body: JSON.stringify({ email, password }) })).status).toBe(202);
-  const login = await edgeFetch('/auth/login', { method: 'POST', body: JSON.stringify({ email, password }) });
-  accessToken = ((await login.json()) as { access_token: string }).access_token;
+  accessToken = (await signIn(stack, `ws-${Date.now()}@example.test`, 'websocket test password')).token;
   const key = await edgeFetch('/api-keys', { method: 'POST', body: JSON.stringify({ name: 'kite ticker test', scopes: ['read'] }) });
   expect(key.status).toBe(201);
   apiKey = (await key.json()) as { id: string; secret: string };
