@@ -18,6 +18,15 @@ export class ConfigError extends Error {
   }
 }
 
+/** A whole-number variable within bounds, with its default; the messages name the unit and the bound broken. */
+export const wholeNumber = (min: number, max: number, fallback: number, unit: string) =>
+  z.coerce.number().int(`must be a whole number of ${unit}`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(fallback);
+
+/** A worker's bindings with empty strings as unset: wrangler.toml cannot unset a var, so an empty one means "not configured". */
+export function emptyToUndefined(env: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
+}
+
 /** Parses `env` with `schema` or throws a ConfigError naming each variable at fault. */
 export function parseEnv<S extends z.ZodType>(schema: S, env: unknown): z.output<S> {
   const result = schema.safeParse(env);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bothOrNeither, parseEnv } from '../contracts/config-error.ts';
+import { bothOrNeither, emptyToUndefined, parseEnv, wholeNumber } from '../contracts/config-error.ts';
 
 /**
  * The worker's configuration: every variable it reads, validated once per
@@ -9,21 +9,7 @@ import { bothOrNeither, parseEnv } from '../contracts/config-error.ts';
 const postgresUrl = z
   .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' });
 
-const milliseconds = (min: number, max: number, fallback: number) =>
-  z.coerce
-    .number()
-    .int('must be a whole number of milliseconds')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`)
-    .default(fallback);
 
-const count = (min: number, max: number, fallback: number, what: string) =>
-  z.coerce
-    .number()
-    .int(`must be a whole number of ${what}`)
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`)
-    .default(fallback);
 
 /** 32 bytes, as webhook-secret.ts's sealingKey() reads them. */
 const alertSecretKey = z
@@ -38,9 +24,9 @@ const EdgeEnvSchema = z
     NEON_HTTP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().min(1, 'must not be empty').optional(),
-    HEALTH_CHECK_TIMEOUT_MS: milliseconds(50, 10_000, 1500),
-    QUERY_TIMEOUT_MS: milliseconds(100, 30_000, 5000),
-    CACHE_VERSION_TTL_MS: milliseconds(0, 60_000, 2000),
+    HEALTH_CHECK_TIMEOUT_MS: wholeNumber(50, 10_000, 1500, 'milliseconds'),
+    QUERY_TIMEOUT_MS: wholeNumber(100, 30_000, 5000, 'milliseconds'),
+    CACHE_VERSION_TTL_MS: wholeNumber(0, 60_000, 2000, 'milliseconds'),
     ISOLATE_CACHE_MB: z.coerce
       .number()
       .int('must be a whole number of megabytes')
@@ -51,26 +37,26 @@ const EdgeEnvSchema = z
     ORIGIN_LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     /** HMAC key of access tokens; unset: every route that needs a user answers 503 (edge/auth/). */
     AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
-    AUTH_ACCESS_TOKEN_TTL_S: count(60, 86_400, 900, 'seconds'),
-    AUTH_REFRESH_TOKEN_TTL_S: count(300, 31_536_000, 2_592_000, 'seconds'),
-    AUTH_CACHE_TTL_MS: milliseconds(0, 60_000, 10_000),
-    RATE_LIMIT_WINDOW_S: count(1, 3600, 60, 'seconds'),
-    RATE_LIMIT_API: count(1, 1_000_000, 600, 'requests'),
-    RATE_LIMIT_IP: count(1, 1_000_000, 300, 'requests'),
-    RATE_LIMIT_AUTH: count(1, 1_000_000, 20, 'requests'),
-    LOGIN_LOCK_EMAIL_AFTER: count(1, 1000, 5, 'failures'),
-    LOGIN_LOCK_IP_AFTER: count(1, 10_000, 50, 'failures'),
-    LOGIN_FAILURE_WINDOW_MS: milliseconds(1000, 86_400_000, 900_000),
-    LOGIN_LOCK_MS: milliseconds(100, 86_400_000, 900_000),
-    LOGIN_SLOWDOWN_MS: milliseconds(0, 5000, 250),
+    AUTH_ACCESS_TOKEN_TTL_S: wholeNumber(60, 86_400, 900, 'seconds'),
+    AUTH_REFRESH_TOKEN_TTL_S: wholeNumber(300, 31_536_000, 2_592_000, 'seconds'),
+    AUTH_CACHE_TTL_MS: wholeNumber(0, 60_000, 10_000, 'milliseconds'),
+    RATE_LIMIT_WINDOW_S: wholeNumber(1, 3600, 60, 'seconds'),
+    RATE_LIMIT_API: wholeNumber(1, 1_000_000, 600, 'requests'),
+    RATE_LIMIT_IP: wholeNumber(1, 1_000_000, 300, 'requests'),
+    RATE_LIMIT_AUTH: wholeNumber(1, 1_000_000, 20, 'requests'),
+    LOGIN_LOCK_EMAIL_AFTER: wholeNumber(1, 1000, 5, 'failures'),
+    LOGIN_LOCK_IP_AFTER: wholeNumber(1, 10_000, 50, 'failures'),
+    LOGIN_FAILURE_WINDOW_MS: wholeNumber(1000, 86_400_000, 900_000, 'milliseconds'),
+    LOGIN_LOCK_MS: wholeNumber(100, 86_400_000, 900_000, 'milliseconds'),
+    LOGIN_SLOWDOWN_MS: wholeNumber(0, 5000, 250, 'milliseconds'),
     /** Seals users' webhook secrets at rest (durable-objects/alerts/webhook-secret.ts); unset: webhooks are off (503). */
     ALERT_SECRET_KEY: alertSecretKey.optional(),
     /** The key before a rotation of ALERT_SECRET_KEY: secrets sealed with it still open. */
     ALERT_SECRET_KEY_PREVIOUS: alertSecretKey.optional(),
     /** `true` lets webhook URLs point at loopback and private networks (local development and tests only). */
     ALERT_WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
-    ALERTS_PER_USER: count(1, 100_000, 500, 'alerts'),
-    ALERT_WEBHOOKS_PER_USER: count(0, 100_000, 50, 'alerts'),
+    ALERTS_PER_USER: wholeNumber(1, 100_000, 500, 'alerts'),
+    ALERT_WEBHOOKS_PER_USER: wholeNumber(0, 100_000, 50, 'alerts'),
   })
   .check(bothOrNeither('UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'));
 
@@ -163,9 +149,4 @@ export function edgeConfig(env: EdgeEnv): EdgeConfig {
   };
   parsed.set(env, config);
   return config;
-}
-
-// wrangler.toml cannot unset a var, so an empty string means "not configured".
-function emptyToUndefined(env: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseEnv } from '../contracts/config-error.ts';
+import { ConfigError, parseEnv, wholeNumber } from '../contracts/config-error.ts';
 import { type TickMode, TickMode as TickModeSchema } from '../contracts/origin-link.ts';
 import { parseTokenKey } from './kite/token-cipher.ts';
 
@@ -44,7 +44,7 @@ const OriginEnvSchema = SyncEnvSchema.extend({
   KITE_TOKEN_KEY: tokenKeys.optional(),
   KITE_TOKEN_KEY_PREVIOUS: tokenKeys.optional(),
   KITE_TOKEN_EXPIRY_IST: timeOfDay.default('06:00'),
-  KITE_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int('must be a whole number of milliseconds').min(2000, 'must be at least 2000').max(60_000, 'must be at most 60000').default(5000),
+  KITE_HEARTBEAT_TIMEOUT_MS: wholeNumber(2000, 60_000, 5000, 'milliseconds'),
   PINNED_INSTRUMENTS: z.string().default(''),
   EDGE_URL: z.url({ protocol: /^https?$/, error: 'must be the edge worker\'s http(s) URL' }).default('http://127.0.0.1:8787'),
   ORIGIN_LINK_SECRET: z.string({ error: 'must be set: the shared secret of the origin link (the edge has the same)' }).min(16, 'must be at least 16 characters'),
