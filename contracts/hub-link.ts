@@ -8,10 +8,14 @@ import { Demand } from './origin-link.ts';
  * hub through the group's stub, so a group sends one batch per hub and not
  * one per client.
  *
- *   hub → group  JSON `want`: the hub's whole demand on this group (the
- *                union of its sessions' subscriptions, each token in the
- *                richest mode any session wants), and the tokens whose
- *                latest packet the hub needs now (new subscriptions).
+ *   hub → group  JSON `want`, on every (re)connect: the hub's whole demand
+ *                on this group (the union of its sessions' subscriptions,
+ *                each token in the richest mode any session wants), and
+ *                the tokens whose latest packet the hub needs now (new
+ *                subscriptions). JSON `change`, after that: only what moved
+ *                (tokens added or re-moded, tokens dropped) and the
+ *                snapshots to send, so a session subscribing costs the
+ *                size of its subscription, not of the hub's whole demand.
  *   group → hub  binary tick batches (contracts/origin-link.ts): kind 1,
  *                live packets of wanted tokens as they arrive; kind 2, the
  *                snapshot answering a `want` (always sent when asked, empty
@@ -28,12 +32,11 @@ export const HUB_NAME_HEADER = 'X-Hub-Name';
 
 export const MAX_HUB_TOKENS_PER_GROUP = 20_000;
 
+const Tokens = z.array(z.number().int().nonnegative()).max(MAX_HUB_TOKENS_PER_GROUP);
+
 export const HubToGroup = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('want'),
-    tokens: Demand,
-    snapshot: z.array(z.number().int().nonnegative()).max(MAX_HUB_TOKENS_PER_GROUP),
-  }),
+  z.object({ type: z.literal('want'), tokens: Demand, snapshot: Tokens }),
+  z.object({ type: z.literal('change'), set: Demand, drop: Tokens, snapshot: Tokens }),
 ]);
 export type HubToGroup = z.infer<typeof HubToGroup>;
 

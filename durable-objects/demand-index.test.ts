@@ -54,4 +54,32 @@ describe('DemandIndex', () => {
     const same = index.set('hub-a', wants({ 1: 'ltp', 2: 'ltp', 5: 'ltp' }));
     expect(same).toEqual({ upserted: new Map(), removed: [], unionChanged: false });
   });
+
+  it('applies a partial change of one consumer as a replace of the same result would', () => {
+    const partial = new DemandIndex();
+    const whole = new DemandIndex();
+    for (const index of [partial, whole]) {
+      index.set('hub-a', wants({ 1: 'ltp', 2: 'quote', 3: 'full' }));
+      index.set('hub-b', wants({ 2: 'full', 4: 'ltp' }));
+    }
+    const change = partial.update('hub-a', wants({ 2: 'full', 5: 'ltp', 1: 'ltp' }), [3, 9]);
+    whole.set('hub-a', wants({ 1: 'ltp', 2: 'full', 5: 'ltp' }));
+    expect(partial.union()).toEqual(whole.union());
+    expect(partial.consumers()).toEqual(whole.consumers());
+    // Token 1 is unchanged and 9 was never wanted: neither is reported.
+    expect([...change.upserted]).toEqual([[2, 'full'], [5, 'ltp']]);
+    expect(change.removed).toEqual([3]);
+    expect(change.unionChanged).toBe(true);
+  });
+
+  it('moves the union only when a partial change moves the richest mode', () => {
+    const index = new DemandIndex();
+    index.set('hub-a', wants({ 7: 'full' }));
+    expect(index.update('hub-b', wants({ 7: 'quote' }), []).unionChanged).toBe(false);
+    expect(index.update('hub-a', new Map(), [7]).unionChanged).toBe(true);
+    expect(index.modeOf(7)).toBe('quote');
+    expect(index.update('hub-b', new Map(), [7]).unionChanged).toBe(true);
+    expect(index.has(7)).toBe(false);
+    expect(index.consumers()).toEqual({});
+  });
 });

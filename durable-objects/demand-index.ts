@@ -57,6 +57,37 @@ export class DemandIndex {
     return change;
   }
 
+  /**
+   * Changes part of one consumer's demand: `set` adds or re-modes tokens,
+   * `drop` removes them. Costs the size of the change, not of the demand, so
+   * a hub whose sessions subscribe one by one does not resend (and the group
+   * does not re-diff) everything it already wants.
+   */
+  update(consumer: string, set: ConsumerDemand, drop: readonly number[]): DemandChange {
+    const mine = this.#byConsumer.get(consumer) ?? new Map<number, TickMode>();
+    const change: DemandChange = { upserted: new Map(), removed: [], unionChanged: false };
+    const apply = (token: number, mode: TickMode | undefined) => {
+      const before = mine.get(token);
+      if (before === mode) return;
+      const was = this.modeOf(token);
+      if (before !== undefined) this.#count(token, before, -1);
+      if (mode === undefined) {
+        mine.delete(token);
+        change.removed.push(token);
+      } else {
+        this.#count(token, mode, +1);
+        mine.set(token, mode);
+        change.upserted.set(token, mode);
+      }
+      if (this.modeOf(token) !== was) change.unionChanged = true;
+    };
+    for (const token of drop) apply(token, undefined);
+    for (const [token, mode] of set) apply(token, mode);
+    if (mine.size === 0) this.#byConsumer.delete(consumer);
+    else this.#byConsumer.set(consumer, mine);
+    return change;
+  }
+
   /** The richest mode any consumer wants `token` in, or undefined when none wants it. */
   modeOf(token: number): TickMode | undefined {
     const counts = this.#counts.get(token);

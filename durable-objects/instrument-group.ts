@@ -15,7 +15,7 @@ import {
   encodeTickBatch,
   packetToken,
 } from '../contracts/origin-link.ts';
-import { type ConsumerDemand, DemandIndex } from './demand-index.ts';
+import { type DemandChange, DemandIndex } from './demand-index.ts';
 import { GroupAlerts, type GroupAlertsState } from './alerts/group-alerts.ts';
 import { acceptHubLink, hubOf, hubStillLinked, openHubLinks, sendToHub } from './hub-socket.ts';
 import { acceptOriginLink, finishClose, frameProblem, linkConnectedAt, openOriginLink, sendFrame } from './origin-socket.ts';
@@ -150,7 +150,7 @@ export class InstrumentGroup extends DurableObject {
     this.#alerts = parseGroupKey(this.#group)
       ? new GroupAlerts(ctx, env, this.#group, {
           latestPacket: (token) => this.#latest.get(token)?.packet,
-          setDemand: (demand) => void this.#applyDemand(ALERTS_CONSUMER, demand),
+          setDemand: (demand) => void this.#applyDemand(ALERTS_CONSUMER, this.#demand.set(ALERTS_CONSUMER, demand)),
           wakeAt: (at) => this.#scheduleAlarm(at),
         })
       : undefined;
@@ -190,7 +190,7 @@ export class InstrumentGroup extends DurableObject {
     const hub = hubOf(socket);
     if (hub !== undefined) {
       // The hub reconnects and says again what it wants; until then nobody here needs its demand.
-      if (!hubStillLinked(this.ctx, hub, socket)) void this.#applyDemand(hubConsumer(hub), new Map());
+      if (!hubStillLinked(this.ctx, hub, socket)) void this.#applyDemand(hubConsumer(hub), this.#demand.set(hubConsumer(hub), new Map()));
       return;
     }
     if (!openOriginLink(this.ctx)) {
@@ -257,12 +257,14 @@ export class InstrumentGroup extends DurableObject {
       console.error(`InstrumentGroup ${this.#group}: hub ${hub} sent a bad frame: ${frameProblem(error)}`);
       return;
     }
-    const wants = new Map(Object.entries(frame.tokens).map(([token, mode]) => [Number(token), mode]));
-    if (wants.size > MAX_CONSUMER_TOKENS) {
-      console.error(`InstrumentGroup ${this.#group}: hub ${hub} wants ${wants.size} tokens, more than ${MAX_CONSUMER_TOKENS}; ignored`);
+    const consumer = hubConsumer(hub);
+    const wants = new Map(Object.entries(frame.type === 'want' ? frame.tokens : frame.set).map(([token, mode]) => [Number(token), mode]));
+    const size = frame.type === 'want' ? wants.size : this.#demand.wantsOf(consumer).size + wants.size;
+    if (size > MAX_CONSUMER_TOKENS) {
+      console.error(`InstrumentGroup ${this.#group}: hub ${hub} wants ${size} tokens, more than ${MAX_CONSUMER_TOKENS}; ignored`);
       return;
     }
-    void this.#applyDemand(hubConsumer(hub), wants);
+    void this.#applyDemand(consumer, frame.type === 'want' ? this.#demand.set(consumer, wants) : this.#demand.update(consumer, wants, frame.drop));
     if (frame.snapshot.length > 0) {
       const held: Uint8Array[] = [];
       let newest = 0;
@@ -333,12 +335,12 @@ export class InstrumentGroup extends DurableObject {
     if (!wants.success) throw new TypeError(`tokens.${frameProblem(wants.error)}`);
     const entries = Object.entries(wants.data);
     if (entries.length > MAX_CONSUMER_TOKENS) throw new RangeError(`a consumer may want at most ${MAX_CONSUMER_TOKENS} tokens of one group, not ${entries.length}`);
-    await this.#applyDemand(consumer, new Map(entries.map(([token, mode]) => [Number(token), mode])));
+    await this.#applyDemand(consumer, this.#demand.set(consumer, new Map(entries.map(([token, mode]) => [Number(token), mode]))));
     return { group: this.#group, tokens: this.#demand.size, consumers: this.#demand.consumers() };
   }
 
-  async #applyDemand(consumer: string, wants: ConsumerDemand): Promise<void> {
-    const change = this.#demand.set(consumer, wants);
+  /** Persists a change of one consumer's demand (made on this.#demand) and passes a new union on to the origin. */
+  async #applyDemand(consumer: string, change: DemandChange): Promise<void> {
     for (const token of change.removed) this.#sql.exec('DELETE FROM demand WHERE consumer = ? AND token = ?', consumer, token);
     for (const [token, mode] of change.upserted) {
       this.#sql.exec(

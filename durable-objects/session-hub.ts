@@ -313,9 +313,7 @@ export class SessionHub extends DurableObject {
     if (latest) session.outbox.snapshot.set(token, latest);
     else {
       session.awaiting.add(token);
-      let ask = this.#ask.get(instrument.group);
-      if (!ask) this.#ask.set(instrument.group, (ask = new Set()));
-      ask.add(token);
+      this.#askFor(instrument.group, token);
       changed.add(instrument.group);
     }
   }
@@ -342,11 +340,8 @@ export class SessionHub extends DurableObject {
   #ensureUplink(group: GroupKey): void {
     if (this.#uplinks.has(group)) return;
     const uplink = new GroupUplink(group, this.#name, () => instrumentGroup(this.env, group), {
-      want: () => {
-        const snapshot = [...(this.#ask.get(group) ?? [])];
-        this.#ask.delete(group);
-        return { tokens: this.#index.want(group), snapshot };
-      },
+      want: () => ({ tokens: this.#index.takeWant(group), snapshot: this.#takeAsks(group) }),
+      change: () => ({ ...this.#index.takeChanges(group), snapshot: this.#takeAsks(group) }),
       batch: (batch, asked) => this.#onBatch(batch, asked),
       status: (status) => this.#onStatus(group, { state: status.state, ...(status.reason === undefined ? {} : { reason: status.reason }) }),
       lost: (reason) => {
@@ -360,6 +355,12 @@ export class SessionHub extends DurableObject {
     this.#uplinks.set(group, uplink);
   }
 
+  #takeAsks(group: GroupKey): number[] {
+    const asks = [...(this.#ask.get(group) ?? [])];
+    this.#ask.delete(group);
+    return asks;
+  }
+
   #askFor(group: GroupKey, token: number): void {
     let ask = this.#ask.get(group);
     if (!ask) this.#ask.set(group, (ask = new Set()));
@@ -369,7 +370,7 @@ export class SessionHub extends DurableObject {
   #syncUplink(group: GroupKey): void {
     const uplink = this.#uplinks.get(group);
     if (!uplink) return;
-    if (Object.keys(this.#index.want(group)).length === 0) {
+    if (!this.#index.wants(group)) {
       uplink.close();
       this.#uplinks.delete(group);
       this.#status.delete(group);

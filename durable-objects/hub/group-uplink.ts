@@ -7,8 +7,9 @@ import { type Demand, type TickBatch, decodeTickBatch } from '../../contracts/or
  * while any of the hub's sessions holds an instrument of the group:
  * reconnects with capped, jittered backoff, and after each (re)connect says
  * the hub's whole want again, so a group restart costs the sessions nothing
- * but the ticks of the gap. Want changes are coalesced: however many
- * subscriptions change in one turn, the group gets one `want`.
+ * but the ticks of the gap. Between connects it sends only what changed,
+ * coalesced: however many subscriptions change in one turn, the group gets
+ * one `change`.
  */
 export type UplinkEvents = {
   /** Live ticks (kind 1) or the answer to a snapshot request (kind 2, with the tokens that were asked). */
@@ -18,6 +19,8 @@ export type UplinkEvents = {
   lost(reason: string): void;
   /** What the hub wants of this group now, and which tokens still wait for a snapshot. */
   want(): { tokens: Demand; snapshot: number[] };
+  /** What moved in the hub's want since the group last heard, and which tokens wait for a snapshot. */
+  change(): { set: Demand; drop: number[]; snapshot: number[] };
 };
 
 /** What the hub needs of the group's stub: its fetch, which carries the WebSocket upgrade. */
@@ -53,13 +56,14 @@ export class GroupUplink {
     return this.#socket !== undefined;
   }
 
-  /** Sends the hub's current want (and snapshot requests) once this turn's changes are in. */
+  /** Sends what changed in the hub's want (and snapshot requests) once this turn's changes are in. */
   sync(): void {
     if (this.#wantQueued || this.#closed) return;
     this.#wantQueued = true;
     queueMicrotask(() => {
       this.#wantQueued = false;
-      this.#sendWant();
+      // Unconnected, nothing is taken: the connect sends the whole want.
+      if (this.#socket) this.#send(this.#socket, { type: 'change', ...this.#events.change() });
     });
   }
 
@@ -74,16 +78,13 @@ export class GroupUplink {
     this.#socket = undefined;
   }
 
-  #sendWant(): void {
-    const socket = this.#socket;
-    if (!socket) return; // sent on connect
-    const { tokens, snapshot } = this.#events.want();
-    const frame: HubToGroup = { type: 'want', tokens, snapshot };
+  #send(socket: WebSocket, frame: HubToGroup): void {
+    if (frame.type === 'change' && frame.drop.length === 0 && frame.snapshot.length === 0 && Object.keys(frame.set).length === 0) return;
     try {
       socket.send(JSON.stringify(frame));
-      if (snapshot.length > 0) this.#asked.push(snapshot);
+      if (frame.snapshot.length > 0) this.#asked.push(frame.snapshot);
     } catch {
-      // The close event reconnects and sends the want again.
+      // The close event reconnects and sends the whole want again.
     }
   }
 
@@ -107,7 +108,7 @@ export class GroupUplink {
       socket.addEventListener('message', (event) => this.#onMessage(event.data));
       socket.addEventListener('close', () => this.#onClose(socket, 'the edge lost its link to the group; reconnecting'));
       socket.addEventListener('error', () => this.#onClose(socket, 'the edge lost its link to the group; reconnecting'));
-      this.#sendWant();
+      this.#send(socket, { type: 'want', ...this.#events.want() });
     } catch (error) {
       console.warn(`hub ${this.#hub}: link to ${this.group} failed: ${String(error)}`);
       this.#scheduleRetry();

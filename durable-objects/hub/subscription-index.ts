@@ -17,6 +17,8 @@ export class SubscriptionIndex {
   readonly #counts = new Map<number, [number, number, number]>();
   readonly #groupOf = new Map<number, GroupKey>();
   readonly #byGroup = new Map<GroupKey, Set<number>>();
+  /** Per group, the tokens whose richest mode moved since the group last heard (null: no longer wanted). */
+  readonly #changes = new Map<GroupKey, Map<number, TickMode | null>>();
 
   /** Sets (adds or re-modes) one token of a session. Returns whether the group's want changed. */
   set(session: SessionId, token: number, group: GroupKey, mode: TickMode): boolean {
@@ -34,7 +36,7 @@ export class SubscriptionIndex {
     let tokens = this.#byGroup.get(group);
     if (!tokens) this.#byGroup.set(group, (tokens = new Set()));
     tokens.add(token);
-    return before !== this.#richest(token);
+    return this.#moved(group, token, before);
   }
 
   /** Removes one token of a session. Returns whether the group's want changed. */
@@ -47,9 +49,9 @@ export class SubscriptionIndex {
     const was = holders?.get(session);
     if (was !== undefined) this.#count(token, was, -1);
     holders?.delete(session);
+    const group = this.#groupOf.get(token);
     if (holders && holders.size === 0) {
       this.#byToken.delete(token);
-      const group = this.#groupOf.get(token);
       this.#groupOf.delete(token);
       if (group !== undefined) {
         const tokens = this.#byGroup.get(group);
@@ -57,7 +59,7 @@ export class SubscriptionIndex {
         if (tokens?.size === 0) this.#byGroup.delete(group);
       }
     }
-    return before !== this.#richest(token);
+    return group !== undefined && this.#moved(group, token, before);
   }
 
   /** Removes a session entirely; returns the groups whose want changed. */
@@ -90,15 +92,43 @@ export class SubscriptionIndex {
     return this.#byGroup.keys();
   }
 
-  /** The hub's demand on one group, as the hub link carries it. */
-  want(group: GroupKey): Demand {
+  /** The hub's whole demand on one group, as the hub link's `want` carries it; what moved before it is then known to the group. */
+  takeWant(group: GroupKey): Demand {
+    this.#changes.delete(group);
     const out: Demand = {};
     for (const token of this.#byGroup.get(group) ?? []) out[String(token)] = this.#richest(token) as TickMode;
     return out;
   }
 
+  /** What moved in the hub's demand on one group since the last take, as the hub link's `change` carries it. */
+  takeChanges(group: GroupKey): { set: Demand; drop: number[] } {
+    const set: Demand = {};
+    const drop: number[] = [];
+    for (const [token, mode] of this.#changes.get(group) ?? []) {
+      if (mode === null) drop.push(token);
+      else set[String(token)] = mode;
+    }
+    this.#changes.delete(group);
+    return { set, drop };
+  }
+
+  /** Whether any session holds a token of the group. */
+  wants(group: GroupKey): boolean {
+    return this.#byGroup.has(group);
+  }
+
   get tokenCount(): number {
     return this.#byToken.size;
+  }
+
+  /** Records a move of the token's richest mode for the group's next `change`; returns whether it moved. */
+  #moved(group: GroupKey, token: number, before: TickMode | undefined): boolean {
+    const now = this.#richest(token);
+    if (now === before) return false;
+    let changes = this.#changes.get(group);
+    if (!changes) this.#changes.set(group, (changes = new Map()));
+    changes.set(token, now ?? null);
+    return true;
   }
 
   #richest(token: number): TickMode | undefined {
