@@ -407,13 +407,20 @@ export class SessionHub extends DurableObject {
     const before = this.#status.get(group);
     this.#status.set(group, status);
     if (before?.state === status.state || (before === undefined && status.state === 'live')) return;
-    for (const session of this.#byId.values()) if (session.protocol === 'v2') this.#sendStatus(session, group, status);
+    // When the origin flaps, every group's status moves at once: walk the group's holders, not every session's instruments.
+    for (const [sessionId, instruments] of this.#index.holdersOfGroup(group)) {
+      const session = this.#byId.get(sessionId);
+      if (session?.protocol === 'v2') this.#sendStatusOf(session, group, status, instruments);
+    }
   }
 
   #sendStatus(session: Session, group: GroupKey, status: { state: GroupStatus['state']; reason?: string }): void {
     const instruments: number[] = [];
     for (const token of this.#index.tokensOf(session.id).keys()) if (this.#index.groupOf(token) === group) instruments.push(token);
-    if (instruments.length === 0) return;
+    if (instruments.length > 0) this.#sendStatusOf(session, group, status, instruments);
+  }
+
+  #sendStatusOf(session: Session, group: GroupKey, status: { state: GroupStatus['state']; reason?: string }, instruments: number[]): void {
     this.#send(session, { type: 'status', group, state: status.state, ...(status.reason === undefined ? {} : { reason: status.reason }), instruments });
   }
 

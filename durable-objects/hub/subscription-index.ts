@@ -112,6 +112,19 @@ export class SubscriptionIndex {
     return { set, drop };
   }
 
+  /** Each session holding tokens of the group, with those tokens: costs the group's subscriptions, not every session's. */
+  holdersOfGroup(group: GroupKey): Map<SessionId, number[]> {
+    const out = new Map<SessionId, number[]>();
+    for (const token of this.#byGroup.get(group) ?? []) {
+      for (const session of this.#byToken.get(token)?.keys() ?? []) {
+        const tokens = out.get(session);
+        if (tokens) tokens.push(token);
+        else out.set(session, [token]);
+      }
+    }
+    return out;
+  }
+
   /** Whether any session holds a token of the group. */
   wants(group: GroupKey): boolean {
     return this.#byGroup.has(group);
