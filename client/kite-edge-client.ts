@@ -66,6 +66,12 @@ export type KiteEdgeClientOptions = {
   reconnect?: Partial<BackoffOptions> | false;
   /** How long a request may wait for its answer, disconnections included. Default 10 s. */
   requestTimeoutMs?: number;
+  /**
+   * How many more times instruments the server turned down as `unavailable`
+   * (its registry did not answer in time) are asked for, on the reconnect
+   * schedule's delays; default 3, 0 to hand them straight to the caller.
+   */
+  unavailableRetries?: number;
   /** Silence after which the connection is taken for dead and replaced; a ping goes out at a third of it. 0: never. Default 30 s. */
   idleTimeoutMs?: number;
   /** The WebSocket implementation; default the global one. */
@@ -127,6 +133,7 @@ type Listener<T> = (payload: T) => void;
 export class KiteEdgeClient {
   readonly #options: KiteEdgeClientOptions;
   readonly #backoff: BackoffOptions | undefined;
+  readonly #unavailableRetries: number;
   readonly #requestTimeoutMs: number;
   readonly #idleTimeoutMs: number;
   readonly #listeners = new Map<keyof ClientEvents, Set<Listener<never>>>();
@@ -151,6 +158,7 @@ export class KiteEdgeClient {
   constructor(options: KiteEdgeClientOptions) {
     this.#options = options;
     this.#backoff = options.reconnect === false ? undefined : { ...DEFAULT_BACKOFF, ...options.reconnect };
+    this.#unavailableRetries = options.unavailableRetries ?? 3;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
     this.#pacer = new SendPacer((frame) => this.#socket?.send(frame), DEFAULT_LIMITS.messages_per_second);
@@ -360,16 +368,25 @@ export class KiteEdgeClient {
     this.#emit('close', { code, reason, reconnecting: false });
   }
 
-  #batched(action: 'subscribe' | 'unsubscribe' | 'mode', instruments: InstrumentRef[], mode: ClientMode | undefined): Promise<Ack> {
-    if (instruments.length === 0) return Promise.resolve({ type: 'ack', action, accepted: [], rejected: [], subscribed: this.#subscriptions.size });
-    const parts = chunk(instruments).map((part) => this.#request({ action, instruments: part, ...(mode ? { mode } : {}) }, { replay: true }) as Promise<Ack>);
-    return Promise.all(parts).then((acks) => ({
-      type: 'ack',
-      action,
-      accepted: acks.flatMap((a) => a.accepted),
-      rejected: acks.flatMap((a) => a.rejected),
-      subscribed: acks.at(-1)?.subscribed ?? 0,
-    }));
+  /** One request per 1,000 instruments, answered as one ack; what was `unavailable` is asked again (a passing registry hiccup is not the caller's problem). */
+  async #batched(action: 'subscribe' | 'unsubscribe' | 'mode', instruments: InstrumentRef[], mode: ClientMode | undefined): Promise<Ack> {
+    const ack: Ack = { type: 'ack', action, accepted: [], rejected: [], subscribed: this.#subscriptions.size };
+    for (let attempt = 0, asking = instruments; asking.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, this.#backoff ?? DEFAULT_BACKOFF)));
+      const acks = await Promise.all(chunk(asking).map((part) => this.#request({ action, instruments: part, ...(mode ? { mode } : {}) }, { replay: true }) as Promise<Ack>));
+      const again = attempt < this.#unavailableRetries && this.#state !== 'closed';
+      asking = [];
+      for (const part of acks) {
+        ack.accepted.push(...part.accepted);
+        for (const rejected of part.rejected) {
+          const ref = rejected.instrument;
+          if (again && rejected.code === 'unavailable' && (typeof ref === 'number' || typeof ref === 'string')) asking.push(ref);
+          else ack.rejected.push(rejected);
+        }
+        ack.subscribed = part.subscribed;
+      }
+    }
+    return ack;
   }
 
   #request(

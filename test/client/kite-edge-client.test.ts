@@ -181,6 +181,51 @@ describe('requests and their answers', () => {
     expect(c.subscriptions.size).toBe(2500);
   });
 
+  it('asks again for what the server could not look up (unavailable) and answers with the outcome of the retry', async () => {
+    const c = await connected();
+    const request = c.subscribe([1, 2, 'NSE:NOPE'], 'ltp');
+    const [first] = await server.until(() => (server.sent.length === 1 ? server.sent : undefined));
+    server.answer(0, {
+      type: 'ack',
+      id: first?.message.id,
+      action: 'subscribe',
+      accepted: [{ instrument: 1, instrument_token: 1, mode: 'ltp' }],
+      rejected: [
+        { instrument: 2, code: 'unavailable', reason: 'the instrument registry is unavailable; try again' },
+        { instrument: 'NSE:NOPE', code: 'unavailable', reason: 'the instrument registry is unavailable; try again' },
+      ],
+      subscribed: 1,
+    });
+    const second = (await server.until(() => (server.sent.length === 2 ? server.sent : undefined)))[1];
+    expect(second?.message).toMatchObject({ action: 'subscribe', instruments: [2, 'NSE:NOPE'], mode: 'ltp' });
+    server.answer(0, {
+      type: 'ack',
+      id: second?.message.id,
+      action: 'subscribe',
+      accepted: [{ instrument: 2, instrument_token: 2, mode: 'ltp' }],
+      rejected: [{ instrument: 'NSE:NOPE', code: 'unknown_instrument', reason: 'no active instrument has this token or symbol' }],
+      subscribed: 2,
+    });
+    const ack = await request;
+    expect(ack.accepted.map((a) => a.instrument)).toEqual([1, 2]);
+    expect(ack.rejected).toEqual([{ instrument: 'NSE:NOPE', code: 'unknown_instrument', reason: 'no active instrument has this token or symbol' }]);
+    expect(ack.subscribed).toBe(2);
+    expect(c.subscriptions.size).toBe(2);
+  });
+
+  it('hands unavailable items to the caller once its retries are spent', async () => {
+    const c = await connected({ unavailableRetries: 1 });
+    const request = c.subscribe([7]);
+    const unavailable = { instrument: 7, code: 'unavailable' as const, reason: 'the instrument registry is unavailable; try again' };
+    for (let n = 1; n <= 2; n++) {
+      const sent = (await server.until(() => (server.sent.length === n ? server.sent : undefined)))[n - 1];
+      server.answer(0, { type: 'ack', id: sent?.message.id, action: 'subscribe', accepted: [], rejected: [unavailable], subscribed: 0 });
+    }
+    expect((await request).rejected).toEqual([unavailable]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.sent).toHaveLength(2);
+  });
+
   it('fails a request with timeout when no answer comes', async () => {
     const c = await connected({ requestTimeoutMs: 100 });
     await expect(c.unsubscribe([1])).rejects.toMatchObject({ code: 'timeout' });
