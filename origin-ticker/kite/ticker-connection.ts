@@ -217,11 +217,16 @@ export class TickerConnection {
       const now = Date.now();
       this.#ticksPerSecond = this.#ticks - this.#ticksAtLastSecond;
       this.#ticksAtLastSecond = this.#ticks;
-      if (this.#state === 'live' && now - this.#lastMessageAt > silenceMs) {
-        this.#options.log(`${this.id}: no heartbeat for ${Math.round((now - this.#lastMessageAt) / 1000)} s; reconnecting`);
+      if (this.#state !== 'live' || now - this.#lastMessageAt <= silenceMs) return;
+      // Timers run before the event loop polls sockets: after a stall of this process (GC, a starved CPU) the
+      // heartbeats may be waiting unread. setImmediate runs after the poll, so only a socket still silent then is cut.
+      setImmediate(() => {
+        const silent = Date.now() - this.#lastMessageAt;
+        if (this.#state !== 'live' || silent <= silenceMs) return;
+        this.#options.log(`${this.id}: no heartbeat for ${Math.round(silent / 1000)} s; reconnecting`);
         this.#teardown(4000, 'silent');
         this.#retry(`silent for ${silenceMs / 1000} s`);
-      }
+      });
     }, 1000);
     this.#watchdog.unref();
   }
