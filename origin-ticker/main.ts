@@ -6,10 +6,12 @@ import { originHealth } from './http/origin-health.ts';
 import { originMetrics } from './http/origin-metrics.ts';
 import { startOriginServer } from './http/origin-server.ts';
 import { createKiteLogin } from './kite/login.ts';
+import { sessionExchangeProcess } from './kite/session-exchange.ts';
 import { TokenCipher } from './kite/token-cipher.ts';
 import { tokenExpiresAt } from './kite/token-expiry.ts';
 import { TokenStore } from './kite/token-store.ts';
 import { partLog } from './local/platform-log.ts';
+import { programBeside } from './programs.ts';
 import { type GroupIndex, loadGroupIndex } from './registry/group-index.ts';
 import { runSyncProcess } from './registry/sync-process.ts';
 import { startSyncSchedule } from './registry/sync-schedule.ts';
@@ -30,12 +32,16 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
   const startedAt = Date.now();
   const pinnedSymbols = config.pinned.map((p) => p.instrument).filter((i) => !/^\d+$/.test(i));
   let index: GroupIndex = await loadGroupIndex(config.databaseUrl, pinnedSymbols);
+  // Resolved once per registry load: the feed asks on every demand change, and 9,000 pinned instruments are a big map to rebuild each time.
+  let pinnedOf: { index: GroupIndex; tokens: Map<number, TickMode> } | undefined;
   const pinned = (): Map<number, TickMode> => {
+    if (pinnedOf?.index === index) return pinnedOf.tokens;
     const tokens = new Map<number, TickMode>();
     for (const { instrument, mode } of config.pinned) {
       const token = /^\d+$/.test(instrument) ? Number(instrument) : index.tokenOf(instrument);
       if (token !== undefined) tokens.set(token, mode);
     }
+    pinnedOf = { index, tokens };
     return tokens;
   };
 
@@ -77,6 +83,7 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
     loginUrl: config.kite.loginUrl,
     store,
     tokenExpiryMinuteIst: config.kite.tokenExpiryMinuteIst,
+    exchange: sessionExchangeProcess(programBeside('kite/session-exchange-cli')),
     onSession: (session) => {
       useToken(session.apiKey, session.accessToken, session.expiresAt);
       log(`Kite login of ${session.userId} (${session.apiKey}); the feed resumes with the new token`);
@@ -112,9 +119,8 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
   };
 }
 
-try {
-  const config = originConfig();
-  const stop = await start(config);
+async function main(): Promise<void> {
+  const stop = await start(originConfig());
   let stopping = false;
   const shutdown = () => {
     if (stopping) return;
@@ -132,7 +138,10 @@ try {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-} catch (error) {
+}
+
+// Not a top-level await: the origin runs as a CommonJS bundle (origin-ticker/build.ts), which has none.
+main().catch((error: unknown) => {
   log(error instanceof ConfigError ? error.message : `could not start: ${(error as Error).message}`);
   process.exit(1);
-}
+});

@@ -7,7 +7,9 @@ import type { GroupIndex } from '../registry/group-index.ts';
  * Durable Object, already the union of its consumers) plus the pinned
  * instruments the origin always carries. `wanted()` lists pinned
  * instruments first, so when capacity runs out it is edge demand that
- * waits, never the pinned set.
+ * waits, never the pinned set. It is kept between changes: /health and
+ * every resubscribe ask for it, and with thousands of pinned instruments
+ * rebuilding it each time was most of the origin's garbage at start.
  */
 export class DemandBook {
   readonly #groups = new Map<GroupKey, Map<number, TickMode>>();
@@ -16,6 +18,7 @@ export class DemandBook {
   /** Resolved against the registry each time (a symbol's token is known only once it is synced). */
   readonly #pinned: () => ReadonlyMap<number, TickMode>;
   readonly #index: () => GroupIndex;
+  #wanted: { pinned: ReadonlyMap<number, TickMode>; merged: ReadonlyMap<number, TickMode> } | undefined;
 
   constructor(pinned: () => ReadonlyMap<number, TickMode>, index: () => GroupIndex) {
     this.#pinned = pinned;
@@ -34,13 +37,15 @@ export class DemandBook {
       else if (owner !== group) refused.set(token, `instrument belongs to group ${owner}, not ${group}`);
       else tokens.set(token, mode);
     }
+    // A group object repeats its demand on every reconnect, mostly unchanged (often empty).
+    if (!sameDemand(this.#groups.get(group), tokens)) this.#wanted = undefined;
     if (tokens.size) this.#groups.set(group, tokens);
     else this.#groups.delete(group);
     return refused;
   }
 
   dropGroup(group: GroupKey): void {
-    this.#groups.delete(group);
+    if (this.#groups.delete(group)) this.#wanted = undefined;
     this.#sent.delete(group);
   }
 
@@ -65,14 +70,28 @@ export class DemandBook {
     return groups;
   }
 
-  wanted(): Map<number, TickMode> {
-    const wanted = new Map(this.#pinned());
+  /** Rebuilt after a group's demand changes or the pinned set is resolved anew (a registry reload). */
+  wanted(): ReadonlyMap<number, TickMode> {
+    const pinned = this.#pinned();
+    if (this.#wanted?.pinned === pinned) return this.#wanted.merged;
+    if (this.#groups.size === 0) {
+      this.#wanted = { pinned, merged: pinned };
+      return pinned;
+    }
+    const wanted = new Map(pinned);
     for (const tokens of this.#groups.values()) {
       for (const [token, mode] of tokens) {
         const before = wanted.get(token);
         wanted.set(token, before ? richerMode(before, mode) : mode);
       }
     }
+    this.#wanted = { pinned, merged: wanted };
     return wanted;
   }
+}
+
+function sameDemand(before: ReadonlyMap<number, TickMode> | undefined, after: ReadonlyMap<number, TickMode>): boolean {
+  if ((before?.size ?? 0) !== after.size) return false;
+  for (const [token, mode] of after) if (before?.get(token) !== mode) return false;
+  return true;
 }

@@ -1,6 +1,7 @@
 import type { GroupKey } from '../../contracts/instrument-group.ts';
-import { type Demand, GroupToOrigin, type KiteFeedState, type OriginToGroup, encodeTickBatch, packetToken } from '../../contracts/origin-link.ts';
+import { type Demand, GroupToOrigin, type KiteFeedState, type OriginToGroup } from '../../contracts/origin-link.ts';
 import { EdgeSocket } from './edge-socket.ts';
+import { LatestPackets } from './latest-packets.ts';
 
 /**
  * The link to one instrument group's Durable Object: tick batches down,
@@ -11,7 +12,6 @@ import { EdgeSocket } from './edge-socket.ts';
  * ones instead of queueing.
  */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-const MAX_PACKETS_PER_BATCH = 0x7fff;
 
 export type GroupLinkOptions = {
   edgeRoot: string;
@@ -25,8 +25,7 @@ export type GroupLinkOptions = {
 export class GroupLink {
   readonly group: GroupKey;
   readonly #socket: EdgeSocket;
-  readonly #pending = new Map<number, Uint8Array>();
-  #pendingReceivedAt = 0;
+  readonly #pending = new LatestPackets();
   #batches = 0;
   #packets = 0;
   #coalesced = 0;
@@ -49,19 +48,15 @@ export class GroupLink {
     });
   }
 
-  sendBatch(receivedAt: number, packets: readonly Uint8Array[]): void {
+  /** A tick batch from the router (feed/tick-router.ts), sent as it is while the link keeps up. */
+  sendBatch(batch: Uint8Array, packets: number): void {
     if (this.#socket.open && this.#pending.size === 0 && this.#socket.bufferedAmount < MAX_BUFFERED_BYTES) {
-      this.#socket.send(encodeTickBatch(receivedAt, packets));
+      this.#socket.send(batch);
       this.#batches++;
-      this.#packets += packets.length;
+      this.#packets += packets;
       return;
     }
-    // Kite's frame buffer is reused by the socket: copy what is kept.
-    for (const packet of packets) {
-      if (this.#pending.has(packetToken(packet))) this.#coalesced++;
-      this.#pending.set(packetToken(packet), packet.slice());
-    }
-    this.#pendingReceivedAt = receivedAt;
+    this.#coalesced += this.#pending.keep(batch);
     if (this.#socket.open && this.#socket.bufferedAmount < MAX_BUFFERED_BYTES) this.#flush();
   }
 
@@ -83,14 +78,10 @@ export class GroupLink {
   }
 
   #flush(): void {
-    if (this.#pending.size === 0) return;
-    const packets = [...this.#pending.values()];
-    this.#pending.clear();
-    for (let i = 0; i < packets.length; i += MAX_PACKETS_PER_BATCH) {
-      const chunk = packets.slice(i, i + MAX_PACKETS_PER_BATCH);
-      this.#socket.send(encodeTickBatch(this.#pendingReceivedAt, chunk));
+    for (const { batch, packets } of this.#pending.drain()) {
+      this.#socket.send(batch);
       this.#batches++;
-      this.#packets += chunk.length;
+      this.#packets += packets;
     }
   }
 

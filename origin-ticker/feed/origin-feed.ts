@@ -37,8 +37,13 @@ export class OriginFeed {
   /** Groups the edge last said have demand. */
   #edgeGroups = new Set<GroupKey>();
   #rejected = new Map<number, string>();
+  /** What the pool was last given: the book hands back the same map until demand changes. */
+  #placed: ReadonlyMap<number, TickMode> | undefined;
   #feedState: { state: KiteFeedState; reason?: string } = { state: 'down', reason: 'starting' };
   readonly #router: TickRouter;
+  /** Refusals by group for the next resubscribe, which is due when `#resubscribing` is set. */
+  #refusals = new Map<GroupKey, Map<number, string>>();
+  #resubscribing: NodeJS.Immediate | undefined;
 
   constructor(options: OriginFeedOptions) {
     this.#options = options;
@@ -74,9 +79,8 @@ export class OriginFeed {
 
   /** After a registry sync: demand is re-checked against the new index, pinned groups re-linked. */
   registryChanged(): void {
-    const refused = this.#book.revalidate();
+    this.#resubscribeSoon(this.#book.revalidate());
     this.#syncLinks();
-    this.#resubscribe(refused);
   }
 
   stats() {
@@ -93,19 +97,37 @@ export class OriginFeed {
   }
 
   stop(): void {
+    clearImmediate(this.#resubscribing);
     this.#feed.close();
     for (const link of this.#links.values()) link.close();
     this.pool.stop();
   }
 
   #onDemand(group: GroupKey, demand: Demand): void {
-    const refused = this.#book.setGroup(group, demand);
-    this.#resubscribe(new Map([[group, refused]]));
+    this.#resubscribeSoon(new Map([[group, this.#book.setGroup(group, demand)]]));
+  }
+
+  /**
+   * Demand comes in bursts: every group object sends its own as its link
+   * opens, hundreds at a start. One resubscribe at the end of the event
+   * loop's turn takes the whole burst, instead of one merge of the wanted
+   * set (thousands of instruments) per message.
+   */
+  #resubscribeSoon(refused = new Map<GroupKey, Map<number, string>>()): void {
+    for (const [group, tokens] of refused) this.#refusals.set(group, tokens);
+    this.#resubscribing ??= setImmediate(() => {
+      this.#resubscribing = undefined;
+      const refusals = this.#refusals;
+      this.#refusals = new Map();
+      this.#resubscribe(refusals);
+    });
   }
 
   /** Hands the merged demand to the pool and tells each group what it could not have. */
-  #resubscribe(refusedByGroup = new Map<GroupKey, Map<number, string>>()): void {
-    const rejected = this.pool.setWanted(this.#book.wanted());
+  #resubscribe(refusedByGroup: Map<GroupKey, Map<number, string>>): void {
+    const wanted = this.#book.wanted();
+    const rejected = wanted === this.#placed ? this.#rejected : this.pool.setWanted(wanted);
+    this.#placed = wanted;
     const before = this.#rejected;
     this.#rejected = rejected;
     if (rejected.size && rejected.size !== before.size) {
@@ -124,6 +146,7 @@ export class OriginFeed {
   }
 
   #syncLinks(): void {
+    this.#router.forget();
     const wanted = new Set([...this.#edgeGroups, ...this.#book.pinnedGroups()]);
     for (const [group, link] of this.#links) {
       if (wanted.has(group)) continue;
@@ -145,7 +168,7 @@ export class OriginFeed {
         }),
       );
     }
-    this.#resubscribe();
+    this.#resubscribeSoon();
   }
 
   /**

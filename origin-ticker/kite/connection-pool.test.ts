@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TickMode } from '../../contracts/origin-link.ts';
+import { type TickMode, decodeTickBatch } from '../../contracts/origin-link.ts';
 import { TickRouter } from '../feed/tick-router.ts';
 import { simConfig } from '../kite-sim/config.ts';
 import { type Simulator, startSimulator } from '../kite-sim/simulator.ts';
@@ -18,7 +18,12 @@ const MODES: TickMode[] = ['ltp', 'quote', 'full'];
 const modeOfLength = (length: number): TickMode => (length === 8 ? 'ltp' : length === 28 || length === 44 ? 'quote' : 'full');
 const router = new TickRouter(
   () => 'all',
-  () => ({ sendBatch: (at, packets) => packets.forEach((p) => seen.set(tokenOf(p), { mode: modeOfLength(p.byteLength), at })) }),
+  () => ({
+    sendBatch: (batch) => {
+      const { receivedAt: at, packets } = decodeTickBatch(batch);
+      for (const p of packets) seen.set(tokenOf(p), { mode: modeOfLength(p.byteLength), at });
+    },
+  }),
   () => {},
 );
 const tokenOf = (p: Uint8Array) => new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(0);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { KiteConnect } from 'kiteconnect';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -8,6 +9,7 @@ import { migratedDatabase } from '../../test/setup/migrated-database.ts';
 import { simConfig } from '../kite-sim/config.ts';
 import { type Simulator, startSimulator } from '../kite-sim/simulator.ts';
 import { createKiteLogin, type KiteLogin, type KiteLoginOptions } from './login.ts';
+import { sessionExchangeProcess } from './session-exchange.ts';
 import { TokenCipher } from './token-cipher.ts';
 import { tokenExpiresAt } from './token-expiry.ts';
 import { type KiteSession, TokenStore } from './token-store.ts';
@@ -66,6 +68,7 @@ function loginOptions(overrides: Partial<KiteLoginOptions> = {}): KiteLoginOptio
     loginUrl: `${sim.restRoot}/connect/login`,
     store,
     tokenExpiryMinuteIst: 360,
+    exchange: sessionExchangeProcess(fileURLToPath(new URL('./session-exchange-cli.ts', import.meta.url))),
     onSession: (session) => {
       sessions.push(session);
       tokensSeen.push(session.accessToken);

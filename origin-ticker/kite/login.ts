@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConfigProblem, ErrorBody, ErrorCode } from '../../contracts/errors.ts';
 import { istTimestamp } from '../ist-clock.ts';
+import type { SessionExchange } from './session-exchange.ts';
 import { tokenExpiresAt } from './token-expiry.ts';
 import type { KiteSession, TokenStore } from './token-store.ts';
 
@@ -11,7 +12,7 @@ import type { KiteSession, TokenStore } from './token-store.ts';
  *                            with `redirect_params=account=<api_key>` so the callback knows it
  *   GET /login/callback      Kite's redirect (?request_token=…&action=login&status=success&account=…):
  *                            the request token is exchanged for an access token
- *                            (kiteconnect's generateSession), which is stored sealed,
+ *                            (kiteconnect's generateSession, in a child process), which is stored sealed,
  *                            handed to the pool through `onSession`, and confirmed on a
  *                            small page (HTML for browsers, JSON otherwise)
  *
@@ -38,6 +39,8 @@ export type KiteLoginOptions = {
   now?: () => number;
   /** Budget of the session exchange with Kite (kiteconnect's default is 7 s). */
   kiteTimeoutMs?: number;
+  /** kiteconnect's generateSession, in a process of its own (session-exchange.ts). */
+  exchange: SessionExchange;
 };
 
 export type KiteLogin = { handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> };
@@ -113,10 +116,8 @@ export function createKiteLogin(options: KiteLoginOptions): KiteLogin {
     const loginAt = new Date(now());
     let data: { user_id?: unknown; access_token?: unknown };
     try {
-      const params = { api_key: found.apiKey, root: options.kiteRoot, timeout: options.kiteTimeoutMs ?? 7_000 };
-      // Loaded on the first login: kiteconnect brings axios and friends, several MB the streaming origin never needs otherwise.
-      const { KiteConnect } = await import('kiteconnect');
-      data = (await new KiteConnect(params).generateSession(requestToken, apiSecret)) as typeof data;
+      const request = { apiKey: found.apiKey, kiteRoot: options.kiteRoot, timeoutMs: options.kiteTimeoutMs ?? 7_000, requestToken, apiSecret };
+      data = (await options.exchange(request)) as typeof data;
     } catch (error) {
       const { errorType, message } = kiteError(error);
       log(`kite login: api_key ${found.apiKey}: session exchange failed: ${errorType}: ${message}`);

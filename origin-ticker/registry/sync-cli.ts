@@ -12,12 +12,15 @@ const log = partLog('sync');
 const fileFlag = process.argv.indexOf('--file');
 const file = fileFlag >= 0 ? process.argv[fileFlag + 1] : undefined;
 
-try {
-  if (fileFlag >= 0 && !file) throw new Error('--file needs a path to a CSV or gzipped CSV dump');
-  await runSync(syncConfig(), { ...(file ? { file } : {}), log });
-} catch (error) {
+// Not a top-level await: the origin runs this from its CommonJS build (origin-ticker/build.ts).
+runSyncCli().catch((error: unknown) => {
   if (error instanceof ConfigError) log(error.message);
   else if (error instanceof DumpError) log(`dump rejected, registry unchanged: ${error.message}`);
   else log(`sync failed, registry unchanged: ${(error as Error).message}`);
   process.exitCode = 1;
+});
+
+async function runSyncCli(): Promise<void> {
+  if (fileFlag >= 0 && !file) throw new Error('--file needs a path to a CSV or gzipped CSV dump');
+  await runSync(syncConfig(), { ...(file ? { file } : {}), log });
 }

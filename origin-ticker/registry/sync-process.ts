@@ -1,7 +1,5 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const SYNC_CLI = fileURLToPath(new URL('./sync-cli.ts', import.meta.url));
+import { programBeside } from '../programs.ts';
 
 /**
  * Runs one instrument sync (`npm run sync`) in a child process and resolves
@@ -13,7 +11,7 @@ const SYNC_CLI = fileURLToPath(new URL('./sync-cli.ts', import.meta.url));
  */
 export function runSyncProcess(env: Record<string, string | undefined>, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SYNC_CLI], {
+    const child = spawn(process.execPath, ['--enable-source-maps', programBeside('registry/sync-cli')], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit'],
       signal,
@@ -25,3 +23,4 @@ export function runSyncProcess(env: Record<string, string | undefined>, signal: 
     });
   });
 }
+
