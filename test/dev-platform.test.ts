@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { HealthResponse } from '../contracts/health.ts';
+import { type StackPorts, freeStackPorts } from '../origin-ticker/local/dev-stack.ts';
 import { freePort, portIsFree } from '../origin-ticker/local/ports.ts';
 import { startPostgresService } from '../origin-ticker/local/postgres-service.ts';
 import { findRedisServer, startRedisServer } from '../origin-ticker/local/redis-server.ts';
@@ -15,8 +16,7 @@ import type { Service } from '../origin-ticker/local/service.ts';
  * with the repository's own command, watched through its output and its
  * /health, stopped with signals, and its ports checked afterwards.
  */
-type Ports = Record<'EDGE_PORT' | 'ORIGIN_PORT' | 'PG_PORT' | 'NEON_RELAY_PORT' | 'REDIS_PORT' | 'REDIS_BRIDGE_PORT' | 'SIM_PORT', number>;
-type Dev = { child: ChildProcess; output: () => string; exited: Promise<number | null>; ports: Ports };
+type Dev = { child: ChildProcess; output: () => string; exited: Promise<number | null>; ports: StackPorts };
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -31,17 +31,9 @@ function tempDir(): string {
 }
 
 async function startDev(env: Record<string, string>): Promise<Dev> {
-  const ports: Ports = {
-    EDGE_PORT: await freePort(),
-    ORIGIN_PORT: await freePort(),
-    PG_PORT: await freePort(),
-    NEON_RELAY_PORT: await freePort(),
-    REDIS_PORT: await freePort(),
-    REDIS_BRIDGE_PORT: await freePort(),
-    SIM_PORT: await freePort(),
-  };
+  const { ports, env: portEnv } = await freeStackPorts();
   const child = spawn(process.execPath, ['origin-ticker/local/dev.ts'], {
-    env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), ...env },
+    env: { ...process.env, ...portEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -71,7 +63,7 @@ async function health(dev: Dev): Promise<{ status: number; body: HealthResponse 
   return { status: response.status, body: HealthResponse.parse(await response.json()) };
 }
 
-async function assertAllPortsFree(dev: Dev, which: (keyof Ports)[]): Promise<void> {
+async function assertAllPortsFree(dev: Dev, which: (keyof StackPorts)[]): Promise<void> {
   for (const name of which) expect({ [name]: await portIsFree(dev.ports[name]) }).toEqual({ [name]: true });
 }
 

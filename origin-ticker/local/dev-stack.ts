@@ -15,8 +15,25 @@ const DEV = fileURLToPath(new URL('./dev.ts', import.meta.url));
 /** How much of the platform's output is kept for output(). */
 const OUTPUT_KEPT = 64 * 1024;
 
+/** The port of every part of the platform, as `npm run dev` reads them from its environment. */
+export type StackPorts = Record<'EDGE_PORT' | 'ORIGIN_PORT' | 'PG_PORT' | 'NEON_RELAY_PORT' | 'REDIS_PORT' | 'REDIS_BRIDGE_PORT' | 'SIM_PORT', number>;
+
+/** A free port for every part, and the same as environment variables. */
+export async function freeStackPorts(): Promise<{ ports: StackPorts; env: Record<string, string> }> {
+  const ports: StackPorts = {
+    EDGE_PORT: await freePort(),
+    ORIGIN_PORT: await freePort(),
+    PG_PORT: await freePort(),
+    NEON_RELAY_PORT: await freePort(),
+    REDIS_PORT: await freePort(),
+    REDIS_BRIDGE_PORT: await freePort(),
+    SIM_PORT: await freePort(),
+  };
+  return { ports, env: Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+}
+
 export type DevStack = {
-  ports: Record<'EDGE_PORT' | 'ORIGIN_PORT' | 'PG_PORT' | 'NEON_RELAY_PORT' | 'REDIS_PORT' | 'REDIS_BRIDGE_PORT' | 'SIM_PORT', number>;
+  ports: StackPorts;
   edgeUrl: string;
   originUrl: string;
   databaseUrl: string;
@@ -28,17 +45,9 @@ export type DevStack = {
 export async function startDevStack(env: Record<string, string> = {}): Promise<DevStack> {
   const dir = mkdtempSync(join(tmpdir(), 'dev-stack-'));
   chmodSync(dir, 0o755); // embedded Postgres runs as the postgres user when root
-  const ports: DevStack['ports'] = {
-    EDGE_PORT: await freePort(),
-    ORIGIN_PORT: await freePort(),
-    PG_PORT: await freePort(),
-    NEON_RELAY_PORT: await freePort(),
-    REDIS_PORT: await freePort(),
-    REDIS_BRIDGE_PORT: await freePort(),
-    SIM_PORT: await freePort(),
-  };
+  const { ports, env: portEnv } = await freeStackPorts();
   const dev = spawn(process.execPath, [DEV], {
-    env: { ...process.env, ...env, LOCAL_STATE_DIR: join(dir, 'state'), ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
+    env: { ...process.env, ...env, LOCAL_STATE_DIR: join(dir, 'state'), ...portEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
