@@ -26,6 +26,8 @@ const simSubscriptions = async () => ((await (await sim('/_sim/state')).json()) 
 
 type Latest = { latest: { token: number; received_at: number; packet: string }[] };
 const latest = async (group: string, token: number) => ((await (await edge(`/internal/groups/${group}/latest?tokens=${token}`)).json()) as Latest).latest[0];
+type Capacity = { capacity: { rejected_count: number; rejected: { token: number; reason: string }[]; received_at: number } | null };
+const capacity = async (group: string) => ((await (await edge(`/internal/groups/${group}`)).json()) as Capacity).capacity;
 
 const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, ms?: number) => waitForOnStack(stack, what, check, ms);
 
@@ -86,6 +88,37 @@ describe('the origin feeding the edge', () => {
 
     expect((await edge(`/internal/groups/${group}/demand/test-consumer`, { method: 'DELETE' })).status).toBe(200);
     await waitFor('Kite to drop it', async () => (await simSubscriptions()) === before, 1_000);
+  });
+
+  it('tells the group what it refused, and that it no longer refuses it, without a report for each change of demand', async () => {
+    const token = await tokenOf('NSE', 'RELIANCE');
+    const group = instrumentGroup((await (await fetch(`http://127.0.0.1:${ports.EDGE_PORT}/instruments/${token}`)).json()) as GroupedInstrument);
+    const setDemand = async (tokens: Record<number, string>) => {
+      expect((await edge(`/internal/groups/${group}/demand/capacity-test`, { method: 'PUT', body: JSON.stringify({ tokens }) })).status).toBe(200);
+    };
+    try {
+      await setDemand({ [token]: 'quote', 1: 'ltp' }); // 1 is no instrument of the registry
+      const refused = await waitFor('the refusal in the group object', async () => {
+        const report = await capacity(group);
+        return report?.rejected_count === 1 && report;
+      });
+      expect(refused.rejected).toEqual([{ token: 1, reason: expect.stringMatching(/unknown instrument/) }]);
+      await setDemand({ [token]: 'quote' });
+      const cleared = await waitFor('the refusal cleared', async () => {
+        const report = await capacity(group);
+        return report?.rejected_count === 0 && report;
+      });
+      // A change of demand with nothing refused is carried to Kite, and the group's (empty) report is left as it is.
+      const since = Date.now();
+      await setDemand({ [token]: 'full' });
+      await waitFor('a full-mode tick of the instrument', async () => {
+        const tick = await latest(group, token);
+        return tick && tick.received_at > since && decodePacket(Uint8Array.from(atob(tick.packet), (c) => c.charCodeAt(0))).mode === 'full';
+      });
+      expect(await capacity(group)).toEqual(cleared);
+    } finally {
+      await setDemand({});
+    }
   });
 
   it('reports a dead token and resumes after a Kite login through the origin, without a restart', async () => {

@@ -44,6 +44,13 @@ export class OriginFeed {
   /** Refusals by group for the next resubscribe, which is due when `#resubscribing` is set. */
   #refusals = new Map<GroupKey, Map<number, string>>();
   #resubscribing: NodeJS.Immediate | undefined;
+  /**
+   * Groups last sent an empty `capacity` frame over a link that was up:
+   * they need another only once something is refused again. Each frame is a
+   * write in the group object, and demand changes far more often than what
+   * is refused.
+   */
+  readonly #toldNoneRefused = new Set<GroupKey>();
 
   constructor(options: OriginFeedOptions) {
     this.#options = options;
@@ -54,6 +61,7 @@ export class OriginFeed {
       tickerRoot: options.tickerRoot,
       connectionsPerKey: options.connectionsPerKey,
       instrumentsPerConnection: options.instrumentsPerConnection,
+      groupOf: (token) => options.index().groupOf(token),
       silenceMs: options.silenceMs,
       onFrame: (frame, receivedAt) => this.#router.route(frame, receivedAt),
       onStateChange: () => this.#updateFeedState(),
@@ -141,7 +149,12 @@ export class OriginFeed {
         if (reason && index.groupOf(token) === group) list.push({ token, reason });
       }
       const hadRejections = [...before.keys()].some((t) => index.groupOf(t) === group);
-      if (list.length || hadRejections || refusedByGroup.has(group)) link.sendCapacity(list);
+      // New demand with nothing refused is answered only when the object may still hold a report of refusals (from this origin or an earlier one).
+      const stale = refusedByGroup.has(group) && !this.#toldNoneRefused.has(group);
+      if (!list.length && !hadRejections && !stale) continue;
+      link.sendCapacity(list);
+      if (!list.length && link.stats().connected) this.#toldNoneRefused.add(group);
+      else this.#toldNoneRefused.delete(group);
     }
   }
 
@@ -152,6 +165,7 @@ export class OriginFeed {
       if (wanted.has(group)) continue;
       link.close();
       this.#links.delete(group);
+      this.#toldNoneRefused.delete(group);
       this.#book.dropGroup(group);
     }
     for (const group of wanted) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { instrumentGroup } from '../../contracts/instrument-group.ts';
 import { type TickMode, decodeTickBatch } from '../../contracts/origin-link.ts';
 import { TickRouter } from '../feed/tick-router.ts';
 import { simConfig } from '../kite-sim/config.ts';
@@ -158,5 +159,95 @@ describe('capacity', () => {
     } finally {
       small.stop();
     }
+  });
+});
+
+describe('placement by instrument group', () => {
+  // Offline pools (nothing listens on port 1): placement needs no socket. Token 305 is in group "3".
+  const groupOf = (token: number) => String(Math.floor(token / 100));
+  const group = (g: number, count: number) => Array.from({ length: count }, (_, i) => g * 100 + 1 + i);
+  const pools: ConnectionPool[] = [];
+  const offline = (instrumentsPerConnection: number, accounts = [{ apiKey: 'kitesim' }], groups: (token: number) => string | undefined = groupOf) => {
+    const made = new ConnectionPool({ accounts, instrumentsPerConnection, groupOf: groups, tickerRoot: 'ws://127.0.0.1:1/ws', onFrame: () => {}, log: () => {} });
+    pools.push(made);
+    return made;
+  };
+  const want = (on: ConnectionPool, tokens: number[]) => on.setWanted(new Map(tokens.map((t) => [t, 'full'])));
+  const slotsOf = (on: ConnectionPool, tokens: number[]) => new Set(tokens.map((t) => on.placed(t)));
+  const homeOf = (on: ConnectionPool, tokens: number[]) => {
+    const slots = slotsOf(on, tokens);
+    expect(slots.size).toBe(1);
+    return [...slots][0];
+  };
+
+  afterAll(() => {
+    for (const made of pools) made.stop();
+  });
+
+  it("puts each group's instruments on one connection, and the groups on different ones", () => {
+    const small = offline(20);
+    const groups = [1, 2, 3, 4, 5, 6].map((g) => group(g, 5));
+    expect(want(small, groups.flat()).size).toBe(0);
+    const homes = groups.map((tokens) => homeOf(small, tokens));
+    expect(new Set(homes).size).toBe(3);
+    expect(small.stats()[0]?.connections.map((c) => c.instruments)).toEqual([10, 10, 10]);
+  });
+
+  it("sends a group's new instrument to its connection even when another has more room, moving nothing", () => {
+    const small = offline(20);
+    const [one, two, three] = [group(1, 5), group(2, 5), group(3, 5)];
+    want(small, [...one, ...two, ...three]);
+    const before = new Map([...two, ...three].map((t) => [t, small.placed(t)]));
+    // Group 1 leaves, so its connection has the most room; group 2 grows.
+    const grown = group(2, 8);
+    expect(want(small, [...grown, ...three]).size).toBe(0);
+    expect(homeOf(small, grown)).toBe(before.get(two[0] as number));
+    for (const [token, slot] of before) expect(small.placed(token)).toBe(slot);
+  });
+
+  it('forgets the connection of a group none of whose instruments are left there', () => {
+    const small = offline(20);
+    const [one, two, three] = [group(1, 2), group(2, 3), group(3, 3)];
+    want(small, [...one, ...two, ...three]);
+    const oldHome = homeOf(small, one);
+    // Group 1 leaves and group 4 takes the room it left; group 1 back goes where there is most room now.
+    const four = group(4, 5);
+    want(small, [...two, ...three, ...four]);
+    expect(homeOf(small, four)).toBe(oldHome);
+    want(small, [...two, ...three, ...four, ...one]);
+    expect(homeOf(small, one)).not.toBe(oldHome);
+    expect(small.stats()[0]?.connections.map((c) => c.instruments)).toEqual([5, 5, 3]);
+  });
+
+  it('spills a group bigger than its connection over to the others, and keeps the next group together', () => {
+    const small = offline(4);
+    const big = group(1, 6);
+    expect(want(small, big).size).toBe(0);
+    const home = homeOf(small, big.slice(0, 4));
+    expect(slotsOf(small, big.slice(4)).has(home)).toBe(false);
+    const next = group(2, 2);
+    expect(want(small, [...big, ...next]).size).toBe(0);
+    expect(homeOf(small, next)).not.toBe(home);
+    // The spilled instruments and one at home leave: the group's next instrument still goes home, where there is room again.
+    const [, ...stay] = big.slice(0, 4);
+    want(small, [...stay, ...next, 107]);
+    expect(homeOf(small, [...stay, 107])).toBe(home);
+  });
+
+  it("keeps each of the simulator's groups on one connection over two accounts, all six in use", () => {
+    const byToken = new Map(sim.universe.instruments.map((inst) => [inst.instrument_token, instrumentGroup(inst)]));
+    const six = offline(3000, [{ apiKey: 'kitesim' }, { apiKey: 'kitesim2' }], (token) => byToken.get(token));
+    const tokens = sim.universe.instruments.filter((_, i) => i % 11 === 0).slice(0, 9000).map((inst) => inst.instrument_token);
+    expect(want(six, tokens).size).toBe(0);
+    const groups = new Map<string, number[]>();
+    for (const token of tokens) {
+      const key = byToken.get(token) as string;
+      (groups.get(key) ?? groups.set(key, []).get(key))?.push(token);
+    }
+    expect(groups.size).toBeGreaterThan(100);
+    const homes = [...groups.values()].map((members) => homeOf(six, members));
+    expect(new Set(homes).size).toBe(6);
+    // Groups of up to 229 instruments: each connection still carries about a sixth.
+    for (const carried of six.stats().flatMap((a) => a.connections.map((c) => c.instruments))) expect(Math.abs(carried - 1500)).toBeLessThan(250);
   });
 });

@@ -6,10 +6,17 @@ import { type ConnectionStats, TickerConnection } from './ticker-connection.ts';
  * `connectionsPerKey` sockets per API key and `instrumentsPerConnection`
  * instruments per socket. `setWanted` takes the whole set the platform
  * wants and changes only what differs: a removed instrument is unsubscribed
- * where it lives, a new one goes to the slot with the most room (spreading
- * the load, so one dropped socket takes fewer instruments with it), and no
- * other instrument moves or restarts. What does not fit is returned with
- * the reason.
+ * where it lives, a new one is placed, and no other instrument moves or
+ * restarts. What does not fit is returned with the reason.
+ *
+ * Placement keeps an instrument group together: a new instrument goes to
+ * its group's home slot while that has room. The router sends one batch per
+ * group per Kite frame, and each batch costs its group object (and every
+ * hub it forwards to) a message, so a group spread over three sockets costs
+ * three times the messages of one on a single socket. A group's first
+ * instrument, and any that do not fit at home, go to the slot with the most
+ * room: groups spread over the sockets, so one dropped socket takes fewer
+ * instruments with it.
  */
 export type PoolAccount = { apiKey: string };
 
@@ -20,6 +27,8 @@ export type PoolOptions = {
   tickerRoot: string;
   connectionsPerKey?: number;
   instrumentsPerConnection?: number;
+  /** The instrument group of a token (undefined: none known), as the tick router splits frames. */
+  groupOf?: (token: number) => string | undefined;
   onFrame: (frame: Uint8Array, receivedAt: number) => void;
   onStateChange?: () => void;
   log: (line: string) => void;
@@ -35,9 +44,14 @@ export type AccountStats = {
   connections: ConnectionStats[];
 };
 
+/** A group's home slot and how many of the group's placed instruments are on it; forgotten at zero. */
+type Home = { group: string; slot: TickerConnection; instruments: number };
+
 export class ConnectionPool {
   readonly #slots: TickerConnection[] = [];
-  readonly #placement = new Map<number, TickerConnection>();
+  /** Each placed token's slot, and the home it counts towards (none when it spilled over or has no group). */
+  readonly #placement = new Map<number, { slot: TickerConnection; home: Home | undefined }>();
+  readonly #homes = new Map<string, Home>();
   readonly #tokens = new Map<string, AccountToken>();
   readonly #perConnection: number;
   readonly #options: PoolOptions;
@@ -82,25 +96,32 @@ export class ConnectionPool {
     const removals = new Map<TickerConnection, number[]>();
     const changes = new Map<TickerConnection, Map<number, TickMode>>();
     const load = new Map<TickerConnection, number>(this.#slots.map((s) => [s, s.wanted.size]));
-    for (const [token, slot] of this.#placement) {
+    for (const [token, { slot, home }] of this.#placement) {
       if (wanted.has(token)) continue;
       (removals.get(slot) ?? removals.set(slot, []).get(slot))?.push(token);
       this.#placement.delete(token);
       load.set(slot, (load.get(slot) ?? 0) - 1);
+      if (home && --home.instruments === 0) this.#homes.delete(home.group);
     }
     const rejected = new Map<number, string>();
     for (const [token, mode] of wanted) {
-      let slot = this.#placement.get(token);
-      if (slot) {
+      const placed = this.#placement.get(token);
+      if (placed) {
+        const { slot } = placed;
         if (slot.wanted.get(token) !== mode) (changes.get(slot) ?? changes.set(slot, new Map()).get(slot))?.set(token, mode);
         continue;
       }
-      slot = this.#roomiest(load);
+      const group = this.#options.groupOf?.(token);
+      let home = group === undefined ? undefined : this.#homes.get(group);
+      const slot = home && (load.get(home.slot) ?? 0) < this.#perConnection ? home.slot : this.#roomiest(load);
       if (!slot) {
         rejected.set(token, `Kite capacity reached: ${this.#slots.length} connections × ${this.#perConnection} instruments are in use`);
         continue;
       }
-      this.#placement.set(token, slot);
+      if (group !== undefined && !home) this.#homes.set(group, (home = { group, slot, instruments: 0 }));
+      const counted = home?.slot === slot ? home : undefined; // not when it spilled over
+      if (counted) counted.instruments++;
+      this.#placement.set(token, { slot, home: counted });
       load.set(slot, (load.get(slot) ?? 0) + 1);
       (changes.get(slot) ?? changes.set(slot, new Map()).get(slot))?.set(token, mode);
     }
@@ -124,7 +145,7 @@ export class ConnectionPool {
   }
 
   placed(token: number): string | undefined {
-    return this.#placement.get(token)?.id;
+    return this.#placement.get(token)?.slot.id;
   }
 
   stats(): AccountStats[] {
