@@ -5,6 +5,13 @@ import { HUB_NAME_HEADER, type GroupToHub } from '../contracts/hub-link.ts';
  * accepted through the Hibernation API with the tag `hub` and the hub's name
  * in the attachment, one per hub (a newer link from the same hub closes the
  * older), so the group can tell them from its origin link after hibernating.
+ *
+ * Every origin batch is forwarded to every linked hub, several thousand times
+ * a second across the groups: asking the runtime for the sockets and reading
+ * each one's attachment per batch was a tenth of the edge's CPU under the
+ * fan-out bench. So the links are listed once and kept in memory until one
+ * is accepted or closes; a fresh instance (after hibernation) lists them
+ * again from the runtime.
  */
 export const HUB_TAG = 'hub';
 const hubTag = (name: string) => `hub:${name}`;
@@ -12,37 +19,65 @@ const HUB_NAME = /^[A-Za-z0-9:._-]{1,64}$/;
 
 type HubAttachment = { hub: string };
 
-/** Accepts a hub's link request, or answers 400/426 when it is not one. */
-export function acceptHubLink(ctx: DurableObjectState, request: Request): { socket: WebSocket; hub: string; response: Response } | Response {
-  if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426, headers: { Upgrade: 'websocket' } });
-  const hub = request.headers.get(HUB_NAME_HEADER) ?? '';
-  if (!HUB_NAME.test(hub)) return new Response(`${HUB_NAME_HEADER} must name the hub (1-64 of A-Z a-z 0-9 : . _ -)`, { status: 400 });
-  for (const older of ctx.getWebSockets(hubTag(hub))) {
-    try {
-      older.close(1000, 'replaced by a newer link from the same hub');
-    } catch {
-      // Already closing.
-    }
+export type HubLink = { socket: WebSocket; hub: string };
+
+export class HubLinks {
+  readonly #ctx: DurableObjectState;
+  /** The links as last listed; undefined until listed, and after any change. */
+  #links: HubLink[] | undefined;
+  /** Which hub each socket of the object belongs to (null: the origin link), read from its attachment once. */
+  readonly #hubOf = new WeakMap<WebSocket, string | null>();
+
+  constructor(ctx: DurableObjectState) {
+    this.#ctx = ctx;
   }
-  const { 0: client, 1: server } = new WebSocketPair();
-  ctx.acceptWebSocket(server, [HUB_TAG, hubTag(hub)]);
-  server.serializeAttachment({ hub } satisfies HubAttachment);
-  return { socket: server, hub, response: new Response(null, { status: 101, webSocket: client }) };
-}
 
-/** The hub a socket belongs to, or undefined for the origin link. */
-export function hubOf(socket: WebSocket): string | undefined {
-  const attachment = socket.deserializeAttachment() as Partial<HubAttachment> | null;
-  return typeof attachment?.hub === 'string' ? attachment.hub : undefined;
-}
+  /** Accepts a hub's link request, or answers 400/426 when it is not one. */
+  accept(request: Request): { socket: WebSocket; hub: string; response: Response } | Response {
+    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426, headers: { Upgrade: 'websocket' } });
+    const hub = request.headers.get(HUB_NAME_HEADER) ?? '';
+    if (!HUB_NAME.test(hub)) return new Response(`${HUB_NAME_HEADER} must name the hub (1-64 of A-Z a-z 0-9 : . _ -)`, { status: 400 });
+    for (const older of this.#ctx.getWebSockets(hubTag(hub))) {
+      try {
+        older.close(1000, 'replaced by a newer link from the same hub');
+      } catch {
+        // Already closing.
+      }
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.#ctx.acceptWebSocket(server, [HUB_TAG, hubTag(hub)]);
+    server.serializeAttachment({ hub } satisfies HubAttachment);
+    this.#hubOf.set(server, hub);
+    this.#links = undefined;
+    return { socket: server, hub, response: new Response(null, { status: 101, webSocket: client }) };
+  }
 
-/** Whether another open link of the same hub exists (a replaced link closing must not take the hub's demand with it). */
-export function hubStillLinked(ctx: DurableObjectState, hub: string, closing: WebSocket): boolean {
-  return ctx.getWebSockets(hubTag(hub)).some((socket) => socket !== closing && socket.readyState === WebSocket.OPEN);
-}
+  /** The hub a socket belongs to, or undefined for the origin link. */
+  hubOf(socket: WebSocket): string | undefined {
+    let hub = this.#hubOf.get(socket);
+    if (hub === undefined) {
+      const attachment = socket.deserializeAttachment() as Partial<HubAttachment> | null;
+      hub = typeof attachment?.hub === 'string' ? attachment.hub : null;
+      this.#hubOf.set(socket, hub);
+    }
+    return hub ?? undefined;
+  }
 
-export function openHubLinks(ctx: DurableObjectState): WebSocket[] {
-  return ctx.getWebSockets(HUB_TAG).filter((socket) => socket.readyState === WebSocket.OPEN);
+  /** A link closed or failed: the next `open()` lists them again. */
+  closed(): void {
+    this.#links = undefined;
+  }
+
+  /** Whether another open link of the same hub exists (a replaced link closing must not take the hub's demand with it). */
+  stillLinked(hub: string, closing: WebSocket): boolean {
+    return this.#ctx.getWebSockets(hubTag(hub)).some((socket) => socket !== closing && socket.readyState === WebSocket.OPEN);
+  }
+
+  /** The open links (one closing under us is skipped; its close event comes next). */
+  open(): readonly HubLink[] {
+    this.#links ??= this.#ctx.getWebSockets(HUB_TAG).map((socket) => ({ socket, hub: this.hubOf(socket) ?? '' }));
+    return this.#links.filter((link) => link.socket.readyState === WebSocket.OPEN);
+  }
 }
 
 /** Sends one frame to a hub; a hub whose socket is gone reconnects on its own. */

@@ -1,8 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import { LINK_CLOSE_REPLACED, LINK_PROTOCOL_VERSION, encodeTickBatch } from '../contracts/origin-link.ts';
+import { LINK_CLOSE_REPLACED, LINK_PROTOCOL_VERSION, encodeTickBatch, packetToken } from '../contracts/origin-link.ts';
 import { TestOrigin, base64, ltpPacket } from '../edge/origin/test-origin.ts';
+import { decodeHeldChunk } from './held-packets.ts';
 import { type InstrumentGroup, MAX_HELD_INSTRUMENTS, SNAPSHOT_INTERVAL_MS, UNDEMANDED_RETENTION_MS } from './instrument-group.ts';
 
 /** Every test has its own group (its own object), so none sees another's state. */
@@ -13,13 +14,15 @@ const settled = (check: () => Promise<void>) => vi.waitFor(check, { timeout: 5_0
 /** An RPC call as a plain promise: matchers probing an RPC promise's properties would start calls of their own. */
 const settle = async <T>(call: PromiseLike<T>): Promise<T> => await call;
 
+/** The snapshot as stored, by token. */
 const rows = (key: string) =>
   runInDurableObject(stub(key), (_instance: InstrumentGroup, state) =>
-    state.storage.sql.exec<{ token: number; packet: ArrayBuffer; received_at: number }>('SELECT token, packet, received_at FROM latest ORDER BY token').toArray().map((row) => ({
-      token: row.token,
-      packet: base64(new Uint8Array(row.packet)),
-      received_at: row.received_at,
-    })),
+    state.storage.sql
+      .exec<{ data: ArrayBuffer }>('SELECT data FROM latest_chunks ORDER BY chunk')
+      .toArray()
+      .flatMap((row) => decodeHeldChunk(row.data))
+      .map((held) => ({ token: packetToken(held.packet), packet: base64(held.packet), received_at: held.receivedAt }))
+      .sort((a, b) => a.token - b.token),
   );
 
 describe('InstrumentGroup: tick batches', () => {
@@ -195,6 +198,31 @@ describe('InstrumentGroup: the snapshot', () => {
     await stub(key).setDemand('hub-a', {});
   });
 
+  it('moves a snapshot and demand stored a row per token (objects written before) into the new rows at start', async () => {
+    const key = group('MIGRATE');
+    await runInDurableObject(stub(key), (_i: InstrumentGroup, state) => {
+      const sql = state.storage.sql;
+      sql.exec('CREATE TABLE latest (token INTEGER PRIMARY KEY, packet BLOB NOT NULL, received_at REAL NOT NULL)');
+      sql.exec('CREATE TABLE demand (consumer TEXT NOT NULL, token INTEGER NOT NULL, mode TEXT NOT NULL, PRIMARY KEY (consumer, token))');
+      sql.exec('INSERT INTO latest VALUES (41, ?, 2000), (42, ?, 1000)', ltpPacket(41, 4.1).buffer, ltpPacket(42, 4.2).buffer);
+      sql.exec("INSERT INTO demand VALUES ('hub-a', 41, 'full'), ('hub-a', 42, 'ltp'), ('hub-b', 42, 'quote')");
+    });
+    await expect(settle(stub(key).restart())).rejects.toThrow('restart requested');
+
+    // Oldest tick first, as before.
+    expect(await stub(key).latest()).toEqual([
+      { token: 42, received_at: 1000, packet: base64(ltpPacket(42, 4.2)) },
+      { token: 41, received_at: 2000, packet: base64(ltpPacket(41, 4.1)) },
+    ]);
+    expect((await stub(key).state()).demand).toEqual({ tokens: { 41: 'full', 42: 'quote' }, consumers: { 'hub-a': 2, 'hub-b': 1 } });
+    const tables = await runInDurableObject(stub(key), (_i: InstrumentGroup, state) =>
+      state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('latest', 'demand')").toArray(),
+    );
+    expect(tables).toEqual([]);
+    await stub(key).setDemand('hub-a', {});
+    await stub(key).setDemand('hub-b', {});
+  });
+
   it(`holds at most ${MAX_HELD_INSTRUMENTS} instruments, dropping the least recently ticked`, async () => {
     const key = group('CAP');
     const origin = await link(key);
@@ -207,8 +235,7 @@ describe('InstrumentGroup: the snapshot', () => {
     expect((await stub(key).state()).instruments_held).toBe(MAX_HELD_INSTRUMENTS);
     expect(await stub(key).latest([1_000, 1_001, 1_002])).toEqual([expect.objectContaining({ token: 1_000 }), expect.objectContaining({ token: 1_002 })]);
     await runDurableObjectAlarm(stub(key));
-    const count = await runInDurableObject(stub(key), (_i: InstrumentGroup, state) => state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM latest').one().n);
-    expect(count).toBe(MAX_HELD_INSTRUMENTS);
+    expect((await rows(key)).length).toBe(MAX_HELD_INSTRUMENTS);
     origin.close();
   });
 

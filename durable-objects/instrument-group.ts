@@ -17,7 +17,8 @@ import {
 } from '../contracts/origin-link.ts';
 import { type DemandChange, DemandIndex } from './demand-index.ts';
 import { GroupAlerts, type GroupAlertsState } from './alerts/group-alerts.ts';
-import { acceptHubLink, hubOf, hubStillLinked, openHubLinks, sendToHub } from './hub-socket.ts';
+import { decodeHeldChunk, encodeHeldChunks } from './held-packets.ts';
+import { HubLinks, sendToHub } from './hub-socket.ts';
 import { acceptOriginLink, finishClose, frameProblem, linkConnectedAt, openOriginLink, sendFrame } from './origin-socket.ts';
 import { feedControl } from './stubs.ts';
 
@@ -37,8 +38,9 @@ import { feedControl } from './stubs.ts';
  * State. In memory: the latest packet per token (a copy of Kite's bytes and
  * when the origin received it), tick counters, the feed state and capacity
  * rejections the origin last reported, and the demand index. In SQLite:
- * `latest` (the snapshot), `demand` (every consumer's wants) and `meta`
- * (feed state, rejections, counters, what FeedControl was last told).
+ * `latest_chunks` (the snapshot, a few rows: held-packets.ts), `demand_sets`
+ * (each consumer's wants, a row each) and `meta` (feed state, rejections,
+ * counters, what FeedControl was last told).
  *
  * Single-threaded: a tick batch, an RPC and the alarm never run at once, so
  * the maps need no locks. The one await that lets other events in midway is
@@ -47,11 +49,13 @@ import { feedControl } from './stubs.ts';
  * FeedControl told the last state.
  *
  * Restart (eviction, deploy, `restart()`) and hibernation: the constructor
- * reloads the snapshot and the demand, so the object starts warm. Ticks that
- * arrived after the last snapshot write (at most SNAPSHOT_INTERVAL_MS, about
- * five seconds) are lost unless `restart()` wrote them first; the origin's next
- * ticks replace them anyway. The link itself survives hibernation (the
- * runtime holds it); a restart drops it and the origin reconnects.
+ * reloads the snapshot and the demand, so the object starts warm. Ticks and
+ * hubs' demand changes that arrived after the last snapshot write (at most
+ * SNAPSHOT_INTERVAL_MS, about five seconds) are lost unless `restart()` wrote
+ * them first; the origin's next ticks replace the ticks, and each hub says
+ * its whole demand again as its link reconnects. The links survive
+ * hibernation (the runtime holds them); a restart drops them and the origin
+ * and the hubs reconnect.
  *
  * Bounds. At most MAX_HELD_INSTRUMENTS tokens are held (the least recently
  * ticked is dropped first, from memory and from the snapshot), and a token
@@ -59,8 +63,8 @@ import { feedControl } from './stubs.ts';
  * UNDEMANDED_RETENTION_MS. Demand is at most MAX_CONSUMER_TOKENS per consumer.
  */
 /**
- * How often changed tokens are written to the snapshot. Every row is one
- * SQLite write: at one second, the writes were a fifth of the edge's CPU
+ * How often the snapshot (and changed demand) is written. When it was a row
+ * per token and every second, the writes were a fifth of the edge's CPU
  * under the fan-out bench (a profile of 200 sessions), for ticks the
  * origin's next ones replace anyway.
  */
@@ -124,9 +128,11 @@ export class InstrumentGroup extends DurableObject {
   readonly #group: GroupKey;
   /** token → latest packet, least recently ticked first (re-inserted on every tick). */
   readonly #latest = new Map<number, Held>();
-  /** Tokens whose snapshot row is behind memory, and tokens whose row must go. */
-  readonly #dirty = new Set<number>();
-  readonly #dropped = new Set<number>();
+  /** Tokens whose stored snapshot is behind memory (ticked or dropped since the last write). */
+  readonly #behind = new Set<number>();
+  /** Consumers whose stored demand is behind memory. */
+  readonly #demandBehind = new Set<string>();
+  readonly #hubs: HubLinks;
   readonly #demand = new DemandIndex();
   #counters: Counters = { ticks_received: 0, last_tick_at: null };
   #countersDirty = false;
@@ -147,6 +153,7 @@ export class InstrumentGroup extends DurableObject {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#group = ctx.id.name ?? '';
+    this.#hubs = new HubLinks(ctx);
     this.#alerts = parseGroupKey(this.#group)
       ? new GroupAlerts(ctx, env, this.#group, {
           latestPacket: (token) => this.#latest.get(token)?.packet,
@@ -166,7 +173,7 @@ export class InstrumentGroup extends DurableObject {
   override fetch(request: Request): Response {
     if (!parseGroupKey(this.#group)) return new Response(`${JSON.stringify(this.#group)} is not an instrument group key`, { status: 400 });
     if (new URL(request.url).pathname === HUB_LINK_PATH) {
-      const hub = acceptHubLink(this.ctx, request);
+      const hub = this.#hubs.accept(request);
       if (hub instanceof Response) return hub;
       sendToHub(hub.socket, this.#feedStatus(Date.now()));
       return hub.response;
@@ -179,7 +186,7 @@ export class InstrumentGroup extends DurableObject {
   }
 
   override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
-    const hub = hubOf(socket);
+    const hub = this.#hubs.hubOf(socket);
     if (hub !== undefined) this.#onHubMessage(socket, hub, message);
     else if (typeof message === 'string') this.#onText(socket, message);
     else this.#onBatch(socket, message);
@@ -187,10 +194,11 @@ export class InstrumentGroup extends DurableObject {
 
   override webSocketClose(socket: WebSocket, code: number, reason: string): void {
     finishClose(socket, code, reason);
-    const hub = hubOf(socket);
+    const hub = this.#hubs.hubOf(socket);
     if (hub !== undefined) {
+      this.#hubs.closed();
       // The hub reconnects and says again what it wants; until then nobody here needs its demand.
-      if (!hubStillLinked(this.ctx, hub, socket)) void this.#applyDemand(hubConsumer(hub), this.#demand.set(hubConsumer(hub), new Map()));
+      if (!this.#hubs.stillLinked(hub, socket)) void this.#applyDemand(hubConsumer(hub), this.#demand.set(hubConsumer(hub), new Map()));
       return;
     }
     if (!openOriginLink(this.ctx)) {
@@ -224,8 +232,7 @@ export class InstrumentGroup extends DurableObject {
       // Delete first so the map stays ordered by last tick (the oldest goes first when full).
       this.#latest.delete(token);
       this.#latest.set(token, { packet: packet.slice(), receivedAt: batch.receivedAt });
-      this.#dirty.add(token);
-      this.#dropped.delete(token);
+      this.#behind.add(token);
     }
     this.#counters = { ticks_received: this.#counters.ticks_received + batch.packets.length, last_tick_at: Date.now() };
     this.#countersDirty = true;
@@ -237,9 +244,7 @@ export class InstrumentGroup extends DurableObject {
 
   /** One batch per hub with the packets it wants, in the richest mode the group holds them. */
   #forwardToHubs(receivedAt: number, packets: readonly Uint8Array[]): void {
-    for (const socket of openHubLinks(this.ctx)) {
-      const hub = hubOf(socket);
-      if (hub === undefined) continue;
+    for (const { socket, hub } of this.#hubs.open()) {
       const wants = this.#demand.wantsOf(hubConsumer(hub));
       if (wants.size === 0) continue;
       const wanted = packets.filter((packet) => wants.has(packetToken(packet)));
@@ -296,7 +301,7 @@ export class InstrumentGroup extends DurableObject {
     const status = this.#feedStatus(Date.now());
     if (this.#toldHubs?.state === status.state && this.#toldHubs.reason === status.reason) return;
     this.#toldHubs = { state: status.state, ...(status.reason === undefined ? {} : { reason: status.reason }) };
-    for (const socket of openHubLinks(this.ctx)) sendToHub(socket, status);
+    for (const { socket } of this.#hubs.open()) sendToHub(socket, status);
   }
 
   #onText(socket: WebSocket, text: string): void {
@@ -335,20 +340,25 @@ export class InstrumentGroup extends DurableObject {
     if (!wants.success) throw new TypeError(`tokens.${frameProblem(wants.error)}`);
     const entries = Object.entries(wants.data);
     if (entries.length > MAX_CONSUMER_TOKENS) throw new RangeError(`a consumer may want at most ${MAX_CONSUMER_TOKENS} tokens of one group, not ${entries.length}`);
-    await this.#applyDemand(consumer, this.#demand.set(consumer, new Map(entries.map(([token, mode]) => [Number(token), mode]))));
+    const applied = this.#applyDemand(consumer, this.#demand.set(consumer, new Map(entries.map(([token, mode]) => [Number(token), mode]))));
+    // An operator's call is rare and nobody would say it again after a restart: stored now.
+    this.#writeDemand();
+    await applied;
     return { group: this.#group, tokens: this.#demand.size, consumers: this.#demand.consumers() };
   }
 
-  /** Persists a change of one consumer's demand (made on this.#demand) and passes a new union on to the origin. */
+  /**
+   * Takes a change of one consumer's demand (made on this.#demand): stored
+   * with the next snapshot, and a new union goes on to the origin now. Hubs
+   * change demand with every subscription of every session, so it is written
+   * once per consumer per snapshot interval, not per change; what a restart
+   * loses of it, each hub says again as its link reconnects, and the alerts
+   * recompute at start.
+   */
   async #applyDemand(consumer: string, change: DemandChange): Promise<void> {
-    for (const token of change.removed) this.#sql.exec('DELETE FROM demand WHERE consumer = ? AND token = ?', consumer, token);
-    for (const [token, mode] of change.upserted) {
-      this.#sql.exec(
-        'INSERT INTO demand (consumer, token, mode) VALUES (?, ?, ?) ON CONFLICT (consumer, token) DO UPDATE SET mode = excluded.mode',
-        consumer,
-        token,
-        mode,
-      );
+    if (change.removed.length > 0 || change.upserted.size > 0) {
+      this.#demandBehind.add(consumer);
+      this.#scheduleAlarm(Date.now() + SNAPSHOT_INTERVAL_MS);
     }
     if (change.unionChanged) sendFrame(openOriginLink(this.ctx), { type: 'demand', tokens: this.#demand.union() });
     await this.#tellFeedControl();
@@ -388,7 +398,7 @@ export class InstrumentGroup extends DurableObject {
       instruments_held: this.#latest.size,
       demand: { tokens: this.#demand.union(), consumers: this.#demand.consumers() },
       capacity: this.#capacity,
-      snapshot: { pending_writes: this.#dirty.size + this.#dropped.size, last_written_at: this.#lastWrittenAt },
+      snapshot: { pending_writes: this.#behind.size, last_written_at: this.#lastWrittenAt },
     };
   }
 
@@ -439,24 +449,29 @@ export class InstrumentGroup extends DurableObject {
     void this.ctx.storage.setAlarm(at);
   }
 
+  /** Writes what is behind in SQLite: the held packets (all of them, in a few rows: held-packets.ts), the counters, changed demand. */
   #writeSnapshot(): void {
-    if (this.#dirty.size === 0 && this.#dropped.size === 0 && !this.#countersDirty) return;
-    for (const token of this.#dropped) this.#sql.exec('DELETE FROM latest WHERE token = ?', token);
-    for (const token of this.#dirty) {
-      const held = this.#latest.get(token);
-      if (!held) continue;
-      this.#sql.exec(
-        'INSERT INTO latest (token, packet, received_at) VALUES (?, ?, ?) ON CONFLICT (token) DO UPDATE SET packet = excluded.packet, received_at = excluded.received_at',
-        token,
-        exactBuffer(held.packet),
-        held.receivedAt,
-      );
+    this.#writeDemand();
+    if (this.#behind.size === 0 && !this.#countersDirty) return;
+    if (this.#behind.size > 0) {
+      const chunks = encodeHeldChunks(this.#latest.values());
+      chunks.forEach((chunk, i) => this.#sql.exec('INSERT OR REPLACE INTO latest_chunks (chunk, data) VALUES (?, ?)', i, exactBuffer(chunk)));
+      this.#sql.exec('DELETE FROM latest_chunks WHERE chunk >= ?', chunks.length);
     }
     this.#lastWrittenAt = Date.now();
     this.#putMeta('counters', { ...this.#counters, last_written_at: this.#lastWrittenAt });
-    this.#dirty.clear();
-    this.#dropped.clear();
+    this.#behind.clear();
     this.#countersDirty = false;
+  }
+
+  /** Each changed consumer's whole demand as one row (token → mode, JSON): a row per token was one statement per subscription. */
+  #writeDemand(): void {
+    for (const consumer of this.#demandBehind) {
+      const wants = this.#demand.wantsOf(consumer);
+      if (wants.size === 0) this.#sql.exec('DELETE FROM demand_sets WHERE consumer = ?', consumer);
+      else this.#sql.exec('INSERT OR REPLACE INTO demand_sets (consumer, tokens) VALUES (?, ?)', consumer, JSON.stringify(Object.fromEntries(wants)));
+    }
+    this.#demandBehind.clear();
   }
 
   #dropOverCapacity(): void {
@@ -474,8 +489,7 @@ export class InstrumentGroup extends DurableObject {
 
   #drop(token: number): void {
     this.#latest.delete(token);
-    this.#dirty.delete(token);
-    this.#dropped.add(token);
+    this.#behind.add(token);
   }
 
   /** Brings FeedControl to whether this group has demand; one call in flight, re-checked after each. */
@@ -505,23 +519,18 @@ export class InstrumentGroup extends DurableObject {
   // ---- storage ----
 
   #load(): void {
-    this.#sql.exec('CREATE TABLE IF NOT EXISTS latest (token INTEGER PRIMARY KEY, packet BLOB NOT NULL, received_at REAL NOT NULL)');
-    this.#sql.exec('CREATE TABLE IF NOT EXISTS demand (consumer TEXT NOT NULL, token INTEGER NOT NULL, mode TEXT NOT NULL, PRIMARY KEY (consumer, token))');
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS latest_chunks (chunk INTEGER PRIMARY KEY, data BLOB NOT NULL)');
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS demand_sets (consumer TEXT PRIMARY KEY, tokens TEXT NOT NULL)');
     this.#sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    this.#migrateRowPerToken();
 
-    for (const row of this.#sql.exec<{ token: number; packet: ArrayBuffer; received_at: number }>(
-      'SELECT token, packet, received_at FROM latest ORDER BY received_at',
-    )) {
-      this.#latest.set(row.token, { packet: new Uint8Array(row.packet), receivedAt: row.received_at });
+    for (const row of this.#sql.exec<{ data: ArrayBuffer }>('SELECT data FROM latest_chunks ORDER BY chunk')) {
+      for (const held of decodeHeldChunk(row.data)) this.#latest.set(packetToken(held.packet), held);
     }
-
-    const byConsumer = new Map<string, Map<number, TickMode>>();
-    for (const row of this.#sql.exec<{ consumer: string; token: number; mode: TickMode }>('SELECT consumer, token, mode FROM demand')) {
-      const wants = byConsumer.get(row.consumer) ?? new Map<number, TickMode>();
-      wants.set(row.token, row.mode);
-      byConsumer.set(row.consumer, wants);
+    for (const row of this.#sql.exec<{ consumer: string; tokens: string }>('SELECT consumer, tokens FROM demand_sets')) {
+      const wants = Object.entries(JSON.parse(row.tokens) as Record<string, TickMode>).map(([token, mode]) => [Number(token), mode] as const);
+      this.#demand.set(row.consumer, new Map(wants));
     }
-    for (const [consumer, wants] of byConsumer) this.#demand.set(consumer, wants);
 
     const meta = new Map<string, unknown>();
     for (const row of this.#sql.exec<{ key: string; value: string }>('SELECT key, value FROM meta')) meta.set(row.key, JSON.parse(row.value));
@@ -536,6 +545,28 @@ export class InstrumentGroup extends DurableObject {
     this.#feedControlKnows = meta.get('feed_control_knows') === true;
     // A demand change FeedControl never acknowledged (the object restarted first) is retried now.
     if (this.#feedControlKnows !== this.#demand.size > 0) this.#scheduleAlarm(Date.now());
+  }
+
+  /** Objects written before the snapshot and demand were stored as a few rows (a row per token then) move over once. */
+  #migrateRowPerToken(): void {
+    const tables = new Set(this.#sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('latest', 'demand')").toArray().map((row) => row.name));
+    if (tables.has('latest')) {
+      const rows = this.#sql.exec<{ packet: ArrayBuffer; received_at: number }>('SELECT packet, received_at FROM latest ORDER BY received_at').toArray();
+      encodeHeldChunks(rows.map((row) => ({ packet: new Uint8Array(row.packet), receivedAt: row.received_at }))).forEach((chunk, i) =>
+        this.#sql.exec('INSERT OR REPLACE INTO latest_chunks (chunk, data) VALUES (?, ?)', i, exactBuffer(chunk)),
+      );
+      this.#sql.exec('DROP TABLE latest');
+    }
+    if (tables.has('demand')) {
+      const byConsumer = new Map<string, Record<string, TickMode>>();
+      for (const row of this.#sql.exec<{ consumer: string; token: number; mode: TickMode }>('SELECT consumer, token, mode FROM demand')) {
+        const wants = byConsumer.get(row.consumer) ?? {};
+        wants[String(row.token)] = row.mode;
+        byConsumer.set(row.consumer, wants);
+      }
+      for (const [consumer, wants] of byConsumer) this.#sql.exec('INSERT OR REPLACE INTO demand_sets (consumer, tokens) VALUES (?, ?)', consumer, JSON.stringify(wants));
+      this.#sql.exec('DROP TABLE demand');
+    }
   }
 
   #putMeta(key: string, value: unknown): void {
