@@ -1,3 +1,4 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { CloseCode, type ServerMessage } from '../contracts/client-protocol.ts';
@@ -6,6 +7,7 @@ import type { Tick } from '../contracts/kite-ticks/tick.ts';
 import { newKey, newUser, type TestUser } from '../edge/auth/test-users.ts';
 import { originOf } from '../edge/origin/test-origin.ts';
 import { type TestInstrument, TestSession, fullPacket, instrumentsOfOneGroup } from '../edge/ws/test-session.ts';
+import type { SessionHub } from './session-hub.ts';
 import { hubName } from './stubs.ts';
 
 /**
@@ -23,6 +25,13 @@ async function statusOf(session: TestSession, state: string) {
     const status = await session.nextOf('status');
     if (status.state === state) return status;
   }
+}
+
+/** The user's hub restarted, and its session lost to that back with `?resume=`. */
+async function resumeAfterHubRestart(user: TestUser, session: TestSession, id: string) {
+  await env.SESSION_HUB.getByName(hubName(user.id, 4)).restart().catch(() => undefined);
+  expect((await session.closed).code).not.toBe(1000);
+  return TestSession.open('/v2/ws', `access_token=${user.tokens.access_token}&resume=${id}`);
 }
 
 async function subscribe(session: TestSession, instruments: unknown[], mode = 'quote', id: string | number = 'sub') {
@@ -226,10 +235,8 @@ describe('SessionHub: feed status and restarts', () => {
     await subscribe(session, [a.token], 'ltp');
     origin.sendBatch([fullPacket(a.token, 98)]);
     await ticksWithin(session, 200);
-    await env.SESSION_HUB.getByName(hubName(user.id, 4)).restart().catch(() => undefined);
-    expect((await session.closed).code).not.toBe(1000);
 
-    const back = await TestSession.open('/v2/ws', `access_token=${user.tokens.access_token}&resume=${id}`);
+    const back = await resumeAfterHubRestart(user, session, id);
     expect(await back.nextOf('welcome')).toMatchObject({ session: id, resumed: true, subscribed: 1 });
     // Its instrument's latest tick comes again at once, then live ones, with no subscribe.
     expect(await back.nextOf('snapshot')).toMatchObject({ ticks: [{ instrument_token: a.token, mode: 'ltp', last_price: 98 }] });
@@ -241,6 +248,61 @@ describe('SessionHub: feed status and restarts', () => {
     const stranger = await TestSession.open('/v2/ws', `access_token=${(await newUser()).tokens.access_token}&resume=${id}`);
     expect(await stranger.nextOf('welcome')).toMatchObject({ resumed: false, subscribed: 0 });
     stranger.close();
+    origin.close();
+  });
+});
+
+describe('SessionHub: subscriptions in storage', () => {
+  it('restores exactly the last subscriptions after subscribes, a mode change and an unsubscribe, through a restart of the hub', async () => {
+    const user = await newUser();
+    const [a, b, c] = (await instrumentsOfOneGroup('NSE', 3, 8)) as [TestInstrument, TestInstrument, TestInstrument];
+    const { origin, demand } = await originOf(a.group);
+    const session = await v2(user);
+    const { session: id } = await session.nextOf('welcome');
+    await subscribe(session, [a.token, b.token, c.token], 'ltp');
+    session.send({ action: 'mode', instruments: [b.token], mode: 'full' });
+    await session.nextOf('ack');
+    session.send({ action: 'unsubscribe', instruments: [c.token] });
+    await session.nextOf('ack');
+
+    const back = await resumeAfterHubRestart(user, session, id);
+    expect(await back.nextOf('welcome')).toMatchObject({ session: id, resumed: true, subscribed: 2 });
+    await settled(() => expect(demand()).toEqual({ [a.token]: 'ltp', [b.token]: 'full' }));
+    origin.sendBatch([fullPacket(a.token, 11), fullPacket(b.token, 22), fullPacket(c.token, 33)]);
+    const seen = new Map<number, Tick>();
+    await settled(async () => {
+      for (const [token, tick] of await ticksWithin(back, 100)) seen.set(token, tick);
+      expect([...seen.keys()].sort()).toEqual([a.token, b.token].sort());
+    });
+    expect(seen.get(a.token)).toMatchObject({ mode: 'ltp', last_price: 11 });
+    expect(seen.get(b.token)).toMatchObject({ mode: 'full', last_price: 22 });
+    back.close();
+    origin.close();
+  });
+
+  it('carries over subscriptions stored a row per instrument (an older hub\'s `subs` table) and drops that table', async () => {
+    const user = await newUser();
+    const [a, b] = (await instrumentsOfOneGroup('NSE', 2, 9)) as [TestInstrument, TestInstrument];
+    const { origin, demand } = await originOf(a.group);
+    const session = await v2(user);
+    const { session: id } = await session.nextOf('welcome');
+    // A stub is spent by the restart: each look gets its own.
+    const hub = () => env.SESSION_HUB.getByName(hubName(user.id, 4));
+    // What the hub stored before one row per session: a row per instrument.
+    await runInDurableObject(hub(), (_instance: SessionHub, state) => {
+      const sql = state.storage.sql;
+      sql.exec('CREATE TABLE subs (session TEXT NOT NULL, token INTEGER NOT NULL, mode TEXT NOT NULL, grp TEXT NOT NULL, PRIMARY KEY (session, token))');
+      sql.exec('INSERT INTO subs VALUES (?, ?, ?, ?), (?, ?, ?, ?)', id, a.token, 'full', a.group, id, b.token, 'ltp', b.group);
+    });
+
+    const back = await resumeAfterHubRestart(user, session, id);
+    expect(await back.nextOf('welcome')).toMatchObject({ session: id, resumed: true, subscribed: 2 });
+    await settled(() => expect(demand()).toEqual({ [a.token]: 'full', [b.token]: 'ltp' }));
+    const tables = await runInDurableObject(hub(), (_instance: SessionHub, state) =>
+      state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'subs'").toArray(),
+    );
+    expect(tables).toEqual([]);
+    back.close();
     origin.close();
   });
 });

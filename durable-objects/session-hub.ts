@@ -13,7 +13,8 @@ import { type HubConfig, hubConfig } from './hub/hub-config.ts';
 import { type Control, isControlError, parseKiteControl, parseV2Control } from './hub/session-control.ts';
 import { KITE_HEARTBEAT, TickJson, cutToMode, v2TickFrame } from './hub/session-frames.ts';
 import { SessionOutbox } from './hub/session-outbox.ts';
-import { SubscriptionIndex } from './hub/subscription-index.ts';
+import { type Subscription, SubscriptionIndex } from './hub/subscription-index.ts';
+import { decodeSubscriptions, encodeSubscriptions } from './hub/subscription-record.ts';
 import { instrumentGroup } from './stubs.ts';
 
 /**
@@ -24,11 +25,13 @@ import { instrumentGroup } from './stubs.ts';
  *
  * It owns its sessions' WebSockets (Hibernation API: an idle hub costs
  * nothing, and each session's identity rides in its socket attachment), their
- * subscriptions (SQLite `subs`, the source a restart rebuilds from, and the
- * SubscriptionIndex in memory), and one uplink per instrument group its
- * sessions hold instruments of: the group sends one batch per hub, and the
- * hub cuts it per session. Ticks are gathered for `flushMs` and each
- * session gets one frame per flush, merged per instrument (latest wins).
+ * subscriptions (the SubscriptionIndex in memory; in SQLite, the source a
+ * restart rebuilds from, `session_subs` holds each session's whole set in one
+ * row, rewritten once per control message: hub/subscription-record.ts), and
+ * one uplink per instrument group its sessions hold instruments of: the group
+ * sends one batch per hub, and the hub cuts it per session. Ticks are
+ * gathered for `flushMs` and each session gets one frame per flush, merged
+ * per instrument (latest wins).
  *
  * Single-threaded; the awaits are the registry lookups of a subscribe, and a
  * session's control messages run one after another (its own queue), so two
@@ -98,7 +101,9 @@ export class SessionHub extends DurableObject {
     this.#name = ctx.id.name ?? 'hub';
     this.#config = hubConfig(env);
     this.#sql.exec('CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, key_id TEXT, protocol TEXT NOT NULL, gone_at REAL)');
-    this.#sql.exec('CREATE TABLE IF NOT EXISTS subs (session TEXT NOT NULL, token INTEGER NOT NULL, mode TEXT NOT NULL, grp TEXT NOT NULL, PRIMARY KEY (session, token))');
+    // Apart from `sessions`, whose small rows change as sessions come and go: an UPDATE rewrites the whole row.
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS session_subs (session TEXT PRIMARY KEY, subs TEXT NOT NULL)');
+    this.#migrateRowPerInstrument();
     this.#restore();
   }
 
@@ -243,6 +248,8 @@ export class SessionHub extends DurableObject {
     }
     const { valid, rejected } = checkRefs(control.refs);
     const { found, failed } = await this.#resolve(valid);
+    // Closed while resolving: its ack has nowhere to go, and a normal close has already deleted its storage.
+    if (!this.#byId.has(session.id)) return;
     rejected.push(...failed);
     const accepted: Accepted[] = [];
     const changed = new Set<GroupKey>();
@@ -269,6 +276,7 @@ export class SessionHub extends DurableObject {
       this.#hold(session, instrument, control.mode, !has, changed);
       accepted.push({ instrument: ref, instrument_token: token, mode: control.mode });
     }
+    if (accepted.length > 0) this.#store(session.id);
     for (const group of changed) this.#syncUplink(group);
     if (session.protocol === 'v2') {
       this.#send(session, { type: 'ack', ...id, action: control.op, accepted, rejected, subscribed: this.#index.tokensOf(session.id).size });
@@ -306,7 +314,6 @@ export class SessionHub extends DurableObject {
   #hold(session: Session, instrument: ResolvedGroup, mode: TickMode, isNew: boolean, changed: Set<GroupKey>): void {
     const token = instrument.instrument_token;
     if (this.#index.set(session.id, token, instrument.group, mode)) changed.add(instrument.group);
-    this.#sql.exec('INSERT INTO subs (session, token, mode, grp) VALUES (?, ?, ?, ?) ON CONFLICT (session, token) DO UPDATE SET mode = excluded.mode', session.id, token, mode, instrument.group);
     this.#ensureUplink(instrument.group);
     if (!isNew) return;
     const latest = this.#latest.get(token);
@@ -321,9 +328,18 @@ export class SessionHub extends DurableObject {
   #drop(session: Session, token: number, changed: Set<GroupKey>): void {
     const group = this.#index.groupOf(token);
     if (this.#index.delete(session.id, token) && group !== undefined) changed.add(group);
-    this.#sql.exec('DELETE FROM subs WHERE session = ? AND token = ?', session.id, token);
     session.outbox.forget(token);
     session.awaiting.delete(token);
+  }
+
+  /** The session's whole set, from the index, in one statement: what #act and the migration write. */
+  #store(id: string, subscriptions: Iterable<Subscription> = this.#index.subscriptionsOf(id)): void {
+    this.#sql.exec('INSERT INTO session_subs (session, subs) VALUES (?, ?) ON CONFLICT (session) DO UPDATE SET subs = excluded.subs', id, encodeSubscriptions(subscriptions));
+  }
+
+  #stored(id: string): Subscription[] {
+    const row = this.#sql.exec<{ subs: string }>('SELECT subs FROM session_subs WHERE session = ?', id).toArray()[0];
+    return row ? decodeSubscriptions(row.subs) : [];
   }
 
   /** A session subscribing into a group that is not live hears so at once (live is the default it assumes). */
@@ -529,8 +545,11 @@ export class SessionHub extends DurableObject {
       const attachment = socket.deserializeAttachment() as Attachment | null;
       if (attachment) this.#adopt(socket, attachment);
     }
-    for (const row of this.#sql.exec<{ session: string; token: number; mode: TickMode; grp: string }>('SELECT session, token, mode, grp FROM subs')) {
-      if (this.#byId.has(row.session)) this.#index.set(row.session, row.token, row.grp, row.mode);
+    // Only live sessions' sets: those of gone ones are read when they resume.
+    const live = this.#sql.exec<{ session: string; subs: string }>('SELECT session, subs FROM session_subs JOIN sessions ON sessions.id = session_subs.session WHERE sessions.gone_at IS NULL');
+    for (const row of live) {
+      if (!this.#byId.has(row.session)) continue;
+      for (const { token, mode, group } of decodeSubscriptions(row.subs)) this.#index.set(row.session, token, group, mode);
     }
     // Sessions whose sockets did not survive the restart can still be resumed for a while.
     const lost = this.#sql.exec<{ id: string }>('SELECT id FROM sessions WHERE gone_at IS NULL').toArray().map((row) => row.id);
@@ -553,7 +572,7 @@ export class SessionHub extends DurableObject {
   }
 
   #endSession(id: string): void {
-    this.#sql.exec('DELETE FROM subs WHERE session = ?', id);
+    this.#sql.exec('DELETE FROM session_subs WHERE session = ?', id);
     this.#sql.exec('DELETE FROM sessions WHERE id = ?', id);
   }
 
@@ -563,6 +582,28 @@ export class SessionHub extends DurableObject {
     for (const id of ids) this.#sql.exec('UPDATE sessions SET gone_at = ? WHERE id = ? AND gone_at IS NULL', now, id);
     void this.ctx.storage.getAlarm().then((at) => {
       if (at === null) return this.ctx.storage.setAlarm(now + RESUME_WINDOW_MS);
+    });
+  }
+
+  /**
+   * Storage of before `session_subs` kept a row per instrument in `subs`
+   * (developers' local state outlives the code): each session's rows become
+   * its one row, and the old table goes, in one transaction so it runs once.
+   * Rows of sessions already ended (a close during a subscribe could leave
+   * some) are not carried over.
+   */
+  #migrateRowPerInstrument(): void {
+    if (this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subs'").toArray().length === 0) return;
+    const bySession = new Map<string, Subscription[]>();
+    const rows = this.#sql.exec<{ session: string; token: number; mode: TickMode; grp: string }>('SELECT session, token, mode, grp FROM subs JOIN sessions ON sessions.id = subs.session');
+    for (const { session, token, mode, grp } of rows) {
+      let subscriptions = bySession.get(session);
+      if (!subscriptions) bySession.set(session, (subscriptions = []));
+      subscriptions.push({ token, mode, group: grp });
+    }
+    this.ctx.storage.transactionSync(() => {
+      for (const [id, subscriptions] of bySession) this.#store(id, subscriptions);
+      this.#sql.exec('DROP TABLE subs');
     });
   }
 
@@ -579,9 +620,8 @@ export class SessionHub extends DurableObject {
   #resume(session: Session): void {
     this.#sql.exec('UPDATE sessions SET gone_at = NULL WHERE id = ?', session.id);
     const changed = new Set<GroupKey>();
-    for (const row of this.#sql.exec<{ token: number; mode: TickMode; grp: string }>('SELECT token, mode, grp FROM subs WHERE session = ?', session.id).toArray()) {
-      this.#hold(session, { instrument_token: row.token, group: row.grp }, row.mode, true, changed);
-    }
+    // The stored set is what it holds again, so it needs no writing back.
+    for (const { token, mode, group } of this.#stored(session.id)) this.#hold(session, { instrument_token: token, group }, mode, true, changed);
     for (const group of changed) this.#syncUplink(group);
     if (session.outbox.snapshot.size > 0) this.#markDirty(session);
   }

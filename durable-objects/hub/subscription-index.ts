@@ -10,6 +10,9 @@ import { type Demand, MODE_RANK, type TickMode } from '../../contracts/origin-li
  */
 export type SessionId = string;
 
+/** One instrument a session holds: its token, the mode it wants, the group that carries it. */
+export type Subscription = { token: number; mode: TickMode; group: GroupKey };
+
 export class SubscriptionIndex {
   readonly #bySession = new Map<SessionId, Map<number, TickMode>>();
   readonly #byToken = new Map<number, Map<SessionId, TickMode>>();
@@ -78,6 +81,14 @@ export class SubscriptionIndex {
 
   tokensOf(session: SessionId): ReadonlyMap<number, TickMode> {
     return this.#bySession.get(session) ?? EMPTY;
+  }
+
+  /** A session's subscriptions with their groups: what the hub stores of it. */
+  *subscriptionsOf(session: SessionId): Generator<Subscription> {
+    for (const [token, mode] of this.tokensOf(session)) {
+      const group = this.#groupOf.get(token);
+      if (group !== undefined) yield { token, mode, group }; // always: a held token has a group
+    }
   }
 
   holders(token: number): ReadonlyMap<SessionId, TickMode> | undefined {
