@@ -85,8 +85,10 @@ export class OriginFeed {
     this.#updateFeedState();
   }
 
-  /** After a registry sync: demand is re-checked against the new index, pinned groups re-linked. */
+  /** After a registry sync: demand is re-checked against the new index, pinned groups re-linked, groups brought together on the Kite connections. */
   registryChanged(): void {
+    const moved = this.pool.regroup();
+    if (moved > 0) this.#options.log(`registry changed: ${moved} instruments moved to their group's Kite connection`);
     this.#resubscribeSoon(this.#book.revalidate());
     this.#syncLinks();
   }

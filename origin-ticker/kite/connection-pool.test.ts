@@ -234,6 +234,42 @@ describe('placement by instrument group', () => {
     expect(homeOf(small, [...stay, 107])).toBe(home);
   });
 
+  it('brings groups together once the registry knows them (placed before the first sync), within capacity, losing nothing', () => {
+    let known = false;
+    const small = offline(12, [{ apiKey: 'kitesim' }], (token) => (known ? groupOf(token) : undefined));
+    const groups = [1, 2, 3, 4].map((g) => group(g, 7));
+    expect(want(small, groups.flat()).size).toBe(0);
+    // Placed without groups: spread over the connections.
+    expect(groups.filter((tokens) => slotsOf(small, tokens).size > 1).length).toBeGreaterThan(0);
+    expect(small.regroup()).toBe(0);
+    known = true;
+    const moved = small.regroup();
+    expect(moved).toBeGreaterThan(0);
+    // 28 instruments on 3 × 12: four groups of 7 cannot all be whole; three are.
+    expect(groups.filter((tokens) => slotsOf(small, tokens).size === 1).length).toBe(3);
+    const carried = small.stats()[0]?.connections.map((c) => c.instruments) ?? [];
+    expect(carried.reduce((a, b) => a + b, 0)).toBe(28);
+    for (const n of carried) expect(n).toBeLessThanOrEqual(12);
+    // Nothing left to move, and a new instrument of a whole group goes to its home while it has room.
+    expect(small.regroup()).toBe(0);
+    const load = new Map(small.stats()[0]?.connections.map((c) => [c.id, c.instruments]));
+    const whole = groups.find((tokens) => slotsOf(small, tokens).size === 1 && (load.get(small.placed(tokens[0] as number) as string) ?? 12) < 12) as number[];
+    const extra = (whole[0] as number) + 50;
+    want(small, [...groups.flat(), extra]);
+    expect(small.placed(extra)).toBe(small.placed(whole[0] as number));
+  });
+
+  it('brings groups together on connections that are full, by unsubscribing before subscribing', () => {
+    let known = false;
+    const full = offline(10, [{ apiKey: 'kitesim' }], (token) => (known ? groupOf(token) : undefined));
+    const groups = [1, 2, 3].map((g) => group(g, 10));
+    expect(want(full, groups.flat()).size).toBe(0);
+    known = true;
+    expect(full.regroup()).toBeGreaterThan(0);
+    for (const tokens of groups) homeOf(full, tokens);
+    expect(full.stats()[0]?.connections.map((c) => c.instruments)).toEqual([10, 10, 10]);
+  });
+
   it("keeps each of the simulator's groups on one connection over two accounts, all six in use", () => {
     const byToken = new Map(sim.universe.instruments.map((inst) => [inst.instrument_token, instrumentGroup(inst)]));
     const six = offline(3000, [{ apiKey: 'kitesim' }, { apiKey: 'kitesim2' }], (token) => byToken.get(token));

@@ -129,6 +129,80 @@ export class ConnectionPool {
     return rejected;
   }
 
+  /**
+   * After the registry changed (a sync): instruments placed while their
+   * group was unknown (the first start, before the first sync) or that
+   * changed group are brought together. Each group's home becomes the slot
+   * that carries most of it and has room for the rest (biggest groups
+   * first), and the rest move there as far as capacity allows: unsubscribed
+   * where they were, then subscribed there (so a full connection can take
+   * them), so an instrument misses at most a round. Returns how many moved.
+   */
+  regroup(): number {
+    const groupOf = this.#options.groupOf;
+    if (!groupOf) return 0;
+    const bySlot = new Map<string, Map<TickerConnection, number>>();
+    const groups = new Map<number, string>();
+    for (const [token, { slot }] of this.#placement) {
+      const group = groupOf(token);
+      if (group === undefined) continue;
+      groups.set(token, group);
+      const counts = bySlot.get(group) ?? bySlot.set(group, new Map()).get(group);
+      counts?.set(slot, (counts.get(slot) ?? 0) + 1);
+    }
+    // Biggest groups first, each to the slot with most of it among those its whole size still fits in once every group is home.
+    this.#homes.clear();
+    const planned = new Map<TickerConnection, number>();
+    const sizeOf = (counts: Map<TickerConnection, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
+    for (const [group, counts] of [...bySlot].sort((a, b) => sizeOf(b[1]) - sizeOf(a[1]))) {
+      const size = sizeOf(counts);
+      const ranked = [...this.#slots].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0));
+      const slot = ranked.find((candidate) => (planned.get(candidate) ?? 0) + size <= this.#perConnection) ?? (ranked[0] as TickerConnection);
+      planned.set(slot, (planned.get(slot) ?? 0) + size);
+      this.#homes.set(group, { group, slot, instruments: 0 });
+    }
+    // Every instrument away from home moves, unless that leaves a slot over capacity: then moves into it are given up, one at a time.
+    const moving = new Map<number, { from: TickerConnection; to: TickerConnection }>();
+    const final = new Map<TickerConnection, number>(this.#slots.map((s) => [s, s.wanted.size]));
+    const into = new Map<TickerConnection, number[]>();
+    for (const [token, { slot }] of this.#placement) {
+      const home = this.#homes.get(groups.get(token) as string);
+      if (!home || home.slot === slot) continue;
+      moving.set(token, { from: slot, to: home.slot });
+      final.set(slot, (final.get(slot) ?? 0) - 1);
+      final.set(home.slot, (final.get(home.slot) ?? 0) + 1);
+      (into.get(home.slot) ?? into.set(home.slot, []).get(home.slot))?.push(token);
+    }
+    for (let over = this.#overfull(final); over; over = this.#overfull(final)) {
+      const token = into.get(over)?.pop() as number;
+      const { from } = moving.get(token) as { from: TickerConnection };
+      moving.delete(token);
+      final.set(over, (final.get(over) ?? 0) - 1);
+      final.set(from, (final.get(from) ?? 0) + 1);
+    }
+    const adds = new Map<TickerConnection, Map<number, TickMode>>();
+    const removals = new Map<TickerConnection, number[]>();
+    for (const [token, { from, to }] of moving) {
+      (adds.get(to) ?? adds.set(to, new Map()).get(to))?.set(token, from.wanted.get(token) as TickMode);
+      (removals.get(from) ?? removals.set(from, []).get(from))?.push(token);
+      (this.#placement.get(token) as { slot: TickerConnection }).slot = to;
+    }
+    for (const [token, placed] of this.#placement) {
+      const home = this.#homes.get(groups.get(token) as string);
+      placed.home = home && placed.slot === home.slot ? home : undefined;
+      if (placed.home) placed.home.instruments++;
+    }
+    // Unsubscribed first: a full connection takes its new instruments once the old ones are gone.
+    for (const [slot, tokens] of removals) slot.apply(new Map(), tokens);
+    for (const [slot, set] of adds) slot.apply(set, []);
+    return moving.size;
+  }
+
+  /** A slot that would carry more than a connection may, if any. */
+  #overfull(load: ReadonlyMap<TickerConnection, number>): TickerConnection | undefined {
+    return this.#slots.find((slot) => (load.get(slot) ?? 0) > this.#perConnection);
+  }
+
   /** The slot with the most free room; ties go to a connection already open (no new socket needed). */
   #roomiest(load: Map<TickerConnection, number>): TickerConnection | undefined {
     let best: TickerConnection | undefined;
