@@ -1,5 +1,5 @@
 import type { TickMode } from '../../contracts/origin-link.ts';
-import { decodePacket } from '../../contracts/kite-ticks/decode.ts';
+import { tickJson } from '../../contracts/kite-ticks/tick-json.ts';
 
 /**
  * What a hub sends its sessions, built once per flush and shared: a packet
@@ -29,7 +29,7 @@ export class TickJson {
     if (!byMode) this.#cache.set(token, (byMode = []));
     const rank = mode === 'ltp' ? 0 : mode === 'quote' ? 1 : 2;
     let json = byMode[rank];
-    if (json === undefined) byMode[rank] = json = JSON.stringify(decodePacket(cutToMode(packet, mode)));
+    if (json === undefined) byMode[rank] = json = tickJson(cutToMode(packet, mode));
     return json;
   }
 }
