@@ -238,17 +238,22 @@ export class InstrumentGroup extends DurableObject {
     this.#countersDirty = true;
     this.#dropOverCapacity();
     this.#scheduleAlarm(Date.now() + SNAPSHOT_INTERVAL_MS);
-    this.#forwardToHubs(batch.receivedAt, batch.packets);
+    this.#forwardToHubs(data, batch.receivedAt, batch.packets);
     this.#alerts?.onTicks(batch.packets, batch.receivedAt);
   }
 
-  /** One batch per hub with the packets it wants, in the richest mode the group holds them. */
-  #forwardToHubs(receivedAt: number, packets: readonly Uint8Array[]): void {
+  /**
+   * One batch per hub with the packets it wants, in the richest mode the
+   * group holds them: the origin's own batch when the hub wants all of it
+   * (the common case once a hub has many sessions), else a new one.
+   */
+  #forwardToHubs(original: ArrayBuffer, receivedAt: number, packets: readonly Uint8Array[]): void {
     for (const { socket, hub } of this.#hubs.open()) {
       const wants = this.#demand.wantsOf(hubConsumer(hub));
       if (wants.size === 0) continue;
       const wanted = packets.filter((packet) => wants.has(packetToken(packet)));
-      if (wanted.length > 0) sendToHub(socket, encodeTickBatch(receivedAt, wanted));
+      if (wanted.length === packets.length) sendToHub(socket, new Uint8Array(original));
+      else if (wanted.length > 0) sendToHub(socket, encodeTickBatch(receivedAt, wanted));
     }
   }
 
