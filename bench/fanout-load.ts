@@ -67,10 +67,21 @@ function byMode(picks: Pick[]): [ClientMode, number[]][] {
   return [...groups];
 }
 
+/**
+ * `ws` offers permessage-deflate by default and the edge (workerd) accepts
+ * it; the baseline server does not negotiate it. Every session of both
+ * targets goes uncompressed, so they do the same work per frame.
+ */
+class Uncompressed extends WebSocket {
+  constructor(url: string, protocols?: string[]) {
+    super(url, protocols, { perMessageDeflate: false });
+  }
+}
+
 type Opened = { close(): void; subscribed: number; rejected: number; firstRejection?: string };
 
 async function openMeasured(plan: LoadPlan, picks: Pick[], credentials: Credentials, counters: Counters): Promise<Opened> {
-  const client = new KiteEdgeClient({ url: plan.url, credentials, reconnect: false, requestTimeoutMs: 60_000, idleTimeoutMs: 0, WebSocket: WebSocket as unknown as SocketConstructor });
+  const client = new KiteEdgeClient({ url: plan.url, credentials, reconnect: false, requestTimeoutMs: 60_000, idleTimeoutMs: 0, WebSocket: Uncompressed as unknown as SocketConstructor });
   client.on('ticks', (ticks) => {
     if (!counters.counting) return;
     const at = now();

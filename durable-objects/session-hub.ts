@@ -403,11 +403,11 @@ export class SessionHub extends DurableObject {
       const holders = this.#index.holders(token);
       if (!holders) continue;
       if (!snapshot || !this.#latest.has(token)) this.#latest.set(token, packet);
-      for (const sessionId of holders.keys()) {
+      for (const [sessionId, mode] of holders) {
         const session = this.#byId.get(sessionId);
         if (!session) continue;
-        if (session.awaiting.delete(token)) session.outbox.snapshot.set(token, packet);
-        else if (!snapshot) session.outbox.pending.set(token, packet);
+        if (session.awaiting.size > 0 && session.awaiting.delete(token)) session.outbox.snapshot.set(token, packet);
+        else if (!snapshot) session.outbox.put(token, mode, packet);
         else continue;
         this.#markDirty(session);
       }
@@ -473,27 +473,23 @@ export class SessionHub extends DurableObject {
   }
 
   #write(session: Session, json: TickJson): void {
-    const modeOf = (token: number) => this.#index.modeOf(session.id, token);
-    if (session.protocol === 'kite') {
-      const packets: Uint8Array[] = [];
-      for (const map of [session.outbox.snapshot, session.outbox.pending]) {
-        for (const [token, packet] of map) {
-          const mode = modeOf(token);
-          if (mode) packets.push(cutToMode(packet, mode));
-        }
-      }
-      if (packets.length > 0) this.#sendRaw(session, kiteFrame(packets));
-    } else {
-      for (const [type, map] of [['snapshot', session.outbox.snapshot], ['ticks', session.outbox.pending]] as const) {
-        const ticks: string[] = [];
-        for (const [token, packet] of map) {
-          const mode = modeOf(token);
-          if (mode) ticks.push(json.of(token, packet, mode));
-        }
-        if (ticks.length > 0) this.#sendRaw(session, v2TickFrame(type, ticks));
-      }
+    const { outbox } = session;
+    const snapshots: [number, Uint8Array, TickMode][] = [];
+    for (const [token, packet] of outbox.snapshot) {
+      const mode = this.#index.modeOf(session.id, token);
+      if (mode) snapshots.push([token, packet, mode]);
     }
-    session.outbox.clear();
+    outbox.snapshot.clear();
+    if (session.protocol === 'kite') {
+      const packets = snapshots.map(([, packet, mode]) => cutToMode(packet, mode));
+      outbox.takeDue((_token, mode, packet) => packets.push(cutToMode(packet, mode)));
+      if (packets.length > 0) this.#sendRaw(session, kiteFrame(packets));
+      return;
+    }
+    if (snapshots.length > 0) this.#sendRaw(session, v2TickFrame('snapshot', snapshots.map(([token, packet, mode]) => json.of(token, packet, mode))));
+    const ticks: string[] = [];
+    outbox.takeDue((token, mode, packet) => ticks.push(json.of(token, packet, mode)));
+    if (ticks.length > 0) this.#sendRaw(session, v2TickFrame('ticks', ticks));
   }
 
   #startHeartbeat(): void {
