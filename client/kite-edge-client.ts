@@ -115,7 +115,7 @@ export class KiteEdgeError extends Error {
 }
 
 /** Closes after which a new connection would only be closed again the same way. */
-const FINAL_CLOSES = new Set<number>([CloseCode.PROTOCOL_ABUSE]);
+const FINAL_CLOSES = new Set<number>([CloseCode.PROTOCOL_ABUSE, CloseCode.CREDENTIAL_ENDED]);
 
 type Pending = {
   frame: string;

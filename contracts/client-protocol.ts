@@ -137,5 +137,7 @@ export const CloseCode = {
   SLOW_CONSUMER: 4009,
   /** The session kept sending malformed frames. */
   PROTOCOL_ABUSE: 4002,
+  /** The credential the session opened with stopped being valid: its API key was revoked, or its user signed out or changed password. */
+  CREDENTIAL_ENDED: 4003,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

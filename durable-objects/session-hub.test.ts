@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { CloseCode, type ServerMessage } from '../contracts/client-protocol.ts';
 import { forEachPacket } from '../contracts/kite-ticks/decode.ts';
 import type { Tick } from '../contracts/kite-ticks/tick.ts';
-import { newKey, newUser, type TestUser } from '../edge/auth/test-users.ts';
+import { PASSWORD, type TestUser, type Tokens, call, login, newKey, newUser } from '../edge/auth/test-users.ts';
 import { originOf } from '../edge/origin/test-origin.ts';
 import { type TestInstrument, TestSession, fullPacket, instrumentsOfOneGroup } from '../edge/ws/test-session.ts';
 import type { SessionHub } from './session-hub.ts';
@@ -191,6 +191,68 @@ describe('SessionHub: bad input', () => {
     // The user's own access token is another owner: it still gets in.
     const mine = await v2(user);
     for (const s of [...open, mine]) s.close();
+  });
+});
+
+describe('SessionHub: credentials that end', () => {
+  it('closes the sessions of a revoked API key (4003, with the reason) and leaves the user\'s other sessions streaming', async () => {
+    const user = await newUser();
+    const [a] = (await instrumentsOfOneGroup('NSE', 1, 10)) as [TestInstrument];
+    const { origin } = await originOf(a.group);
+    const revoked = await newKey(user, ['read']);
+    const kept = await newKey(user, ['read']);
+    const viaRevoked = await TestSession.open('/v2/ws', `api_key=${revoked.id}&access_token=${revoked.secret}`);
+    const kiteViaRevoked = await TestSession.open('/kite/ws', `api_key=${revoked.id}&access_token=${revoked.secret}`);
+    const viaKept = await TestSession.open('/v2/ws', `api_key=${kept.id}&access_token=${kept.secret}`);
+    const viaToken = await v2(user);
+    for (const session of [viaRevoked, viaKept, viaToken]) {
+      await session.nextOf('welcome');
+      expect((await subscribe(session, [a.token])).accepted).toHaveLength(1);
+    }
+
+    expect((await call(`/api-keys/${revoked.id}`, { method: 'DELETE', bearer: user.tokens.access_token })).status).toBe(200);
+    expect(await viaRevoked.nextOf('error')).toMatchObject({ code: 'closing', message: `API key ${revoked.id} was revoked` });
+    expect(await viaRevoked.closed).toEqual({ code: CloseCode.CREDENTIAL_ENDED, reason: `API key ${revoked.id} was revoked` });
+    expect((await kiteViaRevoked.closed).code).toBe(CloseCode.CREDENTIAL_ENDED);
+    // Nor can it come back: the key is refused at the upgrade.
+    expect((await TestSession.request('/v2/ws', `api_key=${revoked.id}&access_token=${revoked.secret}`)).status).toBe(401);
+
+    origin.sendBatch([fullPacket(a.token, 1234.5)]);
+    for (const session of [viaKept, viaToken]) {
+      expect((await session.nextOf('ticks')).ticks.map((t) => t.last_price)).toContain(1234.5);
+    }
+    for (const session of [viaKept, viaToken]) session.close();
+    origin.close();
+  });
+
+  it('closes the sessions of a user\'s access tokens on logout and on a password change, not those of the user\'s API key or of another user', async () => {
+    const user = await newUser();
+    const other = await newUser();
+    const key = await newKey(user, ['read']);
+    const viaToken = await v2(user);
+    const viaKey = await TestSession.open('/v2/ws', `api_key=${key.id}&access_token=${key.secret}`);
+    const othersSession = await v2(other);
+    for (const session of [viaToken, viaKey, othersSession]) await session.nextOf('welcome');
+
+    expect((await call('/auth/logout', { method: 'POST', bearer: user.tokens.access_token })).status).toBe(204);
+    expect((await viaToken.closed).code).toBe(CloseCode.CREDENTIAL_ENDED);
+    for (const session of [viaKey, othersSession]) {
+      session.send({ action: 'ping', id: 'still there' });
+      expect(await session.nextOf('pong')).toMatchObject({ id: 'still there' });
+    }
+
+    // Signed in again: a new session, ended in turn by a password change, whose answer's token opens the next.
+    const tokens = await login(user.email);
+    const afterLogin = await v2({ ...user, tokens });
+    await afterLogin.nextOf('welcome');
+    const changed = await call('/auth/password', { json: { current_password: PASSWORD, new_password: 'another correct horse battery' }, bearer: tokens.access_token });
+    expect(changed.status).toBe(200);
+    expect((await afterLogin.closed).code).toBe(CloseCode.CREDENTIAL_ENDED);
+    const fresh = await v2({ ...user, tokens: (await changed.json()) as Tokens });
+    await fresh.nextOf('welcome');
+    viaKey.send({ action: 'ping', id: 'after the change' });
+    expect(await viaKey.nextOf('pong')).toMatchObject({ id: 'after the change' });
+    for (const session of [fresh, viaKey, othersSession]) session.close();
   });
 });
 

@@ -50,7 +50,15 @@ import { instrumentGroup } from './stubs.ts';
  */
 type Protocol = 'v2' | 'kite';
 
-type Attachment = { id: string; userId: string; keyId: string | null; protocol: Protocol; connectedAt: number };
+/** `epoch`: the session epoch of the access token a session opened with (null for an API key's), so a logout can end it. */
+type Attachment = { id: string; userId: string; keyId: string | null; epoch: number | null; protocol: Protocol; connectedAt: number };
+
+/**
+ * A credential that has stopped being valid: an API key revoked, or every
+ * access token issued before a user's session epoch `from` (logout,
+ * password change). The worker tells the user's hub (edge/ws/end-sessions.ts).
+ */
+export type EndedCredential = { keyId: string } | { epochFrom: number };
 
 type Session = Attachment & {
   socket: WebSocket;
@@ -67,7 +75,7 @@ type Session = Attachment & {
 };
 
 /** Headers the worker sets on the upgrade it hands a hub (edge/ws/routes.ts); a client cannot reach a hub directly. */
-export const SESSION_HEADERS = { user: 'X-Session-User', key: 'X-Session-Key', protocol: 'X-Session-Protocol', subprotocol: 'X-Session-Subprotocol', resume: 'X-Session-Resume' } as const;
+export const SESSION_HEADERS = { user: 'X-Session-User', key: 'X-Session-Key', epoch: 'X-Session-Epoch', protocol: 'X-Session-Protocol', subprotocol: 'X-Session-Subprotocol', resume: 'X-Session-Resume' } as const;
 
 const SESSION_TAG = 'session';
 const KITE_TAG = 'kite';
@@ -115,6 +123,8 @@ export class SessionHub extends DurableObject {
     const protocol = request.headers.get(SESSION_HEADERS.protocol);
     if (!userId || (protocol !== 'v2' && protocol !== 'kite')) return new Response('a hub is reached through the worker only', { status: 400 });
     const keyId = request.headers.get(SESSION_HEADERS.key) || null;
+    const epochHeader = request.headers.get(SESSION_HEADERS.epoch);
+    const epoch = epochHeader && /^\d+$/.test(epochHeader) ? Number(epochHeader) : null;
     const owner = ownerTag(userId, keyId);
     const open = this.ctx.getWebSockets(owner).length;
     if (open >= this.#config.limits.sessionsPerKey) {
@@ -127,7 +137,7 @@ export class SessionHub extends DurableObject {
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, [SESSION_TAG, owner, userTag(userId), ...(protocol === 'kite' ? [KITE_TAG] : [])]);
     const resumable = this.#resumable(request.headers.get(SESSION_HEADERS.resume), userId, keyId, protocol);
-    const attachment: Attachment = { id: resumable ?? crypto.randomUUID(), userId, keyId, protocol, connectedAt: Date.now() };
+    const attachment: Attachment = { id: resumable ?? crypto.randomUUID(), userId, keyId, epoch, protocol, connectedAt: Date.now() };
     server.serializeAttachment(attachment);
     const session = this.#adopt(server, attachment);
     if (resumable) this.#resume(session);
@@ -235,6 +245,32 @@ export class SessionHub extends DurableObject {
       if (session?.protocol === 'v2' && this.#send(session, frame)) sent++;
     }
     return sent;
+  }
+
+  /**
+   * Ends the sessions a credential that stopped being valid opened: open
+   * ones are closed (4003, after a `closing` error frame saying why), lost
+   * ones waiting for a resume are dropped. Sessions of the user's other
+   * credentials go on. Returns how many open sessions were closed.
+   */
+  endSessions(userId: string, ended: EndedCredential): number {
+    const endedBy = (session: Session) => ('keyId' in ended ? session.keyId === ended.keyId : session.keyId === null && (session.epoch ?? -1) < ended.epochFrom);
+    const reason = 'keyId' in ended ? `API key ${ended.keyId} was revoked` : 'signed out: the access token this session opened with has ended (logout or password change)';
+    let closed = 0;
+    for (const socket of this.ctx.getWebSockets(userTag(userId))) {
+      const session = this.#sessionOf(socket);
+      if (session && endedBy(session)) {
+        this.#close(session, CloseCode.CREDENTIAL_ENDED, reason);
+        closed++;
+      }
+    }
+    // A lost session holds no epoch in storage: every lost one of the user's access tokens goes (a new token's resume is as good as a new session).
+    const lost = this.#sql
+      .exec<{ id: string }>('SELECT id FROM sessions WHERE user_id = ? AND gone_at IS NOT NULL AND key_id IS ?', userId, 'keyId' in ended ? ended.keyId : null)
+      .toArray();
+    for (const { id } of lost) this.#endSession(id);
+    if (closed > 0 || lost.length > 0) console.log(`hub ${this.#name}: ${reason}: closed ${closed} open and dropped ${lost.length} lost sessions of user ${userId}`);
+    return closed;
   }
 
   // ---- control messages ----

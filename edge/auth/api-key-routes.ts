@@ -4,6 +4,7 @@ import { edgeConfig } from '../config.ts';
 import { InvalidParameter, errorResponse } from '../errors.ts';
 import { openDatabase } from '../storage/database.ts';
 import { parseBody, parseQuery } from '../validate.ts';
+import { endSessionsOf } from '../ws/end-sessions.ts';
 import { NoQuery } from '../../contracts/instruments-api.ts';
 import { forgetApiKey } from './api-key-verify.ts';
 import { type AuthEnv, principalOf, requires } from './policy.ts';
@@ -87,6 +88,7 @@ apiKeys.delete('/:id', async (c) => {
   if (!key) return noSuchKey(c, id);
   const { secret_hash, ...view } = key;
   forgetApiKey(id, secret_hash);
+  await endSessionsOf(c.env, principalOf(c).userId, { keyId: id });
   return c.json(view);
 });
 

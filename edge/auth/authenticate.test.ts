@@ -75,7 +75,7 @@ describe('authenticate(): the credential forms WebSocket routes take', () => {
       ['subprotocol', { headers: { ...upgrade, 'Sec-WebSocket-Protocol': `kite-edge.v2, bearer.${token}` } }],
     ];
     for (const [form, init, path] of forms) {
-      expect(await who(init, path), form).toEqual({ userId: user.id, role: 'user', via: 'session', scopes: new Set(['read', 'alerts']) });
+      expect(await who(init, path), form).toEqual({ userId: user.id, role: 'user', via: 'session', epoch: expect.any(Number), scopes: new Set(['read', 'alerts']) });
     }
   });
 

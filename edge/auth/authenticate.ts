@@ -76,7 +76,7 @@ async function identify(config: EdgeConfig, request: Request): Promise<Principal
       if (!standing || standing.epoch !== claims.ver) {
         return { failure: 'revoked', message: 'this session has ended (logout or password change): log in again' };
       }
-      return { userId: claims.sub, role: standing.role, via: 'session', scopes: SCOPES_OF_ROLE[standing.role] };
+      return { userId: claims.sub, role: standing.role, via: 'session', epoch: standing.epoch, scopes: SCOPES_OF_ROLE[standing.role] };
     }
   }
 }

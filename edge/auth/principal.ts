@@ -24,6 +24,8 @@ export type Principal = {
   via: 'session' | 'api_key';
   /** The API key's public id, for `via: 'api_key'`. */
   keyId?: string;
+  /** The session epoch the access token was issued under, for `via: 'session'`: what a logout ends. */
+  epoch?: number;
   scopes: ReadonlySet<Scope>;
 };
 

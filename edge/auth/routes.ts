@@ -4,6 +4,7 @@ import { edgeConfig } from '../config.ts';
 import { errorResponse } from '../errors.ts';
 import { openDatabase } from '../storage/database.ts';
 import { parseBody } from '../validate.ts';
+import { endSessionsOf } from '../ws/end-sessions.ts';
 import { checkPassword, loginThrottle } from './login-throttle.ts';
 import { hashPassword, isOutdated } from './password.ts';
 import { type AuthEnv, principalOf, requires } from './policy.ts';
@@ -95,7 +96,9 @@ auth.post('/refresh', requires(PUBLIC, { limit: 'auth' }), async (c) => {
 });
 
 auth.post('/logout', requires(SESSION, { limit: 'api' }), async (c) => {
-  await endAllSessions(database(c), principalOf(c).userId);
+  const { userId } = principalOf(c);
+  const ended = await endAllSessions(database(c), userId);
+  if (ended) await endSessionsOf(c.env, userId, { epochFrom: ended.session_epoch });
   return c.body(null, 204);
 });
 
@@ -113,6 +116,7 @@ auth.post('/password', requires(SESSION, { limit: 'auth' }), async (c) => {
   if (outcome === 'refused') return errorResponse(c, 403, 'invalid_credentials', 'current_password is not this account’s password');
   const changed = await endAllSessions(db, userId, await hashPassword(new_password));
   if (!changed) return errorResponse(c, 404, 'not_found', 'this user no longer exists');
+  await endSessionsOf(c.env, userId, { epochFrom: changed.session_epoch });
   return c.json(await startSession(db, config, changed));
 });
 

@@ -39,6 +39,7 @@ async function toHub(c: Context<AuthEnv>, protocol: 'v2' | 'kite'): Promise<Resp
   const principal = principalOf(c);
   const headers = new Headers({ Upgrade: 'websocket', [SESSION_HEADERS.user]: principal.userId, [SESSION_HEADERS.protocol]: protocol });
   if (principal.keyId) headers.set(SESSION_HEADERS.key, principal.keyId);
+  if (principal.epoch !== undefined) headers.set(SESSION_HEADERS.epoch, String(principal.epoch));
   const resume = c.req.query('resume');
   if (resume && /^[0-9a-f-]{36}$/.test(resume)) headers.set(SESSION_HEADERS.resume, resume);
   const offered = (c.req.header('Sec-WebSocket-Protocol') ?? '').split(',').map((p) => p.trim());

@@ -368,6 +368,16 @@ describe('reconnecting', () => {
     expect(c.state).toBe('closed');
   });
 
+  it('stays closed when the server ends the session for a credential that stopped being valid (4003)', async () => {
+    const c = await connected();
+    const closed = new Promise<ClientEvents['close']>((resolve) => c.on('close', resolve));
+    server.sockets[0]?.close(CloseCode.CREDENTIAL_ENDED, 'API key ak_0123456789abcdef was revoked');
+    expect(await closed).toEqual({ code: 4003, reason: 'API key ak_0123456789abcdef was revoked', reconnecting: false });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.sockets).toHaveLength(1);
+    expect(c.state).toBe('closed');
+  });
+
   it('replaces a connection that goes silent', async () => {
     const c = await connected({ idleTimeoutMs: 300 });
     const ping = await server.until(() => server.sent.find((s) => s.message.action === 'ping'));
