@@ -34,6 +34,8 @@ export type BaselineStats = { kiteFrames: number; kiteTicks: number; frames: num
 
 const PER_CONNECTION = 3000;
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** The baseline knows instruments by token only: its acks name no symbol. */
+const UNNAMED = { exchange: '', tradingsymbol: '' };
 
 type Session = { id: string; ws: WebSocket; modes: Map<number, ClientMode> };
 
@@ -115,7 +117,7 @@ export async function startBaselineFanoutServer(options: BaselineOptions): Promi
         else {
           session.modes.delete(instrument);
           holders.get(instrument)?.delete(session);
-          accepted.push({ instrument, instrument_token: instrument });
+          accepted.push({ instrument, instrument_token: instrument, ...UNNAMED });
         }
         continue;
       }
@@ -131,7 +133,7 @@ export async function startBaselineFanoutServer(options: BaselineOptions): Promi
       let sessions = holders.get(instrument);
       if (!sessions) holders.set(instrument, (sessions = new Map()));
       sessions.set(session, message.mode);
-      accepted.push({ instrument, instrument_token: instrument, mode: message.mode });
+      accepted.push({ instrument, instrument_token: instrument, ...UNNAMED, mode: message.mode });
       if (!held) added.push(instrument);
     }
     feed.want(added);

@@ -64,7 +64,8 @@ export const RejectCode = z.enum([
 ]);
 export type RejectCode = z.infer<typeof RejectCode>;
 
-export type Accepted = { instrument: InstrumentRef; instrument_token: number; mode?: ClientMode };
+/** `instrument` as the client named it, and what it resolved to (so a token's ack names its symbol, and a symbol's its token). */
+export type Accepted = { instrument: InstrumentRef; instrument_token: number; exchange: string; tradingsymbol: string; mode?: ClientMode };
 export type Rejected = { instrument: unknown; code: RejectCode; reason: string };
 
 /** Feed state of a group as sessions see it: `live`, `stale` (no ticks lately or the origin is away), `down` (the origin reports Kite unreachable or its token expired, or has been away long). */

@@ -17,6 +17,8 @@ import { hubName } from './stubs.ts';
  * 3 sessions a key, 5 control messages a second, 4 KB frames).
  */
 const v2 = (user: TestUser) => TestSession.open('/v2/ws', `access_token=${user.tokens.access_token}`);
+/** An instrument's names as an ack gives them back. */
+const namesOf = ({ symbol }: TestInstrument) => ({ exchange: symbol.slice(0, symbol.indexOf(':')), tradingsymbol: symbol.slice(symbol.indexOf(':') + 1) });
 const settled = (check: () => Promise<void> | void) => vi.waitFor(check, { timeout: 5_000, interval: 20 });
 
 /** The next status frame of one state (an earlier one may say what was known before). */
@@ -63,8 +65,8 @@ describe('SessionHub: sessions are isolated', () => {
     expect(ackOne).toMatchObject({ id: 1, action: 'subscribe', accepted: [{ instrument: a.token, instrument_token: a.token, mode: 'full' }], rejected: [], subscribed: 1 });
     const ackTwo = await subscribe(two, [b.symbol, c.token], 'ltp', 'x');
     expect(ackTwo.accepted).toEqual([
-      { instrument: b.symbol, instrument_token: b.token, mode: 'ltp' },
-      { instrument: c.token, instrument_token: c.token, mode: 'ltp' },
+      { instrument: b.symbol, instrument_token: b.token, ...namesOf(b), mode: 'ltp' },
+      { instrument: c.token, instrument_token: c.token, ...namesOf(c), mode: 'ltp' },
     ]);
     // The union reaches the origin, each token in the richest mode wanted.
     await settled(() => expect(demand()).toEqual({ [a.token]: 'full', [b.token]: 'ltp', [c.token]: 'ltp' }));
@@ -119,7 +121,8 @@ describe('SessionHub: sessions are isolated', () => {
     await subscribe(session, [a.token], 'ltp');
     await settled(() => expect(demand()).toEqual({ [a.token]: 'ltp' }));
     session.send({ action: 'mode', id: 'm', instruments: [a.token], mode: 'full' });
-    expect(await session.nextOf('ack')).toMatchObject({ action: 'mode', accepted: [{ instrument_token: a.token, mode: 'full' }] });
+    // A token the hub holds already is not looked up again; its names come back all the same.
+    expect(await session.nextOf('ack')).toMatchObject({ action: 'mode', accepted: [{ instrument: a.token, instrument_token: a.token, ...namesOf(a), mode: 'full' }] });
     await settled(() => expect(demand()).toEqual({ [a.token]: 'full' }));
     origin.sendBatch([fullPacket(a.token, 42)]);
     const tick = (await ticksWithin(session, 300)).get(a.token);

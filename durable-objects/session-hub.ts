@@ -94,6 +94,8 @@ export class SessionHub extends DurableObject {
   readonly #sessions = new Map<WebSocket, Session>();
   readonly #byId = new Map<string, Session>();
   readonly #uplinks = new Map<GroupKey, GroupUplink>();
+  /** The names of the tokens the hub's sessions hold, as last resolved: a token a session sends again needs no registry lookup. */
+  readonly #names = new Map<number, { exchange: string; tradingsymbol: string }>();
   /** The last packet seen of each token the hub carries, for a snapshot without asking the group. */
   readonly #latest = new Map<number, Uint8Array>();
   readonly #status = new Map<GroupKey, { state: GroupStatus['state']; reason?: string }>();
@@ -297,7 +299,7 @@ export class SessionHub extends DurableObject {
         if (!has) rejected.push({ instrument: ref, code: 'not_subscribed', reason: 'this session is not subscribed to it' });
         else {
           this.#drop(session, token, changed);
-          accepted.push({ instrument: ref, instrument_token: token });
+          accepted.push({ instrument: ref, instrument_token: token, exchange: instrument.exchange, tradingsymbol: instrument.tradingsymbol });
         }
         continue;
       }
@@ -310,7 +312,7 @@ export class SessionHub extends DurableObject {
         continue;
       }
       this.#hold(session, instrument, control.mode, !has, changed);
-      accepted.push({ instrument: ref, instrument_token: token, mode: control.mode });
+      accepted.push({ instrument: ref, instrument_token: token, exchange: instrument.exchange, tradingsymbol: instrument.tradingsymbol, mode: control.mode });
     }
     if (accepted.length > 0) this.#store(session.id);
     for (const group of changed) this.#syncUplink(group);
@@ -328,7 +330,8 @@ export class SessionHub extends DurableObject {
     const lookup: InstrumentRef[] = [];
     for (const ref of refs) {
       const group = typeof ref === 'number' ? this.#index.groupOf(ref) : undefined;
-      if (group !== undefined) found.set(ref, { instrument_token: ref as number, group });
+      const named = group !== undefined ? this.#names.get(ref as number) : undefined;
+      if (group !== undefined && named) found.set(ref, { instrument_token: ref as number, group, ...named });
       else lookup.push(ref);
     }
     if (lookup.length === 0) return { found, failed };
@@ -337,8 +340,10 @@ export class SessionHub extends DurableObject {
       const { resolved } = await resolveInstruments(openDatabase(config.database, config.queryTimeoutMs), lookup);
       for (const ref of lookup) {
         const instrument: ResolvedInstrument | undefined = resolved.get(String(ref));
-        if (instrument) found.set(ref, instrument);
-        else failed.push({ instrument: ref, code: 'unknown_instrument', reason: 'no active instrument has this token or symbol' });
+        if (instrument) {
+          found.set(ref, instrument);
+          this.#names.set(instrument.instrument_token, { exchange: instrument.exchange, tradingsymbol: instrument.tradingsymbol });
+        } else failed.push({ instrument: ref, code: 'unknown_instrument', reason: 'no active instrument has this token or symbol' });
       }
     } catch (error) {
       if (!(error instanceof DatabaseUnavailable)) throw error;
@@ -347,7 +352,7 @@ export class SessionHub extends DurableObject {
     return { found, failed };
   }
 
-  #hold(session: Session, instrument: ResolvedGroup, mode: TickMode, isNew: boolean, changed: Set<GroupKey>): void {
+  #hold(session: Session, instrument: Pick<ResolvedGroup, 'instrument_token' | 'group'>, mode: TickMode, isNew: boolean, changed: Set<GroupKey>): void {
     const token = instrument.instrument_token;
     if (this.#index.set(session.id, token, instrument.group, mode)) changed.add(instrument.group);
     this.#ensureUplink(instrument.group);
@@ -364,6 +369,7 @@ export class SessionHub extends DurableObject {
   #drop(session: Session, token: number, changed: Set<GroupKey>): void {
     const group = this.#index.groupOf(token);
     if (this.#index.delete(session.id, token) && group !== undefined) changed.add(group);
+    if (this.#index.groupOf(token) === undefined) this.#names.delete(token);
     session.outbox.forget(token);
     session.awaiting.delete(token);
   }
@@ -598,7 +604,9 @@ export class SessionHub extends DurableObject {
     if (!this.#byId.delete(session.id)) return;
     this.#sessions.delete(session.socket);
     this.#dirty.delete(session);
+    const tokens = [...this.#index.tokensOf(session.id).keys()];
     for (const group of this.#index.removeSession(session.id)) this.#syncUplink(group);
+    for (const token of tokens) if (this.#index.groupOf(token) === undefined) this.#names.delete(token);
     if (resumable) this.#markGone([session.id]);
     else this.#endSession(session.id);
   }
@@ -718,7 +726,8 @@ export class SessionHub extends DurableObject {
 
 type SessionError = { code: SessionErrorCode; message: string; id?: string | number };
 
-type ResolvedGroup = Pick<ResolvedInstrument, 'instrument_token' | 'group'>;
+/** What a control message needs of an instrument: its group to hold it, its names for the ack. */
+type ResolvedGroup = Pick<ResolvedInstrument, 'instrument_token' | 'group' | 'exchange' | 'tradingsymbol'>;
 
 /** Each ref checked on its own: the bad ones are rejected by name, the rest deduplicated in order. */
 function checkRefs(refs: readonly unknown[]): { valid: InstrumentRef[]; rejected: Rejected[] } {

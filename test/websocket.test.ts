@@ -118,7 +118,7 @@ describe('/v2/ws on the whole platform', () => {
     expect(ackOne.rejected).toEqual([]);
     const nifty = ackOne.accepted[0]!.instrument_token;
     const ackTwo = await two.subscribe([b.token], 'full', 'two');
-    expect(ackTwo.accepted).toEqual([{ instrument: b.token, instrument_token: b.token, mode: 'full' }]);
+    expect(ackTwo.accepted).toEqual([{ instrument: b.token, instrument_token: b.token, exchange: 'NSE', tradingsymbol: b.symbol.slice('NSE:'.length), mode: 'full' }]);
 
     const ackAt = one.frames.findIndex((f) => f.frame.type === 'ack');
     const firstNifty = await one.until('NIFTY tick', (f) => ((f.type === 'snapshot' || f.type === 'ticks') && f.ticks.some((t) => t.instrument_token === nifty) ? f : undefined));
