@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TickMode as PacketMode } from './kite-ticks/tick.ts';
 
 /**
  * The link between the origin process and the edge's Durable Objects,
@@ -36,8 +37,9 @@ export const SNAPSHOT_BATCH_KIND = 2;
 export type BatchKind = typeof TICK_BATCH_KIND | typeof SNAPSHOT_BATCH_KIND;
 export const TICK_BATCH_HEADER_BYTES = 10;
 
-export const TickMode = z.enum(['ltp', 'quote', 'full'], { error: 'mode must be one of ltp, quote, full' });
-export type TickMode = z.infer<typeof TickMode>;
+/** The schema of the decoder's TickMode (contracts/kite-ticks/tick.ts, which stays free of zod): one set of modes. */
+export const TickMode = z.enum(['ltp', 'quote', 'full'] as const satisfies readonly PacketMode[], { error: 'mode must be one of ltp, quote, full' });
+export type TickMode = PacketMode;
 /** When two consumers want one instrument in different modes, the richer one is subscribed. */
 export const MODE_RANK: Record<TickMode, number> = { ltp: 0, quote: 1, full: 2 };
 export const richerMode = (a: TickMode, b: TickMode): TickMode => (MODE_RANK[a] >= MODE_RANK[b] ? a : b);

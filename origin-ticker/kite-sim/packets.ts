@@ -1,6 +1,7 @@
 import type { Quote } from './quote.ts';
 import { SEGMENT_CODE } from '../../contracts/kite-instrument.ts';
 import { priceDivisor } from '../../contracts/kite-ticks/decode.ts';
+import type { TickMode } from '../../contracts/kite-ticks/tick.ts';
 
 /**
  * Kite's binary tick frames, byte for byte (docs/kite-simulator.md has the table):
@@ -11,7 +12,7 @@ import { priceDivisor } from '../../contracts/kite-ticks/decode.ts';
  * Prices travel as integers: rupees × 100, except NSE currency (× 1e7) and
  * BSE currency (× 1e4), chosen by the segment in the token's low byte.
  */
-export type TickMode = 'ltp' | 'quote' | 'full';
+export type { TickMode };
 
 export const HEARTBEAT = Buffer.from([0]);
 
