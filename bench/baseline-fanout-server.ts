@@ -241,6 +241,12 @@ if (process.argv[1] === import.meta.filename && process.send) {
       process.send?.({ type: 'listening', port: server.port });
       process.on('message', (message: { type: string }) => {
         if (message.type === 'stats') process.send?.({ type: 'stats', stats: server.stats() });
+        if (message.type === 'heap') {
+          // Twice, as the worker's inspector is asked: what is live, not garbage not yet collected (bench/fanout.ts forks it with --expose-gc).
+          globalThis.gc?.();
+          globalThis.gc?.();
+          process.send?.({ type: 'heap', bytes: process.memoryUsage().heapUsed });
+        }
       });
     });
   });

@@ -12,6 +12,7 @@ import { fetchSendTimes, latencies, quantile } from './fanout-latency.ts';
 import type { LoadPlan, LoadReady, LoadResult } from './fanout-load.ts';
 import { INSTRUMENTS_PER_SESSION, subscriptionSets } from './fanout-sessions.ts';
 import { cpuSeconds, residentBytes } from './proc-usage.ts';
+import { workerHeapBytes } from './worker-heap.ts';
 
 /**
  * Fan-out to many sessions (issue 7): the whole stack (`npm run dev`,
@@ -52,8 +53,11 @@ const LOAD = fileURLToPath(new URL('./fanout-load.ts', import.meta.url));
 const BASELINE = fileURLToPath(new URL('./baseline-fanout-server.ts', import.meta.url));
 const SIM = fileURLToPath(new URL('../origin-ticker/kite-sim/main.ts', import.meta.url));
 
-/** `processes()`: the server's processes, looked up when a window opens (wrangler starts and ends workerd processes of its own). */
-type Target = { url: string; apiKey: string; credentials: Credentials[]; processes(): { label: string; pid: number }[] };
+/**
+ * `processes()`: the server's processes, looked up when a window opens (wrangler starts and ends workerd processes of its own);
+ * `heapBytes()`: the server's live JavaScript heap, after forced collections.
+ */
+type Target = { url: string; apiKey: string; credentials: Credentials[]; processes(): { label: string; pid: number }[]; heapBytes(): Promise<number> };
 
 type Measurement = {
   sessions: number;
@@ -62,6 +66,8 @@ type Measurement = {
   latency: { p50: number; p99: number; p999: number; samples: number; unmatched: number };
   cpu: Record<string, number>;
   rssMb: Record<string, number>;
+  /** The server's live heap before the sessions opened, and with them open after the window. */
+  heap: { before: number; during: number };
 };
 
 export async function benchFanout(): Promise<Row[]> {
@@ -88,6 +94,7 @@ export async function benchFanout(): Promise<Row[]> {
       await originCarries(stack.originUrl, INSTRUMENTS);
       originPid = descendant(stack.pid, 'origin-ticker/main.ts');
       const devPid = stack.pid;
+      const { ports } = stack;
       const available = await edgeServesV2(stack.edgeUrl);
       for (const count of SESSION_COUNTS) {
         if (available !== true) {
@@ -104,6 +111,7 @@ export async function benchFanout(): Promise<Row[]> {
               .map((p) => ({ label: 'workerd', pid: p.pid })),
             { label: 'origin', pid: originPid },
           ],
+          heapBytes: () => workerHeapBytes(ports.EDGE_INSPECTOR_PORT),
         };
         edge.set(count, await measure(target, sets.slice(0, count), sim).catch((error: Error) => error));
       }
@@ -114,7 +122,13 @@ export async function benchFanout(): Promise<Row[]> {
       const server = await startBaseline(sim.tickerRoot, new URL(sim.restRoot), tokens);
       try {
         for (const count of SESSION_COUNTS) {
-          const target: Target = { url: `ws://127.0.0.1:${server.port}/v2/ws`, apiKey: BASELINE_APP.apiKey, credentials: [{ accessToken: 'baseline.ignores.credentials' }], processes: () => [{ label: 'baseline', pid: server.pid }] };
+          const target: Target = {
+            url: `ws://127.0.0.1:${server.port}/v2/ws`,
+            apiKey: BASELINE_APP.apiKey,
+            credentials: [{ accessToken: 'baseline.ignores.credentials' }],
+            processes: () => [{ label: 'baseline', pid: server.pid }],
+            heapBytes: server.heapBytes,
+          };
           baseline.set(count, await measure(target, sets.slice(0, count), sim).catch((error: Error) => error));
         }
       } finally {
@@ -130,6 +144,7 @@ export async function benchFanout(): Promise<Row[]> {
 }
 
 async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { restRoot: string; pid: number }): Promise<Measurement> {
+  const heapBefore = await target.heapBytes();
   const load = fork(LOAD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     const plan: LoadPlan = { url: target.url, credentials: target.credentials, sessions, measured: MEASURED, openConcurrency: 50 };
@@ -160,6 +175,7 @@ async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { re
     processes.forEach((p, i) => (cpu[p.label] = (cpu[p.label] ?? 0) + ((alive(() => cpuSeconds(p.pid), before[i] as number) - (before[i] as number)) / seconds) * 100));
     const rssMb = Object.fromEntries(peak);
     const { ms, unmatched } = latencies(result.samples, await fetchSendTimes(sim.restRoot), target.apiKey);
+    const heap = { before: heapBefore, during: await target.heapBytes() };
     load.send({ type: 'stop' });
     return {
       sessions: sessions.length,
@@ -168,6 +184,7 @@ async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { re
       latency: { p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), p999: quantile(ms, 0.999), samples: ms.length, unmatched },
       cpu,
       rssMb,
+      heap,
     };
   } finally {
     setTimeout(() => load.kill('SIGKILL'), 2000).unref();
@@ -186,12 +203,16 @@ function rows(count: number, edge: Measurement | Error | undefined, baseline: Me
     m instanceof Error || !m
       ? `— (${m?.message ?? 'not run'})`
       : `${Math.round(perSecond(m, m.result.frames))} frames/s, ${Math.round(perSecond(m, m.result.ticks))} ticks/s (${((perSecond(m, m.result.ticks) / expected) * 100).toFixed(0)} % of ${expected} subscribed)${m.ready.failed ? `, ${m.ready.failed} sessions failed to open` : ''}${m.result.closed ? `, ${m.result.closed} closed` : ''}`;
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+  // A growth smaller than the heap's own drift between two readings (the baseline's few bytes a session, at 100 sessions) is no figure.
+  const perSession = (m: Measurement) => (m.heap.during > m.heap.before ? `${((m.heap.during - m.heap.before) / m.sessions / 1024).toFixed(1)} KB a session` : 'no growth measurable');
   const usage = (m: Measurement | Error | undefined) =>
     m instanceof Error || !m
       ? `— (${m?.message ?? 'not run'})`
       : Object.keys(m.cpu)
           .map((label) => `${label} ${(m.cpu[label] as number).toFixed(0)} % CPU, ${(m.rssMb[label] as number).toFixed(0)} MB`)
-          .join('; ') + ` (generator event-loop p99 ${m.result.eventLoopP99Ms.toFixed(0)} ms)`;
+          .join('; ') +
+        ` (generator event-loop p99 ${m.result.eventLoopP99Ms.toFixed(0)} ms); server JavaScript heap after GC ${mb(m.heap.during)} MB with the sessions, ${mb(m.heap.before)} MB before: ${perSession(m)}`;
   const both = edge instanceof Error || !edge || baseline instanceof Error || !baseline ? undefined : { edge, baseline };
   const serverCpu = (m: Measurement) => Object.entries(m.cpu).filter(([label]) => label !== 'simulator' && label !== 'load generator').reduce((n, [, v]) => n + v, 0);
   return [
@@ -217,9 +238,10 @@ function rows(count: number, edge: Measurement | Error | undefined, baseline: Me
 }
 
 /** The baseline server as a child process, logged in to the simulator as its own Kite app, streaming every instrument. */
-async function startBaseline(tickerRoot: string, restRoot: URL, tokens: number[]): Promise<{ port: number; pid: number; stop(): void }> {
+async function startBaseline(tickerRoot: string, restRoot: URL, tokens: number[]): Promise<{ port: number; pid: number; heapBytes(): Promise<number>; stop(): void }> {
   const accessToken = await kiteLogin(restRoot, BASELINE_APP.apiKey, BASELINE_APP.apiSecret);
-  const child = fork(BASELINE, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // --expose-gc: its heap is read after forced collections, as the worker's is.
+  const child = fork(BASELINE, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, '--expose-gc'] });
   child.send({ port: 0, tickerRoot, apiKey: BASELINE_APP.apiKey, accessToken, streamAlways: tokens });
   const { port } = await next<{ port: number }>(child, 'listening', 30_000);
   const stats = async () => {
@@ -233,7 +255,11 @@ async function startBaseline(tickerRoot: string, restRoot: URL, tokens: number[]
     if ((await stats()).kiteTicks - before >= tokens.length * 1.5) break;
     if (Date.now() > deadline) throw new Error('the baseline did not stream every instrument within 30 s');
   }
-  return { port, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM') };
+  const heapBytes = async () => {
+    child.send({ type: 'heap' });
+    return (await next<{ bytes: number }>(child, 'heap', 30_000)).bytes;
+  };
+  return { port, pid: child.pid ?? 0, heapBytes, stop: () => child.kill('SIGTERM') };
 }
 
 /** Kite's login flow against the simulator: the login redirect's request_token exchanged with its checksum. */

@@ -114,7 +114,7 @@ describe('npm run dev', () => {
     dev.child.kill('SIGINT');
     expect(await dev.exited).toBe(0);
     expect(dev.output()).toContain('stopped edge');
-    await assertAllPortsFree(dev, ['EDGE_PORT', 'ORIGIN_PORT', 'NEON_RELAY_PORT', 'REDIS_BRIDGE_PORT', 'SIM_PORT']);
+    await assertAllPortsFree(dev, ['EDGE_PORT', 'EDGE_INSPECTOR_PORT', 'ORIGIN_PORT', 'NEON_RELAY_PORT', 'REDIS_BRIDGE_PORT', 'SIM_PORT']);
   }, 180_000);
 
   it('starts embedded Postgres and a private Redis, and stops everything when one of them dies', async () => {
@@ -130,7 +130,7 @@ describe('npm run dev', () => {
 
     expect(await dev.exited).toBe(1);
     expect(dev.output()).toMatch(/redis exited on its own .*: stopping the platform/);
-    await assertAllPortsFree(dev, ['EDGE_PORT', 'ORIGIN_PORT', 'PG_PORT', 'NEON_RELAY_PORT', 'REDIS_PORT', 'REDIS_BRIDGE_PORT', 'SIM_PORT']);
+    await assertAllPortsFree(dev, ['EDGE_PORT', 'EDGE_INSPECTOR_PORT', 'ORIGIN_PORT', 'PG_PORT', 'NEON_RELAY_PORT', 'REDIS_PORT', 'REDIS_BRIDGE_PORT', 'SIM_PORT']);
   }, 180_000);
 
   it('refuses to start on a taken port, naming the port and the variable that moves it', async () => {

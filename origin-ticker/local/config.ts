@@ -27,6 +27,7 @@ const LocalEnvSchema = z
     REDIS_BRIDGE_PORT: port(8079),
     REDIS_BRIDGE_TOKEN: z.string().min(8, 'must be at least 8 characters').default('local-dev-token'),
     EDGE_PORT: port(8787),
+    EDGE_INSPECTOR_PORT: port(9229),
     ORIGIN_PORT: port(8080),
     ORIGIN_LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     KITE_TOKEN_KEY: z.string().optional(),
@@ -56,6 +57,8 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env) {
     redis: { port: vars.REDIS_PORT, dir: resolve(stateDir, 'redis') },
     bridge: { port: vars.REDIS_BRIDGE_PORT, token: vars.REDIS_BRIDGE_TOKEN },
     edgePort: vars.EDGE_PORT,
+    /** workerd's DevTools inspector (wrangler dev): a debugger, a CPU profile, the worker's heap (bench/fanout.ts). */
+    edgeInspectorPort: vars.EDGE_INSPECTOR_PORT,
     originPort: vars.ORIGIN_PORT,
     /** A fresh secret per run unless one is given: the origin and the edge get the same. */
     originLinkSecret: vars.ORIGIN_LINK_SECRET,

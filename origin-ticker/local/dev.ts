@@ -121,14 +121,14 @@ async function main(): Promise<void> {
     vars.UPSTASH_REDIS_REST_URL = backing.redis.url;
     vars.UPSTASH_REDIS_REST_TOKEN = backing.redis.token;
   }
-  const edge = startEdgeService({ port: config.edgePort, vars, stateDir: config.wranglerStateDir, onLine: partLog('edge') });
+  const edge = startEdgeService({ port: config.edgePort, inspectorPort: config.edgeInspectorPort, vars, stateDir: config.wranglerStateDir, onLine: partLog('edge') });
   adopt(edge);
   const health = (await waitForHealth(edge.url, edge.crashed, 90_000)) as HealthResponse;
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const lines = [
     `platform is up in ${seconds} s`,
-    `  Edge worker (wrangler)   ${edge.url}   health: ${edge.url}/health`,
+    `  Edge worker (wrangler)   ${edge.url}   health: ${edge.url}/health   DevTools inspector: ws://127.0.0.1:${config.edgeInspectorPort}/ws`,
     `  Client WebSockets        ${edge.url.replace('http', 'ws')}/v2/ws (JSON)   ${edge.url.replace('http', 'ws')}/kite/ws (Kite's protocol)   credentials: docs/auth.md`,
     ...backing.database.summary.map((l) => `  ${l}`),
     ...('missing' in backing.redis ? [`  Redis                    none: ${backing.redis.missing}`] : backing.redis.summary.map((l) => `  ${l}`)),
@@ -145,6 +145,7 @@ async function main(): Promise<void> {
 function portsToBind(config: LocalConfig) {
   const ports = [
     { port: config.edgePort, variable: 'EDGE_PORT', what: 'edge worker' },
+    { port: config.edgeInspectorPort, variable: 'EDGE_INSPECTOR_PORT', what: 'edge worker inspector' },
     { port: config.originPort, variable: 'ORIGIN_PORT', what: 'origin (health, metrics, Kite login)' },
   ];
   if (!config.databaseUrl) ports.push({ port: config.postgres.port, variable: 'PG_PORT', what: 'embedded Postgres' });

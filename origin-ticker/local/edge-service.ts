@@ -7,6 +7,8 @@ import type { Service } from './service.ts';
 
 export type EdgeServiceOptions = {
   port: number;
+  /** workerd's DevTools inspector, on 127.0.0.1. */
+  inspectorPort: number;
   /** Worker variables, passed as `--var NAME:value` (beside those taken from the environment: edgeVars()). */
   vars: Record<string, string>;
   /** Where wrangler keeps local Durable Object and cache state, and the worker its AUTH_JWT_SECRET. */
@@ -27,7 +29,7 @@ export function startEdgeService(options: EdgeServiceOptions): Service & { url: 
   const service = spawnService(
     'edge',
     process.execPath,
-    [wrangler, 'dev', '--ip', '127.0.0.1', '--port', String(options.port), '--persist-to', options.stateDir, '--show-interactive-dev-session=false', ...vars],
+    [wrangler, 'dev', '--ip', '127.0.0.1', '--port', String(options.port), '--inspector-port', String(options.inspectorPort), '--persist-to', options.stateDir, '--show-interactive-dev-session=false', ...vars],
     { env: { ...process.env, ...OFFLINE_WRANGLER_ENV, FORCE_COLOR: '0' }, onLine: options.onLine, stopGraceMs: 5000 },
   );
   return { ...service, url: `http://127.0.0.1:${options.port}` };
