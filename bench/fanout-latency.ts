@@ -6,7 +6,7 @@
  * (origin-ticker/kite-sim/send-log.ts). So a tick's send time is that of
  * the frame of (the connection carrying its token, its second), and its
  * latency is the receipt time minus that: both read from the same wall
- * clock, with sub-millisecond precision, in processes on one machine.
+ * clock (Date.now(), to the millisecond), in processes on one machine.
  */
 export type SendTimes = { frames: [number, number, number][]; connections: { id: number; api_key: string; tokens: number[] }[] };
 

@@ -28,9 +28,11 @@ export type LoadPlan = {
   measured: number;
   /** Upgrades in flight at once while opening. */
   openConcurrency: number;
+  /** No new session is started after this long; the rest count as `untried`. */
+  openBudgetMs: number;
 };
 
-export type LoadReady = { type: 'ready'; opened: number; failed: number; subscribed: number; rejected: number; firstError?: string; firstRejection?: string; openMs: number };
+export type LoadReady = { type: 'ready'; opened: number; failed: number; untried: number; subscribed: number; rejected: number; firstError?: string; firstRejection?: string; openMs: number };
 
 export type LoadResult = {
   type: 'result';
@@ -49,7 +51,16 @@ type Counters = { frames: number; ticks: number; snapshots: number; closed: numb
 
 const TICKS_PREFIX = Buffer.from('{"type":"ticks"');
 const TICK_KEY = Buffer.from('"instrument_token"');
-const now = () => performance.timeOrigin + performance.now();
+/**
+ * Receipts are stamped with the wall clock, as the simulator stamps its
+ * sends: every process reads it alike. `performance.timeOrigin + now()`
+ * does not: it counts on from the process's start by the monotonic clock,
+ * so two processes started at different times disagree after the machine
+ * pauses or its clock steps (6.4 s apart in one bench run).
+ */
+const now = () => Date.now();
+/** A session not open and subscribed by then counts as failed, so one unanswered upgrade cannot hold the opening forever. */
+const OPEN_DEADLINE_MS = 60_000;
 
 function countTicks(frame: Buffer): number {
   let n = 0;
@@ -91,8 +102,12 @@ async function openMeasured(plan: LoadPlan, picks: Pick[], credentials: Credenti
   });
   client.on('snapshot', () => counters.snapshots++);
   client.on('close', () => counters.closed++);
-  await client.connect();
-  const acks = await Promise.all(byMode(picks).map(([mode, tokens]) => client.subscribe(tokens, mode)));
+  // Closing fails the pending connect or subscribe with `closed`.
+  const deadline = setTimeout(() => client.close(), OPEN_DEADLINE_MS);
+  const acks = await client
+    .connect()
+    .then(() => Promise.all(byMode(picks).map(([mode, tokens]) => client.subscribe(tokens, mode))))
+    .finally(() => clearTimeout(deadline));
   const rejected = acks.flatMap((a) => a.rejected);
   return { close: () => client.close(), subscribed: acks.at(-1)?.subscribed ?? 0, rejected: rejected.length, ...(rejected[0] ? { firstRejection: `${rejected[0].code}: ${rejected[0].reason}` } : {}) };
 }
@@ -104,8 +119,16 @@ function openCounted(plan: LoadPlan, picks: Pick[], credentials: Credentials, co
     url.searchParams.set('api_key', credentials.apiKey);
     url.searchParams.set('access_token', credentials.secret);
   }
-  return new Promise((resolve, reject) => {
+  return new Promise<Opened>((resolve, reject) => {
     const ws = new WebSocket(url, ['kite-edge.v2'], { perMessageDeflate: false });
+    const deadline = setTimeout(() => {
+      reject(new Error(`not open and subscribed within ${OPEN_DEADLINE_MS / 1000} s`));
+      ws.terminate();
+    }, OPEN_DEADLINE_MS);
+    const fail = (error: Error) => {
+      clearTimeout(deadline);
+      reject(error);
+    };
     const groups = byMode(picks);
     let acks = 0;
     let rejected = 0;
@@ -131,15 +154,16 @@ function openCounted(plan: LoadPlan, picks: Pick[], credentials: Credentials, co
         if (first) firstRejection ??= `${first.code}: ${first.reason}`;
         if (++acks === groups.length) {
           open = true;
+          clearTimeout(deadline);
           resolve({ close: () => ws.close(), subscribed: message.subscribed ?? 0, rejected, ...(firstRejection ? { firstRejection } : {}) });
         }
-      } else if (message.type === 'error' && !open) reject(new Error(`error frame: ${message.message}`));
+      } else if (message.type === 'error' && !open) fail(new Error(`error frame: ${message.message}`));
     });
-    ws.on('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)));
-    ws.on('error', (error) => reject(error));
+    ws.on('unexpected-response', (_req, res) => fail(new Error(`upgrade refused with ${res.statusCode}`)));
+    ws.on('error', (error) => fail(error));
     ws.on('close', (code, reason) => {
       if (open) counters.closed++;
-      else reject(new Error(`closed before subscribing: ${code} ${reason}`));
+      else fail(new Error(`closed before subscribing: ${code} ${reason}`));
     });
   });
 }
@@ -151,7 +175,12 @@ async function run(plan: LoadPlan): Promise<void> {
   let failed = 0;
   let firstError: string | undefined;
   const started = Date.now();
+  let untried = 0;
   for (let i = 0; i < plan.sessions.length; i += plan.openConcurrency) {
+    if (Date.now() - started > plan.openBudgetMs) {
+      untried = plan.sessions.length - i;
+      break;
+    }
     const batch = plan.sessions.slice(i, i + plan.openConcurrency).map((picks, j) => {
       const index = i + j;
       const credentials = plan.credentials[index % plan.credentials.length] as Credentials;
@@ -169,6 +198,7 @@ async function run(plan: LoadPlan): Promise<void> {
     type: 'ready',
     opened: sessions.length,
     failed,
+    untried,
     subscribed: sessions.reduce((n, s) => n + s.subscribed, 0),
     rejected: sessions.reduce((n, s) => n + s.rejected, 0),
     ...(firstError ? { firstError } : {}),

@@ -17,8 +17,8 @@ export class SendLog {
   #next = 0;
 
   record(connection: number, second: number): void {
-    // Sub-millisecond wall-clock time, comparable with the same reading in another process on this machine.
-    const frame = { connection, second, sentAt: performance.timeOrigin + performance.now() };
+    // The wall clock, which a receiver in another process reads alike (performance.timeOrigin + now() drifts apart between processes after a pause or a clock step).
+    const frame = { connection, second, sentAt: Date.now() };
     if (this.#frames.length < CAPACITY) this.#frames.push(frame);
     else this.#frames[this.#next] = frame;
     this.#next = (this.#next + 1) % CAPACITY;
