@@ -51,14 +51,6 @@ type Counters = { frames: number; ticks: number; snapshots: number; closed: numb
 
 const TICKS_PREFIX = Buffer.from('{"type":"ticks"');
 const TICK_KEY = Buffer.from('"instrument_token"');
-/**
- * Receipts are stamped with the wall clock, as the simulator stamps its
- * sends: every process reads it alike. `performance.timeOrigin + now()`
- * does not: it counts on from the process's start by the monotonic clock,
- * so two processes started at different times disagree after the machine
- * pauses or its clock steps (6.4 s apart in one bench run).
- */
-const now = () => Date.now();
 /** A session not open and subscribed by then counts as failed, so one unanswered upgrade cannot hold the opening forever. */
 const OPEN_DEADLINE_MS = 60_000;
 
@@ -95,7 +87,9 @@ async function openMeasured(plan: LoadPlan, picks: Pick[], credentials: Credenti
   const client = new KiteEdgeClient({ url: plan.url, credentials, reconnect: false, requestTimeoutMs: 60_000, idleTimeoutMs: 0, WebSocket: Uncompressed as unknown as SocketConstructor });
   client.on('ticks', (ticks) => {
     if (!counters.counting) return;
-    const at = now();
+    // The wall clock, as the simulator stamps its sends: every process reads it alike. `performance.timeOrigin + now()`
+    // counts on from the process's start by the monotonic clock, so two processes disagree after the machine pauses (6.4 s in one run).
+    const at = Date.now();
     counters.frames++;
     counters.ticks += ticks.length;
     for (const tick of ticks) if ('exchange_timestamp' in tick && tick.exchange_timestamp !== null) counters.samples.push(tick.instrument_token, tick.exchange_timestamp, at);
@@ -212,7 +206,7 @@ async function run(plan: LoadPlan): Promise<void> {
   process.on('message', (message: { type: string }) => {
     if (message.type === 'window-start') {
       Object.assign(counters, { frames: 0, ticks: 0, snapshots: 0, closed: 0, samples: [], counting: true });
-      windowStarted = now();
+      windowStarted = Date.now();
       loop.reset();
       loop.enable();
     } else if (message.type === 'window-end') {
@@ -220,7 +214,7 @@ async function run(plan: LoadPlan): Promise<void> {
       loop.disable();
       const result: LoadResult = {
         type: 'result',
-        windowMs: now() - windowStarted,
+        windowMs: Date.now() - windowStarted,
         frames: counters.frames,
         ticks: counters.ticks,
         snapshots: counters.snapshots,

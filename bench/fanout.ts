@@ -68,7 +68,6 @@ type Target = { url: string; apiKey: string; credentials: Credentials[]; process
 
 type Measurement = {
   sessions: number;
-  openBudgetS: number;
   ready: LoadReady;
   result: LoadResult;
   latency: { p50: number; p99: number; p999: number; samples: number; unmatched: number };
@@ -155,8 +154,7 @@ async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { re
   const heapBefore = await target.heapBytes().catch((error: Error) => error);
   const load = fork(LOAD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
-    // A generous 120 ms a session to open and subscribe (the baseline takes about 2); a saturated server gets its window with the sessions it managed.
-    const openBudgetMs = Math.max(60_000, sessions.length * 120);
+    const openBudgetMs = openingBudgetMs(sessions.length);
     const plan: LoadPlan = { url: target.url, credentials: target.credentials, sessions, measured: MEASURED, openConcurrency: 50, openBudgetMs };
     load.send(plan);
     // The last batch started may wait out its sessions' open deadline (60 s).
@@ -189,7 +187,6 @@ async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { re
     load.send({ type: 'stop' });
     return {
       sessions: sessions.length,
-      openBudgetS: openBudgetMs / 1000,
       ready,
       result,
       latency: { p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), p999: quantile(ms, 0.999), samples: ms.length, unmatched },
@@ -213,7 +210,7 @@ function rows(count: number, edge: Measurement | Error | undefined, baseline: Me
   const rate = (m: Measurement | Error | undefined) =>
     m instanceof Error || !m
       ? `— (${m?.message ?? 'not run'})`
-      : `${Math.round(perSecond(m, m.result.frames))} frames/s, ${Math.round(perSecond(m, m.result.ticks))} ticks/s (${((perSecond(m, m.result.ticks) / expected) * 100).toFixed(0)} % of ${expected} subscribed)${m.ready.failed ? `, ${m.ready.failed} sessions failed to open` : ''}${m.ready.untried ? `, ${m.ready.untried} not tried within the opening's ${m.openBudgetS} s` : ''}${m.result.closed ? `, ${m.result.closed} closed` : ''}`;
+      : `${Math.round(perSecond(m, m.result.frames))} frames/s, ${Math.round(perSecond(m, m.result.ticks))} ticks/s (${((perSecond(m, m.result.ticks) / expected) * 100).toFixed(0)} % of ${expected} subscribed)${m.ready.failed ? `, ${m.ready.failed} sessions failed to open` : ''}${m.ready.untried ? `, ${m.ready.untried} not tried within the opening's ${openingBudgetMs(count) / 1000} s` : ''}${m.result.closed ? `, ${m.result.closed} closed` : ''}`;
   const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
   // Per session opened (at 5,000 not all open). A growth smaller than the heap's own drift between two readings (the baseline's few bytes a session, at 100 sessions) is no figure.
   const perSession = ({ ready: { opened }, heap: { before, during } }: Measurement) =>
@@ -355,6 +352,9 @@ function next<T>(child: ChildProcess, type: string, ms: number): Promise<T> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A generous 120 ms a session to open and subscribe (the baseline takes about 2); a saturated server then gets its window with the sessions it managed. */
+const openingBudgetMs = (sessions: number) => Math.max(60_000, sessions * 120);
 
 /**
  * Runs `read` with the origin stopped (SIGSTOP) and the worker given a moment
