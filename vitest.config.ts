@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { OFFLINE_WRANGLER_ENV } from './origin-ticker/local/edge-service.ts';
+import { OFFLINE_WRANGLER_ENV } from './dev/edge-service.ts';
 
 Object.assign(process.env, OFFLINE_WRANGLER_ENV);
 
@@ -19,7 +19,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['origin-ticker/**/*.test.ts', 'contracts/**/*.test.ts', 'test/**/*.test.ts'],
+          include: ['origin-ticker/**/*.test.ts', 'kite-sim/**/*.test.ts', 'dev/**/*.test.ts', 'ops/**/*.test.ts', 'contracts/**/*.test.ts', 'test/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },
@@ -34,9 +34,9 @@ export default defineConfig({
                 NEON_HTTP_ENDPOINT: inject('neonHttpEndpoint'),
                 UPSTASH_REDIS_REST_URL: inject('redisRestUrl'),
                 UPSTASH_REDIS_REST_TOKEN: inject('redisRestToken'),
-                // The secret the workers tests present as the origin (edge/origin/test-origin.ts).
+                // The secret the workers tests present as the origin (test/workers/test-origin.ts).
                 ORIGIN_LINK_SECRET: 'test-origin-link-secret',
-                // The key the workers tests' access tokens are signed with (edge/auth/test-users.ts forges expired ones with it).
+                // The key the workers tests' access tokens are signed with (test/workers/test-users.ts forges expired ones with it).
                 AUTH_JWT_SECRET: 'test-auth-jwt-secret-0123456789abcdef',
                 // Every test file shares one client address: budgets high enough never to get in their way;
                 // the tests of the limits themselves set small ones (edge/auth/rate-limit.test.ts).
@@ -59,7 +59,7 @@ export default defineConfig({
         ],
         test: {
           name: 'workers',
-          include: ['edge/**/*.test.ts', 'durable-objects/**/*.test.ts'],
+          include: ['edge/**/*.test.ts', 'durable-objects/**/*.test.ts', 'storage/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },

@@ -1,7 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import { WebSocket } from 'ws';
 import type { Alert, AlertFrame, WebhookPayload } from '../contracts/alerts.ts';
-import { startDevStack } from '../origin-ticker/local/dev-stack.ts';
+import { startDevStack } from '../dev/dev-stack.ts';
 
 /**
  * Trigger-to-delivery latency on the whole local platform (`npm run dev`):

@@ -1,4 +1,4 @@
-import { startDevStack } from '../origin-ticker/local/dev-stack.ts';
+import { startDevStack } from '../dev/dev-stack.ts';
 
 /**
  * What verifying a credential adds to a request, on the whole local stack

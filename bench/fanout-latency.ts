@@ -3,7 +3,7 @@
  * receipt. A tick carries its round's second (`exchange_timestamp`); the
  * simulator, run with SIM_SEND_TIMES=1, logs when each connection's frame
  * of each round left it, and which tokens each connection carries
- * (origin-ticker/kite-sim/send-log.ts). So a tick's send time is that of
+ * (kite-sim/send-log.ts). So a tick's send time is that of
  * the frame of (the connection carrying its token, its second), and its
  * latency is the receipt time minus that: both read from the same wall
  * clock (Date.now(), to the millisecond), in processes on one machine.

@@ -1,5 +1,5 @@
 import type { ClientMode } from '../contracts/client-protocol.ts';
-import { seededRandom } from '../origin-ticker/kite-sim/seeded-random.ts';
+import { seededRandom } from '../kite-sim/seeded-random.ts';
 
 /**
  * The fan-out bench's sessions: what each one subscribes to, drawn the

@@ -2,11 +2,11 @@ import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Credentials } from '../client/kite-edge-client.ts';
-import { freePort } from '../origin-ticker/local/ports.ts';
-import { buildUniverse } from '../origin-ticker/kite-sim/universe.ts';
+import { freePort } from '../dev/ports.ts';
+import { buildUniverse } from '../kite-sim/universe.ts';
 import type { OriginHealth } from '../origin-ticker/http/origin-health.ts';
 import type { BaselineStats } from './baseline-fanout-server.ts';
-import { type DevStack, startDevStack } from '../origin-ticker/local/dev-stack.ts';
+import { type DevStack, startDevStack } from '../dev/dev-stack.ts';
 import { edgeCredentials, edgeServesV2 } from './fanout-edge.ts';
 import { fetchSendTimes, latencies, quantile } from './fanout-latency.ts';
 import type { LoadPlan, LoadReady, LoadResult } from './fanout-load.ts';
@@ -58,7 +58,7 @@ const BASELINE_APP = { apiKey: 'kitesim2', apiSecret: 'kitesim-secret-2' };
 const SIM_ENV = { SIM_APP_COUNT: '2', SIM_SEND_TIMES: '1' };
 const LOAD = fileURLToPath(new URL('./fanout-load.ts', import.meta.url));
 const BASELINE = fileURLToPath(new URL('./baseline-fanout-server.ts', import.meta.url));
-const SIM = fileURLToPath(new URL('../origin-ticker/kite-sim/main.ts', import.meta.url));
+const SIM = fileURLToPath(new URL('../kite-sim/main.ts', import.meta.url));
 
 /**
  * `processes()`: the server's processes, looked up when a window opens (wrangler starts and ends workerd processes of its own);

@@ -5,7 +5,7 @@ import { countQuery, pageQuery } from '../edge/instruments/filter.ts';
 import { searchQuery } from '../edge/instruments/search.ts';
 import { syncConfig } from '../origin-ticker/config.ts';
 import { runSync } from '../origin-ticker/registry/run-sync.ts';
-import { startDevStack } from '../origin-ticker/local/dev-stack.ts';
+import { startDevStack } from '../dev/dev-stack.ts';
 
 /**
  * The instruments API on the whole local stack (`npm run dev` in a temporary

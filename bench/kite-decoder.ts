@@ -1,8 +1,8 @@
 import { KiteTicker } from 'kiteconnect';
 import { decodeFrame, forEachPacket } from '../contracts/kite-ticks/decode.ts';
-import { Market } from '../origin-ticker/kite-sim/market.ts';
-import { type FrameEntry, type TickMode, encodeFrame } from '../origin-ticker/kite-sim/packets.ts';
-import { buildUniverse } from '../origin-ticker/kite-sim/universe.ts';
+import { Market } from '../kite-sim/market.ts';
+import { type FrameEntry, type TickMode, encodeFrame } from '../kite-sim/packets.ts';
+import { buildUniverse } from '../kite-sim/universe.ts';
 
 /**
  * Our Kite decoder (contracts/kite-ticks) against the official kiteconnect

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { cpuSeconds } from './proc-usage.ts';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
-import { freePort } from '../origin-ticker/local/ports.ts';
+import { freePort } from '../dev/ports.ts';
 
 /**
  * What the Kite simulator costs while it streams: CPU of the simulator
@@ -14,7 +14,7 @@ import { freePort } from '../origin-ticker/local/ports.ts';
  */
 type Row = { name: string; baseline: string; ratio: number; detail: string };
 
-const MAIN = fileURLToPath(new URL('../origin-ticker/kite-sim/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../kite-sim/main.ts', import.meta.url));
 const WINDOW_MS = 8000;
 
 export async function benchKiteSimulator(): Promise<Row[]> {

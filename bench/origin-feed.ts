@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { buildUniverse } from '../origin-ticker/kite-sim/universe.ts';
+import { buildUniverse } from '../kite-sim/universe.ts';
 import type { OriginHealth } from '../origin-ticker/http/origin-health.ts';
-import { startDevStack } from '../origin-ticker/local/dev-stack.ts';
+import { startDevStack } from '../dev/dev-stack.ts';
 import { cpuSeconds, residentBytes } from './proc-usage.ts';
 
 /**

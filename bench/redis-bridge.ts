@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis as Upstash } from '@upstash/redis';
 import { Redis } from 'ioredis';
-import { freePort } from '../origin-ticker/local/ports.ts';
-import { findRedisServer, startRedisServer } from '../origin-ticker/local/redis-server.ts';
-import { startUpstashBridge } from '../origin-ticker/local/upstash-bridge.ts';
+import { freePort } from '../dev/ports.ts';
+import { findRedisServer, startRedisServer } from '../dev/redis-server.ts';
+import { startUpstashBridge } from '../dev/upstash-bridge.ts';
 
 /**
  * What the local Upstash stand-in costs: the same sequential GETs and a

@@ -9,7 +9,7 @@ import {
   type GroupedInstrument,
 } from './instrument-group.ts';
 import { instrumentToken, type KiteExchange, type KiteSegment } from './kite-instrument.ts';
-import { buildUniverse } from '../origin-ticker/kite-sim/universe.ts';
+import { buildUniverse } from '../kite-sim/universe.ts';
 
 function derivative(exchange: KiteExchange, name: string, type: 'FUT' | 'CE' | 'PE', exchangeToken: number): GroupedInstrument {
   const segment = `${exchange}-${type === 'FUT' ? 'FUT' : 'OPT'}` as KiteSegment;

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { LINK_CLOSE_REPLACED, LINK_PROTOCOL_VERSION, encodeTickBatch, packetToken } from '../contracts/origin-link.ts';
-import { TestOrigin, base64, ltpPacket } from '../edge/origin/test-origin.ts';
+import { TestOrigin, base64, ltpPacket } from '../test/workers/test-origin.ts';
 import { decodeHeldChunk } from './held-packets.ts';
 import { type InstrumentGroup, MAX_HELD_INSTRUMENTS, SNAPSHOT_INTERVAL_MS, UNDEMANDED_RETENTION_MS } from './instrument-group.ts';
 

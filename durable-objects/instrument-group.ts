@@ -4,6 +4,16 @@ import type { FeedState } from '../contracts/client-protocol.ts';
 import { HUB_LINK_PATH, type GroupStatus, HubToGroup } from '../contracts/hub-link.ts';
 import { type GroupKey, parseGroupKey } from '../contracts/instrument-group.ts';
 import {
+  ConsumerName,
+  type DemandSummary,
+  type GroupCapacity,
+  type GroupFeedState,
+  type GroupState,
+  type LatestPacket,
+  MAX_CONSUMER_TOKENS,
+  MAX_KEPT_REJECTIONS,
+} from '../contracts/group-state.ts';
+import {
   Demand,
   type KiteFeedState,
   LINK_ERROR_BAD_FRAME,
@@ -71,53 +81,10 @@ import { feedControl } from './stubs.ts';
 export const SNAPSHOT_INTERVAL_MS = 5_000;
 export const MAX_HELD_INSTRUMENTS = 20_000;
 export const UNDEMANDED_RETENTION_MS = 60 * 60_000;
-export const MAX_CONSUMER_TOKENS = 20_000;
 /** How long without an origin link the feed counts as `stale` (reconnecting) before it is `down`. */
 export const DOWN_AFTER_MS = 30_000;
 /** How soon a failed call to FeedControl is tried again. */
 const FEED_CONTROL_RETRY_MS = 5_000;
-/** Capacity rejections kept for state(); the count is always exact. */
-const MAX_KEPT_REJECTIONS = 1_000;
-
-export const ConsumerName = z
-  .string()
-  .regex(/^[A-Za-z0-9._:~-]{1,100}$/, 'must be 1-100 characters of A-Z a-z 0-9 . _ : ~ -');
-
-/** One instrument's latest packet as `latest()` and GET /internal/groups/:group/latest give it. */
-export type LatestPacket = {
-  token: number;
-  /** When the origin received the Kite frame this packet came in (ms since epoch, the origin's clock). */
-  received_at: number;
-  /** Kite's packet bytes, base64. */
-  packet: string;
-};
-
-export type GroupFeedState = { state: KiteFeedState; reason?: string; at: number; received_at: number };
-
-export type GroupCapacity = {
-  /** How many of the demanded instruments the origin could not subscribe. */
-  rejected_count: number;
-  /** The first MAX_KEPT_REJECTIONS of them, with the reason. */
-  rejected: { token: number; reason: string }[];
-  received_at: number;
-};
-
-export type GroupState = {
-  group: GroupKey;
-  link: { connected: boolean; connected_at: number | null; disconnected_at: number | null };
-  /** The Kite connections' state as the origin last reported it for this group. */
-  feed: GroupFeedState | null;
-  ticks_received: number;
-  /** When the last tick batch reached this object (the edge's clock). */
-  last_tick_at: number | null;
-  last_tick_age_ms: number | null;
-  instruments_held: number;
-  demand: { tokens: Demand; consumers: Record<string, number> };
-  capacity: GroupCapacity | null;
-  snapshot: { pending_writes: number; last_written_at: number | null };
-};
-
-export type DemandSummary = { group: GroupKey; tokens: number; consumers: Record<string, number> };
 
 type Held = { packet: Uint8Array; receivedAt: number };
 type Counters = { ticks_received: number; last_tick_at: number | null; last_written_at?: number | null };

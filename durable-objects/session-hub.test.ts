@@ -4,9 +4,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { CloseCode, type ServerMessage } from '../contracts/client-protocol.ts';
 import { forEachPacket } from '../contracts/kite-ticks/decode.ts';
 import type { Tick } from '../contracts/kite-ticks/tick.ts';
-import { PASSWORD, type TestUser, type Tokens, call, login, newKey, newUser } from '../edge/auth/test-users.ts';
-import { originOf } from '../edge/origin/test-origin.ts';
-import { type TestInstrument, TestSession, fullPacket, instrumentsOfOneGroup } from '../edge/ws/test-session.ts';
+import { PASSWORD, type TestUser, type Tokens, call, login, newKey, newUser } from '../test/workers/test-users.ts';
+import { originOf } from '../test/workers/test-origin.ts';
+import { type TestInstrument, TestSession, fullPacket, instrumentsOfOneGroup } from '../test/workers/test-session.ts';
 import type { SessionHub } from './session-hub.ts';
 import { hubName } from './stubs.ts';
 

@@ -1,15 +1,16 @@
 import { DurableObject } from 'cloudflare:workers';
+import { type EndedCredential, SESSION_HEADERS } from '../contracts/session-handoff.ts';
 import { type Accepted, CloseCode, InstrumentRef, RESUME_WINDOW_MS, type Rejected, type ServerMessage, type SessionErrorCode } from '../contracts/client-protocol.ts';
 import type { GroupStatus } from '../contracts/hub-link.ts';
 import type { GroupKey } from '../contracts/instrument-group.ts';
 import { kiteFrame } from '../contracts/kite-ticks/frame.ts';
 import { type TickBatch, type TickMode, packetToken } from '../contracts/origin-link.ts';
-import { edgeConfig } from '../edge/config.ts';
-import { DatabaseUnavailable } from '../edge/errors.ts';
-import { type ResolvedInstrument, resolveInstruments } from '../edge/instruments/resolve.ts';
-import { openDatabase } from '../edge/storage/database.ts';
+import { edgeConfig } from '../contracts/worker-config.ts';
+import { DatabaseUnavailable } from '../storage/database.ts';
+import { type ResolvedInstrument, resolveInstruments } from '../storage/resolve-instruments.ts';
+import { openDatabase } from '../storage/database.ts';
 import { GroupUplink } from './hub/group-uplink.ts';
-import { type HubConfig, hubConfig } from './hub/hub-config.ts';
+import { type HubConfig, hubConfig } from '../contracts/hub-config.ts';
 import { type Control, isControlError, parseKiteControl, parseV2Control } from './hub/session-control.ts';
 import { KITE_HEARTBEAT, TickJson, cutToMode, v2TickFrame } from './hub/session-frames.ts';
 import { SessionOutbox } from './hub/session-outbox.ts';
@@ -53,13 +54,6 @@ type Protocol = 'v2' | 'kite';
 /** `epoch`: the session epoch of the access token a session opened with (null for an API key's), so a logout can end it. */
 type Attachment = { id: string; userId: string; keyId: string | null; epoch: number | null; protocol: Protocol; connectedAt: number };
 
-/**
- * A credential that has stopped being valid: an API key revoked, or every
- * access token issued before a user's session epoch `from` (logout,
- * password change). The worker tells the user's hub (edge/ws/end-sessions.ts).
- */
-export type EndedCredential = { keyId: string } | { epochFrom: number };
-
 type Session = Attachment & {
   socket: WebSocket;
   /** Ticks and snapshots waiting for the next flush, latest per token. */
@@ -73,9 +67,6 @@ type Session = Attachment & {
   lastSentAt: number;
   queue: Promise<void>;
 };
-
-/** Headers the worker sets on the upgrade it hands a hub (edge/ws/routes.ts); a client cannot reach a hub directly. */
-export const SESSION_HEADERS = { user: 'X-Session-User', key: 'X-Session-Key', epoch: 'X-Session-Epoch', protocol: 'X-Session-Protocol', subprotocol: 'X-Session-Subprotocol', resume: 'X-Session-Resume' } as const;
 
 const SESSION_TAG = 'session';
 const KITE_TAG = 'kite';

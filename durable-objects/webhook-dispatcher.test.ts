@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { callWith, newUser } from '../edge/auth/test-users.ts';
-import { asUser } from '../edge/alerts/test-alerts.ts';
-import { TestOrigin, ltpPacket } from '../edge/origin/test-origin.ts';
-import { type TestInstrument, instrumentsOfOneGroup } from '../edge/ws/test-session.ts';
+import { callWith, newUser } from '../test/workers/test-users.ts';
+import { asUser } from '../test/workers/test-alerts.ts';
+import { TestOrigin, ltpPacket } from '../test/workers/test-origin.ts';
+import { type TestInstrument, instrumentsOfOneGroup } from '../test/workers/test-session.ts';
 
 /**
  * The WebhookDispatcher in workerd, reached as in production: an alert

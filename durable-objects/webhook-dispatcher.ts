@@ -2,10 +2,10 @@ import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
 import type { AlertCondition, WebhookPayload } from '../contracts/alerts.ts';
 import { checkWebhookUrl } from '../contracts/webhook-url.ts';
-import { iso } from '../edge/alerts/alert-rows.ts';
-import { signingSecrets } from '../edge/alerts/webhook-secrets.ts';
-import { edgeConfig } from '../edge/config.ts';
-import { type Database, describe, openDatabase } from '../edge/storage/database.ts';
+import { iso } from '../storage/alerts/alert-rows.ts';
+import { signingSecrets } from '../storage/alerts/webhook-secrets.ts';
+import { edgeConfig } from '../contracts/worker-config.ts';
+import { type Database, describe, openDatabase } from '../storage/database.ts';
 import { type AttemptOutcome, type Delivery, WEBHOOK_TIMEOUT_MS, afterAttempt } from './alerts/webhook-retry.ts';
 import { signedWebhook } from './alerts/webhook-signature.ts';
 

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ConfigError } from '../contracts/config-error.ts';
 import type { ErrorBody, ErrorCode } from '../contracts/errors.ts';
+import { DatabaseUnavailable } from '../storage/database.ts';
 
 /** A request parameter failed validation: answered 400 naming it and the rule. */
 export class InvalidParameter extends Error {
@@ -10,14 +11,6 @@ export class InvalidParameter extends Error {
     super(message);
     this.name = 'InvalidParameter';
     this.param = param;
-  }
-}
-
-/** Postgres could not be reached or did not answer in time: answered 503 with the reason. */
-export class DatabaseUnavailable extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'DatabaseUnavailable';
   }
 }
 

@@ -114,7 +114,7 @@ CREATE INDEX alert_deliveries_user ON alert_deliveries (user_id, id DESC);
 -- The per-user secret webhook signatures are made with. It must be read back
 -- to sign, so it cannot be a digest: it is stored sealed with AES-256-GCM
 -- under the worker secret ALERT_SECRET_KEY, the user id as associated data
--- (durable-objects/alerts/webhook-secret.ts), never in the clear. A leaked
+-- (contracts/sealed-blob.ts), never in the clear. A leaked
 -- dump without the key lets no one forge a webhook.
 -- A rotation keeps the secret it replaces for a day (previous_until), and
 -- deliveries carry a signature with each, so receivers can switch over.

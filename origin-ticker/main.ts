@@ -10,7 +10,7 @@ import { sessionExchangeProcess } from './kite/session-exchange.ts';
 import { TokenCipher } from './kite/token-cipher.ts';
 import { tokenExpiresAt } from './kite/token-expiry.ts';
 import { TokenStore } from './kite/token-store.ts';
-import { partLog } from './local/platform-log.ts';
+import { partLog } from '../contracts/part-log.ts';
 import { programBeside } from './programs.ts';
 import { type GroupIndex, loadGroupIndex } from './registry/group-index.ts';
 import { runSyncProcess } from './registry/sync-process.ts';

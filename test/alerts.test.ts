@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Alert, AlertFrame } from '../contracts/alerts.ts';
-import { type DevStack, startDevStack } from '../origin-ticker/local/dev-stack.ts';
+import { type DevStack, startDevStack } from '../dev/dev-stack.ts';
 import { signIn, waitFor as waitForOnStack } from './setup/on-the-stack.ts';
 
 /**

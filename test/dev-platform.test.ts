@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { HealthResponse } from '../contracts/health.ts';
-import { type StackPorts, freeStackPorts } from '../origin-ticker/local/dev-stack.ts';
-import { freePort, portIsFree } from '../origin-ticker/local/ports.ts';
-import { startPostgresService } from '../origin-ticker/local/postgres-service.ts';
-import { findRedisServer, startRedisServer } from '../origin-ticker/local/redis-server.ts';
-import type { Service } from '../origin-ticker/local/service.ts';
+import { type StackPorts, freeStackPorts } from '../dev/dev-stack.ts';
+import { freePort, portIsFree } from '../dev/ports.ts';
+import { startPostgresService } from '../dev/postgres-service.ts';
+import { findRedisServer, startRedisServer } from '../dev/redis-server.ts';
+import type { Service } from '../dev/service.ts';
 
 /**
  * `npm run dev` end to end, as a developer uses it: a real process started
@@ -32,7 +32,7 @@ function tempDir(): string {
 
 async function startDev(env: Record<string, string>): Promise<Dev> {
   const { ports, env: portEnv } = await freeStackPorts();
-  const child = spawn(process.execPath, ['origin-ticker/local/dev.ts'], {
+  const child = spawn(process.execPath, ['dev/dev.ts'], {
     env: { ...process.env, ...portEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GroupedInstrument, instrumentGroup } from '../contracts/instrument-group.ts';
 import { decodePacket } from '../contracts/kite-ticks/decode.ts';
 import type { OriginHealth } from '../origin-ticker/http/origin-health.ts';
-import { type DevStack, startDevStack } from '../origin-ticker/local/dev-stack.ts';
+import { type DevStack, startDevStack } from '../dev/dev-stack.ts';
 import { signIn, waitFor as waitForOnStack } from './setup/on-the-stack.ts';
 
 /**

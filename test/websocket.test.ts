@@ -3,7 +3,7 @@ import { KiteTicker } from 'kiteconnect';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type DevStack, startDevStack } from '../origin-ticker/local/dev-stack.ts';
+import { type DevStack, startDevStack } from '../dev/dev-stack.ts';
 import { signIn } from './setup/on-the-stack.ts';
 import type { ServerMessage } from '../contracts/client-protocol.ts';
 import type { Tick } from '../contracts/kite-ticks/tick.ts';

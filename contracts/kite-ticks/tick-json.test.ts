@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../origin-ticker/kite-sim/seeded-random.ts';
+import { seededRandom } from '../../kite-sim/seeded-random.ts';
 import { SEGMENT_CODE } from '../kite-instrument.ts';
 import { PACKET_LENGTH, decodePacket } from './decode.ts';
 import { tickJson } from './tick-json.ts';

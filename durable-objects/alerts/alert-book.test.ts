@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertCondition, GroupAlert } from '../../contracts/alerts.ts';
 import { decodePacket } from '../../contracts/kite-ticks/decode.ts';
-import { ltpPacket } from '../../edge/origin/test-origin.ts';
+import { ltpPacket } from '../../test/workers/test-origin.ts';
 import { AlertBook, type AlertTick, type BookChanges, type BookEntry, alertTick } from './alert-book.ts';
 
 const NOW = Date.parse('2026-01-05T04:00:00Z');

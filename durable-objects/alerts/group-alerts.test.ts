@@ -1,10 +1,10 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import type { AlertFrame } from '../../contracts/alerts.ts';
-import { type TestUser, newUser, sql } from '../../edge/auth/test-users.ts';
-import { asUser, createAlert, getAlert, groupAlerts } from '../../edge/alerts/test-alerts.ts';
-import { ltpPacket, originOf } from '../../edge/origin/test-origin.ts';
-import { type TestInstrument, TestSession, instrumentsOfOneGroup } from '../../edge/ws/test-session.ts';
+import { type TestUser, newUser, sql } from '../../test/workers/test-users.ts';
+import { asUser, createAlert, getAlert, groupAlerts } from '../../test/workers/test-alerts.ts';
+import { ltpPacket, originOf } from '../../test/workers/test-origin.ts';
+import { type TestInstrument, TestSession, instrumentsOfOneGroup } from '../../test/workers/test-session.ts';
 
 /**
  * Alerts in their group objects, in workerd: alerts made through the REST

@@ -1,4 +1,4 @@
-import type { Database } from '../../edge/storage/database.ts';
+import type { Database } from '../../storage/database.ts';
 import type { OutboxRow } from './trigger-outbox.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Alert } from '../../contracts/alerts.ts';
-import { call, callWith, errorOf, keyAuth, newKey, newUser, type TestUser } from '../auth/test-users.ts';
-import { type TestInstrument, instrumentsOfOneGroup } from '../ws/test-session.ts';
-import { asUser, createAlert, getAlert, groupAlerts } from './test-alerts.ts';
+import { call, callWith, errorOf, keyAuth, newKey, newUser, type TestUser } from '../../test/workers/test-users.ts';
+import { type TestInstrument, instrumentsOfOneGroup } from '../../test/workers/test-session.ts';
+import { asUser, createAlert, getAlert, groupAlerts } from '../../test/workers/test-alerts.ts';
 
 /**
  * The alerts API in workerd against the test Postgres: validation, limits

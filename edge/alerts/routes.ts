@@ -5,17 +5,17 @@ import { ConfigError } from '../../contracts/config-error.ts';
 import { NoQuery } from '../../contracts/instruments-api.ts';
 import { type AuthEnv, principalOf, requires } from '../auth/policy.ts';
 import { SESSION, scope } from '../auth/principal.ts';
-import { type EdgeConfig, edgeConfig } from '../config.ts';
+import { type EdgeConfig, edgeConfig } from '../../contracts/worker-config.ts';
 import { InvalidParameter, errorResponse } from '../errors.ts';
-import { type ResolvedInstrument, resolveInstruments } from '../instruments/resolve.ts';
-import { type Database, openDatabase } from '../storage/database.ts';
+import { type ResolvedInstrument, resolveInstruments } from '../../storage/resolve-instruments.ts';
+import { type Database, openDatabase } from '../../storage/database.ts';
 import { parseBody, parseQuery } from '../validate.ts';
-import { alertOf } from './alert-rows.ts';
-import { type Refusal, createAlert, deleteAlert, findAlert, listAlerts, setAlertState, updateAlert } from './alert-store.ts';
+import { alertOf } from '../../storage/alerts/alert-rows.ts';
+import { type Refusal, createAlert, deleteAlert, findAlert, listAlerts, setAlertState, updateAlert } from '../../storage/alerts/alert-store.ts';
 import { tellGroup } from './group-push.ts';
-import { CHANNELS, DELIVERY_STATUSES, listDeliveries, listTriggers } from './history.ts';
+import { CHANNELS, DELIVERY_STATUSES, listDeliveries, listTriggers } from '../../storage/alerts/history.ts';
 import { alertCursor, idCursor, limit, page } from './page.ts';
-import { hasWebhookSecret, issueWebhookSecret, webhookSecretStatus } from './webhook-secrets.ts';
+import { hasWebhookSecret, issueWebhookSecret, webhookSecretStatus } from '../../storage/alerts/webhook-secrets.ts';
 
 /**
  * Price alerts (docs/alerts.md): route → schema (contracts/alerts.ts) →

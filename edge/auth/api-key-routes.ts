@@ -1,8 +1,8 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
-import { edgeConfig } from '../config.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
 import { InvalidParameter, errorResponse } from '../errors.ts';
-import { openDatabase } from '../storage/database.ts';
+import { openDatabase } from '../../storage/database.ts';
 import { parseBody, parseQuery } from '../validate.ts';
 import { endSessionsOf } from '../ws/end-sessions.ts';
 import { NoQuery } from '../../contracts/instruments-api.ts';

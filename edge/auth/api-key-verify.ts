@@ -1,4 +1,4 @@
-import type { Database } from '../storage/database.ts';
+import type { Database } from '../../storage/database.ts';
 import { type Principal, type Role, SCOPES_OF_ROLE, type Scope } from './principal.ts';
 import { digest } from './secrets.ts';
 import { TrustCache } from './trust-cache.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_ACTIVE_KEYS } from './api-key-routes.ts';
 import { digest } from './secrets.ts';
-import { type TestKey, call, errorOf, keyAuth, newKey, newUser, sql } from './test-users.ts';
+import { type TestKey, call, errorOf, keyAuth, newKey, newUser, sql } from '../../test/workers/test-users.ts';
 
 const meWith = (key: TestKey) => call('/auth/me', { method: 'GET', headers: keyAuth(key) });
 

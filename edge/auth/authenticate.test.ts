@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { type AuthFailure, type Principal, authenticate, failureResponse, isAuthFailure } from './authenticate.ts';
 import { scope } from './principal.ts';
-import { EDGE, call, errorOf, newKey, newUser, signAccessToken, sql } from './test-users.ts';
+import { EDGE, call, errorOf, newKey, newUser, signAccessToken, sql } from '../../test/workers/test-users.ts';
 
 const me = (access: string) => call('/auth/me', { bearer: access, method: 'GET' });
 const now = () => Math.floor(Date.now() / 1000);

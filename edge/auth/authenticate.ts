@@ -1,8 +1,8 @@
 import { ConfigError } from '../../contracts/config-error.ts';
 import type { ConfigProblem, ErrorBody, ErrorCode } from '../../contracts/errors.ts';
-import { type EdgeConfig, type EdgeEnv, edgeConfig } from '../config.ts';
-import { DatabaseUnavailable } from '../errors.ts';
-import { openDatabase } from '../storage/database.ts';
+import { type EdgeConfig, edgeConfig } from '../../contracts/worker-config.ts';
+import { DatabaseUnavailable } from '../../storage/database.ts';
+import { openDatabase } from '../../storage/database.ts';
 import { verifyAccessToken } from './access-token.ts';
 import { verifyApiKey } from './api-key-verify.ts';
 import { readCredentials } from './credentials.ts';
@@ -37,7 +37,7 @@ export function isAuthFailure(result: Principal | AuthFailure): result is AuthFa
   return 'failure' in result;
 }
 
-export async function authenticate(env: EdgeEnv, request: Request, need?: Access): Promise<Principal | AuthFailure> {
+export async function authenticate(env: Cloudflare.Env, request: Request, need?: Access): Promise<Principal | AuthFailure> {
   try {
     const principal = await identify(edgeConfig(env), request);
     if (isAuthFailure(principal) || !need) return principal;

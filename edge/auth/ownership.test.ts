@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PASSWORD, type TestUser, call, errorOf, keyAuth, newKey, newUser } from './test-users.ts';
+import { PASSWORD, type TestUser, call, errorOf, keyAuth, newKey, newUser } from '../../test/workers/test-users.ts';
 
 /** User A holds a valid session and tries, one resource at a time, to reach what is user B's. */
 describe('one user cannot reach another’s', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
 import { describePolicy, requires, routePolicies } from './policy.ts';
 import { ADMIN, PUBLIC, SESSION } from './principal.ts';
-import { call, errorOf, newUser } from './test-users.ts';
+import { call, errorOf, newUser } from '../../test/workers/test-users.ts';
 
 describe('route policies', () => {
   const app = createApp();

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { RouterRoute } from 'hono/types';
-import { type EdgeEnv, edgeConfig } from '../config.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
 import { errorResponse } from '../errors.ts';
 import { requireOriginSecret } from '../origin/link-auth.ts';
 import { type AuthFailure, authenticate, failureResponse, isAuthFailure } from './authenticate.ts';
@@ -16,7 +16,7 @@ import { type Bucket, clientIp, rateLimit } from './rate-limit.ts';
  * `limit` puts the route under a budget (rate-limit.ts): `api` counts per
  * API key or user (per address without credentials), `auth` per address.
  */
-export type AuthEnv = { Bindings: EdgeEnv; Variables: { principal?: Principal } };
+export type AuthEnv = { Bindings: Cloudflare.Env; Variables: { principal?: Principal } };
 export type Policy = { access: Access; limit?: 'api' | 'auth' };
 
 const declared = new WeakMap<object, Policy>();

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { callWith, errorOf, keyAuth, newIp, newKey, newUser } from './test-users.ts';
+import { callWith, errorOf, keyAuth, newIp, newKey, newUser } from '../../test/workers/test-users.ts';
 
 /** Requests in a row under the given variables, from one address; their statuses. */
 async function statuses(count: number, vars: Record<string, string | undefined>, path: string, init: Parameters<typeof callWith>[2] = {}) {

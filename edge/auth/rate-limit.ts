@@ -1,6 +1,6 @@
 import { Ratelimit } from '@upstash/ratelimit';
-import type { EdgeConfig } from '../config.ts';
-import { describe } from '../storage/database.ts';
+import type { EdgeConfig } from '../../contracts/worker-config.ts';
+import { describe } from '../../storage/database.ts';
 import { openRedis } from '../storage/redis.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { base64url } from './secrets.ts';
-import { PASSWORD, type Tokens, call, callWith, errorOf, login, newIp, newUser, signAccessToken, sql } from './test-users.ts';
+import { PASSWORD, type Tokens, call, callWith, errorOf, login, newIp, newUser, signAccessToken, sql } from '../../test/workers/test-users.ts';
 
 const me = (access: string) => call('/auth/me', { bearer: access, method: 'GET' });
 

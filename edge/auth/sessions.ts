@@ -1,5 +1,5 @@
-import type { EdgeConfig } from '../config.ts';
-import type { Database } from '../storage/database.ts';
+import type { EdgeConfig } from '../../contracts/worker-config.ts';
+import type { Database } from '../../storage/database.ts';
 import { issueAccessToken } from './access-token.ts';
 import { authNotConfigured } from './authenticate.ts';
 import type { Role } from './principal.ts';

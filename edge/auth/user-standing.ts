@@ -1,4 +1,4 @@
-import type { Database } from '../storage/database.ts';
+import type { Database } from '../../storage/database.ts';
 import type { Role } from './principal.ts';
 import { TrustCache } from './trust-cache.ts';
 

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
-import { type EdgeEnv, edgeConfig } from '../config.ts';
-import { DatabaseUnavailable } from '../errors.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
+import { DatabaseUnavailable } from '../../storage/database.ts';
 import { datasetVersion } from './dataset-version.ts';
 import { IsolateCache } from './isolate-cache.ts';
 import { sharedGet, sharedSet } from './shared-cache.ts';
@@ -29,7 +29,7 @@ function memoryTier(bytes: number): IsolateCache | undefined {
 }
 
 export async function cachedJson(
-  c: Context<{ Bindings: EdgeEnv }>,
+  c: Context<{ Bindings: Cloudflare.Env }>,
   ttlSeconds: number,
   compute: () => Promise<unknown>,
 ): Promise<Response> {

@@ -1,6 +1,6 @@
-import type { EdgeConfig } from '../config.ts';
-import { DatabaseUnavailable } from '../errors.ts';
-import { openDatabase } from '../storage/database.ts';
+import type { EdgeConfig } from '../../contracts/worker-config.ts';
+import { DatabaseUnavailable } from '../../storage/database.ts';
+import { openDatabase } from '../../storage/database.ts';
 import { sharedGet, sharedSet } from './shared-cache.ts';
 
 /**

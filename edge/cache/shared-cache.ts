@@ -1,5 +1,5 @@
-import type { EdgeConfig } from '../config.ts';
-import { withDeadline } from '../deadline.ts';
+import type { EdgeConfig } from '../../contracts/worker-config.ts';
+import { withDeadline } from '../../storage/deadline.ts';
 import { openRedis } from '../storage/redis.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 

@@ -1,9 +1,9 @@
 import { MIGRATIONS_TABLE } from '../../contracts/database.ts';
 import type { DatabaseHealth, DependencyHealth, FeedHealth } from '../../contracts/health.ts';
 import { feedControl } from '../../durable-objects/stubs.ts';
-import type { EdgeConfig, EdgeEnv } from '../config.ts';
-import { describe, openDatabase } from '../storage/database.ts';
-import { withDeadline } from '../deadline.ts';
+import type { EdgeConfig } from '../../contracts/worker-config.ts';
+import { describe, openDatabase } from '../../storage/database.ts';
+import { withDeadline } from '../../storage/deadline.ts';
 import { openRedis } from '../storage/redis.ts';
 
 /**
@@ -56,7 +56,7 @@ export async function checkRedis(config: EdgeConfig): Promise<DependencyHealth> 
  * status: durable-objects/feed-control.ts), bounded like the other checks so
  * a stuck object shows as down with the reason instead of hanging /health.
  */
-export async function checkFeed(env: EdgeEnv, config: EdgeConfig): Promise<FeedHealth> {
+export async function checkFeed(env: Cloudflare.Env, config: EdgeConfig): Promise<FeedHealth> {
   if (config.originLinkSecret === undefined) {
     return { status: 'down', last_tick_age_ms: null, reason: 'ORIGIN_LINK_SECRET is not set: no origin can link to the edge' };
   }

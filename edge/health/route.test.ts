@@ -4,10 +4,10 @@ import { describe, expect, inject, it, vi } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
 import { ErrorBody } from '../../contracts/errors.ts';
 import { HealthResponse } from '../../contracts/health.ts';
-import { edgeConfig } from '../config.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
 import worker from '../index.ts';
-import { TestOrigin } from '../origin/test-origin.ts';
-import { openDatabase } from '../storage/database.ts';
+import { TestOrigin } from '../../test/workers/test-origin.ts';
+import { openDatabase } from '../../storage/database.ts';
 
 /** Calls the worker with some bindings replaced, as a differently configured deployment would. */
 async function healthWith(overrides: Record<string, string | undefined>): Promise<Response> {

@@ -3,10 +3,10 @@ import packageJson from '../../package.json' with { type: 'json' };
 import type { HealthResponse } from '../../contracts/health.ts';
 import { PUBLIC } from '../auth/principal.ts';
 import { requires } from '../auth/policy.ts';
-import { type EdgeEnv, edgeConfig } from '../config.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
 import { checkDatabase, checkFeed, checkRedis } from './checks.ts';
 
-export const health = new Hono<{ Bindings: EdgeEnv }>();
+export const health = new Hono<{ Bindings: Cloudflare.Env }>();
 
 /**
  * Always 200 while the worker can serve: a failed dependency is reported in

@@ -3,9 +3,9 @@ import { env, exports } from 'cloudflare:workers';
 import { describe, expect, inject, it } from 'vitest';
 import { ErrorBody } from '../../contracts/errors.ts';
 import type { InstrumentRow, ListResponse } from '../../contracts/instruments-api.ts';
-import { edgeConfig } from '../config.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
 import worker from '../index.ts';
-import { openDatabase } from '../storage/database.ts';
+import { openDatabase } from '../../storage/database.ts';
 
 /** The instruments API against the registry the test setup synced from the simulator. */
 const get = async <T>(path: string): Promise<{ status: number; body: T; headers: Headers }> => {

@@ -11,10 +11,10 @@ import {
 } from '../../contracts/instruments-api.ts';
 import { PUBLIC } from '../auth/principal.ts';
 import { requires } from '../auth/policy.ts';
-import { type EdgeEnv, edgeConfig } from '../config.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
 import { InvalidParameter, errorResponse } from '../errors.ts';
 import { cachedJson } from '../cache/cached-json.ts';
-import { type Database, openDatabase } from '../storage/database.ts';
+import { type Database, openDatabase } from '../../storage/database.ts';
 import { parseQuery } from '../validate.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { ROW_COLUMNS, countQuery, pageQuery } from './filter.ts';
@@ -27,11 +27,11 @@ import { searchQuery } from './search.ts';
  */
 const TTL = { list: 300, search: 300, stats: 60, instrument: 3600, expiries: 600, chain: 600 } as const;
 
-export const instruments = new Hono<{ Bindings: EdgeEnv }>();
+export const instruments = new Hono<{ Bindings: Cloudflare.Env }>();
 // Public reference data, as Kite's own instrument dump is; budgeted per address (per key when one is sent).
 instruments.use('*', requires(PUBLIC, { limit: 'api' }));
 
-function database<T>(c: Context<{ Bindings: EdgeEnv }>, work: (db: Database) => Promise<T>): Promise<T> {
+function database<T>(c: Context<{ Bindings: Cloudflare.Env }>, work: (db: Database) => Promise<T>): Promise<T> {
   const config = edgeConfig(c.env);
   return work(openDatabase(config.database, config.queryTimeoutMs));
 }

@@ -1,6 +1,6 @@
 import type { Context, Next } from 'hono';
 import { LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
-import { type EdgeEnv, edgeConfig } from '../config.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
 import { errorResponse } from '../errors.ts';
 
 /**
@@ -11,7 +11,7 @@ import { errorResponse } from '../errors.ts';
  * so neither the content nor the length of the secret leaks through timing.
  * With no secret configured every route behind this answers 503.
  */
-export async function requireOriginSecret<E extends { Bindings: EdgeEnv }>(c: Context<E>, next: Next): Promise<Response | undefined> {
+export async function requireOriginSecret<E extends { Bindings: Cloudflare.Env }>(c: Context<E>, next: Next): Promise<Response | undefined> {
   const secret = edgeConfig(c.env).originLinkSecret;
   if (secret === undefined) {
     return errorResponse(c, 503, 'config_invalid', 'the origin link is not configured: ORIGIN_LINK_SECRET is not set', {

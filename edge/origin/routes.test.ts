@@ -4,10 +4,10 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorBody } from '../../contracts/errors.ts';
 import { LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
 import type { FeedView } from '../../durable-objects/feed-control.ts';
-import { type DemandSummary, type GroupState, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../durable-objects/instrument-group.ts';
-import { newUser } from '../auth/test-users.ts';
+import { type DemandSummary, type GroupState, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../contracts/group-state.ts';
+import { newUser } from '../../test/workers/test-users.ts';
 import worker from '../index.ts';
-import { EDGE, ORIGIN_SECRET, TestOrigin, base64, linkRequest, ltpPacket } from './test-origin.ts';
+import { EDGE, ORIGIN_SECRET, TestOrigin, base64, linkRequest, ltpPacket } from '../../test/workers/test-origin.ts';
 
 const error = async (response: Response) => ErrorBody.parse(await response.json()).error;
 

@@ -2,7 +2,7 @@ import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
 import { Demand } from '../../contracts/origin-link.ts';
-import { ConsumerName, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../durable-objects/instrument-group.ts';
+import { ConsumerName, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../contracts/group-state.ts';
 import { feedControl, instrumentGroup } from '../../durable-objects/stubs.ts';
 import { ADMIN, ORIGIN } from '../auth/principal.ts';
 import { type AuthEnv, requires } from '../auth/policy.ts';

@@ -4,11 +4,11 @@ import { ErrorBody } from '../../contracts/errors.ts';
 import { instrumentGroup } from '../../contracts/instrument-group.ts';
 import { priceDivisor } from '../../contracts/kite-ticks/decode.ts';
 import type { TickMode } from '../../contracts/kite-ticks/tick.ts';
-import type { Quote } from '../../origin-ticker/kite-sim/quote.ts';
-import { type TestKey, call, callWith, keyAuth, newKey, newUser } from '../auth/test-users.ts';
-import { edgeConfig } from '../config.ts';
-import { TestOrigin } from '../origin/test-origin.ts';
-import { openDatabase } from '../storage/database.ts';
+import type { Quote } from '../../kite-sim/quote.ts';
+import { type TestKey, call, callWith, keyAuth, newKey, newUser } from '../../test/workers/test-users.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
+import { TestOrigin } from '../../test/workers/test-origin.ts';
+import { openDatabase } from '../../storage/database.ts';
 import type { KiteLtpQuote, KiteOhlcQuote, KiteQuote } from './kite-quote.ts';
 import type { QuoteResponse } from './routes.ts';
 

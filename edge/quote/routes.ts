@@ -2,8 +2,8 @@ import { type Context, Hono } from 'hono';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
 import { type AuthEnv, requires } from '../auth/policy.ts';
 import { scope } from '../auth/principal.ts';
-import { edgeConfig } from '../config.ts';
-import { openDatabase } from '../storage/database.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
+import { openDatabase } from '../../storage/database.ts';
 import { kiteLtpQuote, kiteOhlcQuote, kiteQuote } from './kite-quote.ts';
 import { type MissingReason, latestTicks } from './latest-ticks.ts';
 import { MAX_INSTRUMENTS, parseQuoteQuery } from './query.ts';
@@ -11,7 +11,7 @@ import { MAX_INSTRUMENTS, parseQuoteQuery } from './query.ts';
 /**
  * Kite Connect's market quotes from our feed (docs/quote.md): route →
  * query (`i`, repeated) → resolve → each group's latest ticks → Kite's
- * shape. Live data, so never cached; the names are (edge/instruments/resolve.ts).
+ * shape. Live data, so never cached; the names are (storage/resolve-instruments.ts).
  *
  *   GET /quote?i=…        full quote (≤ 500 instruments)
  *   GET /quote/ohlc?i=…   last price and OHLC (≤ 1000)

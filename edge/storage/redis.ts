@@ -1,5 +1,5 @@
 import { Redis } from '@upstash/redis/cloudflare';
-import type { EdgeConfig } from '../config.ts';
+import type { EdgeConfig } from '../../contracts/worker-config.ts';
 
 /**
  * The shared cache client, or undefined when the deployment runs uncached.

@@ -1,5 +1,5 @@
-import { hubConfig } from '../../durable-objects/hub/hub-config.ts';
-import type { EndedCredential } from '../../durable-objects/session-hub.ts';
+import { hubConfig } from '../../contracts/hub-config.ts';
+import type { EndedCredential } from '../../contracts/session-handoff.ts';
 import { sessionHubOf } from '../../durable-objects/stubs.ts';
 
 /**

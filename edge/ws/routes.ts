@@ -1,7 +1,7 @@
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { V2_SUBPROTOCOL } from '../../contracts/client-protocol.ts';
-import { hubConfig } from '../../durable-objects/hub/hub-config.ts';
-import { SESSION_HEADERS } from '../../durable-objects/session-hub.ts';
+import { hubConfig } from '../../contracts/hub-config.ts';
+import { SESSION_HEADERS } from '../../contracts/session-handoff.ts';
 import { sessionHubOf } from '../../durable-objects/stubs.ts';
 import { type AuthEnv, principalOf, requires } from '../auth/policy.ts';
 import { scope } from '../auth/principal.ts';

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentGroup } from '../../contracts/instrument-group.ts';
 import { type TickMode, decodeTickBatch } from '../../contracts/origin-link.ts';
 import { TickRouter } from '../feed/tick-router.ts';
-import { simConfig } from '../kite-sim/config.ts';
-import { type Simulator, startSimulator } from '../kite-sim/simulator.ts';
+import { simConfig } from '../../kite-sim/config.ts';
+import { type Simulator, startSimulator } from '../../kite-sim/simulator.ts';
 import { ConnectionPool } from './connection-pool.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConfigProblem, ErrorBody, ErrorCode } from '../../contracts/errors.ts';
-import { istTimestamp } from '../ist-clock.ts';
+import { istTimestamp } from '../../contracts/ist-clock.ts';
 import type { SessionExchange } from './session-exchange.ts';
 import { tokenExpiresAt } from './token-expiry.ts';
 import type { KiteSession, TokenStore } from './token-store.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { istTimestamp } from '../ist-clock.ts';
+import { istTimestamp } from '../../contracts/ist-clock.ts';
 import { DEFAULT_TOKEN_EXPIRY_MINUTE_IST, parseIstTimeOfDay, tokenExpiresAt } from './token-expiry.ts';
 
 /** An IST wall-clock time as an instant (IST is UTC+05:30 all year). */

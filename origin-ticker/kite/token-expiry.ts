@@ -1,4 +1,4 @@
-import { nextDailyIst } from '../ist-clock.ts';
+import { nextDailyIst } from '../../contracts/ist-clock.ts';
 
 /**
  * When a Kite access token dies. Kite invalidates every token at 06:00 IST

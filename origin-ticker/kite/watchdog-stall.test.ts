@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freePort } from '../local/ports.ts';
-import type { Service } from '../local/service.ts';
-import { startSimulatorService } from '../local/simulator-service.ts';
+import { freePort } from '../../dev/ports.ts';
+import type { Service } from '../../dev/service.ts';
+import { startSimulatorService } from '../../dev/simulator-service.ts';
 import { ConnectionPool } from './connection-pool.ts';
 
 /**

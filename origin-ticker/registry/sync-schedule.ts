@@ -1,4 +1,4 @@
-import { nextDailyIst } from '../ist-clock.ts';
+import { nextDailyIst } from '../../contracts/ist-clock.ts';
 
 /**
  * Keeps the registry current: a sync at start, then every day at a fixed

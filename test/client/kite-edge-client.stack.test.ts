@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type Ack, type ClientEvents, KiteEdgeClient, type SocketConstructor } from '../../client/kite-edge-client.ts';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
-import { type DevStack, startDevStack } from '../../origin-ticker/local/dev-stack.ts';
+import { type DevStack, startDevStack } from '../../dev/dev-stack.ts';
 
 /**
  * The typed client against the real /v2/ws of the whole local platform

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { buildUniverse } from '../../origin-ticker/kite-sim/universe.ts';
+import { buildUniverse } from '../../kite-sim/universe.ts';
 import { syncInstruments } from '../../origin-ticker/registry/sync.ts';
-import { MIGRATIONS_DIR } from '../../origin-ticker/db/migrate.ts';
-import { startBackingServices } from '../../origin-ticker/local/backing-services.ts';
-import { localConfig } from '../../origin-ticker/local/config.ts';
-import { freePort } from '../../origin-ticker/local/ports.ts';
-import type { Service } from '../../origin-ticker/local/service.ts';
+import { MIGRATIONS_DIR } from '../../ops/migrate.ts';
+import { startBackingServices } from '../../dev/backing-services.ts';
+import { localConfig } from '../../dev/config.ts';
+import { freePort } from '../../dev/ports.ts';
+import type { Service } from '../../dev/service.ts';
 
 /**
  * Vitest global setup: the same backing services `npm run dev` starts (the

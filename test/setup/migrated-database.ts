@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { applyMigrations } from '../../origin-ticker/db/migrate.ts';
+import { applyMigrations } from '../../ops/migrate.ts';
 
 /**
  * A database of a test file's own on the shared test Postgres, dropped and

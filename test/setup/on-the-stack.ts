@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
-import type { DevStack } from '../../origin-ticker/local/dev-stack.ts';
+import type { DevStack } from '../../dev/dev-stack.ts';
 
 /**
- * What the end-to-end tests on the whole platform (origin-ticker/local/dev-stack.ts)
+ * What the end-to-end tests on the whole platform (dev/dev-stack.ts)
  * share: waiting for something with the platform's output in the failure,
  * and a signed-in user made as a user would be (POST /auth/register, then
  * /auth/login), an admin promoted with `npm run users -- promote` first.
@@ -25,7 +25,7 @@ export async function signIn(stack: DevStack, email: string, password: string, o
     fetch(`${stack.edgeUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   expect((await post('/auth/register', { email, password })).status).toBe(202);
   if (options.admin) {
-    const promote = spawnSync(process.execPath, ['origin-ticker/db/users-cli.ts', 'promote', email], { env: { ...process.env, DATABASE_URL: stack.databaseUrl }, encoding: 'utf8' });
+    const promote = spawnSync(process.execPath, ['ops/users-cli.ts', 'promote', email], { env: { ...process.env, DATABASE_URL: stack.databaseUrl }, encoding: 'utf8' });
     expect(promote.status, promote.stderr).toBe(0);
   }
   const login = await post('/auth/login', { email, password });

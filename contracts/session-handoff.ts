@@ -1,0 +1,15 @@
+/**
+ * What the worker tells a SessionHub about a client: the headers it sets on
+ * the WebSocket upgrade it hands over (edge/ws/routes.ts; a client cannot
+ * reach a hub directly), and the credentials that have ended
+ * (edge/ws/end-sessions.ts).
+ */
+export const SESSION_HEADERS = { user: 'X-Session-User', key: 'X-Session-Key', epoch: 'X-Session-Epoch', protocol: 'X-Session-Protocol', subprotocol: 'X-Session-Subprotocol', resume: 'X-Session-Resume' } as const;
+
+
+/**
+ * A credential that has stopped being valid: an API key revoked, or every
+ * access token issued before a user's session epoch `from` (logout,
+ * password change). The worker tells the user's hub (edge/ws/end-sessions.ts).
+ */
+export type EndedCredential = { keyId: string } | { epochFrom: number };

@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../contracts/config-error.ts';
+import type { HealthResponse } from '../contracts/health.ts';
+import { startBackingServices } from './backing-services.ts';
+import { type LocalConfig, localConfig } from './config.ts';
+import { simConfig } from '../kite-sim/config.ts';
+import { startEdgeService, waitForHealth } from './edge-service.ts';
+import { partLog } from '../contracts/part-log.ts';
+import { assertPortsFree } from './ports.ts';
+import type { Service } from './service.ts';
+import { startOriginService } from './origin-service.ts';
+import { startSimulatorService } from './simulator-service.ts';
+
+/**
+ * `npm run dev`: the whole platform on this machine, in one terminal.
+ * The origin syncs the registry from the simulator's dump at every start.
+ * Starts the parts in dependency order, prints where each one is, and stops
+ * all of them (in reverse order) on Ctrl-C, on SIGTERM, or as soon as any
+ * one of them dies, so nothing is left half-running or holding a port. The
+ * one exception is the origin, which production runs under a supervisor
+ * too: when it dies it is started again (the edge's sessions see their feed
+ * go stale and come back), unless it keeps dying at start.
+ * `npm run dev:fresh` (`--fresh`) wipes the local state first.
+ */
+const log = partLog('dev');
+const services: Service[] = [];
+let shuttingDown: Promise<never> | undefined;
+
+function shutdown(reason: string, exitCode: number): Promise<never> {
+  shuttingDown ??= (async () => {
+    log(reason);
+    for (const service of [...services].reverse()) {
+      try {
+        await service.stop();
+        log(`stopped ${service.name}`);
+      } catch (error) {
+        log(`could not stop ${service.name}: ${(error as Error).message}`);
+      }
+    }
+    process.exit(exitCode);
+  })();
+  return shuttingDown;
+}
+
+function adopt(service: Service): void {
+  services.push(service);
+  void service.crashed.then((how) => shutdown(`${how}: stopping the platform`, 1));
+}
+
+/** Restarts the origin when it dies; three deaths within a minute of their starts stop the platform instead. */
+function superviseOrigin(first: Service, start: () => Promise<Service>): void {
+  let current = first;
+  let startedAt = Date.now();
+  let quickDeaths = 0;
+  const stop = { name: 'origin', stop: () => current.stop(), crashed: new Promise<string>(() => {}) };
+  services.push(stop);
+  const watch = (service: Service) =>
+    void service.crashed.then(async (how) => {
+      if (shuttingDown) return;
+      quickDeaths = Date.now() - startedAt < 60_000 ? quickDeaths + 1 : 1;
+      if (quickDeaths >= 3) return shutdown(`${how}, three times within a minute of starting: stopping the platform`, 1);
+      log(`${how}: starting it again in 1 s`);
+      await new Promise((r) => setTimeout(r, 1_000));
+      if (shuttingDown) return;
+      try {
+        current = await start();
+        startedAt = Date.now();
+        log('origin is back');
+        watch(current);
+      } catch (error) {
+        void shutdown(`the origin could not start again: ${(error as Error).message}`, 1);
+      }
+    });
+  watch(first);
+}
+
+process.on('SIGINT', () => void shutdown('interrupted: stopping the platform', 0));
+process.on('SIGTERM', () => void shutdown('terminated: stopping the platform', 0));
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const config = localConfig();
+  const sim = simConfig();
+  if (process.argv.includes('--fresh')) {
+    rmSync(config.stateDir, { recursive: true, force: true });
+    log(`--fresh: removed ${config.stateDir}`);
+  }
+  await assertPortsFree([...portsToBind(config), ...(config.realKite ? [] : [{ port: sim.port, variable: 'SIM_PORT', what: 'Kite simulator' }])]);
+
+  const backing = await startBackingServices(config, adopt);
+  if ('missing' in backing.redis) {
+    log(`WARNING: no Redis (${backing.redis.missing}); the platform runs uncached`);
+  }
+  if (shuttingDown) return;
+
+  // Kite's stand-in, unless real Kite credentials are configured.
+  const kite = config.realKite ? undefined : await startSimulatorService({ port: sim.port, redirectUrl: `http://127.0.0.1:${config.originPort}/login/callback`, onLine: (line) => process.stdout.write(`${line}\n`) });
+  if (kite) adopt(kite);
+  if (shuttingDown) return;
+  const linkSecret = config.originLinkSecret ?? randomBytes(24).toString('hex');
+  const edgeUrl = `http://127.0.0.1:${config.edgePort}`;
+  const startOrigin = () =>
+    startOriginService({
+      databaseUrl: backing.database.url,
+      kite: kite && { root: kite.restRoot, apiKey: sim.app.apiKey, apiSecret: sim.app.apiSecret, accessToken: kite.accessToken },
+      port: config.originPort,
+      edgeUrl,
+      linkSecret,
+      tokenKey: config.kiteTokenKey ?? localTokenKey(config.stateDir),
+      pinned: config.pinned,
+      onLine: (line) => process.stdout.write(`${line}\n`),
+    });
+  superviseOrigin(await startOrigin(), startOrigin);
+  if (shuttingDown) return;
+
+  const vars: Record<string, string> = { DATABASE_URL: backing.database.url, ORIGIN_LINK_SECRET: linkSecret };
+  if (backing.database.httpEndpoint) vars.NEON_HTTP_ENDPOINT = backing.database.httpEndpoint;
+  if (!('missing' in backing.redis)) {
+    vars.UPSTASH_REDIS_REST_URL = backing.redis.url;
+    vars.UPSTASH_REDIS_REST_TOKEN = backing.redis.token;
+  }
+  const edge = startEdgeService({ port: config.edgePort, inspectorPort: config.edgeInspectorPort, vars, stateDir: config.wranglerStateDir, onLine: partLog('edge') });
+  adopt(edge);
+  const health = (await waitForHealth(edge.url, edge.crashed, 90_000)) as HealthResponse;
+
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const lines = [
+    `platform is up in ${seconds} s`,
+    `  Edge worker (wrangler)   ${edge.url}   health: ${edge.url}/health   DevTools inspector: ws://127.0.0.1:${config.edgeInspectorPort}/ws`,
+    `  Client WebSockets        ${edge.url.replace('http', 'ws')}/v2/ws (JSON)   ${edge.url.replace('http', 'ws')}/kite/ws (Kite's protocol)   credentials: docs/auth.md`,
+    ...backing.database.summary.map((l) => `  ${l}`),
+    ...('missing' in backing.redis ? [`  Redis                    none: ${backing.redis.missing}`] : backing.redis.summary.map((l) => `  ${l}`)),
+    `  Origin (Kite feed)       http://127.0.0.1:${config.originPort}   health: /health   metrics: /metrics   Kite login: /login`,
+    kite
+      ? `  Kite simulator           REST ${kite.restRoot}   ticker ${kite.tickerRoot}   api_key ${sim.app.apiKey}   access_token ${kite.accessToken}`
+      : '  Kite                     real Kite (KITE_API_KEY and KITE_API_SECRET are set): log in at the origin\'s /login',
+    `  health: ${health.status}; database ${health.database.status}${health.database.schema ? ` (schema ${health.database.schema})` : ''}, redis ${health.redis.status}, feed ${health.feed.status}${health.feed.reason ? ` (${health.feed.reason})` : ''}`,
+    '  Ctrl-C stops everything.',
+  ];
+  for (const line of lines) log(line);
+}
+
+function portsToBind(config: LocalConfig) {
+  const ports = [
+    { port: config.edgePort, variable: 'EDGE_PORT', what: 'edge worker' },
+    { port: config.edgeInspectorPort, variable: 'EDGE_INSPECTOR_PORT', what: 'edge worker inspector' },
+    { port: config.originPort, variable: 'ORIGIN_PORT', what: 'origin (health, metrics, Kite login)' },
+  ];
+  if (!config.databaseUrl) ports.push({ port: config.postgres.port, variable: 'PG_PORT', what: 'embedded Postgres' });
+  ports.push({ port: config.relayPort, variable: 'NEON_RELAY_PORT', what: 'Neon relay' });
+  if (!config.upstash) {
+    if (!config.redisUrl) ports.push({ port: config.redis.port, variable: 'REDIS_PORT', what: 'private redis-server' });
+    ports.push({ port: config.bridge.port, variable: 'REDIS_BRIDGE_PORT', what: 'Upstash REST bridge' });
+  }
+  return ports;
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : `could not start: ${(error as Error).message}`;
+  void shutdown(message, 1);
+});
+
+/**
+ * The key that encrypts stored Kite tokens, kept with the local state so a
+ * restart can still read them (production sets KITE_TOKEN_KEY).
+ */
+function localTokenKey(stateDir: string): string {
+  const file = join(stateDir, 'kite-token-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(stateDir, { recursive: true });
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}

@@ -1,0 +1,127 @@
+import { env, exports } from 'cloudflare:workers';
+import type { ServerMessage } from '../../contracts/client-protocol.ts';
+import { type GroupedInstrument, instrumentGroup } from '../../contracts/instrument-group.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
+import { openDatabase } from '../../storage/database.ts';
+
+/**
+ * A client session as the workers tests play it: a WebSocket through the
+ * worker's own /v2/ws or /kite/ws route, whose frames can be awaited in
+ * order; and real instruments of the test registry with their group keys.
+ */
+export const EDGE = 'http://edge.test';
+
+type Frame = ServerMessage | Uint8Array;
+
+export class TestSession {
+  readonly socket: WebSocket;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly #frames: Frame[] = [];
+  readonly #waiters: ((frame: Frame) => void)[] = [];
+
+  private constructor(socket: WebSocket) {
+    this.socket = socket;
+    socket.binaryType = 'arraybuffer';
+    socket.accept();
+    socket.addEventListener('message', (event) => {
+      const frame: Frame = typeof event.data === 'string' ? (JSON.parse(event.data) as ServerMessage) : new Uint8Array(event.data as ArrayBuffer);
+      const waiter = this.#waiters.shift();
+      if (waiter) waiter(frame);
+      else this.#frames.push(frame);
+    });
+    this.closed = new Promise((resolve) => socket.addEventListener('close', (event) => resolve({ code: event.code, reason: event.reason })));
+  }
+
+  /** Opens a session; `query` carries the credential (`access_token=…`, or `api_key=…&access_token=…`). */
+  static async open(path: '/v2/ws' | '/kite/ws', query: string, headers: Record<string, string> = {}): Promise<TestSession> {
+    const response = await TestSession.request(path, query, headers);
+    if (response.status !== 101 || !response.webSocket) throw new Error(`session refused: HTTP ${response.status} ${await response.text()}`);
+    return new TestSession(response.webSocket);
+  }
+
+  static request(path: string, query: string, headers: Record<string, string> = {}): Promise<Response> {
+    return exports.default.fetch(`${EDGE}${path}?${query}`, { headers: { Upgrade: 'websocket', ...headers } });
+  }
+
+  next(ms = 5_000): Promise<Frame> {
+    const queued = this.#frames.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no frame within ${ms} ms`)), ms);
+      this.#waiters.push((frame) => {
+        clearTimeout(timer);
+        resolve(frame);
+      });
+    });
+  }
+
+  /** The next JSON frame of one type, skipping others (heartbeats, status) on the way. */
+  async nextOf<T extends ServerMessage['type']>(type: T, ms = 5_000): Promise<Extract<ServerMessage, { type: T }>> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const frame = await this.next(Math.max(1, until - Date.now()));
+      if (!(frame instanceof Uint8Array) && frame.type === type) return frame as Extract<ServerMessage, { type: T }>;
+    }
+  }
+
+  /** Frames that arrive within `ms` (none expected, usually). */
+  async drain(ms: number): Promise<Frame[]> {
+    await new Promise((r) => setTimeout(r, ms));
+    return this.#frames.splice(0);
+  }
+
+  send(message: unknown): void {
+    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  close(): void {
+    try {
+      this.socket.close(1000, 'test done');
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
+export type TestInstrument = { token: number; symbol: string; group: string; index: boolean };
+
+/** Groups with fewer instruments than this are skipped, so the n-th group is the same whatever `count` a test asks for. */
+const MIN_GROUP_SIZE = 8;
+
+/** `count` active instruments of the test registry, all of the `nth` group of `segment` (a test of its own uses an n of its own). */
+export async function instrumentsOfOneGroup(segment: string, count: number, nth = 0): Promise<TestInstrument[]> {
+  const config = edgeConfig(env);
+  const { rows } = await openDatabase(config.database, config.queryTimeoutMs).query<GroupedInstrument & { tradingsymbol: string }>(
+    `SELECT instrument_token::float8 AS instrument_token, exchange, segment, instrument_type, name, tradingsymbol FROM instruments WHERE is_active AND segment = $1 ORDER BY instrument_token LIMIT 5000`,
+    [segment],
+  );
+  const byGroup = new Map<string, TestInstrument[]>();
+  for (const row of rows) {
+    const group = instrumentGroup(row);
+    const list = byGroup.get(group) ?? [];
+    list.push({ token: row.instrument_token, symbol: `${row.exchange}:${row.tradingsymbol}`, group, index: row.segment === 'INDICES' });
+    byGroup.set(group, list);
+  }
+  if (count > MIN_GROUP_SIZE) throw new RangeError(`at most ${MIN_GROUP_SIZE} instruments of one group`);
+  const chosen = [...byGroup.values()].filter((list) => list.length >= MIN_GROUP_SIZE)[nth];
+  if (!chosen) throw new Error(`the test registry has fewer than ${nth + 1} groups of ${MIN_GROUP_SIZE} ${segment} instruments`);
+  return chosen.slice(0, count);
+}
+
+/** A Kite full packet (184 bytes) with a price, a volume and a best bid: enough to tell ticks apart. */
+export function fullPacket(token: number, price: number, volume = 1000): Uint8Array {
+  const packet = new Uint8Array(184);
+  const view = new DataView(packet.buffer);
+  view.setUint32(0, token);
+  view.setInt32(4, Math.round(price * 100));
+  view.setUint32(8, 5); // last traded quantity
+  view.setInt32(12, Math.round(price * 100)); // average price
+  view.setUint32(16, volume);
+  for (const at of [28, 32, 36, 40]) view.setInt32(at, Math.round(price * 100)); // open high low close
+  view.setUint32(44, 1_700_000_000); // last trade time
+  view.setUint32(60, 1_700_000_000); // exchange timestamp
+  view.setUint32(64, 10); // best bid quantity
+  view.setInt32(68, Math.round((price - 0.05) * 100));
+  view.setUint16(72, 2);
+  return packet;
+}

@@ -1,0 +1,88 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
+import { sign } from 'hono/jwt';
+import { ErrorBody } from '../../contracts/errors.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
+import worker from '../../edge/index.ts';
+import { openDatabase } from '../../storage/database.ts';
+import type { Scope } from '../../edge/auth/principal.ts';
+
+/**
+ * Users, keys and requests as the workers tests make them: through the
+ * worker's own routes, each test from a client address of its own (so one
+ * test's failed logins and budgets never reach another's).
+ */
+export const EDGE = 'http://edge.test';
+export const PASSWORD = 'correct horse battery staple';
+
+export type CallInit = RequestInit & { ip?: string; bearer?: string; json?: unknown };
+
+/** A fresh client address, from 198.18.0.0/15 (set aside for benchmarks, never a real client). */
+export function newIp(): string {
+  const [a = 0, b = 0] = crypto.getRandomValues(new Uint8Array(2));
+  return `198.${18 + (a % 2)}.${b}.${1 + (a % 254)}`;
+}
+
+function request(path: string, init: CallInit): Request {
+  const { ip, bearer, json, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  headers.set('CF-Connecting-IP', ip ?? newIp());
+  if (bearer !== undefined) headers.set('Authorization', `Bearer ${bearer}`);
+  if (json !== undefined) headers.set('Content-Type', 'application/json');
+  return new Request(`${EDGE}${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json), method: rest.method ?? 'POST' } : {}) });
+}
+
+/** A request to the worker as deployed for the tests. */
+export function call(path: string, init: CallInit = {}): Promise<Response> {
+  return exports.default.fetch(request(path, init));
+}
+
+/** A request to the worker with some variables replaced, as a differently configured deployment would see it. */
+export async function callWith(overrides: Record<string, string | undefined>, path: string, init: CallInit = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request(path, init), { ...env, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+export const errorOf = async (response: Response) => ErrorBody.parse(await response.json()).error;
+
+export async function sql<T extends Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
+  const config = edgeConfig(env);
+  return (await openDatabase(config.database, config.queryTimeoutMs).query<T>(text, values)).rows;
+}
+
+export type Tokens = { access_token: string; refresh_token: string; expires_in: number; refresh_expires_in: number; token_type: string; user: { id: string; email: string; role: string } };
+export type TestUser = { id: string; email: string; ip: string; tokens: Tokens };
+
+export async function login(email: string, password = PASSWORD, ip = newIp()): Promise<Tokens> {
+  const response = await call('/auth/login', { json: { email, password }, ip });
+  if (response.status !== 200) throw new Error(`login of ${email} failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Tokens;
+}
+
+/** A registered, logged-in user (an admin when asked: promoted in SQL, as `npm run users -- promote` does). */
+export async function newUser(options: { admin?: boolean } = {}): Promise<TestUser> {
+  const email = `user-${crypto.randomUUID()}@example.test`;
+  const ip = newIp();
+  const registered = await call('/auth/register', { json: { email, password: PASSWORD }, ip });
+  if (registered.status !== 202) throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
+  if (options.admin) await sql("UPDATE users SET role = 'admin' WHERE email = $1", [email]);
+  const tokens = await login(email, PASSWORD, ip);
+  return { id: tokens.user.id, email, ip, tokens };
+}
+
+export type TestKey = { id: string; secret: string; scopes: Scope[] };
+
+export async function newKey(user: TestUser, scopes: Scope[], name = 'test program'): Promise<TestKey> {
+  const response = await call('/api-keys', { json: { name, scopes }, bearer: user.tokens.access_token });
+  if (response.status !== 201) throw new Error(`key creation failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as TestKey;
+}
+
+export const keyAuth = (key: TestKey) => ({ Authorization: `token ${key.id}:${key.secret}` });
+
+/** An access token signed with the tests' real key, with whatever claims a test needs (an expired one, say). */
+export async function signAccessToken(claims: Record<string, unknown>, secret = env.AUTH_JWT_SECRET ?? ''): Promise<string> {
+  return sign(claims, secret, 'HS256');
+}
