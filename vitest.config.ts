@@ -19,7 +19,14 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['origin-ticker/**/*.test.ts', 'kite-sim/**/*.test.ts', 'dev/**/*.test.ts', 'ops/**/*.test.ts', 'contracts/**/*.test.ts', 'test/**/*.test.ts'],
+          include: [
+            'origin-ticker/**/*.test.ts',
+            'kite-sim/**/*.test.ts',
+            'dev/**/*.test.ts',
+            'ops/**/*.test.ts',
+            'contracts/**/*.test.ts',
+            'test/**/*.test.ts',
+          ],
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },

@@ -1,4 +1,4 @@
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { WebSocket } from 'ws';
 import type { Alert, AlertFrame, WebhookPayload } from '../contracts/alerts.ts';
 import { startDevStack } from '../dev/dev-stack.ts';
@@ -44,7 +44,9 @@ export async function benchAlertDelivery(): Promise<Row[]> {
       const price = await until(() => session.lastPrice);
       const condition = { type: 'price_above', price: Math.round(price / 2) };
       const toSessions = (await (await api('/alerts', { json: { instrument: NIFTY, condition } })).json()) as Alert;
-      const toHook = (await (await api('/alerts', { json: { instrument: NIFTY, condition, channels: { sessions: false, webhook: { url: hooks.url } } } })).json()) as Alert;
+      const toHook = (await (
+        await api('/alerts', { json: { instrument: NIFTY, condition, channels: { sessions: false, webhook: { url: hooks.url } } } })
+      ).json()) as Alert;
       const frame = await until(() => session.alerts.get(toSessions.id));
       const hook = await until(() => hooks.received.get(toHook.id));
       const tickAt = Date.parse(frame.alert.tick_at);
@@ -65,7 +67,10 @@ export async function benchAlertDelivery(): Promise<Row[]> {
       ratio: median(values) / tickMedian,
       detail: `median ${median(values).toFixed(1)} ms, p95 ${quantile(values, 0.95).toFixed(1)} ms over ${values.length} fires; the tick's frame: median ${tickMedian.toFixed(1)} ms`,
     });
-    return [row('Alert trigger to `alert` frame at the owner’s session (full stack)', frames), row('Alert trigger to webhook POST at a local receiver (full stack)', webhooks)];
+    return [
+      row('Alert trigger to `alert` frame at the owner’s session (full stack)', frames),
+      row('Alert trigger to webhook POST at a local receiver (full stack)', webhooks),
+    ];
   } finally {
     await stack.stop();
     await new Promise((r) => hooks.server.close(r));
@@ -75,7 +80,8 @@ export async function benchAlertDelivery(): Promise<Row[]> {
 async function register(edgeUrl: string): Promise<string> {
   const email = `alert-bench-${Date.now()}@bench.invalid`;
   const password = 'alert bench password';
-  const post = (path: string, body: unknown) => fetch(`${edgeUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    fetch(`${edgeUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   await post('/auth/register', { email, password });
   return ((await (await post('/auth/login', { email, password })).json()) as { access_token: string }).access_token;
 }

@@ -28,7 +28,16 @@ const ROUNDS = 3;
 const ROUND_MS = 500;
 const START = Date.UTC(2026, 0, 5, 3, 45);
 const BASELINE = 'the same ticks through an empty AlertBook (ratio = time per tick / its time)';
-const TYPES: AlertCondition['type'][] = ['price_above', 'price_below', 'crosses_up', 'crosses_down', 'change_pct_above', 'change_pct_below', 'volume_above', 'oi_above'];
+const TYPES: AlertCondition['type'][] = [
+  'price_above',
+  'price_below',
+  'crosses_up',
+  'crosses_down',
+  'change_pct_above',
+  'change_pct_below',
+  'volume_above',
+  'oi_above',
+];
 
 export async function benchAlertEvaluation(): Promise<Row[]> {
   const batches = tickBatches();
@@ -109,11 +118,15 @@ function alerts(count: number, tokens: number[]): BookEntry[] {
     const type = TYPES[n % TYPES.length] as AlertCondition['type'];
     const spread = random() * 0.2;
     const condition: AlertCondition =
-      type === 'change_pct_above' ? { type, percent: Math.max(0.01, spread * 100) }
-      : type === 'change_pct_below' ? { type, percent: -Math.max(0.01, spread * 100) }
-      : type === 'volume_above' ? { type, volume: Math.ceil(random() * 40_000 * BATCHES) }
-      : type === 'oi_above' ? { type, oi: 50_000 + Math.ceil(random() * 4 * BATCHES) }
-      : { type, price: Math.round(1_000 * (0.8 + 2 * spread) * 20) / 20 };
+      type === 'change_pct_above'
+        ? { type, percent: Math.max(0.01, spread * 100) }
+        : type === 'change_pct_below'
+          ? { type, percent: -Math.max(0.01, spread * 100) }
+          : type === 'volume_above'
+            ? { type, volume: Math.ceil(random() * 40_000 * BATCHES) }
+            : type === 'oi_above'
+              ? { type, oi: 50_000 + Math.ceil(random() * 4 * BATCHES) }
+              : { type, price: Math.round(1_000 * (0.8 + 2 * spread) * 20) / 20 };
     const alert: GroupAlert = {
       id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
       user_id: '5f1e2d3c-4b5a-4697-8877-665544332211',

@@ -23,7 +23,11 @@ export async function benchAuthVerify(): Promise<Row[]> {
   const stack = await startDevStack({ RATE_LIMIT_API: '1000000', RATE_LIMIT_IP: '1000000', RATE_LIMIT_AUTH: '1000' });
   try {
     const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-      const response = await fetch(`${stack.edgeUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      const response = await fetch(`${stack.edgeUrl}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
       if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
       return response.json() as Promise<Record<string, string>>;
     };

@@ -99,7 +99,12 @@ export async function startBaselineFanoutServer(options: BaselineOptions): Promi
     const parsed = ClientMessage.safeParse(json);
     if (!parsed.success) {
       const id = (json as { id?: unknown } | null)?.id;
-      return send(session.ws, { type: 'error', ...(typeof id === 'number' || typeof id === 'string' ? { id } : {}), code: 'bad_message', message: parsed.error.issues[0]?.message ?? 'bad message' });
+      return send(session.ws, {
+        type: 'error',
+        ...(typeof id === 'number' || typeof id === 'string' ? { id } : {}),
+        code: 'bad_message',
+        message: parsed.error.issues[0]?.message ?? 'bad message',
+      });
     }
     const message = parsed.data;
     if (message.action === 'ping') return send(session.ws, { type: 'pong', id: message.id, server_time: Date.now() });
@@ -213,7 +218,9 @@ class KiteFeed {
   }
 
   #open(): { ws: WebSocket; tokens: Set<number>; ready: Promise<void> } {
-    const ws = new WebSocket(`${this.#options.tickerRoot}?api_key=${this.#options.apiKey}&access_token=${this.#options.accessToken}`, { perMessageDeflate: false });
+    const ws = new WebSocket(`${this.#options.tickerRoot}?api_key=${this.#options.apiKey}&access_token=${this.#options.accessToken}`, {
+      perMessageDeflate: false,
+    });
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary && data.length > 1) this.#onFrame(data);
     });

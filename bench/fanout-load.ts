@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import type { ClientMode } from '../contracts/client-protocol.ts';
 import { type Credentials, KiteEdgeClient, type SocketConstructor } from '../client/kite-edge-client.ts';
+import type { ClientMode } from '../contracts/client-protocol.ts';
 import type { Pick } from './fanout-sessions.ts';
 
 /**
@@ -32,7 +32,17 @@ export type LoadPlan = {
   openBudgetMs: number;
 };
 
-export type LoadReady = { type: 'ready'; opened: number; failed: number; untried: number; subscribed: number; rejected: number; firstError?: string; firstRejection?: string; openMs: number };
+export type LoadReady = {
+  type: 'ready';
+  opened: number;
+  failed: number;
+  untried: number;
+  subscribed: number;
+  rejected: number;
+  firstError?: string;
+  firstRejection?: string;
+  openMs: number;
+};
 
 export type LoadResult = {
   type: 'result';
@@ -84,7 +94,14 @@ class Uncompressed extends WebSocket {
 type Opened = { close(): void; subscribed: number; rejected: number; firstRejection?: string };
 
 async function openMeasured(plan: LoadPlan, picks: Pick[], credentials: Credentials, counters: Counters): Promise<Opened> {
-  const client = new KiteEdgeClient({ url: plan.url, credentials, reconnect: false, requestTimeoutMs: 60_000, idleTimeoutMs: 0, WebSocket: Uncompressed as unknown as SocketConstructor });
+  const client = new KiteEdgeClient({
+    url: plan.url,
+    credentials,
+    reconnect: false,
+    requestTimeoutMs: 60_000,
+    idleTimeoutMs: 0,
+    WebSocket: Uncompressed as unknown as SocketConstructor,
+  });
   client.on('ticks', (ticks) => {
     if (!counters.counting) return;
     // The wall clock, as the simulator stamps its sends: every process reads it alike. `performance.timeOrigin + now()`
@@ -92,7 +109,8 @@ async function openMeasured(plan: LoadPlan, picks: Pick[], credentials: Credenti
     const at = Date.now();
     counters.frames++;
     counters.ticks += ticks.length;
-    for (const tick of ticks) if ('exchange_timestamp' in tick && tick.exchange_timestamp !== null) counters.samples.push(tick.instrument_token, tick.exchange_timestamp, at);
+    for (const tick of ticks)
+      if ('exchange_timestamp' in tick && tick.exchange_timestamp !== null) counters.samples.push(tick.instrument_token, tick.exchange_timestamp, at);
   });
   client.on('snapshot', () => counters.snapshots++);
   client.on('close', () => counters.closed++);
@@ -103,7 +121,12 @@ async function openMeasured(plan: LoadPlan, picks: Pick[], credentials: Credenti
     .then(() => Promise.all(byMode(picks).map(([mode, tokens]) => client.subscribe(tokens, mode))))
     .finally(() => clearTimeout(deadline));
   const rejected = acks.flatMap((a) => a.rejected);
-  return { close: () => client.close(), subscribed: acks.at(-1)?.subscribed ?? 0, rejected: rejected.length, ...(rejected[0] ? { firstRejection: `${rejected[0].code}: ${rejected[0].reason}` } : {}) };
+  return {
+    close: () => client.close(),
+    subscribed: acks.at(-1)?.subscribed ?? 0,
+    rejected: rejected.length,
+    ...(rejected[0] ? { firstRejection: `${rejected[0].code}: ${rejected[0].reason}` } : {}),
+  };
 }
 
 function openCounted(plan: LoadPlan, picks: Pick[], credentials: Credentials, counters: Counters): Promise<Opened> {
@@ -135,8 +158,16 @@ function openCounted(plan: LoadPlan, picks: Pick[], credentials: Credentials, co
         counters.ticks += countTicks(data);
         return;
       }
-      const message = JSON.parse(String(data)) as { type: string; id?: number; subscribed?: number; rejected?: { code: string; reason: string }[]; ticks?: unknown[]; message?: string };
-      if (message.type === 'welcome') groups.forEach(([mode, instruments], i) => ws.send(JSON.stringify({ action: 'subscribe', id: i + 1, instruments, mode })));
+      const message = JSON.parse(String(data)) as {
+        type: string;
+        id?: number;
+        subscribed?: number;
+        rejected?: { code: string; reason: string }[];
+        ticks?: unknown[];
+        message?: string;
+      };
+      if (message.type === 'welcome')
+        groups.forEach(([mode, instruments], i) => ws.send(JSON.stringify({ action: 'subscribe', id: i + 1, instruments, mode })));
       else if (message.type === 'snapshot') counters.snapshots++;
       else if (message.type === 'ticks' && counters.counting) {
         // A server that does not put `type` first: counted the slow way.

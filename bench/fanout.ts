@@ -2,11 +2,11 @@ import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Credentials } from '../client/kite-edge-client.ts';
+import { type DevStack, startDevStack } from '../dev/dev-stack.ts';
 import { freePort } from '../dev/ports.ts';
 import { buildUniverse } from '../kite-sim/universe.ts';
 import type { OriginHealth } from '../origin-ticker/http/origin-health.ts';
 import type { BaselineStats } from './baseline-fanout-server.ts';
-import { type DevStack, startDevStack } from '../dev/dev-stack.ts';
 import { edgeCredentials, edgeServesV2 } from './fanout-edge.ts';
 import { fetchSendTimes, latencies, quantile } from './fanout-latency.ts';
 import type { LoadPlan, LoadReady, LoadResult } from './fanout-load.ts';
@@ -161,7 +161,9 @@ async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { re
     const ready = await next<LoadReady>(load, 'ready', openBudgetMs + 120_000).catch((error: Error) => {
       throw new Error(`${sessions.length.toLocaleString('en')} sessions not open and subscribed in time (${error.message})`);
     });
-    console.error(`[fanout] ${target.url}: ${ready.opened} sessions open in ${(ready.openMs / 1000).toFixed(1)} s, ${ready.subscribed} subscriptions, ${ready.rejected} rejected${ready.firstRejection ? ` (${ready.firstRejection})` : ''}, ${ready.failed} failed${ready.firstError ? ` (${ready.firstError})` : ''}, ${ready.untried} not tried within ${openBudgetMs / 1000} s`);
+    console.error(
+      `[fanout] ${target.url}: ${ready.opened} sessions open in ${(ready.openMs / 1000).toFixed(1)} s, ${ready.subscribed} subscriptions, ${ready.rejected} rejected${ready.firstRejection ? ` (${ready.firstRejection})` : ''}, ${ready.failed} failed${ready.firstError ? ` (${ready.firstError})` : ''}, ${ready.untried} not tried within ${openBudgetMs / 1000} s`,
+    );
     if (ready.opened === 0) throw new Error(`no session opened: ${ready.firstError}`);
     await sleep(WARMUP_MS);
     const processes = [...target.processes(), { label: 'simulator', pid: sim.pid }, { label: 'load generator', pid: load.pid ?? 0 }];
@@ -180,7 +182,9 @@ async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { re
     const seconds = (performance.now() - started) / 1000;
     const cpu: Record<string, number> = {};
     // Processes sharing a label (workerd's) add up; one that ended during the window counts nothing.
-    processes.forEach((p, i) => (cpu[p.label] = (cpu[p.label] ?? 0) + ((alive(() => cpuSeconds(p.pid), before[i] as number) - (before[i] as number)) / seconds) * 100));
+    processes.forEach(
+      (p, i) => (cpu[p.label] = (cpu[p.label] ?? 0) + ((alive(() => cpuSeconds(p.pid), before[i] as number) - (before[i] as number)) / seconds) * 100),
+    );
     const rssMb = Object.fromEntries(peak);
     const { ms, unmatched } = latencies(result.samples, await fetchSendTimes(sim.restRoot), target.apiKey);
     const heap = { before: heapBefore, during: await target.heapBytes().catch((error: Error) => error) };
@@ -222,10 +226,12 @@ function rows(count: number, edge: Measurement | Error | undefined, baseline: Me
       ? `— (${m?.message ?? 'not run'})`
       : Object.keys(m.cpu)
           .map((label) => `${label} ${(m.cpu[label] as number).toFixed(0)} % CPU, ${(m.rssMb[label] as number).toFixed(0)} MB`)
-          .join('; ') +
-        ` (generator event-loop p99 ${m.result.eventLoopP99Ms.toFixed(0)} ms); server JavaScript heap after GC ${perSession(m)}`;
+          .join('; ') + ` (generator event-loop p99 ${m.result.eventLoopP99Ms.toFixed(0)} ms); server JavaScript heap after GC ${perSession(m)}`;
   const both = edge instanceof Error || !edge || baseline instanceof Error || !baseline ? undefined : { edge, baseline };
-  const serverCpu = (m: Measurement) => Object.entries(m.cpu).filter(([label]) => label !== 'simulator' && label !== 'load generator').reduce((n, [, v]) => n + v, 0);
+  const serverCpu = (m: Measurement) =>
+    Object.entries(m.cpu)
+      .filter(([label]) => label !== 'simulator' && label !== 'load generator')
+      .reduce((n, [, v]) => n + v, 0);
   return [
     {
       name: `${name}: latency, simulator send → client receipt`,
@@ -249,7 +255,11 @@ function rows(count: number, edge: Measurement | Error | undefined, baseline: Me
 }
 
 /** The baseline server as a child process, logged in to the simulator as its own Kite app, streaming every instrument. */
-async function startBaseline(tickerRoot: string, restRoot: URL, tokens: number[]): Promise<{ port: number; pid: number; heapBytes(): Promise<number>; stop(): void }> {
+async function startBaseline(
+  tickerRoot: string,
+  restRoot: URL,
+  tokens: number[],
+): Promise<{ port: number; pid: number; heapBytes(): Promise<number>; stop(): void }> {
   const accessToken = await kiteLogin(restRoot, BASELINE_APP.apiKey, BASELINE_APP.apiSecret);
   // --expose-gc: its heap is read after forced collections, as the worker's is.
   const child = fork(BASELINE, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, '--expose-gc'] });
@@ -277,8 +287,13 @@ async function startBaseline(tickerRoot: string, restRoot: URL, tokens: number[]
 async function kiteLogin(restRoot: URL, apiKey: string, apiSecret: string): Promise<string> {
   const login = await fetch(new URL(`/connect/login?api_key=${apiKey}&v=3`, restRoot), { redirect: 'manual' });
   const requestToken = new URL(login.headers.get('location') ?? '', restRoot).searchParams.get('request_token') ?? '';
-  const checksum = createHash('sha256').update(apiKey + requestToken + apiSecret).digest('hex');
-  const session = await fetch(new URL('/session/token', restRoot), { method: 'POST', body: new URLSearchParams({ api_key: apiKey, request_token: requestToken, checksum }) });
+  const checksum = createHash('sha256')
+    .update(apiKey + requestToken + apiSecret)
+    .digest('hex');
+  const session = await fetch(new URL('/session/token', restRoot), {
+    method: 'POST',
+    body: new URLSearchParams({ api_key: apiKey, request_token: requestToken, checksum }),
+  });
   const body = (await session.json()) as { data?: { access_token?: string }; message?: string };
   if (!body.data?.access_token) throw new Error(`could not log in to the simulator as ${apiKey}: ${body.message}`);
   return body.data.access_token;
@@ -303,7 +318,10 @@ async function originCarries(originUrl: string, instruments: number): Promise<vo
   const started = Date.now();
   for (;;) {
     const h = (await (await fetch(`${originUrl}/health`)).json()) as OriginHealth;
-    const carried = h.accounts.flatMap((a) => a.connections).filter((c) => c.state === 'live').reduce((n, c) => n + c.instruments, 0);
+    const carried = h.accounts
+      .flatMap((a) => a.connections)
+      .filter((c) => c.state === 'live')
+      .reduce((n, c) => n + c.instruments, 0);
     if (carried === instruments && h.edge.groups.length > 0 && h.edge.groups.every((g) => g.connected)) return;
     if (Date.now() - started > 90_000) throw new Error(`the origin did not carry ${instruments} instruments within 90 s (${carried})`);
     await sleep(500);
@@ -311,10 +329,14 @@ async function originCarries(originUrl: string, instruments: number): Promise<vo
 }
 
 function descendants(root: number): { pid: number; args: string }[] {
-  const all = execFileSync('ps', ['-eo', 'pid=,ppid=,args=']).toString().trim().split('\n').map((line) => {
-    const [pid = '', ppid = '', ...args] = line.trim().split(/\s+/);
-    return { pid: Number(pid), ppid: Number(ppid), args: args.join(' ') };
-  });
+  const all = execFileSync('ps', ['-eo', 'pid=,ppid=,args='])
+    .toString()
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [pid = '', ppid = '', ...args] = line.trim().split(/\s+/);
+      return { pid: Number(pid), ppid: Number(ppid), args: args.join(' ') };
+    });
   const found: { pid: number; args: string }[] = [];
   const walk = (parent: number) => {
     for (const p of all.filter((q) => q.ppid === parent)) {

@@ -1,11 +1,11 @@
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { ListQuery, SearchQuery } from '../contracts/instruments-api.ts';
+import { startDevStack } from '../dev/dev-stack.ts';
 import { countQuery, pageQuery } from '../edge/instruments/filter.ts';
 import { searchQuery } from '../edge/instruments/search.ts';
 import { syncConfig } from '../origin-ticker/config.ts';
 import { runSync } from '../origin-ticker/registry/run-sync.ts';
-import { startDevStack } from '../dev/dev-stack.ts';
 
 /**
  * The instruments API on the whole local stack (`npm run dev` in a temporary
@@ -33,7 +33,7 @@ export async function benchInstrumentsApi(): Promise<Row[]> {
     const databaseUrl = stack.databaseUrl;
     const pool = new pg.Pool({ connectionString: databaseUrl, max: CONNECTIONS });
     await pool.query('SELECT 1'); // the baseline starts on an open connection
-    const symbols = (await pool.query<{ s: string }>("SELECT DISTINCT left(tradingsymbol, 6) AS s FROM instruments WHERE is_active")).rows.map((r) => r.s);
+    const symbols = (await pool.query<{ s: string }>('SELECT DISTINCT left(tradingsymbol, 6) AS s FROM instruments WHERE is_active')).rows.map((r) => r.s);
 
     const listParams = 'exchange=NFO&instrument_type=CE&limit=50';
     const list = ListQuery.parse(Object.fromEntries(new URLSearchParams(listParams)));
@@ -62,28 +62,51 @@ export async function benchInstrumentsApi(): Promise<Row[]> {
     ];
 
     const floor = await load(base, () => '/no-such-route', 404);
-    const rows: Row[] = [
-      { name: 'unknown path (404), the floor of wrangler dev', baseline: '—', ratio: Number.NaN, detail: `${describe(floor)}` },
-    ];
+    const rows: Row[] = [{ name: 'unknown path (404), the floor of wrangler dev', baseline: '—', ratio: Number.NaN, detail: `${describe(floor)}` }];
     for (const c of cases) {
       const direct = await timeDirect(c.direct);
       const hit = await load(base, () => c.hit);
       const miss = await load(base, c.miss);
       rows.push(
-        { name: `${c.name}, cache hit`, baseline: 'same SQL straight to Postgres (p95)', ratio: hit.p95 / direct.p95, detail: `${describe(hit)} (direct p95 ${ms(direct.p95)})` },
-        { name: `${c.name}, cache miss`, baseline: 'same SQL straight to Postgres (p95)', ratio: miss.p95 / direct.p95, detail: `${describe(miss)} (direct p95 ${ms(direct.p95)})` },
+        {
+          name: `${c.name}, cache hit`,
+          baseline: 'same SQL straight to Postgres (p95)',
+          ratio: hit.p95 / direct.p95,
+          detail: `${describe(hit)} (direct p95 ${ms(direct.p95)})`,
+        },
+        {
+          name: `${c.name}, cache miss`,
+          baseline: 'same SQL straight to Postgres (p95)',
+          ratio: miss.p95 / direct.p95,
+          detail: `${describe(miss)} (direct p95 ${ms(direct.p95)})`,
+        },
       );
     }
     const statsSql = 'SELECT id::float8 AS id, synced_at, stats FROM dataset_versions WHERE stats IS NOT NULL ORDER BY id DESC LIMIT 1';
     const statsDirect = await timeDirect(async () => void (await pool.query(statsSql)));
     const stats = await load(base, () => '/instruments/stats');
-    rows.push({ name: 'stats, cache hit', baseline: 'same SQL straight to Postgres (p95)', ratio: stats.p95 / statsDirect.p95, detail: `${describe(stats)} (direct p95 ${ms(statsDirect.p95)})` });
+    rows.push({
+      name: 'stats, cache hit',
+      baseline: 'same SQL straight to Postgres (p95)',
+      ratio: stats.p95 / statsDirect.p95,
+      detail: `${describe(stats)} (direct p95 ${ms(statsDirect.p95)})`,
+    });
     const statsMiss = await statsMisses(base, pool);
-    rows.push({ name: 'stats, cache miss (new dataset version each time)', baseline: 'same SQL straight to Postgres (p95)', ratio: statsMiss.p95 / statsDirect.p95, detail: `${describe(statsMiss)} (direct p95 ${ms(statsDirect.p95)})` });
+    rows.push({
+      name: 'stats, cache miss (new dataset version each time)',
+      baseline: 'same SQL straight to Postgres (p95)',
+      ratio: statsMiss.p95 / statsDirect.p95,
+      detail: `${describe(statsMiss)} (direct p95 ${ms(statsDirect.p95)})`,
+    });
     await pool.end();
 
     const sync = await runSync({ ...syncConfig({ DATABASE_URL: databaseUrl, KITE_API_ROOT: `http://127.0.0.1:${stack.ports.SIM_PORT}` }) });
-    rows.push({ name: `full registry sync (${sync.rows} instruments)`, baseline: '10 s (budget)', ratio: sync.durationMs / 10_000, detail: `${(sync.durationMs / 1000).toFixed(1)} s` });
+    rows.push({
+      name: `full registry sync (${sync.rows} instruments)`,
+      baseline: '10 s (budget)',
+      ratio: sync.durationMs / 10_000,
+      detail: `${(sync.durationMs / 1000).toFixed(1)} s`,
+    });
     return rows;
   } finally {
     await stack.stop();

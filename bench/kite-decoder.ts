@@ -1,7 +1,7 @@
 import { KiteTicker } from 'kiteconnect';
 import { decodeFrame, forEachPacket } from '../contracts/kite-ticks/decode.ts';
 import { Market } from '../kite-sim/market.ts';
-import { type FrameEntry, type TickMode, encodeFrame } from '../kite-sim/packets.ts';
+import { encodeFrame, type FrameEntry, type TickMode } from '../kite-sim/packets.ts';
 import { buildUniverse } from '../kite-sim/universe.ts';
 
 /**
@@ -48,7 +48,10 @@ export async function benchKiteDecoder(): Promise<Row[]> {
   const universe = buildUniverse({ seed: 1, today: new Date(startMs) });
   const market = new Market(universe, { seed: 1, startMs });
   const options = universe.instruments.filter((i) => i.segment === 'NFO-OPT');
-  const fullTokens = options.filter((_, n) => n % 30 === 0).slice(0, 3000).map((i) => i.instrument_token);
+  const fullTokens = options
+    .filter((_, n) => n % 30 === 0)
+    .slice(0, 3000)
+    .map((i) => i.instrument_token);
   const mixTokens = Object.entries(MIX).flatMap(([segment, quota]) => {
     const pool = universe.instruments.filter((i) => i.segment === segment);
     return Array.from({ length: Math.min(quota, pool.length) }, (_, n) => pool[Math.floor((n * pool.length) / quota)]?.instrument_token ?? 0);
@@ -56,7 +59,9 @@ export async function benchKiteDecoder(): Promise<Row[]> {
   const modes: TickMode[] = ['full', 'quote', 'ltp'];
 
   const framesOf = (tokens: number[], mode: (n: number) => TickMode) =>
-    Array.from({ length: FRAMES }, (_, f) => encodeFrame(tokens.map((token, n): FrameEntry => ({ mode: mode(n), quote: market.trade(token, startMs + (f + 1) * 1000) }))));
+    Array.from({ length: FRAMES }, (_, f) =>
+      encodeFrame(tokens.map((token, n): FrameEntry => ({ mode: mode(n), quote: market.trade(token, startMs + (f + 1) * 1000) }))),
+    );
   const full = framesOf(fullTokens, () => 'full');
   const mix = framesOf(mixTokens, (n) => modes[n % 3] as TickMode);
 
@@ -69,8 +74,16 @@ export async function benchKiteDecoder(): Promise<Row[]> {
     // What a WebSocket hands each parser: an ArrayBuffer (the official one's input) or a Uint8Array over it (ours).
     const buffers = frames.map((f) => new Uint8Array(f).buffer);
     const views = buffers.map((b) => new Uint8Array(b));
-    const [theirs, ours] = race(packets, [(i) => official.parseBinary(buffers[i % FRAMES] as ArrayBuffer), (i) => decodeFrame(views[i % FRAMES] as Uint8Array)]);
-    rows.push({ name: `Kite decoder, ${label}`, baseline: BASELINE, ratio: theirs / ours, detail: `${rate(ours)} vs ${rate(theirs)} official (${(ours / theirs).toFixed(0)}× faster)` });
+    const [theirs, ours] = race(packets, [
+      (i) => official.parseBinary(buffers[i % FRAMES] as ArrayBuffer),
+      (i) => decodeFrame(views[i % FRAMES] as Uint8Array),
+    ]);
+    rows.push({
+      name: `Kite decoder, ${label}`,
+      baseline: BASELINE,
+      ratio: theirs / ours,
+      detail: `${rate(ours)} vs ${rate(theirs)} official (${(ours / theirs).toFixed(0)}× faster)`,
+    });
     if (frames === full) {
       let sink = 0; // written by every visit, so the split loop has work to keep
       const [split] = race(packets, [(i) => forEachPacket(views[i % FRAMES] as Uint8Array, (token) => (sink ^= token))]);

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { cpuSeconds } from './proc-usage.ts';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { freePort } from '../dev/ports.ts';
+import { cpuSeconds } from './proc-usage.ts';
 
 /**
  * What the Kite simulator costs while it streams: CPU of the simulator

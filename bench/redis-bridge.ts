@@ -36,8 +36,18 @@ export async function benchRedisBridge(): Promise<{ name: string; baseline: stri
     const directPipe = await time(() => keys.reduce((p, k) => p.set(k, k), direct.pipeline()).exec(), 200);
     const bridgePipe = await time(() => keys.reduce((p, k) => p.set(k, k), upstash.pipeline()).exec(), 200);
     return [
-      { name: 'GET through the Upstash bridge', baseline: 'ioredis GET, same server', ratio: bridgeGet / directGet, detail: `${bridgeGet.toFixed(3)} ms vs ${directGet.toFixed(3)} ms per op` },
-      { name: '100-SET pipeline through the bridge', baseline: 'ioredis pipeline, same server', ratio: bridgePipe / directPipe, detail: `${bridgePipe.toFixed(3)} ms vs ${directPipe.toFixed(3)} ms per pipeline` },
+      {
+        name: 'GET through the Upstash bridge',
+        baseline: 'ioredis GET, same server',
+        ratio: bridgeGet / directGet,
+        detail: `${bridgeGet.toFixed(3)} ms vs ${directGet.toFixed(3)} ms per op`,
+      },
+      {
+        name: '100-SET pipeline through the bridge',
+        baseline: 'ioredis pipeline, same server',
+        ratio: bridgePipe / directPipe,
+        detail: `${bridgePipe.toFixed(3)} ms vs ${directPipe.toFixed(3)} ms per pipeline`,
+      },
     ];
   } finally {
     direct.disconnect();

@@ -12,9 +12,9 @@ import {
   V2_SUBPROTOCOL,
 } from '../contracts/client-protocol.ts';
 import type { Tick } from '../contracts/kite-ticks/tick.ts';
-import { type BackoffOptions, DEFAULT_BACKOFF, backoffDelay } from './backoff.ts';
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
 import { SendPacer } from './send-pacer.ts';
-import { SubscriptionSet, chunk } from './subscription-set.ts';
+import { chunk, SubscriptionSet } from './subscription-set.ts';
 
 /**
  * A typed client of `GET /v2/ws` (contracts/client-protocol.ts,
@@ -313,7 +313,13 @@ export class KiteEdgeClient {
     this.#pacer.setRate(welcome.limits.messages_per_second);
     this.#session = welcome.session;
     this.#lost = undefined;
-    const open = { session: welcome.session, limits: welcome.limits, serverTime: welcome.server_time, reconnected: this.#sessions++ > 0, resumed: welcome.resumed };
+    const open = {
+      session: welcome.session,
+      limits: welcome.limits,
+      serverTime: welcome.server_time,
+      reconnected: this.#sessions++ > 0,
+      resumed: welcome.resumed,
+    };
     this.#emit('open', open);
     for (const waiter of this.#openWaiters.splice(0)) waiter.resolve(open);
     // A resumed session holds what it held; requests whose answers were lost are replayed below either way.
@@ -373,7 +379,9 @@ export class KiteEdgeClient {
     const ack: Ack = { type: 'ack', action, accepted: [], rejected: [], subscribed: this.#subscriptions.size };
     for (let attempt = 0, asking = instruments; asking.length > 0; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, this.#backoff ?? DEFAULT_BACKOFF)));
-      const acks = await Promise.all(chunk(asking).map((part) => this.#request({ action, instruments: part, ...(mode ? { mode } : {}) }, { replay: true }) as Promise<Ack>));
+      const acks = await Promise.all(
+        chunk(asking).map((part) => this.#request({ action, instruments: part, ...(mode ? { mode } : {}) }, { replay: true }) as Promise<Ack>),
+      );
       const again = attempt < this.#unavailableRetries && this.#state !== 'closed';
       asking = [];
       for (const part of acks) {

@@ -49,10 +49,13 @@ export class SendPacer {
       next.onSent?.();
     }
     if (this.#queue.length > 0 && this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#flush();
-      }, Math.ceil(((1 - this.#tokens) / this.#perSecond) * 1000));
+      this.#timer = setTimeout(
+        () => {
+          this.#timer = undefined;
+          this.#flush();
+        },
+        Math.ceil(((1 - this.#tokens) / this.#perSecond) * 1000),
+      );
     }
   }
 }

@@ -43,22 +43,38 @@ describe('AlertCreate', () => {
     expect(problem(create, { ...base, instrument: 'nse:infy' })).toEqual({ param: 'instrument', message });
     expect(problem(create, { ...base, instrument: 'NSE: INFY' })).toEqual({ param: 'instrument', message });
     expect(problem(create, { ...base, instrument: 0 })).toEqual({ param: 'instrument', message: 'must be a positive instrument token' });
-    expect(problem(create, { ...base, instrument: 1.5 })).toEqual({ param: 'instrument', message: 'must be an instrument token or EXCHANGE:TRADINGSYMBOL such as NSE:INFY' });
-    expect(problem(create, { ...base, instrument: null })).toEqual({ param: 'instrument', message: 'must be an instrument token or EXCHANGE:TRADINGSYMBOL such as NSE:INFY' });
+    expect(problem(create, { ...base, instrument: 1.5 })).toEqual({
+      param: 'instrument',
+      message: 'must be an instrument token or EXCHANGE:TRADINGSYMBOL such as NSE:INFY',
+    });
+    expect(problem(create, { ...base, instrument: null })).toEqual({
+      param: 'instrument',
+      message: 'must be an instrument token or EXCHANGE:TRADINGSYMBOL such as NSE:INFY',
+    });
   });
 
   it('refuses bounds that cannot be met, naming the field and the rule', () => {
     expect(problem(create, { ...base, condition: { type: 'price_above', price: 0 } })).toEqual({ param: 'condition.price', message: 'must be greater than 0' });
-    expect(problem(create, { ...base, condition: { type: 'crosses_down', price: -5 } })).toEqual({ param: 'condition.price', message: 'must be greater than 0' });
+    expect(problem(create, { ...base, condition: { type: 'crosses_down', price: -5 } })).toEqual({
+      param: 'condition.price',
+      message: 'must be greater than 0',
+    });
     expect(problem(create, { ...base, condition: { type: 'crosses_up', price: '100' } })).toEqual({ param: 'condition.price', message: 'must be a number' });
-    expect(problem(create, { ...base, condition: { type: 'volume_above', volume: 10.5 } })).toEqual({ param: 'condition.volume', message: 'must be a whole number' });
+    expect(problem(create, { ...base, condition: { type: 'volume_above', volume: 10.5 } })).toEqual({
+      param: 'condition.volume',
+      message: 'must be a whole number',
+    });
     expect(problem(create, { ...base, condition: { type: 'oi_above', oi: 0 } })).toEqual({ param: 'condition.oi', message: 'must be greater than 0' });
     expect(problem(create, { ...base, condition: { type: 'price_above' } })).toEqual({ param: 'condition.price', message: 'must be a number' });
     expect(problem(create, { ...base, condition: { type: 'price_over', price: 1 } })).toEqual({
       param: 'condition.type',
-      message: 'must be an object whose type is one of price_above, price_below, crosses_up, crosses_down, change_pct_above, change_pct_below, volume_above, oi_above',
+      message:
+        'must be an object whose type is one of price_above, price_below, crosses_up, crosses_down, change_pct_above, change_pct_below, volume_above, oi_above',
     });
-    expect(problem(create, { ...base, condition: { type: 'price_above', price: 1, percent: 2 } })).toEqual({ param: 'condition.percent', message: 'is not a field here' });
+    expect(problem(create, { ...base, condition: { type: 'price_above', price: 1, percent: 2 } })).toEqual({
+      param: 'condition.percent',
+      message: 'is not a field here',
+    });
   });
 
   it('refuses a percent change of the wrong sign, saying which type was meant', () => {
@@ -75,16 +91,25 @@ describe('AlertCreate', () => {
 
   it('takes a recurring alert with a cool-down of at least 10 s', () => {
     expect(create.parse({ ...base, repeat: { type: 'recurring', cooldown_s: 10 } }).repeat).toEqual({ type: 'recurring', cooldown_s: 10 });
-    expect(problem(create, { ...base, repeat: { type: 'recurring', cooldown_s: 9 } })).toEqual({ param: 'repeat.cooldown_s', message: 'must be at least 10 seconds' });
+    expect(problem(create, { ...base, repeat: { type: 'recurring', cooldown_s: 9 } })).toEqual({
+      param: 'repeat.cooldown_s',
+      message: 'must be at least 10 seconds',
+    });
     expect(problem(create, { ...base, repeat: { type: 'recurring' } })).toEqual({ param: 'repeat.cooldown_s', message: 'must be a number of seconds' });
     // A misspelt field is answered with the one that is missing, which names the right spelling.
-    expect(problem(create, { ...base, repeat: { type: 'recurring', cooldown: 60 } })).toEqual({ param: 'repeat.cooldown_s', message: 'must be a number of seconds' });
+    expect(problem(create, { ...base, repeat: { type: 'recurring', cooldown: 60 } })).toEqual({
+      param: 'repeat.cooldown_s',
+      message: 'must be a number of seconds',
+    });
   });
 
   it('takes an expiry in the future only, and a note up to 500 characters', () => {
     expect(problem(create, { ...base, expires_at: '2026-01-05T15:30:00+05:30' })).toEqual({ param: 'expires_at', message: 'must be in the future' });
     expect(problem(create, { ...base, expires_at: '2026-01-05T16:30:00+05:30' })).toBe('ok');
-    expect(problem(create, { ...base, expires_at: 'tomorrow' })).toEqual({ param: 'expires_at', message: 'must be an ISO 8601 time with a zone, such as 2026-01-05T15:30:00+05:30' });
+    expect(problem(create, { ...base, expires_at: 'tomorrow' })).toEqual({
+      param: 'expires_at',
+      message: 'must be an ISO 8601 time with a zone, such as 2026-01-05T15:30:00+05:30',
+    });
     expect(problem(create, { ...base, note: 'x'.repeat(500) })).toBe('ok');
     expect(problem(create, { ...base, note: 'x'.repeat(501) })).toEqual({ param: 'note', message: 'must be at most 500 characters' });
   });

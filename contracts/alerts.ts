@@ -68,10 +68,7 @@ export type AlertInstrument = z.infer<typeof AlertInstrument>;
 
 // ---- the condition ----
 
-const price = z
-  .number({ error: 'must be a number' })
-  .positive('must be greater than 0')
-  .max(MAX_PRICE, `must be at most ${MAX_PRICE}`);
+const price = z.number({ error: 'must be a number' }).positive('must be greater than 0').max(MAX_PRICE, `must be at most ${MAX_PRICE}`);
 
 const count = z
   .number({ error: 'must be a number' })
@@ -90,11 +87,17 @@ const count = z
  */
 const rise = z
   .number({ error: 'must be a number' })
-  .gt(0, 'must be greater than 0: change_pct_above fires when last_price has risen this many percent above the previous close; for a fall use change_pct_below with a negative percent')
+  .gt(
+    0,
+    'must be greater than 0: change_pct_above fires when last_price has risen this many percent above the previous close; for a fall use change_pct_below with a negative percent',
+  )
   .max(MAX_RISE_PCT, `must be at most ${MAX_RISE_PCT}`);
 const fall = z
   .number({ error: 'must be a number' })
-  .lt(0, 'must be less than 0: change_pct_below fires when last_price has fallen this many percent below the previous close (-2 for a 2% fall); for a rise use change_pct_above')
+  .lt(
+    0,
+    'must be less than 0: change_pct_below fires when last_price has fallen this many percent below the previous close (-2 for a 2% fall); for a rise use change_pct_above',
+  )
   .min(-100, 'must be at least -100: a price cannot fall more than 100%');
 
 export const CONDITION_TYPES = [
@@ -154,8 +157,7 @@ export type AlertRepeat = z.infer<typeof AlertRepeat>;
 
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, such as 2026-01-05T15:30:00+05:30' });
 
-const futureTime = (now: () => number) =>
-  isoTime.refine((value) => Date.parse(value) > now(), 'must be in the future');
+const futureTime = (now: () => number) => isoTime.refine((value) => Date.parse(value) > now(), 'must be in the future');
 
 const note = z.string({ error: 'must be a string' }).max(MAX_NOTE_CHARS, `must be at most ${MAX_NOTE_CHARS} characters`);
 
@@ -173,7 +175,10 @@ const channels = (allowPrivate: boolean) =>
       /** Every open WebSocket session of the owner gets an `alert` frame. */
       sessions: z.boolean({ error: 'must be true or false' }).default(true),
       /** A signed POST to this URL (docs/alerts.md); null removes it on update. */
-      webhook: z.strictObject({ url: webhookUrl(allowPrivate) }).nullable().optional(),
+      webhook: z
+        .strictObject({ url: webhookUrl(allowPrivate) })
+        .nullable()
+        .optional(),
     })
     .refine((c) => c.sessions || c.webhook, 'must enable sessions or give a webhook: an alert nobody hears is a mistake');
 
@@ -205,7 +210,9 @@ export function alertUpdateSchema(options: AlertSchemaOptions = {}) {
       instrument: z.never({ error: 'cannot be changed: delete this alert and create one on the other instrument' }).optional(),
       condition: AlertCondition.optional(),
       repeat: AlertRepeat.optional(),
-      expires_at: futureTime(options.now ?? Date.now).nullable().optional(),
+      expires_at: futureTime(options.now ?? Date.now)
+        .nullable()
+        .optional(),
       note: note.nullable().optional(),
       channels: channels(options.allowPrivateWebhooks ?? false).optional(),
     })

@@ -10,9 +10,7 @@ export class ConfigError extends Error {
   readonly problems: ConfigProblem[];
 
   constructor(problems: ConfigProblem[]) {
-    super(
-      `invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.problem}`).join('\n')}`,
-    );
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.problem}`).join('\n')}`);
     this.name = 'ConfigError';
     this.problems = problems;
   }

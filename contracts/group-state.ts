@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Demand, type KiteFeedState } from './origin-link.ts';
 import type { GroupKey } from './instrument-group.ts';
+import type { Demand, KiteFeedState } from './origin-link.ts';
 
 /**
  * What an InstrumentGroup object answers the worker about itself (its RPC
@@ -13,9 +13,7 @@ export const MAX_CONSUMER_TOKENS = 20_000;
 /** Capacity rejections kept for state(); the count is always exact. */
 export const MAX_KEPT_REJECTIONS = 1_000;
 
-export const ConsumerName = z
-  .string()
-  .regex(/^[A-Za-z0-9._:~-]{1,100}$/, 'must be 1-100 characters of A-Z a-z 0-9 . _ : ~ -');
+export const ConsumerName = z.string().regex(/^[A-Za-z0-9._:~-]{1,100}$/, 'must be 1-100 characters of A-Z a-z 0-9 . _ : ~ -');
 
 /** One instrument's latest packet as `latest()` and GET /internal/groups/:group/latest give it. */
 export type LatestPacket = {

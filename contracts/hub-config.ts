@@ -39,7 +39,12 @@ export function hubConfig(env: object): HubConfig {
   const vars = parseEnv(HubEnvSchema, emptyToUndefined(env));
   const config: HubConfig = {
     shards: vars.HUB_SHARDS,
-    limits: { instruments: vars.WS_MAX_INSTRUMENTS, sessionsPerKey: vars.WS_SESSIONS_PER_KEY, messagesPerSecond: vars.WS_MESSAGES_PER_SECOND, maxFrameBytes: vars.WS_MAX_FRAME_BYTES },
+    limits: {
+      instruments: vars.WS_MAX_INSTRUMENTS,
+      sessionsPerKey: vars.WS_SESSIONS_PER_KEY,
+      messagesPerSecond: vars.WS_MESSAGES_PER_SECOND,
+      maxFrameBytes: vars.WS_MAX_FRAME_BYTES,
+    },
     slowBufferBytes: vars.WS_SLOW_BUFFER_BYTES,
     slowCloseMs: vars.WS_SLOW_CLOSE_MS,
     flushMs: vars.WS_FLUSH_MS,

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_CASH_SHARDS,
-  GROUP_KEY_PATTERN,
-  MAX_CASH_SHARDS,
-  fmix32,
-  instrumentGroup,
-  parseGroupKey,
-  type GroupedInstrument,
-} from './instrument-group.ts';
-import { instrumentToken, type KiteExchange, type KiteSegment } from './kite-instrument.ts';
 import { buildUniverse } from '../kite-sim/universe.ts';
+import { DEFAULT_CASH_SHARDS, fmix32, GROUP_KEY_PATTERN, type GroupedInstrument, instrumentGroup, MAX_CASH_SHARDS, parseGroupKey } from './instrument-group.ts';
+import { instrumentToken, type KiteExchange, type KiteSegment } from './kite-instrument.ts';
 
 function derivative(exchange: KiteExchange, name: string, type: 'FUT' | 'CE' | 'PE', exchangeToken: number): GroupedInstrument {
   const segment = `${exchange}-${type === 'FUT' ? 'FUT' : 'OPT'}` as KiteSegment;
@@ -83,7 +75,11 @@ describe('instrumentGroup', () => {
   });
 
   it('spreads cash instruments evenly over the shards', () => {
-    for (const [exchange, cashShards] of [['NSE', DEFAULT_CASH_SHARDS], ['BSE', 10], ['NSE', 64]] as const) {
+    for (const [exchange, cashShards] of [
+      ['NSE', DEFAULT_CASH_SHARDS],
+      ['BSE', 10],
+      ['NSE', 64],
+    ] as const) {
       const counts = new Array<number>(cashShards).fill(0);
       const count = 2_500 * Math.max(1, cashShards / DEFAULT_CASH_SHARDS);
       for (let exchangeToken = 1; exchangeToken <= count; exchangeToken++) {
@@ -104,7 +100,15 @@ describe('instrumentGroup', () => {
   it('writes names with spaces, slashes, underscores and unicode as URL-safe keys', () => {
     const names = ['NIFTY 50', 'M&M', 'BAJAJ-AUTO', 'A/B', 'A_B', 'X%41', 'a:b', 'NIFTY#1', '?x=y', 'निफ्टी', 'ÜBER', '😀', '~01', '..', '.', '\uFEFFBOM'];
     const keys = names.map((name) => instrumentGroup(derivative('NFO', name, 'CE', 1)));
-    expect(keys.slice(0, 7)).toEqual(['fno:NFO:NIFTY_2050', 'fno:NFO:M_26M', 'fno:NFO:BAJAJ-AUTO', 'fno:NFO:A_2FB', 'fno:NFO:A_5FB', 'fno:NFO:X_2541', 'fno:NFO:a_3Ab']);
+    expect(keys.slice(0, 7)).toEqual([
+      'fno:NFO:NIFTY_2050',
+      'fno:NFO:M_26M',
+      'fno:NFO:BAJAJ-AUTO',
+      'fno:NFO:A_2FB',
+      'fno:NFO:A_5FB',
+      'fno:NFO:X_2541',
+      'fno:NFO:a_3Ab',
+    ]);
     expect(new Set(keys).size).toBe(names.length);
     for (const [i, key] of keys.entries()) {
       expectUrlSafe(key);

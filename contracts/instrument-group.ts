@@ -71,10 +71,7 @@ export type InstrumentGroupOptions = {
   cashShards?: number;
 };
 
-export type GroupedInstrument = Pick<
-  KiteInstrument,
-  'instrument_token' | 'name' | 'segment' | 'exchange' | 'instrument_type'
->;
+export type GroupedInstrument = Pick<KiteInstrument, 'instrument_token' | 'name' | 'segment' | 'exchange' | 'instrument_type'>;
 
 export const DEFAULT_CASH_SHARDS = 16;
 export const MAX_CASH_SHARDS = 256;
@@ -84,8 +81,7 @@ export const MAX_CASH_SHARDS = 256;
  * schemas). It does not check the shard range or that escapes are canonical;
  * `parseGroupKey` does.
  */
-export const GROUP_KEY_PATTERN =
-  /^(?:index:[A-Z][A-Z0-9]*|cash:[A-Z][A-Z0-9]*:[0-9]{2,3}|fno:[A-Z][A-Z0-9]*:(?:~[0-9]{2,3}|(?:[A-Za-z0-9.-]|_[0-9A-F]{2})+))$/;
+export const GROUP_KEY_PATTERN = /^(?:index:[A-Z][A-Z0-9]*|cash:[A-Z][A-Z0-9]*:[0-9]{2,3}|fno:[A-Z][A-Z0-9]*:(?:~[0-9]{2,3}|(?:[A-Za-z0-9.-]|_[0-9A-F]{2})+))$/;
 
 const EXCHANGE_PATTERN = /^[A-Z][A-Z0-9]*$/;
 const DERIVATIVE_TYPES: ReadonlySet<string> = new Set(['FUT', 'CE', 'PE']);

@@ -23,28 +23,39 @@ export const INSTRUMENT_SORTS = ['tradingsymbol', 'instrument_token', 'expiry', 
 export type InstrumentSort = (typeof INSTRUMENT_SORTS)[number];
 
 export const ListQuery = z
-  .strictObject(
-    {
-      exchange: list(/^[A-Z]{2,10}$/, 'exchanges such as NSE,NFO').optional(),
-      segment: list(/^[A-Z][A-Z-]{1,15}$/, 'segments such as NFO-OPT').optional(),
-      instrument_type: list(['EQ', 'FUT', 'CE', 'PE'], 'EQ, FUT, CE, PE').optional(),
-      name: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters').optional(),
-      expiry: date.optional(),
-      expiry_from: date.optional(),
-      expiry_to: date.optional(),
-      strike_min: price.optional(),
-      strike_max: price.optional(),
-      is_active: z.enum(['true', 'false', 'all'], { error: 'must be true, false or all' }).default('true'),
-      sort: z
-        .enum([...INSTRUMENT_SORTS, ...INSTRUMENT_SORTS.map((s) => `-${s}` as const)], {
-          error: `must be one of ${INSTRUMENT_SORTS.join(', ')}, optionally prefixed with - for descending`,
-        })
-        .default('tradingsymbol'),
-      limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(100),
-      offset: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be at least 0').max(200_000, 'must be at most 200000; use cursor to walk further').optional(),
-      cursor: z.string().regex(/^[A-Za-z0-9_-]{1,512}$/, 'must be a cursor returned by this API').optional(),
-    },
-  )
+  .strictObject({
+    exchange: list(/^[A-Z]{2,10}$/, 'exchanges such as NSE,NFO').optional(),
+    segment: list(/^[A-Z][A-Z-]{1,15}$/, 'segments such as NFO-OPT').optional(),
+    instrument_type: list(['EQ', 'FUT', 'CE', 'PE'], 'EQ, FUT, CE, PE').optional(),
+    name: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters').optional(),
+    expiry: date.optional(),
+    expiry_from: date.optional(),
+    expiry_to: date.optional(),
+    strike_min: price.optional(),
+    strike_max: price.optional(),
+    is_active: z.enum(['true', 'false', 'all'], { error: 'must be true, false or all' }).default('true'),
+    sort: z
+      .enum([...INSTRUMENT_SORTS, ...INSTRUMENT_SORTS.map((s) => `-${s}` as const)], {
+        error: `must be one of ${INSTRUMENT_SORTS.join(', ')}, optionally prefixed with - for descending`,
+      })
+      .default('tradingsymbol'),
+    limit: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(1000, 'must be at most 1000')
+      .default(100),
+    offset: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must be at least 0')
+      .max(200_000, 'must be at most 200000; use cursor to walk further')
+      .optional(),
+    cursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,512}$/, 'must be a cursor returned by this API')
+      .optional(),
+  })
   .check(
     z.superRefine((q, ctx) => {
       if (q.offset !== undefined && q.cursor !== undefined) ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'cannot be combined with offset' });

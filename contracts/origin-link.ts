@@ -45,7 +45,10 @@ export const MODE_RANK: Record<TickMode, number> = { ltp: 0, quote: 1, full: 2 }
 export const richerMode = (a: TickMode, b: TickMode): TickMode => (MODE_RANK[a] >= MODE_RANK[b] ? a : b);
 
 /** An instrument token as JSON object keys carry it: a decimal string of a uint32. */
-const TokenKey = z.string().regex(/^(0|[1-9]\d{0,9})$/, 'must be an instrument token').refine((s) => Number(s) <= 0xffffffff, 'must be an instrument token');
+const TokenKey = z
+  .string()
+  .regex(/^(0|[1-9]\d{0,9})$/, 'must be an instrument token')
+  .refine((s) => Number(s) <= 0xffffffff, 'must be an instrument token');
 export const Demand = z.record(TokenKey, TickMode);
 /** token → mode, what a group's consumers want in all. */
 export type Demand = z.infer<typeof Demand>;
@@ -140,7 +143,8 @@ export type TickBatch = {
 /** Reads a tick batch, refusing anything that is not exactly one (wrong version, kind, or lengths). */
 export function decodeTickBatch(data: ArrayBuffer | Uint8Array): TickBatch {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-  if (bytes.byteLength < TICK_BATCH_HEADER_BYTES + 2) throw new LinkProtocolError(`a tick batch is at least ${TICK_BATCH_HEADER_BYTES + 2} bytes, got ${bytes.byteLength}`);
+  if (bytes.byteLength < TICK_BATCH_HEADER_BYTES + 2)
+    throw new LinkProtocolError(`a tick batch is at least ${TICK_BATCH_HEADER_BYTES + 2} bytes, got ${bytes.byteLength}`);
   if (bytes[0] !== LINK_PROTOCOL_VERSION) throw new LinkProtocolError(`link protocol version ${bytes[0]} is not ${LINK_PROTOCOL_VERSION}`);
   const kind = bytes[1];
   if (kind !== TICK_BATCH_KIND && kind !== SNAPSHOT_BATCH_KIND) throw new LinkProtocolError(`unknown binary frame kind ${kind}`);
@@ -163,4 +167,4 @@ export function decodeTickBatch(data: ArrayBuffer | Uint8Array): TickBatch {
 
 /** The instrument token every Kite packet starts with. */
 export const packetToken = (packet: Uint8Array): number =>
-  ((packet[0] ?? 0) * 0x1000000) + (((packet[1] ?? 0) << 16) | ((packet[2] ?? 0) << 8) | (packet[3] ?? 0));
+  (packet[0] ?? 0) * 0x1000000 + (((packet[1] ?? 0) << 16) | ((packet[2] ?? 0) << 8) | (packet[3] ?? 0));

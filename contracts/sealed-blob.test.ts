@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SECRET_PREFIX, newWebhookSecret, openWebhookSecret, sealWebhookSecret, sealingKey } from './sealed-blob.ts';
+import { newWebhookSecret, openWebhookSecret, SECRET_PREFIX, sealingKey, sealWebhookSecret } from './sealed-blob.ts';
 
 const KEY_HEX = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 const USER_A = '5f1e2d3c-4b5a-4697-8877-665544332211';

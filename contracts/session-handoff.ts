@@ -4,8 +4,14 @@
  * reach a hub directly), and the credentials that have ended
  * (edge/ws/end-sessions.ts).
  */
-export const SESSION_HEADERS = { user: 'X-Session-User', key: 'X-Session-Key', epoch: 'X-Session-Epoch', protocol: 'X-Session-Protocol', subprotocol: 'X-Session-Subprotocol', resume: 'X-Session-Resume' } as const;
-
+export const SESSION_HEADERS = {
+  user: 'X-Session-User',
+  key: 'X-Session-Key',
+  epoch: 'X-Session-Epoch',
+  protocol: 'X-Session-Protocol',
+  subprotocol: 'X-Session-Subprotocol',
+  resume: 'X-Session-Resume',
+} as const;
 
 /**
  * A credential that has stopped being valid: an API key revoked, or every

@@ -6,10 +6,7 @@ import { bothOrNeither, emptyToUndefined, parseEnv, wholeNumber } from './config
  * environment object. Bindings arrive from wrangler.toml `[vars]`, secrets
  * (`wrangler secret put`) or, locally, from `npm run dev` (`--var`).
  */
-const postgresUrl = z
-  .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' });
-
-
+const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' });
 
 /** 32 bytes, as sealed-blob.ts's sealingKey() reads them. */
 const alertSecretKey = z
@@ -115,9 +112,7 @@ export function edgeConfig(env: object): EdgeConfig {
   const config: EdgeConfig = {
     database: { url: vars.DATABASE_URL, httpEndpoint: vars.NEON_HTTP_ENDPOINT },
     redis:
-      vars.UPSTASH_REDIS_REST_URL && vars.UPSTASH_REDIS_REST_TOKEN
-        ? { url: vars.UPSTASH_REDIS_REST_URL, token: vars.UPSTASH_REDIS_REST_TOKEN }
-        : undefined,
+      vars.UPSTASH_REDIS_REST_URL && vars.UPSTASH_REDIS_REST_TOKEN ? { url: vars.UPSTASH_REDIS_REST_URL, token: vars.UPSTASH_REDIS_REST_TOKEN } : undefined,
     healthCheckTimeoutMs: vars.HEALTH_CHECK_TIMEOUT_MS,
     queryTimeoutMs: vars.QUERY_TIMEOUT_MS,
     cacheVersionTtlMs: vars.CACHE_VERSION_TTL_MS,

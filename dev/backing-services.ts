@@ -1,8 +1,8 @@
 import pg from 'pg';
+import { partLog } from '../contracts/part-log.ts';
 import { applyMigrations } from '../ops/migrate.ts';
 import type { LocalConfig } from './config.ts';
 import { startNeonRelay } from './neon-relay.ts';
-import { partLog } from '../contracts/part-log.ts';
 import { importantPostgresLine } from './postgres-log.ts';
 import { startPostgresService } from './postgres-service.ts';
 import { ensureRedisServer, startRedisServer, waitForPing } from './redis-server.ts';

@@ -50,10 +50,7 @@ export function spawnService(name: string, command: string, args: string[], opti
     if (options.stopSignalTarget === 'leader') child.kill('SIGTERM');
     else signalGroup(child.pid, 'SIGTERM');
     const grace = options.stopGraceMs ?? 5000;
-    const killed = await Promise.race([
-      exited.then(() => false),
-      new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref()),
-    ]);
+    const killed = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref())]);
     if (killed) {
       signalGroup(child.pid, 'SIGKILL');
       await exited;

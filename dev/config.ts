@@ -50,9 +50,8 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env) {
     postgres: { port: vars.PG_PORT, dir: resolve(stateDir, 'postgres'), database: 'kite_edge' },
     relayPort: vars.NEON_RELAY_PORT,
     /** Upstash itself, when both variables are set: no local Redis is started. */
-    upstash: vars.UPSTASH_REDIS_REST_URL && vars.UPSTASH_REDIS_REST_TOKEN
-      ? { url: vars.UPSTASH_REDIS_REST_URL, token: vars.UPSTASH_REDIS_REST_TOKEN }
-      : undefined,
+    upstash:
+      vars.UPSTASH_REDIS_REST_URL && vars.UPSTASH_REDIS_REST_TOKEN ? { url: vars.UPSTASH_REDIS_REST_URL, token: vars.UPSTASH_REDIS_REST_TOKEN } : undefined,
     redisUrl: vars.REDIS_URL,
     redis: { port: vars.REDIS_PORT, dir: resolve(stateDir, 'redis') },
     bridge: { port: vars.REDIS_BRIDGE_PORT, token: vars.REDIS_BRIDGE_TOKEN },

@@ -16,7 +16,10 @@ const DEV = fileURLToPath(new URL('./dev.ts', import.meta.url));
 const OUTPUT_KEPT = 64 * 1024;
 
 /** The port of every part of the platform, as `npm run dev` reads them from its environment. */
-export type StackPorts = Record<'EDGE_PORT' | 'EDGE_INSPECTOR_PORT' | 'ORIGIN_PORT' | 'PG_PORT' | 'NEON_RELAY_PORT' | 'REDIS_PORT' | 'REDIS_BRIDGE_PORT' | 'SIM_PORT', number>;
+export type StackPorts = Record<
+  'EDGE_PORT' | 'EDGE_INSPECTOR_PORT' | 'ORIGIN_PORT' | 'PG_PORT' | 'NEON_RELAY_PORT' | 'REDIS_PORT' | 'REDIS_BRIDGE_PORT' | 'SIM_PORT',
+  number
+>;
 
 /** A free port for every part, and the same as environment variables. */
 export async function freeStackPorts(): Promise<{ ports: StackPorts; env: Record<string, string> }> {

@@ -3,14 +3,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { ConfigError } from '../contracts/config-error.ts';
 import type { HealthResponse } from '../contracts/health.ts';
+import { partLog } from '../contracts/part-log.ts';
+import { simConfig } from '../kite-sim/config.ts';
 import { startBackingServices } from './backing-services.ts';
 import { type LocalConfig, localConfig } from './config.ts';
-import { simConfig } from '../kite-sim/config.ts';
 import { startEdgeService, waitForHealth } from './edge-service.ts';
-import { partLog } from '../contracts/part-log.ts';
+import { startOriginService } from './origin-service.ts';
 import { assertPortsFree } from './ports.ts';
 import type { Service } from './service.ts';
-import { startOriginService } from './origin-service.ts';
 import { startSimulatorService } from './simulator-service.ts';
 
 /**
@@ -96,7 +96,13 @@ async function main(): Promise<void> {
   if (shuttingDown) return;
 
   // Kite's stand-in, unless real Kite credentials are configured.
-  const kite = config.realKite ? undefined : await startSimulatorService({ port: sim.port, redirectUrl: `http://127.0.0.1:${config.originPort}/login/callback`, onLine: (line) => process.stdout.write(`${line}\n`) });
+  const kite = config.realKite
+    ? undefined
+    : await startSimulatorService({
+        port: sim.port,
+        redirectUrl: `http://127.0.0.1:${config.originPort}/login/callback`,
+        onLine: (line) => process.stdout.write(`${line}\n`),
+      });
   if (kite) adopt(kite);
   if (shuttingDown) return;
   const linkSecret = config.originLinkSecret ?? randomBytes(24).toString('hex');
@@ -121,7 +127,13 @@ async function main(): Promise<void> {
     vars.UPSTASH_REDIS_REST_URL = backing.redis.url;
     vars.UPSTASH_REDIS_REST_TOKEN = backing.redis.token;
   }
-  const edge = startEdgeService({ port: config.edgePort, inspectorPort: config.edgeInspectorPort, vars, stateDir: config.wranglerStateDir, onLine: partLog('edge') });
+  const edge = startEdgeService({
+    port: config.edgePort,
+    inspectorPort: config.edgeInspectorPort,
+    vars,
+    stateDir: config.wranglerStateDir,
+    onLine: partLog('edge'),
+  });
   adopt(edge);
   const health = (await waitForHealth(edge.url, edge.crashed, 90_000)) as HealthResponse;
 
@@ -135,7 +147,7 @@ async function main(): Promise<void> {
     `  Origin (Kite feed)       http://127.0.0.1:${config.originPort}   health: /health   metrics: /metrics   Kite login: /login`,
     kite
       ? `  Kite simulator           REST ${kite.restRoot}   ticker ${kite.tickerRoot}   api_key ${sim.app.apiKey}   access_token ${kite.accessToken}`
-      : '  Kite                     real Kite (KITE_API_KEY and KITE_API_SECRET are set): log in at the origin\'s /login',
+      : "  Kite                     real Kite (KITE_API_KEY and KITE_API_SECRET are set): log in at the origin's /login",
     `  health: ${health.status}; database ${health.database.status}${health.database.schema ? ` (schema ${health.database.schema})` : ''}, redis ${health.redis.status}, feed ${health.feed.status}${health.feed.reason ? ` (${health.feed.reason})` : ''}`,
     '  Ctrl-C stops everything.',
   ];

@@ -29,7 +29,20 @@ export function startEdgeService(options: EdgeServiceOptions): Service & { url: 
   const service = spawnService(
     'edge',
     process.execPath,
-    [wrangler, 'dev', '--ip', '127.0.0.1', '--port', String(options.port), '--inspector-port', String(options.inspectorPort), '--persist-to', options.stateDir, '--show-interactive-dev-session=false', ...vars],
+    [
+      wrangler,
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      '--inspector-port',
+      String(options.inspectorPort),
+      '--persist-to',
+      options.stateDir,
+      '--show-interactive-dev-session=false',
+      ...vars,
+    ],
     { env: { ...process.env, ...OFFLINE_WRANGLER_ENV, FORCE_COLOR: '0' }, onLine: options.onLine, stopGraceMs: 5000 },
   );
   return { ...service, url: `http://127.0.0.1:${options.port}` };

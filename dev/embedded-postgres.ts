@@ -58,7 +58,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   try {
     await server.start();
   } catch (error) {
-    throw new Error(`embedded Postgres did not start on port ${options.port}${error instanceof Error ? `: ${error.message}` : ''} (see the [postgres] lines above)`);
+    throw new Error(
+      `embedded Postgres did not start on port ${options.port}${error instanceof Error ? `: ${error.message}` : ''} (see the [postgres] lines above)`,
+    );
   }
 
   const admin = new pg.Client({ host: '127.0.0.1', port: options.port, user: USER, password: PASSWORD, database: 'postgres' });

@@ -12,11 +12,7 @@ export function listen(port: number, setup: (server: Server) => void): Promise<L
   setup(server);
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(`port ${port} on 127.0.0.1 is already in use by another process`)
-          : error,
-      );
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} on 127.0.0.1 is already in use by another process`) : error);
     });
     server.listen(port, '127.0.0.1', () => {
       const address = server.address();

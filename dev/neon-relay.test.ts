@@ -76,7 +76,9 @@ describe("Neon's HTTP query endpoint on the relay (POST /sql)", () => {
     const [a, b] = await db.transaction([db.query('SELECT 1 AS one'), db.query('SELECT 2 AS two')]);
     expect([a, b]).toEqual([[{ one: 1 }], [{ two: 2 }]]);
     await db.query('CREATE TABLE IF NOT EXISTS relay_batch_test (n int)');
-    await expect(db.transaction([db.query('INSERT INTO relay_batch_test VALUES (1)'), db.query('SELECT * FROM no_such_table')])).rejects.toMatchObject({ code: '42P01' });
+    await expect(db.transaction([db.query('INSERT INTO relay_batch_test VALUES (1)'), db.query('SELECT * FROM no_such_table')])).rejects.toMatchObject({
+      code: '42P01',
+    });
     expect(await db.query('SELECT count(*)::int AS n FROM relay_batch_test')).toEqual([{ n: 0 }]);
     await db.query('DROP TABLE relay_batch_test');
   });

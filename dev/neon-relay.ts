@@ -1,5 +1,5 @@
 import { createConnection, type Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { type Listening, listen } from './listening.ts';
 import { neonSqlEndpoint } from './neon-sql-endpoint.ts';
 

@@ -15,7 +15,24 @@ import { z } from 'zod';
  */
 const Query = z.object({ query: z.string().min(1), params: z.array(z.string().nullable()).default([]) });
 const Body = z.union([Query, z.object({ queries: z.array(Query).min(1).max(100) })]);
-const ERROR_FIELDS = ['severity', 'code', 'detail', 'hint', 'position', 'internalPosition', 'internalQuery', 'where', 'schema', 'table', 'column', 'dataType', 'constraint', 'file', 'line', 'routine'] as const;
+const ERROR_FIELDS = [
+  'severity',
+  'code',
+  'detail',
+  'hint',
+  'position',
+  'internalPosition',
+  'internalQuery',
+  'where',
+  'schema',
+  'table',
+  'column',
+  'dataType',
+  'constraint',
+  'file',
+  'line',
+  'routine',
+] as const;
 const ISOLATION = new Set(['ReadUncommitted', 'ReadCommitted', 'RepeatableRead', 'Serializable']);
 // Values go back as Postgres wrote them; the driver parses them by type.
 const RAW_TEXT = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;

@@ -4,7 +4,7 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ORIGIN_MAIN, buildOrigin } from '../origin-ticker/build.ts';
+import { buildOrigin, ORIGIN_MAIN } from '../origin-ticker/build.ts';
 import { ORIGIN_ENV, ORIGIN_NODE_FLAGS } from './origin-service.ts';
 
 /** `npm run origin` and `npm run dev` run one origin: the same build, with the same flags. */
@@ -14,7 +14,9 @@ describe('the origin as it is run', () => {
   it('is the same build with the same flags under npm run origin as under npm run dev', () => {
     const { scripts } = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { scripts: Record<string, string> };
     expect(scripts.preorigin).toBe('node origin-ticker/build.ts');
-    const env = Object.entries(ORIGIN_ENV).map(([name, value]) => `${name}=${value} `).join('');
+    const env = Object.entries(ORIGIN_ENV)
+      .map(([name, value]) => `${name}=${value} `)
+      .join('');
     expect(scripts.origin).toBe(`${env}node ${ORIGIN_NODE_FLAGS.join(' ')} ${relative(ROOT, ORIGIN_MAIN)}`);
   });
 
@@ -25,8 +27,13 @@ describe('the origin as it is run', () => {
       expect(existsSync(file) && existsSync(`${file}.map`)).toBe(true);
     }
     // Interpreter only, no WebAssembly: a build that still needed type stripping or wasm would fail here, before the config check.
-    const run = promisify(execFile)(process.execPath, [...ORIGIN_NODE_FLAGS, ORIGIN_MAIN], { env: { PATH: process.env.PATH, ...ORIGIN_ENV, ORIGIN_LINK_SECRET: 'short' } });
-    const failed = await run.then(() => undefined, (error: { code: number; stdout: string; stderr: string }) => error);
+    const run = promisify(execFile)(process.execPath, [...ORIGIN_NODE_FLAGS, ORIGIN_MAIN], {
+      env: { PATH: process.env.PATH, ...ORIGIN_ENV, ORIGIN_LINK_SECRET: 'short' },
+    });
+    const failed = await run.then(
+      () => undefined,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
     expect(failed?.code).toBe(1);
     expect(failed?.stdout).toMatch(/ORIGIN_LINK_SECRET/);
     expect(failed?.stderr).toBe('');

@@ -1,14 +1,14 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { Ratelimit } from '@upstash/ratelimit';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './ports.ts';
 import { findRedisServer, startRedisServer } from './redis-server.ts';
 import type { Service } from './service.ts';
-import { type UpstashBridge, startUpstashBridge } from './upstash-bridge.ts';
+import { startUpstashBridge, type UpstashBridge } from './upstash-bridge.ts';
 
 const TOKEN = 'bridge-test-token';
 let redisServer: Service & { url: string };
@@ -107,7 +107,10 @@ describe('Upstash REST bridge with the real @upstash/redis client', () => {
     const results = await redis.multi().set('tx-a', '1').incr('tx-a').get('tx-a').exec();
     expect(results).toEqual(['OK', 2, 2]);
 
-    const refused = await rest('/multi-exec', [['SET', 'tx-b', 'should-not-exist'], ['NOSUCHCOMMAND', 'x']]);
+    const refused = await rest('/multi-exec', [
+      ['SET', 'tx-b', 'should-not-exist'],
+      ['NOSUCHCOMMAND', 'x'],
+    ]);
     expect(refused.status).toBe(400);
     expect(refused.body).toEqual({ error: expect.stringMatching(/EXECABORT/) });
     expect(await redis.exists('tx-b')).toBe(0);

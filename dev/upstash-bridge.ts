@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { type Listening, listen } from './listening.ts';
@@ -41,10 +41,39 @@ const Commands = z.array(Command).min(1, 'a pipeline needs at least one command'
  * through one shared connection; they are refused with a message that says so.
  */
 const UNSUPPORTED = new Set([
-  'select', 'multi', 'exec', 'discard', 'watch', 'unwatch', 'quit', 'reset', 'hello',
-  'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'monitor',
-  'blpop', 'brpop', 'brpoplpush', 'blmove', 'blmpop', 'bzpopmin', 'bzpopmax', 'bzmpop', 'wait', 'waitaof',
-  'client', 'debug', 'shutdown', 'replicaof', 'slaveof', 'sync', 'psync',
+  'select',
+  'multi',
+  'exec',
+  'discard',
+  'watch',
+  'unwatch',
+  'quit',
+  'reset',
+  'hello',
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+  'monitor',
+  'blpop',
+  'brpop',
+  'brpoplpush',
+  'blmove',
+  'blmpop',
+  'bzpopmin',
+  'bzpopmax',
+  'bzmpop',
+  'wait',
+  'waitaof',
+  'client',
+  'debug',
+  'shutdown',
+  'replicaof',
+  'slaveof',
+  'sync',
+  'psync',
 ]);
 
 class BridgeError extends Error {
@@ -110,14 +139,16 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
       for (const [name, ...args] of commands) batch.callBuffer(String(name), ...args.map(String));
       const replies = await execute(() => batch.exec());
       // exec() resolves null only when a WATCHed key changed, which cannot happen here.
-      send(res, 200, (replies ?? []).map(([error, reply]) => (error ? { error: error.message } : { result: encode(reply) })));
+      send(
+        res,
+        200,
+        (replies ?? []).map(([error, reply]) => (error ? { error: error.message } : { result: encode(reply) })),
+      );
       return;
     }
 
     const command = scripts.rewrite(
-      path === ''
-        ? parse(Command, body, 'command')
-        : [...path.slice(1).split('/').map(decodeURIComponent), ...(body.length ? [body] : [])],
+      path === '' ? parse(Command, body, 'command') : [...path.slice(1).split('/').map(decodeURIComponent), ...(body.length ? [body] : [])],
     );
     refuseUnsupported(command);
     const [name, ...args] = command;
@@ -229,7 +260,10 @@ function parse<T>(schema: z.ZodType<T>, body: string, what: string): T {
   const result = schema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new BridgeError(400, `ERR ${what}: ${issue?.path.length ? `at ${issue.path.join('.')}: ` : ''}${issue?.message ?? 'invalid'}; expected a JSON array like ["SET","key","value"]`);
+    throw new BridgeError(
+      400,
+      `ERR ${what}: ${issue?.path.length ? `at ${issue.path.join('.')}: ` : ''}${issue?.message ?? 'invalid'}; expected a JSON array like ["SET","key","value"]`,
+    );
   }
   return result.data;
 }

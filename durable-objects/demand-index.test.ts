@@ -43,7 +43,10 @@ describe('DemandIndex', () => {
     index.set('hub-a', wants({ 1: 'ltp', 2: 'quote', 3: 'full' }));
     index.set('hub-b', wants({ 4: 'full' }));
     const change = index.set('hub-a', wants({ 1: 'ltp', 2: 'full', 5: 'ltp' }));
-    expect([...change.upserted]).toEqual([[2, 'full'], [5, 'ltp']]);
+    expect([...change.upserted]).toEqual([
+      [2, 'full'],
+      [5, 'ltp'],
+    ]);
     expect(change.removed).toEqual([3]);
     expect(change.unionChanged).toBe(true);
     // Lowering a mode another consumer holds higher leaves the union alone.
@@ -67,7 +70,10 @@ describe('DemandIndex', () => {
     expect(partial.union()).toEqual(whole.union());
     expect(partial.consumers()).toEqual(whole.consumers());
     // Token 1 is unchanged and 9 was never wanted: neither is reported.
-    expect([...change.upserted]).toEqual([[2, 'full'], [5, 'ltp']]);
+    expect([...change.upserted]).toEqual([
+      [2, 'full'],
+      [5, 'ltp'],
+    ]);
     expect(change.removed).toEqual([3]);
     expect(change.unionChanged).toBe(true);
   });

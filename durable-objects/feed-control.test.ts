@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LINK_CLOSE_REPLACED, type OriginStatus, STATUS_INTERVAL_MS } from '../contracts/origin-link.ts';
-import { TestOrigin, ltpPacket } from '../test/workers/test-origin.ts';
+import { ltpPacket, TestOrigin } from '../test/workers/test-origin.ts';
 import { STALE_STATUS_MS } from './feed-control.ts';
 
 /** This file's FeedControl is its own (each test file runs in a fresh runtime); its tests run in order. */
@@ -77,7 +77,10 @@ describe('FeedControl', () => {
     await origin.next();
     origin.sendJson(status({ state: 'token_expired', reason: 'expired at 06:00 IST' }));
     await settled(async () => expect((await feed().feedHealth()).kite_state).toBe('token_expired'));
-    expect((await feed().feedHealth()).health).toMatchObject({ status: 'down', reason: 'the Kite access token has expired; log in again: expired at 06:00 IST' });
+    expect((await feed().feedHealth()).health).toMatchObject({
+      status: 'down',
+      reason: 'the Kite access token has expired; log in again: expired at 06:00 IST',
+    });
     origin.sendJson(status({ state: 'stale' }));
     await settled(async () => expect((await feed().feedHealth()).health.status).toBe('stale'));
 

@@ -123,8 +123,7 @@ export class FeedControl extends DurableObject {
     const status = received?.status ?? null;
     const statusAge = received ? Math.max(0, now - received.receivedAt) : null;
     // Age measured on each side's own clock (the origin's for tick → status, the edge's since), so clock skew cancels.
-    const lastTickAge =
-      received && status?.last_tick_at != null ? Math.max(0, status.at - status.last_tick_at) + (statusAge ?? 0) : null;
+    const lastTickAge = received && status?.last_tick_at != null ? Math.max(0, status.at - status.last_tick_at) + (statusAge ?? 0) : null;
     return {
       health: this.#health(link !== undefined, status, statusAge, lastTickAge),
       origin: { connected: link !== undefined, connected_at: linkConnectedAt(link), disconnected_at: link ? null : this.#history.disconnected_at },
@@ -148,7 +147,11 @@ export class FeedControl extends DurableObject {
     }
     if (!status || statusAge === null) return { status: 'down', last_tick_age_ms, reason: 'the origin is linked but has not reported its status yet' };
     if (statusAge > STALE_STATUS_MS) {
-      return { status: 'stale', last_tick_age_ms, reason: `the origin's last status is ${seconds(statusAge)} old (it reports every ${seconds(STATUS_INTERVAL_MS)})` };
+      return {
+        status: 'stale',
+        last_tick_age_ms,
+        reason: `the origin's last status is ${seconds(statusAge)} old (it reports every ${seconds(STATUS_INTERVAL_MS)})`,
+      };
     }
     const why = status.reason ? `: ${status.reason}` : '';
     switch (status.state) {
@@ -180,11 +183,7 @@ export class FeedControl extends DurableObject {
   }
 
   #putMeta(key: string, value: unknown): void {
-    this.#sql.exec(
-      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      key,
-      JSON.stringify(value),
-    );
+    this.#sql.exec('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, JSON.stringify(value));
   }
 }
 

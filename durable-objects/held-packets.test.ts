@@ -23,7 +23,10 @@ describe('held packets as SQLite chunks', () => {
   });
 
   it('refuse a chunk cut short instead of dropping its tail', () => {
-    const [chunk] = encodeHeldChunks([{ packet: ltpPacket(1, 1), receivedAt: 1 }, { packet: ltpPacket(2, 2), receivedAt: 2 }]);
+    const [chunk] = encodeHeldChunks([
+      { packet: ltpPacket(1, 1), receivedAt: 1 },
+      { packet: ltpPacket(2, 2), receivedAt: 2 },
+    ]);
     expect(() => decodeHeldChunk(chunk!.slice(0, chunk!.byteLength - 1))).toThrow(/cut short at byte \d+: an entry of \d+ bytes/);
     // The second entry's header itself cut: 18 bytes of the first entry, 5 of the second's header.
     expect(() => decodeHeldChunk(chunk!.slice(0, 23))).toThrow('held-packet chunk cut short at byte 18');

@@ -1,4 +1,4 @@
-import { HUB_NAME_HEADER, type GroupToHub } from '../contracts/hub-link.ts';
+import { type GroupToHub, HUB_NAME_HEADER } from '../contracts/hub-link.ts';
 
 /**
  * The hubs' ends of their links inside an InstrumentGroup (contracts/hub-link.ts):
@@ -34,7 +34,8 @@ export class HubLinks {
 
   /** Accepts a hub's link request, or answers 400/426 when it is not one. */
   accept(request: Request): { socket: WebSocket; hub: string; response: Response } | Response {
-    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426, headers: { Upgrade: 'websocket' } });
+    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket')
+      return new Response('expected a WebSocket upgrade', { status: 426, headers: { Upgrade: 'websocket' } });
     const hub = request.headers.get(HUB_NAME_HEADER) ?? '';
     if (!HUB_NAME.test(hub)) return new Response(`${HUB_NAME_HEADER} must name the hub (1-64 of A-Z a-z 0-9 : . _ -)`, { status: 400 });
     for (const older of this.#ctx.getWebSockets(hubTag(hub))) {

@@ -1,8 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
 import type { FeedState } from '../contracts/client-protocol.ts';
-import { HUB_LINK_PATH, type GroupStatus, HubToGroup } from '../contracts/hub-link.ts';
-import { type GroupKey, parseGroupKey } from '../contracts/instrument-group.ts';
 import {
   ConsumerName,
   type DemandSummary,
@@ -13,20 +11,22 @@ import {
   MAX_CONSUMER_TOKENS,
   MAX_KEPT_REJECTIONS,
 } from '../contracts/group-state.ts';
+import { type GroupStatus, HUB_LINK_PATH, HubToGroup } from '../contracts/hub-link.ts';
+import { type GroupKey, parseGroupKey } from '../contracts/instrument-group.ts';
 import {
   Demand,
+  decodeTickBatch,
+  encodeTickBatch,
   type KiteFeedState,
   LINK_ERROR_BAD_FRAME,
   OriginToGroup,
+  packetToken,
   SNAPSHOT_BATCH_KIND,
   TICK_BATCH_KIND,
   type TickMode,
-  decodeTickBatch,
-  encodeTickBatch,
-  packetToken,
 } from '../contracts/origin-link.ts';
-import { type DemandChange, DemandIndex } from './demand-index.ts';
 import { GroupAlerts, type GroupAlertsState } from './alerts/group-alerts.ts';
+import { type DemandChange, DemandIndex } from './demand-index.ts';
 import { decodeHeldChunk, encodeHeldChunks } from './held-packets.ts';
 import { HubLinks, sendToHub } from './hub-socket.ts';
 import { acceptOriginLink, finishClose, frameProblem, linkConnectedAt, openOriginLink, sendFrame } from './origin-socket.ts';
@@ -259,7 +259,8 @@ export class InstrumentGroup extends DurableObject {
   #feedStatus(now: number): GroupStatus {
     if (!openOriginLink(this.ctx)) {
       const since = this.#history.disconnected_at;
-      if (since !== null && now - since < DOWN_AFTER_MS) return { type: 'status', state: 'stale', reason: 'the origin link dropped; it is reconnecting', at: now };
+      if (since !== null && now - since < DOWN_AFTER_MS)
+        return { type: 'status', state: 'stale', reason: 'the origin link dropped; it is reconnecting', at: now };
       return { type: 'status', state: 'down', reason: 'the origin is not connected', at: now };
     }
     const feed = this.#feed;
@@ -311,7 +312,8 @@ export class InstrumentGroup extends DurableObject {
     const wants = Demand.safeParse(tokens);
     if (!wants.success) throw new TypeError(`tokens.${frameProblem(wants.error)}`);
     const entries = Object.entries(wants.data);
-    if (entries.length > MAX_CONSUMER_TOKENS) throw new RangeError(`a consumer may want at most ${MAX_CONSUMER_TOKENS} tokens of one group, not ${entries.length}`);
+    if (entries.length > MAX_CONSUMER_TOKENS)
+      throw new RangeError(`a consumer may want at most ${MAX_CONSUMER_TOKENS} tokens of one group, not ${entries.length}`);
     const applied = this.#applyDemand(consumer, this.#demand.set(consumer, new Map(entries.map(([token, mode]) => [Number(token), mode]))));
     // An operator's call is rare and nobody would say it again after a restart: stored now.
     this.#writeDemand();
@@ -521,7 +523,12 @@ export class InstrumentGroup extends DurableObject {
 
   /** Objects written before the snapshot and demand were stored as a few rows (a row per token then) move over once. */
   #migrateRowPerToken(): void {
-    const tables = new Set(this.#sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('latest', 'demand')").toArray().map((row) => row.name));
+    const tables = new Set(
+      this.#sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('latest', 'demand')")
+        .toArray()
+        .map((row) => row.name),
+    );
     if (tables.has('latest')) {
       const rows = this.#sql.exec<{ packet: ArrayBuffer; received_at: number }>('SELECT packet, received_at FROM latest ORDER BY received_at').toArray();
       encodeHeldChunks(rows.map((row) => ({ packet: new Uint8Array(row.packet), receivedAt: row.received_at }))).forEach((chunk, i) =>
@@ -536,17 +543,14 @@ export class InstrumentGroup extends DurableObject {
         wants[String(row.token)] = row.mode;
         byConsumer.set(row.consumer, wants);
       }
-      for (const [consumer, wants] of byConsumer) this.#sql.exec('INSERT OR REPLACE INTO demand_sets (consumer, tokens) VALUES (?, ?)', consumer, JSON.stringify(wants));
+      for (const [consumer, wants] of byConsumer)
+        this.#sql.exec('INSERT OR REPLACE INTO demand_sets (consumer, tokens) VALUES (?, ?)', consumer, JSON.stringify(wants));
       this.#sql.exec('DROP TABLE demand');
     }
   }
 
   #putMeta(key: string, value: unknown): void {
-    this.#sql.exec(
-      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      key,
-      JSON.stringify(value),
-    );
+    this.#sql.exec('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, JSON.stringify(value));
   }
 
   #requireGroupKey(): void {
@@ -559,9 +563,7 @@ const hubConsumer = (hub: string) => `hub:${hub}`;
 const ALERTS_CONSUMER = 'alerts';
 
 function exactBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-    ? (bytes.buffer as ArrayBuffer)
-    : (bytes.slice().buffer as ArrayBuffer);
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
 }
 
 function toBase64(bytes: Uint8Array): string {

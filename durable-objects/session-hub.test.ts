@@ -4,9 +4,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { CloseCode, type ServerMessage } from '../contracts/client-protocol.ts';
 import { forEachPacket } from '../contracts/kite-ticks/decode.ts';
 import type { Tick } from '../contracts/kite-ticks/tick.ts';
-import { PASSWORD, type TestUser, type Tokens, call, login, newKey, newUser } from '../test/workers/test-users.ts';
 import { originOf } from '../test/workers/test-origin.ts';
-import { type TestInstrument, TestSession, fullPacket, instrumentsOfOneGroup } from '../test/workers/test-session.ts';
+import { fullPacket, instrumentsOfOneGroup, type TestInstrument, TestSession } from '../test/workers/test-session.ts';
+import { call, login, newKey, newUser, PASSWORD, type TestUser, type Tokens } from '../test/workers/test-users.ts';
 import type { SessionHub } from './session-hub.ts';
 import { hubName } from './stubs.ts';
 
@@ -31,7 +31,9 @@ async function statusOf(session: TestSession, state: string) {
 
 /** The user's hub restarted, and its session lost to that back with `?resume=`. */
 async function resumeAfterHubRestart(user: TestUser, session: TestSession, id: string) {
-  await env.SESSION_HUB.getByName(hubName(user.id, 4)).restart().catch(() => undefined);
+  await env.SESSION_HUB.getByName(hubName(user.id, 4))
+    .restart()
+    .catch(() => undefined);
   expect((await session.closed).code).not.toBe(1000);
   return TestSession.open('/v2/ws', `access_token=${user.tokens.access_token}&resume=${id}`);
 }
@@ -62,7 +64,13 @@ describe('SessionHub: sessions are isolated', () => {
     await two.nextOf('welcome');
 
     const ackOne = await subscribe(one, [a.token], 'full', 1);
-    expect(ackOne).toMatchObject({ id: 1, action: 'subscribe', accepted: [{ instrument: a.token, instrument_token: a.token, mode: 'full' }], rejected: [], subscribed: 1 });
+    expect(ackOne).toMatchObject({
+      id: 1,
+      action: 'subscribe',
+      accepted: [{ instrument: a.token, instrument_token: a.token, mode: 'full' }],
+      rejected: [],
+      subscribed: 1,
+    });
     const ackTwo = await subscribe(two, [b.symbol, c.token], 'ltp', 'x');
     expect(ackTwo.accepted).toEqual([
       { instrument: b.symbol, instrument_token: b.token, ...namesOf(b), mode: 'ltp' },
@@ -122,7 +130,10 @@ describe('SessionHub: sessions are isolated', () => {
     await settled(() => expect(demand()).toEqual({ [a.token]: 'ltp' }));
     session.send({ action: 'mode', id: 'm', instruments: [a.token], mode: 'full' });
     // A token the hub holds already is not looked up again; its names come back all the same.
-    expect(await session.nextOf('ack')).toMatchObject({ action: 'mode', accepted: [{ instrument: a.token, instrument_token: a.token, ...namesOf(a), mode: 'full' }] });
+    expect(await session.nextOf('ack')).toMatchObject({
+      action: 'mode',
+      accepted: [{ instrument: a.token, instrument_token: a.token, ...namesOf(a), mode: 'full' }],
+    });
     await settled(() => expect(demand()).toEqual({ [a.token]: 'full' }));
     origin.sendBatch([fullPacket(a.token, 42)]);
     const tick = (await ticksWithin(session, 300)).get(a.token);
@@ -198,7 +209,7 @@ describe('SessionHub: bad input', () => {
 });
 
 describe('SessionHub: credentials that end', () => {
-  it('closes the sessions of a revoked API key (4003, with the reason) and leaves the user\'s other sessions streaming', async () => {
+  it("closes the sessions of a revoked API key (4003, with the reason) and leaves the user's other sessions streaming", async () => {
     const user = await newUser();
     const [a] = (await instrumentsOfOneGroup('NSE', 1, 10)) as [TestInstrument];
     const { origin } = await originOf(a.group);
@@ -228,7 +239,7 @@ describe('SessionHub: credentials that end', () => {
     origin.close();
   });
 
-  it('closes the sessions of a user\'s access tokens on logout and on a password change, not those of the user\'s API key or of another user', async () => {
+  it("closes the sessions of a user's access tokens on logout and on a password change, not those of the user's API key or of another user", async () => {
     const user = await newUser();
     const other = await newUser();
     const key = await newKey(user, ['read']);
@@ -248,7 +259,10 @@ describe('SessionHub: credentials that end', () => {
     const tokens = await login(user.email);
     const afterLogin = await v2({ ...user, tokens });
     await afterLogin.nextOf('welcome');
-    const changed = await call('/auth/password', { json: { current_password: PASSWORD, new_password: 'another correct horse battery' }, bearer: tokens.access_token });
+    const changed = await call('/auth/password', {
+      json: { current_password: PASSWORD, new_password: 'another correct horse battery' },
+      bearer: tokens.access_token,
+    });
     expect(changed.status).toBe(200);
     expect((await afterLogin.closed).code).toBe(CloseCode.CREDENTIAL_ENDED);
     const fresh = await v2({ ...user, tokens: (await changed.json()) as Tokens });
@@ -280,7 +294,9 @@ describe('SessionHub: feed status and restarts', () => {
     const { origin } = await originOf(a.group);
     const session = await v2(await newUser());
     await subscribe(session, [a.token], 'ltp');
-    await env.INSTRUMENT_GROUP.getByName(a.group).restart().catch(() => undefined);
+    await env.INSTRUMENT_GROUP.getByName(a.group)
+      .restart()
+      .catch(() => undefined);
     await origin.closed;
     const back = await originOf(a.group);
     // The hub relinks and says its want again; the origin sees it in the demand.
@@ -345,7 +361,7 @@ describe('SessionHub: subscriptions in storage', () => {
     origin.close();
   });
 
-  it('carries over subscriptions stored a row per instrument (an older hub\'s `subs` table) and drops that table', async () => {
+  it("carries over subscriptions stored a row per instrument (an older hub's `subs` table) and drops that table", async () => {
     const user = await newUser();
     const [a, b] = (await instrumentsOfOneGroup('NSE', 2, 9)) as [TestInstrument, TestInstrument];
     const { origin, demand } = await originOf(a.group);

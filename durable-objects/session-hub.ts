@@ -1,18 +1,25 @@
 import { DurableObject } from 'cloudflare:workers';
-import { type EndedCredential, SESSION_HEADERS } from '../contracts/session-handoff.ts';
-import { type Accepted, CloseCode, InstrumentRef, RESUME_WINDOW_MS, type Rejected, type ServerMessage, type SessionErrorCode } from '../contracts/client-protocol.ts';
+import {
+  type Accepted,
+  CloseCode,
+  InstrumentRef,
+  RESUME_WINDOW_MS,
+  type Rejected,
+  type ServerMessage,
+  type SessionErrorCode,
+} from '../contracts/client-protocol.ts';
+import { type HubConfig, hubConfig } from '../contracts/hub-config.ts';
 import type { GroupStatus } from '../contracts/hub-link.ts';
 import type { GroupKey } from '../contracts/instrument-group.ts';
 import { kiteFrame } from '../contracts/kite-ticks/frame.ts';
-import { type TickBatch, type TickMode, packetToken } from '../contracts/origin-link.ts';
+import { packetToken, type TickBatch, type TickMode } from '../contracts/origin-link.ts';
+import { type EndedCredential, SESSION_HEADERS } from '../contracts/session-handoff.ts';
 import { edgeConfig } from '../contracts/worker-config.ts';
-import { DatabaseUnavailable } from '../storage/database.ts';
+import { DatabaseUnavailable, openDatabase } from '../storage/database.ts';
 import { type ResolvedInstrument, resolveInstruments } from '../storage/resolve-instruments.ts';
-import { openDatabase } from '../storage/database.ts';
 import { GroupUplink } from './hub/group-uplink.ts';
-import { type HubConfig, hubConfig } from '../contracts/hub-config.ts';
 import { type Control, isControlError, parseKiteControl, parseV2Control } from './hub/session-control.ts';
-import { KITE_HEARTBEAT, TickJson, cutToMode, v2TickFrame } from './hub/session-frames.ts';
+import { cutToMode, KITE_HEARTBEAT, TickJson, v2TickFrame } from './hub/session-frames.ts';
 import { SessionOutbox } from './hub/session-outbox.ts';
 import { type Subscription, SubscriptionIndex } from './hub/subscription-index.ts';
 import { decodeSubscriptions, encodeSubscriptions } from './hub/subscription-record.ts';
@@ -123,7 +130,12 @@ export class SessionHub extends DurableObject {
     if (open >= this.#config.limits.sessionsPerKey) {
       const who = keyId ? `API key ${keyId}` : 'this user';
       return Response.json(
-        { error: { code: 'limit_exceeded', message: `${who} already has ${open} open sessions, the most allowed (${this.#config.limits.sessionsPerKey}); close one first` } },
+        {
+          error: {
+            code: 'limit_exceeded',
+            message: `${who} already has ${open} open sessions, the most allowed (${this.#config.limits.sessionsPerKey}); close one first`,
+          },
+        },
         { status: 429, headers: { 'Retry-After': '10' } },
       );
     }
@@ -171,10 +183,12 @@ export class SessionHub extends DurableObject {
       return;
     }
     session.badInARow = 0;
-    session.queue = session.queue.then(() => this.#act(session, control)).catch((error: unknown) => {
-      console.error(`hub ${this.#name}: session ${session.id}: ${String(error)}`);
-      this.#sendError(session, { code: 'bad_message', message: 'the request failed inside the hub; it was logged' });
-    });
+    session.queue = session.queue
+      .then(() => this.#act(session, control))
+      .catch((error: unknown) => {
+        console.error(`hub ${this.#name}: session ${session.id}: ${String(error)}`);
+        this.#sendError(session, { code: 'bad_message', message: 'the request failed inside the hub; it was logged' });
+      });
   }
 
   override webSocketClose(socket: WebSocket, code: number, reason: string): void {
@@ -196,7 +210,8 @@ export class SessionHub extends DurableObject {
   /** Ends the sessions nobody resumed in time. */
   override alarm(): void {
     const cutoff = Date.now() - RESUME_WINDOW_MS;
-    for (const { id } of this.#sql.exec<{ id: string }>('SELECT id FROM sessions WHERE gone_at IS NOT NULL AND gone_at <= ?', cutoff).toArray()) this.#endSession(id);
+    for (const { id } of this.#sql.exec<{ id: string }>('SELECT id FROM sessions WHERE gone_at IS NOT NULL AND gone_at <= ?', cutoff).toArray())
+      this.#endSession(id);
     const next = this.#sql.exec<{ at: number | null }>('SELECT min(gone_at) AS at FROM sessions WHERE gone_at IS NOT NULL').one().at;
     if (next !== null) void this.ctx.storage.setAlarm(next + RESUME_WINDOW_MS);
   }
@@ -247,8 +262,10 @@ export class SessionHub extends DurableObject {
    * credentials go on. Returns how many open sessions were closed.
    */
   endSessions(userId: string, ended: EndedCredential): number {
-    const endedBy = (session: Session) => ('keyId' in ended ? session.keyId === ended.keyId : session.keyId === null && (session.epoch ?? -1) < ended.epochFrom);
-    const reason = 'keyId' in ended ? `API key ${ended.keyId} was revoked` : 'signed out: the access token this session opened with has ended (logout or password change)';
+    const endedBy = (session: Session) =>
+      'keyId' in ended ? session.keyId === ended.keyId : session.keyId === null && (session.epoch ?? -1) < ended.epochFrom;
+    const reason =
+      'keyId' in ended ? `API key ${ended.keyId} was revoked` : 'signed out: the access token this session opened with has ended (logout or password change)';
     let closed = 0;
     for (const socket of this.ctx.getWebSockets(userTag(userId))) {
       const session = this.#sessionOf(socket);
@@ -262,7 +279,8 @@ export class SessionHub extends DurableObject {
       .exec<{ id: string }>('SELECT id FROM sessions WHERE user_id = ? AND gone_at IS NOT NULL AND key_id IS ?', userId, 'keyId' in ended ? ended.keyId : null)
       .toArray();
     for (const { id } of lost) this.#endSession(id);
-    if (closed > 0 || lost.length > 0) console.log(`hub ${this.#name}: ${reason}: closed ${closed} open and dropped ${lost.length} lost sessions of user ${userId}`);
+    if (closed > 0 || lost.length > 0)
+      console.log(`hub ${this.#name}: ${reason}: closed ${closed} open and dropped ${lost.length} lost sessions of user ${userId}`);
     return closed;
   }
 
@@ -367,7 +385,11 @@ export class SessionHub extends DurableObject {
 
   /** The session's whole set, from the index, in one statement: what #act and the migration write. */
   #store(id: string, subscriptions: Iterable<Subscription> = this.#index.subscriptionsOf(id)): void {
-    this.#sql.exec('INSERT INTO session_subs (session, subs) VALUES (?, ?) ON CONFLICT (session) DO UPDATE SET subs = excluded.subs', id, encodeSubscriptions(subscriptions));
+    this.#sql.exec(
+      'INSERT INTO session_subs (session, subs) VALUES (?, ?) ON CONFLICT (session) DO UPDATE SET subs = excluded.subs',
+      id,
+      encodeSubscriptions(subscriptions),
+    );
   }
 
   #stored(id: string): Subscription[] {
@@ -490,7 +512,11 @@ export class SessionHub extends DurableObject {
       if (!this.#byId.has(session.id)) continue;
       const verdict = session.outbox.verdict(session.socket.bufferedAmount ?? 0, now, bound);
       if (verdict === 'close') {
-        this.#close(session, CloseCode.SLOW_CONSUMER, `read too slowly: over ${bound.bytes} bytes stayed unsent for ${Math.round((now - (session.outbox.slowSince ?? now)) / 1000)} s`);
+        this.#close(
+          session,
+          CloseCode.SLOW_CONSUMER,
+          `read too slowly: over ${bound.bytes} bytes stayed unsent for ${Math.round((now - (session.outbox.slowSince ?? now)) / 1000)} s`,
+        );
       } else if (verdict === 'hold') {
         held.push(session); // merged in its outbox until the socket drains
       } else {
@@ -519,7 +545,14 @@ export class SessionHub extends DurableObject {
       if (packets.length > 0) this.#sendRaw(session, kiteFrame(packets));
       return;
     }
-    if (snapshots.length > 0) this.#sendRaw(session, v2TickFrame('snapshot', snapshots.map(([token, packet, mode]) => json.of(token, packet, mode))));
+    if (snapshots.length > 0)
+      this.#sendRaw(
+        session,
+        v2TickFrame(
+          'snapshot',
+          snapshots.map(([token, packet, mode]) => json.of(token, packet, mode)),
+        ),
+      );
     const ticks: string[] = [];
     outbox.takeDue((token, mode, packet) => ticks.push(json.of(token, packet, mode)));
     if (ticks.length > 0) this.#sendRaw(session, v2TickFrame('ticks', ticks));
@@ -575,13 +608,18 @@ export class SessionHub extends DurableObject {
       if (attachment) this.#adopt(socket, attachment);
     }
     // Only live sessions' sets: those of gone ones are read when they resume.
-    const live = this.#sql.exec<{ session: string; subs: string }>('SELECT session, subs FROM session_subs JOIN sessions ON sessions.id = session_subs.session WHERE sessions.gone_at IS NULL');
+    const live = this.#sql.exec<{ session: string; subs: string }>(
+      'SELECT session, subs FROM session_subs JOIN sessions ON sessions.id = session_subs.session WHERE sessions.gone_at IS NULL',
+    );
     for (const row of live) {
       if (!this.#byId.has(row.session)) continue;
       for (const { token, mode, group } of decodeSubscriptions(row.subs)) this.#index.set(row.session, token, group, mode);
     }
     // Sessions whose sockets did not survive the restart can still be resumed for a while.
-    const lost = this.#sql.exec<{ id: string }>('SELECT id FROM sessions WHERE gone_at IS NULL').toArray().map((row) => row.id);
+    const lost = this.#sql
+      .exec<{ id: string }>('SELECT id FROM sessions WHERE gone_at IS NULL')
+      .toArray()
+      .map((row) => row.id);
     this.#markGone(lost.filter((id) => !this.#byId.has(id)));
     for (const group of [...this.#index.groups()]) {
       this.#ensureUplink(group);
@@ -626,7 +664,9 @@ export class SessionHub extends DurableObject {
   #migrateRowPerInstrument(): void {
     if (this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subs'").toArray().length === 0) return;
     const bySession = new Map<string, Subscription[]>();
-    const rows = this.#sql.exec<{ session: string; token: number; mode: TickMode; grp: string }>('SELECT session, token, mode, grp FROM subs JOIN sessions ON sessions.id = subs.session');
+    const rows = this.#sql.exec<{ session: string; token: number; mode: TickMode; grp: string }>(
+      'SELECT session, token, mode, grp FROM subs JOIN sessions ON sessions.id = subs.session',
+    );
     for (const { session, token, mode, grp } of rows) {
       let subscriptions = bySession.get(session);
       if (!subscriptions) bySession.set(session, (subscriptions = []));
@@ -642,7 +682,10 @@ export class SessionHub extends DurableObject {
   #resumable(wanted: string | null, userId: string, keyId: string | null, protocol: Protocol): string | undefined {
     if (!wanted) return undefined;
     const row = this.#sql
-      .exec<{ user_id: string; key_id: string | null; protocol: string }>('SELECT user_id, key_id, protocol FROM sessions WHERE id = ? AND gone_at IS NOT NULL', wanted)
+      .exec<{ user_id: string; key_id: string | null; protocol: string }>(
+        'SELECT user_id, key_id, protocol FROM sessions WHERE id = ? AND gone_at IS NOT NULL',
+        wanted,
+      )
       .toArray()[0];
     return row && row.user_id === userId && row.key_id === keyId && row.protocol === protocol ? wanted : undefined;
   }

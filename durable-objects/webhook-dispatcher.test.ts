@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { callWith, newUser } from '../test/workers/test-users.ts';
 import { asUser } from '../test/workers/test-alerts.ts';
-import { TestOrigin, ltpPacket } from '../test/workers/test-origin.ts';
-import { type TestInstrument, instrumentsOfOneGroup } from '../test/workers/test-session.ts';
+import { ltpPacket, TestOrigin } from '../test/workers/test-origin.ts';
+import { instrumentsOfOneGroup, type TestInstrument } from '../test/workers/test-session.ts';
+import { callWith, newUser } from '../test/workers/test-users.ts';
 
 /**
  * The WebhookDispatcher in workerd, reached as in production: an alert
@@ -21,7 +21,11 @@ describe('WebhookDispatcher', () => {
     const origin = await TestOrigin.connect(`/origin/groups/${bse.group}`);
     // Made while loopback webhooks were allowed; this deployment (vitest.config.ts) does not allow them.
     const created = await callWith({ ALERT_WEBHOOKS_ALLOW_PRIVATE: 'true' }, '/alerts', {
-      json: { instrument: bse.token, condition: { type: 'price_above', price: 10 }, channels: { sessions: false, webhook: { url: 'http://127.0.0.1:9/hook' } } },
+      json: {
+        instrument: bse.token,
+        condition: { type: 'price_above', price: 10 },
+        channels: { sessions: false, webhook: { url: 'http://127.0.0.1:9/hook' } },
+      },
       bearer: owner.tokens.access_token,
       ip: owner.ip,
     });
@@ -29,7 +33,17 @@ describe('WebhookDispatcher', () => {
     const alert = (await created.json()) as { id: string };
 
     origin.sendBatch([ltpPacket(bse.token, 11)]);
-    type Listing = { deliveries: { channel: string; status: string; attempts: number; response_code: number | null; last_error: string; url: string; trigger: { alert_id: string } }[] };
+    type Listing = {
+      deliveries: {
+        channel: string;
+        status: string;
+        attempts: number;
+        response_code: number | null;
+        last_error: string;
+        url: string;
+        trigger: { alert_id: string };
+      }[];
+    };
     await settled(async () => {
       const { deliveries } = (await (await asUser(owner, '/alerts/deliveries?status=failed,dead')).json()) as Listing;
       expect(deliveries).toEqual([

@@ -2,11 +2,11 @@ import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
 import type { AlertCondition, WebhookPayload } from '../contracts/alerts.ts';
 import { checkWebhookUrl } from '../contracts/webhook-url.ts';
+import { edgeConfig } from '../contracts/worker-config.ts';
 import { iso } from '../storage/alerts/alert-rows.ts';
 import { signingSecrets } from '../storage/alerts/webhook-secrets.ts';
-import { edgeConfig } from '../contracts/worker-config.ts';
 import { type Database, describe, openDatabase } from '../storage/database.ts';
-import { type AttemptOutcome, type Delivery, WEBHOOK_TIMEOUT_MS, afterAttempt } from './alerts/webhook-retry.ts';
+import { type AttemptOutcome, afterAttempt, type Delivery, WEBHOOK_TIMEOUT_MS } from './alerts/webhook-retry.ts';
 import { signedWebhook } from './alerts/webhook-signature.ts';
 
 /**
@@ -129,7 +129,9 @@ export class WebhookDispatcher extends DurableObject {
       };
       await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, worker));
     }
-    const { rows: [soonest] } = await db.query<{ at: Date | string | null }>(
+    const {
+      rows: [soonest],
+    } = await db.query<{ at: Date | string | null }>(
       `SELECT min(next_attempt_at) AS at FROM alert_deliveries WHERE user_id = $1 AND status = 'pending' AND channel = 'webhook'`,
       [this.#userId],
     );
@@ -164,7 +166,16 @@ export class WebhookDispatcher extends DurableObject {
     };
     const outcome = await post(row.url, payload, secrets, delivery.attempts + 1, allowPrivate);
     const after = afterAttempt(delivery, outcome, { now: Date.now(), random: Math.random() });
-    await db.query(SAVE_SQL, [row.id, after.status, after.attempts, after.next_attempt_at, after.last_attempt_at, after.response_code, after.last_error, after.delivered_at]);
+    await db.query(SAVE_SQL, [
+      row.id,
+      after.status,
+      after.attempts,
+      after.next_attempt_at,
+      after.last_attempt_at,
+      after.response_code,
+      after.last_error,
+      after.delivered_at,
+    ]);
   }
 }
 

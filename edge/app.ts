@@ -7,8 +7,8 @@ import { notFound, onError } from './errors.ts';
 import { health } from './health/route.ts';
 import { instruments } from './instruments/routes.ts';
 import { internal, originLink } from './origin/routes.ts';
-import { sessions } from './ws/routes.ts';
 import { quote } from './quote/routes.ts';
+import { sessions } from './ws/routes.ts';
 
 /**
  * The HTTP surface of the edge, one line per area. Each area's routes state

@@ -37,7 +37,11 @@ export type BodyProblem = { param: string; message: string };
  * the field (a dotted path for nested ones; unknown fields are named too).
  * An area whose schemas say more about their own problems passes `problemOf`.
  */
-export async function parseBody<S extends z.ZodType>(c: Context, schema: S, problemOf: (error: z.ZodError) => BodyProblem = firstProblem): Promise<z.output<S>> {
+export async function parseBody<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  problemOf: (error: z.ZodError) => BodyProblem = firstProblem,
+): Promise<z.output<S>> {
   let body: unknown;
   try {
     body = await c.req.json();

@@ -2,12 +2,13 @@
 // what the main module exports (the type of `exports` from cloudflare:workers).
 // A module with `declare global`, because an interface's `extends` cannot name
 // an `import('…')` type (in a global script that error is hidden by skipLibCheck).
-import type { FeedControl } from '../durable-objects/feed-control.ts';
+
 import type { HubVars } from '../contracts/hub-config.ts';
+import type { EdgeVars } from '../contracts/worker-config.ts';
+import type { FeedControl } from '../durable-objects/feed-control.ts';
 import type { InstrumentGroup } from '../durable-objects/instrument-group.ts';
 import type { SessionHub } from '../durable-objects/session-hub.ts';
 import type { WebhookDispatcher } from '../durable-objects/webhook-dispatcher.ts';
-import type { EdgeVars } from '../contracts/worker-config.ts';
 
 declare global {
   namespace Cloudflare {

@@ -16,10 +16,16 @@ const int = (fallback: number, min: number, max: number, unit = '') =>
 
 const SimEnvSchema = z.object({
   SIM_PORT: int(8700, 0, 65535),
-  SIM_API_KEY: z.string().regex(/^[a-z0-9]{4,32}$/, 'must be 4-32 lower-case letters or digits').default('kitesim'),
+  SIM_API_KEY: z
+    .string()
+    .regex(/^[a-z0-9]{4,32}$/, 'must be 4-32 lower-case letters or digits')
+    .default('kitesim'),
   SIM_API_SECRET: z.string().min(8, 'must be at least 8 characters').default('kitesim-secret'),
   SIM_APP_COUNT: int(1, 1, 10),
-  SIM_USER_ID: z.string().regex(/^[A-Z]{2}\d{4}$/, 'must look like a Kite user id, e.g. AB1234').default('SM0001'),
+  SIM_USER_ID: z
+    .string()
+    .regex(/^[A-Z]{2}\d{4}$/, 'must look like a Kite user id, e.g. AB1234')
+    .default('SM0001'),
   SIM_REDIRECT_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   SIM_SEED: int(1, 0, 2 ** 31 - 1),
   SIM_TICKS_PER_SECOND: z.coerce.number({ error: 'must be a number' }).positive('must be above 0').max(50, 'must be at most 50').default(1),
@@ -68,7 +74,13 @@ export function simConfig(env: Record<string, string | undefined> = process.env)
     apps: Array.from({ length: vars.SIM_APP_COUNT }, (_, i) =>
       i === 0
         ? { apiKey: vars.SIM_API_KEY, apiSecret: vars.SIM_API_SECRET, userId: vars.SIM_USER_ID }
-        : { apiKey: `${vars.SIM_API_KEY}${i + 1}`, apiSecret: `${vars.SIM_API_SECRET}-${i + 1}`, userId: `${vars.SIM_USER_ID.slice(0, 2)}${String(Number(vars.SIM_USER_ID.slice(2)) + i).padStart(4, '0').slice(-4)}` },
+        : {
+            apiKey: `${vars.SIM_API_KEY}${i + 1}`,
+            apiSecret: `${vars.SIM_API_SECRET}-${i + 1}`,
+            userId: `${vars.SIM_USER_ID.slice(0, 2)}${String(Number(vars.SIM_USER_ID.slice(2)) + i)
+              .padStart(4, '0')
+              .slice(-4)}`,
+          },
     ),
     redirectUrl: vars.SIM_REDIRECT_URL,
     seed: vars.SIM_SEED,

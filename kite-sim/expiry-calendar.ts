@@ -69,14 +69,12 @@ export function weeklySeries(from: number, wanted: number, count: number): numbe
   return Array.from({ length: count }, (_, week) => first + 7 * week);
 }
 
-export type Expiry = { day: number; iso: string; /** '25DEC' (monthly) or '25D09' (weekly) */ code: string };
+export type Expiry = { day: number; iso: string /** '25DEC' (monthly) or '25D09' (weekly) */; code: string };
 
 export function expiry(day: number, monthly: boolean): Expiry {
   const date = new Date(day * DAY_MS);
   const year = String(date.getUTCFullYear() % 100).padStart(2, '0');
   const month = date.getUTCMonth();
-  const code = monthly
-    ? year + MONTHS.slice(month * 3, month * 3 + 3)
-    : year + WEEKLY_MONTH_CODES.charAt(month) + String(date.getUTCDate()).padStart(2, '0');
+  const code = monthly ? year + MONTHS.slice(month * 3, month * 3 + 3) : year + WEEKLY_MONTH_CODES.charAt(month) + String(date.getUTCDate()).padStart(2, '0');
   return { day, iso: date.toISOString().slice(0, 10), code };
 }

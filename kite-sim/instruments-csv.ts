@@ -1,5 +1,5 @@
 import { INSTRUMENT_COLUMNS, type KiteExchange, type KiteInstrument } from '../contracts/kite-instrument.ts';
-import { type Universe } from './universe-types.ts';
+import type { Universe } from './universe-types.ts';
 
 /**
  * Kite's instrument dump as the simulator serves it (GET /instruments and

@@ -21,7 +21,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(json);
 }
 
-
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** Reads a form-encoded (or JSON) body, refusing anything larger than a login needs. */

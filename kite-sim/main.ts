@@ -24,9 +24,9 @@ try {
     `  access_token  ${session.accessToken}   (expires ${expires})`,
     `  login         ${sim.restRoot}/connect/login?api_key=${config.app.apiKey}&v=3`,
     `  faults        POST ${sim.restRoot}/_sim/faults/<action>  (Authorization: Bearer ${config.adminToken})`,
-    ...sim.demoSessions.slice(1).map(
-      (extra, i) => `  app ${i + 2}         api_key ${extra.app.apiKey}   api_secret ${extra.app.apiSecret}   token ${extra.accessToken}`,
-    ),
+    ...sim.demoSessions
+      .slice(1)
+      .map((extra, i) => `  app ${i + 2}         api_key ${extra.app.apiKey}   api_secret ${extra.app.apiSecret}   token ${extra.accessToken}`),
   ]) {
     log(line);
   }

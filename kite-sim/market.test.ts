@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { instrumentToken, type KiteSegment, type SEGMENT_CODE } from '../contracts/kite-instrument.ts';
 import { Market } from './market.ts';
 import { forwardPrice, impliedVol, yearsToExpiry } from './pricing.ts';
 import type { Quote } from './quote.ts';
-import { type KiteSegment, type SEGMENT_CODE, instrumentToken } from '../contracts/kite-instrument.ts';
-import { type SimInstrument, type Underlying, type Universe } from './universe-types.ts';
+import type { SimInstrument, Underlying, Universe } from './universe-types.ts';
 
 /**
  * A small universe built by hand: NIFTY (index, a monthly future, weekly
@@ -20,9 +20,19 @@ type Row = Pick<SimInstrument, 'tradingsymbol' | 'name' | 'kind' | 'instrument_t
 
 /** The segment code of the token's low byte, from the dump's segment column. */
 const CODE: Record<KiteSegment, keyof typeof SEGMENT_CODE> = {
-  NSE: 'NSE', BSE: 'BSE', INDICES: 'INDICES',
-  'NFO-FUT': 'NFO', 'NFO-OPT': 'NFO', 'BFO-FUT': 'BFO', 'BFO-OPT': 'BFO', 'MCX-FUT': 'MCX', 'MCX-OPT': 'MCX',
-  'CDS-FUT': 'CDS', 'CDS-OPT': 'CDS', 'BCD-FUT': 'BCD', 'BCD-OPT': 'BCD',
+  NSE: 'NSE',
+  BSE: 'BSE',
+  INDICES: 'INDICES',
+  'NFO-FUT': 'NFO',
+  'NFO-OPT': 'NFO',
+  'BFO-FUT': 'BFO',
+  'BFO-OPT': 'BFO',
+  'MCX-FUT': 'MCX',
+  'MCX-OPT': 'MCX',
+  'CDS-FUT': 'CDS',
+  'CDS-OPT': 'CDS',
+  'BCD-FUT': 'BCD',
+  'BCD-OPT': 'BCD',
 };
 
 function fixture(): Universe {
@@ -57,7 +67,12 @@ function fixture(): Universe {
   const crude = { name: 'CRUDEOIL', tick_size: 1, lot_size: 100, segment: 'MCX-FUT', exchange: 'MCX' } as const;
   add({ ...crude, ...future, tradingsymbol: 'CRUDEOIL25JUNFUT', expiry: '2025-06-19' });
   add({ ...cds, ...future, tradingsymbol: 'USDINR25JUNFUT', expiry: MONTHLY, segment: 'CDS-FUT' });
-  for (const [strike, type] of [[85.5, 'CE'], [85.5, 'PE'], [86, 'CE'], [85, 'PE']] as const) {
+  for (const [strike, type] of [
+    [85.5, 'CE'],
+    [85.5, 'PE'],
+    [86, 'CE'],
+    [85, 'PE'],
+  ] as const) {
     const symbol = `USDINR25JUN${strike}${type}`;
     add({ ...cds, tradingsymbol: symbol, kind: 'option', instrument_type: type, expiry: MONTHLY, strike, segment: 'CDS-OPT' });
   }
@@ -220,7 +235,10 @@ describe('Market', () => {
         expect(Math.abs(call - put - parity)).toBeLessThanOrEqual(3 * 0.05);
 
         if (Math.abs(strike / model.forward - 1) > 0.1) continue;
-        for (const [kind, premium] of [['CE', call], ['PE', put]] as const) {
+        for (const [kind, premium] of [
+          ['CE', call],
+          ['PE', put],
+        ] as const) {
           // Only the time value carries vol; a deep in-the-money premium rounded to
           // the tick can sit at its intrinsic value, where no vol explains it.
           const intrinsic = Math.max(kind === 'CE' ? parity : -parity, 0);

@@ -1,4 +1,4 @@
-import { DEFAULT_SMILE, type OptionKind, type Smile, black76, expiryCloseMs, forwardPrice, smileVol, yearsUntil } from './pricing.ts';
+import { black76, DEFAULT_SMILE, expiryCloseMs, forwardPrice, type OptionKind, type Smile, smileVol, yearsUntil } from './pricing.ts';
 import type { DepthLevel, Quote } from './quote.ts';
 import { type Rng, uniform } from './seeded-random.ts';
 import type { SimInstrument, Underlying, Universe } from './universe-types.ts';
@@ -213,10 +213,7 @@ export class Market {
     if (!expiry) return undefined;
     refresh(expiry, this.#rate);
     const { level: spot, underlying } = book.walk;
-    const vol =
-      book.kind === 'option'
-        ? smileVol(underlying.annualVol, expiry.forward, book.strike, expiry.years, this.#smile)
-        : underlying.annualVol;
+    const vol = book.kind === 'option' ? smileVol(underlying.annualVol, expiry.forward, book.strike, expiry.years, this.#smile) : underlying.annualVol;
     return { spot, forward: expiry.forward, years: expiry.years, vol, rate: this.#rate };
   }
 
@@ -254,12 +251,7 @@ export class Market {
       throw new Error(`${instrument.exchange}:${instrument.tradingsymbol}: an option must be CE or PE, not ${type}`);
     }
     const underlying = walk.underlying;
-    const tick =
-      instrument.tick_size > 0
-        ? instrument.tick_size
-        : kind === 'index' || !(underlying.tickSize > 0)
-          ? INDEX_TICK
-          : underlying.tickSize;
+    const tick = instrument.tick_size > 0 ? instrument.tick_size : kind === 'index' || !(underlying.tickSize > 0) ? INDEX_TICK : underlying.tickSize;
     const { scale, tickUnits } = decimalGrid(tick);
     const liquidity = Math.min(Math.max(underlying.liquidity, 0), 1);
 

@@ -59,7 +59,9 @@ describe('a simulated NIFTY option chain', () => {
       });
       ws.once('error', reject);
     });
-    const ticks = new Map(parser.parseBinary(frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.length) as ArrayBuffer).map((t) => [t.instrument_token, t]));
+    const ticks = new Map(
+      parser.parseBinary(frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.length) as ArrayBuffer).map((t) => [t.instrument_token, t]),
+    );
     const forward = ticks.get(future.instrument_token)?.last_price ?? NaN;
     const now = ticks.get(future.instrument_token)?.exchange_timestamp.getTime() ?? NaN;
     const years = yearsToExpiry(future.expiry, now);
@@ -76,7 +78,10 @@ describe('a simulated NIFTY option chain', () => {
       const p = ticks.get(put?.instrument_token ?? -1)?.last_price ?? NaN;
       // Parity: C − P = e^(−rT)(F − K), within 3 ticks (the future itself is rounded to a tick).
       expect({ strike, parityError: Math.abs(c - p - discount * (forward - strike)) <= 0.15 }).toEqual({ strike, parityError: true });
-      for (const [kind, premium] of [['CE', c], ['PE', p]] as const) {
+      for (const [kind, premium] of [
+        ['CE', c],
+        ['PE', p],
+      ] as const) {
         const intrinsic = discount * Math.max(kind === 'CE' ? forward - strike : strike - forward, 0);
         if (premium - intrinsic < 20 * 0.05) continue; // too little time value to read a vol from
         const iv = impliedVol(kind, premium, forward, strike, years, RATE);

@@ -1,13 +1,12 @@
 import { KiteTicker } from 'kiteconnect';
 import { describe, expect, it } from 'vitest';
-import { type FrameEntry, encodeFrame, packetLength } from './packets.ts';
+import { encodeFrame, type FrameEntry, packetLength } from './packets.ts';
 import type { Quote } from './quote.ts';
 
 /** The official client's own parser (public at runtime, missing from its typings) is the judge of byte-exactness. */
 type OfficialParser = { parseBinary(frame: ArrayBuffer): Record<string, unknown>[] };
 const parser = new KiteTicker({ api_key: 'k', access_token: 't' }) as unknown as OfficialParser;
-const officialParse = (frame: Buffer) =>
-  parser.parseBinary(frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength) as ArrayBuffer);
+const officialParse = (frame: Buffer) => parser.parseBinary(frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength) as ArrayBuffer);
 
 function quote(token: number, price: number, overrides: Partial<Quote> = {}): Quote {
   return {
@@ -77,7 +76,12 @@ describe('Kite binary frames', () => {
 
   it('encode indices in their own layout, not tradable, with a net change', () => {
     const q = quote(NIFTY_INDEX, 24_150.55, { ohlc: { open: 24_000, high: 24_200.1, low: 23_950.05, close: 24_010.5 } });
-    const [quoteTick, full] = officialParse(encodeFrame([{ mode: 'quote', quote: q }, { mode: 'full', quote: q }]));
+    const [quoteTick, full] = officialParse(
+      encodeFrame([
+        { mode: 'quote', quote: q },
+        { mode: 'full', quote: q },
+      ]),
+    );
     expect(quoteTick).toMatchObject({
       tradable: false,
       mode: 'quote',

@@ -1,7 +1,7 @@
-import type { Quote } from './quote.ts';
 import { SEGMENT_CODE } from '../contracts/kite-instrument.ts';
 import { priceDivisor } from '../contracts/kite-ticks/decode.ts';
 import type { TickMode } from '../contracts/kite-ticks/tick.ts';
+import type { Quote } from './quote.ts';
 
 /**
  * Kite's binary tick frames, byte for byte (docs/kite-simulator.md has the table):

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_SMILE,
-  MIN_YEARS,
-  black76,
-  forwardPrice,
-  impliedVol,
-  normCdf,
-  smileVol,
-  yearsToExpiry,
-} from './pricing.ts';
+import { black76, DEFAULT_SMILE, forwardPrice, impliedVol, MIN_YEARS, normCdf, smileVol, yearsToExpiry } from './pricing.ts';
 
 const STRIKES = [0.7, 0.85, 0.95, 0.99, 1, 1.01, 1.05, 1.15, 1.3].map((k) => 24_000 * k);
 const YEARS = [2 / 365, 7 / 365, 30 / 365, 0.25, 1];

@@ -91,9 +91,7 @@ export function black76(kind: OptionKind, forward: number, strike: number, years
   }
   const d1 = Math.log(forward / strike) / sd + 0.5 * sd;
   const d2 = d1 - sd;
-  return kind === 'CE'
-    ? discount * (forward * normCdf(d1) - strike * normCdf(d2))
-    : discount * (strike * normCdf(-d2) - forward * normCdf(-d1));
+  return kind === 'CE' ? discount * (forward * normCdf(d1) - strike * normCdf(d2)) : discount * (strike * normCdf(-d2) - forward * normCdf(-d1));
 }
 
 /**
@@ -119,7 +117,7 @@ export function impliedVol(kind: OptionKind, price: number, forward: number, str
   const sqrtT = Math.sqrt(years);
   const logMoneyness = Math.log(forward / strike);
   // Brenner–Subrahmanyam's at-the-money estimate as a start.
-  let vol = Math.min(Math.max((Math.sqrt(2 * Math.PI / years) * price) / (discount * forward), lo), hi);
+  let vol = Math.min(Math.max((Math.sqrt((2 * Math.PI) / years) * price) / (discount * forward), lo), hi);
   for (let i = 0; i < 200; i++) {
     const diff = black76(kind, forward, strike, years, vol, rate) - price;
     if (diff === 0) return vol;

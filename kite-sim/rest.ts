@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import { istTimestamp } from '../contracts/ist-clock.ts';
 import type { KiteExchange } from '../contracts/kite-instrument.ts';
 import { instrumentsCsv, instrumentsForExchange } from './instruments-csv.ts';
-import { istTimestamp } from '../contracts/ist-clock.ts';
 import { readForm, sendData, sendError, tokenCredentials } from './kite-http.ts';
 import type { Quote } from './quote.ts';
 import type { Session, Sessions } from './sessions.ts';
@@ -117,20 +117,20 @@ export function createRestHandler(options: RestOptions) {
     const method = req.method ?? 'GET';
     const route = `${method} ${path}`;
 
-    if (route === 'GET /instruments') return instrumentsRoute(req, res, undefined), true;
+    if (route === 'GET /instruments') return (instrumentsRoute(req, res, undefined), true);
     const exchangeMatch = /^GET \/instruments\/([A-Za-z]+)$/.exec(route);
-    if (exchangeMatch) return instrumentsRoute(req, res, exchangeMatch[1]?.toUpperCase()), true;
-    if (route === 'GET /connect/login') return loginRoute(url, res), true;
+    if (exchangeMatch) return (instrumentsRoute(req, res, exchangeMatch[1]?.toUpperCase()), true);
+    if (route === 'GET /connect/login') return (loginRoute(url, res), true);
     if (route === 'GET /connect/done') {
       const token = url.searchParams.get('request_token') ?? '';
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(`Kite simulator login complete.\nrequest_token=${token}\nExchange it with POST /session/token (kiteconnect: generateSession).\n`);
       return true;
     }
-    if (route === 'POST /session/token') return await sessionTokenRoute(req, res), true;
+    if (route === 'POST /session/token') return (await sessionTokenRoute(req, res), true);
     if (route === 'DELETE /session/token') {
       // Logging out ends nothing else here; Kite answers true.
-      return sendData(res, true), true;
+      return (sendData(res, true), true);
     }
     if (route === 'GET /user/profile') {
       const session = authenticate(req, res);

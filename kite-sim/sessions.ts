@@ -19,10 +19,7 @@ export type SessionsOptions = {
   now?: () => number;
 };
 
-export type ExchangeOutcome =
-  | { ok: true; session: Session }
-  | { ok: false; status: number; errorType: 'TokenException' | 'InputException'; message: string };
-
+export type ExchangeOutcome = { ok: true; session: Session } | { ok: false; status: number; errorType: 'TokenException' | 'InputException'; message: string };
 
 export class Sessions {
   readonly #apps: Map<string, KiteApp>;
@@ -56,7 +53,9 @@ export class Sessions {
     if (!pending || pending.apiKey !== apiKey || pending.expiresAt <= this.#now()) {
       return { ok: false, status: 403, errorType: 'TokenException', message: 'Token is invalid or has expired.' };
     }
-    const expected = createHash('sha256').update(apiKey + requestToken + app.apiSecret).digest('hex');
+    const expected = createHash('sha256')
+      .update(apiKey + requestToken + app.apiSecret)
+      .digest('hex');
     if (checksum !== expected) {
       return { ok: false, status: 403, errorType: 'TokenException', message: 'Invalid `checksum`.' };
     }

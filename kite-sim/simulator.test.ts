@@ -16,9 +16,7 @@ const API_SECRET = 'test-secret-123';
 const ADMIN = 'test-admin-token';
 
 beforeAll(async () => {
-  sim = await startSimulator(
-    simConfig({ SIM_PORT: '0', SIM_API_KEY: API_KEY, SIM_API_SECRET: API_SECRET, SIM_ADMIN_TOKEN: ADMIN, SIM_TICKS_PER_SECOND: '5' }),
-  );
+  sim = await startSimulator(simConfig({ SIM_PORT: '0', SIM_API_KEY: API_KEY, SIM_API_SECRET: API_SECRET, SIM_ADMIN_TOKEN: ADMIN, SIM_TICKS_PER_SECOND: '5' }));
 });
 afterAll(async () => {
   await sim?.close();
@@ -109,7 +107,9 @@ describe('REST through the official KiteConnect client', () => {
     const raw = await fetch(`${sim.restRoot}/instruments/CDS`, { headers: { 'accept-encoding': 'gzip' } });
     expect(raw.headers.get('content-type')).toBe('text/csv');
     expect(raw.headers.get('content-encoding')).toBe('gzip');
-    expect((await raw.text()).split('\n')[0]).toBe('instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange');
+    expect((await raw.text()).split('\n')[0]).toBe(
+      'instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange',
+    );
     const bad = await fetch(`${sim.restRoot}/instruments/XYZ`);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ status: 'error', error_type: 'InputException' });
@@ -198,7 +198,11 @@ describe('the ticker through the official KiteTicker', () => {
     });
     t.on('connect', () => {
       t.subscribe(tokens);
-      for (const mode of ['ltp', 'quote', 'full'] as const) t.setMode(mode, tokens.filter((token) => modeOf(token) === mode));
+      for (const mode of ['ltp', 'quote', 'full'] as const)
+        t.setMode(
+          mode,
+          tokens.filter((token) => modeOf(token) === mode),
+        );
     });
     t.connect();
     try {
@@ -215,7 +219,10 @@ describe('the ticker through the official KiteTicker', () => {
       };
       const grid = instrument.tick_size || 0.05;
       const steps = tick.last_price / grid;
-      expect({ symbol: instrument.tradingsymbol, offGrid: Math.abs(steps - Math.round(steps)) < 1e-6 }).toEqual({ symbol: instrument.tradingsymbol, offGrid: true });
+      expect({ symbol: instrument.tradingsymbol, offGrid: Math.abs(steps - Math.round(steps)) < 1e-6 }).toEqual({
+        symbol: instrument.tradingsymbol,
+        offGrid: true,
+      });
       expect(tick.tradable).toBe(instrument.segment !== 'INDICES');
       if (tick.ohlc) {
         expect(tick.last_price).toBeGreaterThanOrEqual(tick.ohlc.low);
@@ -223,7 +230,10 @@ describe('the ticker through the official KiteTicker', () => {
       }
     }
     const fullTradable = instruments.find((i) => modeOf(i.instrument_token) === 'full' && i.segment !== 'INDICES');
-    expect(seen.get(`${fullTradable?.instrument_token}:full`)).toMatchObject({ depth: { buy: expect.any(Array), sell: expect.any(Array) }, oi: expect.any(Number) });
+    expect(seen.get(`${fullTradable?.instrument_token}:full`)).toMatchObject({
+      depth: { buy: expect.any(Array), sell: expect.any(Array) },
+      oi: expect.any(Number),
+    });
   });
 
   it('refuses a wrong access token with HTTP 403 on the upgrade', async () => {
@@ -402,7 +412,9 @@ describe('send times for latency benchmarks (SIM_SEND_TIMES=1)', () => {
       ws.send(JSON.stringify({ a: 'mode', v: ['full', [token]] }));
       await until('two tick frames', () => received.length >= 2, 4000);
       const response = await fetch(`${timed.restRoot}/_sim/send-times`, { headers: { authorization: 'Bearer kitesim-admin' } });
-      const { data } = (await response.json()) as { data: { frames: [number, number, number][]; connections: { id: number; api_key: string; tokens: number[] }[] } };
+      const { data } = (await response.json()) as {
+        data: { frames: [number, number, number][]; connections: { id: number; api_key: string; tokens: number[] }[] };
+      };
       ws.close();
       const connection = data.connections.find((c) => c.tokens.includes(token));
       expect(connection?.api_key).toBe('kitesim');

@@ -109,16 +109,20 @@ export async function startSimulator(config: SimConfig, log: (line: string) => v
 
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://sim').pathname;
-    const work = path.startsWith('/_sim/')
-      ? admin(req, res, path).then(() => true)
-      : rest(req, res);
+    const work = path.startsWith('/_sim/') ? admin(req, res, path).then(() => true) : rest(req, res);
     work
       .then((handled) => {
         if (!handled) sendError(res, 404, 'GeneralException', `Route not found: ${req.method} ${path}`);
       })
       .catch((error: unknown) => {
         const bad = error instanceof SyntaxError || error instanceof RangeError;
-        if (!res.headersSent) sendError(res, bad ? 400 : 500, bad ? 'InputException' : 'GeneralException', bad ? `Bad request body: ${(error as Error).message}` : 'Internal simulator error.');
+        if (!res.headersSent)
+          sendError(
+            res,
+            bad ? 400 : 500,
+            bad ? 'InputException' : 'GeneralException',
+            bad ? `Bad request body: ${(error as Error).message}` : 'Internal simulator error.',
+          );
         if (!bad) log(`error on ${req.method} ${path}: ${(error as Error).stack ?? String(error)}`);
       });
   });

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
-import { type FrameEntry, HEARTBEAT, type TickMode, encodeFrame } from './packets.ts';
+import { encodeFrame, type FrameEntry, HEARTBEAT, type TickMode } from './packets.ts';
 import type { Quote } from './quote.ts';
 import type { SendLog } from './send-log.ts';
 import type { Sessions } from './sessions.ts';
@@ -112,7 +112,11 @@ export class TickerServer {
     try {
       const result = ControlMessage.safeParse(JSON.parse(data.toString()));
       if (!result.success) {
-        return sendText(connection.ws, 'error', `Invalid message: ${result.error.issues[0]?.message ?? 'bad shape'}; expected {"a":"subscribe"|"unsubscribe","v":[tokens]} or {"a":"mode","v":["ltp"|"quote"|"full",[tokens]]}`);
+        return sendText(
+          connection.ws,
+          'error',
+          `Invalid message: ${result.error.issues[0]?.message ?? 'bad shape'}; expected {"a":"subscribe"|"unsubscribe","v":[tokens]} or {"a":"mode","v":["ltp"|"quote"|"full",[tokens]]}`,
+        );
       }
       parsed = result.data;
     } catch {
@@ -140,9 +144,18 @@ export class TickerServer {
       if (existing) existing.count++;
       else connection.subscriptions.set(token, { mode: 'quote', count: 1 }); // a bare subscribe is quote mode
     }
-    if (unknown.length) sendText(connection.ws, 'error', `Invalid instrument token(s): ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ` and ${unknown.length - 20} more` : ''}`);
+    if (unknown.length)
+      sendText(
+        connection.ws,
+        'error',
+        `Invalid instrument token(s): ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ` and ${unknown.length - 20} more` : ''}`,
+      );
     if (overLimit.length) {
-      sendText(connection.ws, 'error', `Maximum instruments per connection (${this.#options.maxInstrumentsPerConnection}) exceeded; ${overLimit.length} token(s) not subscribed.`);
+      sendText(
+        connection.ws,
+        'error',
+        `Maximum instruments per connection (${this.#options.maxInstrumentsPerConnection}) exceeded; ${overLimit.length} token(s) not subscribed.`,
+      );
     }
   }
 

@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { instrumentsCsv, instrumentsForExchange } from './instruments-csv.ts';
+import { INSTRUMENT_COLUMNS, type KiteInstrument, type KiteSegment, SEGMENT_CODE } from '../contracts/kite-instrument.ts';
 import { ROWS } from './contract-tokens.ts';
 import { istDay } from './expiry-calendar.ts';
+import { instrumentsCsv, instrumentsForExchange } from './instruments-csv.ts';
 import { buildUniverse } from './universe.ts';
-import { INSTRUMENT_COLUMNS, SEGMENT_CODE, type KiteInstrument, type KiteSegment } from '../contracts/kite-instrument.ts';
-import { type SimInstrument } from './universe-types.ts';
+import type { SimInstrument } from './universe-types.ts';
 
 // The parser the official kiteconnect client runs on the dump (it ships no types, hence require).
 const Papa = createRequire(import.meta.url)('papaparse') as {
@@ -69,7 +69,21 @@ describe('the simulated instrument universe', () => {
 
   it('lists every segment of the dump', () => {
     const segments = new Set(universe.instruments.map((i) => i.segment));
-    const all: KiteSegment[] = ['NSE', 'BSE', 'INDICES', 'NFO-FUT', 'NFO-OPT', 'BFO-FUT', 'BFO-OPT', 'MCX-FUT', 'MCX-OPT', 'CDS-FUT', 'CDS-OPT', 'BCD-FUT', 'BCD-OPT'];
+    const all: KiteSegment[] = [
+      'NSE',
+      'BSE',
+      'INDICES',
+      'NFO-FUT',
+      'NFO-OPT',
+      'BFO-FUT',
+      'BFO-OPT',
+      'MCX-FUT',
+      'MCX-OPT',
+      'CDS-FUT',
+      'CDS-OPT',
+      'BCD-FUT',
+      'BCD-OPT',
+    ];
     for (const segment of all) expect(segments, segment).toContain(segment);
     expect(universe.instruments.filter((i) => i.segment === 'NSE').length).toBeGreaterThan(2_000);
     expect(universe.instruments.filter((i) => i.segment === 'BSE').length).toBeGreaterThan(3_500);
@@ -154,7 +168,11 @@ describe('the simulated instrument universe', () => {
 describe('a contract’s token', () => {
   /** Every derivative of a day's universe by its token: 'NFO:NIFTY25DEC26000CE'. */
   const contractsOn = (today: Date) =>
-    new Map(buildUniverse({ seed: 1, today }).instruments.filter((i) => i.expiry !== '').map((i) => [i.instrument_token, `${i.exchange}:${i.tradingsymbol}`]));
+    new Map(
+      buildUniverse({ seed: 1, today })
+        .instruments.filter((i) => i.expiry !== '')
+        .map((i) => [i.instrument_token, `${i.exchange}:${i.tradingsymbol}`]),
+    );
 
   it.each([
     // The day a simulator that numbered contracts in listing order failed CI, and forty days on.

@@ -60,7 +60,13 @@ export function buildUniverse(options: UniverseOptions): Universe {
   addIndices(book, random);
   const fnoStocks = addEquities(book, random);
   // Token blocks go to the families in this order on every day (contract-tokens.ts).
-  const spaces = { NFO: contractTokenSpace('NFO'), BFO: contractTokenSpace('BFO'), MCX: contractTokenSpace('MCX'), CDS: contractTokenSpace('CDS'), BCD: contractTokenSpace('BCD') };
+  const spaces = {
+    NFO: contractTokenSpace('NFO'),
+    BFO: contractTokenSpace('BFO'),
+    MCX: contractTokenSpace('MCX'),
+    CDS: contractTokenSpace('CDS'),
+    BCD: contractTokenSpace('BCD'),
+  };
   addIndexDerivatives(book, spaces, today);
   addStockDerivatives(book, spaces.NFO, today, fnoStocks);
   addCommodities(book, spaces.MCX, random, today);
@@ -70,7 +76,6 @@ export function buildUniverse(options: UniverseOptions): Universe {
 
 // ---------------------------------------------------------------------------
 // Randomness and rounding
-
 
 function between(random: () => number, low: number, high: number): number {
   return low + (high - low) * random();
@@ -175,7 +180,10 @@ function createBook(random: () => number): Book {
 const INDEX_TICK = 0.05;
 
 function addIndices(book: Book, random: () => number): void {
-  for (const [exchange, specs] of [['NSE', NSE_INDICES], ['BSE', BSE_INDICES]] as const) {
+  for (const [exchange, specs] of [
+    ['NSE', NSE_INDICES],
+    ['BSE', BSE_INDICES],
+  ] as const) {
     for (const spec of specs) {
       const token = instrumentToken(book.claimToken('INDICES', spec.exchangeToken), 'INDICES');
       const id = spec.id ?? spec.symbol;
@@ -340,7 +348,8 @@ function addFuture(book: Book, contract: Contract, on: Expiry): void {
 
 /** A CE and a PE at each of `2 * halfWidth + 1` strikes `step` apart around the spot (positive strikes only). */
 function addOptionChain(book: Book, contract: Contract, on: Expiry, step: number, halfWidth: number): void {
-  if (halfWidth > MAX_HALF_WIDTH) throw new RangeError(`${contract.name}: ${halfWidth} strikes each side, more than the ${MAX_HALF_WIDTH} its tokens have room for`);
+  if (halfWidth > MAX_HALF_WIDTH)
+    throw new RangeError(`${contract.name}: ${halfWidth} strikes each side, more than the ${MAX_HALF_WIDTH} its tokens have room for`);
   const atm = Math.round(underlyingOf(book, contract.name).spot / step);
   for (let k = atm - halfWidth; k <= atm + halfWidth; k++) {
     if (k <= 0) continue;
@@ -383,8 +392,7 @@ function addIndexDerivatives(book: Book, spaces: TokenSpaces, today: number): vo
   for (const spec of INDEX_DERIVATIVES) {
     const tokens = spaces[spec.exchange].family(spec.id, spec.weeklies > 0 ? 'weekly' : 'monthly');
     const lastOfMonth = (year: number, month: number) => lastWeekdayOfMonth(year, month, spec.weekday);
-    const inMonths = (months: readonly number[]) => (year: number, month: number) =>
-      months.includes(month) ? lastOfMonth(year, month) : undefined;
+    const inMonths = (months: readonly number[]) => (year: number, month: number) => (months.includes(month) ? lastOfMonth(year, month) : undefined);
     const monthlies = monthlySeries(today, MONTHLY_CONTRACTS, lastOfMonth);
     const afterMonthlies = (monthlies.at(-1) ?? today) + 1;
     const quarterlies = monthlySeries(afterMonthlies, spec.quarterlies, inMonths([2, 5, 8, 11]));

@@ -47,13 +47,19 @@ describe('npm run users', () => {
   });
 
   it('explains its usage with exit code 2 for a wrong command or a missing or malformed address', () => {
-    expect(users(['crown', 'ops@example.test'])).toMatchObject({ code: 2, err: expect.stringContaining('usage: npm run users -- promote <email> | demote <email>') });
+    expect(users(['crown', 'ops@example.test'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('usage: npm run users -- promote <email> | demote <email>'),
+    });
     expect(users(['promote'])).toMatchObject({ code: 2, err: expect.stringContaining('an e-mail address is needed') });
     expect(users(['promote', 'not-an-address'])).toMatchObject({ code: 2, err: 'is not an e-mail address' });
     expect(users(['promote', 'a@example.test', 'b@example.test'])).toMatchObject({ code: 2, err: expect.stringContaining('one e-mail address at a time') });
   });
 
   it('names DATABASE_URL when it is missing', () => {
-    expect(users(['promote', 'ops@example.test'], {})).toMatchObject({ code: 1, err: expect.stringContaining('DATABASE_URL: must be set to a postgres:// URL') });
+    expect(users(['promote', 'ops@example.test'], {})).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('DATABASE_URL: must be set to a postgres:// URL'),
+    });
   });
 });

@@ -17,7 +17,11 @@ const Env = z.object({
 const Args = z.object({
   command: z.enum(['promote', 'demote'], { error: `the command must be promote or demote; ${USAGE}` }),
   // As the edge stores addresses: trimmed and lower-cased.
-  email: z.string({ error: `an e-mail address is needed; ${USAGE}` }).trim().toLowerCase().pipe(z.email({ error: 'is not an e-mail address' })),
+  email: z
+    .string({ error: `an e-mail address is needed; ${USAGE}` })
+    .trim()
+    .toLowerCase()
+    .pipe(z.email({ error: 'is not an e-mail address' })),
   extra: z.undefined({ error: `one e-mail address at a time; ${USAGE}` }),
 });
 
@@ -34,7 +38,9 @@ try {
   await client.connect();
   try {
     const { command: done, email: address } = args.data;
-    const { rows: [before] } = await client.query<{ role: string }>('SELECT role FROM users WHERE email = $1', [address]);
+    const {
+      rows: [before],
+    } = await client.query<{ role: string }>('SELECT role FROM users WHERE email = $1', [address]);
     if (!before) {
       console.error(`no user has the e-mail ${address} (they register first: POST /auth/register)`);
       process.exitCode = 1;

@@ -29,7 +29,10 @@ const SyncEnvSchema = z.object({
     .default('postgres://postgres:postgres@127.0.0.1:5488/kite_edge'),
   KITE_API_ROOT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.kite.trade' }).default('http://127.0.0.1:8700'),
   KITE_API_KEY: apiKey.default('kitesim'),
-  KITE_ACCESS_TOKEN: z.string().regex(/^[A-Za-z0-9]{8,128}$/, 'must be a Kite access token').optional(),
+  KITE_ACCESS_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9]{8,128}$/, 'must be a Kite access token')
+    .optional(),
   SYNC_TIME_IST: timeOfDay.default('08:30'),
 });
 
@@ -46,8 +49,10 @@ const OriginEnvSchema = SyncEnvSchema.extend({
   KITE_TOKEN_EXPIRY_IST: timeOfDay.default('06:00'),
   KITE_HEARTBEAT_TIMEOUT_MS: wholeNumber(2000, 60_000, 5000, 'milliseconds'),
   PINNED_INSTRUMENTS: z.string().default(''),
-  EDGE_URL: z.url({ protocol: /^https?$/, error: 'must be the edge worker\'s http(s) URL' }).default('http://127.0.0.1:8787'),
-  ORIGIN_LINK_SECRET: z.string({ error: 'must be set: the shared secret of the origin link (the edge has the same)' }).min(16, 'must be at least 16 characters'),
+  EDGE_URL: z.url({ protocol: /^https?$/, error: "must be the edge worker's http(s) URL" }).default('http://127.0.0.1:8787'),
+  ORIGIN_LINK_SECRET: z
+    .string({ error: 'must be set: the shared secret of the origin link (the edge has the same)' })
+    .min(16, 'must be at least 16 characters'),
   ORIGIN_PORT: z.coerce.number().int('must be a port number').min(0).max(65535, 'must be a port number').default(8080),
 });
 
@@ -134,13 +139,21 @@ export function originConfig(env: Record<string, string | undefined> = process.e
  */
 function parsePinned(text: string): PinnedInstrument[] {
   const pinned: PinnedInstrument[] = [];
-  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const parts = item.split(':');
     const last = parts.at(-1) ?? '';
     const mode = TickModeSchema.safeParse(last);
     const instrument = (mode.success ? parts.slice(0, -1) : parts).join(':');
     if (!/^\d+$/.test(instrument) && !/^[A-Z]{2,5}:\S.*$/.test(instrument)) {
-      throw new ConfigError([{ variable: 'PINNED_INSTRUMENTS', problem: `"${item}" must be EXCHANGE:TRADINGSYMBOL or an instrument token, optionally followed by :ltp, :quote or :full` }]);
+      throw new ConfigError([
+        {
+          variable: 'PINNED_INSTRUMENTS',
+          problem: `"${item}" must be EXCHANGE:TRADINGSYMBOL or an instrument token, optionally followed by :ltp, :quote or :full`,
+        },
+      ]);
     }
     pinned.push({ instrument, mode: mode.success ? mode.data : 'full' });
   }

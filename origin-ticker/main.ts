@@ -1,5 +1,6 @@
 import { ConfigError } from '../contracts/config-error.ts';
 import type { TickMode } from '../contracts/origin-link.ts';
+import { partLog } from '../contracts/part-log.ts';
 import { type OriginConfig, originConfig } from './config.ts';
 import { OriginFeed } from './feed/origin-feed.ts';
 import { originHealth } from './http/origin-health.ts';
@@ -10,7 +11,6 @@ import { sessionExchangeProcess } from './kite/session-exchange.ts';
 import { TokenCipher } from './kite/token-cipher.ts';
 import { tokenExpiresAt } from './kite/token-expiry.ts';
 import { TokenStore } from './kite/token-store.ts';
-import { partLog } from '../contracts/part-log.ts';
 import { programBeside } from './programs.ts';
 import { type GroupIndex, loadGroupIndex } from './registry/group-index.ts';
 import { runSyncProcess } from './registry/sync-process.ts';
@@ -93,8 +93,17 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
 
   let draining = false;
   const snapshot = () => originHealth(feed, index, startedAt);
-  const server = await startOriginServer({ port: config.port, health: snapshot, metrics: originMetrics(snapshot), extra: [login.handle], draining: () => draining, log });
-  log(`origin up on http://127.0.0.1:${server.port} (health, metrics, login): Kite at ${config.kite.root}, ${config.kite.accounts.length} account(s), edge at ${config.edge.url}`);
+  const server = await startOriginServer({
+    port: config.port,
+    health: snapshot,
+    metrics: originMetrics(snapshot),
+    extra: [login.handle],
+    draining: () => draining,
+    log,
+  });
+  log(
+    `origin up on http://127.0.0.1:${server.port} (health, metrics, login): Kite at ${config.kite.root}, ${config.kite.accounts.length} account(s), edge at ${config.edge.url}`,
+  );
 
   const stopSync = new AbortController();
   const schedule = startSyncSchedule({

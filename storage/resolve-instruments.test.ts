@@ -2,8 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it } from 'vitest';
 import { instrumentGroup } from '../contracts/instrument-group.ts';
 import { edgeConfig } from '../contracts/worker-config.ts';
-import { DatabaseUnavailable } from './database.ts';
-import { openDatabase } from './database.ts';
+import { DatabaseUnavailable, openDatabase } from './database.ts';
 import { RESOLVE_SQL, resolveInstruments } from './resolve-instruments.ts';
 
 /**
@@ -15,7 +14,16 @@ import { RESOLVE_SQL, resolveInstruments } from './resolve-instruments.ts';
 const live = () => openDatabase(edgeConfig(env).database, 10_000);
 const unreachable = () => openDatabase({ ...edgeConfig(env).database, httpEndpoint: `http://127.0.0.1:${inject('deadPort')}/sql` }, 500);
 
-type Reference = { instrument_token: number; exchange: string; tradingsymbol: string; name: string; segment: string; instrument_type: string; tick_size: number; lot_size: number };
+type Reference = {
+  instrument_token: number;
+  exchange: string;
+  tradingsymbol: string;
+  name: string;
+  segment: string;
+  instrument_type: string;
+  tick_size: number;
+  lot_size: number;
+};
 
 /** One active instrument of each kind the group key tells apart, picked by SQL. */
 async function samples(): Promise<Reference[]> {

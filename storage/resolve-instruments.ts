@@ -1,4 +1,4 @@
-import { type GroupKey, type GroupedInstrument, instrumentGroup } from '../contracts/instrument-group.ts';
+import { type GroupedInstrument, type GroupKey, instrumentGroup } from '../contracts/instrument-group.ts';
 import type { Database } from './database.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -33,7 +33,6 @@ const api = (user: User, path: string, init: RequestInit & { json?: unknown } = 
 const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, ms?: number) => waitForOnStack(stack, what, check, ms);
 
 const register = (email: string, admin = false): Promise<User> => signIn(stack, email, 'alerts test password', { admin });
-
 
 /** A /v2/ws session that keeps every `alert` frame it receives, with when it arrived. */
 class Session {
@@ -122,7 +121,9 @@ describe('price alerts on the whole platform', () => {
     // One bound a tick above and one below: the simulator's random walk crosses one of them within seconds.
     const bounds = { up: Math.round((price + 0.05) * 100) / 100, down: Math.round((price - 0.05) * 100) / 100 };
     const up = (await (await api(owner, '/alerts', { json: { instrument: NIFTY, condition: { type: 'crosses_up', price: bounds.up } } })).json()) as Alert;
-    const down = (await (await api(owner, '/alerts', { json: { instrument: NIFTY, condition: { type: 'crosses_down', price: bounds.down } } })).json()) as Alert;
+    const down = (await (
+      await api(owner, '/alerts', { json: { instrument: NIFTY, condition: { type: 'crosses_down', price: bounds.down } } })
+    ).json()) as Alert;
 
     const frame = await waitFor('a crossing', async () => one.alerts[0], 30_000);
     const crossedUp = frame.alert_id === up.id;
@@ -150,8 +151,15 @@ describe('price alerts on the whole platform', () => {
       return read.state === 'triggered' ? read : undefined;
     });
     expect(alert.trigger_count).toBe(1);
-    const { triggers } = (await (await api(owner, `/alerts/${frame.alert_id}/triggers`)).json()) as { triggers: { last_price: number; deliveries: unknown[] }[] };
-    expect(triggers).toEqual([expect.objectContaining({ last_price: frame.last_price, deliveries: [expect.objectContaining({ channel: 'sessions', status: 'delivered', sessions_reached: 2 })] })]);
+    const { triggers } = (await (await api(owner, `/alerts/${frame.alert_id}/triggers`)).json()) as {
+      triggers: { last_price: number; deliveries: unknown[] }[];
+    };
+    expect(triggers).toEqual([
+      expect.objectContaining({
+        last_price: frame.last_price,
+        deliveries: [expect.objectContaining({ channel: 'sessions', status: 'delivered', sessions_reached: 2 })],
+      }),
+    ]);
 
     // User B sees none of it.
     expect((await api(other, `/alerts/${frame.alert_id}`)).status).toBe(404);
@@ -164,7 +172,9 @@ describe('price alerts on the whole platform', () => {
     const session = await Session.open(owner);
     const price = await niftyPrice(owner);
     const alert = (await (
-      await api(owner, '/alerts', { json: { instrument: NIFTY, condition: { type: 'price_above', price: Math.round(price / 2) }, repeat: { type: 'recurring', cooldown_s: 10 } } })
+      await api(owner, '/alerts', {
+        json: { instrument: NIFTY, condition: { type: 'price_above', price: Math.round(price / 2) }, repeat: { type: 'recurring', cooldown_s: 10 } },
+      })
     ).json()) as Alert;
     const first = await waitFor('the first fire', async () => session.of(alert.id)[0], 10_000);
     await new Promise((r) => setTimeout(r, Date.parse(first.triggered_at) + 13_000 - Date.now()));
@@ -182,27 +192,46 @@ describe('price alerts on the whole platform', () => {
     scripts.set('/flaky', [503, 503]);
     const price = await niftyPrice(owner);
     const created = await api(owner, '/alerts', {
-      json: { instrument: NIFTY, condition: { type: 'price_above', price: Math.round(price / 2) }, note: 'to the webhook', channels: { sessions: false, webhook: { url: `http://127.0.0.1:${receiverPort}/flaky` } } },
+      json: {
+        instrument: NIFTY,
+        condition: { type: 'price_above', price: Math.round(price / 2) },
+        note: 'to the webhook',
+        channels: { sessions: false, webhook: { url: `http://127.0.0.1:${receiverPort}/flaky` } },
+      },
     });
     expect(created.status).toBe(201);
     const alert = (await created.json()) as Alert;
 
     type Delivery = { status: string; attempts: number; response_code: number; trigger: { alert_id: string } };
-    const delivery = await waitFor('the webhook delivered', async () => {
-      const { deliveries } = (await (await api(owner, '/alerts/deliveries?channel=webhook')).json()) as { deliveries: Delivery[] };
-      const mine = deliveries.find((d) => d.trigger.alert_id === alert.id);
-      return mine?.status === 'delivered' ? mine : undefined;
-    }, 40_000);
+    const delivery = await waitFor(
+      'the webhook delivered',
+      async () => {
+        const { deliveries } = (await (await api(owner, '/alerts/deliveries?channel=webhook')).json()) as { deliveries: Delivery[] };
+        const mine = deliveries.find((d) => d.trigger.alert_id === alert.id);
+        return mine?.status === 'delivered' ? mine : undefined;
+      },
+      40_000,
+    );
     expect(delivery).toMatchObject({ attempts: 3, response_code: 204 });
     await new Promise((r) => setTimeout(r, 1_000));
 
     const requests = received.filter((r) => r.path === '/flaky');
-    expect(requests.map((r) => [r.status, r.headers['x-alert-attempt']])).toEqual([[503, '1'], [503, '2'], [204, '3']]);
+    expect(requests.map((r) => [r.status, r.headers['x-alert-attempt']])).toEqual([
+      [503, '1'],
+      [503, '2'],
+      [204, '3'],
+    ]);
     for (const request of requests) {
       expect(verify(secret, String(request.headers['x-alert-signature']), request.body)).toBe(true);
       expect(request.headers['x-alert-delivery']).toBe(`${alert.id}:0`);
     }
-    expect(JSON.parse(requests[2]?.body ?? '{}')).toMatchObject({ event: 'alert.triggered', alert_id: alert.id, idempotency_key: `${alert.id}:0`, note: 'to the webhook', instrument: { exchange: 'NSE', tradingsymbol: 'NIFTY 50' } });
+    expect(JSON.parse(requests[2]?.body ?? '{}')).toMatchObject({
+      event: 'alert.triggered',
+      alert_id: alert.id,
+      idempotency_key: `${alert.id}:0`,
+      note: 'to the webhook',
+      instrument: { exchange: 'NSE', tradingsymbol: 'NIFTY 50' },
+    });
     expect(verify('whsec_someone-else', String(requests[2]?.headers['x-alert-signature']), requests[2]?.body ?? '')).toBe(false);
   }, 60_000);
 

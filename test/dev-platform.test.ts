@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { HealthResponse } from '../contracts/health.ts';
-import { type StackPorts, freeStackPorts } from '../dev/dev-stack.ts';
+import { freeStackPorts, type StackPorts } from '../dev/dev-stack.ts';
 import { freePort, portIsFree } from '../dev/ports.ts';
 import { startPostgresService } from '../dev/postgres-service.ts';
 import { findRedisServer, startRedisServer } from '../dev/redis-server.ts';
@@ -130,7 +130,16 @@ describe('npm run dev', () => {
 
     expect(await dev.exited).toBe(1);
     expect(dev.output()).toMatch(/redis exited on its own .*: stopping the platform/);
-    await assertAllPortsFree(dev, ['EDGE_PORT', 'EDGE_INSPECTOR_PORT', 'ORIGIN_PORT', 'PG_PORT', 'NEON_RELAY_PORT', 'REDIS_PORT', 'REDIS_BRIDGE_PORT', 'SIM_PORT']);
+    await assertAllPortsFree(dev, [
+      'EDGE_PORT',
+      'EDGE_INSPECTOR_PORT',
+      'ORIGIN_PORT',
+      'PG_PORT',
+      'NEON_RELAY_PORT',
+      'REDIS_PORT',
+      'REDIS_BRIDGE_PORT',
+      'SIM_PORT',
+    ]);
   }, 180_000);
 
   it('refuses to start on a taken port, naming the port and the variable that moves it', async () => {

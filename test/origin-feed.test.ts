@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GroupedInstrument, instrumentGroup } from '../contracts/instrument-group.ts';
 import { decodePacket } from '../contracts/kite-ticks/decode.ts';
-import type { OriginHealth } from '../origin-ticker/http/origin-health.ts';
 import { type DevStack, startDevStack } from '../dev/dev-stack.ts';
+import type { OriginHealth } from '../origin-ticker/http/origin-health.ts';
 import { signIn, waitFor as waitForOnStack } from './setup/on-the-stack.ts';
 
 /**
@@ -19,9 +19,13 @@ let stack: DevStack;
 let ports: DevStack['ports'];
 let adminToken = '';
 const edge = (path: string, init: RequestInit = {}) =>
-  fetch(`http://127.0.0.1:${ports.EDGE_PORT}${path}`, { ...init, headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json', ...init.headers } });
+  fetch(`http://127.0.0.1:${ports.EDGE_PORT}${path}`, {
+    ...init,
+    headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json', ...init.headers },
+  });
 const originHealth = async () => (await (await fetch(`http://127.0.0.1:${ports.ORIGIN_PORT}/health`)).json()) as OriginHealth;
-const sim = (path: string, method = 'GET') => fetch(`http://127.0.0.1:${ports.SIM_PORT}${path}`, { method, headers: { Authorization: 'Bearer kitesim-admin' } });
+const sim = (path: string, method = 'GET') =>
+  fetch(`http://127.0.0.1:${ports.SIM_PORT}${path}`, { method, headers: { Authorization: 'Bearer kitesim-admin' } });
 const simSubscriptions = async () => ((await (await sim('/_sim/state')).json()) as { data: { subscriptions: number } }).data.subscriptions;
 
 type Latest = { latest: { token: number; received_at: number; packet: string }[] };
@@ -57,10 +61,14 @@ describe('the origin feeding the edge', () => {
     expect(tick).toMatchObject({ instrument_token: nifty, mode: 'full', tradable: false });
     expect(tick.last_price).toBeGreaterThan(0);
     // The edge's /health hears it from the origin's feed link.
-    await waitFor('the edge to report the feed live', async () => {
-      const health = (await (await fetch(`http://127.0.0.1:${ports.EDGE_PORT}/health`)).json()) as { feed: { status: string } };
-      return health.feed.status === 'live';
-    }, 10_000);
+    await waitFor(
+      'the edge to report the feed live',
+      async () => {
+        const health = (await (await fetch(`http://127.0.0.1:${ports.EDGE_PORT}/health`)).json()) as { feed: { status: string } };
+        return health.feed.status === 'live';
+      },
+      10_000,
+    );
 
     // Silence Kite, so whatever the object holds after its restart can only come from its snapshot.
     expect((await sim('/_sim/faults/silence', 'POST')).status).toBe(200);
@@ -124,7 +132,7 @@ describe('the origin feeding the edge', () => {
   it('reports a dead token and resumes after a Kite login through the origin, without a restart', async () => {
     const uptime = (await originHealth()).uptime_s;
     expect((await sim('/_sim/faults/expire-tokens', 'POST')).status).toBe(200);
-    const dead = await waitFor('token_expired in the origin\'s health', async () => {
+    const dead = await waitFor("token_expired in the origin's health", async () => {
       const health = await originHealth();
       return health.kite.state === 'token_expired' ? health : undefined;
     });

@@ -3,10 +3,10 @@ import { KiteTicker } from 'kiteconnect';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type DevStack, startDevStack } from '../dev/dev-stack.ts';
-import { signIn } from './setup/on-the-stack.ts';
 import type { ServerMessage } from '../contracts/client-protocol.ts';
 import type { Tick } from '../contracts/kite-ticks/tick.ts';
+import { type DevStack, startDevStack } from '../dev/dev-stack.ts';
+import { signIn } from './setup/on-the-stack.ts';
 
 /**
  * The client WebSockets on the whole local platform (`npm run dev`): the
@@ -21,7 +21,10 @@ let equities: { token: number; symbol: string }[] = [];
 const NIFTY = 'NSE:NIFTY 50';
 
 const edgeFetch = (path: string, init: RequestInit = {}) =>
-  fetch(`${stack.edgeUrl}${path}`, { ...init, headers: { 'Content-Type': 'application/json', ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}), ...init.headers } });
+  fetch(`${stack.edgeUrl}${path}`, {
+    ...init,
+    headers: { 'Content-Type': 'application/json', ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}), ...init.headers },
+  });
 
 /** A raw /v2/ws session whose frames can be awaited and whose reading can be paused. */
 class Session {
@@ -76,7 +79,9 @@ class Session {
   }
 
   ticks(since = 0): { at: number; tick: Tick; kind: string }[] {
-    return this.frames.filter((f) => f.at >= since && (f.frame.type === 'ticks' || f.frame.type === 'snapshot')).flatMap((f) => (f.frame as { ticks: Tick[] }).ticks.map((tick) => ({ at: f.at, tick, kind: f.frame.type })));
+    return this.frames
+      .filter((f) => f.at >= since && (f.frame.type === 'ticks' || f.frame.type === 'snapshot'))
+      .flatMap((f) => (f.frame as { ticks: Tick[] }).ticks.map((tick) => ({ at: f.at, tick, kind: f.frame.type })));
   }
 }
 
@@ -118,10 +123,14 @@ describe('/v2/ws on the whole platform', () => {
     expect(ackOne.rejected).toEqual([]);
     const nifty = ackOne.accepted[0]!.instrument_token;
     const ackTwo = await two.subscribe([b.token], 'full', 'two');
-    expect(ackTwo.accepted).toEqual([{ instrument: b.token, instrument_token: b.token, exchange: 'NSE', tradingsymbol: b.symbol.slice('NSE:'.length), mode: 'full' }]);
+    expect(ackTwo.accepted).toEqual([
+      { instrument: b.token, instrument_token: b.token, exchange: 'NSE', tradingsymbol: b.symbol.slice('NSE:'.length), mode: 'full' },
+    ]);
 
     const ackAt = one.frames.findIndex((f) => f.frame.type === 'ack');
-    const firstNifty = await one.until('NIFTY tick', (f) => ((f.type === 'snapshot' || f.type === 'ticks') && f.ticks.some((t) => t.instrument_token === nifty) ? f : undefined));
+    const firstNifty = await one.until('NIFTY tick', (f) =>
+      (f.type === 'snapshot' || f.type === 'ticks') && f.ticks.some((t) => t.instrument_token === nifty) ? f : undefined,
+    );
     expect(firstNifty.type).toBe('snapshot');
     expect(one.frames.findIndex((f) => f.frame === firstNifty)).toBeGreaterThan(ackAt);
 
@@ -164,7 +173,12 @@ describe('/v2/ws on the whole platform', () => {
     const session = await Session.open();
     await session.subscribe([NIFTY], 'quote', 'nifty');
     await session.until('a tick', (f) => (f.type === 'ticks' || f.type === 'snapshot' ? f : undefined));
-    const origin = Number(execFileSync('pgrep', ['-f', '-P', String(stack.pid), 'origin-ticker/main.ts']).toString().trim().split('\n')[0]);
+    const origin = Number(
+      execFileSync('pgrep', ['-f', '-P', String(stack.pid), 'origin-ticker/main.ts'])
+        .toString()
+        .trim()
+        .split('\n')[0],
+    );
     process.kill(origin, 'SIGKILL');
     const stale = await session.until('stale', (f) => (f.type === 'status' && f.state === 'stale' ? f : undefined));
     expect(stale.reason).toMatch(/origin/);
@@ -182,7 +196,12 @@ describe('/kite/ws with the official kiteconnect KiteTicker', () => {
   it('delivers correct ticks in all three modes to a ticker pointed at the platform with an API key', async () => {
     const [ltp, quote, full] = equities.slice(10, 13).map((e) => e.token) as [number, number, number];
     // reconnect: false, or the official ticker calls process.exit(1) once disconnect() has closed it.
-    const ticker = new KiteTicker({ api_key: apiKey.id, access_token: apiKey.secret, root: `${stack.edgeUrl.replace('http', 'ws')}/kite/ws`, reconnect: false } as ConstructorParameters<typeof KiteTicker>[0]);
+    const ticker = new KiteTicker({
+      api_key: apiKey.id,
+      access_token: apiKey.secret,
+      root: `${stack.edgeUrl.replace('http', 'ws')}/kite/ws`,
+      reconnect: false,
+    } as ConstructorParameters<typeof KiteTicker>[0]);
     const byToken = new Map<number, Record<string, unknown>>();
     const done = new Promise<void>((resolve, reject) => {
       ticker.on('connect', () => {

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { KiteTicker } from 'kiteconnect';
 import { describe, expect, it } from 'vitest';
-import { SEGMENT_CODE } from '../kite-instrument.ts';
-import { type FrameEntry, type TickMode, encodeFrame } from '../../kite-sim/packets.ts';
+import { encodeFrame, type FrameEntry, type TickMode } from '../../kite-sim/packets.ts';
 import type { Quote } from '../../kite-sim/quote.ts';
 import { seededRandom } from '../../kite-sim/seeded-random.ts';
+import { SEGMENT_CODE } from '../kite-instrument.ts';
+import { decodeFrame, decodePacket, forEachPacket, isHeartbeat, KiteFrameError, type PacketKind, packetKind, packetMode } from './decode.ts';
 import { kiteFrame } from './frame.ts';
-import { KiteFrameError, type PacketKind, decodeFrame, decodePacket, forEachPacket, isHeartbeat, packetKind, packetMode } from './decode.ts';
-import { type Tick, hasDepth, hasVolume } from './tick.ts';
+import { hasDepth, hasVolume, type Tick } from './tick.ts';
 
 /**
  * Our decoder judged by the official one: kiteconnect's own parser (public
@@ -185,7 +185,11 @@ describe('generated frames, against the official parser', () => {
 
   it('scale currency prices by their segment and keep negative prices negative', () => {
     const quote = (token: number, last: number): FrameEntry => ({ mode: 'ltp', quote: { ...randomQuote(seededRandom(1), token), last_price: last } });
-    const frame = encodeFrame([quote(100 * 256 + SEGMENT_CODE.CDS, 83.1234567), quote(100 * 256 + SEGMENT_CODE.BCD, 83.1234), quote(100 * 256 + SEGMENT_CODE.NFO, -12.35)]);
+    const frame = encodeFrame([
+      quote(100 * 256 + SEGMENT_CODE.CDS, 83.1234567),
+      quote(100 * 256 + SEGMENT_CODE.BCD, 83.1234),
+      quote(100 * 256 + SEGMENT_CODE.NFO, -12.35),
+    ]);
     const ticks = decodeFrame(frame);
     expect(ticks.map((t) => t.last_price)).toEqual([83.1234567, 83.1234, -12.35]);
     expectParity(ticks, officialParse(frame));
@@ -214,7 +218,20 @@ describe('values above 2^31 − 1', () => {
     const entries: FrameEntry[] = BIG.map((big) => {
       const q = randomQuote(seededRandom(big), token);
       const depth = { buy: q.depth.buy.map((l) => ({ ...l, quantity: big })), sell: q.depth.sell };
-      return { mode: 'full', quote: { ...q, last_traded_quantity: big, volume_traded: big, total_buy_quantity: big, total_sell_quantity: big, oi: big, oi_day_high: big, oi_day_low: big, depth } };
+      return {
+        mode: 'full',
+        quote: {
+          ...q,
+          last_traded_quantity: big,
+          volume_traded: big,
+          total_buy_quantity: big,
+          total_sell_quantity: big,
+          oi: big,
+          oi_day_high: big,
+          oi_day_low: big,
+          depth,
+        },
+      };
     });
     const frame = encodeFrame(entries);
     const ours = decodeFrame(frame);
@@ -222,10 +239,24 @@ describe('values above 2^31 − 1', () => {
     BIG.forEach((big, i) => {
       const tick = ours[i];
       if (!tick || !hasDepth(tick)) throw new Error('expected a full tick');
-      const fields = [tick.last_traded_quantity, tick.volume_traded, tick.total_buy_quantity, tick.total_sell_quantity, tick.oi, tick.oi_day_high, tick.oi_day_low, tick.depth.buy[0]?.quantity];
+      const fields = [
+        tick.last_traded_quantity,
+        tick.volume_traded,
+        tick.total_buy_quantity,
+        tick.total_sell_quantity,
+        tick.oi,
+        tick.oi_day_high,
+        tick.oi_day_low,
+        tick.depth.buy[0]?.quantity,
+      ];
       expect(fields).toEqual(Array(8).fill(big));
       const wrapped = big - 2 ** 32;
-      expect([theirs[i]?.volume_traded, theirs[i]?.oi, theirs[i]?.total_buy_quantity, theirs[i]?.depth.buy[0]?.quantity]).toEqual([wrapped, wrapped, wrapped, wrapped]);
+      expect([theirs[i]?.volume_traded, theirs[i]?.oi, theirs[i]?.total_buy_quantity, theirs[i]?.depth.buy[0]?.quantity]).toEqual([
+        wrapped,
+        wrapped,
+        wrapped,
+        wrapped,
+      ]);
     });
   });
 
@@ -314,17 +345,29 @@ describe('malformed frames', () => {
   });
 
   it('reject a packet cut short by the end of the frame', () => {
-    expect(problem(good.subarray(0, good.byteLength - 3))).toMatchObject({ problem: 'truncated', offset: 188, message: expect.stringMatching(/packet 2 of 2 \(44 bytes at byte 190\) runs past the end of the 231-byte frame/) });
+    expect(problem(good.subarray(0, good.byteLength - 3))).toMatchObject({
+      problem: 'truncated',
+      offset: 188,
+      message: expect.stringMatching(/packet 2 of 2 \(44 bytes at byte 190\) runs past the end of the 231-byte frame/),
+    });
   });
 
   it('reject bytes after the last packet', () => {
     const frame = new Uint8Array([...good, 0, 0]);
-    expect(problem(frame)).toMatchObject({ problem: 'trailing-bytes', offset: good.byteLength, message: expect.stringMatching(/^2 trailing bytes after the 2 packets/) });
+    expect(problem(frame)).toMatchObject({
+      problem: 'trailing-bytes',
+      offset: good.byteLength,
+      message: expect.stringMatching(/^2 trailing bytes after the 2 packets/),
+    });
   });
 
   it('reject a packet length Kite never sends', () => {
     const nine = frameOf(FULL_PACKET, new Uint8Array(9));
-    expect(problem(nine)).toMatchObject({ problem: 'unknown-packet-length', offset: 188, message: expect.stringMatching(/packet 2 of 2 \(at byte 188\) has length 9, not one of Kite's 8, 28, 32, 44 or 184 bytes/) });
+    expect(problem(nine)).toMatchObject({
+      problem: 'unknown-packet-length',
+      offset: 188,
+      message: expect.stringMatching(/packet 2 of 2 \(at byte 188\) has length 9, not one of Kite's 8, 28, 32, 44 or 184 bytes/),
+    });
     expect(problem(frameOf(new Uint8Array(0)))).toMatchObject({ problem: 'unknown-packet-length', offset: 2 });
     expect(() => decodePacket(new Uint8Array(10))).toThrow(/a packet of 10 bytes is none of Kite's/);
   });

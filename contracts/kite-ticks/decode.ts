@@ -137,19 +137,35 @@ function checkFrame(view: DataView): number {
   let at = 2;
   for (let i = 0; i < count; i++) {
     if (at + 2 > size) {
-      throw new KiteFrameError('truncated', at, `truncated frame: it declares ${count} packets but its ${size} bytes end at byte ${at}, before the length of packet ${i + 1}`);
+      throw new KiteFrameError(
+        'truncated',
+        at,
+        `truncated frame: it declares ${count} packets but its ${size} bytes end at byte ${at}, before the length of packet ${i + 1}`,
+      );
     }
     const length = view.getUint16(at);
     if (packetKind(length) === undefined) {
-      throw new KiteFrameError('unknown-packet-length', at, `packet ${i + 1} of ${count} (at byte ${at}) has length ${length}, not one of Kite's ${KNOWN_LENGTHS}`);
+      throw new KiteFrameError(
+        'unknown-packet-length',
+        at,
+        `packet ${i + 1} of ${count} (at byte ${at}) has length ${length}, not one of Kite's ${KNOWN_LENGTHS}`,
+      );
     }
     if (at + 2 + length > size) {
-      throw new KiteFrameError('truncated', at, `truncated frame: packet ${i + 1} of ${count} (${length} bytes at byte ${at + 2}) runs past the end of the ${size}-byte frame`);
+      throw new KiteFrameError(
+        'truncated',
+        at,
+        `truncated frame: packet ${i + 1} of ${count} (${length} bytes at byte ${at + 2}) runs past the end of the ${size}-byte frame`,
+      );
     }
     at += 2 + length;
   }
   if (at !== size) {
-    throw new KiteFrameError('trailing-bytes', at, `${size - at} trailing bytes after the ${count} packets the frame declares (they end at byte ${at} of ${size})`);
+    throw new KiteFrameError(
+      'trailing-bytes',
+      at,
+      `${size - at} trailing bytes after the ${count} packets the frame declares (they end at byte ${at} of ${size})`,
+    );
   }
   return count;
 }
@@ -182,7 +198,15 @@ function decodeIndex(view: DataView, at: number, length: number, token: number, 
     const tick: IndexQuoteTick = { tradable, mode: 'quote', instrument_token: token, last_price, ohlc, change };
     return tick;
   }
-  const tick: IndexFullTick = { tradable, mode: 'full', instrument_token: token, last_price, ohlc, change, exchange_timestamp: seconds(view.getUint32(at + 28)) };
+  const tick: IndexFullTick = {
+    tradable,
+    mode: 'full',
+    instrument_token: token,
+    last_price,
+    ohlc,
+    change,
+    exchange_timestamp: seconds(view.getUint32(at + 28)),
+  };
   return tick;
 }
 
@@ -221,7 +245,13 @@ function decodeQuote(view: DataView, at: number, length: number, token: number, 
     oi_day_low: view.getUint32(at + 56),
     depth: {
       buy: [level(view, d, divisor), level(view, d + 12, divisor), level(view, d + 24, divisor), level(view, d + 36, divisor), level(view, d + 48, divisor)],
-      sell: [level(view, d + 60, divisor), level(view, d + 72, divisor), level(view, d + 84, divisor), level(view, d + 96, divisor), level(view, d + 108, divisor)],
+      sell: [
+        level(view, d + 60, divisor),
+        level(view, d + 72, divisor),
+        level(view, d + 84, divisor),
+        level(view, d + 96, divisor),
+        level(view, d + 108, divisor),
+      ],
     },
   };
   return tick;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../kite-sim/seeded-random.ts';
 import { SEGMENT_CODE } from '../kite-instrument.ts';
-import { PACKET_LENGTH, decodePacket } from './decode.ts';
+import { decodePacket, PACKET_LENGTH } from './decode.ts';
 import { tickJson } from './tick-json.ts';
 
 describe('tickJson', () => {

@@ -18,7 +18,13 @@ export function tickJson(packet: Uint8Array): string {
 
 function unflattenedTickJson(packet: Uint8Array): string {
   const length = packet.byteLength;
-  if (length !== PACKET_LENGTH.ltp && length !== PACKET_LENGTH.indexQuote && length !== PACKET_LENGTH.indexFull && length !== PACKET_LENGTH.quote && length !== PACKET_LENGTH.full) {
+  if (
+    length !== PACKET_LENGTH.ltp &&
+    length !== PACKET_LENGTH.indexQuote &&
+    length !== PACKET_LENGTH.indexFull &&
+    length !== PACKET_LENGTH.quote &&
+    length !== PACKET_LENGTH.full
+  ) {
     throw new KiteFrameError('unknown-packet-length', 0, `a packet of ${length} bytes is none of Kite's (8, 28, 32, 44 or 184 bytes)`);
   }
   const view = new DataView(packet.buffer, packet.byteOffset, length);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertCondition, GroupAlert } from '../../contracts/alerts.ts';
 import { decodePacket } from '../../contracts/kite-ticks/decode.ts';
 import { ltpPacket } from '../../test/workers/test-origin.ts';
-import { AlertBook, type AlertTick, type BookChanges, type BookEntry, alertTick } from './alert-book.ts';
+import { AlertBook, type AlertTick, alertTick, type BookChanges, type BookEntry } from './alert-book.ts';
 
 const NOW = Date.parse('2026-01-05T04:00:00Z');
 const INFY = { instrument_token: 408065, exchange: 'NSE', tradingsymbol: 'INFY' };
@@ -54,7 +54,13 @@ class Persisted {
 
   reload(now: number): AlertBook {
     const book = new AlertBook();
-    this.keep(book.load([...this.entries.values()].map((e) => structuredClone(e)), new Map(this.prices), now));
+    this.keep(
+      book.load(
+        [...this.entries.values()].map((e) => structuredClone(e)),
+        new Map(this.prices),
+        now,
+      ),
+    );
     return book;
   }
 }
@@ -226,12 +232,18 @@ describe('AlertBook: many alerts on one instrument', () => {
   it(`fires exactly the ${N.toLocaleString('en')} level alerts a tick reaches, each once, in bound order`, () => {
     const above = Array.from({ length: N }, (_, i) => alert({ type: 'price_above', price: i + 1 }));
     const book = new AlertBook();
-    book.load(above.map((a) => ({ alert: a, recorded_generation: 0, last_fired_at: null })), new Map(), NOW);
+    book.load(
+      above.map((a) => ({ alert: a, recorded_generation: 0, last_fired_at: null })),
+      new Map(),
+      NOW,
+    );
     expect(book.evaluate([tick(0.5)], NOW).triggers).toEqual([]);
     const first = book.evaluate([tick(50_000.5)], NOW).triggers;
     expect(first).toHaveLength(50_000);
     expect(first[0]?.condition).toEqual({ type: 'price_above', price: 50_000 });
-    expect(new Set(first.map((t) => (t.condition as { price: number }).price))).toEqual(new Set(above.slice(0, 50_000).map((a) => (a.condition as { price: number }).price)));
+    expect(new Set(first.map((t) => (t.condition as { price: number }).price))).toEqual(
+      new Set(above.slice(0, 50_000).map((a) => (a.condition as { price: number }).price)),
+    );
     expect(book.evaluate([tick(50_000.5)], NOW).triggers).toEqual([]);
     expect(book.evaluate([tick(50_010)], NOW).triggers.map((t) => t.value)).toEqual(Array(10).fill(50_010));
     expect(book.evaluate([tick(1e9)], NOW).triggers).toHaveLength(N - 50_010);
@@ -265,7 +277,12 @@ describe('AlertBook: many alerts on one instrument', () => {
 
   it('asks for the tick mode its alerts need', () => {
     const book = bookWith(alert({ type: 'crosses_up', price: 1 }), alert({ type: 'oi_above', oi: 1 }, { instrument: TCS }));
-    expect(book.demand()).toEqual(new Map([[INFY.instrument_token, 'ltp'], [TCS.instrument_token, 'full']]));
+    expect(book.demand()).toEqual(
+      new Map([
+        [INFY.instrument_token, 'ltp'],
+        [TCS.instrument_token, 'full'],
+      ]),
+    );
     book.upsert(alert({ type: 'change_pct_above', percent: 1 }), NOW);
     expect(book.demand().get(INFY.instrument_token)).toBe('quote');
   });
@@ -300,7 +317,14 @@ describe('AlertBook: exactly once across reloads and pushes', () => {
       const store = new Persisted();
       let book = new AlertBook();
       store.keep(book.upsert(a, NOW, 1499));
-      const ticks: [number, number][] = [[1500.5, 0], [1500.7, 1_000], [1499.5, 5_000], [1499.6, 6_000], [1501, 40_000], [1502, 41_000]];
+      const ticks: [number, number][] = [
+        [1500.5, 0],
+        [1500.7, 1_000],
+        [1499.5, 5_000],
+        [1499.6, 6_000],
+        [1501, 40_000],
+        [1502, 41_000],
+      ];
       const fired: string[] = [];
       ticks.forEach(([price, at], i) => {
         if (i === restartAt) book = store.reload(NOW + at);

@@ -1,10 +1,10 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import type { AlertFrame } from '../../contracts/alerts.ts';
-import { type TestUser, newUser, sql } from '../../test/workers/test-users.ts';
 import { asUser, createAlert, getAlert, groupAlerts } from '../../test/workers/test-alerts.ts';
 import { ltpPacket, originOf } from '../../test/workers/test-origin.ts';
-import { type TestInstrument, TestSession, instrumentsOfOneGroup } from '../../test/workers/test-session.ts';
+import { instrumentsOfOneGroup, type TestInstrument, TestSession } from '../../test/workers/test-session.ts';
+import { newUser, sql, type TestUser } from '../../test/workers/test-users.ts';
 
 /**
  * Alerts in their group objects, in workerd: alerts made through the REST
@@ -23,8 +23,14 @@ const settle = async <T>(call: PromiseLike<T>): Promise<T> => await call;
 const alertFrames = async (session: TestSession, ms: number) =>
   (await session.drain(ms)).filter((frame): frame is AlertFrame => !(frame instanceof Uint8Array) && frame.type === 'alert');
 
-type TriggerRecord = { idempotency_key: string; value: number; last_price: number; deliveries: { channel: string; status: string; sessions_reached: number | null }[] };
-const triggersOf = async (user: TestUser, alertId: string) => ((await (await asUser(user, `/alerts/${alertId}/triggers`)).json()) as { triggers: TriggerRecord[] }).triggers;
+type TriggerRecord = {
+  idempotency_key: string;
+  value: number;
+  last_price: number;
+  deliveries: { channel: string; status: string; sessions_reached: number | null }[];
+};
+const triggersOf = async (user: TestUser, alertId: string) =>
+  ((await (await asUser(user, `/alerts/${alertId}/triggers`)).json()) as { triggers: TriggerRecord[] }).triggers;
 
 describe('alerts in the group object', () => {
   it('fires a crossing once, with the price that crossed, to both sessions of its owner and nobody else’s, and records it', async () => {
@@ -62,9 +68,16 @@ describe('alerts in the group object', () => {
     expect(await alertFrames(two, 0)).toEqual([]);
     expect(await alertFrames(theirs, 0)).toEqual([]);
 
-    await settled(async () => expect(await getAlert(owner, alert.id)).toMatchObject({ state: 'triggered', trigger_count: 1, last_triggered_at: frame.triggered_at }));
+    await settled(async () =>
+      expect(await getAlert(owner, alert.id)).toMatchObject({ state: 'triggered', trigger_count: 1, last_triggered_at: frame.triggered_at }),
+    );
     expect(await triggersOf(owner, alert.id)).toEqual([
-      expect.objectContaining({ idempotency_key: frame.idempotency_key, value: 101, last_price: 101, deliveries: [expect.objectContaining({ channel: 'sessions', status: 'delivered', sessions_reached: 2 })] }),
+      expect.objectContaining({
+        idempotency_key: frame.idempotency_key,
+        value: 101,
+        last_price: 101,
+        deliveries: [expect.objectContaining({ channel: 'sessions', status: 'delivered', sessions_reached: 2 })],
+      }),
     ]);
     expect((await groupAlerts(bse.group)).pending).toBe(0);
     // Nothing watched any more: the alerts' demand is gone.
@@ -78,7 +91,11 @@ describe('alerts in the group object', () => {
     const bse = await instrument(4);
     const { origin } = await originOf(bse.group);
     const session = await v2(owner);
-    const alert = await createAlert(owner, { instrument: bse.token, condition: { type: 'price_above', price: 100 }, repeat: { type: 'recurring', cooldown_s: 10 } });
+    const alert = await createAlert(owner, {
+      instrument: bse.token,
+      condition: { type: 'price_above', price: 100 },
+      repeat: { type: 'recurring', cooldown_s: 10 },
+    });
 
     origin.sendBatch([ltpPacket(bse.token, 101)]);
     const first = await session.nextOf('alert');
@@ -115,7 +132,9 @@ describe('alerts in the group object', () => {
       (error: unknown) => String(error),
     );
     await settled(async () => {
-      const [row] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()`);
+      const [row] = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()`,
+      );
       expect(row?.n).toBe(1);
     });
 

@@ -1,15 +1,15 @@
 import type { AlertFrame } from '../../contracts/alerts.ts';
+import { hubConfig } from '../../contracts/hub-config.ts';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import { decodePacket } from '../../contracts/kite-ticks/decode.ts';
 import type { TickMode } from '../../contracts/kite-ticks/tick.ts';
 import { packetToken } from '../../contracts/origin-link.ts';
-import { ALERT_COLUMNS, type AlertRow, groupAlertOf } from '../../storage/alerts/alert-rows.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
+import { ALERT_COLUMNS, type AlertRow, groupAlertOf } from '../../storage/alerts/alert-rows.ts';
 import { type Database, openDatabase } from '../../storage/database.ts';
-import { hubConfig } from '../../contracts/hub-config.ts';
 import { sessionHubOf } from '../stubs.ts';
 import { webhookDispatcherOf } from '../webhook-dispatcher.ts';
-import { AlertBook, type AlertTick, type BookChanges, alertTick } from './alert-book.ts';
+import { AlertBook, type AlertTick, alertTick, type BookChanges } from './alert-book.ts';
 import { type OutboxRow, TriggerOutbox } from './trigger-outbox.ts';
 import { recordTriggers } from './trigger-recorder.ts';
 
@@ -164,9 +164,11 @@ export class GroupAlerts {
     // Chained, not shared: a read already under way may have started before this call's change was committed.
     const next = (this.#reading ?? Promise.resolve()).catch(() => {}).then(() => this.#readOnce());
     this.#reading = next;
-    void next.finally(() => {
-      if (this.#reading === next) this.#reading = null;
-    }).catch(() => {});
+    void next
+      .finally(() => {
+        if (this.#reading === next) this.#reading = null;
+      })
+      .catch(() => {});
     return next;
   }
 
@@ -235,7 +237,8 @@ export class GroupAlerts {
         const reached = await sessionHubOf(this.#env, userId, hubConfig(this.#env).shards).sendToUser(userId, frame);
         this.#outbox.sessionsDone(key, { reached, error: null, at: Date.now() });
       } catch (error) {
-        if (tries + 1 >= SESSION_TRIES) this.#outbox.sessionsDone(key, { reached: null, error: `the sessions' hub could not be reached: ${String(error)}`, at: Date.now() });
+        if (tries + 1 >= SESSION_TRIES)
+          this.#outbox.sessionsDone(key, { reached: null, error: `the sessions' hub could not be reached: ${String(error)}`, at: Date.now() });
         else this.#outbox.sessionsTried(key);
       } finally {
         this.#sending.delete(key);

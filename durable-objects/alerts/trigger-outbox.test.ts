@@ -117,7 +117,12 @@ describe('TriggerOutbox', () => {
     });
     await group.abort();
     expect(await group.inside(NOW + 1_000, (_book, outbox) => outbox.pending())).toEqual([
-      expect.objectContaining({ trigger: expect.objectContaining({ idempotency_key: key }), channels: hooked.channels, sessions: { reached: 2, error: null, at: NOW + 5 }, sessionTries: 1 }),
+      expect.objectContaining({
+        trigger: expect.objectContaining({ idempotency_key: key }),
+        channels: hooked.channels,
+        sessions: { reached: 2, error: null, at: NOW + 5 },
+        sessionTries: 1,
+      }),
     ]);
   });
 

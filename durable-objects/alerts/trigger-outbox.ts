@@ -37,7 +37,14 @@ export type OutboxRow = {
   sessionTries: number;
 };
 
-type RawRow = { trigger: string; channels: string; sessions_reached: number | null; sessions_error: string | null; sessions_at: number | null; session_tries: number };
+type RawRow = {
+  trigger: string;
+  channels: string;
+  sessions_reached: number | null;
+  sessions_error: string | null;
+  sessions_at: number | null;
+  session_tries: number;
+};
 
 export class TriggerOutbox {
   readonly #storage: DurableObjectStorage;
@@ -57,7 +64,10 @@ export class TriggerOutbox {
 
   /** What the book is loaded from at the object's start. */
   load(): { entries: BookEntry[]; prices: Map<number, number> } {
-    const entries = this.#sql.exec<{ entry: string }>('SELECT entry FROM alert_book').toArray().map((row) => JSON.parse(row.entry) as BookEntry);
+    const entries = this.#sql
+      .exec<{ entry: string }>('SELECT entry FROM alert_book')
+      .toArray()
+      .map((row) => JSON.parse(row.entry) as BookEntry);
     const prices = new Map<number, number>();
     for (const row of this.#sql.exec<{ token: number; price: number }>('SELECT token, price FROM alert_prices')) prices.set(row.token, row.price);
     return { entries, prices };
@@ -114,7 +124,13 @@ export class TriggerOutbox {
 
   /** Keeps how the frame of `key` reached the sessions, so a restart neither sends it again nor loses the outcome. */
   sessionsDone(key: string, outcome: SessionsOutcome): void {
-    this.#sql.exec('UPDATE alert_outbox SET sessions_reached = ?, sessions_error = ?, sessions_at = ? WHERE idempotency_key = ?', outcome.reached, outcome.error, outcome.at, key);
+    this.#sql.exec(
+      'UPDATE alert_outbox SET sessions_reached = ?, sessions_error = ?, sessions_at = ? WHERE idempotency_key = ?',
+      outcome.reached,
+      outcome.error,
+      outcome.at,
+      key,
+    );
   }
 
   /** Counts a failed attempt to reach the sessions' hub. */
@@ -125,15 +141,13 @@ export class TriggerOutbox {
 
 function outcomeOf(row: RawRow): SessionsOutcome | null {
   if (row.sessions_at === null) return null;
-  return row.sessions_error === null ? { reached: row.sessions_reached ?? 0, error: null, at: row.sessions_at } : { reached: null, error: row.sessions_error, at: row.sessions_at };
+  return row.sessions_error === null
+    ? { reached: row.sessions_reached ?? 0, error: null, at: row.sessions_at }
+    : { reached: null, error: row.sessions_error, at: row.sessions_at };
 }
 
 function isEmpty(changes: BookChanges): boolean {
   return (
-    changes.triggers.length === 0 &&
-    changes.saved.size === 0 &&
-    changes.removed.length === 0 &&
-    changes.prices.size === 0 &&
-    changes.recorded.length === 0
+    changes.triggers.length === 0 && changes.saved.size === 0 && changes.removed.length === 0 && changes.prices.size === 0 && changes.recorded.length === 0
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Delivery, WEBHOOK_RETRY, afterAttempt, classify, newDelivery, retryDelayMs } from './webhook-retry.ts';
+import { afterAttempt, classify, type Delivery, newDelivery, retryDelayMs, WEBHOOK_RETRY } from './webhook-retry.ts';
 
 const NOW = Date.parse('2026-01-05T04:00:00Z');
 const fail500 = { kind: 'response', status: 500 } as const;
@@ -25,7 +25,13 @@ describe('webhook delivery', () => {
     delivery = afterAttempt(delivery, fail500, { now: NOW, random: 0.5 });
     expect(delivery).toMatchObject({ status: 'pending', attempts: 1, next_attempt_at: NOW + 3_750, response_code: 500, last_error: 'HTTP 500' });
     delivery = afterAttempt(delivery, { kind: 'timeout' }, { now: NOW + 3_750, random: 0.5 });
-    expect(delivery).toMatchObject({ status: 'pending', attempts: 2, next_attempt_at: NOW + 3_750 + 7_500, response_code: null, last_error: 'no answer within 10 s' });
+    expect(delivery).toMatchObject({
+      status: 'pending',
+      attempts: 2,
+      next_attempt_at: NOW + 3_750 + 7_500,
+      response_code: null,
+      last_error: 'no answer within 10 s',
+    });
     delivery = afterAttempt(delivery, { kind: 'response', status: 204 }, { now: NOW + 20_000, random: 0.5 });
     expect(delivery).toEqual({
       status: 'delivered',

@@ -35,7 +35,7 @@ export type Delivery = {
 };
 
 export type AttemptOutcome =
-  | { kind: 'response'; status: number; /** Seconds from a Retry-After header, if any. */ retryAfterS?: number }
+  | { kind: 'response'; status: number /** Seconds from a Retry-After header, if any. */; retryAfterS?: number }
   | { kind: 'timeout' }
   | { kind: 'network'; error: string }
   /** Not sent: the URL is no longer allowed (contracts/webhook-url.ts, checked again before each attempt). */
@@ -74,11 +74,7 @@ export function retryDelayMs(attempts: number, random: number, policy: RetryPoli
 }
 
 /** The delivery after an attempt made at `now` ended with `outcome`. */
-export function afterAttempt(
-  delivery: Delivery,
-  outcome: AttemptOutcome,
-  options: { now: number; random: number; policy?: RetryPolicy },
-): Delivery {
+export function afterAttempt(delivery: Delivery, outcome: AttemptOutcome, options: { now: number; random: number; policy?: RetryPolicy }): Delivery {
   if (delivery.status !== 'pending') throw new RangeError(`a ${delivery.status} delivery is not attempted again`);
   const policy = options.policy ?? WEBHOOK_RETRY;
   const attempts = delivery.attempts + 1;

@@ -31,7 +31,10 @@ describe('webhook signatures', () => {
       [ATTEMPT_HEADER]: '2',
       [SIGNATURE_HEADER]: expect.stringMatching(new RegExp(`^t=${NOW / 1000},v1=[0-9a-f]{64}$`)),
     });
-    expect(await verifySignature({ secret: SECRET, body, header: headers[SIGNATURE_HEADER] ?? null, nowMs: NOW + 60_000 })).toEqual({ ok: true, timestamp: NOW / 1000 });
+    expect(await verifySignature({ secret: SECRET, body, header: headers[SIGNATURE_HEADER] ?? null, nowMs: NOW + 60_000 })).toEqual({
+      ok: true,
+      timestamp: NOW / 1000,
+    });
   });
 
   it('is HMAC-SHA256 over "<t>.<body>", as the Node receiver in docs/alerts.md computes it', async () => {
@@ -54,7 +57,10 @@ describe('webhook signatures', () => {
     expect(await check({ header: 'v1=abc' })).toEqual({ ok: false, reason: 'no timestamp (t=) in the signature header' });
     expect(await check({ header: `t=${NOW / 1000}` })).toEqual({ ok: false, reason: 'no v1= signature in the signature header' });
     // The timestamp is signed: moving it forward to pass the window breaks the signature.
-    expect(await check({ header: (header ?? '').replace(`t=${NOW / 1000}`, `t=${NOW / 1000 + 1}`) })).toMatchObject({ ok: false, reason: 'signature does not match the body and secret' });
+    expect(await check({ header: (header ?? '').replace(`t=${NOW / 1000}`, `t=${NOW / 1000 + 1}`) })).toMatchObject({
+      ok: false,
+      reason: 'signature does not match the body and secret',
+    });
   });
 
   it('accepts any of several v1 signatures (a secret being rotated)', async () => {

@@ -1,6 +1,6 @@
 import { type GroupStatus, HUB_LINK_PATH, HUB_NAME_HEADER, type HubToGroup } from '../../contracts/hub-link.ts';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
-import { type Demand, type TickBatch, decodeTickBatch } from '../../contracts/origin-link.ts';
+import { type Demand, decodeTickBatch, type TickBatch } from '../../contracts/origin-link.ts';
 
 /**
  * A hub's link to one InstrumentGroup (contracts/hub-link.ts), kept open

@@ -23,7 +23,8 @@ export function parseV2Control(text: string): Control | ControlError {
   } catch {
     return { error: { code: 'bad_json', message: 'the frame is not JSON' } };
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { error: { code: 'bad_json', message: 'a message is a JSON object with an "action"' } };
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return { error: { code: 'bad_json', message: 'a message is a JSON object with an "action"' } };
   const parsed = ClientMessage.safeParse(json);
   if (!parsed.success) {
     const id = (json as { id?: unknown }).id;

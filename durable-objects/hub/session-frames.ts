@@ -1,5 +1,5 @@
-import type { TickMode } from '../../contracts/origin-link.ts';
 import { tickJson } from '../../contracts/kite-ticks/tick-json.ts';
+import type { TickMode } from '../../contracts/origin-link.ts';
 
 /**
  * What a hub sends its sessions, built once per flush and shared: a packet

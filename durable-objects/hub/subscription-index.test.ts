@@ -41,9 +41,19 @@ describe('SubscriptionIndex: what a hub tells a group', () => {
     index.set('s1', 2, G, 'full');
     index.set('s2', 2, G, 'quote');
     index.set('s3', 9, 'cash:NSE:01', 'ltp');
-    expect(index.holdersOfGroup(G)).toEqual(new Map([['s1', [1, 2]], ['s2', [2]]]));
+    expect(index.holdersOfGroup(G)).toEqual(
+      new Map([
+        ['s1', [1, 2]],
+        ['s2', [2]],
+      ]),
+    );
     index.delete('s1', 1);
-    expect(index.holdersOfGroup(G)).toEqual(new Map([['s1', [2]], ['s2', [2]]]));
+    expect(index.holdersOfGroup(G)).toEqual(
+      new Map([
+        ['s1', [2]],
+        ['s2', [2]],
+      ]),
+    );
     expect(index.holdersOfGroup('cash:NSE:02')).toEqual(new Map());
   });
 });

@@ -20,7 +20,11 @@ describe('a session subscription set as the hub stores it', () => {
   it('stays far under the 2 MB a Durable Object SQLite value may hold at 20,000 instruments, the most a session may have', () => {
     const modes: TickMode[] = ['ltp', 'quote', 'full'];
     // The longest tokens (uint32), spread over many groups and every mode: the worst case for the encoding.
-    const set: Subscription[] = Array.from({ length: 20_000 }, (_, i) => ({ token: 4_294_967_295 - i, mode: modes[i % 3] as TickMode, group: `fno:NFO:GROUP${i % 200}:2026-12-31` }));
+    const set: Subscription[] = Array.from({ length: 20_000 }, (_, i) => ({
+      token: 4_294_967_295 - i,
+      mode: modes[i % 3] as TickMode,
+      group: `fno:NFO:GROUP${i % 200}:2026-12-31`,
+    }));
     const bytes = new TextEncoder().encode(encodeSubscriptions(set)).byteLength;
     expect(bytes).toBeLessThan(512 * 1024);
   });

@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import { instrumentGroup } from '../../durable-objects/stubs.ts';
-import type { AuthEnv } from '../auth/policy.ts';
 import { describe } from '../../storage/database.ts';
+import type { AuthEnv } from '../auth/policy.ts';
 
 /**
  * Tells an alert's InstrumentGroup that the alert changed in Postgres, so it

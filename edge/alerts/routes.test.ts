@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Alert } from '../../contracts/alerts.ts';
-import { call, callWith, errorOf, keyAuth, newKey, newUser, type TestUser } from '../../test/workers/test-users.ts';
-import { type TestInstrument, instrumentsOfOneGroup } from '../../test/workers/test-session.ts';
 import { asUser, createAlert, getAlert, groupAlerts } from '../../test/workers/test-alerts.ts';
+import { instrumentsOfOneGroup, type TestInstrument } from '../../test/workers/test-session.ts';
+import { call, callWith, errorOf, keyAuth, newKey, newUser, type TestUser } from '../../test/workers/test-users.ts';
 
 /**
  * The alerts API in workerd against the test Postgres: validation, limits
@@ -61,11 +61,27 @@ describe('POST /alerts', () => {
       [{ instrument: bse.token, condition: crossing(10), repeat: { type: 'recurring', cooldown_s: 1 } }, 'repeat.cooldown_s', /at least 10 seconds/],
       [{ instrument: bse.token, condition: crossing(10), expires_at: '2020-01-01T00:00:00Z' }, 'expires_at', /in the future/],
       [{ instrument: bse.token, condition: crossing(10), channels: { sessions: false } }, 'channels', /must enable sessions or give a webhook/],
-      [{ instrument: bse.token, condition: crossing(10), channels: { webhook: { url: 'ftp://example.com/x' } } }, 'channels.webhook.url', /must use https, not ftp/],
+      [
+        { instrument: bse.token, condition: crossing(10), channels: { webhook: { url: 'ftp://example.com/x' } } },
+        'channels.webhook.url',
+        /must use https, not ftp/,
+      ],
       [{ instrument: bse.token, condition: crossing(10), channels: { webhook: { url: 'http://example.com/x' } } }, 'channels.webhook.url', /must use https/],
-      [{ instrument: bse.token, condition: crossing(10), channels: { webhook: { url: 'https://10.1.2.3/hook' } } }, 'channels.webhook.url', /private network: 10.1.2.3 is RFC 1918/],
-      [{ instrument: bse.token, condition: crossing(10), channels: { webhook: { url: 'https://2130706433/hook' } } }, 'channels.webhook.url', /127.0.0.1 is loopback/],
-      [{ instrument: bse.token, condition: crossing(10), channels: { webhook: { url: 'https://169.254.169.254/latest' } } }, 'channels.webhook.url', /link-local/],
+      [
+        { instrument: bse.token, condition: crossing(10), channels: { webhook: { url: 'https://10.1.2.3/hook' } } },
+        'channels.webhook.url',
+        /private network: 10.1.2.3 is RFC 1918/,
+      ],
+      [
+        { instrument: bse.token, condition: crossing(10), channels: { webhook: { url: 'https://2130706433/hook' } } },
+        'channels.webhook.url',
+        /127.0.0.1 is loopback/,
+      ],
+      [
+        { instrument: bse.token, condition: crossing(10), channels: { webhook: { url: 'https://169.254.169.254/latest' } } },
+        'channels.webhook.url',
+        /link-local/,
+      ],
       [{ instrument: bse.token, condition: crossing(10), channels: { webhook: { url: 'https://hooks.internal/x' } } }, 'channels.webhook.url', /\.internal/],
       [{ condition: crossing(10) }, 'instrument', /instrument token or EXCHANGE:TRADINGSYMBOL/],
     ];
@@ -73,7 +89,10 @@ describe('POST /alerts', () => {
       const refused = await problem(await asUser(user, '/alerts', { json: body }));
       expect(refused, JSON.stringify(body)).toMatchObject({ status: 400, code: 'invalid_parameter', param, message: expect.stringMatching(message) });
     }
-    expect(await problem(await asUser(user, '/alerts', { method: 'POST', body: 'not json', headers: { 'Content-Type': 'application/json' } }))).toMatchObject({ status: 400, param: '(body)' });
+    expect(await problem(await asUser(user, '/alerts', { method: 'POST', body: 'not json', headers: { 'Content-Type': 'application/json' } }))).toMatchObject({
+      status: 400,
+      param: '(body)',
+    });
     expect(((await (await asUser(user, '/alerts')).json()) as { alerts: unknown[] }).alerts).toEqual([]);
   });
 
@@ -92,19 +111,39 @@ describe('POST /alerts', () => {
   it('holds a user to 5 alerts, 2 of them with a webhook, and a webhook to a secret made first', async () => {
     const user = await newUser();
     const bse = await instrument(0);
-    const hook = (n: number) => ({ instrument: bse.token, condition: crossing(10 + n), channels: { sessions: false, webhook: { url: `https://hooks.example.com/${n}` } } });
-    expect(await problem(await asUser(user, '/alerts', { json: hook(0) }))).toMatchObject({ status: 409, code: 'webhook_secret_missing', message: expect.stringContaining('POST /alerts/webhook-secret') });
+    const hook = (n: number) => ({
+      instrument: bse.token,
+      condition: crossing(10 + n),
+      channels: { sessions: false, webhook: { url: `https://hooks.example.com/${n}` } },
+    });
+    expect(await problem(await asUser(user, '/alerts', { json: hook(0) }))).toMatchObject({
+      status: 409,
+      code: 'webhook_secret_missing',
+      message: expect.stringContaining('POST /alerts/webhook-secret'),
+    });
     await withSecret(user);
     await createAlert(user, hook(1));
     const second = await createAlert(user, hook(2));
-    expect(await problem(await asUser(user, '/alerts', { json: hook(3) }))).toMatchObject({ status: 409, code: 'limit_exceeded', message: 'a user may hold 2 alerts with a webhook: delete one first' });
+    expect(await problem(await asUser(user, '/alerts', { json: hook(3) }))).toMatchObject({
+      status: 409,
+      code: 'limit_exceeded',
+      message: 'a user may hold 2 alerts with a webhook: delete one first',
+    });
     const plain = await createAlert(user, { instrument: bse.token, condition: crossing(20) });
     // Gaining a webhook by PATCH counts too; an alert that has one may change it.
-    expect(await problem(await asUser(user, `/alerts/${plain.id}`, { method: 'PATCH', json: { channels: { webhook: { url: 'https://hooks.example.com/x' } } } }))).toMatchObject({ status: 409, code: 'limit_exceeded' });
-    expect((await asUser(user, `/alerts/${second.id}`, { method: 'PATCH', json: { channels: { webhook: { url: 'https://hooks.example.com/moved' } } } })).status).toBe(200);
+    expect(
+      await problem(await asUser(user, `/alerts/${plain.id}`, { method: 'PATCH', json: { channels: { webhook: { url: 'https://hooks.example.com/x' } } } })),
+    ).toMatchObject({ status: 409, code: 'limit_exceeded' });
+    expect(
+      (await asUser(user, `/alerts/${second.id}`, { method: 'PATCH', json: { channels: { webhook: { url: 'https://hooks.example.com/moved' } } } })).status,
+    ).toBe(200);
     await createAlert(user, { instrument: bse.token, condition: crossing(21) });
     await createAlert(user, { instrument: bse.token, condition: crossing(22) });
-    expect(await problem(await asUser(user, '/alerts', { json: { instrument: bse.token, condition: crossing(23) } }))).toMatchObject({ status: 409, code: 'limit_exceeded', message: 'a user may hold 5 alerts: delete one first' });
+    expect(await problem(await asUser(user, '/alerts', { json: { instrument: bse.token, condition: crossing(23) } }))).toMatchObject({
+      status: 409,
+      code: 'limit_exceeded',
+      message: 'a user may hold 5 alerts: delete one first',
+    });
     expect((await asUser(user, `/alerts/${plain.id}`, { method: 'DELETE' })).status).toBe(204);
     await createAlert(user, { instrument: bse.token, condition: crossing(23) });
   });
@@ -118,7 +157,10 @@ describe('POST /alerts', () => {
     expect((await call('/alerts', { json: body, headers: keyAuth(alertsKey) })).status).toBe(201);
     expect(await problem(await call('/alerts', { json: body, headers: keyAuth(readKey) }))).toMatchObject({ status: 403, code: 'forbidden' });
     // The webhook secret signs the user's webhooks: only the user's own session sees to it.
-    expect(await problem(await call('/alerts/webhook-secret', { method: 'POST', headers: keyAuth(alertsKey) }))).toMatchObject({ status: 403, code: 'forbidden' });
+    expect(await problem(await call('/alerts/webhook-secret', { method: 'POST', headers: keyAuth(alertsKey) }))).toMatchObject({
+      status: 403,
+      code: 'forbidden',
+    });
     expect((await call('/alerts', { json: body })).status).toBe(401);
   });
 });
@@ -185,13 +227,27 @@ describe('reading, changing and deleting', () => {
   it('changes only the fields given, refuses a new instrument, and clears with null', async () => {
     const user = await newUser();
     const bse = await instrument(0);
-    const alert = await createAlert(user, { instrument: bse.token, condition: crossing(50), note: 'first', expires_at: new Date(Date.now() + 3600_000).toISOString() });
+    const alert = await createAlert(user, {
+      instrument: bse.token,
+      condition: crossing(50),
+      note: 'first',
+      expires_at: new Date(Date.now() + 3600_000).toISOString(),
+    });
     const patch = (json: unknown) => asUser(user, `/alerts/${alert.id}`, { method: 'PATCH', json });
     const changed = (await (await patch({ condition: { type: 'price_below', price: 40 }, repeat: { type: 'recurring', cooldown_s: 30 } })).json()) as Alert;
-    expect(changed).toMatchObject({ condition: { type: 'price_below', price: 40 }, repeat: { type: 'recurring', cooldown_s: 30 }, note: 'first', expires_at: alert.expires_at });
+    expect(changed).toMatchObject({
+      condition: { type: 'price_below', price: 40 },
+      repeat: { type: 'recurring', cooldown_s: 30 },
+      note: 'first',
+      expires_at: alert.expires_at,
+    });
     const cleared = (await (await patch({ note: null, expires_at: null })).json()) as Alert;
     expect(cleared).toMatchObject({ note: null, expires_at: null, condition: { type: 'price_below', price: 40 } });
-    expect(await problem(await patch({ instrument: 'BSE:OTHER' }))).toMatchObject({ status: 400, param: 'instrument', message: expect.stringContaining('cannot be changed') });
+    expect(await problem(await patch({ instrument: 'BSE:OTHER' }))).toMatchObject({
+      status: 400,
+      param: 'instrument',
+      message: expect.stringContaining('cannot be changed'),
+    });
     expect(await problem(await patch({}))).toMatchObject({ status: 400, param: '(body)' });
   });
 
@@ -236,7 +292,10 @@ describe('the webhook secret', () => {
 
   it('answers 503 naming ALERT_SECRET_KEY on a deployment without one', async () => {
     const user = await newUser();
-    const response = await callWith({ ALERT_SECRET_KEY: '' }, '/alerts/webhook-secret', { method: 'POST', headers: { Authorization: `Bearer ${user.tokens.access_token}` } });
+    const response = await callWith({ ALERT_SECRET_KEY: '' }, '/alerts/webhook-secret', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${user.tokens.access_token}` },
+    });
     expect(await problem(response)).toMatchObject({ status: 503, code: 'config_invalid' });
   });
 });

@@ -1,21 +1,21 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
-import { AlertState, type InstrumentRef, alertCreateSchema, alertProblem, alertUpdateSchema } from '../../contracts/alerts.ts';
+import { AlertState, alertCreateSchema, alertProblem, alertUpdateSchema, type InstrumentRef } from '../../contracts/alerts.ts';
 import { ConfigError } from '../../contracts/config-error.ts';
 import { NoQuery } from '../../contracts/instruments-api.ts';
+import { type EdgeConfig, edgeConfig } from '../../contracts/worker-config.ts';
+import { alertOf } from '../../storage/alerts/alert-rows.ts';
+import { createAlert, deleteAlert, findAlert, listAlerts, type Refusal, setAlertState, updateAlert } from '../../storage/alerts/alert-store.ts';
+import { CHANNELS, DELIVERY_STATUSES, listDeliveries, listTriggers } from '../../storage/alerts/history.ts';
+import { hasWebhookSecret, issueWebhookSecret, webhookSecretStatus } from '../../storage/alerts/webhook-secrets.ts';
+import { type Database, openDatabase } from '../../storage/database.ts';
+import { type ResolvedInstrument, resolveInstruments } from '../../storage/resolve-instruments.ts';
 import { type AuthEnv, principalOf, requires } from '../auth/policy.ts';
 import { SESSION, scope } from '../auth/principal.ts';
-import { type EdgeConfig, edgeConfig } from '../../contracts/worker-config.ts';
-import { InvalidParameter, errorResponse } from '../errors.ts';
-import { type ResolvedInstrument, resolveInstruments } from '../../storage/resolve-instruments.ts';
-import { type Database, openDatabase } from '../../storage/database.ts';
+import { errorResponse, InvalidParameter } from '../errors.ts';
 import { parseBody, parseQuery } from '../validate.ts';
-import { alertOf } from '../../storage/alerts/alert-rows.ts';
-import { type Refusal, createAlert, deleteAlert, findAlert, listAlerts, setAlertState, updateAlert } from '../../storage/alerts/alert-store.ts';
 import { tellGroup } from './group-push.ts';
-import { CHANNELS, DELIVERY_STATUSES, listDeliveries, listTriggers } from '../../storage/alerts/history.ts';
 import { alertCursor, idCursor, limit, page } from './page.ts';
-import { hasWebhookSecret, issueWebhookSecret, webhookSecretStatus } from '../../storage/alerts/webhook-secrets.ts';
 
 /**
  * Price alerts (docs/alerts.md): route → schema (contracts/alerts.ts) →
@@ -147,7 +147,10 @@ alerts.delete('/:id', ALERTS, async (c) => {
   return c.body(null, 204);
 });
 
-for (const [action, state] of [['pause', 'paused'], ['resume', 'active']] as const) {
+for (const [action, state] of [
+  ['pause', 'paused'],
+  ['resume', 'active'],
+] as const) {
   alerts.post(`/:id/${action}`, ALERTS, async (c) => {
     const id = alertId(c);
     const changed = await setAlertState(database(c), principalOf(c).userId, id, state);
@@ -176,7 +179,6 @@ function database(c: Context<AuthEnv>): Database {
   return openDatabase(config.database, config.queryTimeoutMs);
 }
 
-
 async function resolveOne(db: Database, ref: InstrumentRef): Promise<ResolvedInstrument> {
   const { resolved } = await resolveInstruments(db, [ref]);
   const instrument = resolved.get(String(ref));
@@ -190,7 +192,12 @@ async function webhookPrerequisite(c: Context<AuthEnv>, db: Database, config: Ed
     throw new ConfigError([{ variable: 'ALERT_SECRET_KEY', problem: 'is not set: webhooks are off on this deployment' }]);
   }
   if (await hasWebhookSecret(db, userId)) return undefined;
-  return errorResponse(c, 409, 'webhook_secret_missing', 'channels.webhook: create your webhook secret first (POST /alerts/webhook-secret, shown once): every webhook is signed with it');
+  return errorResponse(
+    c,
+    409,
+    'webhook_secret_missing',
+    'channels.webhook: create your webhook secret first (POST /alerts/webhook-secret, shown once): every webhook is signed with it',
+  );
 }
 
 function alertId(c: Context<AuthEnv>): string {

@@ -1,15 +1,15 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
+import { NoQuery } from '../../contracts/instruments-api.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
-import { InvalidParameter, errorResponse } from '../errors.ts';
 import { openDatabase } from '../../storage/database.ts';
+import { errorResponse, InvalidParameter } from '../errors.ts';
 import { parseBody, parseQuery } from '../validate.ts';
 import { endSessionsOf } from '../ws/end-sessions.ts';
-import { NoQuery } from '../../contracts/instruments-api.ts';
 import { forgetApiKey } from './api-key-verify.ts';
 import { type AuthEnv, principalOf, requires } from './policy.ts';
-import { SCOPES_OF_ROLE, SESSION, Scope } from './principal.ts';
-import { FORMAT, digest, newKeyId, newKeySecret } from './secrets.ts';
+import { SCOPES_OF_ROLE, Scope, SESSION } from './principal.ts';
+import { digest, FORMAT, newKeyId, newKeySecret } from './secrets.ts';
 
 /**
  * API keys for programs (docs/auth.md). A user's own session manages them;
@@ -53,7 +53,9 @@ apiKeys.post('/', async (c) => {
     return errorResponse(c, 403, 'forbidden', `scopes: a ${role} cannot create a key with scope ${beyondRole.join(', ')}`);
   }
   const secret = newKeySecret();
-  const { rows: [key] } = await database(c).query<KeyView>(
+  const {
+    rows: [key],
+  } = await database(c).query<KeyView>(
     `INSERT INTO api_keys (id, user_id, name, scopes, secret_hash)
      SELECT $1, $2, $3, $4, $5
      WHERE (SELECT count(*) FROM api_keys WHERE user_id = $2 AND revoked_at IS NULL) < $6
@@ -66,22 +68,25 @@ apiKeys.post('/', async (c) => {
 
 apiKeys.get('/', async (c) => {
   parseQuery(c, NoQuery);
-  const { rows } = await database(c).query<KeyView>(
-    `SELECT ${KEY_COLUMNS} FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC, id`,
-    [principalOf(c).userId],
-  );
+  const { rows } = await database(c).query<KeyView>(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC, id`, [
+    principalOf(c).userId,
+  ]);
   return c.json({ keys: rows });
 });
 
 apiKeys.get('/:id', async (c) => {
   const id = keyIdParam(c);
-  const { rows: [key] } = await database(c).query<KeyView>(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1 AND user_id = $2`, [id, principalOf(c).userId]);
+  const {
+    rows: [key],
+  } = await database(c).query<KeyView>(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1 AND user_id = $2`, [id, principalOf(c).userId]);
   return key ? c.json(key) : noSuchKey(c, id);
 });
 
 apiKeys.delete('/:id', async (c) => {
   const id = keyIdParam(c);
-  const { rows: [key] } = await database(c).query<KeyView & { secret_hash: string }>(
+  const {
+    rows: [key],
+  } = await database(c).query<KeyView & { secret_hash: string }>(
     `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND user_id = $2 RETURNING ${KEY_COLUMNS}, secret_hash`,
     [id, principalOf(c).userId],
   );

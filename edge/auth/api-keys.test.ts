@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { call, errorOf, keyAuth, newKey, newUser, sql, type TestKey } from '../../test/workers/test-users.ts';
 import { MAX_ACTIVE_KEYS } from './api-key-routes.ts';
 import { digest } from './secrets.ts';
-import { type TestKey, call, errorOf, keyAuth, newKey, newUser, sql } from '../../test/workers/test-users.ts';
 
 const meWith = (key: TestKey) => call('/auth/me', { method: 'GET', headers: keyAuth(key) });
 
@@ -66,7 +66,10 @@ describe('API keys', () => {
   it('cannot mint or manage keys themselves: /api-keys takes a user’s session only', async () => {
     const admin = await newUser({ admin: true });
     const key = await newKey(admin, ['read', 'alerts', 'admin']);
-    for (const [path, method] of [['/api-keys', 'GET'], [`/api-keys/${key.id}`, 'DELETE']] as const) {
+    for (const [path, method] of [
+      ['/api-keys', 'GET'],
+      [`/api-keys/${key.id}`, 'DELETE'],
+    ] as const) {
       const response = await call(path, { method, headers: keyAuth(key) });
       expect(response.status).toBe(403);
       expect((await errorOf(response)).message).toMatch(/access token/);

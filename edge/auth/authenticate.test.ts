@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { type AuthFailure, type Principal, authenticate, failureResponse, isAuthFailure } from './authenticate.ts';
+import { call, EDGE, errorOf, newKey, newUser, signAccessToken, sql } from '../../test/workers/test-users.ts';
+import { type AuthFailure, authenticate, failureResponse, isAuthFailure, type Principal } from './authenticate.ts';
 import { scope } from './principal.ts';
-import { EDGE, call, errorOf, newKey, newUser, signAccessToken, sql } from '../../test/workers/test-users.ts';
 
 const me = (access: string) => call('/auth/me', { bearer: access, method: 'GET' });
 const now = () => Math.floor(Date.now() / 1000);
@@ -25,7 +25,10 @@ describe('access tokens', () => {
     const [victim, attacker] = [await newUser(), await newUser()];
     const [header, payload, signature] = attacker.tokens.access_token.split('.');
     const claims = JSON.parse(atob((payload ?? '').replace(/-/g, '+').replace(/_/g, '/')));
-    const forged = btoa(JSON.stringify({ ...claims, sub: victim.id })).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+    const forged = btoa(JSON.stringify({ ...claims, sub: victim.id }))
+      .replace(/=+$/, '')
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_');
     const flipped = `${signature?.slice(0, -2)}${signature?.endsWith('AA') ? 'BB' : 'AA'}`;
     for (const token of [`${header}.${forged}.${signature}`, `${header}.${payload}.${flipped}`]) {
       const response = await me(token);
@@ -75,7 +78,13 @@ describe('authenticate(): the credential forms WebSocket routes take', () => {
       ['subprotocol', { headers: { ...upgrade, 'Sec-WebSocket-Protocol': `kite-edge.v2, bearer.${token}` } }],
     ];
     for (const [form, init, path] of forms) {
-      expect(await who(init, path), form).toEqual({ userId: user.id, role: 'user', via: 'session', epoch: expect.any(Number), scopes: new Set(['read', 'alerts']) });
+      expect(await who(init, path), form).toEqual({
+        userId: user.id,
+        role: 'user',
+        via: 'session',
+        epoch: expect.any(Number),
+        scopes: new Set(['read', 'alerts']),
+      });
     }
   });
 
@@ -112,7 +121,10 @@ describe('authenticate(): the credential forms WebSocket routes take', () => {
 
   it('says unavailable, naming the variable, when the worker cannot check an access token', async () => {
     const user = await newUser();
-    const result = await authenticate({ ...env, AUTH_JWT_SECRET: undefined }, new Request(`${EDGE}/x`, { headers: { Authorization: `Bearer ${user.tokens.access_token}` } }));
+    const result = await authenticate(
+      { ...env, AUTH_JWT_SECRET: undefined },
+      new Request(`${EDGE}/x`, { headers: { Authorization: `Bearer ${user.tokens.access_token}` } }),
+    );
     expect(result).toMatchObject({ failure: 'unavailable', problems: [{ variable: 'AUTH_JWT_SECRET' }] });
     if (!isAuthFailure(result)) throw new Error('expected a failure');
     expect(failureResponse(result).status).toBe(503);

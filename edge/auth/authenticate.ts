@@ -1,8 +1,7 @@
 import { ConfigError } from '../../contracts/config-error.ts';
 import type { ConfigProblem, ErrorBody, ErrorCode } from '../../contracts/errors.ts';
 import { type EdgeConfig, edgeConfig } from '../../contracts/worker-config.ts';
-import { DatabaseUnavailable } from '../../storage/database.ts';
-import { openDatabase } from '../../storage/database.ts';
+import { DatabaseUnavailable, openDatabase } from '../../storage/database.ts';
 import { verifyAccessToken } from './access-token.ts';
 import { verifyApiKey } from './api-key-verify.ts';
 import { readCredentials } from './credentials.ts';

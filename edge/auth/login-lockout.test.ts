@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PASSWORD, callWith, errorOf, newIp, newUser } from '../../test/workers/test-users.ts';
+import { callWith, errorOf, newIp, newUser, PASSWORD } from '../../test/workers/test-users.ts';
 
 /** Short durations, so that a lock engages and runs out within a test. */
 const FAST = { LOGIN_LOCK_EMAIL_AFTER: '3', LOGIN_LOCK_IP_AFTER: '5', LOGIN_LOCK_MS: '1500', LOGIN_SLOWDOWN_MS: '0' };

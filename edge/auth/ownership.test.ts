@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PASSWORD, type TestUser, call, errorOf, keyAuth, newKey, newUser } from '../../test/workers/test-users.ts';
+import { call, errorOf, keyAuth, newKey, newUser, PASSWORD, type TestUser } from '../../test/workers/test-users.ts';
 
 /** User A holds a valid session and tries, one resource at a time, to reach what is user B's. */
 describe('one user cannot reach another’s', () => {
@@ -36,7 +36,10 @@ describe('one user cannot reach another’s', () => {
   it('sessions: A changing password or logging out ends only A’s, and A’s token always names A', async () => {
     const [a, b] = [await newUser(), await newUser()];
     expect(((await (await as(a, '/auth/me')).json()) as { id: string }).id).toBe(a.id);
-    const changed = await call('/auth/password', { bearer: a.tokens.access_token, json: { current_password: PASSWORD, new_password: 'another fine password' } });
+    const changed = await call('/auth/password', {
+      bearer: a.tokens.access_token,
+      json: { current_password: PASSWORD, new_password: 'another fine password' },
+    });
     expect(changed.status).toBe(200);
     expect((await as(b, '/auth/me')).status).toBe(200);
     const { access_token } = (await changed.json()) as { access_token: string };

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import { call, errorOf, newUser } from '../../test/workers/test-users.ts';
 import { createApp } from '../app.ts';
 import { describePolicy, requires, routePolicies } from './policy.ts';
 import { ADMIN, PUBLIC, SESSION } from './principal.ts';
-import { call, errorOf, newUser } from '../../test/workers/test-users.ts';
 
 describe('route policies', () => {
   const app = createApp();

@@ -4,7 +4,7 @@ import { edgeConfig } from '../../contracts/worker-config.ts';
 import { errorResponse } from '../errors.ts';
 import { requireOriginSecret } from '../origin/link-auth.ts';
 import { type AuthFailure, authenticate, failureResponse, isAuthFailure } from './authenticate.ts';
-import { type Access, type Principal, describeAccess } from './principal.ts';
+import { type Access, describeAccess, type Principal } from './principal.ts';
 import { type Bucket, clientIp, rateLimit } from './rate-limit.ts';
 
 /**
@@ -69,7 +69,12 @@ async function overBudget(c: Context<AuthEnv>, bucket: Bucket, identity: string)
   const verdict = await rateLimit(config, bucket, identity, (count) => c.executionCtx.waitUntil(count));
   if (verdict.allowed) return undefined;
   c.header('Retry-After', String(verdict.retryAfterS));
-  return errorResponse(c, 429, 'rate_limited', `too many requests from ${WHO[bucket]}: at most ${verdict.limit} per ${config.rateLimits.windowS} s; retry in ${verdict.retryAfterS} s`);
+  return errorResponse(
+    c,
+    429,
+    'rate_limited',
+    `too many requests from ${WHO[bucket]}: at most ${verdict.limit} per ${config.rateLimits.windowS} s; retry in ${verdict.retryAfterS} s`,
+  );
 }
 
 /** The principal a `requires(…)` before this handler admitted; only routes that need one call this. */

@@ -39,13 +39,7 @@ export type Principal = {
  * - `scope`: an access token, or an API key with that scope;
  * - `admin`: an admin's access token, or an admin's key with scope `admin`.
  */
-export type Access =
-  | { kind: 'public' }
-  | { kind: 'origin' }
-  | { kind: 'user' }
-  | { kind: 'session' }
-  | { kind: 'scope'; scope: Scope }
-  | { kind: 'admin' };
+export type Access = { kind: 'public' } | { kind: 'origin' } | { kind: 'user' } | { kind: 'session' } | { kind: 'scope'; scope: Scope } | { kind: 'admin' };
 
 export const PUBLIC: Access = { kind: 'public' };
 export const ORIGIN: Access = { kind: 'origin' };

@@ -38,12 +38,7 @@ const limiters = new Map<string, Ratelimit>();
 /** Identities Redis found over budget, by bucket and identity: until when, and the limit they hit. */
 const blocked = new Map<string, { until: number; limit: number }>();
 
-export async function rateLimit(
-  config: EdgeConfig,
-  bucket: Bucket,
-  identity: string,
-  defer: (count: Promise<unknown>) => void,
-): Promise<Verdict> {
+export async function rateLimit(config: EdgeConfig, bucket: Bucket, identity: string, defer: (count: Promise<unknown>) => void): Promise<Verdict> {
   const key = `${bucket}:${identity}`;
   const block = blocked.get(key);
   if (block && block.until > Date.now()) return refusal(block);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { call, callWith, errorOf, login, newIp, newUser, PASSWORD, signAccessToken, sql, type Tokens } from '../../test/workers/test-users.ts';
 import { base64url } from './secrets.ts';
-import { PASSWORD, type Tokens, call, callWith, errorOf, login, newIp, newUser, signAccessToken, sql } from '../../test/workers/test-users.ts';
 
 const me = (access: string) => call('/auth/me', { bearer: access, method: 'GET' });
 
@@ -20,7 +20,9 @@ describe('register', () => {
   it('stores the e-mail as typed but normalised, and the password only as a PBKDF2 string with its parameters', async () => {
     const local = `Mixed-${crypto.randomUUID()}`;
     expect((await call('/auth/register', { json: { email: `  ${local}@Example.TEST `, password: PASSWORD } })).status).toBe(202);
-    const [row] = await sql<{ email: string; password_hash: string }>('SELECT email, password_hash FROM users WHERE email = $1', [`${local.toLowerCase()}@example.test`]);
+    const [row] = await sql<{ email: string; password_hash: string }>('SELECT email, password_hash FROM users WHERE email = $1', [
+      `${local.toLowerCase()}@example.test`,
+    ]);
     expect(row?.password_hash).toMatch(/^pbkdf2-sha256\$100000\$[\w-]{22}\$[\w-]{43}$/);
     expect(row?.password_hash).not.toContain(PASSWORD);
     expect((await login(`${local}@EXAMPLE.test`)).user.email).toBe(`${local.toLowerCase()}@example.test`);
@@ -94,7 +96,10 @@ describe('login and me', () => {
   it('answers 503 naming AUTH_JWT_SECRET when the deployment has none', async () => {
     const response = await callWith({ AUTH_JWT_SECRET: undefined }, '/auth/login', { json: { email: 'a@example.test', password: PASSWORD } });
     expect(response.status).toBe(503);
-    expect(await errorOf(response)).toMatchObject({ code: 'config_invalid', problems: [{ variable: 'AUTH_JWT_SECRET', problem: expect.stringContaining('not set') }] });
+    expect(await errorOf(response)).toMatchObject({
+      code: 'config_invalid',
+      problems: [{ variable: 'AUTH_JWT_SECRET', problem: expect.stringContaining('not set') }],
+    });
   });
 });
 

@@ -1,8 +1,8 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { edgeConfig } from '../../contracts/worker-config.ts';
-import { errorResponse } from '../errors.ts';
 import { openDatabase } from '../../storage/database.ts';
+import { errorResponse } from '../errors.ts';
 import { parseBody } from '../validate.ts';
 import { endSessionsOf } from '../ws/end-sessions.ts';
 import { checkPassword, loginThrottle } from './login-throttle.ts';
@@ -11,7 +11,7 @@ import { type AuthEnv, principalOf, requires } from './policy.ts';
 import { PUBLIC, type Role, SESSION, USER } from './principal.ts';
 import { clientIp } from './rate-limit.ts';
 import { FORMAT } from './secrets.ts';
-import { type SessionUser, endAllSessions, jwtSecretOf, rotateSession, startSession } from './sessions.ts';
+import { endAllSessions, jwtSecretOf, rotateSession, type SessionUser, startSession } from './sessions.ts';
 
 /**
  * Accounts and sessions (docs/auth.md):
@@ -37,10 +37,7 @@ const Email = z
   .toLowerCase()
   .max(254, 'must be at most 254 characters')
   .pipe(z.email({ error: 'must be an e-mail address' }));
-const NewPassword = z
-  .string({ error: 'must be a string' })
-  .min(10, 'must be at least 10 characters')
-  .max(256, 'must be at most 256 characters');
+const NewPassword = z.string({ error: 'must be a string' }).min(10, 'must be at least 10 characters').max(256, 'must be at most 256 characters');
 // A password being checked is not held to today's rules (they may have been raised since), only bounded.
 const GivenPassword = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(256, 'must be at most 256 characters');
 
@@ -107,7 +104,9 @@ auth.post('/password', requires(SESSION, { limit: 'auth' }), async (c) => {
   const config = edgeConfig(c.env);
   const db = database(c);
   const { userId } = principalOf(c);
-  const { rows: [user] } = await db.query<{ email: string; password_hash: string }>('SELECT email, password_hash FROM users WHERE id = $1', [userId]);
+  const {
+    rows: [user],
+  } = await db.query<{ email: string; password_hash: string }>('SELECT email, password_hash FROM users WHERE id = $1', [userId]);
   if (!user) return errorResponse(c, 404, 'not_found', 'this user no longer exists');
   // The current password guards the change against a stolen session, so guessing it counts like a failed login.
   const who = { email: user.email, ip: clientIp(c.req.raw) };
@@ -122,10 +121,11 @@ auth.post('/password', requires(SESSION, { limit: 'auth' }), async (c) => {
 
 auth.get('/me', requires(USER, { limit: 'api' }), async (c) => {
   const principal = principalOf(c);
-  const { rows: [user] } = await database(c).query<{ id: string; email: string; role: Role; created_at: string }>(
-    'SELECT id, email, role, created_at FROM users WHERE id = $1',
-    [principal.userId],
-  );
+  const {
+    rows: [user],
+  } = await database(c).query<{ id: string; email: string; role: Role; created_at: string }>('SELECT id, email, role, created_at FROM users WHERE id = $1', [
+    principal.userId,
+  ]);
   if (!user) return errorResponse(c, 404, 'not_found', 'this user no longer exists');
   return c.json({ ...user, via: principal.via, ...(principal.keyId ? { key_id: principal.keyId } : {}), scopes: [...principal.scopes] });
 });

@@ -70,7 +70,9 @@ export async function rotateSession(db: Database, config: EdgeConfig, presented:
   const user = rows[0];
   if (user) return tokens(config, user, next);
 
-  const { rows: [known] } = await db.query<{ spent: boolean; expired: boolean; family_id: string }>(
+  const {
+    rows: [known],
+  } = await db.query<{ spent: boolean; expired: boolean; family_id: string }>(
     `SELECT rotated_at IS NOT NULL OR revoked_at IS NOT NULL AS spent, expires_at <= now() AS expired, family_id
      FROM refresh_tokens WHERE token_hash = $1`,
     [presentedHash],

@@ -28,11 +28,7 @@ function memoryTier(bytes: number): IsolateCache | undefined {
   return tier;
 }
 
-export async function cachedJson(
-  c: Context<{ Bindings: Cloudflare.Env }>,
-  ttlSeconds: number,
-  compute: () => Promise<unknown>,
-): Promise<Response> {
+export async function cachedJson(c: Context<{ Bindings: Cloudflare.Env }>, ttlSeconds: number, compute: () => Promise<unknown>): Promise<Response> {
   const config = edgeConfig(c.env);
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const { version, stale } = await datasetVersion(config, waitUntil);
@@ -55,7 +51,12 @@ export async function cachedJson(
   let entry = memory?.get(key);
   if (!entry) {
     const edgeCache = await openEdgeCache();
-    let body = await timed('edge-cache', async () => edgeCache?.match(cacheRequest).then((r) => r?.text()).catch(() => undefined));
+    let body = await timed('edge-cache', async () =>
+      edgeCache
+        ?.match(cacheRequest)
+        .then((r) => r?.text())
+        .catch(() => undefined),
+    );
     source = 'hit-edge';
     if (body === undefined) {
       source = 'hit-redis';

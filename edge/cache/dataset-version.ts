@@ -1,6 +1,5 @@
 import type { EdgeConfig } from '../../contracts/worker-config.ts';
-import { DatabaseUnavailable } from '../../storage/database.ts';
-import { openDatabase } from '../../storage/database.ts';
+import { DatabaseUnavailable, openDatabase } from '../../storage/database.ts';
 import { sharedGet, sharedSet } from './shared-cache.ts';
 
 /**

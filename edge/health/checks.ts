@@ -1,7 +1,7 @@
 import { MIGRATIONS_TABLE } from '../../contracts/database.ts';
 import type { DatabaseHealth, DependencyHealth, FeedHealth } from '../../contracts/health.ts';
-import { feedControl } from '../../durable-objects/stubs.ts';
 import type { EdgeConfig } from '../../contracts/worker-config.ts';
+import { feedControl } from '../../durable-objects/stubs.ts';
 import { describe, openDatabase } from '../../storage/database.ts';
 import { withDeadline } from '../../storage/deadline.ts';
 import { openRedis } from '../storage/redis.ts';

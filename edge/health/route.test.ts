@@ -1,13 +1,13 @@
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, inject, it, vi } from 'vitest';
-import packageJson from '../../package.json' with { type: 'json' };
 import { ErrorBody } from '../../contracts/errors.ts';
 import { HealthResponse } from '../../contracts/health.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
-import worker from '../index.ts';
-import { TestOrigin } from '../../test/workers/test-origin.ts';
+import packageJson from '../../package.json' with { type: 'json' };
 import { openDatabase } from '../../storage/database.ts';
+import { TestOrigin } from '../../test/workers/test-origin.ts';
+import worker from '../index.ts';
 
 /** Calls the worker with some bindings replaced, as a differently configured deployment would. */
 async function healthWith(overrides: Record<string, string | undefined>): Promise<Response> {
@@ -104,9 +104,7 @@ describe('GET /health', () => {
   });
 
   it('reports Redis disabled, running uncached, when no Redis is configured', async () => {
-    const body = HealthResponse.parse(
-      await (await healthWith({ UPSTASH_REDIS_REST_URL: undefined, UPSTASH_REDIS_REST_TOKEN: undefined })).json(),
-    );
+    const body = HealthResponse.parse(await (await healthWith({ UPSTASH_REDIS_REST_URL: undefined, UPSTASH_REDIS_REST_TOKEN: undefined })).json());
     expect(body.redis).toEqual({ status: 'disabled', reason: expect.stringContaining('uncached') });
     expect(body.status).toBe('degraded');
   });
@@ -122,9 +120,7 @@ describe('GET /health', () => {
 
   it('gives up on a database that accepts and never answers, within the check timeout', async () => {
     const body = HealthResponse.parse(
-      await (
-        await healthWith({ NEON_HTTP_ENDPOINT: `http://127.0.0.1:${inject('blackHolePort')}/sql`, HEALTH_CHECK_TIMEOUT_MS: '300' })
-      ).json(),
+      await (await healthWith({ NEON_HTTP_ENDPOINT: `http://127.0.0.1:${inject('blackHolePort')}/sql`, HEALTH_CHECK_TIMEOUT_MS: '300' })).json(),
     );
     expect(body.database).toEqual({ status: 'unhealthy', reason: 'Postgres: Postgres did not answer within 300 ms' });
   });

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import packageJson from '../../package.json' with { type: 'json' };
 import type { HealthResponse } from '../../contracts/health.ts';
-import { PUBLIC } from '../auth/principal.ts';
-import { requires } from '../auth/policy.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
+import packageJson from '../../package.json' with { type: 'json' };
+import { requires } from '../auth/policy.ts';
+import { PUBLIC } from '../auth/principal.ts';
 import { checkDatabase, checkFeed, checkRedis } from './checks.ts';
 
 export const health = new Hono<{ Bindings: Cloudflare.Env }>();
@@ -15,11 +15,7 @@ export const health = new Hono<{ Bindings: Cloudflare.Env }>();
  */
 health.get('/', requires(PUBLIC), async (c) => {
   const config = edgeConfig(c.env);
-  const [database, redis, feed] = await Promise.all([
-    checkDatabase(config),
-    checkRedis(config),
-    checkFeed(c.env, config),
-  ]);
+  const [database, redis, feed] = await Promise.all([checkDatabase(config), checkRedis(config), checkFeed(c.env, config)]);
   const allWell = database.status === 'healthy' && redis.status === 'healthy' && feed.status === 'live';
   const body: HealthResponse = {
     status: allWell ? 'ok' : 'degraded',

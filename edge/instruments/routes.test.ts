@@ -4,8 +4,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { ErrorBody } from '../../contracts/errors.ts';
 import type { InstrumentRow, ListResponse } from '../../contracts/instruments-api.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
-import worker from '../index.ts';
 import { openDatabase } from '../../storage/database.ts';
+import worker from '../index.ts';
 
 /** The instruments API against the registry the test setup synced from the simulator. */
 const get = async <T>(path: string): Promise<{ status: number; body: T; headers: Headers }> => {
@@ -33,10 +33,12 @@ describe('GET /instruments/list', () => {
 
   it('counts exactly what it filters, for every combination a seeded generator tries', async () => {
     let seed = 20261123;
-    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const pickSome = <T>(items: T[]) => items.filter(() => random() < 0.4);
     const names = ['NIFTY', 'BANKNIFTY', 'RELIANCE', 'USDINR', 'CRUDEOIL', 'SENSEX'];
-    const expiries = (await reference.query<{ e: string }>("SELECT DISTINCT expiry::text AS e FROM instruments WHERE expiry IS NOT NULL ORDER BY 1")).rows.map((r) => r.e);
+    const expiries = (await reference.query<{ e: string }>('SELECT DISTINCT expiry::text AS e FROM instruments WHERE expiry IS NOT NULL ORDER BY 1')).rows.map(
+      (r) => r.e,
+    );
     for (let round = 0; round < 30; round++) {
       const params = new URLSearchParams();
       const where: string[] = [];
@@ -49,9 +51,9 @@ describe('GET /instruments/list', () => {
       params.set('is_active', active);
       if (active !== 'all') add('is_active = ?', active === 'true');
       const exchanges = pickSome(['NSE', 'BSE', 'NFO', 'BFO', 'MCX', 'CDS', 'BCD']);
-      if (exchanges.length) (params.set('exchange', exchanges.join(',')), add('exchange = ANY(?)', exchanges));
+      if (exchanges.length) params.set('exchange', exchanges.join(',')), add('exchange = ANY(?)', exchanges);
       const types = pickSome(['EQ', 'FUT', 'CE', 'PE']);
-      if (types.length) (params.set('instrument_type', types.join(',')), add('instrument_type = ANY(?)', types));
+      if (types.length) params.set('instrument_type', types.join(',')), add('instrument_type = ANY(?)', types);
       if (random() < 0.4) {
         const name = names[Math.floor(random() * names.length)] ?? 'NIFTY';
         params.set('name', name);
@@ -165,7 +167,10 @@ describe('GET /instruments/search', () => {
     expect(status).toBe(400);
     expect(ErrorBody.parse(body).error.param).toBe('q');
     const unknown = await get<unknown>('/instruments/search?q=nifty&exchnage=NSE');
-    expect(ErrorBody.parse(unknown.body).error).toMatchObject({ param: 'exchnage', message: expect.stringContaining('this route takes q, exchange, segment, limit') });
+    expect(ErrorBody.parse(unknown.body).error).toMatchObject({
+      param: 'exchnage',
+      message: expect.stringContaining('this route takes q, exchange, segment, limit'),
+    });
   });
 });
 
@@ -182,7 +187,14 @@ describe('single instruments, stats, expiries and the static option chain', () =
   });
 
   it('counts by exchange, segment and type, with the dataset version and last sync', async () => {
-    const { body } = await get<{ total: number; active: number; by_segment: Record<string, { active: number }>; dataset_version: number; last_sync: string; expiries_per_underlying: Record<string, number> }>('/instruments/stats');
+    const { body } = await get<{
+      total: number;
+      active: number;
+      by_segment: Record<string, { active: number }>;
+      dataset_version: number;
+      last_sync: string;
+      expiries_per_underlying: Record<string, number>;
+    }>('/instruments/stats');
     expect(body.total).toBe(await count('true'));
     expect(body.active).toBe(await count('is_active'));
     expect(body.by_segment['NFO-OPT']?.active).toBe(await count("segment = 'NFO-OPT' AND is_active"));
@@ -196,7 +208,9 @@ describe('single instruments, stats, expiries and the static option chain', () =
     const { body: expiries } = await get<{ expiries: string[] }>('/instruments/expiries?name=NIFTY&exchange=NFO');
     expect(expiries.expiries).toEqual([...expiries.expiries].sort());
     const expiry = expiries.expiries[0];
-    const { status, body } = await get<{ strikes: { strike: number; CE: unknown; PE: unknown }[]; lot_size: number }>(`/instruments/option-chain?name=NIFTY&expiry=${expiry}`);
+    const { status, body } = await get<{ strikes: { strike: number; CE: unknown; PE: unknown }[]; lot_size: number }>(
+      `/instruments/option-chain?name=NIFTY&expiry=${expiry}`,
+    );
     expect(status).toBe(200);
     expect(body.strikes.length).toBeGreaterThan(50);
     expect(body.strikes.every((s) => s.CE && s.PE)).toBe(true);
@@ -267,7 +281,7 @@ describe('caching', () => {
     const response = await fetchWith(uniquePath(), { UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${inject('deadPort')}` });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-cache')).toBe('miss');
-    expect((await response.json() as ListResponse).total).toBeGreaterThan(0);
+    expect(((await response.json()) as ListResponse).total).toBeGreaterThan(0);
   });
 });
 

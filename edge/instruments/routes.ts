@@ -9,15 +9,15 @@ import {
   OptionChainQuery,
   SearchQuery,
 } from '../../contracts/instruments-api.ts';
-import { PUBLIC } from '../auth/principal.ts';
-import { requires } from '../auth/policy.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
-import { InvalidParameter, errorResponse } from '../errors.ts';
-import { cachedJson } from '../cache/cached-json.ts';
 import { type Database, openDatabase } from '../../storage/database.ts';
+import { requires } from '../auth/policy.ts';
+import { PUBLIC } from '../auth/principal.ts';
+import { cachedJson } from '../cache/cached-json.ts';
+import { errorResponse, InvalidParameter } from '../errors.ts';
 import { parseQuery } from '../validate.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { ROW_COLUMNS, countQuery, pageQuery } from './filter.ts';
+import { countQuery, pageQuery, ROW_COLUMNS } from './filter.ts';
 import { searchQuery } from './search.ts';
 
 /**
@@ -39,60 +39,70 @@ function database<T>(c: Context<{ Bindings: Cloudflare.Env }>, work: (db: Databa
 instruments.get('/list', async (c) => {
   const query = parseQuery(c, ListQuery);
   const after = decodeCursor(query);
-  return cachedJson(c, TTL.list, () => database(c, async (db) => {
-    const page = pageQuery(query, after);
-    const count = countQuery(query);
-    const [rows, totals] = await Promise.all([
-      db.query<InstrumentRow & { sort_value: string }>(page.text, page.values),
-      db.query<{ total: number; dataset_version: number }>(count.text, count.values),
-    ]);
-    const more = rows.rows.length > query.limit;
-    const pageRows = rows.rows.slice(0, query.limit);
-    const last = pageRows.at(-1);
-    const response: ListResponse = {
-      rows: pageRows.map(({ sort_value: _sortValue, ...row }) => row),
-      total: totals.rows[0]?.total ?? 0,
-      limit: query.limit,
-      offset: after ? null : (query.offset ?? 0),
-      next_cursor: more && last ? encodeCursor(query, { value: last.sort_value, token: last.instrument_token }) : null,
-      dataset_version: totals.rows[0]?.dataset_version ?? 0,
-    };
-    return response;
-  }));
+  return cachedJson(c, TTL.list, () =>
+    database(c, async (db) => {
+      const page = pageQuery(query, after);
+      const count = countQuery(query);
+      const [rows, totals] = await Promise.all([
+        db.query<InstrumentRow & { sort_value: string }>(page.text, page.values),
+        db.query<{ total: number; dataset_version: number }>(count.text, count.values),
+      ]);
+      const more = rows.rows.length > query.limit;
+      const pageRows = rows.rows.slice(0, query.limit);
+      const last = pageRows.at(-1);
+      const response: ListResponse = {
+        rows: pageRows.map(({ sort_value: _sortValue, ...row }) => row),
+        total: totals.rows[0]?.total ?? 0,
+        limit: query.limit,
+        offset: after ? null : (query.offset ?? 0),
+        next_cursor: more && last ? encodeCursor(query, { value: last.sort_value, token: last.instrument_token }) : null,
+        dataset_version: totals.rows[0]?.dataset_version ?? 0,
+      };
+      return response;
+    }),
+  );
 });
 
 instruments.get('/search', async (c) => {
   const query = parseQuery(c, SearchQuery);
-  return cachedJson(c, TTL.search, () => database(c, async (db) => {
-    const sql = searchQuery(query);
-    return { q: query.q, rows: (await db.query<InstrumentRow>(sql.text, sql.values)).rows };
-  }));
+  return cachedJson(c, TTL.search, () =>
+    database(c, async (db) => {
+      const sql = searchQuery(query);
+      return { q: query.q, rows: (await db.query<InstrumentRow>(sql.text, sql.values)).rows };
+    }),
+  );
 });
 
 const NEVER_SYNCED = { total: 0, active: 0, inactive: 0, by_exchange: {}, by_segment: {}, by_instrument_type: {}, expiries_per_underlying: {} };
 
 instruments.get('/stats', async (c) => {
   parseQuery(c, NoQuery);
-  return cachedJson(c, TTL.stats, () => database(c, async (db) => {
-    // Computed by the sync that made the version (registry_stats() in migrations/0003).
-    const { rows: [latest] } = await db.query<{ id: number; synced_at: string; stats: Record<string, unknown> }>(
-      'SELECT id::float8 AS id, synced_at, stats FROM dataset_versions WHERE stats IS NOT NULL ORDER BY id DESC LIMIT 1',
-    );
-    if (!latest) return { ...NEVER_SYNCED, dataset_version: 0, last_sync: null };
-    return { ...latest.stats, dataset_version: latest.id, last_sync: new Date(latest.synced_at).toISOString() };
-  }));
+  return cachedJson(c, TTL.stats, () =>
+    database(c, async (db) => {
+      // Computed by the sync that made the version (registry_stats() in migrations/0003).
+      const {
+        rows: [latest],
+      } = await db.query<{ id: number; synced_at: string; stats: Record<string, unknown> }>(
+        'SELECT id::float8 AS id, synced_at, stats FROM dataset_versions WHERE stats IS NOT NULL ORDER BY id DESC LIMIT 1',
+      );
+      if (!latest) return { ...NEVER_SYNCED, dataset_version: 0, last_sync: null };
+      return { ...latest.stats, dataset_version: latest.id, last_sync: new Date(latest.synced_at).toISOString() };
+    }),
+  );
 });
 
 instruments.get('/expiries', async (c) => {
   const query = parseQuery(c, ExpiriesQuery);
-  return cachedJson(c, TTL.expiries, () => database(c, async (db) => {
-    const { rows } = await db.query<{ expiry: string }>(
-      `SELECT DISTINCT expiry::text AS expiry FROM instruments
+  return cachedJson(c, TTL.expiries, () =>
+    database(c, async (db) => {
+      const { rows } = await db.query<{ expiry: string }>(
+        `SELECT DISTINCT expiry::text AS expiry FROM instruments
        WHERE is_active AND name = $1 AND expiry IS NOT NULL AND ($2::text IS NULL OR exchange = $2) ORDER BY 1`,
-      [query.name, query.exchange ?? null],
-    );
-    return { name: query.name, expiries: rows.map((r) => r.expiry) };
-  }));
+        [query.name, query.exchange ?? null],
+      );
+      return { name: query.name, expiries: rows.map((r) => r.expiry) };
+    }),
+  );
 });
 
 instruments.get('/option-chain', async (c) => {
@@ -109,7 +119,12 @@ instruments.get('/option-chain', async (c) => {
       return rows;
     });
     if (chain.length === 0) {
-      return errorResponse(c, 404, 'not_found', `no active contracts of ${query.name} expire on ${query.expiry}; see /instruments/expiries?name=${encodeURIComponent(query.name)}`);
+      return errorResponse(
+        c,
+        404,
+        'not_found',
+        `no active contracts of ${query.name} expire on ${query.expiry}; see /instruments/expiries?name=${encodeURIComponent(query.name)}`,
+      );
     }
     const strikes = new Map<number, ChainStrike>();
     for (const row of chain) {

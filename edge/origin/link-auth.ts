@@ -38,7 +38,10 @@ export function refuseNonLinkUpgrade(c: Context): Response | undefined {
     c.header('Upgrade', 'websocket');
     return errorResponse(c, 426, 'upgrade_required', `this route is a WebSocket: connect with Upgrade: websocket and subprotocol ${LINK_SUBPROTOCOL}`);
   }
-  const offered = (c.req.header('Sec-WebSocket-Protocol') ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const offered = (c.req.header('Sec-WebSocket-Protocol') ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (!offered.includes(LINK_SUBPROTOCOL)) {
     const got = offered.length ? `offered ${offered.join(', ')}` : 'offered none';
     return errorResponse(c, 400, 'invalid_parameter', `Sec-WebSocket-Protocol: this edge speaks ${LINK_SUBPROTOCOL}; the request ${got}`, {
@@ -56,9 +59,6 @@ function bearerToken(header: string | undefined): string | undefined {
 const encoder = new TextEncoder();
 
 async function sameSecret(presented: string, secret: string): Promise<boolean> {
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest('SHA-256', encoder.encode(presented)),
-    crypto.subtle.digest('SHA-256', encoder.encode(secret)),
-  ]);
+  const [a, b] = await Promise.all([crypto.subtle.digest('SHA-256', encoder.encode(presented)), crypto.subtle.digest('SHA-256', encoder.encode(secret))]);
   return crypto.subtle.timingSafeEqual(a, b);
 }

@@ -2,12 +2,12 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorBody } from '../../contracts/errors.ts';
+import { type DemandSummary, type GroupState, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../contracts/group-state.ts';
 import { LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
 import type { FeedView } from '../../durable-objects/feed-control.ts';
-import { type DemandSummary, type GroupState, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../contracts/group-state.ts';
+import { base64, EDGE, linkRequest, ltpPacket, ORIGIN_SECRET, TestOrigin } from '../../test/workers/test-origin.ts';
 import { newUser } from '../../test/workers/test-users.ts';
 import worker from '../index.ts';
-import { EDGE, ORIGIN_SECRET, TestOrigin, base64, linkRequest, ltpPacket } from '../../test/workers/test-origin.ts';
 
 const error = async (response: Response) => ErrorBody.parse(await response.json()).error;
 
@@ -153,7 +153,9 @@ describe('internal routes', () => {
     const origin = await TestOrigin.connect('/origin/groups/cash:BSE:02');
     await origin.next();
     origin.sendBatch([ltpPacket(500, 5), ltpPacket(501, 5.01)]);
-    await vi.waitFor(async () => expect((await json<{ latest: LatestPacket[] }>(await internalRequest('/internal/groups/cash:BSE:02/latest'))).latest).toHaveLength(2));
+    await vi.waitFor(async () =>
+      expect((await json<{ latest: LatestPacket[] }>(await internalRequest('/internal/groups/cash:BSE:02/latest'))).latest).toHaveLength(2),
+    );
 
     const some = await json<{ latest: LatestPacket[]; missing: number[] }>(await internalRequest('/internal/groups/cash:BSE:02/latest?tokens=501,9'));
     expect(some).toEqual({
@@ -161,7 +163,11 @@ describe('internal routes', () => {
       latest: [{ token: 501, received_at: expect.any(Number), packet: base64(ltpPacket(501, 5.01)) }],
       missing: [9],
     });
-    for (const [query, param] of [['tokens=1,x', 'tokens'], ['tokens=99999999999', 'tokens'], ['token=1', 'token']] as const) {
+    for (const [query, param] of [
+      ['tokens=1,x', 'tokens'],
+      ['tokens=99999999999', 'tokens'],
+      ['token=1', 'token'],
+    ] as const) {
       const response = await internalRequest(`/internal/groups/cash:BSE:02/latest?${query}`);
       expect(response.status).toBe(400);
       expect(await error(response)).toMatchObject({ code: 'invalid_parameter', param });

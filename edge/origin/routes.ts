@@ -1,11 +1,11 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
+import { ConsumerName, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../contracts/group-state.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
 import { Demand } from '../../contracts/origin-link.ts';
-import { ConsumerName, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../contracts/group-state.ts';
 import { feedControl, instrumentGroup } from '../../durable-objects/stubs.ts';
-import { ADMIN, ORIGIN } from '../auth/principal.ts';
 import { type AuthEnv, requires } from '../auth/policy.ts';
+import { ADMIN, ORIGIN } from '../auth/principal.ts';
 import { InvalidParameter } from '../errors.ts';
 import { parseBody, parseQuery } from '../validate.ts';
 import { refuseNonLinkUpgrade } from './link-auth.ts';

@@ -1,5 +1,5 @@
 import { priceDivisor } from '../../contracts/kite-ticks/decode.ts';
-import { type DepthLevel, type Tick, hasDepth, hasVolume } from '../../contracts/kite-ticks/tick.ts';
+import { type DepthLevel, hasDepth, hasVolume, type Tick } from '../../contracts/kite-ticks/tick.ts';
 
 /**
  * Kite Connect's market quote shapes (`GET /quote`, `/quote/ohlc`,

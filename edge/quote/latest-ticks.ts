@@ -2,8 +2,8 @@ import type { GroupKey } from '../../contracts/instrument-group.ts';
 import { decodePacket } from '../../contracts/kite-ticks/decode.ts';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
 import { instrumentGroup } from '../../durable-objects/stubs.ts';
-import { type ResolvedInstrument, resolveInstruments } from '../../storage/resolve-instruments.ts';
 import type { Database } from '../../storage/database.ts';
+import { type ResolvedInstrument, resolveInstruments } from '../../storage/resolve-instruments.ts';
 
 /**
  * The latest tick of each named instrument, as the group Durable Objects
@@ -30,7 +30,10 @@ export type LatestTicks = {
 
 /** `refs`: each name as given (the answer's key) and what it parsed to. */
 export async function latestTicks(env: Cloudflare.Env, db: Database, refs: readonly { key: string; ref: number | string }[]): Promise<LatestTicks> {
-  const resolution = await resolveInstruments(db, refs.map((r) => r.ref));
+  const resolution = await resolveInstruments(
+    db,
+    refs.map((r) => r.ref),
+  );
   const byGroup = new Map<GroupKey, Set<number>>();
   for (const instrument of resolution.resolved.values()) {
     const tokens = byGroup.get(instrument.group) ?? new Set<number>();

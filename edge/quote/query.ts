@@ -33,7 +33,10 @@ const Instrument = z.string().transform((text, ctx) => {
 });
 
 const QuoteQuery = (max: number) =>
-  z.array(z.string()).min(1, 'is required: name each instrument as i=NSE:INFY (or its token, i=408065), repeated for more').max(max, `names at most ${max} instruments per request`);
+  z
+    .array(z.string())
+    .min(1, 'is required: name each instrument as i=NSE:INFY (or its token, i=408065), repeated for more')
+    .max(max, `names at most ${max} instruments per request`);
 
 export function parseQuoteQuery(url: URL, max: number): QuoteInstrument[] {
   for (const key of url.searchParams.keys()) {
@@ -52,7 +55,10 @@ export function parseQuoteQuery(url: URL, max: number): QuoteInstrument[] {
     seen.add(key);
     const ref = Instrument.safeParse(key);
     if (!ref.success) {
-      throw new InvalidParameter('i', `${JSON.stringify(key)} is not an instrument: give EXCHANGE:TRADINGSYMBOL (e.g. NSE:INFY) or an instrument_token from 1 to 4294967295`);
+      throw new InvalidParameter(
+        'i',
+        `${JSON.stringify(key)} is not an instrument: give EXCHANGE:TRADINGSYMBOL (e.g. NSE:INFY) or an instrument_token from 1 to 4294967295`,
+      );
     }
     instruments.push({ key, ref: ref.data });
   }

@@ -4,11 +4,11 @@ import { ErrorBody } from '../../contracts/errors.ts';
 import { instrumentGroup } from '../../contracts/instrument-group.ts';
 import { priceDivisor } from '../../contracts/kite-ticks/decode.ts';
 import type { TickMode } from '../../contracts/kite-ticks/tick.ts';
-import type { Quote } from '../../kite-sim/quote.ts';
-import { type TestKey, call, callWith, keyAuth, newKey, newUser } from '../../test/workers/test-users.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
-import { TestOrigin } from '../../test/workers/test-origin.ts';
+import type { Quote } from '../../kite-sim/quote.ts';
 import { openDatabase } from '../../storage/database.ts';
+import { TestOrigin } from '../../test/workers/test-origin.ts';
+import { call, callWith, keyAuth, newKey, newUser, type TestKey } from '../../test/workers/test-users.ts';
 import type { KiteLtpQuote, KiteOhlcQuote, KiteQuote } from './kite-quote.ts';
 import type { QuoteResponse } from './routes.ts';
 
@@ -101,10 +101,13 @@ async function feed(row: Row, entries: { mode: TickMode; quote: Quote }[], recei
   try {
     origin.sendBatch(packets(entries), receivedAt);
     const tokens = entries.map((e) => e.quote.instrument_token);
-    await vi.waitFor(async () => {
-      const held = await env.INSTRUMENT_GROUP.getByName(group).latest(tokens);
-      expect(held.filter((h) => h.received_at === receivedAt)).toHaveLength(tokens.length);
-    }, { timeout: 5_000, interval: 20 });
+    await vi.waitFor(
+      async () => {
+        const held = await env.INSTRUMENT_GROUP.getByName(group).latest(tokens);
+        expect(held.filter((h) => h.received_at === receivedAt)).toHaveLength(tokens.length);
+      },
+      { timeout: 5_000, interval: 20 },
+    );
   } finally {
     origin.close();
   }
@@ -158,7 +161,11 @@ describe('GET /quote', () => {
     const future = await pick("exchange = 'NFO' AND instrument_type = 'FUT' AND name NOT IN ('NIFTY', 'BANKNIFTY')");
     const index = await pick("segment = 'INDICES' AND exchange = 'NSE' AND tradingsymbol NOT IN ('NIFTY 50', 'NIFTY BANK')");
     const oiQuote = { ...officialQuote(future.instrument_token), oi: 1_234_500, oi_day_high: 1_300_000, oi_day_low: 1_100_250 };
-    const indexQuote = { ...officialQuote(index.instrument_token), last_price: 24_512.35, ohlc: { open: 24_400, high: 24_550.5, low: 24_380.1, close: 24_410.05 } };
+    const indexQuote = {
+      ...officialQuote(index.instrument_token),
+      last_price: 24_512.35,
+      ohlc: { open: 24_400, high: 24_550.5, low: 24_380.1, close: 24_410.05 },
+    };
     await feed(future, [{ mode: 'full', quote: oiQuote }]);
     await feed(index, [{ mode: 'full', quote: indexQuote }]);
 
@@ -227,7 +234,9 @@ describe('GET /quote/ohlc and /quote/ltp', () => {
     const ohlc = await get<QuoteResponse<KiteOhlcQuote>>(`/quote/ohlc?${qs(currency.symbol)}`);
     expect(ohlc.body).toEqual({
       status: 'success',
-      data: { [currency.symbol]: { instrument_token: currency.instrument_token, last_price: 83.2575, ohlc: { open: 83.1, high: 83.3, low: 83.0525, close: 83.1925 } } },
+      data: {
+        [currency.symbol]: { instrument_token: currency.instrument_token, last_price: 83.2575, ohlc: { open: 83.1, high: 83.3, low: 83.0525, close: 83.1925 } },
+      },
       missing: {},
     });
     const ltp = await get<QuoteResponse<KiteLtpQuote>>(`/quote/ltp?${qs(currency.instrument_token)}`);
@@ -253,7 +262,9 @@ describe('refusals', () => {
 
   it("refuses more instruments than Kite's limit of each route", async () => {
     const tokens = Array.from({ length: 1001 }, (_, n) => n + 1);
-    expect((await get<unknown>(`/quote?${qs(...tokens.slice(0, 501))}`)).body).toMatchObject({ error: { param: 'i', message: 'i: names at most 500 instruments per request (got 501)' } });
+    expect((await get<unknown>(`/quote?${qs(...tokens.slice(0, 501))}`)).body).toMatchObject({
+      error: { param: 'i', message: 'i: names at most 500 instruments per request (got 501)' },
+    });
     expect((await get<unknown>(`/quote/ltp?${qs(...tokens.slice(0, 1001))}`)).status).toBe(400);
     expect((await get<QuoteResponse<unknown>>(`/quote/ltp?${qs(...tokens.slice(0, 1000))}`)).status).toBe(200);
   });

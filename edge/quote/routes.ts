@@ -1,11 +1,11 @@
 import { type Context, Hono } from 'hono';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
-import { type AuthEnv, requires } from '../auth/policy.ts';
-import { scope } from '../auth/principal.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { openDatabase } from '../../storage/database.ts';
+import { type AuthEnv, requires } from '../auth/policy.ts';
+import { scope } from '../auth/principal.ts';
 import { kiteLtpQuote, kiteOhlcQuote, kiteQuote } from './kite-quote.ts';
-import { type MissingReason, latestTicks } from './latest-ticks.ts';
+import { latestTicks, type MissingReason } from './latest-ticks.ts';
 import { MAX_INSTRUMENTS, parseQuoteQuery } from './query.ts';
 
 /**

@@ -47,4 +47,3 @@ async function toHub(c: Context<AuthEnv>, protocol: 'v2' | 'kite'): Promise<Resp
   if (protocol === 'v2' && offered.includes(V2_SUBPROTOCOL)) headers.set(SESSION_HEADERS.subprotocol, V2_SUBPROTOCOL);
   return sessionHubOf(c.env, principal.userId, hubConfig(c.env).shards).fetch(new Request(c.req.url, { headers }));
 }
-

@@ -1,5 +1,5 @@
 import type { GroupKey } from '../../contracts/instrument-group.ts';
-import { type Demand, type TickMode, richerMode } from '../../contracts/origin-link.ts';
+import { type Demand, richerMode, type TickMode } from '../../contracts/origin-link.ts';
 import type { GroupIndex } from '../registry/group-index.ts';
 
 /**

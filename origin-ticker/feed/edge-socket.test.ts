@@ -14,7 +14,9 @@ const received: { data: Buffer; protocol: string; authorization: string | undefi
 
 beforeAll(async () => {
   server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  server.on('connection', (ws, request) => ws.on('message', (data: Buffer) => received.push({ data, protocol: ws.protocol, authorization: request.headers.authorization })));
+  server.on('connection', (ws, request) =>
+    ws.on('message', (data: Buffer) => received.push({ data, protocol: ws.protocol, authorization: request.headers.authorization })),
+  );
   await new Promise((resolve) => server.once('listening', resolve));
   url = `ws://127.0.0.1:${(server.address() as { port: number }).port}/origin/groups/x`;
 });

@@ -70,7 +70,14 @@ export class GroupLink {
   }
 
   stats() {
-    return { group: this.group, ...this.#socket.stats(), batches: this.#batches, packets: this.#packets, pending: this.#pending.size, coalesced: this.#coalesced };
+    return {
+      group: this.group,
+      ...this.#socket.stats(),
+      batches: this.#batches,
+      packets: this.#packets,
+      pending: this.#pending.size,
+      coalesced: this.#coalesced,
+    };
   }
 
   close(): void {

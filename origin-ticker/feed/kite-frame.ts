@@ -1,4 +1,4 @@
-import { KiteFrameError, forEachPacket, packetKind } from '../../contracts/kite-ticks/decode.ts';
+import { forEachPacket, KiteFrameError, packetKind } from '../../contracts/kite-ticks/decode.ts';
 
 /**
  * Kite's frame layout read in place, for the router's hot path: a frame is

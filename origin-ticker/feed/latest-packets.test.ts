@@ -27,7 +27,13 @@ describe('LatestPackets', () => {
   it('splits what it drains into batches of at most 32,767 packets', () => {
     const held = new LatestPackets();
     const tokens = Array.from({ length: 40_000 }, (_, i) => i + 1);
-    for (let i = 0; i < tokens.length; i += 10_000) held.keep(encodeTickBatch(7, tokens.slice(i, i + 10_000).map((t) => packet(t, 8, t & 0xff))));
+    for (let i = 0; i < tokens.length; i += 10_000)
+      held.keep(
+        encodeTickBatch(
+          7,
+          tokens.slice(i, i + 10_000).map((t) => packet(t, 8, t & 0xff)),
+        ),
+      );
     const drained = held.drain();
     expect(drained.map((d) => d.packets)).toEqual([0x7fff, 40_000 - 0x7fff]);
     const out = drained.flatMap((d) => decodeTickBatch(d.batch).packets.map((p) => new DataView(p.buffer, p.byteOffset).getUint32(0)));

@@ -55,7 +55,11 @@ export class OriginFeed {
   constructor(options: OriginFeedOptions) {
     this.#options = options;
     this.#book = new DemandBook(options.pinned, options.index);
-    this.#router = new TickRouter((token) => options.index().groupOf(token), (group) => this.#links.get(group), options.log);
+    this.#router = new TickRouter(
+      (token) => options.index().groupOf(token),
+      (group) => this.#links.get(group),
+      options.log,
+    );
     this.pool = new ConnectionPool({
       accounts: options.accounts,
       tickerRoot: options.tickerRoot,
@@ -193,14 +197,18 @@ export class OriginFeed {
    * instruments is live, stale when some are not, live otherwise.
    */
   #updateFeedState(): void {
-    const connections = this.pool.stats().flatMap((a) => a.connections).filter((c) => c.instruments > 0);
+    const connections = this.pool
+      .stats()
+      .flatMap((a) => a.connections)
+      .filter((c) => c.instruments > 0);
     let next: { state: KiteFeedState; reason?: string };
     const expired = connections.filter((c) => c.state === 'token_expired');
     const live = connections.filter((c) => c.state === 'live');
     if (expired.length) next = { state: 'token_expired', reason: expired[0]?.reason ?? 'access token expired' };
     else if (connections.length === 0) next = { state: 'live', reason: 'no instruments wanted' };
     else if (live.length === 0) next = { state: 'down', reason: connections[0]?.reason ?? 'no Kite connection is up' };
-    else if (live.length < connections.length) next = { state: 'stale', reason: `${connections.length - live.length} of ${connections.length} Kite connections are down` };
+    else if (live.length < connections.length)
+      next = { state: 'stale', reason: `${connections.length - live.length} of ${connections.length} Kite connections are down` };
     else next = { state: 'live' };
     if (next.state === this.#feedState.state && next.reason === this.#feedState.reason) return;
     this.#feedState = next;
@@ -211,7 +219,10 @@ export class OriginFeed {
 
   #status() {
     const accounts = this.pool.stats();
-    const expiries = accounts.map((a) => a.token_expires_at).filter((t): t is string => t !== null).sort();
+    const expiries = accounts
+      .map((a) => a.token_expires_at)
+      .filter((t): t is string => t !== null)
+      .sort();
     return {
       state: this.#feedState.state,
       reason: this.#feedState.reason,

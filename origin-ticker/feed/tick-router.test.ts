@@ -19,7 +19,8 @@ function harness(groupOf: (token: number) => string | undefined) {
   const sent: { group: string; batch: Uint8Array; packets: number }[] = [];
   const logs: string[] = [];
   const sinks = new Map<string, BatchSink>();
-  const sinkFor = (group: string) => sinks.get(group) ?? sinks.set(group, { sendBatch: (batch, packets) => sent.push({ group, batch: batch.slice(), packets }) }).get(group);
+  const sinkFor = (group: string) =>
+    sinks.get(group) ?? sinks.set(group, { sendBatch: (batch, packets) => sent.push({ group, batch: batch.slice(), packets }) }).get(group);
   const router = new TickRouter(groupOf, sinkFor, (line) => logs.push(line));
   return { router, sent, logs };
 }
@@ -27,7 +28,13 @@ function harness(groupOf: (token: number) => string | undefined) {
 describe('TickRouter', () => {
   it('writes one batch per group per frame, byte for byte what encodeTickBatch makes of its packets', () => {
     const packets = [packet(256265, 184), packet(738561, 44), packet(260105, 32), packet(2885, 8), packet(0xfffffff0, 184), packet(12, 28)];
-    const groups = new Map([[256265, 'index:NSE'], [260105, 'index:NSE'], [738561, 'cash:NSE:03'], [2885, 'cash:NSE:03'], [0xfffffff0, 'fno:NFO:NIFTY']]);
+    const groups = new Map([
+      [256265, 'index:NSE'],
+      [260105, 'index:NSE'],
+      [738561, 'cash:NSE:03'],
+      [2885, 'cash:NSE:03'],
+      [0xfffffff0, 'fno:NFO:NIFTY'],
+    ]);
     const { router, sent } = harness((token) => groups.get(token));
     const receivedAt = 1_767_000_000_123.5;
     router.route(kiteFrame(packets), receivedAt);
@@ -97,7 +104,10 @@ describe('TickRouter', () => {
     router.route(frame, 2);
     expect(lookups).toBe(2);
     expect(router.unroutedPackets).toBe(2);
-    groups = new Map([[1, 'a'], [2, 'b']]);
+    groups = new Map([
+      [1, 'a'],
+      [2, 'b'],
+    ]);
     router.forget();
     router.route(frame, 3);
     expect(lookups).toBe(4);

@@ -17,7 +17,16 @@ export type OriginHealth = {
     api_key: string;
     has_token: boolean;
     token_expires_at: string | null;
-    connections: { id: string; state: string; reason: string | null; instruments: number; ticks: number; ticks_per_second: number; last_tick_age_ms: number | null; reconnects: number }[];
+    connections: {
+      id: string;
+      state: string;
+      reason: string | null;
+      instruments: number;
+      ticks: number;
+      ticks_per_second: number;
+      last_tick_age_ms: number | null;
+      reconnects: number;
+    }[];
   }[];
   demand: { wanted: number; rejected: number };
   edge: {
@@ -39,7 +48,13 @@ export function originHealth(feed: OriginFeed, index: GroupIndex, startedAt: num
     status,
     version: VERSION,
     uptime_s: Math.round((now - startedAt) / 1000),
-    kite: { state: stats.feed.state, reason: stats.feed.reason ?? null, last_tick_age_ms: age(stats.last_tick_at), malformed_frames: stats.malformed_frames, unrouted_packets: stats.unrouted_packets },
+    kite: {
+      state: stats.feed.state,
+      reason: stats.feed.reason ?? null,
+      last_tick_age_ms: age(stats.last_tick_at),
+      malformed_frames: stats.malformed_frames,
+      unrouted_packets: stats.unrouted_packets,
+    },
     accounts: stats.accounts.map((a) => ({
       api_key: a.api_key,
       has_token: a.has_token,
@@ -58,7 +73,15 @@ export function originHealth(feed: OriginFeed, index: GroupIndex, startedAt: num
     demand: { wanted: stats.wanted, rejected: stats.rejected },
     edge: {
       feed_link: { connected: stats.edge.feed_link.connected, reconnects: stats.edge.feed_link.reconnects, last_error: stats.edge.feed_link.last_error },
-      groups: stats.edge.groups.map((g) => ({ group: g.group, connected: g.connected, batches: g.batches, packets: g.packets, pending: g.pending, coalesced: g.coalesced, reconnects: g.reconnects })),
+      groups: stats.edge.groups.map((g) => ({
+        group: g.group,
+        connected: g.connected,
+        batches: g.batches,
+        packets: g.packets,
+        pending: g.pending,
+        coalesced: g.coalesced,
+        reconnects: g.reconnects,
+      })),
     },
     registry: { instruments: index.size, dataset_version: index.version },
   };

@@ -1,4 +1,4 @@
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { OriginHealth } from './origin-health.ts';
 
 /**
@@ -43,7 +43,7 @@ export function originMetrics(snapshot: () => OriginHealth): Registry {
     const age = snapshot().kite.last_tick_age_ms;
     g.set(age === null ? -1 : age / 1000);
   });
-  gauge('origin_kite_token_expiry_seconds', 'Seconds until each account\'s access token expires (-1 without one)', ['api_key'], (g) => {
+  gauge('origin_kite_token_expiry_seconds', "Seconds until each account's access token expires (-1 without one)", ['api_key'], (g) => {
     for (const a of snapshot().accounts) g.set({ api_key: a.api_key }, a.token_expires_at ? (Date.parse(a.token_expires_at) - Date.now()) / 1000 : -1);
   });
   gauge('origin_instruments_wanted', 'Instruments the edge and the pinned set want', [], (g) => g.set(snapshot().demand.wanted));

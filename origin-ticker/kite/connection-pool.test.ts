@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentGroup } from '../../contracts/instrument-group.ts';
-import { type TickMode, decodeTickBatch } from '../../contracts/origin-link.ts';
-import { TickRouter } from '../feed/tick-router.ts';
+import { decodeTickBatch, type TickMode } from '../../contracts/origin-link.ts';
 import { simConfig } from '../../kite-sim/config.ts';
 import { type Simulator, startSimulator } from '../../kite-sim/simulator.ts';
+import { TickRouter } from '../feed/tick-router.ts';
 import { ConnectionPool } from './connection-pool.ts';
 
 /**
@@ -40,10 +40,11 @@ async function until(what: string, check: () => boolean, ms = 15_000): Promise<v
 }
 
 /** Every wanted instrument has arrived, in its mode, after `since`. */
-const allArrivedSince = (since: number) => () => [...wanted].every(([token, mode]) => {
-  const s = seen.get(token);
-  return s !== undefined && s.at > since && s.mode === mode;
-});
+const allArrivedSince = (since: number) => () =>
+  [...wanted].every(([token, mode]) => {
+    const s = seen.get(token);
+    return s !== undefined && s.at > since && s.mode === mode;
+  });
 
 const connections = () => pool.stats().flatMap((a) => a.connections);
 
@@ -65,7 +66,12 @@ beforeAll(async () => {
   });
   for (const session of sim.demoSessions) pool.setAccessToken(session.app.apiKey, { accessToken: session.accessToken, expiresAt: new Date(session.expiresAt) });
   // 9,000 instruments of every kind (indices, stocks, currency, options), in all three modes.
-  wanted = new Map(sim.universe.instruments.filter((_, i) => i % 11 === 0).slice(0, 9000).map((inst, i) => [inst.instrument_token, MODES[i % 3] as TickMode]));
+  wanted = new Map(
+    sim.universe.instruments
+      .filter((_, i) => i % 11 === 0)
+      .slice(0, 9000)
+      .map((inst, i) => [inst.instrument_token, MODES[i % 3] as TickMode]),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -87,7 +93,10 @@ describe('the Kite connection pool', () => {
     const placedBefore = new Map([...wanted.keys()].map((t) => [t, pool.placed(t)]));
     const reconnectsBefore = connections().map((c) => c.reconnects);
     const [removed, remoded] = [[...wanted.keys()].slice(0, 100), [...wanted.keys()].slice(100, 150)];
-    const added = sim.universe.instruments.filter((_, i) => i % 11 === 1).slice(0, 100).map((i) => i.instrument_token);
+    const added = sim.universe.instruments
+      .filter((_, i) => i % 11 === 1)
+      .slice(0, 100)
+      .map((i) => i.instrument_token);
     for (const token of removed) wanted.delete(token);
     for (const token of remoded) wanted.set(token, wanted.get(token) === 'full' ? 'ltp' : 'full');
     for (const token of added) wanted.set(token, 'quote');
@@ -147,7 +156,14 @@ describe('the Kite connection pool', () => {
 
 describe('capacity', () => {
   it('places up to connections × instruments and names the reason for the rest', () => {
-    const small = new ConnectionPool({ accounts: [{ apiKey: 'kitesim' }], connectionsPerKey: 2, instrumentsPerConnection: 5, tickerRoot: 'ws://127.0.0.1:1/ws', onFrame: () => {}, log: () => {} });
+    const small = new ConnectionPool({
+      accounts: [{ apiKey: 'kitesim' }],
+      connectionsPerKey: 2,
+      instrumentsPerConnection: 5,
+      tickerRoot: 'ws://127.0.0.1:1/ws',
+      onFrame: () => {},
+      log: () => {},
+    });
     try {
       const tokens = sim.universe.instruments.slice(0, 12).map((i) => i.instrument_token);
       const rejected = small.setWanted(new Map(tokens.map((t) => [t, 'full'])));
@@ -168,7 +184,14 @@ describe('placement by instrument group', () => {
   const group = (g: number, count: number) => Array.from({ length: count }, (_, i) => g * 100 + 1 + i);
   const pools: ConnectionPool[] = [];
   const offline = (instrumentsPerConnection: number, accounts = [{ apiKey: 'kitesim' }], groups: (token: number) => string | undefined = groupOf) => {
-    const made = new ConnectionPool({ accounts, instrumentsPerConnection, groupOf: groups, tickerRoot: 'ws://127.0.0.1:1/ws', onFrame: () => {}, log: () => {} });
+    const made = new ConnectionPool({
+      accounts,
+      instrumentsPerConnection,
+      groupOf: groups,
+      tickerRoot: 'ws://127.0.0.1:1/ws',
+      onFrame: () => {},
+      log: () => {},
+    });
     pools.push(made);
     return made;
   };
@@ -273,7 +296,10 @@ describe('placement by instrument group', () => {
   it("keeps each of the simulator's groups on one connection over two accounts, all six in use", () => {
     const byToken = new Map(sim.universe.instruments.map((inst) => [inst.instrument_token, instrumentGroup(inst)]));
     const six = offline(3000, [{ apiKey: 'kitesim' }, { apiKey: 'kitesim2' }], (token) => byToken.get(token));
-    const tokens = sim.universe.instruments.filter((_, i) => i % 11 === 0).slice(0, 9000).map((inst) => inst.instrument_token);
+    const tokens = sim.universe.instruments
+      .filter((_, i) => i % 11 === 0)
+      .slice(0, 9000)
+      .map((inst) => inst.instrument_token);
     expect(want(six, tokens).size).toBe(0);
     const groups = new Map<string, number[]>();
     for (const token of tokens) {

@@ -5,9 +5,9 @@ import { KiteConnect } from 'kiteconnect';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { migratedDatabase } from '../../test/setup/migrated-database.ts';
 import { simConfig } from '../../kite-sim/config.ts';
 import { type Simulator, startSimulator } from '../../kite-sim/simulator.ts';
+import { migratedDatabase } from '../../test/setup/migrated-database.ts';
 import { createKiteLogin, type KiteLogin, type KiteLoginOptions } from './login.ts';
 import { sessionExchangeProcess } from './session-exchange.ts';
 import { TokenCipher } from './token-cipher.ts';
@@ -97,7 +97,8 @@ async function callbackUrlFor(apiKey?: string): Promise<URL> {
   return new URL(kite.headers.get('location') ?? '');
 }
 
-const liveToken = async (apiKey: string, accessToken: string) => new KiteConnect({ api_key: apiKey, root: sim.restRoot, access_token: accessToken }).getProfile();
+const liveToken = async (apiKey: string, accessToken: string) =>
+  new KiteConnect({ api_key: apiKey, root: sim.restRoot, access_token: accessToken }).getProfile();
 
 beforeAll(async () => {
   pool = new pg.Pool({ connectionString: await migratedDatabase(inject('databaseUrl'), DATABASE), max: 2 });
@@ -142,7 +143,11 @@ describe('GET /login', () => {
     const unknown = await get(`${origin.base}/login?api_key=nosuchapp`);
     expect(unknown.status).toBe(404);
     expect(unknown.json()).toEqual({
-      error: { code: 'unknown_account', param: 'api_key', message: 'api_key: no Kite account with api_key nosuchapp is configured on this origin; configured: kitesim, kitesim2, nosecret' },
+      error: {
+        code: 'unknown_account',
+        param: 'api_key',
+        message: 'api_key: no Kite account with api_key nosuchapp is configured on this origin; configured: kitesim, kitesim2, nosecret',
+      },
     });
   });
 
@@ -207,7 +212,9 @@ describe('GET /login/callback', () => {
     expect(opened).toBe(true);
 
     // Stored: only ciphertext in the table, and it opens to the same session.
-    const { rows } = await pool.query<{ row: string; enc: Buffer }>("SELECT s::text AS row, access_token_enc AS enc FROM kite_sessions s WHERE api_key = 'kitesim'");
+    const { rows } = await pool.query<{ row: string; enc: Buffer }>(
+      "SELECT s::text AS row, access_token_enc AS enc FROM kite_sessions s WHERE api_key = 'kitesim'",
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]?.row).not.toContain(session.accessToken);
     expect(rows[0]?.enc.includes(Buffer.from(session.accessToken))).toBe(false);
@@ -262,7 +269,11 @@ describe('GET /login/callback', () => {
   it('refuses a missing or malformed request token, an unknown or unnamed account, and a failed login', async () => {
     const missing = await get(`${origin.base}/login/callback?action=login&status=success&account=kitesim`);
     expect(missing.status).toBe(400);
-    expect(missing.json().error).toMatchObject({ code: 'invalid_parameter', param: 'request_token', message: expect.stringMatching(/^request_token: is missing/) });
+    expect(missing.json().error).toMatchObject({
+      code: 'invalid_parameter',
+      param: 'request_token',
+      message: expect.stringMatching(/^request_token: is missing/),
+    });
     const malformed = await get(`${origin.base}/login/callback?request_token=${encodeURIComponent('abc<script>')}&account=kitesim`);
     expect(malformed.json().error).toMatchObject({ code: 'invalid_parameter', message: expect.stringMatching(/is not a Kite request token/) });
     expect(malformed.text).not.toContain('<script>');
@@ -322,7 +333,10 @@ describe('GET /login/callback', () => {
       const answer = await get(`${noDb.base}/login/callback${callback.search}`);
       expect(answer.status).toBe(503);
       expect(answer.headers.get('retry-after')).toBe('5');
-      expect(answer.json().error).toMatchObject({ code: 'database_unavailable', message: expect.stringMatching(/the origin is using the token until .* but it could not be stored \(.*ECONNREFUSED/) });
+      expect(answer.json().error).toMatchObject({
+        code: 'database_unavailable',
+        message: expect.stringMatching(/the origin is using the token until .* but it could not be stored \(.*ECONNREFUSED/),
+      });
       expect(sessions).toHaveLength(1);
       expect((await liveToken('kitesim', (sessions[0] as KiteSession).accessToken)).user_id).toBe('SM0001');
       expect(logged.at(-1)).toMatch(/NOT stored/);
@@ -361,7 +375,10 @@ describe('GET /login/callback', () => {
     try {
       const answer = await get(`${refusing.base}/login/callback${callback.search}`);
       expect(answer.status).toBe(500);
-      expect(answer.json().error).toEqual({ code: 'internal_error', message: "logged in as SM0001 and stored the session, but the origin's connection pool refused the token; see the origin's log" });
+      expect(answer.json().error).toEqual({
+        code: 'internal_error',
+        message: "logged in as SM0001 and stored the session, but the origin's connection pool refused the token; see the origin's log",
+      });
       expect(await store.load('kitesim')).toBeDefined();
     } finally {
       await refusing.close();

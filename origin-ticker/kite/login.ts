@@ -63,12 +63,24 @@ export function createKiteLogin(options: KiteLoginOptions): KiteLogin {
     const named = url.searchParams.get(param);
     if (named === null || named === '') {
       if (accounts.length === 1 || param === 'api_key') return first;
-      sendError(res, 400, 'invalid_parameter', `${param}: this origin has ${accounts.length} Kite accounts and the redirect does not say which one logged in; start the login at /login?api_key=…`, { param });
+      sendError(
+        res,
+        400,
+        'invalid_parameter',
+        `${param}: this origin has ${accounts.length} Kite accounts and the redirect does not say which one logged in; start the login at /login?api_key=…`,
+        { param },
+      );
       return undefined;
     }
     const found = byKey.get(named);
     if (!found) {
-      sendError(res, 404, 'unknown_account', `${param}: no Kite account with api_key ${named} is configured on this origin; configured: ${accounts.map((a) => a.apiKey).join(', ')}`, { param });
+      sendError(
+        res,
+        404,
+        'unknown_account',
+        `${param}: no Kite account with api_key ${named} is configured on this origin; configured: ${accounts.map((a) => a.apiKey).join(', ')}`,
+        { param },
+      );
     }
     return found;
   }
@@ -79,7 +91,9 @@ export function createKiteLogin(options: KiteLoginOptions): KiteLogin {
     const variable = found === first ? 'KITE_API_SECRET' : 'KITE_ACCOUNTS';
     const problem: ConfigProblem = { variable, problem: `no api_secret is configured for api_key ${found.apiKey}, so its request token cannot be exchanged` };
     log(`kite login: api_key ${found.apiKey}: ${problem.problem}; set ${variable}`);
-    sendError(res, 503, 'config_invalid', `the origin cannot log in to Kite with api_key ${found.apiKey}: ${variable} holds no api_secret for it`, { problems: [problem] });
+    sendError(res, 503, 'config_invalid', `the origin cannot log in to Kite with api_key ${found.apiKey}: ${variable} holds no api_secret for it`, {
+      problems: [problem],
+    });
     return undefined;
   }
 
@@ -106,7 +120,9 @@ export function createKiteLogin(options: KiteLoginOptions): KiteLogin {
     const requestToken = url.searchParams.get('request_token') ?? '';
     if (!/^[A-Za-z0-9]{1,128}$/.test(requestToken)) {
       const why = requestToken === '' ? 'is missing' : 'is not a Kite request token';
-      return sendError(res, 400, 'invalid_parameter', `request_token: ${why}; Kite's redirect after a login carries it (start at /login)`, { param: 'request_token' });
+      return sendError(res, 400, 'invalid_parameter', `request_token: ${why}; Kite's redirect after a login carries it (start at /login)`, {
+        param: 'request_token',
+      });
     }
     const apiSecret = secretOf(found, res);
     if (!apiSecret) return;
@@ -122,15 +138,30 @@ export function createKiteLogin(options: KiteLoginOptions): KiteLogin {
       const { errorType, message } = kiteError(error);
       log(`kite login: api_key ${found.apiKey}: session exchange failed: ${errorType}: ${message}`);
       if (KITE_REFUSALS.has(errorType)) {
-        return sendError(res, 403, 'kite_login_failed', `Kite refused the login of api_key ${found.apiKey}: ${message} (${errorType}); log in again at /login?api_key=${found.apiKey}`);
+        return sendError(
+          res,
+          403,
+          'kite_login_failed',
+          `Kite refused the login of api_key ${found.apiKey}: ${message} (${errorType}); log in again at /login?api_key=${found.apiKey}`,
+        );
       }
-      return sendError(res, 502, 'kite_unavailable', `Kite did not complete the session exchange for api_key ${found.apiKey}: ${message} (${errorType}); try again at /login?api_key=${found.apiKey}`);
+      return sendError(
+        res,
+        502,
+        'kite_unavailable',
+        `Kite did not complete the session exchange for api_key ${found.apiKey}: ${message} (${errorType}); try again at /login?api_key=${found.apiKey}`,
+      );
     }
     // kiteconnect resolves (not rejects) an answer of an unexpected content type with an error_type inside.
     if (typeof data?.access_token !== 'string' || data.access_token === '' || typeof data.user_id !== 'string' || data.user_id === '') {
       const { errorType, message } = kiteError(data);
       log(`kite login: api_key ${found.apiKey}: Kite's session answer has no access token (${errorType}: ${message})`);
-      return sendError(res, 502, 'kite_unavailable', `Kite's answer to the session exchange for api_key ${found.apiKey} carried no access token (${errorType}); try again at /login?api_key=${found.apiKey}`);
+      return sendError(
+        res,
+        502,
+        'kite_unavailable',
+        `Kite's answer to the session exchange for api_key ${found.apiKey} carried no access token (${errorType}); try again at /login?api_key=${found.apiKey}`,
+      );
     }
 
     const session: KiteSession = {
@@ -152,16 +183,28 @@ export function createKiteLogin(options: KiteLoginOptions): KiteLogin {
       options.onSession(session);
     } catch (error) {
       log(`kite login: ${session.userId} on api_key ${session.apiKey}: the connection pool refused the new token: ${(error as Error).message}`);
-      return sendError(res, 500, 'internal_error', `logged in as ${session.userId}${storeFailure || !options.store ? '' : ' and stored the session'}, but the origin's connection pool refused the token; see the origin's log`);
+      return sendError(
+        res,
+        500,
+        'internal_error',
+        `logged in as ${session.userId}${storeFailure || !options.store ? '' : ' and stored the session'}, but the origin's connection pool refused the token; see the origin's log`,
+      );
     }
     const expires = `${istTimestamp(session.expiresAt.getTime())} IST`;
     if (storeFailure !== undefined) {
       log(`kite login: ${session.userId} on api_key ${session.apiKey}: in use until ${expires}, but NOT stored: ${storeFailure}`);
       res.setHeader('Retry-After', '5');
-      return sendError(res, 503, 'database_unavailable', `logged in as ${session.userId} on api_key ${session.apiKey} and the origin is using the token until ${expires}, but it could not be stored (${storeFailure}): a restart before then needs a new login`);
+      return sendError(
+        res,
+        503,
+        'database_unavailable',
+        `logged in as ${session.userId} on api_key ${session.apiKey} and the origin is using the token until ${expires}, but it could not be stored (${storeFailure}): a restart before then needs a new login`,
+      );
     }
     const stored = options.store !== undefined;
-    log(`kite login: ${session.userId} logged in on api_key ${session.apiKey}; token in use until ${expires}${stored ? ', stored encrypted' : ', NOT stored (KITE_TOKEN_KEY unset)'}`);
+    log(
+      `kite login: ${session.userId} logged in on api_key ${session.apiKey}; token in use until ${expires}${stored ? ', stored encrypted' : ', NOT stored (KITE_TOKEN_KEY unset)'}`,
+    );
     sendSuccess(req, res, session, stored);
   }
 
@@ -211,14 +254,19 @@ function sendSuccess(req: IncomingMessage, res: ServerResponse, session: KiteSes
     res.end(html);
     return;
   }
-  sendJson(res, 200, {
-    status: 'logged_in',
-    api_key: session.apiKey,
-    user_id: session.userId,
-    login_at: session.loginAt.toISOString(),
-    expires_at: session.expiresAt.toISOString(),
-    stored,
-  }, headers);
+  sendJson(
+    res,
+    200,
+    {
+      status: 'logged_in',
+      api_key: session.apiKey,
+      user_id: session.userId,
+      login_at: session.loginAt.toISOString(),
+      expires_at: session.expiresAt.toISOString(),
+      stored,
+    },
+    headers,
+  );
 }
 
 function sendError(res: ServerResponse, status: number, code: ErrorCode, message: string, extra: Omit<ErrorBody['error'], 'code' | 'message'> = {}): void {

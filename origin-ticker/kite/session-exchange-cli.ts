@@ -15,7 +15,10 @@ async function exchange(): Promise<ExchangeAnswer> {
   } catch (error) {
     // kiteconnect rejects with Kite's { error_type, message }, or with a network error.
     const e = (typeof error === 'object' && error !== null ? error : {}) as { error_type?: unknown; message?: unknown };
-    return { ok: false, error: { ...(typeof e.error_type === 'string' ? { error_type: e.error_type } : {}), message: typeof e.message === 'string' ? e.message : String(error) } };
+    return {
+      ok: false,
+      error: { ...(typeof e.error_type === 'string' ? { error_type: e.error_type } : {}), message: typeof e.message === 'string' ? e.message : String(error) },
+    };
   }
 }
 
@@ -23,6 +26,8 @@ async function exchange(): Promise<ExchangeAnswer> {
 exchange().then(
   (answer) => process.stdout.write(JSON.stringify(answer)),
   (error: unknown) => {
-    process.stdout.write(JSON.stringify({ ok: false, error: { message: `the session exchange failed: ${(error as Error).message}` } } satisfies ExchangeAnswer));
+    process.stdout.write(
+      JSON.stringify({ ok: false, error: { message: `the session exchange failed: ${(error as Error).message}` } } satisfies ExchangeAnswer),
+    );
   },
 );

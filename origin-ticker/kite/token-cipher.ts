@@ -106,7 +106,9 @@ export class TokenCipher {
     header[0] = VERSION;
     header.write(this.fingerprint, 1, 'hex');
     randomBytes(IV_BYTES).copy(header, 1 + FINGERPRINT_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#keys.get(this.fingerprint) as Buffer, header.subarray(1 + FINGERPRINT_BYTES), { authTagLength: TAG_BYTES });
+    const cipher = createCipheriv('aes-256-gcm', this.#keys.get(this.fingerprint) as Buffer, header.subarray(1 + FINGERPRINT_BYTES), {
+      authTagLength: TAG_BYTES,
+    });
     cipher.setAAD(associatedData(header, apiKey));
     const ciphertext = Buffer.concat([cipher.update(accessToken, 'utf8'), cipher.final()]);
     return Buffer.concat([header, ciphertext, cipher.getAuthTag()]);
@@ -119,7 +121,10 @@ export class TokenCipher {
       throw new TokenDecryptError('malformed', `the stored token for api_key ${apiKey} is ${sealed.length} bytes, too short to be a sealed token`);
     }
     if (sealed[0] !== VERSION) {
-      throw new TokenDecryptError('unsupported_version', `the stored token for api_key ${apiKey} has format version ${sealed[0]}; this origin reads version ${VERSION}`);
+      throw new TokenDecryptError(
+        'unsupported_version',
+        `the stored token for api_key ${apiKey} has format version ${sealed[0]}; this origin reads version ${VERSION}`,
+      );
     }
     const fingerprint = fingerprintOf(sealed);
     const key = this.#keys.get(fingerprint);

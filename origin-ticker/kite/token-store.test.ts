@@ -111,17 +111,23 @@ describe('TokenStore', () => {
     const good = session('kitesim2');
     await store(new TokenCipher(OTHER_KEY)).save(session('kitesim'));
     await store().save(good);
-    const error = await store().load('kitesim').catch((e: unknown) => e);
+    const error = await store()
+      .load('kitesim')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TokenDecryptError);
     expect(error).toMatchObject({ reason: 'unknown_key' });
     expect((error as Error).message).toContain(`fingerprint ${keyFingerprint(OTHER_KEY)}); KITE_TOKEN_KEY is ${keyFingerprint(KEY)}`);
     expect(await store().loadAll()).toEqual([good]);
-    expect(logged).toEqual([expect.stringMatching(/api_key kitesim was encrypted with another key.*skipped until the next login \(\/login\?api_key=kitesim\)/)]);
+    expect(logged).toEqual([
+      expect.stringMatching(/api_key kitesim was encrypted with another key.*skipped until the next login \(\/login\?api_key=kitesim\)/),
+    ]);
   });
 
   it('refuses a row copied to another api_key', async () => {
     await store().save(session('kitesim'));
-    await pool.query("INSERT INTO kite_sessions SELECT 'kitesim2', user_id, access_token_enc, login_at, expires_at, updated_at FROM kite_sessions WHERE api_key = 'kitesim'");
+    await pool.query(
+      "INSERT INTO kite_sessions SELECT 'kitesim2', user_id, access_token_enc, login_at, expires_at, updated_at FROM kite_sessions WHERE api_key = 'kitesim'",
+    );
     await expect(store().load('kitesim2')).rejects.toMatchObject({ name: 'TokenDecryptError', reason: 'not_authentic' });
     expect(await store().load('kitesim')).toBeDefined();
   });
@@ -164,7 +170,11 @@ describe('TokenStore', () => {
     try {
       const { rows } = await client.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY id');
       expect(rows.map((r) => r.name)).toContain('0004_kite_sessions');
-      await expect(client.query("INSERT INTO kite_sessions (api_key, user_id, access_token_enc, login_at, expires_at) VALUES ('k', 'u', '\\x00', now(), now() + interval '1 hour')")).rejects.toThrow(/check constraint/);
+      await expect(
+        client.query(
+          "INSERT INTO kite_sessions (api_key, user_id, access_token_enc, login_at, expires_at) VALUES ('k', 'u', '\\x00', now(), now() + interval '1 hour')",
+        ),
+      ).rejects.toThrow(/check constraint/);
     } finally {
       await client.end();
     }

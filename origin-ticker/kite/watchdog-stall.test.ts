@@ -18,7 +18,15 @@ const SILENCE_MS = 1_000;
 
 beforeAll(async () => {
   sim = await startSimulatorService({ port: await freePort(), redirectUrl: 'http://127.0.0.1:9/login/callback', onLine: () => {} });
-  pool = new ConnectionPool({ accounts: [{ apiKey: 'kitesim' }], tickerRoot: sim.tickerRoot, onFrame: () => {}, log: () => {}, silenceMs: SILENCE_MS, backoffBaseMs: 50, backoffMaxMs: 500 });
+  pool = new ConnectionPool({
+    accounts: [{ apiKey: 'kitesim' }],
+    tickerRoot: sim.tickerRoot,
+    onFrame: () => {},
+    log: () => {},
+    silenceMs: SILENCE_MS,
+    backoffBaseMs: 50,
+    backoffMaxMs: 500,
+  });
   pool.setAccessToken('kitesim', { accessToken: sim.accessToken, expiresAt: new Date(Date.now() + 3_600_000) });
   pool.setWanted(new Map([[256265, 'full']]));
   for (const deadline = Date.now() + 15_000; !live(); await new Promise((r) => setTimeout(r, 50))) {

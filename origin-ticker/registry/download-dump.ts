@@ -19,7 +19,9 @@ export async function downloadDump(kite: SyncConfig['kite'], timeoutMs = 60_000)
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    throw new Error(`could not reach ${url}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
+    throw new Error(
+      `could not reach ${url}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`,
+    );
   }
   if (!response.ok) {
     const body = (await response.text()).slice(0, 300);

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { instrumentGroup } from '../../contracts/instrument-group.ts';
-import { migratedDatabase } from '../../test/setup/migrated-database.ts';
 import { instrumentsCsv } from '../../kite-sim/instruments-csv.ts';
 import { buildUniverse } from '../../kite-sim/universe.ts';
+import { migratedDatabase } from '../../test/setup/migrated-database.ts';
 import { loadGroupIndex } from './group-index.ts';
 import { parseInstrumentDump } from './instrument-dump.ts';
 import { syncInstruments } from './sync.ts';
@@ -51,4 +51,3 @@ describe('loadGroupIndex', () => {
     for (const row of retired) expect(index.groupOf(row.instrument_token)).toBeUndefined();
   });
 });
-

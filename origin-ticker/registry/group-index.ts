@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { type GroupKey, type GroupedInstrument, instrumentGroup } from '../../contracts/instrument-group.ts';
+import { type GroupedInstrument, type GroupKey, instrumentGroup } from '../../contracts/instrument-group.ts';
 import { type TokenGroups, TokenGroupsBuilder } from './token-groups.ts';
 
 /**

@@ -10,10 +10,7 @@ import { type SyncReport, syncInstruments } from './sync.ts';
  * validate every row, then load it. The same path serves `npm run sync`,
  * `npm run dev`, and (with its issue) the origin's daily schedule.
  */
-export async function runSync(
-  config: SyncConfig,
-  options: { file?: string; log?: (line: string) => void } = {},
-): Promise<SyncReport> {
+export async function runSync(config: SyncConfig, options: { file?: string; log?: (line: string) => void } = {}): Promise<SyncReport> {
   const log = options.log ?? (() => {});
   const source = options.file ?? `${config.kite.root}/instruments`;
   log(options.file ? `reading the instrument dump from ${source}` : `downloading the instrument dump from ${source}`);

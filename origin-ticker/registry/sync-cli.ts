@@ -1,6 +1,6 @@
 import { ConfigError } from '../../contracts/config-error.ts';
-import { syncConfig } from '../config.ts';
 import { partLog } from '../../contracts/part-log.ts';
+import { syncConfig } from '../config.ts';
 import { DumpError } from './instrument-dump.ts';
 import { runSync } from './run-sync.ts';
 

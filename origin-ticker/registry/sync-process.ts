@@ -23,4 +23,3 @@ export function runSyncProcess(env: Record<string, string | undefined>, signal: 
     });
   });
 }
-

@@ -1,9 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { migratedDatabase } from '../../test/setup/migrated-database.ts';
 import { instrumentsCsv } from '../../kite-sim/instruments-csv.ts';
 import { buildUniverse } from '../../kite-sim/universe.ts';
+import { migratedDatabase } from '../../test/setup/migrated-database.ts';
 import { DumpError, decodeDump, parseInstrumentDump } from './instrument-dump.ts';
 import { syncInstruments } from './sync.ts';
 
@@ -52,8 +52,17 @@ describe.each([
     expect(report).toMatchObject({ version: 1, rows: todaysRows.length, inserted: todaysRows.length, updated: 0, deactivated: 0 });
     expect(await scalar('SELECT count(*) AS n FROM instruments WHERE is_active')).toBe(todaysRows.length);
     const option = todaysRows.find((r) => r.segment === 'CDS-OPT');
-    const { rows } = await client.query('SELECT tradingsymbol, strike::float8 AS strike, tick_size::float8 AS tick_size, expiry::text AS expiry, lot_size FROM instruments WHERE instrument_token = $1', [option?.instrument_token]);
-    expect(rows[0]).toEqual({ tradingsymbol: option?.tradingsymbol, strike: option?.strike, tick_size: option?.tick_size, expiry: option?.expiry, lot_size: option?.lot_size });
+    const { rows } = await client.query(
+      'SELECT tradingsymbol, strike::float8 AS strike, tick_size::float8 AS tick_size, expiry::text AS expiry, lot_size FROM instruments WHERE instrument_token = $1',
+      [option?.instrument_token],
+    );
+    expect(rows[0]).toEqual({
+      tradingsymbol: option?.tradingsymbol,
+      strike: option?.strike,
+      tick_size: option?.tick_size,
+      expiry: option?.expiry,
+      lot_size: option?.lot_size,
+    });
     const indexName = await client.query("SELECT name FROM instruments WHERE tradingsymbol = 'NIFTY 50'");
     expect(indexName.rows).toEqual([{ name: 'NIFTY 50' }]);
   });
@@ -85,7 +94,9 @@ describe.each([
     expect(retired.rows).toEqual([{ is_active: false, last_seen_version: '2' }]);
 
     // The version records the registry's statistics as this sync left them; the previous one keeps its own.
-    const { rows: [v2, v3] } = await client.query<{ stats: { active: number; inactive: number; by_segment: Record<string, { active: number; inactive: number }> } }>(
+    const {
+      rows: [v2, v3],
+    } = await client.query<{ stats: { active: number; inactive: number; by_segment: Record<string, { active: number; inactive: number }> } }>(
       'SELECT stats FROM dataset_versions WHERE id IN (2, 3) ORDER BY id',
     );
     expect(v3?.stats.active).toBe(later.length);

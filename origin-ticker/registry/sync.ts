@@ -1,5 +1,5 @@
-import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { KiteInstrument } from '../../contracts/kite-instrument.ts';
@@ -40,24 +40,29 @@ export async function syncInstruments(client: pg.Client, rows: readonly KiteInst
   try {
     // One sync at a time, whoever starts it (schedule, npm run sync, npm run dev).
     await client.query("SELECT pg_advisory_xact_lock(hashtext('instrument-registry-sync'))");
-    const { rows: [current] } = await client.query<{ active: string }>('SELECT count(*) AS active FROM instruments WHERE is_active');
+    const {
+      rows: [current],
+    } = await client.query<{ active: string }>('SELECT count(*) AS active FROM instruments WHERE is_active');
     const active = Number(current?.active ?? 0);
     const minShare = options.minShareOfActive ?? 0.5;
     if (rows.length < active * minShare) {
-      throw new DumpError(`the dump lists ${rows.length} instruments, under ${Math.round(minShare * 100)} % of the ${active} active ones: refusing it as incomplete`);
+      throw new DumpError(
+        `the dump lists ${rows.length} instruments, under ${Math.round(minShare * 100)} % of the ${active} active ones: refusing it as incomplete`,
+      );
     }
 
     // The dump's columns with the registry's types (the bookkeeping columns are the sync's to fill).
     await client.query(`CREATE TEMP TABLE instrument_dump ON COMMIT DROP AS SELECT ${COLUMNS} FROM instruments WITH NO DATA`);
     await pipeline(Readable.from(csvLines(rows)), client.query(copyFrom(`COPY instrument_dump (${COLUMNS}) FROM STDIN (FORMAT csv)`)));
 
-    const { rows: [version] } = await client.query<{ id: string }>(
-      'INSERT INTO dataset_versions (source, rows_in_dump) VALUES ($1, $2) RETURNING id',
-      [options.source, rows.length],
-    );
+    const {
+      rows: [version],
+    } = await client.query<{ id: string }>('INSERT INTO dataset_versions (source, rows_in_dump) VALUES ($1, $2) RETURNING id', [options.source, rows.length]);
     const id = Number(version?.id);
 
-    const { rows: [changes] } = await client.query<{ inserted: string; updated: string; reactivated: string }>(`
+    const {
+      rows: [changes],
+    } = await client.query<{ inserted: string; updated: string; reactivated: string }>(`
       SELECT count(*) FILTER (WHERE i.instrument_token IS NULL) AS inserted,
              count(*) FILTER (WHERE i.instrument_token IS NOT NULL AND NOT i.is_active) AS reactivated,
              count(*) FILTER (WHERE i.instrument_token IS NOT NULL AND

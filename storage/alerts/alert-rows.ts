@@ -1,4 +1,4 @@
-import { Alert, type AlertCondition, GroupAlert } from '../../contracts/alerts.ts';
+import { type Alert, type AlertCondition, GroupAlert } from '../../contracts/alerts.ts';
 
 /**
  * One `alerts` row as the REST API returns it and as the group Durable

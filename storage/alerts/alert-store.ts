@@ -1,7 +1,7 @@
 import type { AlertCreate, AlertState, AlertUpdate } from '../../contracts/alerts.ts';
 import type { EdgeConfig } from '../../contracts/worker-config.ts';
-import type { ResolvedInstrument } from '../resolve-instruments.ts';
 import type { Database } from '../database.ts';
+import type { ResolvedInstrument } from '../resolve-instruments.ts';
 import { ALERT_COLUMNS, type AlertRow, EFFECTIVE_STATE } from './alert-rows.ts';
 
 /**
@@ -20,9 +20,17 @@ export type GroupedRow = AlertRow & { group_key: string };
 
 const RETURNING = `${ALERT_COLUMNS}, a.group_key`;
 
-export async function createAlert(db: Database, limits: AlertLimits, userId: string, instrument: ResolvedInstrument, body: AlertCreate): Promise<GroupedRow | Refusal> {
+export async function createAlert(
+  db: Database,
+  limits: AlertLimits,
+  userId: string,
+  instrument: ResolvedInstrument,
+  body: AlertCreate,
+): Promise<GroupedRow | Refusal> {
   const webhook = body.channels.webhook?.url ?? null;
-  const { rows: [row] } = await db.query<GroupedRow>(
+  const {
+    rows: [row],
+  } = await db.query<GroupedRow>(
     `INSERT INTO alerts AS a (user_id, instrument_token, exchange, tradingsymbol, group_key, condition, cooldown_s, expires_at, note, notify_sessions, webhook_url)
      SELECT $1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11
      WHERE (SELECT count(*) FROM alerts WHERE user_id = $1) < $12
@@ -64,11 +72,13 @@ export async function updateAlert(db: Database, limits: AlertLimits, userId: str
     set.push(`notify_sessions = ${param(body.channels.sessions)}::boolean`, `webhook_url = ${param(webhook)}::text`);
   }
   // Only an alert that gains a webhook can pass the webhook limit.
-  const webhookCheck = webhook === null ? '' : `AND (a.webhook_url IS NOT NULL OR (SELECT count(*) FROM alerts WHERE user_id = $2 AND webhook_url IS NOT NULL) < ${param(limits.maxWebhooksPerUser)})`;
-  const { rows: [row] } = await db.query<GroupedRow>(
-    `UPDATE alerts a SET ${set.join(', ')} WHERE a.id = $1 AND a.user_id = $2 ${webhookCheck} RETURNING ${RETURNING}`,
-    values,
-  );
+  const webhookCheck =
+    webhook === null
+      ? ''
+      : `AND (a.webhook_url IS NOT NULL OR (SELECT count(*) FROM alerts WHERE user_id = $2 AND webhook_url IS NOT NULL) < ${param(limits.maxWebhooksPerUser)})`;
+  const {
+    rows: [row],
+  } = await db.query<GroupedRow>(`UPDATE alerts a SET ${set.join(', ')} WHERE a.id = $1 AND a.user_id = $2 ${webhookCheck} RETURNING ${RETURNING}`, values);
   if (row) return row;
   return (await findAlert(db, userId, id)) ? refusal(db, limits, userId, true, id) : undefined;
 }
@@ -78,8 +88,15 @@ export async function updateAlert(db: Database, limits: AlertLimits, userId: str
  * paused or resumed: resuming a `triggered` one-shot alert re-arms it.
  * `expired` when the alert is past its expiry; `undefined` when there is no such alert.
  */
-export async function setAlertState(db: Database, userId: string, id: string, state: Extract<AlertState, 'active' | 'paused'>): Promise<GroupedRow | 'expired' | undefined> {
-  const { rows: [row] } = await db.query<GroupedRow>(
+export async function setAlertState(
+  db: Database,
+  userId: string,
+  id: string,
+  state: Extract<AlertState, 'active' | 'paused'>,
+): Promise<GroupedRow | 'expired' | undefined> {
+  const {
+    rows: [row],
+  } = await db.query<GroupedRow>(
     `UPDATE alerts a SET state = $3, updated_at = now()
      WHERE a.id = $1 AND a.user_id = $2 AND ${EFFECTIVE_STATE} <> 'expired'
      RETURNING ${RETURNING}`,
@@ -91,12 +108,16 @@ export async function setAlertState(db: Database, userId: string, id: string, st
 
 /** Deletes the alert and its history; its group key, or `undefined` when there is no such alert. */
 export async function deleteAlert(db: Database, userId: string, id: string): Promise<string | undefined> {
-  const { rows: [row] } = await db.query<{ group_key: string }>('DELETE FROM alerts a WHERE a.id = $1 AND a.user_id = $2 RETURNING a.group_key', [id, userId]);
+  const {
+    rows: [row],
+  } = await db.query<{ group_key: string }>('DELETE FROM alerts a WHERE a.id = $1 AND a.user_id = $2 RETURNING a.group_key', [id, userId]);
   return row?.group_key;
 }
 
 export async function findAlert(db: Database, userId: string, id: string): Promise<AlertRow | undefined> {
-  const { rows: [row] } = await db.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts a WHERE a.id = $1 AND a.user_id = $2`, [id, userId]);
+  const {
+    rows: [row],
+  } = await db.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts a WHERE a.id = $1 AND a.user_id = $2`, [id, userId]);
   return row;
 }
 
@@ -120,7 +141,9 @@ export async function listAlerts(
 
 /** Which limit a write that returned nothing ran into (`excluding`: the alert being updated, already counted). */
 async function refusal(db: Database, limits: AlertLimits, userId: string, withWebhook: boolean, excluding: string | null): Promise<Refusal> {
-  const { rows: [counts] } = await db.query<{ alerts: number; webhooks: number }>(
+  const {
+    rows: [counts],
+  } = await db.query<{ alerts: number; webhooks: number }>(
     'SELECT count(*)::int AS alerts, count(webhook_url) FILTER (WHERE id IS DISTINCT FROM $2::uuid)::int AS webhooks FROM alerts WHERE user_id = $1',
     [userId, excluding],
   );

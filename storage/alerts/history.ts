@@ -55,7 +55,11 @@ type TriggerRow = {
 };
 
 /** The user's triggers (of one alert, when given), `size + 1` from after the cursor. */
-export async function listTriggers(db: Database, userId: string, options: { alertId?: string; size: number; after?: string }): Promise<(TriggerView & { cursor: string })[]> {
+export async function listTriggers(
+  db: Database,
+  userId: string,
+  options: { alertId?: string; size: number; after?: string },
+): Promise<(TriggerView & { cursor: string })[]> {
   const { rows } = await db.query<TriggerRow>(
     `SELECT t.id::text AS id, t.idempotency_key, t.alert_id, t.user_id, t.generation::float8 AS generation, t.instrument_token::float8 AS instrument_token,
        a.exchange, a.tradingsymbol, t.condition, t.value, t.last_price, t.previous_price, t.tick_at, t.triggered_at, t.recorded_at, t.note,

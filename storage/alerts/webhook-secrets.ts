@@ -1,5 +1,5 @@
 import { ConfigError } from '../../contracts/config-error.ts';
-import { type SealingKey, newWebhookSecret, openWebhookSecret, sealWebhookSecret, sealingKey } from '../../contracts/sealed-blob.ts';
+import { newWebhookSecret, openWebhookSecret, type SealingKey, sealingKey, sealWebhookSecret } from '../../contracts/sealed-blob.ts';
 import type { EdgeConfig } from '../../contracts/worker-config.ts';
 import type { Database } from '../database.ts';
 import { iso, isoOrNull } from './alert-rows.ts';
@@ -41,7 +41,9 @@ export async function issueWebhookSecret(db: Database, config: EdgeConfig, userI
   const [sealing] = await sealingKeys(config);
   const secret = newWebhookSecret();
   const sealed = await sealWebhookSecret(sealing as SealingKey, userId, secret);
-  const { rows: [row] } = await db.query<{ created_at: Date | string; previous_until: Date | string | null }>(
+  const {
+    rows: [row],
+  } = await db.query<{ created_at: Date | string; previous_until: Date | string | null }>(
     `INSERT INTO webhook_secrets (user_id, secret_enc) VALUES ($1, decode($2, 'hex'))
      ON CONFLICT (user_id) DO UPDATE SET previous_enc = webhook_secrets.secret_enc, previous_until = now() + $3 * interval '1 millisecond',
        secret_enc = excluded.secret_enc, created_at = now()
@@ -53,7 +55,9 @@ export async function issueWebhookSecret(db: Database, config: EdgeConfig, userI
 }
 
 export async function webhookSecretStatus(db: Database, userId: string): Promise<SecretStatus> {
-  const { rows: [row] } = await db.query<{ created_at: Date | string; previous_until: Date | string | null }>(
+  const {
+    rows: [row],
+  } = await db.query<{ created_at: Date | string; previous_until: Date | string | null }>(
     'SELECT created_at, CASE WHEN previous_until > now() THEN previous_until END AS previous_until FROM webhook_secrets WHERE user_id = $1',
     [userId],
   );
@@ -68,7 +72,9 @@ export async function hasWebhookSecret(db: Database, userId: string): Promise<bo
 
 /** The secrets a delivery is signed with now: the current one, then the previous one while it is in its grace time. */
 export async function signingSecrets(db: Database, config: EdgeConfig, userId: string): Promise<string[]> {
-  const { rows: [row] } = await db.query<{ current: string; previous: string | null }>(
+  const {
+    rows: [row],
+  } = await db.query<{ current: string; previous: string | null }>(
     `SELECT encode(secret_enc, 'hex') AS current, CASE WHEN previous_until > now() THEN encode(previous_enc, 'hex') END AS previous
      FROM webhook_secrets WHERE user_id = $1`,
     [userId],

@@ -26,7 +26,11 @@ class RecordedWebSocket extends WebSocket {
 beforeAll(async () => {
   stack = await startDevStack();
   const post = (path: string, body: unknown, token?: string) =>
-    fetch(`${stack.edgeUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    fetch(`${stack.edgeUrl}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
   const account = { email: `client-${Date.now()}@example.test`, password: 'typed client test password' };
   expect((await post('/auth/register', account)).status).toBe(202);
   accessToken = ((await (await post('/auth/login', account)).json()) as { access_token: string }).access_token;

@@ -57,7 +57,14 @@ class RecordingServer {
   }
 
   welcome(connection: number, limits = DEFAULT_LIMITS, resumed?: { session: string; subscribed: number }): void {
-    this.answer(connection, { type: 'welcome', session: resumed?.session ?? `s${connection}`, resumed: !!resumed, subscribed: resumed?.subscribed ?? 0, limits, server_time: Date.now() });
+    this.answer(connection, {
+      type: 'welcome',
+      session: resumed?.session ?? `s${connection}`,
+      resumed: !!resumed,
+      subscribed: resumed?.subscribed ?? 0,
+      limits,
+      server_time: Date.now(),
+    });
   }
 
   close(): Promise<void> {
@@ -135,8 +142,22 @@ describe('requests and their answers', () => {
     expect(a?.message).toMatchObject({ action: 'subscribe', instruments: [408065], mode: 'full' });
     expect(b?.message).toMatchObject({ action: 'subscribe', instruments: ['NSE:INFY'], mode: 'quote' });
     expect(a?.message.id).not.toBe(b?.message.id);
-    server.answer(0, { type: 'ack', id: b?.message.id, action: 'subscribe', accepted: [{ instrument: 'NSE:INFY', instrument_token: 408065, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'quote' }], rejected: [], subscribed: 1 });
-    server.answer(0, { type: 'ack', id: a?.message.id, action: 'subscribe', accepted: [], rejected: [{ instrument: 408065, code: 'limit_reached', reason: 'full' }], subscribed: 1 });
+    server.answer(0, {
+      type: 'ack',
+      id: b?.message.id,
+      action: 'subscribe',
+      accepted: [{ instrument: 'NSE:INFY', instrument_token: 408065, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'quote' }],
+      rejected: [],
+      subscribed: 1,
+    });
+    server.answer(0, {
+      type: 'ack',
+      id: a?.message.id,
+      action: 'subscribe',
+      accepted: [],
+      rejected: [{ instrument: 408065, code: 'limit_reached', reason: 'full' }],
+      subscribed: 1,
+    });
     expect((await second).accepted).toEqual([{ instrument: 'NSE:INFY', instrument_token: 408065, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'quote' }]);
     expect((await first).rejected[0]?.code).toBe('limit_reached');
   });
@@ -162,7 +183,14 @@ describe('requests and their answers', () => {
     expect(server.sent).toEqual([]);
     server.welcome(0);
     const [sent] = await server.until(() => (server.sent.length ? server.sent : undefined));
-    server.answer(0, { type: 'ack', id: sent?.message.id, action: 'subscribe', accepted: [{ instrument: 1, instrument_token: 1, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'quote' }], rejected: [], subscribed: 1 });
+    server.answer(0, {
+      type: 'ack',
+      id: sent?.message.id,
+      action: 'subscribe',
+      accepted: [{ instrument: 1, instrument_token: 1, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'quote' }],
+      rejected: [],
+      subscribed: 1,
+    });
     expect((await early).subscribed).toBe(1);
   });
 
@@ -173,7 +201,13 @@ describe('requests and their answers', () => {
     const sent = await server.until(() => (server.sent.length === 3 ? server.sent : undefined));
     expect(sent.map((s) => s.message.instruments?.length)).toEqual([1000, 1000, 500]);
     for (const [i, s] of sent.entries()) {
-      const accepted = (s.message.instruments as number[]).map((t) => ({ instrument: t, instrument_token: t, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'ltp' as const }));
+      const accepted = (s.message.instruments as number[]).map((t) => ({
+        instrument: t,
+        instrument_token: t,
+        exchange: 'NSE',
+        tradingsymbol: 'SYM',
+        mode: 'ltp' as const,
+      }));
       server.answer(0, { type: 'ack', id: s.message.id, action: 'subscribe', accepted, rejected: [], subscribed: (i + 1) * 1000 });
     }
     const ack = await request;
@@ -265,18 +299,34 @@ describe('reconnecting', () => {
       type: 'ack',
       id: s1?.message.id,
       action: 'subscribe',
-      accepted: [10, 20, 30].map((t) => ({ instrument: t, instrument_token: t, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'full' as const })).concat([{ instrument: 'NSE:INFY' as never, instrument_token: 408065, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'full' }]),
+      accepted: [10, 20, 30]
+        .map((t) => ({ instrument: t, instrument_token: t, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'full' as const }))
+        .concat([{ instrument: 'NSE:INFY' as never, instrument_token: 408065, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'full' }]),
       rejected: [],
       subscribed: 4,
     });
     await subscribe;
     const remode = c.setMode([20], 'ltp');
     const s2 = await server.until(() => server.sent[1]);
-    server.answer(0, { type: 'ack', id: s2.message.id, action: 'mode', accepted: [{ instrument: 20, instrument_token: 20, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'ltp' }], rejected: [], subscribed: 4 });
+    server.answer(0, {
+      type: 'ack',
+      id: s2.message.id,
+      action: 'mode',
+      accepted: [{ instrument: 20, instrument_token: 20, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'ltp' }],
+      rejected: [],
+      subscribed: 4,
+    });
     await remode;
     const drop = c.unsubscribe([30]);
     const s3 = await server.until(() => server.sent[2]);
-    server.answer(0, { type: 'ack', id: s3.message.id, action: 'unsubscribe', accepted: [{ instrument: 30, instrument_token: 30, exchange: 'NSE', tradingsymbol: 'SYM' }], rejected: [], subscribed: 3 });
+    server.answer(0, {
+      type: 'ack',
+      id: s3.message.id,
+      action: 'unsubscribe',
+      accepted: [{ instrument: 30, instrument_token: 30, exchange: 'NSE', tradingsymbol: 'SYM' }],
+      rejected: [],
+      subscribed: 3,
+    });
     await drop;
     const unanswered = c.subscribe([40], 'quote');
     await server.until(() => server.sent[3]);
@@ -298,7 +348,14 @@ describe('reconnecting', () => {
       { action: 'subscribe', instruments: [40], mode: 'quote', id: server.sent[3]?.message.id },
     ]);
     expect(events).toEqual(['close 1006 true', 'reconnecting 1', 'open true']);
-    server.answer(1, { type: 'ack', id: again[2]?.message.id, action: 'subscribe', accepted: [{ instrument: 40, instrument_token: 40, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'quote' }], rejected: [], subscribed: 4 });
+    server.answer(1, {
+      type: 'ack',
+      id: again[2]?.message.id,
+      action: 'subscribe',
+      accepted: [{ instrument: 40, instrument_token: 40, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'quote' }],
+      rejected: [],
+      subscribed: 4,
+    });
     expect((await unanswered).subscribed).toBe(4);
   });
 
@@ -306,7 +363,14 @@ describe('reconnecting', () => {
     const c = await connected();
     const subscribe = c.subscribe([1, 2]);
     const [s1] = await server.until(() => (server.sent.length ? server.sent : undefined));
-    server.answer(0, { type: 'ack', id: s1?.message.id, action: 'subscribe', accepted: [1, 2].map((t) => ({ instrument: t, instrument_token: t, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'quote' as const })), rejected: [], subscribed: 2 });
+    server.answer(0, {
+      type: 'ack',
+      id: s1?.message.id,
+      action: 'subscribe',
+      accepted: [1, 2].map((t) => ({ instrument: t, instrument_token: t, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'quote' as const })),
+      rejected: [],
+      subscribed: 2,
+    });
     await subscribe;
     const resubscribed = new Promise<ClientEvents['resubscribed']>((resolve) => c.on('resubscribed', resolve));
     server.sockets[0]?.terminate();
@@ -329,7 +393,14 @@ describe('reconnecting', () => {
     const c = await connected();
     const subscribe = c.subscribe([1, 2], 'ltp');
     const [s1] = await server.until(() => (server.sent.length ? server.sent : undefined));
-    server.answer(0, { type: 'ack', id: s1?.message.id, action: 'subscribe', accepted: [1, 2].map((t) => ({ instrument: t, instrument_token: t, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'ltp' as const })), rejected: [], subscribed: 2 });
+    server.answer(0, {
+      type: 'ack',
+      id: s1?.message.id,
+      action: 'subscribe',
+      accepted: [1, 2].map((t) => ({ instrument: t, instrument_token: t, exchange: 'NSE', tradingsymbol: 'SYM', mode: 'ltp' as const })),
+      rejected: [],
+      subscribed: 2,
+    });
     await subscribe;
     const opened = new Promise<ClientEvents['open']>((resolve) => c.on('open', resolve));
     server.sockets[0]?.terminate();

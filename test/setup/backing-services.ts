@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { buildUniverse } from '../../kite-sim/universe.ts';
-import { syncInstruments } from '../../origin-ticker/registry/sync.ts';
-import { MIGRATIONS_DIR } from '../../ops/migrate.ts';
 import { startBackingServices } from '../../dev/backing-services.ts';
 import { localConfig } from '../../dev/config.ts';
 import { freePort } from '../../dev/ports.ts';
 import type { Service } from '../../dev/service.ts';
+import { buildUniverse } from '../../kite-sim/universe.ts';
+import { MIGRATIONS_DIR } from '../../ops/migrate.ts';
+import { syncInstruments } from '../../origin-ticker/registry/sync.ts';
 
 /**
  * Vitest global setup: the same backing services `npm run dev` starts (the
@@ -63,7 +63,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('redisUrl', `redis://127.0.0.1:${config.redis.port}`);
     project.provide('blackHolePort', blackHole.port);
     project.provide('deadPort', await freePort());
-    project.provide('migrations', readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort().map((f) => f.replace(/\.sql$/, '')));
+    project.provide(
+      'migrations',
+      readdirSync(MIGRATIONS_DIR)
+        .filter((f) => f.endsWith('.sql'))
+        .sort()
+        .map((f) => f.replace(/\.sql$/, '')),
+    );
   } catch (error) {
     await teardown();
     throw error;

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import type { Alert } from '../../contracts/alerts.ts';
-import { type CallInit, type TestUser, call } from './test-users.ts';
+import { type CallInit, call, type TestUser } from './test-users.ts';
 
 /**
  * Alerts as the workers tests make them: through the worker's own /alerts

@@ -1,5 +1,5 @@
 import { env, exports } from 'cloudflare:workers';
-import { LINK_SUBPROTOCOL, encodeTickBatch } from '../../contracts/origin-link.ts';
+import { encodeTickBatch, LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
 
 /**
  * The origin as the workers tests play it: link requests through the

@@ -3,9 +3,9 @@ import { env, exports } from 'cloudflare:workers';
 import { sign } from 'hono/jwt';
 import { ErrorBody } from '../../contracts/errors.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
+import type { Scope } from '../../edge/auth/principal.ts';
 import worker from '../../edge/index.ts';
 import { openDatabase } from '../../storage/database.ts';
-import type { Scope } from '../../edge/auth/principal.ts';
 
 /**
  * Users, keys and requests as the workers tests make them: through the
@@ -52,7 +52,14 @@ export async function sql<T extends Record<string, unknown>>(text: string, value
   return (await openDatabase(config.database, config.queryTimeoutMs).query<T>(text, values)).rows;
 }
 
-export type Tokens = { access_token: string; refresh_token: string; expires_in: number; refresh_expires_in: number; token_type: string; user: { id: string; email: string; role: string } };
+export type Tokens = {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  refresh_expires_in: number;
+  token_type: string;
+  user: { id: string; email: string; role: string };
+};
 export type TestUser = { id: string; email: string; ip: string; tokens: Tokens };
 
 export async function login(email: string, password = PASSWORD, ip = newIp()): Promise<Tokens> {
