@@ -5,10 +5,11 @@ import { OFFLINE_WRANGLER_ENV } from './dev/edge-service.ts';
 Object.assign(process.env, OFFLINE_WRANGLER_ENV);
 
 /**
- * Two projects: `workers` runs the edge and Durable Object tests inside
- * workerd with the real wrangler.toml; `node` runs the origin, the local
- * stand-ins and the end-to-end tests of `npm run dev`. Both get real
- * Postgres and Redis from test/setup/backing-services.ts.
+ * Three projects: `workers` runs the edge, storage and Durable Object tests
+ * inside workerd with the real wrangler.toml; `node` runs the origin, the
+ * simulator, the local stand-ins and the operator tools; `e2e` runs the
+ * end-to-end tests on one shared `npm run dev` platform. `node` and
+ * `workers` get real Postgres and Redis from test/setup/backing-services.ts.
  */
 export default defineConfig({
   test: {
@@ -27,8 +28,22 @@ export default defineConfig({
             'contracts/**/*.test.ts',
             'test/**/*.test.ts',
           ],
+          exclude: ['test/e2e/**'],
           testTimeout: 30_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          // The whole platform, shared: booted once (test/setup/shared-platform.ts) while the other projects run,
+          // its files one after another so that a fault one injects is put back before the next starts.
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/setup/shared-platform.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 200_000,
         },
       },
       {

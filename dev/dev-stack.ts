@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,20 +36,31 @@ export async function freeStackPorts(): Promise<{ ports: StackPorts; env: Record
   return { ports, env: Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
 }
 
-export type DevStack = {
+/** What a running stack offers a test or a bench; `output()` is the tail of what it printed. */
+export type StackAddresses = {
   ports: StackPorts;
   edgeUrl: string;
   originUrl: string;
   databaseUrl: string;
   pid: number;
+  /** Where the platform's output goes as it runs, for readers in other processes. */
+  logFile: string;
+};
+
+export type DevStack = StackAddresses & {
   output(): string;
+  /** Resolves once the platform says it is up; rejects if it exits or says nothing within the limit. */
+  up: Promise<void>;
   stop(): Promise<void>;
 };
 
-export async function startDevStack(env: Record<string, string> = {}): Promise<DevStack> {
+/** Starts the platform and returns at once; `up` tells when it can be used. */
+export async function launchDevStack(env: Record<string, string> = {}): Promise<DevStack> {
   const dir = mkdtempSync(join(tmpdir(), 'dev-stack-'));
   chmodSync(dir, 0o755); // embedded Postgres runs as the postgres user when root
   const { ports, env: portEnv } = await freeStackPorts();
+  const logFile = join(dir, 'platform.log');
+  const log = createWriteStream(logFile);
   const dev = spawn(process.execPath, [DEV], {
     env: { ...process.env, ...env, LOCAL_STATE_DIR: join(dir, 'state'), ...portEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,31 +68,44 @@ export async function startDevStack(env: Record<string, string> = {}): Promise<D
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-OUTPUT_KEPT);
+    log.write(chunk);
   };
   dev.stdout?.on('data', keep);
   dev.stderr?.on('data', keep);
   const stop = async () => {
-    if (dev.exitCode === null) {
+    if (dev.exitCode === null && dev.signalCode === null) {
       dev.kill('SIGTERM');
       await new Promise((r) => dev.once('exit', r));
     }
+    await new Promise((r) => log.end(r));
     rmSync(dir, { recursive: true, force: true });
   };
-  try {
-    await waitForLine(dev, 'platform is up', 180_000);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const up = waitForLine(dev, 'platform is up', 180_000);
+  // A caller that stops before asking whether it came up has no use for the failure.
+  up.catch(() => {});
   return {
     ports,
     edgeUrl: `http://127.0.0.1:${ports.EDGE_PORT}`,
     originUrl: `http://127.0.0.1:${ports.ORIGIN_PORT}`,
     databaseUrl: `postgres://postgres:postgres@127.0.0.1:${ports.PG_PORT}/kite_edge`,
     pid: dev.pid ?? 0,
+    logFile,
     output: () => output,
+    up,
     stop,
   };
+}
+
+/** Starts the platform and resolves once it is up (stopping it if it does not come up). */
+export async function startDevStack(env: Record<string, string> = {}): Promise<DevStack> {
+  const stack = await launchDevStack(env);
+  try {
+    await stack.up;
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+  return stack;
 }
 
 function waitForLine(child: ChildProcess, text: string, ms: number): Promise<void> {

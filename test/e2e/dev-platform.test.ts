@@ -4,12 +4,12 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { HealthResponse } from '../contracts/health.ts';
-import { freeStackPorts, type StackPorts } from '../dev/dev-stack.ts';
-import { freePort, portIsFree } from '../dev/ports.ts';
-import { startPostgresService } from '../dev/postgres-service.ts';
-import { findRedisServer, startRedisServer } from '../dev/redis-server.ts';
-import type { Service } from '../dev/service.ts';
+import { HealthResponse } from '../../contracts/health.ts';
+import { freeStackPorts, type StackPorts } from '../../dev/dev-stack.ts';
+import { freePort, portIsFree } from '../../dev/ports.ts';
+import { startPostgresService } from '../../dev/postgres-service.ts';
+import { findRedisServer, startRedisServer } from '../../dev/redis-server.ts';
+import type { Service } from '../../dev/service.ts';
 
 /**
  * `npm run dev` end to end, as a developer uses it: a real process started

@@ -3,9 +3,8 @@ import { createServer, type Server } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Alert, AlertFrame } from '../contracts/alerts.ts';
-import { type DevStack, startDevStack } from '../dev/dev-stack.ts';
-import { signIn, waitFor as waitForOnStack } from './setup/on-the-stack.ts';
+import type { Alert, AlertFrame } from '../../contracts/alerts.ts';
+import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
 
 /**
  * Price alerts end to end on the whole local platform (`npm run dev`): the
@@ -16,9 +15,8 @@ import { signIn, waitFor as waitForOnStack } from './setup/on-the-stack.ts';
  * receiver checks signatures with node:crypto, as docs/alerts.md shows a
  * user's receiver doing, not with the platform's own code.
  */
-const SECRET = 'alerts-test-link-secret';
-let stack: DevStack;
-let ports: DevStack['ports'];
+let stack: Platform;
+let ports: Platform['ports'];
 const NIFTY = 'NSE:NIFTY 50';
 
 type User = { id: string; token: string };
@@ -101,16 +99,15 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverPort = (receiver.address() as { port: number }).port;
 
-  stack = await startDevStack({ ORIGIN_LINK_SECRET: SECRET });
+  stack = await platform();
   ports = stack.ports;
-  owner = await register('owner@example.test');
-  other = await register('other@example.test');
-  admin = await register('ops@example.test', true);
+  owner = await register(uniqueEmail('owner'));
+  other = await register(uniqueEmail('other'));
+  admin = await register(uniqueEmail('ops'), true);
   await waitFor('NIFTY 50 ticking', async () => (await niftyPrice(owner)) > 0, 30_000);
-}, 180_000);
+}, 200_000);
 
 afterAll(async () => {
-  await stack?.stop();
   await new Promise((r) => receiver?.close(r));
 });
 

@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { KiteTicker } from 'kiteconnect';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { ServerMessage } from '../contracts/client-protocol.ts';
-import type { Tick } from '../contracts/kite-ticks/tick.ts';
-import { type DevStack, startDevStack } from '../dev/dev-stack.ts';
-import { signIn } from './setup/on-the-stack.ts';
+import type { ServerMessage } from '../../contracts/client-protocol.ts';
+import type { Tick } from '../../contracts/kite-ticks/tick.ts';
+import { type Platform, platform, signIn, uniqueEmail } from './platform.ts';
 
 /**
  * The client WebSockets on the whole local platform (`npm run dev`): the
@@ -14,7 +13,7 @@ import { signIn } from './setup/on-the-stack.ts';
  * sessions at /v2/ws, and to the official kiteconnect KiteTicker at
  * /kite/ws.
  */
-let stack: DevStack;
+let stack: Platform;
 let accessToken = '';
 let apiKey = { id: '', secret: '' };
 let equities: { token: number; symbol: string }[] = [];
@@ -86,8 +85,8 @@ class Session {
 }
 
 beforeAll(async () => {
-  stack = await startDevStack();
-  accessToken = (await signIn(stack, `ws-${Date.now()}@example.test`, 'websocket test password')).token;
+  stack = await platform();
+  accessToken = (await signIn(stack, uniqueEmail('ws'), 'websocket test password')).token;
   const key = await edgeFetch('/api-keys', { method: 'POST', body: JSON.stringify({ name: 'kite ticker test', scopes: ['read'] }) });
   expect(key.status).toBe(201);
   apiKey = (await key.json()) as { id: string; secret: string };
@@ -101,11 +100,7 @@ beforeAll(async () => {
   } finally {
     await db.end();
   }
-}, 240_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+}, 200_000);
 
 describe('/v2/ws on the whole platform', () => {
   it('gives each session exactly its instruments in its modes, a snapshot before the first live tick', async () => {

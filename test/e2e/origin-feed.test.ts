@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GroupedInstrument, instrumentGroup } from '../contracts/instrument-group.ts';
-import { decodePacket } from '../contracts/kite-ticks/decode.ts';
-import { type DevStack, startDevStack } from '../dev/dev-stack.ts';
-import type { OriginHealth } from '../origin-ticker/http/origin-health.ts';
-import { signIn, waitFor as waitForOnStack } from './setup/on-the-stack.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type GroupedInstrument, instrumentGroup } from '../../contracts/instrument-group.ts';
+import { decodePacket } from '../../contracts/kite-ticks/decode.ts';
+import type { OriginHealth } from '../../origin-ticker/http/origin-health.ts';
+import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
 
 /**
  * The tick path end to end on the whole local platform (`npm run dev`):
@@ -14,9 +13,8 @@ import { signIn, waitFor as waitForOnStack } from './setup/on-the-stack.ts';
  * operator routes are used as an operator would: a registered user made
  * admin with `npm run users -- promote`, signed in.
  */
-const SECRET = 'origin-feed-test-secret';
-let stack: DevStack;
-let ports: DevStack['ports'];
+let stack: Platform;
+let ports: Platform['ports'];
 let adminToken = '';
 const edge = (path: string, init: RequestInit = {}) =>
   fetch(`http://127.0.0.1:${ports.EDGE_PORT}${path}`, {
@@ -41,14 +39,10 @@ async function tokenOf(exchange: string, symbol: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  stack = await startDevStack({ ORIGIN_LINK_SECRET: SECRET });
+  stack = await platform();
   ports = stack.ports;
-  adminToken = (await signIn(stack, 'ops@example.test', 'operator password 1', { admin: true })).token;
-}, 180_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+  adminToken = (await signIn(stack, uniqueEmail('ops'), 'operator password 1', { admin: true })).token;
+}, 200_000);
 
 describe('the origin feeding the edge', () => {
   it('puts a tick from the simulator into its group object, whose snapshot survives a restart', async () => {

@@ -1,15 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type Ack, type ClientEvents, KiteEdgeClient, type SocketConstructor } from '../../client/kite-edge-client.ts';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
-import { type DevStack, startDevStack } from '../../dev/dev-stack.ts';
+import { type Platform, platform, uniqueEmail } from './platform.ts';
 
 /**
  * The typed client against the real /v2/ws of the whole local platform
  * (`npm run dev`): what a user of the client sees when the server is the
  * real hub, including a network drop that the hub lets it resume.
  */
-let stack: DevStack;
+let stack: Platform;
 let key: { id: string; secret: string };
 let accessToken: string;
 const NIFTY = 256265; // pinned by npm run dev, so it always has a latest tick
@@ -24,22 +24,18 @@ class RecordedWebSocket extends WebSocket {
 }
 
 beforeAll(async () => {
-  stack = await startDevStack();
+  stack = await platform();
   const post = (path: string, body: unknown, token?: string) =>
     fetch(`${stack.edgeUrl}${path}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
     });
-  const account = { email: `client-${Date.now()}@example.test`, password: 'typed client test password' };
+  const account = { email: uniqueEmail('client'), password: 'typed client test password' };
   expect((await post('/auth/register', account)).status).toBe(202);
   accessToken = ((await (await post('/auth/login', account)).json()) as { access_token: string }).access_token;
   key = (await (await post('/api-keys', { name: 'typed client test', scopes: ['read'] }, accessToken)).json()) as { id: string; secret: string };
-}, 240_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+}, 200_000);
 
 function client(options: Partial<ConstructorParameters<typeof KiteEdgeClient>[0]> = {}): KiteEdgeClient {
   return new KiteEdgeClient({

@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { expect, inject } from 'vitest';
+import type { StackAddresses } from '../../dev/dev-stack.ts';
+
+/**
+ * What the end-to-end tests on the shared platform (test/setup/shared-platform.ts)
+ * share: the platform once it is up, waiting for something with the
+ * platform's output in the failure, and a signed-in user made as a user
+ * would be (POST /auth/register, then /auth/login), an admin promoted with
+ * `npm run users -- promote` first.
+ */
+export type Platform = StackAddresses & { originLinkSecret: string; output(): string };
+
+const OUTPUT_SHOWN = 3000;
+
+/** The shared platform, once it has said it is up (it boots while the unit tests run). */
+export async function platform(ms = 180_000): Promise<Platform> {
+  const addresses = inject('platform');
+  const output = () => {
+    try {
+      return readFileSync(addresses.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const shared: Platform = { ...addresses, output };
+  await waitFor(shared, 'the shared platform to come up', async () => output().includes('platform is up'), ms);
+  return shared;
+}
+
+export async function waitFor<T>(stack: Pick<Platform, 'output'>, what: string, check: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${stack.output().slice(-OUTPUT_SHOWN)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** An e-mail address no other test on the shared platform uses: `name+<unique>@example.test`. */
+export function uniqueEmail(name: string): string {
+  return `${name}+${randomUUID().slice(0, 8)}@example.test`;
+}
+
+export type SignedIn = { id: string; token: string };
+
+export async function signIn(stack: Platform, email: string, password: string, options: { admin?: boolean } = {}): Promise<SignedIn> {
+  const post = (path: string, body: unknown) =>
+    fetch(`${stack.edgeUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  expect((await post('/auth/register', { email, password })).status).toBe(202);
+  if (options.admin) {
+    const promote = spawnSync(process.execPath, ['ops/users-cli.ts', 'promote', email], { env: { ...process.env, DATABASE_URL: stack.databaseUrl }, encoding: 'utf8' });
+    expect(promote.status, promote.stderr).toBe(0);
+  }
+  const login = await post('/auth/login', { email, password });
+  expect(login.status).toBe(200);
+  const body = (await login.json()) as { access_token: string; user: { id: string } };
+  return { id: body.user.id, token: body.access_token };
+}

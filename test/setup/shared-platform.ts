@@ -1,0 +1,26 @@
+import type { TestProject } from 'vitest/node';
+import { launchDevStack } from '../../dev/dev-stack.ts';
+
+/**
+ * Vitest global setup of the end-to-end project: one whole local platform
+ * (`npm run dev`: embedded Postgres, Redis, wrangler dev, the origin on the
+ * simulator) for every end-to-end file. It is launched, not awaited, so the
+ * unit projects run while it boots; each file waits for it in
+ * test/e2e/platform.ts. Files share it, so each makes its own users, keys
+ * and demand, and puts back any fault it injects.
+ */
+export const ORIGIN_LINK_SECRET = 'e2e-origin-link-secret';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stack = await launchDevStack({ ORIGIN_LINK_SECRET });
+  project.provide('platform', {
+    ports: stack.ports,
+    edgeUrl: stack.edgeUrl,
+    originUrl: stack.originUrl,
+    databaseUrl: stack.databaseUrl,
+    pid: stack.pid,
+    logFile: stack.logFile,
+    originLinkSecret: ORIGIN_LINK_SECRET,
+  });
+  return () => stack.stop();
+}
