@@ -37,6 +37,8 @@ export type AlertSchemaOptions = {
   allowPrivateWebhooks?: boolean;
   /** The clock `expires_at` is judged against; Date.now by default. */
   now?: () => number;
+  /** Server setting ALERTS_MIN_COOLDOWN_S: the shortest cool-down a recurring alert may have (MIN_COOLDOWN_S by default). */
+  minCooldownS?: number;
 };
 
 // ---- the instrument ----
@@ -138,7 +140,9 @@ export type AlertCondition = z.infer<typeof AlertCondition>;
 
 // ---- repeat, expiry, note, channels ----
 
-export const AlertRepeat = z.discriminatedUnion(
+/** A recurring alert's cool-down may not be shorter than `minCooldownS` (ALERTS_MIN_COOLDOWN_S; MIN_COOLDOWN_S by default). */
+export const alertRepeat = (minCooldownS = MIN_COOLDOWN_S) =>
+  z.discriminatedUnion(
   'type',
   [
     z.strictObject({ type: z.literal('once') }),
@@ -147,12 +151,13 @@ export const AlertRepeat = z.discriminatedUnion(
       cooldown_s: z
         .number({ error: 'must be a number of seconds' })
         .int('must be a whole number of seconds')
-        .min(MIN_COOLDOWN_S, `must be at least ${MIN_COOLDOWN_S} seconds`)
+        .min(minCooldownS, `must be at least ${minCooldownS} seconds`)
         .max(MAX_COOLDOWN_S, `must be at most ${MAX_COOLDOWN_S} seconds (7 days)`),
     }),
   ],
   { error: 'must be {"type":"once"} or {"type":"recurring","cooldown_s":<seconds>}' },
 );
+export const AlertRepeat = alertRepeat();
 export type AlertRepeat = z.infer<typeof AlertRepeat>;
 
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, such as 2026-01-05T15:30:00+05:30' });
@@ -189,7 +194,7 @@ export function alertCreateSchema(options: AlertSchemaOptions = {}) {
   return z.strictObject({
     instrument: InstrumentRef,
     condition: AlertCondition,
-    repeat: AlertRepeat.default({ type: 'once' }),
+    repeat: alertRepeat(options.minCooldownS).default({ type: 'once' }),
     expires_at: futureTime(options.now ?? Date.now).optional(),
     note: note.optional(),
     channels: channels(options.allowPrivateWebhooks ?? false).default({ sessions: true }),
@@ -209,7 +214,7 @@ export function alertUpdateSchema(options: AlertSchemaOptions = {}) {
     .strictObject({
       instrument: z.never({ error: 'cannot be changed: delete this alert and create one on the other instrument' }).optional(),
       condition: AlertCondition.optional(),
-      repeat: AlertRepeat.optional(),
+      repeat: alertRepeat(options.minCooldownS).optional(),
       expires_at: futureTime(options.now ?? Date.now)
         .nullable()
         .optional(),

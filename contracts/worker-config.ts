@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_COOLDOWN_S } from './alerts.ts';
 import { bothOrNeither, emptyToUndefined, parseEnv, wholeNumber } from './config-error.ts';
 
 /**
@@ -54,6 +55,8 @@ const EdgeEnvSchema = z
     ALERT_WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
     ALERTS_PER_USER: wholeNumber(1, 100_000, 500, 'alerts'),
     ALERT_WEBHOOKS_PER_USER: wholeNumber(0, 100_000, 50, 'alerts'),
+    /** The shortest cool-down a recurring alert may ask for: 10 s keeps a user's phone quiet; tests shorten it. */
+    ALERTS_MIN_COOLDOWN_S: wholeNumber(1, 3600, MIN_COOLDOWN_S, 'seconds'),
   })
   .check(bothOrNeither('UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'));
 
@@ -96,6 +99,8 @@ export type EdgeConfig = {
     maxPerUser: number;
     /** Of those, alerts with a webhook. */
     maxWebhooksPerUser: number;
+    /** The shortest cool-down of a recurring alert. */
+    minCooldownS: number;
   };
 };
 
@@ -137,6 +142,7 @@ export function edgeConfig(env: object): EdgeConfig {
       allowPrivateWebhooks: vars.ALERT_WEBHOOKS_ALLOW_PRIVATE === 'true',
       maxPerUser: vars.ALERTS_PER_USER,
       maxWebhooksPerUser: vars.ALERT_WEBHOOKS_PER_USER,
+      minCooldownS: vars.ALERTS_MIN_COOLDOWN_S,
     },
   };
   parsed.set(env, config);

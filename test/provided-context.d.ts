@@ -1,7 +1,6 @@
-// What the global setups provide to the tests through vitest's `inject`:
-// test/setup/backing-services.ts (every project) and test/setup/shared-platform.ts (e2e).
+// What test/setup/backing-services.ts provides to every test through vitest's `inject`
+// (test/e2e/provided-platform.d.ts adds the end-to-end project's platform).
 import 'vitest';
-import type { StackAddresses } from '../dev/dev-stack.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,7 +14,5 @@ declare module 'vitest' {
     deadPort: number;
     /** Names of the migrations under migrations/, in order. */
     migrations: string[];
-    /** The end-to-end project's shared platform (not yet up when provided: test/e2e/platform.ts waits for it). */
-    platform: StackAddresses & { originLinkSecret: string };
   }
 }
