@@ -75,6 +75,8 @@ export default defineConfig({
                 ALERT_SECRET_KEY: '6b1f0c4e9a2d7358e0b4c1d2f3a4b5c6d7e8f90112233445566778899aabbccd',
                 ALERTS_PER_USER: '5',
                 ALERT_WEBHOOKS_PER_USER: '2',
+                // A recurring alert's cool-down short enough to watch it fire twice (durable-objects/alerts/group-alerts.test.ts).
+                ALERTS_MIN_COOLDOWN_S: '1',
               },
             },
           })),

@@ -96,6 +96,13 @@ describe('AlertCreate', () => {
       message: 'must be at least 10 seconds',
     });
     expect(problem(create, { ...base, repeat: { type: 'recurring' } })).toEqual({ param: 'repeat.cooldown_s', message: 'must be a number of seconds' });
+    // A server that sets ALERTS_MIN_COOLDOWN_S lowers (or raises) the floor.
+    const quick = alertCreateSchema({ minCooldownS: 2 });
+    expect(quick.parse({ ...base, repeat: { type: 'recurring', cooldown_s: 2 } }).repeat).toEqual({ type: 'recurring', cooldown_s: 2 });
+    expect(problem(quick, { ...base, repeat: { type: 'recurring', cooldown_s: 1 } })).toEqual({
+      param: 'repeat.cooldown_s',
+      message: 'must be at least 2 seconds',
+    });
     // A misspelt field is answered with the one that is missing, which names the right spelling.
     expect(problem(create, { ...base, repeat: { type: 'recurring', cooldown: 60 } })).toEqual({
       param: 'repeat.cooldown_s',

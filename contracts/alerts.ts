@@ -143,20 +143,20 @@ export type AlertCondition = z.infer<typeof AlertCondition>;
 /** A recurring alert's cool-down may not be shorter than `minCooldownS` (ALERTS_MIN_COOLDOWN_S; MIN_COOLDOWN_S by default). */
 export const alertRepeat = (minCooldownS = MIN_COOLDOWN_S) =>
   z.discriminatedUnion(
-  'type',
-  [
-    z.strictObject({ type: z.literal('once') }),
-    z.strictObject({
-      type: z.literal('recurring'),
-      cooldown_s: z
-        .number({ error: 'must be a number of seconds' })
-        .int('must be a whole number of seconds')
-        .min(minCooldownS, `must be at least ${minCooldownS} seconds`)
-        .max(MAX_COOLDOWN_S, `must be at most ${MAX_COOLDOWN_S} seconds (7 days)`),
-    }),
-  ],
-  { error: 'must be {"type":"once"} or {"type":"recurring","cooldown_s":<seconds>}' },
-);
+    'type',
+    [
+      z.strictObject({ type: z.literal('once') }),
+      z.strictObject({
+        type: z.literal('recurring'),
+        cooldown_s: z
+          .number({ error: 'must be a number of seconds' })
+          .int('must be a whole number of seconds')
+          .min(minCooldownS, `must be at least ${minCooldownS} second${minCooldownS === 1 ? '' : 's'}`)
+          .max(MAX_COOLDOWN_S, `must be at most ${MAX_COOLDOWN_S} seconds (7 days)`),
+      }),
+    ],
+    { error: 'must be {"type":"once"} or {"type":"recurring","cooldown_s":<seconds>}' },
+  );
 export const AlertRepeat = alertRepeat();
 export type AlertRepeat = z.infer<typeof AlertRepeat>;
 

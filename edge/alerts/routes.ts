@@ -94,7 +94,11 @@ alerts.get('/deliveries', ALERTS, async (c) => {
 
 alerts.post('/', ALERTS, async (c) => {
   const config = edgeConfig(c.env);
-  const body = await parseBody(c, alertCreateSchema({ allowPrivateWebhooks: config.alerts.allowPrivateWebhooks, minCooldownS: config.alerts.minCooldownS }), alertProblem);
+  const body = await parseBody(
+    c,
+    alertCreateSchema({ allowPrivateWebhooks: config.alerts.allowPrivateWebhooks, minCooldownS: config.alerts.minCooldownS }),
+    alertProblem,
+  );
   const { userId } = principalOf(c);
   const db = database(c);
   const instrument = await resolveOne(db, body.instrument);
@@ -125,7 +129,11 @@ alerts.get('/:id', ALERTS, async (c) => {
 alerts.patch('/:id', ALERTS, async (c) => {
   const id = alertId(c);
   const config = edgeConfig(c.env);
-  const body = await parseBody(c, alertUpdateSchema({ allowPrivateWebhooks: config.alerts.allowPrivateWebhooks, minCooldownS: config.alerts.minCooldownS }), alertProblem);
+  const body = await parseBody(
+    c,
+    alertUpdateSchema({ allowPrivateWebhooks: config.alerts.allowPrivateWebhooks, minCooldownS: config.alerts.minCooldownS }),
+    alertProblem,
+  );
   const { userId } = principalOf(c);
   const db = database(c);
   if (body.channels?.webhook) {

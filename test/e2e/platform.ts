@@ -52,7 +52,10 @@ export async function signIn(stack: Platform, email: string, password: string, o
     fetch(`${stack.edgeUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   expect((await post('/auth/register', { email, password })).status).toBe(202);
   if (options.admin) {
-    const promote = spawnSync(process.execPath, ['ops/users-cli.ts', 'promote', email], { env: { ...process.env, DATABASE_URL: stack.databaseUrl }, encoding: 'utf8' });
+    const promote = spawnSync(process.execPath, ['ops/users-cli.ts', 'promote', email], {
+      env: { ...process.env, DATABASE_URL: stack.databaseUrl },
+      encoding: 'utf8',
+    });
     expect(promote.status, promote.stderr).toBe(0);
   }
   const login = await post('/auth/login', { email, password });

@@ -10,9 +10,11 @@ import { launchDevStack } from '../../dev/dev-stack.ts';
  * and demand, and puts back any fault it injects.
  */
 export const ORIGIN_LINK_SECRET = 'e2e-origin-link-secret';
+/** Short enough that a test watches a recurring alert fire twice without waiting ten seconds. */
+export const ALERTS_MIN_COOLDOWN_S = '2';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const stack = await launchDevStack({ ORIGIN_LINK_SECRET });
+  const stack = await launchDevStack({ ORIGIN_LINK_SECRET, ALERTS_MIN_COOLDOWN_S });
   project.provide('platform', {
     ports: stack.ports,
     edgeUrl: stack.edgeUrl,
