@@ -10,6 +10,7 @@ import { freePort } from '../../dev/ports.ts';
 import type { Service } from '../../dev/service.ts';
 import { buildUniverse } from '../../kite-sim/universe.ts';
 import { MIGRATIONS_DIR } from '../../ops/migrate.ts';
+import { copyOf, createMigratedDatabase, MIGRATED_TEMPLATE, REGISTRY_TEMPLATE } from './migrated-database.ts';
 import { syncInstruments } from '../../origin-ticker/registry/sync.ts';
 
 /**
@@ -43,14 +44,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if ('missing' in backing.redis) throw new Error(`tests need Redis: ${backing.redis.missing}`);
     if (!backing.database.wsProxy) throw new Error('tests need the Neon relay');
 
-    // The registry holds the simulator's universe, as after npm run dev.
-    const registry = new pg.Client({ connectionString: backing.database.url });
+    // Templates each test file copies its own database from (test/setup/migrated-database.ts), and the shared
+    // database itself: the registry holds the simulator's universe, as after npm run dev, synced once here.
+    await createMigratedDatabase(backing.database.url, MIGRATED_TEMPLATE);
+    const registryUrl = await copyOf(backing.database.url, MIGRATED_TEMPLATE, REGISTRY_TEMPLATE);
+    const registry = new pg.Client({ connectionString: registryUrl });
     await registry.connect();
     try {
       await syncInstruments(registry, buildUniverse({ seed: 1, today: new Date() }).instruments, { source: 'test setup' });
     } finally {
       await registry.end();
     }
+    await replaceWithCopy(backing.database.url, REGISTRY_TEMPLATE);
 
     const blackHole = await startBlackHole();
     services.push({ name: 'black hole', stop: blackHole.close, crashed: new Promise(() => {}) });
@@ -75,6 +80,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw error;
   }
   return teardown;
+}
+
+/** The database `url` names, dropped and made again as a copy of `template` (nobody is connected to it yet). */
+async function replaceWithCopy(url: string, template: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const server = new URL(url);
+  server.pathname = '/postgres';
+  await copyOf(server.toString(), template, name);
 }
 
 /** Accepts TCP connections and never sends a byte: a dependency that hangs. */
