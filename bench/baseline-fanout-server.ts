@@ -58,9 +58,16 @@ export async function startBaselineFanoutServer(options: BaselineOptions): Promi
       // Each mode's JSON is made once per tick, whatever the number of sessions holding it.
       const json: Partial<Record<ClientMode, string>> = {};
       for (const [session, mode] of sessions) {
-        const text = (json[mode] ??= JSON.stringify(inMode(tick, mode)));
+        let text = json[mode];
+        if (text === undefined) {
+          text = JSON.stringify(inMode(tick, mode));
+          json[mode] = text;
+        }
         let batch = batches.get(session);
-        if (!batch) batches.set(session, (batch = []));
+        if (!batch) {
+          batch = [];
+          batches.set(session, batch);
+        }
         batch.push(text);
       }
     }
@@ -89,25 +96,33 @@ export async function startBaselineFanoutServer(options: BaselineOptions): Promi
   });
 
   function onMessage(session: Session, data: RawData, isBinary: boolean): void {
-    if (isBinary) return send(session.ws, { type: 'error', code: 'binary_not_supported', message: 'send JSON text frames' });
+    if (isBinary) {
+      send(session.ws, { type: 'error', code: 'binary_not_supported', message: 'send JSON text frames' });
+      return;
+    }
     let json: unknown;
     try {
       json = JSON.parse(String(data));
     } catch {
-      return send(session.ws, { type: 'error', code: 'bad_json', message: 'the frame is not JSON' });
+      send(session.ws, { type: 'error', code: 'bad_json', message: 'the frame is not JSON' });
+      return;
     }
     const parsed = ClientMessage.safeParse(json);
     if (!parsed.success) {
       const id = (json as { id?: unknown } | null)?.id;
-      return send(session.ws, {
+      send(session.ws, {
         type: 'error',
         ...(typeof id === 'number' || typeof id === 'string' ? { id } : {}),
         code: 'bad_message',
         message: parsed.error.issues[0]?.message ?? 'bad message',
       });
+      return;
     }
     const message = parsed.data;
-    if (message.action === 'ping') return send(session.ws, { type: 'pong', id: message.id, server_time: Date.now() });
+    if (message.action === 'ping') {
+      send(session.ws, { type: 'pong', id: message.id, server_time: Date.now() });
+      return;
+    }
     const accepted: Accepted[] = [];
     const rejected: Rejected[] = [];
     const added: number[] = [];
@@ -136,7 +151,10 @@ export async function startBaselineFanoutServer(options: BaselineOptions): Promi
       }
       session.modes.set(instrument, message.mode);
       let sessions = holders.get(instrument);
-      if (!sessions) holders.set(instrument, (sessions = new Map()));
+      if (!sessions) {
+        sessions = new Map();
+        holders.set(instrument, sessions);
+      }
       sessions.set(session, message.mode);
       accepted.push({ instrument, instrument_token: instrument, ...UNNAMED, mode: message.mode });
       if (!held) added.push(instrument);
@@ -202,7 +220,10 @@ class KiteFeed {
     const fresh = tokens.filter((t) => !this.#streamed.has(t));
     for (let i = 0; i < fresh.length; ) {
       let connection = this.#connections.find((c) => c.tokens.size < PER_CONNECTION);
-      if (!connection) this.#connections.push((connection = this.#open()));
+      if (!connection) {
+        connection = this.#open();
+        this.#connections.push(connection);
+      }
       const batch = fresh.slice(i, i + PER_CONNECTION - connection.tokens.size);
       i += batch.length;
       for (const token of batch) {

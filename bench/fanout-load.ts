@@ -74,7 +74,10 @@ function byMode(picks: Pick[]): [ClientMode, number[]][] {
   const groups = new Map<ClientMode, number[]>();
   for (const { token, mode } of picks) {
     let tokens = groups.get(mode);
-    if (!tokens) groups.set(mode, (tokens = []));
+    if (!tokens) {
+      tokens = [];
+      groups.set(mode, tokens);
+    }
     tokens.push(token);
   }
   return [...groups];
@@ -166,9 +169,9 @@ function openCounted(plan: LoadPlan, picks: Pick[], credentials: Credentials, co
         ticks?: unknown[];
         message?: string;
       };
-      if (message.type === 'welcome')
-        groups.forEach(([mode, instruments], i) => ws.send(JSON.stringify({ action: 'subscribe', id: i + 1, instruments, mode })));
-      else if (message.type === 'snapshot') counters.snapshots++;
+      if (message.type === 'welcome') {
+        for (const [i, [mode, instruments]] of groups.entries()) ws.send(JSON.stringify({ action: 'subscribe', id: i + 1, instruments, mode }));
+      } else if (message.type === 'snapshot') counters.snapshots++;
       else if (message.type === 'ticks' && counters.counting) {
         // A server that does not put `type` first: counted the slow way.
         counters.frames++;

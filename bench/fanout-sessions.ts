@@ -32,7 +32,10 @@ export function subscriptionSets(tokens: number[], sessions: number, seed = 7): 
   const tail = shuffled.slice(POPULAR);
   const mode = (): ClientMode => {
     let r = random();
-    for (const [m, share] of MODES) if ((r -= share) < 0) return m;
+    for (const [m, share] of MODES) {
+      r -= share;
+      if (r < 0) return m;
+    }
     return 'quote';
   };
   return Array.from({ length: sessions }, () => {

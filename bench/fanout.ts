@@ -182,9 +182,9 @@ async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { re
     const seconds = (performance.now() - started) / 1000;
     const cpu: Record<string, number> = {};
     // Processes sharing a label (workerd's) add up; one that ended during the window counts nothing.
-    processes.forEach(
-      (p, i) => (cpu[p.label] = (cpu[p.label] ?? 0) + ((alive(() => cpuSeconds(p.pid), before[i] as number) - (before[i] as number)) / seconds) * 100),
-    );
+    for (const [i, p] of processes.entries()) {
+      cpu[p.label] = (cpu[p.label] ?? 0) + ((alive(() => cpuSeconds(p.pid), before[i] as number) - (before[i] as number)) / seconds) * 100;
+    }
     const rssMb = Object.fromEntries(peak);
     const { ms, unmatched } = latencies(result.samples, await fetchSendTimes(sim.restRoot), target.apiKey);
     const heap = { before: heapBefore, during: await target.heapBytes().catch((error: Error) => error) };
@@ -224,9 +224,9 @@ function rows(count: number, edge: Measurement | Error | undefined, baseline: Me
   const usage = (m: Measurement | Error | undefined) =>
     m instanceof Error || !m
       ? `— (${m?.message ?? 'not run'})`
-      : Object.keys(m.cpu)
+      : `${Object.keys(m.cpu)
           .map((label) => `${label} ${(m.cpu[label] as number).toFixed(0)} % CPU, ${(m.rssMb[label] as number).toFixed(0)} MB`)
-          .join('; ') + ` (generator event-loop p99 ${m.result.eventLoopP99Ms.toFixed(0)} ms); server JavaScript heap after GC ${perSession(m)}`;
+          .join('; ')} (generator event-loop p99 ${m.result.eventLoopP99Ms.toFixed(0)} ms); server JavaScript heap after GC ${perSession(m)}`;
   const both = edge instanceof Error || !edge || baseline instanceof Error || !baseline ? undefined : { edge, baseline };
   const serverCpu = (m: Measurement) =>
     Object.entries(m.cpu)

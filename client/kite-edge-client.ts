@@ -181,7 +181,10 @@ export class KiteEdgeClient {
   /** Adds a listener; returns the function that removes it. */
   on<E extends keyof ClientEvents>(event: E, listener: Listener<ClientEvents[E]>): () => void {
     let set = this.#listeners.get(event);
-    if (!set) this.#listeners.set(event, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(event, set);
+    }
     set.add(listener as Listener<never>);
     return () => set.delete(listener as Listener<never>);
   }
@@ -276,7 +279,8 @@ export class KiteEdgeClient {
     }
     switch (message.type) {
       case 'welcome':
-        return this.#onWelcome(message);
+        this.#onWelcome(message);
+        return;
       case 'ack': {
         const pending = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
         this.#subscriptions.apply(message, pending?.mode);
@@ -295,9 +299,11 @@ export class KiteEdgeClient {
         return;
       case 'status':
         this.#feed.set(message.group, message);
-        return this.#emit('status', message);
+        this.#emit('status', message);
+        return;
       case 'alert':
-        return this.#emit('alert', message);
+        this.#emit('alert', message);
+        return;
       case 'error': {
         const pending = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
         if (pending) this.#settle(message.id as number, () => pending.reject(new KiteEdgeError(message.code, message.message)));

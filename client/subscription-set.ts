@@ -46,7 +46,10 @@ export class SubscriptionSet {
     const byMode = new Map<ClientMode, number[]>();
     for (const [token, mode] of this.#modes) {
       let tokens = byMode.get(mode);
-      if (!tokens) byMode.set(mode, (tokens = []));
+      if (!tokens) {
+        tokens = [];
+        byMode.set(mode, tokens);
+      }
       tokens.push(token);
     }
     return [...byMode].flatMap(([mode, tokens]) => chunk(tokens).map((instruments) => ({ mode, instruments })));

@@ -16,6 +16,13 @@ function index(exchange: 'NSE' | 'BSE', exchangeToken: number, name: string): Gr
   return { instrument_token: instrumentToken(exchangeToken, 'INDICES'), name, segment: 'INDICES', exchange, instrument_type: 'EQ' };
 }
 
+/** Adds one to `counts[shard]`; a shard that is missing or not one of the array's fails the test. */
+function countShard(counts: number[], shard: number | undefined): void {
+  const current = shard === undefined ? undefined : counts[shard];
+  if (shard === undefined || current === undefined) throw new Error(`shard ${shard} is not one of 0..${counts.length - 1}`);
+  counts[shard] = current + 1;
+}
+
 /** Every character a key may hold stays the same through any URL encoding or decoding. */
 function expectUrlSafe(key: string): void {
   expect(key).toMatch(/^[A-Za-z0-9._~:-]+$/);
@@ -84,7 +91,7 @@ describe('instrumentGroup', () => {
       const count = 2_500 * Math.max(1, cashShards / DEFAULT_CASH_SHARDS);
       for (let exchangeToken = 1; exchangeToken <= count; exchangeToken++) {
         const parsed = parseGroupKey(instrumentGroup(stock(exchange, exchangeToken), { cashShards }), { cashShards });
-        counts[parsed?.shard ?? -1]! += 1;
+        countShard(counts, parsed?.shard);
       }
       const mean = count / cashShards;
       expect(counts.reduce((a, b) => a + b, 0)).toBe(count);
@@ -230,7 +237,7 @@ describe('on the simulated Kite universe', () => {
     for (const exchange of ['NSE', 'BSE'] as const) {
       const counts = new Array<number>(DEFAULT_CASH_SHARDS).fill(0);
       const stocks = universe.instruments.filter((i) => i.exchange === exchange && i.segment === exchange);
-      for (const instrument of stocks) counts[parseGroupKey(instrumentGroup(instrument))?.shard ?? -1]! += 1;
+      for (const instrument of stocks) countShard(counts, parseGroupKey(instrumentGroup(instrument))?.shard);
       const mean = stocks.length / DEFAULT_CASH_SHARDS;
       expect(stocks.length).toBeGreaterThan(500);
       expect(Math.min(...counts), `${exchange}: ${counts.join(' ')}`).toBeGreaterThanOrEqual(mean * 0.5);

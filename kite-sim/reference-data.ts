@@ -1,4 +1,4 @@
-import { FRIDAY, THURSDAY, TUESDAY } from './expiry-calendar.ts';
+import { THURSDAY, TUESDAY } from './expiry-calendar.ts';
 
 /**
  * What the simulator's universe is made of: the famous names with the

@@ -51,7 +51,8 @@ export function createRestHandler(options: RestOptions) {
 
   function instrumentsRoute(req: IncomingMessage, res: ServerResponse, exchange: string | undefined): void {
     if (exchange !== undefined && !exchanges.has(exchange as SimInstrument['exchange'])) {
-      return sendError(res, 400, 'InputException', `Invalid exchange \`${exchange}\`; one of ${[...exchanges].join(', ')}.`);
+      sendError(res, 400, 'InputException', `Invalid exchange \`${exchange}\`; one of ${[...exchanges].join(', ')}.`);
+      return;
     }
     const csv = csvFor(exchange);
     const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
@@ -64,7 +65,10 @@ export function createRestHandler(options: RestOptions) {
   function loginRoute(url: URL, res: ServerResponse): void {
     const apiKey = url.searchParams.get('api_key') ?? '';
     const requestToken = sessions.issueRequestToken(apiKey);
-    if (!requestToken) return sendError(res, 400, 'InputException', 'Invalid `api_key`.');
+    if (!requestToken) {
+      sendError(res, 400, 'InputException', 'Invalid `api_key`.');
+      return;
+    }
     const target = new URL(options.redirectUrl ?? `http://${url.host}/connect/done`);
     // Kite hands `redirect_params` (a URL-encoded query string) back on the redirect, so
     // an app can tell which of its logins came back; its own fields below always win.
@@ -80,9 +84,15 @@ export function createRestHandler(options: RestOptions) {
   async function sessionTokenRoute(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const form = await readForm(req);
     const missing = ['api_key', 'request_token', 'checksum'].filter((name) => !form.get(name));
-    if (missing.length) return sendError(res, 400, 'InputException', `Missing ${missing.map((m) => `\`${m}\``).join(', ')}.`);
+    if (missing.length) {
+      sendError(res, 400, 'InputException', `Missing ${missing.map((m) => `\`${m}\``).join(', ')}.`);
+      return;
+    }
     const outcome = sessions.exchange(form.get('api_key') ?? '', form.get('request_token') ?? '', form.get('checksum') ?? '');
-    if (!outcome.ok) return sendError(res, outcome.status, outcome.errorType, outcome.message);
+    if (!outcome.ok) {
+      sendError(res, outcome.status, outcome.errorType, outcome.message);
+      return;
+    }
     const { session } = outcome;
     sendData(res, {
       ...profile(session),
@@ -97,9 +107,13 @@ export function createRestHandler(options: RestOptions) {
 
   function quoteRoute(url: URL, res: ServerResponse, kind: 'full' | 'ohlc' | 'ltp'): void {
     const wanted = url.searchParams.getAll('i');
-    if (wanted.length === 0) return sendError(res, 400, 'InputException', 'No instruments given: pass one or more `i=EXCHANGE:TRADINGSYMBOL`.');
+    if (wanted.length === 0) {
+      sendError(res, 400, 'InputException', 'No instruments given: pass one or more `i=EXCHANGE:TRADINGSYMBOL`.');
+      return;
+    }
     if (wanted.length > QUOTE_LIMIT[kind]) {
-      return sendError(res, 400, 'InputException', `Too many instruments: at most ${QUOTE_LIMIT[kind]} per request.`);
+      sendError(res, 400, 'InputException', `Too many instruments: at most ${QUOTE_LIMIT[kind]} per request.`);
+      return;
     }
     const data: Record<string, unknown> = {};
     for (const key of wanted) {
@@ -117,20 +131,33 @@ export function createRestHandler(options: RestOptions) {
     const method = req.method ?? 'GET';
     const route = `${method} ${path}`;
 
-    if (route === 'GET /instruments') return (instrumentsRoute(req, res, undefined), true);
+    if (route === 'GET /instruments') {
+      instrumentsRoute(req, res, undefined);
+      return true;
+    }
     const exchangeMatch = /^GET \/instruments\/([A-Za-z]+)$/.exec(route);
-    if (exchangeMatch) return (instrumentsRoute(req, res, exchangeMatch[1]?.toUpperCase()), true);
-    if (route === 'GET /connect/login') return (loginRoute(url, res), true);
+    if (exchangeMatch) {
+      instrumentsRoute(req, res, exchangeMatch[1]?.toUpperCase());
+      return true;
+    }
+    if (route === 'GET /connect/login') {
+      loginRoute(url, res);
+      return true;
+    }
     if (route === 'GET /connect/done') {
       const token = url.searchParams.get('request_token') ?? '';
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(`Kite simulator login complete.\nrequest_token=${token}\nExchange it with POST /session/token (kiteconnect: generateSession).\n`);
       return true;
     }
-    if (route === 'POST /session/token') return (await sessionTokenRoute(req, res), true);
+    if (route === 'POST /session/token') {
+      await sessionTokenRoute(req, res);
+      return true;
+    }
     if (route === 'DELETE /session/token') {
       // Logging out ends nothing else here; Kite answers true.
-      return (sendData(res, true), true);
+      sendData(res, true);
+      return true;
     }
     if (route === 'GET /user/profile') {
       const session = authenticate(req, res);

@@ -9,7 +9,8 @@ export type Rng = { rng: number };
 
 /** Advances the stream; uniform on [0, 1). */
 export function uniform(r: Rng): number {
-  let t = (r.rng = (r.rng + 0x6d2b79f5) | 0);
+  r.rng = (r.rng + 0x6d2b79f5) | 0;
+  let t = r.rng;
   t = Math.imul(t ^ (t >>> 15), t | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

@@ -87,10 +87,19 @@ export class TickerServer {
     const url = new URL(request.url ?? '/', 'http://sim');
     const apiKey = url.searchParams.get('api_key') ?? '';
     const accessToken = url.searchParams.get('access_token') ?? '';
-    if (this.faults.refuseNew) return refuse(socket, 503, 'Service Unavailable');
-    if (!this.#options.sessions.verify(apiKey, accessToken)) return refuse(socket, 403, 'Forbidden');
+    if (this.faults.refuseNew) {
+      refuse(socket, 503, 'Service Unavailable');
+      return;
+    }
+    if (!this.#options.sessions.verify(apiKey, accessToken)) {
+      refuse(socket, 403, 'Forbidden');
+      return;
+    }
     const open = [...this.#connections].filter((c) => c.apiKey === apiKey).length;
-    if (open >= this.#options.maxConnectionsPerKey) return refuse(socket, 429, 'Too Many Requests');
+    if (open >= this.#options.maxConnectionsPerKey) {
+      refuse(socket, 429, 'Too Many Requests');
+      return;
+    }
     this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, apiKey));
   }
 
@@ -107,20 +116,25 @@ export class TickerServer {
   }
 
   #onMessage(connection: Connection, data: RawData, isBinary: boolean): void {
-    if (isBinary) return sendText(connection.ws, 'error', 'Binary messages are not accepted; send JSON control messages.');
+    if (isBinary) {
+      sendText(connection.ws, 'error', 'Binary messages are not accepted; send JSON control messages.');
+      return;
+    }
     let parsed: z.infer<typeof ControlMessage>;
     try {
       const result = ControlMessage.safeParse(JSON.parse(data.toString()));
       if (!result.success) {
-        return sendText(
+        sendText(
           connection.ws,
           'error',
           `Invalid message: ${result.error.issues[0]?.message ?? 'bad shape'}; expected {"a":"subscribe"|"unsubscribe","v":[tokens]} or {"a":"mode","v":["ltp"|"quote"|"full",[tokens]]}`,
         );
+        return;
       }
       parsed = result.data;
     } catch {
-      return sendText(connection.ws, 'error', 'Invalid message: not JSON.');
+      sendText(connection.ws, 'error', 'Invalid message: not JSON.');
+      return;
     }
     if (parsed.a === 'subscribe') this.#subscribe(connection, parsed.v);
     else if (parsed.a === 'unsubscribe') this.#unsubscribe(connection, parsed.v);

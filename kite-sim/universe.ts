@@ -137,7 +137,10 @@ function createBook(random: () => number): Book {
   const last = new Map<TokenSpace, number>();
   const takenIn = (space: TokenSpace) => {
     let set = taken.get(space);
-    if (!set) taken.set(space, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      taken.set(space, set);
+    }
     return set;
   };
   return {
@@ -429,7 +432,7 @@ function addStockDerivatives(book: Book, space: TokenSpaces['NFO'], today: numbe
     const { spot } = underlyingOf(book, symbol);
     const contract: Contract = { exchange: 'NFO', tokens: space.family(symbol, 'monthly'), name: symbol, lot: stockLot(spot), tick: DERIVATIVE_TICK };
     for (const on of expiries) addFuture(book, contract, on);
-    expiries.forEach((on, i) => addOptionChain(book, contract, on, stockStrikeStep(spot), STOCK_HALF_WIDTHS[i] ?? 20));
+    for (const [i, on] of expiries.entries()) addOptionChain(book, contract, on, stockStrikeStep(spot), STOCK_HALF_WIDTHS[i] ?? 20);
   }
 }
 

@@ -118,7 +118,10 @@ export class ConnectionPool {
         rejected.set(token, `Kite capacity reached: ${this.#slots.length} connections × ${this.#perConnection} instruments are in use`);
         continue;
       }
-      if (group !== undefined && !home) this.#homes.set(group, (home = { group, slot, instruments: 0 }));
+      if (group !== undefined && !home) {
+        home = { group, slot, instruments: 0 };
+        this.#homes.set(group, home);
+      }
       const counted = home?.slot === slot ? home : undefined; // not when it spilled over
       if (counted) counted.instruments++;
       this.#placement.set(token, { slot, home: counted });

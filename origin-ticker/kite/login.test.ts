@@ -5,6 +5,7 @@ import { KiteConnect } from 'kiteconnect';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { WebSocket } from 'ws';
+import type { ErrorBody } from '../../contracts/errors.ts';
 import { simConfig } from '../../kite-sim/config.ts';
 import { type Simulator, startSimulator } from '../../kite-sim/simulator.ts';
 import { migratedDatabase } from '../../test/setup/migrated-database.ts';
@@ -81,7 +82,13 @@ function loginOptions(overrides: Partial<KiteLoginOptions> = {}): KiteLoginOptio
   };
 }
 
-async function get(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; text: string; json: () => any }> {
+/**
+ * A JSON answer as the tests read it: the fields of a success, or an error
+ * body (the tests read `error` only from answers that failed).
+ */
+type JsonAnswer = ErrorBody & Record<string, unknown>;
+
+async function get(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; text: string; json: () => JsonAnswer }> {
   const response = await fetch(url, { redirect: 'manual', ...init });
   const text = await response.text();
   bodies.push(text);

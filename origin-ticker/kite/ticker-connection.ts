@@ -136,7 +136,10 @@ export class TickerConnection {
   #dial(): void {
     if (this.wanted.size === 0 || this.#state === 'stopped') return;
     const token = this.#options.accessToken();
-    if (!token) return this.#setState('token_expired', 'no access token: log in at /login');
+    if (!token) {
+      this.#setState('token_expired', 'no access token: log in at /login');
+      return;
+    }
     this.#setState('connecting', undefined);
     const url = new URL(this.#options.tickerRoot);
     url.searchParams.set('api_key', this.#options.apiKey);
@@ -204,7 +207,8 @@ export class TickerConnection {
     try {
       message = JSON.parse(text) as KiteText;
     } catch {
-      return this.#options.log(`${this.id}: Kite sent a text frame that is not JSON: ${text.slice(0, 200)}`);
+      this.#options.log(`${this.id}: Kite sent a text frame that is not JSON: ${text.slice(0, 200)}`);
+      return;
     }
     if (message.type === 'error') this.#options.log(`${this.id}: Kite error: ${String(message.data).slice(0, 500)}`);
     else if (message.type === 'message') this.#options.log(`${this.id}: Kite message: ${String(message.data).slice(0, 500)}`);

@@ -25,6 +25,12 @@ const edgeFetch = (path: string, init: RequestInit = {}) =>
     headers: { 'Content-Type': 'application/json', ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}), ...init.headers },
   });
 
+/** The value, or the test fails saying what was missing. */
+function present<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is missing`);
+  return value;
+}
+
 /** A raw /v2/ws session whose frames can be awaited and whose reading can be paused. */
 class Session {
   readonly ws: WebSocket;
@@ -57,7 +63,7 @@ class Session {
     let seen = 0;
     for (;;) {
       for (; seen < this.frames.length; seen++) {
-        const hit = pick(this.frames[seen]!.frame);
+        const hit = pick(present(this.frames[seen], `frame ${seen}`).frame);
         if (hit) return hit;
       }
       if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; last frames: ${JSON.stringify(this.frames.slice(-3))}`);
@@ -116,7 +122,7 @@ describe('/v2/ws on the whole platform', () => {
     const [a, b] = equities as [{ token: number; symbol: string }, { token: number; symbol: string }];
     const ackOne = await one.subscribe([NIFTY, a.symbol], 'ltp', 'one');
     expect(ackOne.rejected).toEqual([]);
-    const nifty = ackOne.accepted[0]!.instrument_token;
+    const nifty = present(ackOne.accepted[0], 'the first accepted instrument').instrument_token;
     const ackTwo = await two.subscribe([b.token], 'full', 'two');
     expect(ackTwo.accepted).toEqual([
       { instrument: b.token, instrument_token: b.token, exchange: 'NSE', tradingsymbol: b.symbol.slice('NSE:'.length), mode: 'full' },
@@ -219,11 +225,11 @@ describe('/kite/ws with the official kiteconnect KiteTicker', () => {
     } finally {
       ticker.disconnect();
     }
-    expect(Object.keys(byToken.get(ltp)!).sort()).toEqual(['instrument_token', 'last_price', 'mode', 'tradable']);
+    expect(Object.keys(present(byToken.get(ltp), `the tick of ${ltp}`)).sort()).toEqual(['instrument_token', 'last_price', 'mode', 'tradable']);
     expect(byToken.get(quote)).toMatchObject({ mode: 'quote', ohlc: expect.any(Object), volume_traded: expect.any(Number) });
     expect(byToken.get(quote)).not.toHaveProperty('depth');
     expect(byToken.get(full)).toMatchObject({ mode: 'full', depth: { buy: expect.any(Array), sell: expect.any(Array) } });
-    expect((byToken.get(full)!.last_price as number) > 0).toBe(true);
+    expect((present(byToken.get(full), `the tick of ${full}`).last_price as number) > 0).toBe(true);
   }, 30_000);
 
   it('refuses bad credentials with 403 before any frame', async () => {
