@@ -13,7 +13,9 @@ beforeAll(async () => {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    ({ rows } = await client.query('SELECT instrument_token::float8 AS instrument_token, exchange, tradingsymbol, segment, name, instrument_type FROM instruments WHERE is_active'));
+    ({ rows } = await client.query(
+      'SELECT instrument_token::float8 AS instrument_token, exchange, tradingsymbol, segment, name, instrument_type FROM instruments WHERE is_active',
+    ));
   } finally {
     await client.end();
   }

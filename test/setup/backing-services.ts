@@ -10,8 +10,8 @@ import { freePort } from '../../dev/ports.ts';
 import type { Service } from '../../dev/service.ts';
 import { buildUniverse } from '../../kite-sim/universe.ts';
 import { MIGRATIONS_DIR } from '../../ops/migrate.ts';
-import { copyOf, createMigratedDatabase, MIGRATED_TEMPLATE, REGISTRY_TEMPLATE } from './migrated-database.ts';
 import { syncInstruments } from '../../origin-ticker/registry/sync.ts';
+import { copyOf, createMigratedDatabase, MIGRATED_TEMPLATE, REGISTRY_TEMPLATE } from './migrated-database.ts';
 
 /**
  * Vitest global setup: the same backing services `npm run dev` starts (the
