@@ -15,6 +15,9 @@ export default defineConfig({
   test: {
     // One set of backing services for both projects, started in Node (not under workerd's resolution).
     globalSetup: ['test/setup/backing-services.ts'],
+    // Most test time is spent waiting on other processes (the platform, workerd, Postgres, the simulator's clock),
+    // so three files at a time keep two cores busy where vitest's default (cores - 1) would run one.
+    maxWorkers: 3,
     projects: [
       {
         test: {

@@ -78,9 +78,9 @@ describe('the origin feeding the edge', () => {
   });
 
   it('carries demand set at the edge to Kite within a second, and its removal', async () => {
-    const token = await tokenOf('NSE', 'RELIANCE');
+    const token = await tokenOf('BSE', 'RELIANCE');
     const group = instrumentGroup((await (await fetch(`http://127.0.0.1:${ports.EDGE_PORT}/instruments/${token}`)).json()) as GroupedInstrument);
-    expect(group).toMatch(/^cash:NSE:\d\d$/);
+    expect(group).toMatch(/^cash:BSE:\d\d$/);
     const before = await simSubscriptions();
     const put = await edge(`/internal/groups/${group}/demand/test-consumer`, { method: 'PUT', body: JSON.stringify({ tokens: { [token]: 'quote' } }) });
     expect(put.status).toBe(200);
@@ -93,7 +93,7 @@ describe('the origin feeding the edge', () => {
   });
 
   it('tells the group what it refused, and that it no longer refuses it, without a report for each change of demand', async () => {
-    const token = await tokenOf('NSE', 'RELIANCE');
+    const token = await tokenOf('BSE', 'RELIANCE');
     const group = instrumentGroup((await (await fetch(`http://127.0.0.1:${ports.EDGE_PORT}/instruments/${token}`)).json()) as GroupedInstrument);
     const setDemand = async (tokens: Record<number, string>) => {
       expect((await edge(`/internal/groups/${group}/demand/capacity-test`, { method: 'PUT', body: JSON.stringify({ tokens }) })).status).toBe(200);
