@@ -4,17 +4,19 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { HealthResponse } from '../../contracts/health.ts';
-import { freeStackPorts, type StackPorts } from '../../dev/dev-stack.ts';
-import { freePort, portIsFree } from '../../dev/ports.ts';
-import { startPostgresService } from '../../dev/postgres-service.ts';
-import { findRedisServer, startRedisServer } from '../../dev/redis-server.ts';
-import type { Service } from '../../dev/service.ts';
+import { HealthResponse } from '../contracts/health.ts';
+import { freeStackPorts, type StackPorts } from '../dev/dev-stack.ts';
+import { freePort, portIsFree } from '../dev/ports.ts';
+import { startPostgresService } from '../dev/postgres-service.ts';
+import { findRedisServer, startRedisServer } from '../dev/redis-server.ts';
+import type { Service } from '../dev/service.ts';
 
 /**
  * `npm run dev` end to end, as a developer uses it: a real process started
  * with the repository's own command, watched through its output and its
- * /health, stopped with signals, and its ports checked afterwards.
+ * /health, stopped with signals, and its ports checked afterwards. It boots
+ * platforms of its own (it stops their parts), so it runs in the node
+ * project, beside the end-to-end project's shared platform.
  */
 type Dev = { child: ChildProcess; output: () => string; exited: Promise<number | null>; ports: StackPorts };
 
