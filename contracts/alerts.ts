@@ -159,6 +159,8 @@ export const alertRepeat = (minCooldownS = MIN_COOLDOWN_S) =>
   );
 export const AlertRepeat = alertRepeat();
 export type AlertRepeat = z.infer<typeof AlertRepeat>;
+/** A stored alert's repeat: made under whatever floor the server had then, so only the table's own bounds hold. */
+const StoredRepeat = alertRepeat(1);
 
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, such as 2026-01-05T15:30:00+05:30' });
 
@@ -244,7 +246,7 @@ export const Alert = z.object({
   user_id: z.uuid(),
   instrument: AlertInstrument,
   condition: AlertCondition,
-  repeat: AlertRepeat,
+  repeat: StoredRepeat,
   expires_at: isoTime.nullable(),
   note: z.string().nullable(),
   channels: storedChannels,
