@@ -8,7 +8,7 @@ import { edgeConfig } from '../../contracts/worker-config.ts';
 import { ALERT_COLUMNS, type AlertRow, groupAlertOf } from '../../storage/alerts/alert-rows.ts';
 import { type Database, openDatabase } from '../../storage/database.ts';
 import { sessionHubOf } from '../stubs.ts';
-import { webhookDispatcherOf } from '../webhook-dispatcher.ts';
+import { webhookDispatcherOf } from '../webhook-dispatcher/webhook-dispatcher.ts';
 import { AlertBook, type AlertTick, alertTick, type BookChanges } from './alert-book.ts';
 import { type OutboxRow, TriggerOutbox } from './trigger-outbox.ts';
 import { recordTriggers } from './trigger-recorder.ts';

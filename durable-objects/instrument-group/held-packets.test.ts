@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ltpPacket } from '../test/workers/test-origin.ts';
+import { ltpPacket } from '../../test/workers/test-origin.ts';
 import { decodeHeldChunk, encodeHeldChunks } from './held-packets.ts';
 
 describe('held packets as SQLite chunks', () => {

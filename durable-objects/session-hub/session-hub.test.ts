@@ -1,14 +1,14 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import { CloseCode, type ServerMessage } from '../contracts/client-protocol.ts';
-import { forEachPacket } from '../contracts/kite-ticks/decode.ts';
-import type { Tick } from '../contracts/kite-ticks/tick.ts';
-import { originOf } from '../test/workers/test-origin.ts';
-import { fullPacket, instrumentsOfOneGroup, type TestInstrument, TestSession } from '../test/workers/test-session.ts';
-import { call, login, newKey, newUser, PASSWORD, type TestUser, type Tokens } from '../test/workers/test-users.ts';
+import { CloseCode, type ServerMessage } from '../../contracts/client-protocol.ts';
+import { forEachPacket } from '../../contracts/kite-ticks/decode.ts';
+import type { Tick } from '../../contracts/kite-ticks/tick.ts';
+import { originOf } from '../../test/workers/test-origin.ts';
+import { fullPacket, instrumentsOfOneGroup, type TestInstrument, TestSession } from '../../test/workers/test-session.ts';
+import { call, login, newKey, newUser, PASSWORD, type TestUser, type Tokens } from '../../test/workers/test-users.ts';
 import type { SessionHub } from './session-hub.ts';
-import { hubName } from './stubs.ts';
+import { hubName } from '../stubs.ts';
 
 /**
  * The fan-out tier in workerd: sessions through the worker's /v2/ws and

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import type { FeedState } from '../contracts/client-protocol.ts';
+import type { FeedState } from '../../contracts/client-protocol.ts';
 import {
   ConsumerName,
   type DemandSummary,
@@ -10,9 +10,9 @@ import {
   type LatestPacket,
   MAX_CONSUMER_TOKENS,
   MAX_KEPT_REJECTIONS,
-} from '../contracts/group-state.ts';
-import { type GroupStatus, HUB_LINK_PATH, HubToGroup } from '../contracts/hub-link.ts';
-import { type GroupKey, parseGroupKey } from '../contracts/instrument-group.ts';
+} from '../../contracts/group-state.ts';
+import { type GroupStatus, HUB_LINK_PATH, HubToGroup } from '../../contracts/hub-link.ts';
+import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
 import {
   Demand,
   decodeTickBatch,
@@ -24,13 +24,13 @@ import {
   SNAPSHOT_BATCH_KIND,
   TICK_BATCH_KIND,
   type TickMode,
-} from '../contracts/origin-link.ts';
-import { GroupAlerts, type GroupAlertsState } from './alerts/group-alerts.ts';
+} from '../../contracts/origin-link.ts';
+import { GroupAlerts, type GroupAlertsState } from '../alerts/group-alerts.ts';
 import { type DemandChange, DemandIndex } from './demand-index.ts';
 import { decodeHeldChunk, encodeHeldChunks } from './held-packets.ts';
 import { HubLinks, sendToHub } from './hub-socket.ts';
-import { acceptOriginLink, finishClose, frameProblem, linkConnectedAt, openOriginLink, sendFrame } from './origin-socket.ts';
-import { feedControl } from './stubs.ts';
+import { acceptOriginLink, finishClose, frameProblem, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
+import { feedControl } from '../stubs.ts';
 
 /**
  * InstrumentGroup: one instance per instrument group, named by its group key

@@ -1,4 +1,4 @@
-import { type GroupToHub, HUB_NAME_HEADER } from '../contracts/hub-link.ts';
+import { type GroupToHub, HUB_NAME_HEADER } from '../../contracts/hub-link.ts';
 
 /**
  * The hubs' ends of their links inside an InstrumentGroup (contracts/hub-link.ts):

@@ -7,23 +7,23 @@ import {
   type Rejected,
   type ServerMessage,
   type SessionErrorCode,
-} from '../contracts/client-protocol.ts';
-import { type HubConfig, hubConfig } from '../contracts/hub-config.ts';
-import type { GroupStatus } from '../contracts/hub-link.ts';
-import type { GroupKey } from '../contracts/instrument-group.ts';
-import { kiteFrame } from '../contracts/kite-ticks/frame.ts';
-import { packetToken, type TickBatch, type TickMode } from '../contracts/origin-link.ts';
-import { type EndedCredential, SESSION_HEADERS } from '../contracts/session-handoff.ts';
-import { edgeConfig } from '../contracts/worker-config.ts';
-import { DatabaseUnavailable, openDatabase } from '../storage/database.ts';
-import { type ResolvedInstrument, resolveInstruments } from '../storage/resolve-instruments.ts';
-import { GroupUplink } from './hub/group-uplink.ts';
-import { type Control, isControlError, parseKiteControl, parseV2Control } from './hub/session-control.ts';
-import { cutToMode, KITE_HEARTBEAT, TickJson, v2TickFrame } from './hub/session-frames.ts';
-import { SessionOutbox } from './hub/session-outbox.ts';
-import { type Subscription, SubscriptionIndex } from './hub/subscription-index.ts';
-import { decodeSubscriptions, encodeSubscriptions } from './hub/subscription-record.ts';
-import { instrumentGroup } from './stubs.ts';
+} from '../../contracts/client-protocol.ts';
+import { type HubConfig, hubConfig } from '../../contracts/hub-config.ts';
+import type { GroupStatus } from '../../contracts/hub-link.ts';
+import type { GroupKey } from '../../contracts/instrument-group.ts';
+import { kiteFrame } from '../../contracts/kite-ticks/frame.ts';
+import { packetToken, type TickBatch, type TickMode } from '../../contracts/origin-link.ts';
+import { type EndedCredential, SESSION_HEADERS } from '../../contracts/session-handoff.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
+import { DatabaseUnavailable, openDatabase } from '../../storage/database.ts';
+import { type ResolvedInstrument, resolveInstruments } from '../../storage/resolve-instruments.ts';
+import { GroupUplink } from './group-uplink.ts';
+import { type Control, isControlError, parseKiteControl, parseV2Control } from './session-control.ts';
+import { cutToMode, KITE_HEARTBEAT, TickJson, v2TickFrame } from './session-frames.ts';
+import { SessionOutbox } from './session-outbox.ts';
+import { type Subscription, SubscriptionIndex } from './subscription-index.ts';
+import { decodeSubscriptions, encodeSubscriptions } from './subscription-record.ts';
+import { instrumentGroup } from '../stubs.ts';
 
 /**
  * SessionHub: the fan-out tier between the InstrumentGroups and the clients

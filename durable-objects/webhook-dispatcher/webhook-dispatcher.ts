@@ -1,13 +1,13 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import type { AlertCondition, WebhookPayload } from '../contracts/alerts.ts';
-import { checkWebhookUrl } from '../contracts/webhook-url.ts';
-import { edgeConfig } from '../contracts/worker-config.ts';
-import { iso } from '../storage/alerts/alert-rows.ts';
-import { signingSecrets } from '../storage/alerts/webhook-secrets.ts';
-import { type Database, describe, openDatabase } from '../storage/database.ts';
-import { type AttemptOutcome, afterAttempt, type Delivery, WEBHOOK_TIMEOUT_MS } from './alerts/webhook-retry.ts';
-import { signedWebhook } from './alerts/webhook-signature.ts';
+import type { AlertCondition, WebhookPayload } from '../../contracts/alerts.ts';
+import { checkWebhookUrl } from '../../contracts/webhook-url.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
+import { iso } from '../../storage/alerts/alert-rows.ts';
+import { signingSecrets } from '../../storage/alerts/webhook-secrets.ts';
+import { type Database, describe, openDatabase } from '../../storage/database.ts';
+import { type AttemptOutcome, afterAttempt, type Delivery, WEBHOOK_TIMEOUT_MS } from './webhook-retry.ts';
+import { signedWebhook } from './webhook-signature.ts';
 
 /**
  * WebhookDispatcher: one instance per user, named by the user id. It sends
