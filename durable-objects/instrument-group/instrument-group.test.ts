@@ -198,31 +198,6 @@ describe('InstrumentGroup: the snapshot', () => {
     await stub(key).setDemand('hub-a', {});
   });
 
-  it('moves a snapshot and demand stored a row per token (objects written before) into the new rows at start', async () => {
-    const key = group('MIGRATE');
-    await runInDurableObject(stub(key), (_i: InstrumentGroup, state) => {
-      const sql = state.storage.sql;
-      sql.exec('CREATE TABLE latest (token INTEGER PRIMARY KEY, packet BLOB NOT NULL, received_at REAL NOT NULL)');
-      sql.exec('CREATE TABLE demand (consumer TEXT NOT NULL, token INTEGER NOT NULL, mode TEXT NOT NULL, PRIMARY KEY (consumer, token))');
-      sql.exec('INSERT INTO latest VALUES (41, ?, 2000), (42, ?, 1000)', ltpPacket(41, 4.1).buffer, ltpPacket(42, 4.2).buffer);
-      sql.exec("INSERT INTO demand VALUES ('hub-a', 41, 'full'), ('hub-a', 42, 'ltp'), ('hub-b', 42, 'quote')");
-    });
-    await expect(settle(stub(key).restart())).rejects.toThrow('restart requested');
-
-    // Oldest tick first, as before.
-    expect(await stub(key).latest()).toEqual([
-      { token: 42, received_at: 1000, packet: base64(ltpPacket(42, 4.2)) },
-      { token: 41, received_at: 2000, packet: base64(ltpPacket(41, 4.1)) },
-    ]);
-    expect((await stub(key).state()).demand).toEqual({ tokens: { 41: 'full', 42: 'quote' }, consumers: { 'hub-a': 2, 'hub-b': 1 } });
-    const tables = await runInDurableObject(stub(key), (_i: InstrumentGroup, state) =>
-      state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('latest', 'demand')").toArray(),
-    );
-    expect(tables).toEqual([]);
-    await stub(key).setDemand('hub-a', {});
-    await stub(key).setDemand('hub-b', {});
-  });
-
   it(`holds at most ${MAX_HELD_INSTRUMENTS} instruments, dropping the least recently ticked`, async () => {
     const key = group('CAP');
     const origin = await link(key);

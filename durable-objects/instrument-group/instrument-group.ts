@@ -17,7 +17,6 @@ import {
   Demand,
   decodeTickBatch,
   encodeTickBatch,
-  type KiteFeedState,
   LINK_ERROR_BAD_FRAME,
   OriginToGroup,
   packetToken,
@@ -496,7 +495,6 @@ export class InstrumentGroup extends DurableObject {
     this.#sql.exec('CREATE TABLE IF NOT EXISTS latest_chunks (chunk INTEGER PRIMARY KEY, data BLOB NOT NULL)');
     this.#sql.exec('CREATE TABLE IF NOT EXISTS demand_sets (consumer TEXT PRIMARY KEY, tokens TEXT NOT NULL)');
     this.#sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-    this.#migrateRowPerToken();
 
     for (const row of this.#sql.exec<{ data: ArrayBuffer }>('SELECT data FROM latest_chunks ORDER BY chunk')) {
       for (const held of decodeHeldChunk(row.data)) this.#latest.set(packetToken(held.packet), held);
@@ -519,34 +517,6 @@ export class InstrumentGroup extends DurableObject {
     this.#feedControlKnows = meta.get('feed_control_knows') === true;
     // A demand change FeedControl never acknowledged (the object restarted first) is retried now.
     if (this.#feedControlKnows !== this.#demand.size > 0) this.#scheduleAlarm(Date.now());
-  }
-
-  /** Objects written before the snapshot and demand were stored as a few rows (a row per token then) move over once. */
-  #migrateRowPerToken(): void {
-    const tables = new Set(
-      this.#sql
-        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('latest', 'demand')")
-        .toArray()
-        .map((row) => row.name),
-    );
-    if (tables.has('latest')) {
-      const rows = this.#sql.exec<{ packet: ArrayBuffer; received_at: number }>('SELECT packet, received_at FROM latest ORDER BY received_at').toArray();
-      encodeHeldChunks(rows.map((row) => ({ packet: new Uint8Array(row.packet), receivedAt: row.received_at }))).forEach((chunk, i) =>
-        this.#sql.exec('INSERT OR REPLACE INTO latest_chunks (chunk, data) VALUES (?, ?)', i, exactBuffer(chunk)),
-      );
-      this.#sql.exec('DROP TABLE latest');
-    }
-    if (tables.has('demand')) {
-      const byConsumer = new Map<string, Record<string, TickMode>>();
-      for (const row of this.#sql.exec<{ consumer: string; token: number; mode: TickMode }>('SELECT consumer, token, mode FROM demand')) {
-        const wants = byConsumer.get(row.consumer) ?? {};
-        wants[String(row.token)] = row.mode;
-        byConsumer.set(row.consumer, wants);
-      }
-      for (const [consumer, wants] of byConsumer)
-        this.#sql.exec('INSERT OR REPLACE INTO demand_sets (consumer, tokens) VALUES (?, ?)', consumer, JSON.stringify(wants));
-      this.#sql.exec('DROP TABLE demand');
-    }
   }
 
   #putMeta(key: string, value: unknown): void {

@@ -111,7 +111,6 @@ export class SessionHub extends DurableObject {
     this.#sql.exec('CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, key_id TEXT, protocol TEXT NOT NULL, gone_at REAL)');
     // Apart from `sessions`, whose small rows change as sessions come and go: an UPDATE rewrites the whole row.
     this.#sql.exec('CREATE TABLE IF NOT EXISTS session_subs (session TEXT PRIMARY KEY, subs TEXT NOT NULL)');
-    this.#migrateRowPerInstrument();
     this.#restore();
   }
 
@@ -383,12 +382,12 @@ export class SessionHub extends DurableObject {
     session.awaiting.delete(token);
   }
 
-  /** The session's whole set, from the index, in one statement: what #act and the migration write. */
-  #store(id: string, subscriptions: Iterable<Subscription> = this.#index.subscriptionsOf(id)): void {
+  /** The session's whole set, from the index, in one statement. */
+  #store(id: string): void {
     this.#sql.exec(
       'INSERT INTO session_subs (session, subs) VALUES (?, ?) ON CONFLICT (session) DO UPDATE SET subs = excluded.subs',
       id,
-      encodeSubscriptions(subscriptions),
+      encodeSubscriptions(this.#index.subscriptionsOf(id)),
     );
   }
 
@@ -651,30 +650,6 @@ export class SessionHub extends DurableObject {
     for (const id of ids) this.#sql.exec('UPDATE sessions SET gone_at = ? WHERE id = ? AND gone_at IS NULL', now, id);
     void this.ctx.storage.getAlarm().then((at) => {
       if (at === null) return this.ctx.storage.setAlarm(now + RESUME_WINDOW_MS);
-    });
-  }
-
-  /**
-   * Storage of before `session_subs` kept a row per instrument in `subs`
-   * (developers' local state outlives the code): each session's rows become
-   * its one row, and the old table goes, in one transaction so it runs once.
-   * Rows of sessions already ended (a close during a subscribe could leave
-   * some) are not carried over.
-   */
-  #migrateRowPerInstrument(): void {
-    if (this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subs'").toArray().length === 0) return;
-    const bySession = new Map<string, Subscription[]>();
-    const rows = this.#sql.exec<{ session: string; token: number; mode: TickMode; grp: string }>(
-      'SELECT session, token, mode, grp FROM subs JOIN sessions ON sessions.id = subs.session',
-    );
-    for (const { session, token, mode, grp } of rows) {
-      let subscriptions = bySession.get(session);
-      if (!subscriptions) bySession.set(session, (subscriptions = []));
-      subscriptions.push({ token, mode, group: grp });
-    }
-    this.ctx.storage.transactionSync(() => {
-      for (const [id, subscriptions] of bySession) this.#store(id, subscriptions);
-      this.#sql.exec('DROP TABLE subs');
     });
   }
 
