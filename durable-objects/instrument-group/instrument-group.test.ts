@@ -4,7 +4,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { encodeTickBatch, LINK_CLOSE_REPLACED, LINK_PROTOCOL_VERSION, packetToken } from '../../contracts/origin-link.ts';
 import { base64, ltpPacket, TestOrigin } from '../../test/workers/test-origin.ts';
 import { decodeHeldChunk } from './held-packets.ts';
-import { type InstrumentGroup, MAX_HELD_INSTRUMENTS, SNAPSHOT_INTERVAL_MS, UNDEMANDED_RETENTION_MS } from './instrument-group.ts';
+import { type InstrumentGroup, SNAPSHOT_INTERVAL_MS } from './instrument-group.ts';
+import { MAX_HELD_INSTRUMENTS, UNDEMANDED_RETENTION_MS } from './latest-packets.ts';
 
 /** Every test has its own group (its own object), so none sees another's state. */
 const group = (name: string) => `fno:NFO:${name}`;
