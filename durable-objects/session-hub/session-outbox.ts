@@ -51,7 +51,10 @@ export class SessionOutbox {
   /** A live tick, in the mode the session holds it in; it replaces one of the same instrument not yet written. */
   put(token: number, mode: TickMode, packet: Uint8Array): void {
     let slot = this.#slots.get(token);
-    if (!slot) this.#slots.set(token, (slot = { token, mode, packet: null }));
+    if (!slot) {
+      slot = { token, mode, packet: null };
+      this.#slots.set(token, slot);
+    }
     if (slot.packet === null) this.#due.push(slot);
     slot.mode = mode;
     slot.packet = packet;

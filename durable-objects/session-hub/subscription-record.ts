@@ -23,8 +23,14 @@ type Stored = { [group: GroupKey]: { [mode in TickMode]?: number[] } };
 export function encodeSubscriptions(subscriptions: Iterable<Subscription>): string {
   const stored: Stored = {};
   for (const { token, mode, group } of subscriptions) {
-    const modes = (stored[group] ??= {});
-    (modes[mode] ??= []).push(token);
+    let modes = stored[group];
+    if (!modes) {
+      modes = {};
+      stored[group] = modes;
+    }
+    const tokens = modes[mode];
+    if (tokens) tokens.push(token);
+    else modes[mode] = [token];
   }
   return JSON.stringify(stored);
 }

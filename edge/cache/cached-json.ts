@@ -24,7 +24,10 @@ const memoryTiers = new Map<number, IsolateCache>();
 function memoryTier(bytes: number): IsolateCache | undefined {
   if (bytes === 0) return undefined;
   let tier = memoryTiers.get(bytes);
-  if (!tier) memoryTiers.set(bytes, (tier = new IsolateCache(bytes)));
+  if (!tier) {
+    tier = new IsolateCache(bytes);
+    memoryTiers.set(bytes, tier);
+  }
   return tier;
 }
 
@@ -68,7 +71,8 @@ export async function cachedJson(c: Context<{ Bindings: Cloudflare.Env }>, ttlSe
       source = 'miss';
       const computed = await timed('db', compute);
       if (computed instanceof Response) return computed;
-      const fresh = (body = JSON.stringify(computed));
+      const fresh = JSON.stringify(computed);
+      body = fresh;
       if (edgeCache) waitUntil(edgeCache.put(cacheRequest, storable(fresh, ttlSeconds)).catch(() => {}));
       waitUntil(sharedSet(config, key, fresh, ttlSeconds));
     }

@@ -15,7 +15,10 @@ const breakers = new Map<string, CircuitBreaker>();
 
 function breakerFor(url: string): CircuitBreaker {
   let breaker = breakers.get(url);
-  if (!breaker) breakers.set(url, (breaker = new CircuitBreaker(REDIS_COOLDOWN_MS)));
+  if (!breaker) {
+    breaker = new CircuitBreaker(REDIS_COOLDOWN_MS);
+    breakers.set(url, breaker);
+  }
   return breaker;
 }
 

@@ -33,7 +33,10 @@ describe('GET /instruments/list', () => {
 
   it('counts exactly what it filters, for every combination a seeded generator tries', async () => {
     let seed = 20261123;
-    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     const pickSome = <T>(items: T[]) => items.filter(() => random() < 0.4);
     const names = ['NIFTY', 'BANKNIFTY', 'RELIANCE', 'USDINR', 'CRUDEOIL', 'SENSEX'];
     const expiries = (await reference.query<{ e: string }>('SELECT DISTINCT expiry::text AS e FROM instruments WHERE expiry IS NOT NULL ORDER BY 1')).rows.map(
@@ -51,9 +54,15 @@ describe('GET /instruments/list', () => {
       params.set('is_active', active);
       if (active !== 'all') add('is_active = ?', active === 'true');
       const exchanges = pickSome(['NSE', 'BSE', 'NFO', 'BFO', 'MCX', 'CDS', 'BCD']);
-      if (exchanges.length) params.set('exchange', exchanges.join(',')), add('exchange = ANY(?)', exchanges);
+      if (exchanges.length) {
+        params.set('exchange', exchanges.join(','));
+        add('exchange = ANY(?)', exchanges);
+      }
       const types = pickSome(['EQ', 'FUT', 'CE', 'PE']);
-      if (types.length) params.set('instrument_type', types.join(',')), add('instrument_type = ANY(?)', types);
+      if (types.length) {
+        params.set('instrument_type', types.join(','));
+        add('instrument_type = ANY(?)', types);
+      }
       if (random() < 0.4) {
         const name = names[Math.floor(random() * names.length)] ?? 'NIFTY';
         params.set('name', name);

@@ -20,6 +20,7 @@ export const MAX_INSTRUMENTS = { quote: 500, ohlc: 1000, ltp: 1000 } as const;
  * takes): here a symbol may hold inner spaces, never leading or trailing
  * ones or control characters.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what this rule refuses.
 const SymbolRef = z.string().regex(/^[A-Z]{2,8}:(?=\S)[^\x00-\x1f\x7f]{1,64}(?<=\S)$/);
 const Token = InstrumentRef.options[0];
 

@@ -69,7 +69,7 @@ function packet({ mode, quote: q }: { mode: TickMode; quote: Quote }): Uint8Arra
   price(4, q.last_price);
   if (mode === 'ltp') return bytes;
   if (index) {
-    [q.ohlc.high, q.ohlc.low, q.ohlc.open, q.ohlc.close, q.last_price - q.ohlc.close].forEach((value, i) => price(8 + 4 * i, value));
+    for (const [i, value] of [q.ohlc.high, q.ohlc.low, q.ohlc.open, q.ohlc.close, q.last_price - q.ohlc.close].entries()) price(8 + 4 * i, value);
     if (mode === 'full') view.setUint32(28, q.exchange_timestamp);
     return bytes;
   }
@@ -78,9 +78,9 @@ function packet({ mode, quote: q }: { mode: TickMode; quote: Quote }): Uint8Arra
   view.setUint32(16, q.volume_traded);
   view.setUint32(20, q.total_buy_quantity);
   view.setUint32(24, q.total_sell_quantity);
-  [q.ohlc.open, q.ohlc.high, q.ohlc.low, q.ohlc.close].forEach((value, i) => price(28 + 4 * i, value));
+  for (const [i, value] of [q.ohlc.open, q.ohlc.high, q.ohlc.low, q.ohlc.close].entries()) price(28 + 4 * i, value);
   if (mode === 'quote') return bytes;
-  [q.last_trade_time, q.oi, q.oi_day_high, q.oi_day_low, q.exchange_timestamp].forEach((value, i) => view.setUint32(44 + 4 * i, value));
+  for (const [i, value] of [q.last_trade_time, q.oi, q.oi_day_high, q.oi_day_low, q.exchange_timestamp].entries()) view.setUint32(44 + 4 * i, value);
   [...q.depth.buy.slice(0, 5), ...Array(5 - Math.min(5, q.depth.buy.length)).fill(undefined), ...q.depth.sell.slice(0, 5)].forEach((entry, i) => {
     const at = 64 + 12 * i;
     view.setUint32(at, entry?.quantity ?? 0);
