@@ -40,10 +40,6 @@ export class SessionFanOut {
     return this.#latest.get(token);
   }
 
-  hasLatest(token: number): boolean {
-    return this.#latest.has(token);
-  }
-
   /** A batch from a group: live ticks into the holders' outboxes, and snapshots to the holders waiting for one. */
   batch(batch: TickBatch, asked: readonly number[] | undefined): void {
     const snapshot = batch.kind === 2;

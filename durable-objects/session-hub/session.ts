@@ -106,10 +106,6 @@ export class Sessions {
   values(): IterableIterator<Session> {
     return this.#byId.values();
   }
-
-  get size(): number {
-    return this.#byId.size;
-  }
 }
 
 export function sendJson(session: Session, frame: ServerMessage): boolean {
