@@ -68,7 +68,7 @@ export default defineConfig({
                 RATE_LIMIT_API: '1000000',
                 RATE_LIMIT_IP: '1000000',
                 RATE_LIMIT_AUTH: '1000000',
-                // Session limits small enough for the hub tests to reach (durable-objects/session-hub.test.ts).
+                // Session limits small enough for the hub tests to reach (durable-objects/session-hub/session-hub.test.ts).
                 WS_MAX_INSTRUMENTS: '6',
                 WS_SESSIONS_PER_KEY: '3',
                 WS_MESSAGES_PER_SECOND: '5',

@@ -3,7 +3,8 @@ import type { GroupKey } from '../contracts/instrument-group.ts';
 /**
  * Which Durable Object serves what: the one place a name becomes a stub.
  * One InstrumentGroup per group key (contracts/instrument-group.ts), one
- * FeedControl for the whole edge, and HUB_SHARDS SessionHubs.
+ * FeedControl for the whole edge, HUB_SHARDS SessionHubs, and one
+ * WebhookDispatcher per user.
  */
 export const FEED_CONTROL_NAME = 'feed';
 
@@ -29,4 +30,9 @@ export function hubName(userId: string, shards: number): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < userId.length; i++) hash = Math.imul(hash ^ userId.charCodeAt(i), 0x01000193);
   return `hub-${(hash >>> 0) % shards}`;
+}
+
+/** A user's alert webhooks are sent by their own dispatcher, named by the user id. */
+export function webhookDispatcherOf(env: Cloudflare.Env, userId: string) {
+  return env.WEBHOOK_DISPATCHER.getByName(userId);
 }

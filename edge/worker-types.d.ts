@@ -5,10 +5,10 @@
 
 import type { HubVars } from '../contracts/hub-config.ts';
 import type { EdgeVars } from '../contracts/worker-config.ts';
-import type { FeedControl } from '../durable-objects/feed-control.ts';
-import type { InstrumentGroup } from '../durable-objects/instrument-group.ts';
-import type { SessionHub } from '../durable-objects/session-hub.ts';
-import type { WebhookDispatcher } from '../durable-objects/webhook-dispatcher.ts';
+import type { FeedControl } from '../durable-objects/feed-control/feed-control.ts';
+import type { InstrumentGroup } from '../durable-objects/instrument-group/instrument-group.ts';
+import type { SessionHub } from '../durable-objects/session-hub/session-hub.ts';
+import type { WebhookDispatcher } from '../durable-objects/webhook-dispatcher/webhook-dispatcher.ts';
 
 declare global {
   namespace Cloudflare {

@@ -78,7 +78,7 @@ CREATE INDEX alert_triggers_user ON alert_triggers (user_id, id DESC);
 -- How each trigger reached each channel. 'sessions': the alert frame sent
 -- to the owner's open sessions (sessions_reached of them, 0 when none was
 -- open: delivered; failed when the sessions' hub could not be reached). 'webhook': the
--- signed POST, retried with backoff (durable-objects/alerts/webhook-retry.ts):
+-- signed POST, retried with backoff (durable-objects/webhook-dispatcher/webhook-retry.ts):
 -- pending until delivered (2xx), failed (a permanent refusal) or dead
 -- (retries exhausted). failed and dead rows are the user's dead letters.
 CREATE TABLE alert_deliveries (
@@ -106,7 +106,7 @@ CREATE TABLE alert_deliveries (
   CHECK (response_code IS NULL OR response_code BETWEEN 100 AND 599),
   CHECK (sessions_reached IS NULL OR sessions_reached >= 0)
 );
--- The queue of each user's WebhookDispatcher (durable-objects/webhook-dispatcher.ts): what is due next.
+-- The queue of each user's WebhookDispatcher (durable-objects/webhook-dispatcher/webhook-dispatcher.ts): what is due next.
 CREATE INDEX alert_deliveries_due ON alert_deliveries (user_id, next_attempt_at) WHERE status = 'pending';
 -- A user's deliveries, newest first (GET /alerts/deliveries; ?status=failed,dead: the dead letters).
 CREATE INDEX alert_deliveries_user ON alert_deliveries (user_id, id DESC);

@@ -10,6 +10,11 @@ import { TimeQueue } from './time-queue.ts';
  * exactly. Each mutating call returns the `BookChanges` that must be
  * persisted (trigger-outbox.ts) in the same synchronous turn.
  *
+ * Longer than the other modules: it is one class whose exactly-once and
+ * crossing-reference rules (below) hold across all of its methods, so they
+ * stay together; its data structures are apart (threshold-ladder.ts,
+ * time-queue.ts).
+ *
  * Cost per tick. An instrument's alerts sit in one ThresholdLadder per
  * condition type, sorted by bound. A level alert fires when the tick's value
  * reaches its bound, so the alerts a tick fires are one end of the ladder

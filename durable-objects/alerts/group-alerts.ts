@@ -7,8 +7,7 @@ import { packetToken } from '../../contracts/origin-link.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { ALERT_COLUMNS, type AlertRow, groupAlertOf } from '../../storage/alerts/alert-rows.ts';
 import { type Database, openDatabase } from '../../storage/database.ts';
-import { sessionHubOf } from '../stubs.ts';
-import { webhookDispatcherOf } from '../webhook-dispatcher.ts';
+import { sessionHubOf, webhookDispatcherOf } from '../stubs.ts';
 import { AlertBook, type AlertTick, alertTick, type BookChanges } from './alert-book.ts';
 import { type OutboxRow, TriggerOutbox } from './trigger-outbox.ts';
 import { recordTriggers } from './trigger-recorder.ts';
@@ -102,7 +101,9 @@ export class GroupAlerts {
     for (const packet of packets) {
       if (!this.#book.watches(packetToken(packet))) continue;
       try {
-        (ticks ??= []).push(alertTick(decodePacket(packet), receivedAt));
+        // Made before the decode: a batch whose watched packets all fail to decode still advances the book's clock (expiries).
+        ticks ??= [];
+        ticks.push(alertTick(decodePacket(packet), receivedAt));
       } catch (error) {
         // The hubs got it as it came; alerts cannot read it, and the next tick of the instrument is evaluated as usual.
         console.error(`InstrumentGroup ${this.#group}: a packet of ${packetToken(packet)} does not decode, not evaluated: ${String(error)}`);

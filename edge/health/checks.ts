@@ -53,7 +53,7 @@ export async function checkRedis(config: EdgeConfig): Promise<DependencyHealth> 
 
 /**
  * The tick feed, as FeedControl sees it (the origin's feed link and its last
- * status: durable-objects/feed-control.ts), bounded like the other checks so
+ * status: durable-objects/feed-control/feed-control.ts), bounded like the other checks so
  * a stuck object shows as down with the reason instead of hanging /health.
  */
 export async function checkFeed(env: Cloudflare.Env, config: EdgeConfig): Promise<FeedHealth> {

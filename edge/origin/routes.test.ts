@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorBody } from '../../contracts/errors.ts';
 import { type DemandSummary, type GroupState, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../contracts/group-state.ts';
 import { LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
-import type { FeedView } from '../../durable-objects/feed-control.ts';
+import type { FeedView } from '../../durable-objects/feed-control/feed-control.ts';
 import { base64, EDGE, linkRequest, ltpPacket, ORIGIN_SECRET, TestOrigin } from '../../test/workers/test-origin.ts';
 import { newUser } from '../../test/workers/test-users.ts';
 import worker from '../index.ts';

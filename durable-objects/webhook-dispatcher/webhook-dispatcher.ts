@@ -1,18 +1,18 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import type { AlertCondition, WebhookPayload } from '../contracts/alerts.ts';
-import { checkWebhookUrl } from '../contracts/webhook-url.ts';
-import { edgeConfig } from '../contracts/worker-config.ts';
-import { iso } from '../storage/alerts/alert-rows.ts';
-import { signingSecrets } from '../storage/alerts/webhook-secrets.ts';
-import { type Database, describe, openDatabase } from '../storage/database.ts';
-import { type AttemptOutcome, afterAttempt, type Delivery, WEBHOOK_TIMEOUT_MS } from './alerts/webhook-retry.ts';
-import { signedWebhook } from './alerts/webhook-signature.ts';
+import type { AlertCondition, WebhookPayload } from '../../contracts/alerts.ts';
+import { checkWebhookUrl } from '../../contracts/webhook-url.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
+import { iso } from '../../storage/alerts/alert-rows.ts';
+import { signingSecrets } from '../../storage/alerts/webhook-secrets.ts';
+import { type Database, describe, openDatabase } from '../../storage/database.ts';
+import { type AttemptOutcome, afterAttempt, type Delivery, WEBHOOK_TIMEOUT_MS } from './webhook-retry.ts';
+import { signedWebhook } from './webhook-signature.ts';
 
 /**
  * WebhookDispatcher: one instance per user, named by the user id. It sends
  * the user's alert webhooks (signed POSTs, docs/alerts.md), retries them
- * with backoff (alerts/webhook-retry.ts) and records every attempt's
+ * with backoff (webhook-retry.ts) and records every attempt's
  * outcome in Postgres, apart from the group objects, so a slow or failing
  * receiver never delays the evaluation of a tick; and per user, so one
  * user's dead receiver never delays another's.
@@ -35,10 +35,6 @@ const DUE_BATCH = 50;
 const CONCURRENCY = 8;
 const RETRY_MS = 30_000;
 const UserId = z.uuid();
-
-export function webhookDispatcherOf(env: Cloudflare.Env, userId: string) {
-  return env.WEBHOOK_DISPATCHER.getByName(userId);
-}
 
 type DueRow = {
   id: string;

@@ -1,14 +1,12 @@
-import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import { CloseCode, type ServerMessage } from '../contracts/client-protocol.ts';
-import { forEachPacket } from '../contracts/kite-ticks/decode.ts';
-import type { Tick } from '../contracts/kite-ticks/tick.ts';
-import { originOf } from '../test/workers/test-origin.ts';
-import { fullPacket, instrumentsOfOneGroup, type TestInstrument, TestSession } from '../test/workers/test-session.ts';
-import { call, login, newKey, newUser, PASSWORD, type TestUser, type Tokens } from '../test/workers/test-users.ts';
-import type { SessionHub } from './session-hub.ts';
-import { hubName } from './stubs.ts';
+import { CloseCode, type ServerMessage } from '../../contracts/client-protocol.ts';
+import { forEachPacket } from '../../contracts/kite-ticks/decode.ts';
+import type { Tick } from '../../contracts/kite-ticks/tick.ts';
+import { originOf } from '../../test/workers/test-origin.ts';
+import { fullPacket, instrumentsOfOneGroup, type TestInstrument, TestSession } from '../../test/workers/test-session.ts';
+import { call, login, newKey, newUser, PASSWORD, type TestUser, type Tokens } from '../../test/workers/test-users.ts';
+import { hubName } from '../stubs.ts';
 
 /**
  * The fan-out tier in workerd: sessions through the worker's /v2/ws and
@@ -357,32 +355,6 @@ describe('SessionHub: subscriptions in storage', () => {
     });
     expect(seen.get(a.token)).toMatchObject({ mode: 'ltp', last_price: 11 });
     expect(seen.get(b.token)).toMatchObject({ mode: 'full', last_price: 22 });
-    back.close();
-    origin.close();
-  });
-
-  it("carries over subscriptions stored a row per instrument (an older hub's `subs` table) and drops that table", async () => {
-    const user = await newUser();
-    const [a, b] = (await instrumentsOfOneGroup('NSE', 2, 9)) as [TestInstrument, TestInstrument];
-    const { origin, demand } = await originOf(a.group);
-    const session = await v2(user);
-    const { session: id } = await session.nextOf('welcome');
-    // A stub is spent by the restart: each look gets its own.
-    const hub = () => env.SESSION_HUB.getByName(hubName(user.id, 4));
-    // What the hub stored before one row per session: a row per instrument.
-    await runInDurableObject(hub(), (_instance: SessionHub, state) => {
-      const sql = state.storage.sql;
-      sql.exec('CREATE TABLE subs (session TEXT NOT NULL, token INTEGER NOT NULL, mode TEXT NOT NULL, grp TEXT NOT NULL, PRIMARY KEY (session, token))');
-      sql.exec('INSERT INTO subs VALUES (?, ?, ?, ?), (?, ?, ?, ?)', id, a.token, 'full', a.group, id, b.token, 'ltp', b.group);
-    });
-
-    const back = await resumeAfterHubRestart(user, session, id);
-    expect(await back.nextOf('welcome')).toMatchObject({ session: id, resumed: true, subscribed: 2 });
-    await settled(() => expect(demand()).toEqual({ [a.token]: 'full', [b.token]: 'ltp' }));
-    const tables = await runInDurableObject(hub(), (_instance: SessionHub, state) =>
-      state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'subs'").toArray(),
-    );
-    expect(tables).toEqual([]);
     back.close();
     origin.close();
   });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ltpPacket } from '../test/workers/test-origin.ts';
+import { ltpPacket } from '../../test/workers/test-origin.ts';
 import { decodeHeldChunk, encodeHeldChunks } from './held-packets.ts';
+
+/** The one chunk a test expects, failing the test when there is not exactly one. */
+function onlyChunk(chunks: Uint8Array[]): Uint8Array {
+  const [chunk, ...rest] = chunks;
+  if (chunk === undefined || rest.length > 0) throw new Error(`expected one chunk, got ${chunks.length}`);
+  return chunk;
+}
 
 describe('held packets as SQLite chunks', () => {
   it('come back byte for byte, with their receipt times, in the order given', () => {
@@ -11,7 +18,7 @@ describe('held packets as SQLite chunks', () => {
     ];
     const chunks = encodeHeldChunks(held);
     expect(chunks).toHaveLength(1);
-    expect(decodeHeldChunk(chunks[0]!)).toEqual(held);
+    expect(decodeHeldChunk(onlyChunk(chunks))).toEqual(held);
   });
 
   it('split into chunks of at most the given size, none empty', () => {
@@ -23,12 +30,14 @@ describe('held packets as SQLite chunks', () => {
   });
 
   it('refuse a chunk cut short instead of dropping its tail', () => {
-    const [chunk] = encodeHeldChunks([
-      { packet: ltpPacket(1, 1), receivedAt: 1 },
-      { packet: ltpPacket(2, 2), receivedAt: 2 },
-    ]);
-    expect(() => decodeHeldChunk(chunk!.slice(0, chunk!.byteLength - 1))).toThrow(/cut short at byte \d+: an entry of \d+ bytes/);
+    const chunk = onlyChunk(
+      encodeHeldChunks([
+        { packet: ltpPacket(1, 1), receivedAt: 1 },
+        { packet: ltpPacket(2, 2), receivedAt: 2 },
+      ]),
+    );
+    expect(() => decodeHeldChunk(chunk.slice(0, chunk.byteLength - 1))).toThrow(/cut short at byte \d+: an entry of \d+ bytes/);
     // The second entry's header itself cut: 18 bytes of the first entry, 5 of the second's header.
-    expect(() => decodeHeldChunk(chunk!.slice(0, 23))).toThrow('held-packet chunk cut short at byte 18');
+    expect(() => decodeHeldChunk(chunk.slice(0, 23))).toThrow('held-packet chunk cut short at byte 18');
   });
 });

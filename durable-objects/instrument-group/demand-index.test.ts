@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TickMode } from '../contracts/origin-link.ts';
+import type { TickMode } from '../../contracts/origin-link.ts';
 import { DemandIndex } from './demand-index.ts';
 
 const wants = (entries: Record<number, TickMode>) => new Map(Object.entries(entries).map(([t, m]) => [Number(t), m]));

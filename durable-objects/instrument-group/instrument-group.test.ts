@@ -1,10 +1,11 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import { encodeTickBatch, LINK_CLOSE_REPLACED, LINK_PROTOCOL_VERSION, packetToken } from '../contracts/origin-link.ts';
-import { base64, ltpPacket, TestOrigin } from '../test/workers/test-origin.ts';
+import { encodeTickBatch, LINK_CLOSE_REPLACED, LINK_PROTOCOL_VERSION, packetToken } from '../../contracts/origin-link.ts';
+import { base64, ltpPacket, TestOrigin } from '../../test/workers/test-origin.ts';
 import { decodeHeldChunk } from './held-packets.ts';
-import { type InstrumentGroup, MAX_HELD_INSTRUMENTS, SNAPSHOT_INTERVAL_MS, UNDEMANDED_RETENTION_MS } from './instrument-group.ts';
+import { type InstrumentGroup, SNAPSHOT_INTERVAL_MS } from './instrument-group.ts';
+import { MAX_HELD_INSTRUMENTS, UNDEMANDED_RETENTION_MS } from './latest-packets.ts';
 
 /** Every test has its own group (its own object), so none sees another's state. */
 const group = (name: string) => `fno:NFO:${name}`;
@@ -196,31 +197,6 @@ describe('InstrumentGroup: the snapshot', () => {
     await settled(async () => expect((await stub(key).state()).ticks_received).toBe(3));
     again.close();
     await stub(key).setDemand('hub-a', {});
-  });
-
-  it('moves a snapshot and demand stored a row per token (objects written before) into the new rows at start', async () => {
-    const key = group('MIGRATE');
-    await runInDurableObject(stub(key), (_i: InstrumentGroup, state) => {
-      const sql = state.storage.sql;
-      sql.exec('CREATE TABLE latest (token INTEGER PRIMARY KEY, packet BLOB NOT NULL, received_at REAL NOT NULL)');
-      sql.exec('CREATE TABLE demand (consumer TEXT NOT NULL, token INTEGER NOT NULL, mode TEXT NOT NULL, PRIMARY KEY (consumer, token))');
-      sql.exec('INSERT INTO latest VALUES (41, ?, 2000), (42, ?, 1000)', ltpPacket(41, 4.1).buffer, ltpPacket(42, 4.2).buffer);
-      sql.exec("INSERT INTO demand VALUES ('hub-a', 41, 'full'), ('hub-a', 42, 'ltp'), ('hub-b', 42, 'quote')");
-    });
-    await expect(settle(stub(key).restart())).rejects.toThrow('restart requested');
-
-    // Oldest tick first, as before.
-    expect(await stub(key).latest()).toEqual([
-      { token: 42, received_at: 1000, packet: base64(ltpPacket(42, 4.2)) },
-      { token: 41, received_at: 2000, packet: base64(ltpPacket(41, 4.1)) },
-    ]);
-    expect((await stub(key).state()).demand).toEqual({ tokens: { 41: 'full', 42: 'quote' }, consumers: { 'hub-a': 2, 'hub-b': 1 } });
-    const tables = await runInDurableObject(stub(key), (_i: InstrumentGroup, state) =>
-      state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('latest', 'demand')").toArray(),
-    );
-    expect(tables).toEqual([]);
-    await stub(key).setDemand('hub-a', {});
-    await stub(key).setDemand('hub-b', {});
   });
 
   it(`holds at most ${MAX_HELD_INSTRUMENTS} instruments, dropping the least recently ticked`, async () => {

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LINK_CLOSE_REPLACED, type OriginStatus, STATUS_INTERVAL_MS } from '../contracts/origin-link.ts';
-import { ltpPacket, TestOrigin } from '../test/workers/test-origin.ts';
+import { LINK_CLOSE_REPLACED, type OriginStatus, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
+import { ltpPacket, TestOrigin } from '../../test/workers/test-origin.ts';
 import { STALE_STATUS_MS } from './feed-control.ts';
 
 /** This file's FeedControl is its own (each test file runs in a fresh runtime); its tests run in order. */

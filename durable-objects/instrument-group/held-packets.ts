@@ -1,10 +1,10 @@
 /**
  * How an InstrumentGroup stores its latest packets in SQLite: a few BLOB
- * rows of up to PACKETS_PER_CHUNK packets each, not one row per token. A
- * row per token cost one SQLite statement per ticking instrument per
- * snapshot, thousands a second across the groups (a tenth of the edge's CPU
- * under the fan-out bench); a group's whole set is a few hundred kilobytes
- * at most, so rewriting it in a handful of statements is cheaper.
+ * rows of up to PACKETS_PER_CHUNK packets each, not one row per token,
+ * which would cost a statement per ticking instrument per snapshot,
+ * thousands a second across the groups; a group's whole set is a few
+ * hundred kilobytes at most, so rewriting it in a handful of statements is
+ * cheaper (README, Benchmarks).
  *
  * A chunk is a run of entries: when the origin received the packet (float64,
  * ms since epoch), the packet's length (uint16) and Kite's bytes (which start

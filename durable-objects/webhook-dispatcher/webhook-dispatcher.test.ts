@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { asUser } from '../test/workers/test-alerts.ts';
-import { ltpPacket, TestOrigin } from '../test/workers/test-origin.ts';
-import { instrumentsOfOneGroup, type TestInstrument } from '../test/workers/test-session.ts';
-import { callWith, newUser } from '../test/workers/test-users.ts';
+import { asUser } from '../../test/workers/test-alerts.ts';
+import { ltpPacket, TestOrigin } from '../../test/workers/test-origin.ts';
+import { instrumentsOfOneGroup, type TestInstrument } from '../../test/workers/test-session.ts';
+import { callWith, newUser } from '../../test/workers/test-users.ts';
 
 /**
  * The WebhookDispatcher in workerd, reached as in production: an alert

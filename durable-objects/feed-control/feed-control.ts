@@ -1,8 +1,9 @@
 import { DurableObject } from 'cloudflare:workers';
-import type { FeedHealth } from '../contracts/health.ts';
-import { type GroupKey, parseGroupKey } from '../contracts/instrument-group.ts';
-import { type KiteFeedState, LINK_ERROR_BAD_FRAME, type OriginStatus, OriginToFeed, STATUS_INTERVAL_MS } from '../contracts/origin-link.ts';
-import { acceptOriginLink, finishClose, frameProblem, linkConnectedAt, openOriginLink, sendFrame } from './origin-socket.ts';
+import type { FeedHealth } from '../../contracts/health.ts';
+import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
+import { type KiteFeedState, LINK_ERROR_BAD_FRAME, type OriginStatus, OriginToFeed, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
+import { frameProblem } from '../frame-problem.ts';
+import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
 
 /**
  * FeedControl: one instance for the whole edge, named `feed`

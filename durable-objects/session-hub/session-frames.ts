@@ -26,10 +26,16 @@ export class TickJson {
 
   of(token: number, packet: Uint8Array, mode: TickMode): string {
     let byMode = this.#cache.get(token);
-    if (!byMode) this.#cache.set(token, (byMode = []));
+    if (!byMode) {
+      byMode = [];
+      this.#cache.set(token, byMode);
+    }
     const rank = mode === 'ltp' ? 0 : mode === 'quote' ? 1 : 2;
     let json = byMode[rank];
-    if (json === undefined) byMode[rank] = json = tickJson(cutToMode(packet, mode));
+    if (json === undefined) {
+      json = tickJson(cutToMode(packet, mode));
+      byMode[rank] = json;
+    }
     return json;
   }
 }

@@ -27,17 +27,26 @@ export class SubscriptionIndex {
   set(session: SessionId, token: number, group: GroupKey, mode: TickMode): boolean {
     const before = this.#richest(token);
     let mine = this.#bySession.get(session);
-    if (!mine) this.#bySession.set(session, (mine = new Map()));
+    if (!mine) {
+      mine = new Map();
+      this.#bySession.set(session, mine);
+    }
     mine.set(token, mode);
     let holders = this.#byToken.get(token);
-    if (!holders) this.#byToken.set(token, (holders = new Map()));
+    if (!holders) {
+      holders = new Map();
+      this.#byToken.set(token, holders);
+    }
     const was = holders.get(session);
     if (was !== undefined) this.#count(token, was, -1);
     holders.set(session, mode);
     this.#count(token, mode, +1);
     this.#groupOf.set(token, group);
     let tokens = this.#byGroup.get(group);
-    if (!tokens) this.#byGroup.set(group, (tokens = new Set()));
+    if (!tokens) {
+      tokens = new Set();
+      this.#byGroup.set(group, tokens);
+    }
     tokens.add(token);
     return this.#moved(group, token, before);
   }
@@ -150,7 +159,10 @@ export class SubscriptionIndex {
     const now = this.#richest(token);
     if (now === before) return false;
     let changes = this.#changes.get(group);
-    if (!changes) this.#changes.set(group, (changes = new Map()));
+    if (!changes) {
+      changes = new Map();
+      this.#changes.set(group, changes);
+    }
     changes.set(token, now ?? null);
     return true;
   }

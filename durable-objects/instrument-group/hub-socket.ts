@@ -1,4 +1,4 @@
-import { type GroupToHub, HUB_NAME_HEADER } from '../contracts/hub-link.ts';
+import { type GroupToHub, HUB_NAME_HEADER } from '../../contracts/hub-link.ts';
 
 /**
  * The hubs' ends of their links inside an InstrumentGroup (contracts/hub-link.ts):
@@ -7,11 +7,10 @@ import { type GroupToHub, HUB_NAME_HEADER } from '../contracts/hub-link.ts';
  * older), so the group can tell them from its origin link after hibernating.
  *
  * Every origin batch is forwarded to every linked hub, several thousand times
- * a second across the groups: asking the runtime for the sockets and reading
- * each one's attachment per batch was a tenth of the edge's CPU under the
- * fan-out bench. So the links are listed once and kept in memory until one
- * is accepted or closes; a fresh instance (after hibernation) lists them
- * again from the runtime.
+ * a second across the groups, so the runtime is not asked for the sockets
+ * (nor each one's attachment read) per batch: the links are listed once and
+ * kept in memory until one is accepted or closes; a fresh instance (after
+ * hibernation) lists them again from the runtime (README, Benchmarks).
  */
 export const HUB_TAG = 'hub';
 const hubTag = (name: string) => `hub:${name}`;

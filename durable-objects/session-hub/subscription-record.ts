@@ -4,9 +4,9 @@ import type { Subscription } from './subscription-index.ts';
 
 /**
  * A session's whole subscription set as the hub stores it: one SQLite value
- * per session, rewritten once per control message. A row per instrument cost
- * one statement per instrument, and SQLite was the hub's largest cost while
- * sessions opened in bursts.
+ * per session, rewritten once per control message, not a row per
+ * instrument, which would cost a statement per instrument while sessions
+ * open in bursts (README, Benchmarks).
  *
  * The encoding is JSON of group → mode → tokens:
  *
@@ -23,8 +23,14 @@ type Stored = { [group: GroupKey]: { [mode in TickMode]?: number[] } };
 export function encodeSubscriptions(subscriptions: Iterable<Subscription>): string {
   const stored: Stored = {};
   for (const { token, mode, group } of subscriptions) {
-    const modes = (stored[group] ??= {});
-    (modes[mode] ??= []).push(token);
+    let modes = stored[group];
+    if (!modes) {
+      modes = {};
+      stored[group] = modes;
+    }
+    const tokens = modes[mode];
+    if (tokens) tokens.push(token);
+    else modes[mode] = [token];
   }
   return JSON.stringify(stored);
 }

@@ -1,4 +1,4 @@
-import { type Demand, MODE_RANK, type TickMode } from '../contracts/origin-link.ts';
+import { type Demand, MODE_RANK, type TickMode } from '../../contracts/origin-link.ts';
 
 /** One consumer's wants: token → mode. */
 export type ConsumerDemand = ReadonlyMap<number, TickMode>;

@@ -1,0 +1,372 @@
+import { DurableObject } from 'cloudflare:workers';
+import { z } from 'zod';
+import {
+  ConsumerName,
+  type DemandSummary,
+  type GroupCapacity,
+  type GroupFeedState,
+  type GroupState,
+  type LatestPacket,
+  MAX_CONSUMER_TOKENS,
+  MAX_KEPT_REJECTIONS,
+} from '../../contracts/group-state.ts';
+import { type GroupStatus, HUB_LINK_PATH, HubToGroup } from '../../contracts/hub-link.ts';
+import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
+import { Demand, decodeTickBatch, LINK_ERROR_BAD_FRAME, OriginToGroup, TICK_BATCH_KIND } from '../../contracts/origin-link.ts';
+import { GroupAlerts, type GroupAlertsState } from '../alerts/group-alerts.ts';
+import { frameProblem } from '../frame-problem.ts';
+import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
+import { feedControl } from '../stubs.ts';
+import { type DemandChange, DemandIndex } from './demand-index.ts';
+import { FeedControlSync } from './feed-control-sync.ts';
+import { DOWN_AFTER_MS, feedStatus } from './feed-status.ts';
+import { GroupStore, type LinkHistory } from './group-store.ts';
+import { HubFanOut } from './hub-fan-out.ts';
+import { HubLinks, sendToHub } from './hub-socket.ts';
+import { LatestPackets } from './latest-packets.ts';
+
+/**
+ * InstrumentGroup: the edge's end of one instrument group's origin link
+ * (docs/origin-link.md).
+ *
+ * Key: the group key (contracts/instrument-group.ts: `index:NSE`,
+ * `fno:NFO:NIFTY`, `cash:NSE:07`).
+ *
+ * State: the latest packet of each of the group's instruments
+ * (latest-packets.ts); the demand of its consumers (the SessionHubs'
+ * links, operators, its alerts: demand-index.ts), whose union goes to the
+ * origin; the hubs' links (hub-socket.ts, hub-fan-out.ts); its price
+ * alerts (alerts/). SQLite holds the snapshot, the demand and the last
+ * reported states (group-store.ts), and the alerts' own tables.
+ *
+ * Restart and hibernation: the constructor reloads the snapshot and the
+ * demand, so the object starts warm; what arrived after the last snapshot
+ * write (at most SNAPSHOT_INTERVAL_MS) is lost unless `restart()` wrote it
+ * first, and the origin's next ticks and the hubs' reconnecting links say
+ * it again. Links survive hibernation; after a restart the origin and the
+ * hubs reconnect.
+ *
+ * Single-threaded; the one await that lets other events in midway is the
+ * call to FeedControl (feed-control-sync.ts).
+ */
+/** How often the snapshot (and changed demand) is written: the origin's next ticks replace what a restart loses. */
+export const SNAPSHOT_INTERVAL_MS = 5_000;
+
+export class InstrumentGroup extends DurableObject {
+  readonly #group: GroupKey;
+  readonly #store: GroupStore;
+  readonly #latest = new LatestPackets();
+  readonly #demand = new DemandIndex();
+  readonly #hubs: HubLinks;
+  readonly #toHubs: HubFanOut;
+  readonly #feedControl: FeedControlSync;
+  /** The group's price alerts (alerts/group-alerts.ts); none for a name that is not a group key. */
+  readonly #alerts: GroupAlerts | undefined;
+  #feed: GroupFeedState | null = null;
+  #capacity: GroupCapacity | null = null;
+  #history: LinkHistory = { disconnected_at: null };
+  #alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+    super(ctx, env);
+    this.#group = ctx.id.name ?? '';
+    this.#store = new GroupStore(ctx.storage.sql);
+    this.#hubs = new HubLinks(ctx);
+    this.#toHubs = new HubFanOut(this.#hubs);
+    this.#feedControl = new FeedControlSync({
+      tell: (hasDemand) => feedControl(env).setGroupDemand(this.#group, hasDemand),
+      hasDemand: () => this.#demand.size > 0,
+      acknowledged: (hasDemand) => this.#store.putMeta('feed_control_knows', hasDemand),
+      retryAt: (at, error) => {
+        console.warn(`InstrumentGroup ${this.#group}: FeedControl did not take the demand change (retrying): ${String(error)}`);
+        this.#scheduleAlarm(at);
+      },
+    });
+    this.#alerts = parseGroupKey(this.#group)
+      ? new GroupAlerts(ctx, env, this.#group, {
+          latestPacket: (token) => this.#latest.get(token)?.packet,
+          setDemand: (demand) => void this.#applyDemand(ALERTS_CONSUMER, this.#demand.set(ALERTS_CONSUMER, demand)),
+          wakeAt: (at) => this.#scheduleAlarm(at),
+        })
+      : undefined;
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#alarmAt = await ctx.storage.getAlarm();
+      this.#load();
+      this.#alerts?.start(Date.now());
+    });
+  }
+
+  // ---- the links: the origin's and the hubs' ----
+
+  override fetch(request: Request): Response {
+    if (!parseGroupKey(this.#group)) return new Response(`${JSON.stringify(this.#group)} is not an instrument group key`, { status: 400 });
+    if (new URL(request.url).pathname === HUB_LINK_PATH) {
+      const hub = this.#hubs.accept(request);
+      if (hub instanceof Response) return hub;
+      sendToHub(hub.socket, this.#feedStatus(Date.now()));
+      return hub.response;
+    }
+    const accepted = acceptOriginLink(this.ctx, request);
+    if (accepted instanceof Response) return accepted;
+    sendFrame(accepted.socket, { type: 'demand', tokens: this.#demand.union() });
+    this.#tellHubs();
+    return accepted.response;
+  }
+
+  override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+    const hub = this.#hubs.hubOf(socket);
+    if (hub !== undefined) this.#onHubMessage(socket, hub, message);
+    else if (typeof message === 'string') this.#onText(socket, message);
+    else this.#onBatch(socket, message);
+  }
+
+  override webSocketClose(socket: WebSocket, code: number, reason: string): void {
+    finishClose(socket, code, reason);
+    const hub = this.#hubs.hubOf(socket);
+    if (hub !== undefined) {
+      this.#hubs.closed();
+      // The hub reconnects and says again what it wants; until then nobody here needs its demand.
+      if (!this.#hubs.stillLinked(hub, socket)) void this.#applyDemand(hubConsumer(hub), this.#demand.set(hubConsumer(hub), new Map()));
+      return;
+    }
+    if (!openOriginLink(this.ctx)) {
+      this.#history = { disconnected_at: Date.now() };
+      this.#store.putMeta('link', this.#history);
+      this.#tellHubs();
+      this.#scheduleAlarm(Date.now() + DOWN_AFTER_MS);
+    }
+  }
+
+  override webSocketError(socket: WebSocket, error: unknown): void {
+    console.warn(`InstrumentGroup ${this.#group}: origin link error: ${String(error)}`);
+    this.webSocketClose(socket, 1006, '');
+  }
+
+  /** A tick batch from the origin: held, forwarded to the hubs that want its packets, evaluated for alerts. */
+  #onBatch(socket: WebSocket, data: ArrayBuffer): void {
+    let batch: ReturnType<typeof decodeTickBatch>;
+    try {
+      batch = decodeTickBatch(data);
+    } catch (error) {
+      sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: `tick batch refused: ${frameProblem(error)}` });
+      return;
+    }
+    if (batch.kind !== TICK_BATCH_KIND) {
+      sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: `tick batch refused: kind ${batch.kind} is not a tick batch` });
+      return;
+    }
+    if (batch.packets.length === 0) return;
+    this.#latest.put(batch.packets, batch.receivedAt, Date.now());
+    this.#scheduleAlarm(Date.now() + SNAPSHOT_INTERVAL_MS);
+    this.#toHubs.forward((hub) => this.#demand.wantsOf(hubConsumer(hub)), data, batch.receivedAt, batch.packets);
+    this.#alerts?.onTicks(batch.packets, batch.receivedAt);
+  }
+
+  /** The origin's text frames: Kite's feed state, and the instruments it could not subscribe. */
+  #onText(socket: WebSocket, text: string): void {
+    let frame: OriginToGroup;
+    try {
+      frame = OriginToGroup.parse(JSON.parse(text));
+    } catch (error) {
+      sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: `frame refused: ${frameProblem(error)}` });
+      return;
+    }
+    const now = Date.now();
+    if (frame.type === 'feed') {
+      this.#feed = { state: frame.state, ...(frame.reason === undefined ? {} : { reason: frame.reason }), at: frame.at, received_at: now };
+      this.#store.putMeta('feed', this.#feed);
+      this.#tellHubs();
+    } else {
+      this.#capacity = { rejected_count: frame.rejected.length, rejected: frame.rejected.slice(0, MAX_KEPT_REJECTIONS), received_at: now };
+      this.#store.putMeta('capacity', this.#capacity);
+    }
+  }
+
+  /** A hub's `want` (its whole demand) or `change`, with the tokens it asks a snapshot of. */
+  #onHubMessage(socket: WebSocket, hub: string, message: string | ArrayBuffer): void {
+    let frame: HubToGroup;
+    try {
+      if (typeof message !== 'string') throw new TypeError('a hub sends JSON text frames only');
+      frame = HubToGroup.parse(JSON.parse(message));
+    } catch (error) {
+      // Hubs are our own code: a frame that does not parse is a bug to log, and the link goes on.
+      console.error(`InstrumentGroup ${this.#group}: hub ${hub} sent a bad frame: ${frameProblem(error)}`);
+      return;
+    }
+    const consumer = hubConsumer(hub);
+    const wants = new Map(Object.entries(frame.type === 'want' ? frame.tokens : frame.set).map(([token, mode]) => [Number(token), mode]));
+    const size = frame.type === 'want' ? wants.size : this.#demand.wantsOf(consumer).size + wants.size;
+    if (size > MAX_CONSUMER_TOKENS) {
+      console.error(`InstrumentGroup ${this.#group}: hub ${hub} wants ${size} tokens, more than ${MAX_CONSUMER_TOKENS}; ignored`);
+      return;
+    }
+    void this.#applyDemand(consumer, frame.type === 'want' ? this.#demand.set(consumer, wants) : this.#demand.update(consumer, wants, frame.drop));
+    if (frame.snapshot.length > 0) this.#toHubs.snapshot(socket, frame.snapshot, (token) => this.#latest.get(token));
+  }
+
+  // ---- RPC ----
+
+  /**
+   * Replaces one consumer's whole demand for this group (an empty `tokens`
+   * removes the consumer). The group's demand is the union over consumers,
+   * each token in the richest mode any of them wants. A change of the union
+   * goes to the origin on the link; a change between empty and not goes to
+   * FeedControl (retried by the alarm until it is acknowledged).
+   */
+  async setDemand(consumer: string, tokens: Demand): Promise<DemandSummary> {
+    this.#requireGroupKey();
+    const name = ConsumerName.safeParse(consumer);
+    if (!name.success) throw new TypeError(`consumer: ${name.error.issues[0]?.message}`);
+    const wants = Demand.safeParse(tokens);
+    if (!wants.success) throw new TypeError(`tokens.${frameProblem(wants.error)}`);
+    const entries = Object.entries(wants.data);
+    if (entries.length > MAX_CONSUMER_TOKENS)
+      throw new RangeError(`a consumer may want at most ${MAX_CONSUMER_TOKENS} tokens of one group, not ${entries.length}`);
+    const applied = this.#applyDemand(consumer, this.#demand.set(consumer, new Map(entries.map(([token, mode]) => [Number(token), mode]))));
+    // An operator's call is rare and nobody would say it again after a restart: stored now.
+    this.#store.writeDemand((c) => this.#demand.wantsOf(c));
+    await applied;
+    return { group: this.#group, tokens: this.#demand.size, consumers: this.#demand.consumers() };
+  }
+
+  /**
+   * The REST API changed these alerts of this group in Postgres: the group
+   * reads them and evaluates them from the next tick (a deleted one is
+   * dropped). Resolves once applied.
+   */
+  async alertsChanged(ids: string[]): Promise<GroupAlertsState> {
+    this.#requireGroupKey();
+    const valid = z.array(z.uuid()).max(1_000).safeParse(ids);
+    if (!valid.success) throw new TypeError(`ids: ${frameProblem(valid.error)}`);
+    await this.#alerts?.changed(valid.data);
+    return this.alertState();
+  }
+
+  /** The alerts this group holds and the triggers it has not recorded yet. */
+  alertState(): GroupAlertsState {
+    this.#requireGroupKey();
+    return this.#alerts?.state() ?? { held: 0, pending: 0, next_sync_at: null };
+  }
+
+  /** What operators and tests read: the link, the feed, the counters, the demand. */
+  state(): GroupState {
+    const now = Date.now();
+    const link = openOriginLink(this.ctx);
+    const { ticks_received, last_tick_at } = this.#latest.counters;
+    return {
+      group: this.#group,
+      link: { connected: link !== undefined, connected_at: linkConnectedAt(link), disconnected_at: link ? null : this.#history.disconnected_at },
+      feed: this.#feed,
+      ticks_received,
+      last_tick_at,
+      last_tick_age_ms: last_tick_at === null ? null : Math.max(0, now - last_tick_at),
+      instruments_held: this.#latest.size,
+      demand: { tokens: this.#demand.union(), consumers: this.#demand.consumers() },
+      capacity: this.#capacity,
+      snapshot: { pending_writes: this.#latest.pendingWrites, last_written_at: this.#store.lastWrittenAt },
+    };
+  }
+
+  /** The latest packet of each of `tokens` this group holds (all it holds when omitted); tokens it does not hold are left out. */
+  latest(tokens?: number[]): LatestPacket[] {
+    if (tokens !== undefined && (!Array.isArray(tokens) || !tokens.every((t) => Number.isInteger(t)))) {
+      throw new TypeError('tokens must be an array of instrument tokens');
+    }
+    const out: LatestPacket[] = [];
+    for (const token of tokens ?? this.#latest.tokens()) {
+      const held = this.#latest.get(token);
+      if (held) out.push({ token, received_at: held.receivedAt, packet: toBase64(held.packet) });
+    }
+    return out;
+  }
+
+  /**
+   * Writes the snapshot, waits until it is durable (an abort breaks the
+   * output gate, which would drop writes not yet committed), then resets the
+   * object: the next call gets a fresh instance loaded from the snapshot. The
+   * call itself fails with "restart requested"; the link drops (1006) and the
+   * origin reconnects.
+   */
+  async restart(): Promise<void> {
+    this.#writeSnapshot();
+    if (openOriginLink(this.ctx)) {
+      this.#history = { disconnected_at: Date.now() };
+      this.#store.putMeta('link', this.#history);
+    }
+    await this.ctx.storage.sync();
+    this.ctx.abort('restart requested');
+  }
+
+  // ---- the alarm: snapshot, bounds, FeedControl retries, alerts ----
+
+  override async alarm(): Promise<void> {
+    this.#alarmAt = null;
+    this.#tellHubs();
+    this.#latest.dropUndemanded(Date.now(), (token) => this.#demand.has(token));
+    this.#writeSnapshot();
+    await this.#feedControl.sync();
+    await this.#alerts?.alarm(Date.now());
+  }
+
+  #scheduleAlarm(at: number): void {
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    this.#alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  // ---- demand, status, storage ----
+
+  /**
+   * Takes a change of one consumer's demand (made on this.#demand): stored
+   * with the next snapshot, and a new union goes on to the origin now. Hubs
+   * change demand with every subscription of every session, so it is written
+   * once per consumer per snapshot interval, not per change; what a restart
+   * loses of it, each hub says again as its link reconnects, and the alerts
+   * recompute at start.
+   */
+  async #applyDemand(consumer: string, change: DemandChange): Promise<void> {
+    if (change.removed.length > 0 || change.upserted.size > 0) {
+      this.#store.demandChanged(consumer);
+      this.#scheduleAlarm(Date.now() + SNAPSHOT_INTERVAL_MS);
+    }
+    if (change.unionChanged) sendFrame(openOriginLink(this.ctx), { type: 'demand', tokens: this.#demand.union() });
+    await this.#feedControl.sync();
+  }
+
+  #feedStatus(now: number): GroupStatus {
+    return feedStatus(now, { linked: openOriginLink(this.ctx) !== undefined, disconnectedAt: this.#history.disconnected_at, feed: this.#feed });
+  }
+
+  /** Tells every hub the feed state when it changed since they were last told. */
+  #tellHubs(): void {
+    this.#toHubs.tell(this.#feedStatus(Date.now()));
+  }
+
+  #writeSnapshot(): void {
+    this.#store.writeSnapshot(this.#latest, (consumer) => this.#demand.wantsOf(consumer));
+  }
+
+  #load(): void {
+    const meta = this.#store.load(this.#latest, this.#demand);
+    this.#feed = meta.feed ?? null;
+    this.#capacity = meta.capacity ?? null;
+    this.#history = meta.link ?? this.#history;
+    this.#feedControl.restore(meta.feed_control_knows === true);
+    // A demand change FeedControl never acknowledged (the object restarted first) is retried now.
+    if (!this.#feedControl.inStep) this.#scheduleAlarm(Date.now());
+  }
+
+  #requireGroupKey(): void {
+    if (!parseGroupKey(this.#group)) throw new TypeError(`${JSON.stringify(this.#group)} is not an instrument group key`);
+  }
+}
+
+const hubConsumer = (hub: string) => `hub:${hub}`;
+/** The demand consumer of the group's alerts: each watched instrument in the mode its alerts read. */
+const ALERTS_CONSUMER = 'alerts';
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

@@ -1,0 +1,33 @@
+import { InstrumentRef, type Rejected, type SessionErrorCode } from '../../contracts/client-protocol.ts';
+import type { TickMode } from '../../contracts/origin-link.ts';
+
+/**
+ * A session's control message in the one shape the hub acts on, whichever
+ * protocol it came in (v2-protocol.ts and kite-protocol.ts read their own),
+ * and the check of the instruments it names.
+ */
+export type Control =
+  | { op: 'subscribe'; id?: string | number; refs: unknown[]; mode: TickMode }
+  | { op: 'unsubscribe'; id?: string | number; refs: unknown[] }
+  | { op: 'mode'; id?: string | number; refs: unknown[]; mode: TickMode }
+  | { op: 'ping'; id?: string | number };
+
+export type ControlError = { error: { code: SessionErrorCode; message: string; id?: string | number } };
+
+export const isControlError = (value: Control | ControlError): value is ControlError => 'error' in value;
+
+/** Each ref checked on its own: the bad ones are rejected by name, the rest deduplicated in order. */
+export function checkRefs(refs: readonly unknown[]): { valid: InstrumentRef[]; rejected: Rejected[] } {
+  const valid: InstrumentRef[] = [];
+  const rejected: Rejected[] = [];
+  const seen = new Set<InstrumentRef>();
+  for (const ref of refs) {
+    const parsed = InstrumentRef.safeParse(ref);
+    if (!parsed.success) rejected.push({ instrument: ref, code: 'bad_instrument', reason: parsed.error.issues[0]?.message ?? 'not an instrument' });
+    else if (!seen.has(parsed.data)) {
+      seen.add(parsed.data);
+      valid.push(parsed.data);
+    }
+  }
+  return { valid, rejected };
+}

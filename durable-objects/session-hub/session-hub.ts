@@ -1,0 +1,392 @@
+import { DurableObject } from 'cloudflare:workers';
+import { type Accepted, CloseCode, type InstrumentRef, type ServerMessage } from '../../contracts/client-protocol.ts';
+import { type HubConfig, hubConfig } from '../../contracts/hub-config.ts';
+import type { GroupKey } from '../../contracts/instrument-group.ts';
+import type { TickMode } from '../../contracts/origin-link.ts';
+import { type EndedCredential, SESSION_HEADERS } from '../../contracts/session-handoff.ts';
+import { instrumentGroup } from '../stubs.ts';
+import { ABUSE_IN_A_ROW } from './control-budget.ts';
+import { endedReason, lostKeyOf, openedWith } from './ended-credential.ts';
+import { type GroupFeedStatus, GroupLinks } from './group-links.ts';
+import { InstrumentNames, type ResolvedGroup } from './instrument-names.ts';
+import { KiteHeartbeat, kiteProtocol } from './kite-protocol.ts';
+import { type Attachment, type Protocol, type Session, type SessionError, type SessionProtocol, Sessions, sendJson } from './session.ts';
+import { type Control, checkRefs, isControlError } from './session-control.ts';
+import { SessionFanOut } from './session-fan-out.ts';
+import { SessionStore } from './session-store.ts';
+import { SubscriptionIndex } from './subscription-index.ts';
+import { v2Protocol, welcome } from './v2-protocol.ts';
+
+/**
+ * SessionHub: the fan-out tier between the InstrumentGroups and the clients
+ * of /v2/ws and /kite/ws (docs/websocket.md).
+ *
+ * Key: a shard, `hub-<n>`, one of HUB_SHARDS. Every session of a user goes
+ * to the same one (stubs.ts, `sessionHubOf`), so a user's session count
+ * and alert delivery are local to one object.
+ *
+ * State: its sessions' sockets (Hibernation API, identity in each socket's
+ * attachment) and their subscriptions (in memory the SubscriptionIndex, in
+ * SQLite a row per session: session-store.ts); one uplink per instrument
+ * group its sessions hold instruments of (group-links.ts), each group
+ * sending one batch per hub that the hub cuts per session; the ticks due to
+ * each session, written once per flush (session-fan-out.ts).
+ *
+ * Restart: sockets that survive (hibernation) are found again, their
+ * subscriptions reloaded from SQLite and the uplinks reopened. A session
+ * whose socket did not survive (a restart of the object, a dropped network:
+ * anything but a normal close) can be resumed for RESUME_WINDOW_MS with
+ * `?resume=<id>`: it gets its subscriptions back, with a snapshot of each.
+ *
+ * Single-threaded. A session's control messages run one after another (its
+ * own queue); their one await is the registry lookup, while other sessions
+ * go on.
+ */
+const PROTOCOLS: Record<Protocol, SessionProtocol> = { v2: v2Protocol, kite: kiteProtocol };
+
+export class SessionHub extends DurableObject {
+  readonly #name: string;
+  readonly #config: HubConfig;
+  readonly #store: SessionStore;
+  readonly #sessions = new Sessions();
+  readonly #index = new SubscriptionIndex();
+  readonly #names: InstrumentNames;
+  readonly #groups: GroupLinks;
+  readonly #fanOut: SessionFanOut;
+  readonly #heartbeat = new KiteHeartbeat(() => this.#kiteSessions());
+
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+    super(ctx, env);
+    this.#name = ctx.id.name ?? 'hub';
+    this.#config = hubConfig(env);
+    this.#store = new SessionStore(ctx);
+    this.#names = new InstrumentNames(env);
+    this.#fanOut = new SessionFanOut(this.#index, this.#sessions, this.#config, (session, code, reason) => this.#close(session, code, reason));
+    this.#groups = new GroupLinks(this.#name, this.#index, (group) => instrumentGroup(env, group), {
+      batch: (batch, asked) => this.#fanOut.batch(batch, asked),
+      statusMoved: (group, status) => this.#statusMoved(group, status),
+      lost: (group) => this.#askAgain(group),
+    });
+    this.#restore();
+  }
+
+  // ---- sessions in ----
+
+  override fetch(request: Request): Response {
+    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+    const userId = request.headers.get(SESSION_HEADERS.user);
+    const protocol = request.headers.get(SESSION_HEADERS.protocol);
+    if (!userId || (protocol !== 'v2' && protocol !== 'kite')) return new Response('a hub is reached through the worker only', { status: 400 });
+    const keyId = request.headers.get(SESSION_HEADERS.key) || null;
+    const epochHeader = request.headers.get(SESSION_HEADERS.epoch);
+    const epoch = epochHeader && /^\d+$/.test(epochHeader) ? Number(epochHeader) : null;
+    const open = this.#store.openOf(userId, keyId);
+    if (open >= this.#config.limits.sessionsPerKey) return tooManySessions(keyId, open, this.#config.limits.sessionsPerKey);
+    const { 0: client, 1: server } = new WebSocketPair();
+    const resumable = this.#store.resumable(request.headers.get(SESSION_HEADERS.resume), userId, keyId, protocol);
+    const attachment: Attachment = { id: resumable ?? crypto.randomUUID(), userId, keyId, epoch, protocol, connectedAt: Date.now() };
+    this.#store.accept(server, attachment);
+    const session = this.#adopt(server, attachment);
+    if (resumable) this.#resume(session);
+    else this.#store.add(attachment);
+    if (protocol === 'v2') sendJson(session, welcome(session, resumable !== undefined, this.#index.tokensOf(session.id).size, this.#config.limits));
+    else this.#heartbeat.start();
+    const subprotocol = request.headers.get(SESSION_HEADERS.subprotocol);
+    return new Response(null, { status: 101, webSocket: client, headers: subprotocol ? { 'Sec-WebSocket-Protocol': subprotocol } : {} });
+  }
+
+  override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+    const session = this.#sessions.of(socket);
+    if (!session) return;
+    const size = typeof message === 'string' ? message.length : message.byteLength;
+    if (size > this.#config.limits.maxFrameBytes) {
+      this.#close(session, CloseCode.FRAME_TOO_LARGE, `frames are at most ${this.#config.limits.maxFrameBytes} bytes; this one was ${size}`);
+      return;
+    }
+    if (!this.#withinBudget(session)) return;
+    if (typeof message !== 'string') {
+      this.#refuse(session, { code: 'binary_not_supported', message: 'control messages are JSON text frames' });
+      return;
+    }
+    const control = session.speaks.parse(message);
+    if (isControlError(control)) {
+      this.#refuse(session, control.error);
+      return;
+    }
+    session.budget.wellFormed();
+    session.queue = session.queue
+      .then(() => this.#act(session, control))
+      .catch((error: unknown) => {
+        console.error(`hub ${this.#name}: session ${session.id}: ${String(error)}`);
+        session.speaks.error(session, { code: 'bad_message', message: 'the request failed inside the hub; it was logged' });
+      });
+  }
+
+  override webSocketClose(socket: WebSocket, code: number, reason: string): void {
+    const session = this.#sessions.of(socket);
+    try {
+      socket.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed.
+    }
+    // A normal close ends the session; anything else (a dropped network) may come back to resume it.
+    if (session) this.#forget(session, code !== 1000);
+  }
+
+  override webSocketError(socket: WebSocket): void {
+    const session = this.#sessions.of(socket);
+    if (session) this.#forget(session, true);
+  }
+
+  /** Ends the sessions nobody resumed in time. */
+  override alarm(): void {
+    this.#store.endExpired(Date.now());
+  }
+
+  // ---- RPC ----
+
+  /** What operators and tests read. */
+  state(): {
+    hub: string;
+    sessions: number;
+    instruments: number;
+    /** Sessions whose sockets are over the unsent-bytes bound, and the ticks held for all sessions (at most one per instrument each). */
+    slow_sessions: number;
+    held_ticks: number;
+    groups: { group: string; connected: boolean; state: string | undefined }[];
+  } {
+    const sessions = [...this.#sessions.values()];
+    return {
+      hub: this.#name,
+      sessions: sessions.length,
+      instruments: this.#index.tokenCount,
+      slow_sessions: sessions.filter((s) => s.outbox.slowSince !== null).length,
+      held_ticks: sessions.reduce((n, s) => n + s.outbox.size, 0),
+      groups: this.#groups.list(),
+    };
+  }
+
+  /** Resets the object (tests and operators): subscriptions are reloaded from SQLite by the next instance. */
+  async restart(): Promise<void> {
+    await this.ctx.storage.sync();
+    this.ctx.abort('restart requested');
+  }
+
+  /** Sends a frame to every open /v2/ws session of a user (alerts); returns how many got it. */
+  sendToUser(userId: string, frame: ServerMessage): number {
+    let sent = 0;
+    for (const socket of this.#store.socketsOf(userId)) {
+      const session = this.#sessions.of(socket);
+      if (session?.speaks.push(session, frame)) sent++;
+    }
+    return sent;
+  }
+
+  /**
+   * Ends the sessions a credential that stopped being valid opened
+   * (ended-credential.ts): open ones are closed (4003, a v2 session told
+   * why first), lost ones waiting for a resume are dropped. Returns how
+   * many open sessions were closed.
+   */
+  endSessions(userId: string, ended: EndedCredential): number {
+    const reason = endedReason(ended);
+    const isEnded = openedWith(ended);
+    let closed = 0;
+    for (const socket of this.#store.socketsOf(userId)) {
+      const session = this.#sessions.of(socket);
+      if (session && isEnded(session)) {
+        this.#close(session, CloseCode.CREDENTIAL_ENDED, reason);
+        closed++;
+      }
+    }
+    const lost = this.#store.lostOf(userId, lostKeyOf(ended));
+    for (const id of lost) this.#store.end(id);
+    if (closed > 0 || lost.length > 0)
+      console.log(`hub ${this.#name}: ${reason}: closed ${closed} open and dropped ${lost.length} lost sessions of user ${userId}`);
+    return closed;
+  }
+
+  // ---- control messages ----
+
+  async #act(session: Session, control: Control): Promise<void> {
+    if (!this.#sessions.has(session.id)) return; // closed while queued
+    const id = control.id === undefined ? {} : { id: control.id };
+    if (control.op === 'ping') {
+      sendJson(session, { type: 'pong', ...id, server_time: Date.now() });
+      return;
+    }
+    const { valid, rejected } = checkRefs(control.refs);
+    const { found, failed } = await this.#names.resolve(valid, (token) => this.#index.groupOf(token));
+    // Closed while resolving: its ack has nowhere to go, and a normal close has already deleted its storage.
+    if (!this.#sessions.has(session.id)) return;
+    rejected.push(...failed);
+    const accepted: Accepted[] = [];
+    const changed = new Set<GroupKey>();
+    for (const [ref, instrument] of found) {
+      const token = instrument.instrument_token;
+      const held = this.#index.tokensOf(session.id);
+      const has = held.has(token);
+      if (control.op === 'unsubscribe') {
+        if (!has) rejected.push({ instrument: ref, code: 'not_subscribed', reason: 'this session is not subscribed to it' });
+        else {
+          this.#drop(session, token, changed);
+          accepted.push({ instrument: ref, instrument_token: token, exchange: instrument.exchange, tradingsymbol: instrument.tradingsymbol });
+        }
+        continue;
+      }
+      if (control.op === 'mode' && !has) {
+        rejected.push({ instrument: ref, code: 'not_subscribed', reason: 'subscribe to it first; mode changes the mode of a subscription' });
+        continue;
+      }
+      if (!has && held.size >= this.#config.limits.instruments) {
+        rejected.push({ instrument: ref, code: 'limit_reached', reason: `a session holds at most ${this.#config.limits.instruments} instruments` });
+        continue;
+      }
+      this.#hold(session, instrument, control.mode, !has, changed);
+      accepted.push({ instrument: ref, instrument_token: token, exchange: instrument.exchange, tradingsymbol: instrument.tradingsymbol, mode: control.mode });
+    }
+    if (accepted.length > 0) this.#store.saveSubscriptions(session.id, this.#index.subscriptionsOf(session.id));
+    for (const group of changed) this.#groups.sync(group);
+    session.speaks.ack(session, { ...id, action: control.op, accepted, rejected, subscribed: this.#index.tokensOf(session.id).size });
+    if (control.op === 'subscribe') this.#tellStatusOfNewGroups(session, found);
+    if (session.outbox.snapshot.size > 0) this.#fanOut.markDirty(session);
+  }
+
+  /** Holds (or re-modes) one instrument for a session; a new one gets the latest packet as its snapshot, or asks the group for it. */
+  #hold(session: Session, instrument: Pick<ResolvedGroup, 'instrument_token' | 'group'>, mode: TickMode, isNew: boolean, changed: Set<GroupKey>): void {
+    const token = instrument.instrument_token;
+    if (this.#index.set(session.id, token, instrument.group, mode)) changed.add(instrument.group);
+    this.#groups.ensure(instrument.group);
+    if (!isNew) return;
+    const latest = this.#fanOut.latest(token);
+    if (latest) session.outbox.snapshot.set(token, latest);
+    else {
+      session.awaiting.add(token);
+      this.#groups.askFor(instrument.group, token);
+      changed.add(instrument.group);
+    }
+  }
+
+  #drop(session: Session, token: number, changed: Set<GroupKey>): void {
+    const group = this.#index.groupOf(token);
+    if (this.#index.delete(session.id, token) && group !== undefined) changed.add(group);
+    if (this.#index.groupOf(token) === undefined) this.#names.forget(token);
+    session.outbox.forget(token);
+    session.awaiting.delete(token);
+  }
+
+  #withinBudget(session: Session): boolean {
+    const spent = session.budget.spend(Date.now());
+    if (spent === 'ok') return true;
+    const { rate, burst } = session.budget;
+    if (spent === 'abuse') this.#close(session, CloseCode.RATE_LIMIT_ABUSE, `more than ${rate} control messages a second, ${ABUSE_IN_A_ROW} refused in a row`);
+    else
+      session.speaks.error(session, { code: 'rate_limited', message: `at most ${rate} control messages a second (bursts of ${burst}); this one was dropped` });
+    return false;
+  }
+
+  #refuse(session: Session, error: SessionError): void {
+    if (session.budget.malformed()) {
+      this.#close(session, CloseCode.PROTOCOL_ABUSE, `${ABUSE_IN_A_ROW} malformed messages in a row; the last: ${error.message}`.slice(0, 120));
+      return;
+    }
+    session.speaks.error(session, error);
+  }
+
+  // ---- group status ----
+
+  /** When the origin flaps, every group's status moves at once: walk the group's holders, not every session's instruments. */
+  #statusMoved(group: GroupKey, status: GroupFeedStatus): void {
+    for (const [sessionId, instruments] of this.#index.holdersOfGroup(group)) {
+      const session = this.#sessions.get(sessionId);
+      if (session) session.speaks.status(session, group, status, instruments);
+    }
+  }
+
+  /** A session subscribing into a group that is not live hears so at once (live is the default it assumes). */
+  #tellStatusOfNewGroups(session: Session, found: Map<InstrumentRef, ResolvedGroup>): void {
+    const groups = new Set([...found.values()].map((i) => i.group));
+    for (const group of groups) {
+      const status = this.#groups.statusOf(group);
+      if (!status || status.state === 'live') continue;
+      const instruments: number[] = [];
+      for (const token of this.#index.tokensOf(session.id).keys()) if (this.#index.groupOf(token) === group) instruments.push(token);
+      if (instruments.length > 0) session.speaks.status(session, group, status, instruments);
+    }
+  }
+
+  /** A group's link dropped: what its sessions still wait for is asked again on the next. */
+  #askAgain(group: GroupKey): void {
+    for (const session of this.#sessions.values()) {
+      for (const token of session.awaiting) if (this.#index.groupOf(token) === group) this.#groups.askFor(group, token);
+    }
+  }
+
+  // ---- session bookkeeping ----
+
+  #adopt(socket: WebSocket, attachment: Attachment): Session {
+    return this.#sessions.adopt(socket, attachment, PROTOCOLS[attachment.protocol], this.#config.limits.messagesPerSecond);
+  }
+
+  /** After a restart or hibernation: the surviving sockets, their subscriptions from SQLite, the uplinks they need. */
+  #restore(): void {
+    for (const { socket, attachment } of this.#store.surviving()) this.#adopt(socket, attachment);
+    for (const { session, subscriptions } of this.#store.liveSubscriptions((id) => this.#sessions.has(id))) {
+      for (const { token, mode, group } of subscriptions) this.#index.set(session, token, group, mode);
+    }
+    // Sessions whose sockets did not survive the restart can still be resumed for a while.
+    this.#store.markGone(this.#store.notGone().filter((id) => !this.#sessions.has(id)));
+    for (const group of [...this.#index.groups()]) {
+      this.#groups.ensure(group);
+      this.#groups.sync(group);
+    }
+    if (this.#store.kiteSockets().length > 0) this.#heartbeat.start();
+  }
+
+  /** Back from SQLite: the session's subscriptions, the uplinks they need, and a snapshot of each. */
+  #resume(session: Session): void {
+    this.#store.resumed(session.id);
+    const changed = new Set<GroupKey>();
+    // The stored set is what it holds again, so it needs no writing back.
+    for (const { token, mode, group } of this.#store.subscriptionsOf(session.id)) this.#hold(session, { instrument_token: token, group }, mode, true, changed);
+    for (const group of changed) this.#groups.sync(group);
+    if (session.outbox.snapshot.size > 0) this.#fanOut.markDirty(session);
+  }
+
+  /** Takes a session out of memory; its rows stay for a resume when `resumable`, else they go. */
+  #forget(session: Session, resumable: boolean): void {
+    if (!this.#sessions.delete(session)) return;
+    this.#fanOut.forget(session);
+    const tokens = [...this.#index.tokensOf(session.id).keys()];
+    for (const group of this.#index.removeSession(session.id)) this.#groups.sync(group);
+    for (const token of tokens) if (this.#index.groupOf(token) === undefined) this.#names.forget(token);
+    if (resumable) this.#store.markGone([session.id]);
+    else this.#store.end(session.id);
+  }
+
+  #close(session: Session, code: number, reason: string): void {
+    session.speaks.closing(session, reason);
+    try {
+      // A close reason is at most 123 bytes.
+      session.socket.close(code, reason.slice(0, 120));
+    } catch {
+      // Already closed.
+    }
+    this.#forget(session, false);
+  }
+
+  *#kiteSessions(): Generator<Session> {
+    for (const socket of this.#store.kiteSockets()) {
+      const session = this.#sessions.of(socket);
+      if (session) yield session;
+    }
+  }
+}
+
+function tooManySessions(keyId: string | null, open: number, most: number): Response {
+  const who = keyId ? `API key ${keyId}` : 'this user';
+  return Response.json(
+    { error: { code: 'limit_exceeded', message: `${who} already has ${open} open sessions, the most allowed (${most}); close one first` } },
+    { status: 429, headers: { 'Retry-After': '10' } },
+  );
+}

@@ -1,0 +1,82 @@
+import { ClientMessage, type ServerMessage } from '../../contracts/client-protocol.ts';
+import type { HubConfig } from '../../contracts/hub-config.ts';
+import { frameProblem } from '../frame-problem.ts';
+import { type Session, type SessionProtocol, sendJson, sendRaw } from './session.ts';
+import type { Control, ControlError } from './session-control.ts';
+import { v2TickFrame } from './session-frames.ts';
+
+/**
+ * /v2/ws (docs/websocket.md, contracts/client-protocol.ts): JSON frames
+ * both ways. A session is welcomed with its id and limits, every request
+ * is acked, errors and the reason for a close come as `error` frames, and
+ * the session hears its groups' feed status and its user's alerts.
+ */
+export const v2Protocol: SessionProtocol = {
+  parse: parseV2Control,
+  error(session, error) {
+    sendJson(session, { type: 'error', ...error });
+  },
+  closing(session, reason) {
+    sendJson(session, { type: 'error', code: 'closing', message: reason });
+  },
+  ack(session, ack) {
+    sendJson(session, { type: 'ack', ...ack });
+  },
+  status(session, group, status, instruments) {
+    sendJson(session, { type: 'status', group, state: status.state, ...(status.reason === undefined ? {} : { reason: status.reason }), instruments });
+  },
+  push: sendJson,
+  write(session, snapshots, json) {
+    if (snapshots.length > 0)
+      sendRaw(
+        session,
+        v2TickFrame(
+          'snapshot',
+          snapshots.map(({ token, packet, mode }) => json.of(token, packet, mode)),
+        ),
+      );
+    const ticks: string[] = [];
+    session.outbox.takeDue((token, mode, packet) => ticks.push(json.of(token, packet, mode)));
+    if (ticks.length > 0) sendRaw(session, v2TickFrame('ticks', ticks));
+  },
+};
+
+/** The first frame of a session: its id (to resume with), whether it was resumed, and its limits. */
+export function welcome(session: Session, resumed: boolean, subscribed: number, limits: HubConfig['limits']): ServerMessage {
+  return {
+    type: 'welcome',
+    session: session.id,
+    resumed,
+    subscribed,
+    server_time: Date.now(),
+    limits: { instruments: limits.instruments, messages_per_second: limits.messagesPerSecond, max_frame_bytes: limits.maxFrameBytes },
+  };
+}
+
+export function parseV2Control(text: string): Control | ControlError {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { error: { code: 'bad_json', message: 'the frame is not JSON' } };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return { error: { code: 'bad_json', message: 'a message is a JSON object with an "action"' } };
+  const parsed = ClientMessage.safeParse(json);
+  if (!parsed.success) {
+    const id = (json as { id?: unknown }).id;
+    return { error: { code: 'bad_message', message: frameProblem(parsed.error), ...(typeof id === 'string' || typeof id === 'number' ? { id } : {}) } };
+  }
+  const message = parsed.data;
+  const id = message.id === undefined ? {} : { id: message.id };
+  switch (message.action) {
+    case 'subscribe':
+      return { op: 'subscribe', ...id, refs: message.instruments, mode: message.mode };
+    case 'unsubscribe':
+      return { op: 'unsubscribe', ...id, refs: message.instruments };
+    case 'mode':
+      return { op: 'mode', ...id, refs: message.instruments, mode: message.mode };
+    case 'ping':
+      return { op: 'ping', ...id };
+  }
+}
