@@ -1,0 +1,37 @@
+import { spawn } from 'node:child_process';
+
+/**
+ * The static half of `npm test`, run side by side (each is one process on
+ * one core): both type checks, Biome, and the import rules. Prints each
+ * check's output as a block when it ends and fails if any failed, naming it.
+ */
+const CHECKS: [name: string, command: string, args: string[]][] = [
+  ['typecheck (node)', 'tsc', ['-p', 'tsconfig.json']],
+  ['typecheck (workers)', 'tsc', ['-p', 'tsconfig.workers.json']],
+  ['lint (biome)', 'biome', ['check', '.']],
+  ['imports (dependency-cruiser)', 'depcruise', ['--config', '.dependency-cruiser.cjs', ...process.argv.slice(2)]],
+];
+
+const started = Date.now();
+const results = await Promise.all(
+  CHECKS.map(
+    ([name, command, args]) =>
+      new Promise<{ name: string; ok: boolean; output: string; seconds: number }>((resolve) => {
+        const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        child.stdout.on('data', (chunk) => (output += chunk));
+        child.stderr.on('data', (chunk) => (output += chunk));
+        child.on('error', (error) => resolve({ name, ok: false, output: `${output}${error.message}\n`, seconds: 0 }));
+        child.on('close', (code) => resolve({ name, ok: code === 0, output, seconds: (Date.now() - started) / 1000 }));
+      }),
+  ),
+);
+for (const { name, ok, output, seconds } of results) {
+  process.stdout.write(`── ${name}: ${ok ? 'passed' : 'FAILED'} (${seconds.toFixed(1)} s)\n`);
+  if (!ok || output.trim() !== '') process.stdout.write(`${output.trimEnd()}\n`);
+}
+const failed = results.filter((r) => !r.ok).map((r) => r.name);
+if (failed.length > 0) {
+  process.stderr.write(`static checks failed: ${failed.join(', ')}\n`);
+  process.exit(1);
+}
