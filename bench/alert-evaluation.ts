@@ -1,5 +1,6 @@
-import type { AlertCondition, GroupAlert } from '../contracts/alerts.ts';
+import { type AlertCondition, CONDITION_TYPES, type GroupAlert } from '../contracts/alerts.ts';
 import { AlertBook, type AlertTick, type BookEntry } from '../durable-objects/alerts/alert-book.ts';
+import { seededRandom } from '../kite-sim/seeded-random.ts';
 
 /**
  * What alert evaluation costs a group object per tick: ticks per second
@@ -28,16 +29,6 @@ const ROUNDS = 3;
 const ROUND_MS = 500;
 const START = Date.UTC(2026, 0, 5, 3, 45);
 const BASELINE = 'the same ticks through an empty AlertBook (ratio = time per tick / its time)';
-const TYPES: AlertCondition['type'][] = [
-  'price_above',
-  'price_below',
-  'crosses_up',
-  'crosses_down',
-  'change_pct_above',
-  'change_pct_below',
-  'volume_above',
-  'oi_above',
-];
 
 export async function benchAlertEvaluation(): Promise<Row[]> {
   const batches = tickBatches();
@@ -100,7 +91,7 @@ function race(batches: AlertTick[][], books: AlertBook[]): Result[] {
 
 /** BATCHES frames of one tick per instrument, on seeded random walks. */
 function tickBatches(): AlertTick[][] {
-  const random = mulberry32(1);
+  const random = seededRandom(1);
   const prices = Array.from({ length: INSTRUMENTS }, () => 1_000);
   return Array.from({ length: BATCHES }, (_, n) =>
     prices.map((price, i) => {
@@ -112,10 +103,10 @@ function tickBatches(): AlertTick[][] {
 }
 
 function alerts(count: number, tokens: number[]): BookEntry[] {
-  const random = mulberry32(2);
+  const random = seededRandom(2);
   return Array.from({ length: count }, (_, n) => {
     const token = tokens[n % tokens.length] as number;
-    const type = TYPES[n % TYPES.length] as AlertCondition['type'];
+    const type = CONDITION_TYPES[n % CONDITION_TYPES.length] as AlertCondition['type'];
     const spread = random() * 0.2;
     const condition: AlertCondition =
       type === 'change_pct_above'
@@ -148,17 +139,6 @@ function loaded(entries: BookEntry[]): AlertBook {
   const book = new AlertBook();
   book.load(entries, new Map(), START);
   return book;
-}
-
-/** A small seeded PRNG, so every run ticks and places alerts alike. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function rate(ticksPerSecond: number): string {
