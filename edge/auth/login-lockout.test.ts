@@ -24,6 +24,19 @@ describe('login lock-out', () => {
     expect(after.status).toBe(200);
   });
 
+  it('checks at most the threshold of passwords when guesses at one e-mail arrive all at once', async () => {
+    // Issue 21, defect 1: the count was read, the password checked, then the failure recorded, so 20 parallel
+    // guesses (one of them right) were all checked: 19 × 401 and a 200 where the lock-out allows 3.
+    const user = await newUser();
+    const guesses = Array.from({ length: 20 }, (_, i) => (i === 13 ? PASSWORD : `wrong password ${i}`));
+    const answers = await Promise.all(guesses.map((password) => attempt(FAST, user.email, password)));
+    const statuses = answers.map((r) => r.status);
+    const checked = statuses.filter((status) => status !== 429);
+    expect(checked.length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(20 - checked.length);
+    expect(statuses.every((status) => [200, 401, 429].includes(status))).toBe(true);
+  });
+
   it('starts counting again after the lock: one more failure does not lock at once', async () => {
     const user = await newUser();
     for (let i = 0; i < 3; i++) await attempt(FAST, user.email, 'wrong password');

@@ -12,6 +12,13 @@ import { verifyPassword } from './password.ts';
  * password is checked, so a wrong guess is not told apart from a right one
  * by answering sooner.
  *
+ * Every attempt reserves its place in the count in one statement before
+ * the password is looked at, and one past a threshold is refused without
+ * a check: guesses sent all at once cannot outrun the count (they did when
+ * it was read, the password checked, and the failure written after).
+ * A right password gives its reservation back; a wrong one keeps it, and
+ * locks the target that reached its threshold.
+ *
  * Counters live in Postgres, which every login reads anyway: this
  * protection holds when Redis is down, unlike the rate limits. Targets are
  * strings, so an unregistered address locks exactly like a registered one.
@@ -22,10 +29,11 @@ const MAX_SLOWDOWN_STEPS = 10;
 
 /**
  * A password check under the throttle (login, and the current password of
- * a password change): a locked target is refused before the password is
- * looked at, the slow-down is served, a failure is counted, and success
- * forgives the e-mail. `stored` undefined (no such user) fails after the
- * same work as a wrong password.
+ * a password change), given the attempt's reservation: a locked target is
+ * refused before the password is looked at, the slow-down is served, a
+ * failure locks what reached its threshold, and success forgives the
+ * e-mail. `stored` undefined (no such user) fails after the same work as a
+ * wrong password.
  */
 export async function checkPassword(
   db: Database,
@@ -38,61 +46,72 @@ export async function checkPassword(
   if (throttle.locked) return { lockedForS: throttle.retryAfterS };
   if (throttle.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, throttle.delayMs));
   if (await verifyPassword(password, stored)) {
-    await clearLoginFailures(db, who.email);
+    await forgive(db, who.email, who.ip);
     return 'accepted';
   }
-  await recordLoginFailure(db, config, who.email, who.ip);
+  await lockWhatReachedItsThreshold(db, config, who.email, who.ip);
   return 'refused';
 }
 
 const targets = (email: string, ip: string) => [`email:${email}`, `ip:${ip}`];
-
-export async function loginThrottle(db: Database, config: EdgeConfig, email: string, ip: string): Promise<Throttle> {
-  const { rows } = await db.query<{ recent_failures: number; lock_left_ms: number | null }>(
-    `SELECT CASE WHEN first_failed_at > now() - make_interval(secs => $2::float8 / 1000) THEN failures ELSE 0 END AS recent_failures,
-            CASE WHEN locked_until > now() THEN ceil(extract(epoch FROM locked_until - now()) * 1000)::float8 END AS lock_left_ms
-     FROM login_failures WHERE target = ANY($1)`,
-    [targets(email, ip), config.login.failureWindowMs],
-  );
-  const lockLeftMs = Math.max(0, ...rows.map((r) => r.lock_left_ms ?? 0));
-  if (lockLeftMs > 0) return { locked: true, retryAfterS: Math.ceil(lockLeftMs / 1000) };
-  const failures = Math.max(0, ...rows.map((r) => r.recent_failures));
-  return { locked: false, delayMs: config.login.slowdownMs * Math.min(failures, MAX_SLOWDOWN_STEPS) };
-}
+const threshold = (target: string, config: EdgeConfig) => (target.startsWith('email:') ? config.login.lockEmailAfter : config.login.lockIpAfter);
 
 /**
- * Counts one failure against both targets, locking the ones that reach
- * their threshold. A count whose window or lock has run out starts again
- * at one. Rows of targets quiet for a whole window are cleared on the way.
+ * Counts this attempt against both targets, atomically, and says whether
+ * it may go on: not while a target is locked, nor when the attempt is past
+ * a target's threshold (the ones before it are being checked). A count
+ * whose window or lock has run out starts again at one. Rows of targets
+ * quiet for a whole window are cleared on the way.
  */
-async function recordLoginFailure(db: Database, config: EdgeConfig, email: string, ip: string): Promise<void> {
-  const { failureWindowMs, lockMs, lockEmailAfter, lockIpAfter } = config.login;
-  // $2 the window, $3 the lock (ms); $4 and $5 the thresholds of e-mails and addresses.
+export async function reserveLoginAttempt(db: Database, config: EdgeConfig, email: string, ip: string): Promise<Throttle> {
+  const { failureWindowMs, lockMs, slowdownMs } = config.login;
+  // $2 the window (ms).
   const window = 'make_interval(secs => $2::float8 / 1000)';
-  const lock = 'make_interval(secs => $3::float8 / 1000)';
-  const threshold = (target: string) => `(CASE WHEN ${target} LIKE 'email:%' THEN $4::int ELSE $5::int END)`;
   const startsAgain = `(f.first_failed_at < now() - ${window} OR f.locked_until <= now())`;
-  const count = `(CASE WHEN ${startsAgain} THEN 1 ELSE f.failures + 1 END)`;
-  await db.query(
+  const { rows } = await db.query<{ target: string; failures: number; lock_left_ms: number | null }>(
     `WITH quiet AS (
        DELETE FROM login_failures
        WHERE first_failed_at < now() - ${window} AND (locked_until IS NULL OR locked_until < now()) AND target <> ALL($1)
      )
      INSERT INTO login_failures AS f (target, failures, first_failed_at, locked_until)
-     SELECT target, 1, now(), CASE WHEN 1 >= ${threshold('target')} THEN now() + ${lock} END
-     FROM unnest($1::text[]) AS target
+     SELECT target, 1, now(), NULL FROM unnest($1::text[]) AS target
      ON CONFLICT (target) DO UPDATE SET
-       failures = ${count},
+       failures = CASE WHEN ${startsAgain} THEN 1 ELSE f.failures + 1 END,
        first_failed_at = CASE WHEN ${startsAgain} THEN now() ELSE f.first_failed_at END,
-       locked_until = CASE
-         WHEN f.locked_until > now() THEN f.locked_until
-         WHEN ${count} >= ${threshold('f.target')} THEN now() + ${lock}
-       END`,
-    [targets(email, ip), failureWindowMs, lockMs, lockEmailAfter, lockIpAfter],
+       locked_until = CASE WHEN f.locked_until > now() THEN f.locked_until END
+     RETURNING target, failures,
+       CASE WHEN locked_until > now() THEN ceil(extract(epoch FROM locked_until - now()) * 1000)::float8 END AS lock_left_ms`,
+    [targets(email, ip), failureWindowMs],
+  );
+  const lockLeftMs = Math.max(0, ...rows.map((r) => r.lock_left_ms ?? 0));
+  if (lockLeftMs > 0) return { locked: true, retryAfterS: Math.ceil(lockLeftMs / 1000) };
+  // Past the threshold while the attempts before it are checked: the lock they are about to set is as good as set.
+  if (rows.some((r) => r.failures > threshold(r.target, config))) return { locked: true, retryAfterS: Math.ceil(lockMs / 1000) };
+  const before = Math.max(0, ...rows.map((r) => r.failures - 1));
+  return { locked: false, delayMs: slowdownMs * Math.min(before, MAX_SLOWDOWN_STEPS) };
+}
+
+/** After a wrong password: the attempt's reservation stands as a failure, and a target at its threshold is locked. */
+async function lockWhatReachedItsThreshold(db: Database, config: EdgeConfig, email: string, ip: string): Promise<void> {
+  const { lockMs, lockEmailAfter, lockIpAfter } = config.login;
+  await db.query(
+    `UPDATE login_failures SET locked_until = now() + make_interval(secs => $2::float8 / 1000)
+     WHERE target = ANY($1)
+       AND failures >= CASE WHEN target LIKE 'email:%' THEN $3::int ELSE $4::int END
+       AND (locked_until IS NULL OR locked_until <= now())`,
+    [targets(email, ip), lockMs, lockEmailAfter, lockIpAfter],
   );
 }
 
-/** After a successful login: the e-mail's count is forgiven (the address's is not, or one own account would reset it). */
-async function clearLoginFailures(db: Database, email: string): Promise<void> {
-  await db.query('DELETE FROM login_failures WHERE target = $1', [`email:${email}`]);
+/**
+ * After a right password: the e-mail's count is forgiven, and the address
+ * gets this attempt's reservation back (not its count: or one own account
+ * would reset the count of an address guessing at others).
+ */
+async function forgive(db: Database, email: string, ip: string): Promise<void> {
+  await db.query(
+    `WITH forgiven AS (DELETE FROM login_failures WHERE target = $1)
+     UPDATE login_failures SET failures = failures - 1 WHERE target = $2 AND failures > 0`,
+    [`email:${email}`, `ip:${ip}`],
+  );
 }

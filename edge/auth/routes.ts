@@ -5,7 +5,7 @@ import { openDatabase } from '../../storage/database.ts';
 import { errorResponse } from '../errors.ts';
 import { parseBody } from '../validate.ts';
 import { endSessionsOf } from '../ws/end-sessions.ts';
-import { checkPassword, loginThrottle } from './login-throttle.ts';
+import { checkPassword, reserveLoginAttempt } from './login-throttle.ts';
 import { hashPassword, isOutdated } from './password.ts';
 import { type AuthEnv, principalOf, requires } from './policy.ts';
 import { PUBLIC, type Role, SESSION, USER } from './principal.ts';
@@ -64,7 +64,7 @@ auth.post('/login', requires(PUBLIC, { limit: 'auth' }), async (c) => {
   const db = database(c);
   const ip = clientIp(c.req.raw);
   const [throttle, found] = await Promise.all([
-    loginThrottle(db, config, email, ip),
+    reserveLoginAttempt(db, config, email, ip),
     db.query<SessionUser & { password_hash: string }>('SELECT id, email, role, session_epoch, password_hash FROM users WHERE email = $1', [email]),
   ]);
   const user = found.rows[0];
@@ -110,7 +110,7 @@ auth.post('/password', requires(SESSION, { limit: 'auth' }), async (c) => {
   if (!user) return errorResponse(c, 404, 'not_found', 'this user no longer exists');
   // The current password guards the change against a stolen session, so guessing it counts like a failed login.
   const who = { email: user.email, ip: clientIp(c.req.raw) };
-  const outcome = await checkPassword(db, config, who, current_password, user.password_hash, await loginThrottle(db, config, who.email, who.ip));
+  const outcome = await checkPassword(db, config, who, current_password, user.password_hash, await reserveLoginAttempt(db, config, who.email, who.ip));
   if (typeof outcome === 'object') return locked(c, outcome.lockedForS);
   if (outcome === 'refused') return errorResponse(c, 403, 'invalid_credentials', 'current_password is not this account’s password');
   const changed = await endAllSessions(db, userId, await hashPassword(new_password));
