@@ -16,10 +16,21 @@ export const limit = z.coerce
   .max(MAX_PAGE, `must be at most ${MAX_PAGE}`)
   .default(DEFAULT_PAGE);
 
+/**
+ * The latest time a cursor can name, 9999-12-31 in µs: a cursor past it
+ * (20 digits fit the pattern) would overflow Postgres's bigint and
+ * timestamps, which answered 500.
+ */
+const MAX_CURSOR_MICROS = 253_402_300_799_999_999n;
+const ALERT_CURSOR = /^(\d{1,18})_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** Alerts, newest first: `<created_at in µs>_<id>`. */
 export const alertCursor = z
   .string()
-  .regex(/^\d{1,20}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be the next_cursor of a previous page')
+  .refine((text) => {
+    const micros = ALERT_CURSOR.exec(text)?.[1];
+    return micros !== undefined && BigInt(micros) <= MAX_CURSOR_MICROS;
+  }, 'must be the next_cursor of a previous page')
   .transform((text) => {
     const [micros = '', id = ''] = text.split('_');
     return { micros, id };

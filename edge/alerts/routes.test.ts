@@ -207,6 +207,11 @@ describe('reading, changing and deleting', () => {
     expect(paused.alerts.map((a) => a.id)).toEqual([made[1]?.id]);
     expect(await problem(await asUser(user, '/alerts?state=asleep'))).toMatchObject({ status: 400, param: 'state' });
     expect(await problem(await asUser(user, '/alerts?cursor=nope'))).toMatchObject({ status: 400, param: 'cursor' });
+    // Issue 21, defect 6: a cursor of the right shape naming a time past any timestamp was a 500 (bigint out of range).
+    for (const cursor of ['99999999999999999999_5f1e2d3c-4b5a-4697-8877-665544332211', '999999999999999999_5f1e2d3c-4b5a-4697-8877-665544332211']) {
+      expect(await problem(await asUser(user, `/alerts?cursor=${cursor}`))).toMatchObject({ status: 400, param: 'cursor' });
+    }
+    expect(await problem(await asUser(user, '/alerts/triggers?cursor=9999999999999999999'))).toMatchObject({ status: 400, param: 'cursor' });
     expect(await problem(await asUser(user, '/alerts?limit=500'))).toMatchObject({ status: 400, param: 'limit' });
     expect(await problem(await asUser(user, '/alerts/not-a-uuid'))).toMatchObject({ status: 400, param: 'id', message: 'id: must be an alert id (a UUID)' });
   });
