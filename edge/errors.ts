@@ -45,6 +45,17 @@ export function onError(error: Error, c: Context): Response {
       problems: error.problems,
     });
   }
-  console.error(`unhandled error on ${c.req.method} ${c.req.url}:`, error);
+  console.error(`unhandled error on ${c.req.method} ${loggableTarget(c.req.url)}:`, error);
   return errorResponse(c, 500, 'internal_error', 'internal error; the platform logged the details');
+}
+
+/**
+ * A request's path and the names of its query parameters, never their
+ * values: /kite/ws carries an API key's secret as `access_token`, and a
+ * log line must not (`/kite/ws?api_key=…&access_token=…`).
+ */
+export function loggableTarget(url: string): string {
+  const { pathname, searchParams } = new URL(url);
+  const names = [...new Set(searchParams.keys())];
+  return names.length === 0 ? pathname : `${pathname}?${names.map((name) => `${name}=…`).join('&')}`;
 }
