@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterAttempt, classify, type Delivery, newDelivery, retryDelayMs, WEBHOOK_RETRY } from './webhook-retry.ts';
+import { afterAttempt, classify, type Delivery, newDelivery, WEBHOOK_RETRY } from './webhook-retry.ts';
 
 const NOW = Date.parse('2026-01-05T04:00:00Z');
 const fail500 = { kind: 'response', status: 500 } as const;
@@ -12,12 +12,6 @@ describe('webhook delivery', () => {
     expect(classify({ kind: 'timeout' })).toBe('retry');
     expect(classify({ kind: 'network', error: 'connection refused' })).toBe('retry');
     expect(classify({ kind: 'refused', reason: 'must not point into a private network: 10.0.0.5 is RFC 1918 private network' })).toBe('permanent');
-  });
-
-  it('backs off exponentially with equal jitter, capped', () => {
-    expect([1, 2, 3, 4].map((n) => retryDelayMs(n, 0))).toEqual([2_500, 5_000, 10_000, 20_000]);
-    expect([1, 2, 3, 4].map((n) => retryDelayMs(n, 0.999_999))).toEqual([5_000, 10_000, 20_000, 40_000]);
-    expect(retryDelayMs(20, 0.5)).toBe(0.75 * WEBHOOK_RETRY.maxDelayMs);
   });
 
   it('fails twice, then succeeds: one delivery, three attempts, the last code kept', () => {
@@ -71,6 +65,6 @@ describe('webhook delivery', () => {
     const asked = afterAttempt(newDelivery(NOW), { kind: 'response', status: 429, retryAfterS: 120 }, { now: NOW, random: 0 });
     expect(asked.next_attempt_at).toBe(NOW + 120_000);
     const greedy = afterAttempt(newDelivery(NOW), { kind: 'response', status: 503, retryAfterS: 86_400 }, { now: NOW, random: 0 });
-    expect(greedy.next_attempt_at).toBe(NOW + WEBHOOK_RETRY.maxDelayMs);
+    expect(greedy.next_attempt_at).toBe(NOW + WEBHOOK_RETRY.maxMs);
   });
 });
