@@ -1,3 +1,4 @@
+import { WEBHOOK_RETRY_BASE_MS } from '../../contracts/alerts.ts';
 import { type BackoffPolicy, backoffDelayMs } from '../../contracts/backoff.ts';
 
 /**
@@ -19,7 +20,8 @@ import { type BackoffPolicy, backoffDelayMs } from '../../contracts/backoff.ts';
  * Backoff (contracts/backoff.ts): before attempt n+1 the deliverer waits
  * min(cap, base × 2^(n−1)), half of it fixed and half random ("equal
  * jitter"), so receivers that failed together are not all retried in the
- * same second, and no retry comes sooner than half the schedule.
+ * same second, and no retry comes sooner than half the schedule. The base
+ * is the worker's ALERT_WEBHOOK_RETRY_BASE_MS (5 s unless set).
  */
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead';
 
@@ -47,7 +49,12 @@ export type AttemptOutcome =
 export type RetryPolicy = BackoffPolicy & { maxAttempts: number };
 
 /** Ten attempts over about 40 minutes at most (5 s, 10 s, 20 s, … 21 min between them, before jitter). */
-export const WEBHOOK_RETRY: RetryPolicy = { maxAttempts: 10, baseMs: 5_000, maxMs: 30 * 60_000, jitter: 'equal' };
+export const WEBHOOK_RETRY: RetryPolicy = { maxAttempts: 10, baseMs: WEBHOOK_RETRY_BASE_MS, maxMs: 30 * 60_000, jitter: 'equal' };
+
+/** WEBHOOK_RETRY with the first retry's delay ceiling at `baseMs` (ALERT_WEBHOOK_RETRY_BASE_MS); the cap stays. */
+export function webhookRetryPolicy(baseMs: number): RetryPolicy {
+  return { ...WEBHOOK_RETRY, baseMs };
+}
 
 /** How long one attempt may take before it counts as a timeout. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
