@@ -80,6 +80,9 @@ export default defineConfig({
                 ALERT_WEBHOOKS_PER_USER: '2',
                 // A recurring alert's cool-down short enough to watch it fire twice (durable-objects/alerts/group-alerts.test.ts).
                 ALERTS_MIN_COOLDOWN_S: '1',
+                // Webhook retries after 5–10 ms, doubling: a delivery's ten attempts (durable-objects/webhook-dispatcher/webhook-dispatcher.test.ts)
+                // are over within about 5 s (511 × this at most).
+                ALERT_WEBHOOK_RETRY_BASE_MS: '10',
               },
             },
           })),

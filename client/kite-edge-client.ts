@@ -1,3 +1,4 @@
+import { type BackoffPolicy, backoffDelayMs } from '../contracts/backoff.ts';
 import {
   type ClientAction,
   type ClientMode,
@@ -12,7 +13,6 @@ import {
   V2_SUBPROTOCOL,
 } from '../contracts/client-protocol.ts';
 import type { Tick } from '../contracts/kite-ticks/tick.ts';
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
 import { SendPacer } from './send-pacer.ts';
 import { chunk, SubscriptionSet } from './subscription-set.ts';
 
@@ -50,6 +50,34 @@ export interface SocketLike {
 }
 export type SocketConstructor = new (url: string, protocols?: string[]) => SocketLike;
 
+/**
+ * How long the client waits before its next reconnect attempt: capped
+ * exponential backoff with jitter (contracts/backoff.ts), so that thousands
+ * of clients cut off by one server restart do not all come back in the
+ * same instant.
+ *
+ *   base(n)  = min(maxDelayMs, initialDelayMs × factor^(n − 1))     n = 1, 2, …
+ *   delay(n) = base(n) × (1 − jitter × r)                            r uniform in [0, 1)
+ *
+ * With the defaults: about 0.25–0.5 s, 0.5–1 s, 1–2 s, … up to 15–30 s.
+ */
+export type ReconnectOptions = {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  factor: number;
+  /** Fraction of each delay that is random (0: none, 1: anywhere from 0 to the full delay). */
+  jitter: number;
+  /** Attempts before the client gives up (Infinity: never). */
+  maxAttempts: number;
+};
+
+export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, jitter: 0.5, maxAttempts: Infinity };
+
+/** The reconnect schedule as contracts/backoff.ts reads it. */
+export function reconnectPolicy(options: ReconnectOptions): BackoffPolicy {
+  return { baseMs: options.initialDelayMs, maxMs: options.maxDelayMs, factor: options.factor, jitter: options.jitter };
+}
+
 export type KiteEdgeClientOptions = {
   /** The endpoint, e.g. `wss://edge.example.com/v2/ws` or `ws://127.0.0.1:8787/v2/ws`. */
   url: string;
@@ -63,7 +91,7 @@ export type KiteEdgeClientOptions = {
    */
   credentialsIn?: 'query' | 'subprotocol';
   /** Reconnect schedule, or false to stay closed after the first disconnect. */
-  reconnect?: Partial<BackoffOptions> | false;
+  reconnect?: Partial<ReconnectOptions> | false;
   /** How long a request may wait for its answer, disconnections included. Default 10 s. */
   requestTimeoutMs?: number;
   /**
@@ -132,7 +160,10 @@ type Listener<T> = (payload: T) => void;
 
 export class KiteEdgeClient {
   readonly #options: KiteEdgeClientOptions;
-  readonly #backoff: BackoffOptions | undefined;
+  /** Undefined: `reconnect: false`. */
+  readonly #reconnect: ReconnectOptions | undefined;
+  /** The reconnect schedule, also the delays of asking again for `unavailable` instruments. */
+  readonly #backoff: BackoffPolicy;
   readonly #unavailableRetries: number;
   readonly #requestTimeoutMs: number;
   readonly #idleTimeoutMs: number;
@@ -157,7 +188,8 @@ export class KiteEdgeClient {
 
   constructor(options: KiteEdgeClientOptions) {
     this.#options = options;
-    this.#backoff = options.reconnect === false ? undefined : { ...DEFAULT_BACKOFF, ...options.reconnect };
+    this.#reconnect = options.reconnect === false ? undefined : { ...DEFAULT_RECONNECT, ...options.reconnect };
+    this.#backoff = reconnectPolicy(this.#reconnect ?? DEFAULT_RECONNECT);
     this.#unavailableRetries = options.unavailableRetries ?? 3;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
@@ -352,14 +384,14 @@ export class KiteEdgeClient {
       if (pending.replay) pending.sent = false;
       else this.#settle(id, () => pending.reject(new KiteEdgeError('closed', `the connection closed (${code}) before the answer`)));
     }
-    const backoff = this.#backoff;
-    if (this.#state === 'closed' || !backoff || FINAL_CLOSES.has(code) || this.#attempt >= backoff.maxAttempts) {
+    const reconnect = this.#reconnect;
+    if (this.#state === 'closed' || !reconnect || FINAL_CLOSES.has(code) || this.#attempt >= reconnect.maxAttempts) {
       this.#finish(code, reason);
       return;
     }
     this.#emit('close', { code, reason, reconnecting: true });
     this.#attempt++;
-    const delayMs = backoffDelay(this.#attempt, backoff);
+    const delayMs = backoffDelayMs(this.#attempt, this.#backoff);
     this.#state = 'reconnecting';
     this.#emit('reconnecting', { attempt: this.#attempt, delayMs });
     this.#reconnectTimer = setTimeout(() => {
@@ -384,7 +416,7 @@ export class KiteEdgeClient {
   async #batched(action: 'subscribe' | 'unsubscribe' | 'mode', instruments: InstrumentRef[], mode: ClientMode | undefined): Promise<Ack> {
     const ack: Ack = { type: 'ack', action, accepted: [], rejected: [], subscribed: this.#subscriptions.size };
     for (let attempt = 0, asking = instruments; asking.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, this.#backoff ?? DEFAULT_BACKOFF)));
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(attempt, this.#backoff)));
       const acks = await Promise.all(
         chunk(asking).map((part) => this.#request({ action, instruments: part, ...(mode ? { mode } : {}) }, { replay: true }) as Promise<Ack>),
       );

@@ -31,6 +31,8 @@ export const MAX_PRICE = 1e9;
 /** Kite's counters (volume, OI) are uint32 on the wire. */
 export const MAX_COUNT = 0xffffffff;
 export const MAX_RISE_PCT = 1000;
+/** The first webhook retry's delay ceiling unless ALERT_WEBHOOK_RETRY_BASE_MS says otherwise (docs/alerts.md). */
+export const WEBHOOK_RETRY_BASE_MS = 5_000;
 
 export type AlertSchemaOptions = {
   /** Server flag: accept webhook URLs on private networks and loopback, plain http to them included (local development and tests). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MIN_COOLDOWN_S } from './alerts.ts';
+import { MIN_COOLDOWN_S, WEBHOOK_RETRY_BASE_MS } from './alerts.ts';
 import { bothOrNeither, emptyToUndefined, parseEnv, wholeNumber } from './config-error.ts';
 
 /**
@@ -57,6 +57,8 @@ const EdgeEnvSchema = z
     ALERT_WEBHOOKS_PER_USER: wholeNumber(0, 100_000, 50, 'alerts'),
     /** The shortest cool-down a recurring alert may ask for: 10 s keeps a user's phone quiet; tests shorten it. */
     ALERTS_MIN_COOLDOWN_S: wholeNumber(1, 3600, MIN_COOLDOWN_S, 'seconds'),
+    /** The ceiling of a webhook's first retry delay; each later one doubles it, up to 30 minutes. Tests shorten it. */
+    ALERT_WEBHOOK_RETRY_BASE_MS: wholeNumber(10, 60_000, WEBHOOK_RETRY_BASE_MS, 'milliseconds'),
   })
   .check(bothOrNeither('UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'));
 
@@ -101,6 +103,8 @@ export type EdgeConfig = {
     maxWebhooksPerUser: number;
     /** The shortest cool-down of a recurring alert. */
     minCooldownS: number;
+    /** The ceiling of a webhook's first retry delay (the dispatcher's backoff base). */
+    webhookRetryBaseMs: number;
   };
 };
 
@@ -143,6 +147,7 @@ export function edgeConfig(env: object): EdgeConfig {
       maxPerUser: vars.ALERTS_PER_USER,
       maxWebhooksPerUser: vars.ALERT_WEBHOOKS_PER_USER,
       minCooldownS: vars.ALERTS_MIN_COOLDOWN_S,
+      webhookRetryBaseMs: vars.ALERT_WEBHOOK_RETRY_BASE_MS,
     },
   };
   parsed.set(env, config);

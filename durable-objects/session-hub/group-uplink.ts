@@ -1,3 +1,4 @@
+import { Backoff, type BackoffPolicy } from '../../contracts/backoff.ts';
 import { type GroupStatus, HUB_LINK_PATH, HUB_NAME_HEADER, type HubToGroup } from '../../contracts/hub-link.ts';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import { type Demand, decodeTickBatch, type TickBatch } from '../../contracts/origin-link.ts';
@@ -26,8 +27,8 @@ export type UplinkEvents = {
 /** What the hub needs of the group's stub: its fetch, which carries the WebSocket upgrade. */
 export type GroupFetcher = { fetch(input: string, init?: RequestInit): Promise<Response> };
 
-const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 5_000;
+/** Reconnects to a group: 0.1 s doubling to 5 s, equal jitter (never sooner than half of that). */
+export const GROUP_RECONNECT: BackoffPolicy = { baseMs: 100, maxMs: 5_000, jitter: 'equal' };
 
 export class GroupUplink {
   readonly group: GroupKey;
@@ -38,7 +39,7 @@ export class GroupUplink {
   #socket: WebSocket | undefined;
   #connecting = false;
   #closed = false;
-  #failures = 0;
+  readonly #backoff = new Backoff(GROUP_RECONNECT);
   #retry: ReturnType<typeof setTimeout> | undefined;
   #wantQueued = false;
   /** Snapshot requests sent and not yet answered, oldest first (the group answers in order). */
@@ -103,7 +104,7 @@ export class GroupUplink {
         return;
       }
       this.#socket = socket;
-      this.#failures = 0;
+      this.#backoff.reset();
       this.#asked.length = 0;
       socket.addEventListener('message', (event) => this.#onMessage(event.data));
       socket.addEventListener('close', () => this.#onClose(socket, 'the edge lost its link to the group; reconnecting'));
@@ -143,7 +144,6 @@ export class GroupUplink {
 
   #scheduleRetry(): void {
     if (this.#closed) return;
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.#failures++);
-    this.#retry = setTimeout(() => void this.#connect(), ceiling / 2 + Math.random() * (ceiling / 2));
+    this.#retry = setTimeout(() => void this.#connect(), this.#backoff.next());
   }
 }

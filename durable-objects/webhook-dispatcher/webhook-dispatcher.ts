@@ -6,16 +6,17 @@ import { edgeConfig } from '../../contracts/worker-config.ts';
 import { iso } from '../../storage/alerts/alert-rows.ts';
 import { signingSecrets } from '../../storage/alerts/webhook-secrets.ts';
 import { type Database, describe, openDatabase } from '../../storage/database.ts';
-import { type AttemptOutcome, afterAttempt, type Delivery, WEBHOOK_TIMEOUT_MS } from './webhook-retry.ts';
+import { type AttemptOutcome, afterAttempt, type Delivery, type RetryPolicy, WEBHOOK_TIMEOUT_MS, webhookRetryPolicy } from './webhook-retry.ts';
 import { signedWebhook } from './webhook-signature.ts';
 
 /**
  * WebhookDispatcher: one instance per user, named by the user id. It sends
  * the user's alert webhooks (signed POSTs, docs/alerts.md), retries them
- * with backoff (webhook-retry.ts) and records every attempt's
- * outcome in Postgres, apart from the group objects, so a slow or failing
- * receiver never delays the evaluation of a tick; and per user, so one
- * user's dead receiver never delays another's.
+ * with backoff (webhook-retry.ts; the first wait ALERT_WEBHOOK_RETRY_BASE_MS
+ * at most) and records every attempt's outcome in Postgres, apart from the
+ * group objects, so a slow or failing receiver never delays the evaluation
+ * of a tick; and per user, so one user's dead receiver never delays
+ * another's.
  *
  * Its queue is the user's `pending` rows of alert_deliveries (the index
  * alert_deliveries_due), which the group objects insert together with the
@@ -30,11 +31,19 @@ import { signedWebhook } from './webhook-signature.ts';
  * restart in between repeats it. Receivers act once per `X-Alert-Delivery`.
  * If Postgres or the signing secret cannot be read, the run is retried
  * after RETRY_MS without counting an attempt.
+ *
+ * Webhooks go out through the runtime's `fetch`; a test swaps in a scripted
+ * one with `useFetch()` from inside the object (runInDurableObject), so the
+ * retries are tested in workerd without a receiver.
  */
 const DUE_BATCH = 50;
 const CONCURRENCY = 8;
 const RETRY_MS = 30_000;
 const UserId = z.uuid();
+
+/** How a webhook attempt goes out: the runtime's fetch, or a test's script. */
+export type WebhookFetch = (url: string, init: RequestInit) => Promise<Response>;
+const runtimeFetch: WebhookFetch = (url, init) => fetch(url, init);
 
 type DueRow = {
   id: string;
@@ -77,10 +86,21 @@ const SAVE_SQL = `
 
 export class WebhookDispatcher extends DurableObject {
   readonly #userId: string;
+  #fetch: WebhookFetch = runtimeFetch;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     this.#userId = ctx.id.name ?? '';
+  }
+
+  /**
+   * Tests only, called on the instance inside the object
+   * (`runInDurableObject(stub, (dispatcher) => dispatcher.useFetch(fake))`):
+   * attempts from now on go to `fetch` instead of the network, until the
+   * object restarts.
+   */
+  useFetch(fetch: WebhookFetch): void {
+    this.#fetch = fetch;
   }
 
   /** Deliveries of this user may be due: run now (an earlier alarm already set is kept). */
@@ -120,8 +140,10 @@ export class WebhookDispatcher extends DurableObject {
         throw error;
       }
       const queue = [...due];
+      const send = { fetch: this.#fetch, allowPrivate: config.alerts.allowPrivateWebhooks };
+      const policy = webhookRetryPolicy(config.alerts.webhookRetryBaseMs);
       const worker = async () => {
-        for (let row = queue.shift(); row; row = queue.shift()) await this.#attempt(db, row, secrets, config.alerts.allowPrivateWebhooks);
+        for (let row = queue.shift(); row; row = queue.shift()) await this.#attempt(db, row, secrets, send, policy);
       };
       await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, worker));
     }
@@ -135,7 +157,7 @@ export class WebhookDispatcher extends DurableObject {
   }
 
   /** One attempt of one delivery, and its outcome written back. */
-  async #attempt(db: Database, row: DueRow, secrets: readonly string[], allowPrivate: boolean): Promise<void> {
+  async #attempt(db: Database, row: DueRow, secrets: readonly string[], send: SendOptions, policy: RetryPolicy): Promise<void> {
     const delivery: Delivery = {
       status: 'pending',
       attempts: row.attempts,
@@ -160,8 +182,8 @@ export class WebhookDispatcher extends DurableObject {
       triggered_at: iso(row.triggered_at),
       note: row.note,
     };
-    const outcome = await post(row.url, payload, secrets, delivery.attempts + 1, allowPrivate);
-    const after = afterAttempt(delivery, outcome, { now: Date.now(), random: Math.random() });
+    const outcome = await post(row.url, payload, secrets, delivery.attempts + 1, send);
+    const after = afterAttempt(delivery, outcome, { now: Date.now(), random: Math.random(), policy });
     await db.query(SAVE_SQL, [
       row.id,
       after.status,
@@ -175,14 +197,16 @@ export class WebhookDispatcher extends DurableObject {
   }
 }
 
+type SendOptions = { fetch: WebhookFetch; allowPrivate: boolean };
+
 /** POSTs one signed attempt; redirects are not followed (a redirect could lead into a private network). */
-async function post(url: string, payload: WebhookPayload, secrets: readonly string[], attempt: number, allowPrivate: boolean): Promise<AttemptOutcome> {
+async function post(url: string, payload: WebhookPayload, secrets: readonly string[], attempt: number, send: SendOptions): Promise<AttemptOutcome> {
   // The URL was allowed when it was stored; the rule (or the deployment's flag) may have changed since.
-  const check = checkWebhookUrl(url, { allowPrivate });
+  const check = checkWebhookUrl(url, { allowPrivate: send.allowPrivate });
   if (!check.ok) return { kind: 'refused', reason: check.reason };
   const { body, headers } = await signedWebhook(payload, secrets, Date.now(), attempt);
   try {
-    const response = await fetch(check.url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
+    const response = await send.fetch(check.url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
     await response.body?.cancel();
     const retryAfter = Number(response.headers.get('Retry-After'));
     return { kind: 'response', status: response.status, ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterS: retryAfter } : {}) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterAttempt, classify, type Delivery, newDelivery, retryDelayMs, WEBHOOK_RETRY } from './webhook-retry.ts';
+import { afterAttempt, classify, type Delivery, newDelivery, WEBHOOK_RETRY, webhookRetryPolicy } from './webhook-retry.ts';
 
 const NOW = Date.parse('2026-01-05T04:00:00Z');
 const fail500 = { kind: 'response', status: 500 } as const;
@@ -12,12 +12,6 @@ describe('webhook delivery', () => {
     expect(classify({ kind: 'timeout' })).toBe('retry');
     expect(classify({ kind: 'network', error: 'connection refused' })).toBe('retry');
     expect(classify({ kind: 'refused', reason: 'must not point into a private network: 10.0.0.5 is RFC 1918 private network' })).toBe('permanent');
-  });
-
-  it('backs off exponentially with equal jitter, capped', () => {
-    expect([1, 2, 3, 4].map((n) => retryDelayMs(n, 0))).toEqual([2_500, 5_000, 10_000, 20_000]);
-    expect([1, 2, 3, 4].map((n) => retryDelayMs(n, 0.999_999))).toEqual([5_000, 10_000, 20_000, 40_000]);
-    expect(retryDelayMs(20, 0.5)).toBe(0.75 * WEBHOOK_RETRY.maxDelayMs);
   });
 
   it('fails twice, then succeeds: one delivery, three attempts, the last code kept', () => {
@@ -71,6 +65,21 @@ describe('webhook delivery', () => {
     const asked = afterAttempt(newDelivery(NOW), { kind: 'response', status: 429, retryAfterS: 120 }, { now: NOW, random: 0 });
     expect(asked.next_attempt_at).toBe(NOW + 120_000);
     const greedy = afterAttempt(newDelivery(NOW), { kind: 'response', status: 503, retryAfterS: 86_400 }, { now: NOW, random: 0 });
-    expect(greedy.next_attempt_at).toBe(NOW + WEBHOOK_RETRY.maxDelayMs);
+    expect(greedy.next_attempt_at).toBe(NOW + WEBHOOK_RETRY.maxMs);
+  });
+
+  it('takes its first delay from ALERT_WEBHOOK_RETRY_BASE_MS and keeps the cap and the number of attempts', () => {
+    let delivery: Delivery = newDelivery(NOW);
+    const policy = webhookRetryPolicy(200);
+    const waits: number[] = [];
+    while (delivery.status === 'pending') {
+      const at = delivery.next_attempt_at as number;
+      delivery = afterAttempt(delivery, fail500, { now: at, random: 0, policy });
+      if (delivery.next_attempt_at !== null) waits.push(delivery.next_attempt_at - at);
+    }
+    expect(waits).toEqual([100, 200, 400, 800, 1_600, 3_200, 6_400, 12_800, 25_600]);
+    expect(delivery).toMatchObject({ status: 'dead', attempts: WEBHOOK_RETRY.maxAttempts });
+    const greedy = afterAttempt(newDelivery(NOW), { kind: 'response', status: 503, retryAfterS: 86_400 }, { now: NOW, random: 0, policy });
+    expect(greedy.next_attempt_at).toBe(NOW + WEBHOOK_RETRY.maxMs);
   });
 });

@@ -1,3 +1,6 @@
+import { WEBHOOK_RETRY_BASE_MS } from '../../contracts/alerts.ts';
+import { type BackoffPolicy, backoffDelayMs } from '../../contracts/backoff.ts';
+
 /**
  * The life of one webhook delivery, as a pure state machine: each attempt's
  * outcome decides whether the delivery is done (delivered), given up on
@@ -14,10 +17,11 @@
  *                                    lead into a private network; the URL is the
  *                                    one the user gave).
  *
- * Backoff: before attempt n+1 the deliverer waits min(cap, base × 2^(n−1)),
- * half of it fixed and half random ("equal jitter"), so receivers that
- * failed together are not all retried in the same second, and no retry
- * comes sooner than half the schedule.
+ * Backoff (contracts/backoff.ts): before attempt n+1 the deliverer waits
+ * min(cap, base × 2^(n−1)), half of it fixed and half random ("equal
+ * jitter"), so receivers that failed together are not all retried in the
+ * same second, and no retry comes sooner than half the schedule. The base
+ * is the worker's ALERT_WEBHOOK_RETRY_BASE_MS (5 s unless set).
  */
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead';
 
@@ -41,14 +45,17 @@ export type AttemptOutcome =
   /** Not sent: the URL is no longer allowed (contracts/webhook-url.ts, checked again before each attempt). */
   | { kind: 'refused'; reason: string };
 
-export type RetryPolicy = {
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-};
+/** The backoff between attempts, and how many attempts a delivery gets before it is dead. */
+export type RetryPolicy = BackoffPolicy & { maxAttempts: number };
 
 /** Ten attempts over about 40 minutes at most (5 s, 10 s, 20 s, … 21 min between them, before jitter). */
-export const WEBHOOK_RETRY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 5_000, maxDelayMs: 30 * 60_000 };
+export const WEBHOOK_RETRY: RetryPolicy = { maxAttempts: 10, baseMs: WEBHOOK_RETRY_BASE_MS, maxMs: 30 * 60_000, jitter: 'equal' };
+
+/** WEBHOOK_RETRY with the first retry's delay ceiling at `baseMs` (ALERT_WEBHOOK_RETRY_BASE_MS); the cap stays. */
+export function webhookRetryPolicy(baseMs: number): RetryPolicy {
+  return { ...WEBHOOK_RETRY, baseMs };
+}
+
 /** How long one attempt may take before it counts as a timeout. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 const MAX_ERROR_CHARS = 500;
@@ -67,13 +74,7 @@ export function classify(outcome: AttemptOutcome): 'success' | 'permanent' | 're
   return 'permanent';
 }
 
-/** The wait before the attempt after `attempts` failed ones; `random` in [0, 1). */
-export function retryDelayMs(attempts: number, random: number, policy: RetryPolicy = WEBHOOK_RETRY): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
-  return Math.round(ceiling / 2 + (random * ceiling) / 2);
-}
-
-/** The delivery after an attempt made at `now` ended with `outcome`. */
+/** The delivery after an attempt made at `now` ended with `outcome`; `random` in [0, 1) draws the retry's jitter. */
 export function afterAttempt(delivery: Delivery, outcome: AttemptOutcome, options: { now: number; random: number; policy?: RetryPolicy }): Delivery {
   if (delivery.status !== 'pending') throw new RangeError(`a ${delivery.status} delivery is not attempted again`);
   const policy = options.policy ?? WEBHOOK_RETRY;
@@ -84,8 +85,11 @@ export function afterAttempt(delivery: Delivery, outcome: AttemptOutcome, option
   const error = describe(outcome);
   if (verdict === 'permanent') return { ...base, status: 'failed', next_attempt_at: null, last_error: error };
   if (attempts >= policy.maxAttempts) return { ...base, status: 'dead', next_attempt_at: null, last_error: `${error}; gave up after ${attempts} attempts` };
-  const asked = outcome.kind === 'response' && outcome.retryAfterS !== undefined ? Math.min(policy.maxDelayMs, outcome.retryAfterS * 1000) : 0;
-  const wait = Math.max(retryDelayMs(attempts, options.random, policy), asked);
+  const asked = outcome.kind === 'response' && outcome.retryAfterS !== undefined ? Math.min(policy.maxMs, outcome.retryAfterS * 1000) : 0;
+  const wait = Math.max(
+    backoffDelayMs(attempts, policy, () => options.random),
+    asked,
+  );
   return { ...base, status: 'pending', next_attempt_at: options.now + wait, last_error: error };
 }
 

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
+import { Backoff, type BackoffPolicy } from '../../contracts/backoff.ts';
 import { LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
-import { Backoff } from '../kite/backoff.ts';
 
 /**
  * One reconnecting, authenticated WebSocket from the origin to the edge
@@ -21,6 +21,9 @@ export type EdgeSocketOptions = {
   backoffMaxMs?: number;
 };
 
+/** The edge is close and cheap to redial: a short cap brings the links back soon after it restarts. Full jitter, 0.25 s doubling to 2 s. */
+export const EDGE_RECONNECT: BackoffPolicy = { baseMs: 250, maxMs: 2_000, jitter: 'full' };
+
 export class EdgeSocket {
   #ws: WebSocket | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -33,8 +36,11 @@ export class EdgeSocket {
 
   constructor(options: EdgeSocketOptions) {
     this.#options = options;
-    // The edge is close and cheap to redial; a short cap brings links back soon after it restarts.
-    this.#backoff = new Backoff({ baseMs: options.backoffBaseMs ?? 250, maxMs: options.backoffMaxMs ?? 2_000 });
+    this.#backoff = new Backoff({
+      ...EDGE_RECONNECT,
+      baseMs: options.backoffBaseMs ?? EDGE_RECONNECT.baseMs,
+      maxMs: options.backoffMaxMs ?? EDGE_RECONNECT.maxMs,
+    });
     this.#dial();
   }
 

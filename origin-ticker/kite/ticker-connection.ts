@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
+import { Backoff, type BackoffPolicy } from '../../contracts/backoff.ts';
 import type { TickMode } from '../../contracts/origin-link.ts';
-import { Backoff } from './backoff.ts';
 
 /**
  * One WebSocket to Kite's ticker, owned by the pool. It holds the
@@ -48,6 +48,9 @@ export type ConnectionStats = {
 /** Kite's text frames: errors about our requests, and broker messages. */
 type KiteText = { type?: string; data?: unknown };
 
+/** Redials to Kite: full jitter, so that sockets Kite dropped together do not come back together; 0.5 s doubling to 30 s. */
+export const KITE_RECONNECT: BackoffPolicy = { baseMs: 500, maxMs: 30_000, jitter: 'full' };
+
 export class TickerConnection {
   readonly id: string;
   readonly apiKey: string;
@@ -71,7 +74,11 @@ export class TickerConnection {
     this.id = options.id;
     this.apiKey = options.apiKey;
     this.#options = options;
-    this.#backoff = new Backoff({ baseMs: options.backoffBaseMs ?? 500, maxMs: options.backoffMaxMs ?? 30_000 });
+    this.#backoff = new Backoff({
+      ...KITE_RECONNECT,
+      baseMs: options.backoffBaseMs ?? KITE_RECONNECT.baseMs,
+      maxMs: options.backoffMaxMs ?? KITE_RECONNECT.maxMs,
+    });
   }
 
   get state(): ConnectionState {

@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { backoffDelay, DEFAULT_BACKOFF } from '../../client/backoff.ts';
 import { type ClientEvents, KiteEdgeClient, KiteEdgeError } from '../../client/kite-edge-client.ts';
 import { CloseCode, DEFAULT_LIMITS, type ServerMessage } from '../../contracts/client-protocol.ts';
 
@@ -95,19 +94,6 @@ async function connected(options: Partial<ConstructorParameters<typeof KiteEdgeC
   await opened;
   return client;
 }
-
-describe('backoff schedule', () => {
-  it('doubles from the initial delay up to the cap', () => {
-    const noJitter = { ...DEFAULT_BACKOFF, jitter: 0 };
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffDelay(n, noJitter))).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000]);
-  });
-
-  it('takes up to the jitter fraction off each delay, never more', () => {
-    expect(backoffDelay(3, DEFAULT_BACKOFF, () => 0)).toBe(2000);
-    expect(backoffDelay(3, DEFAULT_BACKOFF, () => 0.999999)).toBe(1000);
-    expect(backoffDelay(20, DEFAULT_BACKOFF, () => 0.5)).toBe(22500);
-  });
-});
 
 describe('credentials on the upgrade', () => {
   it('puts an API key and its secret in the query, as Kite’s ticker URL does', async () => {
