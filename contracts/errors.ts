@@ -48,6 +48,8 @@ export const ErrorCode = z.enum([
   'webhook_secret_missing',
   /** The route is a WebSocket endpoint and the request is not a WebSocket upgrade. */
   'upgrade_required',
+  /** The request body is larger than the route reads (edge/body-cap.ts). */
+  'payload_too_large',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -3,6 +3,7 @@ import { alerts } from './alerts/routes.ts';
 import { apiKeys } from './auth/api-key-routes.ts';
 import type { AuthEnv } from './auth/policy.ts';
 import { auth } from './auth/routes.ts';
+import { bodyCap } from './body-cap.ts';
 import { notFound, onError } from './errors.ts';
 import { health } from './health/route.ts';
 import { instruments } from './instruments/routes.ts';
@@ -16,6 +17,7 @@ import { sessions } from './ws/routes.ts';
  */
 export function createApp() {
   const app = new Hono<AuthEnv>();
+  app.use('*', bodyCap);
   app.route('/health', health);
   app.route('/auth', auth);
   app.route('/api-keys', apiKeys);
