@@ -2,6 +2,7 @@ import { Ratelimit } from '@upstash/ratelimit';
 import type { EdgeConfig } from '../../contracts/worker-config.ts';
 import { describe } from '../../storage/database.ts';
 import { openRedis } from '../storage/redis.ts';
+import { BlockList } from './block-list.ts';
 
 /**
  * Request budgets, counted in Redis with `@upstash/ratelimit` (a sliding
@@ -36,7 +37,7 @@ const MAX_BLOCKED = 10_000;
 
 const limiters = new Map<string, Ratelimit>();
 /** Identities Redis found over budget, by bucket and identity: until when, and the limit they hit. */
-const blocked = new Map<string, { until: number; limit: number }>();
+const blocked = new BlockList(MAX_BLOCKED);
 
 export async function rateLimit(config: EdgeConfig, bucket: Bucket, identity: string, defer: (count: Promise<unknown>) => void): Promise<Verdict> {
   const key = `${bucket}:${identity}`;
@@ -67,7 +68,6 @@ async function count(config: EdgeConfig, bucket: Bucket, identity: string, key: 
     if (verdict.reason === 'timeout') warnOnce(`rate limits passed a request: Redis did not answer within ${LIMIT_TIMEOUT_MS} ms`);
     if (verdict.success) return { allowed: true };
     const block = { until: verdict.reset, limit: verdict.limit };
-    if (blocked.size >= MAX_BLOCKED) blocked.clear();
     blocked.set(key, block);
     return refusal(block);
   } catch (error) {
