@@ -46,6 +46,12 @@ describe('register', () => {
       [{ email: 'a@example.test', password: 'short' }, 'password', /at least 10/],
       [{ email: 'a@example.test' }, 'password', /string/],
       [{ email: 'a@example.test', password: PASSWORD, role: 'admin' }, 'role', /unknown field/],
+      // Issue 21, defect 12: long enough, and guessed at once.
+      [{ email: 'a@example.test', password: 'aaaaaaaaaa' }, 'password', /repeats a character/],
+      [{ email: 'a@example.test', password: ' '.repeat(10) }, 'password', /repeats a character/],
+      [{ email: 'someone.special@example.test', password: 'someone.special@example.test' }, 'password', /contains your e-mail address/],
+      [{ email: 'a@example.test', password: 'password123' }, 'password', /commonly used password/],
+      [{ email: 'a@example.test', password: 'qwertyuiop' }, 'password', /most common passwords|keys on the keyboard/],
     ];
     for (const [json, param, message] of cases) {
       const response = await call('/auth/register', { json });
@@ -203,5 +209,9 @@ describe('password change', () => {
     const response = await change(user.tokens.access_token, { current_password: PASSWORD, new_password: 'short' });
     expect(response.status).toBe(400);
     expect(await errorOf(response)).toMatchObject({ code: 'invalid_parameter', param: 'new_password' });
+    // The account's own e-mail is no password either.
+    const own = await change(user.tokens.access_token, { current_password: PASSWORD, new_password: user.email });
+    expect(own.status).toBe(400);
+    expect(await errorOf(own)).toMatchObject({ param: 'new_password', message: expect.stringMatching(/contains your e-mail address/) });
   });
 });

@@ -2,11 +2,12 @@ import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { openDatabase } from '../../storage/database.ts';
-import { errorResponse } from '../errors.ts';
+import { errorResponse, InvalidParameter } from '../errors.ts';
 import { parseBody } from '../validate.ts';
 import { endSessionsOf } from '../ws/end-sessions.ts';
 import { checkPassword, reserveLoginAttempt } from './login-throttle.ts';
 import { hashPassword, isOutdated } from './password.ts';
+import { weakPasswordReason } from './password-strength.ts';
 import { type AuthEnv, principalOf, requires } from './policy.ts';
 import { PUBLIC, type Role, SESSION, USER } from './principal.ts';
 import { clientIp } from './rate-limit.ts';
@@ -53,6 +54,8 @@ const database = (c: Context<AuthEnv>) => {
 
 auth.post('/register', requires(PUBLIC, { limit: 'auth' }), async (c) => {
   const { email, password } = await parseBody(c, Credentials);
+  const weak = weakPasswordReason(password, [email]);
+  if (weak) throw new InvalidParameter('password', weak);
   // Hashing first and inserting either way makes both cases the same work, so timing does not tell them apart either.
   await database(c).query('INSERT INTO users (email, password_hash) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING', [email, await hashPassword(password)]);
   return c.json({ message: 'registration accepted: log in with this e-mail and password (POST /auth/login)' }, 202);
@@ -110,6 +113,8 @@ auth.post('/password', requires(SESSION, { limit: 'auth' }), async (c) => {
   if (!user) return errorResponse(c, 404, 'not_found', 'this user no longer exists');
   // The current password guards the change against a stolen session, so guessing it counts like a failed login.
   const who = { email: user.email, ip: clientIp(c.req.raw) };
+  const weak = weakPasswordReason(new_password, [user.email]);
+  if (weak) throw new InvalidParameter('new_password', weak);
   const outcome = await checkPassword(db, config, who, current_password, user.password_hash, await reserveLoginAttempt(db, config, who.email, who.ip));
   if (typeof outcome === 'object') return locked(c, outcome.lockedForS);
   if (outcome === 'refused') return errorResponse(c, 403, 'invalid_credentials', 'current_password is not this account’s password');
