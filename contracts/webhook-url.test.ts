@@ -65,6 +65,21 @@ describe('checkWebhookUrl', () => {
     expect(reasonOf('https://[::ffff:8.8.8.8]/')).toMatch(/IPv4-mapped IPv6 address; use the IPv4 address itself/);
   });
 
+  it.each([
+    // Issue 21, defect 10: the gaps a probe found.
+    ['https://localhost../h', '.localhost'],
+    ['https://hooks..example.com/h', 'empty label'],
+    ['https://[::ffff:0:7f00:1]/h', 'IPv4-translated IPv6 address of loopback'],
+    ['https://[::ffff:0:808:808]/h', 'IPv4-translated IPv6 address; use the IPv4 address itself'],
+    ['https://[64:ff9b:1::a00:1]/h', 'local-use NAT64'],
+    ['https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/h', 'Teredo'],
+    ['https://payments.default.svc/h', '.svc'],
+    ['https://hooks.example.com:22/h', 'port 443 or 8443, not 22'],
+    ['https://8.8.8.8:6379/h', 'port 443 or 8443, not 6379'],
+  ])('refuses %s (%s)', (url, reason) => {
+    expect(reasonOf(url)).toContain(reason);
+  });
+
   it('refuses credentials, other schemes, plain http and junk', () => {
     expect(reasonOf('https://user:pass@example.com/h')).toMatch(/^must not carry credentials/);
     expect(reasonOf('https://user@example.com/h')).toMatch(/^must not carry credentials/);

@@ -27,8 +27,15 @@ export type WebhookUrlOptions = {
 
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
 
-/** Names that only mean something inside a network (RFC 6761, RFC 6762, RFC 8375, common conventions). */
-const PRIVATE_SUFFIXES = ['localhost', 'local', 'internal', 'localdomain', 'home.arpa', 'lan', 'intranet', 'corp'];
+/** Names that only mean something inside a network (RFC 6761, RFC 6762, RFC 8375, Kubernetes' `svc`, common conventions). */
+const PRIVATE_SUFFIXES = ['localhost', 'local', 'internal', 'localdomain', 'home.arpa', 'lan', 'intranet', 'corp', 'svc'];
+
+/**
+ * The ports a public receiver may listen on: HTTPS's own and its usual
+ * alternative. Any port would let a user make the platform knock on every
+ * service of a public host (a port scan from our addresses).
+ */
+export const WEBHOOK_PORTS: readonly number[] = [443, 8443];
 
 /** [first address, prefix length, what it is]: special-purpose IPv4 blocks (IANA registry) the platform must not call. */
 const PRIVATE_V4: readonly [string, number, string][] = [
@@ -52,7 +59,9 @@ const PRIVATE_V4: readonly [string, number, string][] = [
 const PRIVATE_V6: readonly [string, number, string][] = [
   ['::', 128, 'unspecified address'],
   ['::1', 128, 'loopback'],
+  ['64:ff9b:1::', 48, 'local-use NAT64 (64:ff9b:1::/48)'],
   ['100::', 64, 'discard prefix'],
+  ['2001::', 32, 'Teredo (2001::/32), which tunnels to an IPv4 host'],
   ['2001:db8::', 32, 'documentation'],
   ['fc00::', 7, 'unique local address (fc00::/7)'],
   ['fe80::', 10, 'link-local'],
@@ -72,11 +81,15 @@ export function checkWebhookUrl(raw: string, options: WebhookUrlOptions = {}): W
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return fail(`must use https, not ${url.protocol.slice(0, -1)}`);
   if (url.username !== '' || url.password !== '') return fail('must not carry credentials (user:password@); authenticate the request by its signature');
 
-  const host = url.hostname.endsWith('.') ? url.hostname.slice(0, -1) : url.hostname;
+  // `localhost.` is localhost; `localhost..` too, to a resolver that drops empty labels.
+  const host = url.hostname.replace(/\.+$/, '');
+  if (!host.startsWith('[') && host.split('.').includes('')) return fail(`must name a host: ${url.hostname} has an empty label`);
   const privateReason = privateHostReason(host);
   if (privateReason !== undefined && !options.allowPrivate) return fail(`must not point into a private network: ${url.hostname} is ${privateReason}`);
   // Plain http only where the allowed private receiver lives: a public hop would carry alerts readable in transit.
   if (url.protocol === 'http:' && (privateReason === undefined || !options.allowPrivate)) return fail('must use https');
+  const port = url.port === '' ? 443 : Number(url.port);
+  if (privateReason === undefined && !WEBHOOK_PORTS.includes(port)) return fail(`must use port ${WEBHOOK_PORTS.join(' or ')}, not ${port}`);
   return { ok: true, url: url.href };
 }
 
@@ -116,6 +129,8 @@ function embeddedIpv4(g: number[]): { kind: string; address: number } | undefine
   const low32 = (((g[6] as number) << 16) | (g[7] as number)) >>> 0;
   const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
   if (zeros(0, 5) && g[5] === 0xffff) return { kind: 'an IPv4-mapped IPv6 address', address: low32 };
+  // ::ffff:0:a.b.c.d (RFC 2765's IPv4-translated form).
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return { kind: 'an IPv4-translated IPv6 address', address: low32 };
   // ::a.b.c.d (IPv4-compatible, deprecated); :: and ::1 themselves are judged as IPv6.
   if (zeros(0, 6) && low32 > 1) return { kind: 'an IPv4-compatible IPv6 address', address: low32 };
   if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return { kind: 'a NAT64 address', address: low32 };
