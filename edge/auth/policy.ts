@@ -15,13 +15,17 @@ import { type Bucket, clientIp, rateLimit } from './rate-limit.ts';
  *
  * `limit` puts the route under a budget (rate-limit.ts): `api` counts per
  * API key or user (per address without credentials), `auth` per address.
+ * Refused credentials count against the address under either. `refused`
+ * counts only those: the WebSocket upgrades, whose sessions have limits of
+ * their own (per key, per message), but whose guessed keys must run out.
  */
+export type Limit = 'api' | 'auth' | 'refused';
 export type AuthEnv = { Bindings: Cloudflare.Env; Variables: { principal?: Principal } };
-export type Policy = { access: Access; limit?: 'api' | 'auth' };
+export type Policy = { access: Access; limit?: Limit };
 
 const declared = new WeakMap<object, Policy>();
 
-export function requires(access: Access, options: { limit?: 'api' | 'auth' } = {}): MiddlewareHandler<AuthEnv> {
+export function requires(access: Access, options: { limit?: Limit } = {}): MiddlewareHandler<AuthEnv> {
   const policy: Policy = { access, ...options };
   const middleware: MiddlewareHandler<AuthEnv> = async (c, next) => {
     if (access.kind === 'origin') return requireOriginSecret(c, next);
@@ -36,7 +40,7 @@ export function requires(access: Access, options: { limit?: 'api' | 'auth' } = {
       return failureResponse(principal);
     }
     if (principal) c.set('principal', principal);
-    if (policy.limit) {
+    if (policy.limit && policy.limit !== 'refused') {
       const [bucket, identity] = budgetOf(policy.limit, principal, ip);
       const refused = await overBudget(c, bucket, identity);
       if (refused) return refused;

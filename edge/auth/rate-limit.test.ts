@@ -47,6 +47,18 @@ describe('rate limits', () => {
     expect(answers.map((r) => r.status)).toEqual([401, 401, 401, 429]);
   });
 
+  it('count refused WebSocket upgrades against the address too, on /kite/ws as on /v2/ws (issue 21, defect 4)', async () => {
+    const upgrade = { Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' };
+    const kite = await statuses(4, { RATE_LIMIT_IP: '2' }, `/kite/ws?api_key=ak_${'2'.repeat(16)}&access_token=sk_${'y'.repeat(43)}`, {
+      method: 'GET',
+      headers: upgrade,
+    });
+    // Kite's own answer to bad credentials is 403; past the budget, 429 as everywhere.
+    expect(kite.map((r) => r.status)).toEqual([403, 403, 403, 429]);
+    const v2 = await statuses(4, { RATE_LIMIT_IP: '2' }, `/v2/ws?access_token=not-a-token`, { method: 'GET', headers: upgrade });
+    expect(v2.map((r) => r.status)).toEqual([401, 401, 401, 429]);
+  });
+
   it('fail open: without Redis, or with Redis down or hanging, requests pass', async () => {
     const unset = { UPSTASH_REDIS_REST_URL: undefined, UPSTASH_REDIS_REST_TOKEN: undefined, RATE_LIMIT_IP: '1' };
     expect((await statuses(3, unset, '/instruments/stats')).map((r) => r.status)).toEqual([200, 200, 200]);

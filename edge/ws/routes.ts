@@ -19,6 +19,9 @@ import { errorResponse } from '../errors.ts';
  *   GET /kite/ws   Kite's own protocol, for programs written for Kite's
  *                  ticker (`?api_key=<key id>&access_token=<secret>`); bad
  *                  credentials get 403, as from Kite
+ *
+ * Refused credentials count against the client's address as on REST
+ * (`limit: 'refused'`): past RATE_LIMIT_IP an address gets 429.
  */
 /** Kite refuses a ticker connection with bad credentials with 403; programs written for it expect that. */
 const answerLikeKite: MiddlewareHandler<AuthEnv> = async (c, next) => {
@@ -28,8 +31,8 @@ const answerLikeKite: MiddlewareHandler<AuthEnv> = async (c, next) => {
 
 export const sessions = new Hono<AuthEnv>();
 
-sessions.get('/v2/ws', requires(scope('read')), (c) => toHub(c, 'v2'));
-sessions.get('/kite/ws', answerLikeKite, requires(scope('read')), (c) => toHub(c, 'kite'));
+sessions.get('/v2/ws', requires(scope('read'), { limit: 'refused' }), (c) => toHub(c, 'v2'));
+sessions.get('/kite/ws', answerLikeKite, requires(scope('read'), { limit: 'refused' }), (c) => toHub(c, 'kite'));
 
 async function toHub(c: Context<AuthEnv>, protocol: 'v2' | 'kite'): Promise<Response> {
   if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
