@@ -38,6 +38,8 @@ const EdgeEnvSchema = z
     AUTH_ACCESS_TOKEN_TTL_S: wholeNumber(60, 86_400, 900, 'seconds'),
     AUTH_REFRESH_TOKEN_TTL_S: wholeNumber(300, 31_536_000, 2_592_000, 'seconds'),
     AUTH_CACHE_TTL_MS: wholeNumber(0, 60_000, 10_000, 'milliseconds'),
+    /** How long a key or session verified before Postgres went down is still served (0: not at all). */
+    AUTH_OUTAGE_GRACE_MS: wholeNumber(0, 3_600_000, 300_000, 'milliseconds'),
     RATE_LIMIT_WINDOW_S: wholeNumber(1, 3600, 60, 'seconds'),
     RATE_LIMIT_API: wholeNumber(1, 1_000_000, 600, 'requests'),
     RATE_LIMIT_IP: wholeNumber(1, 1_000_000, 300, 'requests'),
@@ -81,6 +83,8 @@ export type EdgeConfig = {
     refreshTokenTtlS: number;
     /** How long an isolate trusts a verified API key or a user's role and session epoch: the bound on revocation in other isolates. */
     cacheTtlMs: number;
+    /** While Postgres is down, how long after its last verification a key or session is still trusted. */
+    outageGraceMs: number;
   };
   /** Requests per window: per API key or user on the REST API, per IP without credentials, per IP on the credential routes of /auth. */
   rateLimits: { windowS: number; api: number; ip: number; auth: number };
@@ -132,6 +136,7 @@ export function edgeConfig(env: object): EdgeConfig {
       accessTokenTtlS: vars.AUTH_ACCESS_TOKEN_TTL_S,
       refreshTokenTtlS: vars.AUTH_REFRESH_TOKEN_TTL_S,
       cacheTtlMs: vars.AUTH_CACHE_TTL_MS,
+      outageGraceMs: vars.AUTH_OUTAGE_GRACE_MS,
     },
     rateLimits: { windowS: vars.RATE_LIMIT_WINDOW_S, api: vars.RATE_LIMIT_API, ip: vars.RATE_LIMIT_IP, auth: vars.RATE_LIMIT_AUTH },
     login: {

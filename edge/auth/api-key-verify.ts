@@ -1,7 +1,7 @@
-import type { Database } from '../../storage/database.ts';
+import { type Database, DatabaseUnavailable } from '../../storage/database.ts';
 import { type Principal, type Role, SCOPES_OF_ROLE, type Scope } from './principal.ts';
 import { digest } from './secrets.ts';
-import { TrustCache } from './trust-cache.ts';
+import { type Trust, TrustCache } from './trust-cache.ts';
 
 /**
  * Verifying an API key: one SHA-256 of the presented secret, then a lookup
@@ -14,11 +14,11 @@ import { TrustCache } from './trust-cache.ts';
  */
 type KeyRecord = { userId: string; role: Role; scopes: Scope[]; revoked: boolean };
 
-const verified = new TrustCache<KeyRecord | undefined>(10_000);
+const verified = new TrustCache<KeyRecord | undefined>(10_000, (error) => error instanceof DatabaseUnavailable);
 
-export async function verifyApiKey(db: Database, keyId: string, secret: string, ttlMs: number): Promise<Principal | 'invalid' | 'revoked'> {
+export async function verifyApiKey(db: Database, keyId: string, secret: string, trust: Trust): Promise<Principal | 'invalid' | 'revoked'> {
   const secretHash = await digest(secret);
-  const record = await verified.get(cacheKey(keyId, secretHash), ttlMs, async () => {
+  const record = await verified.get(cacheKey(keyId, secretHash), trust, async () => {
     const { rows } = await db.query<{ user_id: string; role: Role; scopes: Scope[]; revoked: boolean }>(
       `UPDATE api_keys k SET last_used_at = CASE WHEN k.revoked_at IS NULL THEN now() ELSE k.last_used_at END
        FROM users u WHERE k.id = $1 AND k.secret_hash = $2 AND u.id = k.user_id

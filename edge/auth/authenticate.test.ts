@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
-import { call, EDGE, errorOf, newKey, newUser, signAccessToken, sql } from '../../test/workers/test-users.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { call, EDGE, errorOf, keyAuth, newKey, newUser, signAccessToken, sql } from '../../test/workers/test-users.ts';
 import { type AuthFailure, authenticate, failureResponse, isAuthFailure, type Principal } from './authenticate.ts';
 import { scope } from './principal.ts';
 
@@ -128,5 +128,30 @@ describe('authenticate(): the credential forms WebSocket routes take', () => {
     expect(result).toMatchObject({ failure: 'unavailable', problems: [{ variable: 'AUTH_JWT_SECRET' }] });
     if (!isAuthFailure(result)) throw new Error('expected a failure');
     expect(failureResponse(result).status).toBe(503);
+  });
+});
+
+describe('a Postgres outage', () => {
+  // Issue 21, defect 13: once the auth cache lapsed, every authenticated request failed while Postgres was down.
+  const verifyWith = (overrides: Record<string, string>, headers: Record<string, string>) =>
+    authenticate({ ...env, AUTH_CACHE_TTL_MS: '0', ...overrides }, new Request(`${EDGE}/v2/ws`, { headers }));
+  const down = { DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${inject('deadPort')}/kite_edge`, QUERY_TIMEOUT_MS: '500' };
+
+  it('keeps serving a key and a session verified before it, within AUTH_OUTAGE_GRACE_MS', async () => {
+    const user = await newUser();
+    const key = await newKey(user, ['read']);
+    const bearer = { Authorization: `Bearer ${user.tokens.access_token}` };
+    for (const headers of [keyAuth(key), bearer]) {
+      expect(isAuthFailure(await verifyWith({}, headers))).toBe(false);
+      expect(await verifyWith(down, headers)).toMatchObject({ userId: user.id });
+    }
+  });
+
+  it('refuses what this isolate never verified, and everything once the grace is 0', async () => {
+    const user = await newUser();
+    const key = await newKey(user, ['read']);
+    expect(await verifyWith(down, keyAuth(key))).toMatchObject({ failure: 'unavailable' });
+    expect(isAuthFailure(await verifyWith({}, keyAuth(key)))).toBe(false);
+    expect(await verifyWith({ ...down, AUTH_OUTAGE_GRACE_MS: '0' }, keyAuth(key))).toMatchObject({ failure: 'unavailable' });
   });
 });

@@ -6,6 +6,7 @@ import { verifyAccessToken } from './access-token.ts';
 import { verifyApiKey } from './api-key-verify.ts';
 import { readCredentials } from './credentials.ts';
 import { type Access, type Principal, SCOPES_OF_ROLE, shortfall } from './principal.ts';
+import type { Trust } from './trust-cache.ts';
 import { userStanding } from './user-standing.ts';
 
 export type { Principal } from './principal.ts';
@@ -59,7 +60,7 @@ async function identify(config: EdgeConfig, request: Request): Promise<Principal
       return { failure: 'invalid', message: credentials.message };
     case 'api_key': {
       const db = openDatabase(config.database, config.queryTimeoutMs);
-      const result = await verifyApiKey(db, credentials.keyId, credentials.secret, config.auth.cacheTtlMs);
+      const result = await verifyApiKey(db, credentials.keyId, credentials.secret, trustOf(config));
       if (result === 'invalid') return { failure: 'invalid', message: 'no such API key, or the secret is not its secret' };
       if (result === 'revoked') return { failure: 'revoked', message: 'this API key has been revoked' };
       return result;
@@ -71,7 +72,7 @@ async function identify(config: EdgeConfig, request: Request): Promise<Principal
       if (claims === 'expired') return { failure: 'expired', message: 'the access token has expired: refresh it (POST /auth/refresh) or log in again' };
       if (claims === 'invalid') return { failure: 'invalid', message: 'the access token is not one this platform signed' };
       const db = openDatabase(config.database, config.queryTimeoutMs);
-      const standing = await userStanding(db, claims.sub, config.auth.cacheTtlMs);
+      const standing = await userStanding(db, claims.sub, trustOf(config));
       if (!standing || standing.epoch !== claims.ver) {
         return { failure: 'revoked', message: 'this session has ended (logout or password change): log in again' };
       }
@@ -117,3 +118,7 @@ export function failureResponse(failure: AuthFailure): Response {
 
 // A header value is Latin-1 and this one sits inside quotes: plain ASCII, no quotes.
 const headerSafe = (text: string) => text.replace(/[^\x20-\x7e]|"/g, "'");
+
+function trustOf(config: EdgeConfig): Trust {
+  return { ttlMs: config.auth.cacheTtlMs, graceMs: config.auth.outageGraceMs };
+}

@@ -1,6 +1,6 @@
-import type { Database } from '../../storage/database.ts';
+import { type Database, DatabaseUnavailable } from '../../storage/database.ts';
 import type { Role } from './principal.ts';
-import { TrustCache } from './trust-cache.ts';
+import { type Trust, TrustCache } from './trust-cache.ts';
 
 /**
  * A user's standing: the role they hold today and their session epoch
@@ -10,10 +10,10 @@ import { TrustCache } from './trust-cache.ts';
  */
 export type Standing = { role: Role; epoch: number };
 
-const standings = new TrustCache<Standing | undefined>(10_000);
+const standings = new TrustCache<Standing | undefined>(10_000, (error) => error instanceof DatabaseUnavailable);
 
-export function userStanding(db: Database, userId: string, ttlMs: number): Promise<Standing | undefined> {
-  return standings.get(userId, ttlMs, async () => {
+export function userStanding(db: Database, userId: string, trust: Trust): Promise<Standing | undefined> {
+  return standings.get(userId, trust, async () => {
     const { rows } = await db.query<{ role: Role; session_epoch: number }>('SELECT role, session_epoch FROM users WHERE id = $1', [userId]);
     const row = rows[0];
     return row && { role: row.role, epoch: row.session_epoch };
