@@ -3,7 +3,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { instrumentGroup } from '../contracts/instrument-group.ts';
 import { edgeConfig } from '../contracts/worker-config.ts';
 import { DatabaseUnavailable, openDatabase } from './database.ts';
-import { RESOLVE_SQL, resolveInstruments } from './resolve-instruments.ts';
+import { RESOLVE_SQL, type ResolvedInstrument, resolveInstruments } from './resolve-instruments.ts';
 
 /**
  * Resolution against the registry the test setup synced from the
@@ -14,16 +14,8 @@ import { RESOLVE_SQL, resolveInstruments } from './resolve-instruments.ts';
 const live = () => openDatabase(edgeConfig(env).database, 10_000);
 const unreachable = () => openDatabase({ ...edgeConfig(env).database, httpEndpoint: `http://127.0.0.1:${inject('deadPort')}/sql` }, 500);
 
-type Reference = {
-  instrument_token: number;
-  exchange: string;
-  tradingsymbol: string;
-  name: string;
-  segment: string;
-  instrument_type: string;
-  tick_size: number;
-  lot_size: number;
-};
+/** What the resolver answers, but the group it computes: read by hand-written SQL to check it against. */
+type Reference = Omit<ResolvedInstrument, 'group'>;
 
 /** One active instrument of each kind the group key tells apart, picked by SQL. */
 async function samples(): Promise<Reference[]> {
