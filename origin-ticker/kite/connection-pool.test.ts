@@ -120,8 +120,22 @@ describe('the Kite connection pool', () => {
 
   it('treats a silent socket as dead (no heartbeat) and recovers when Kite speaks again', async () => {
     const before = connections().reduce((n, c) => n + c.reconnects, 0);
+    const redialsBefore = new Map(connections().map((c) => [c.id, c.reconnects]));
     await fault('silence');
+    // Issue 21, defect 3: a reconnect was marked live on open, before Kite said anything, so a silent Kite read as live.
+    const liveWhileSilent = new Set<string>();
+    const watch = setInterval(() => {
+      for (const c of connections()) if (c.state === 'live' && c.lastTickAt !== null && Date.now() - c.lastTickAt > 4_000) liveWhileSilent.add(c.id);
+    }, 50);
     await until('the watchdog to cut silent sockets', () => connections().reduce((n, c) => n + c.reconnects, 0) >= before + 6, 10_000);
+    await until(
+      'each connection to redial twice into the silence',
+      () => connections().every((c) => c.reconnects >= (redialsBefore.get(c.id) ?? 0) + 2),
+      15_000,
+    );
+    clearInterval(watch);
+    expect([...liveWhileSilent]).toEqual([]);
+    expect(connections().every((c) => c.state !== 'live')).toBe(true);
     const start = Date.now();
     await fault('reset');
     await until('every instrument again', allArrivedSince(start));

@@ -8,8 +8,11 @@ import type { TickMode } from '../../contracts/origin-link.ts';
  * makes the socket match it: incremental subscribe/unsubscribe/mode
  * messages while connected, everything again after a reconnect.
  *
- * Liveness: Kite sends a 1-byte heartbeat every idle second, so a socket
- * silent for `silenceMs` is dead even if it never closed; it is cut and
+ * Liveness: Kite sends a 1-byte heartbeat every idle second. A socket is
+ * `live` only once Kite has said something on it (a heartbeat, a tick, a
+ * message): an open socket that stays silent is `connecting`, never live
+ * (a silenced Kite was reported live on every reconnect). A socket silent
+ * for `silenceMs` is dead even if it never closed; it is cut and
  * redialled with capped, jittered backoff, the access token re-read before
  * each dial. A 403 at the handshake means the token is dead: no retries
  * until `tokenChanged()` says a fresh one arrived.
@@ -115,7 +118,7 @@ export class TickerConnection {
       const into = before === undefined ? subscribe : modeOnly;
       (into.get(mode) ?? into.set(mode, []).get(mode))?.push(token);
     }
-    if (this.#state === 'live') {
+    if (this.#ws?.readyState === WebSocket.OPEN) {
       if (unsubscribe.length) this.#send({ a: 'unsubscribe', v: unsubscribe });
       for (const [mode, tokens] of subscribe) {
         this.#send({ a: 'subscribe', v: tokens });
@@ -171,7 +174,7 @@ export class TickerConnection {
       if (this.#ws !== ws) return;
       this.#connectedAt = Date.now();
       this.#lastMessageAt = Date.now();
-      this.#setState('live', undefined);
+      this.#setState('connecting', "connected; waiting for Kite's first heartbeat or tick");
       this.#resubscribeAll();
       this.#startWatchdog();
     });
@@ -179,6 +182,7 @@ export class TickerConnection {
       if (this.#ws !== ws) return;
       const now = Date.now();
       this.#lastMessageAt = now;
+      if (this.#state === 'connecting') this.#setState('live', undefined);
       if (!isBinary) return this.#onText(data.toString('utf8'));
       if (data.length < 2) return; // heartbeat
       const count = data.readUInt16BE(0);
@@ -228,12 +232,12 @@ export class TickerConnection {
       const now = Date.now();
       this.#ticksPerSecond = this.#ticks - this.#ticksAtLastSecond;
       this.#ticksAtLastSecond = this.#ticks;
-      if (this.#state !== 'live' || now - this.#lastMessageAt <= silenceMs) return;
+      if (this.#ws === undefined || now - this.#lastMessageAt <= silenceMs) return;
       // Timers run before the event loop polls sockets: after a stall of this process (GC, a starved CPU) the
       // heartbeats may be waiting unread. setImmediate runs after the poll, so only a socket still silent then is cut.
       setImmediate(() => {
         const silent = Date.now() - this.#lastMessageAt;
-        if (this.#state !== 'live' || silent <= silenceMs) return;
+        if (this.#ws === undefined || silent <= silenceMs) return;
         this.#options.log(`${this.id}: no heartbeat for ${Math.round(silent / 1000)} s; reconnecting`);
         this.#teardown(4000, 'silent');
         this.#retry(`silent for ${silenceMs / 1000} s`);
