@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LINK_CLOSE_REPLACED, type OriginStatus, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
 import { ltpPacket, TestOrigin } from '../../test/workers/test-origin.ts';
-import { STALE_STATUS_MS } from './feed-control.ts';
+import { STALE_STATUS_MS, STALE_TICK_MS } from './feed-control.ts';
 
 /** This file's FeedControl is its own (each test file runs in a fresh runtime); its tests run in order. */
 const feed = () => env.FEED_CONTROL.getByName('feed');
@@ -69,6 +69,19 @@ describe('FeedControl', () => {
     vi.setSystemTime(Date.now() + STALE_STATUS_MS + 1_000);
     expect((await feed().feedHealth()).health).toMatchObject({ status: 'stale', reason: expect.stringMatching(/last status is 1\d(\.\d)? s old/) });
     vi.useRealTimers();
+    origin.close();
+  });
+
+  it('reports stale, not live, when Kite is connected but no tick has arrived for a while', async () => {
+    const origin = await link();
+    await origin.next();
+    origin.sendJson(status({ last_tick_at: Date.now() - STALE_TICK_MS - 17_000 }));
+    await settled(async () =>
+      expect((await feed().feedHealth()).health).toMatchObject({ status: 'stale', reason: expect.stringMatching(/no tick has arrived for 2\d(\.\d)? s/) }),
+    );
+    // Nothing subscribed, nothing to arrive: live.
+    origin.sendJson(status({ last_tick_at: Date.now() - STALE_TICK_MS - 17_000, instruments: 0 }));
+    await settled(async () => expect((await feed().feedHealth()).health.status).toBe('live'));
     origin.close();
   });
 

@@ -27,6 +27,8 @@ import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFra
  * link at all, makes the feed `stale` or `down` in `feedHealth()`.
  */
 export const STALE_STATUS_MS = 2 * STATUS_INTERVAL_MS;
+/** With instruments subscribed, how long without a tick the feed is `stale` though Kite's connections are up. */
+export const STALE_TICK_MS = 10_000;
 
 /** What `GET /internal/feed` shows; `health` is what `/health` reports as `feed`. */
 export type FeedView = {
@@ -157,6 +159,10 @@ export class FeedControl extends DurableObject {
     const why = status.reason ? `: ${status.reason}` : '';
     switch (status.state) {
       case 'live':
+        // Live means ticks are arriving: connections that are up but bring nothing are not (issue 21, defect 3).
+        if (status.instruments > 0 && lastTickAge !== null && lastTickAge > STALE_TICK_MS) {
+          return { status: 'stale', last_tick_age_ms, reason: `Kite is connected but no tick has arrived for ${seconds(lastTickAge)}` };
+        }
         return { status: 'live', last_tick_age_ms };
       case 'stale':
         return { status: 'stale', last_tick_age_ms, reason: `the origin reports Kite's ticks stale${why}` };
