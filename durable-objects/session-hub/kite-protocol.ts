@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { kiteFrame } from '../../contracts/kite-ticks/frame.ts';
 import type { TickMode } from '../../contracts/origin-link.ts';
-import { frameProblem } from '../frame-problem.ts';
+import { frameProblem } from '../../contracts/zod-problem.ts';
 import { type Session, type SessionProtocol, sendRaw } from './session.ts';
 import type { Control, ControlError } from './session-control.ts';
 import { cutToMode, KITE_HEARTBEAT } from './session-frames.ts';

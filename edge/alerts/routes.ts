@@ -4,6 +4,7 @@ import { AlertState, alertCreateSchema, alertProblem, alertUpdateSchema, type In
 import { ConfigError } from '../../contracts/config-error.ts';
 import { NoQuery } from '../../contracts/instruments-api.ts';
 import { type EdgeConfig, edgeConfig } from '../../contracts/worker-config.ts';
+import { zodMessage } from '../../contracts/zod-problem.ts';
 import { alertOf } from '../../storage/alerts/alert-rows.ts';
 import { createAlert, deleteAlert, findAlert, listAlerts, type Refusal, setAlertState, updateAlert } from '../../storage/alerts/alert-store.ts';
 import { CHANNELS, DELIVERY_STATUSES, listDeliveries, listTriggers } from '../../storage/alerts/history.ts';
@@ -210,7 +211,7 @@ async function webhookPrerequisite(c: Context<AuthEnv>, db: Database, config: Ed
 
 function alertId(c: Context<AuthEnv>): string {
   const parsed = AlertId.safeParse(c.req.param('id'));
-  if (!parsed.success) throw new InvalidParameter('id', parsed.error.issues[0]?.message ?? 'must be an alert id (a UUID)');
+  if (!parsed.success) throw new InvalidParameter('id', zodMessage(parsed.error, 'must be an alert id (a UUID)'));
   return parsed.data;
 }
 
