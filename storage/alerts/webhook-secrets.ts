@@ -1,8 +1,9 @@
 import { ConfigError } from '../../contracts/config-error.ts';
-import { fromHex, newWebhookSecret, parseSealingKey, Sealer, toHex, WEBHOOK_SECRET_SEALING } from '../../contracts/sealed-blob.ts';
+import { newWebhookSecret, parseSealingKey, Sealer, WEBHOOK_SECRET_SEALING } from '../../contracts/sealed-blob.ts';
 import type { EdgeConfig } from '../../contracts/worker-config.ts';
 import type { Database } from '../database.ts';
 import { iso, isoOrNull } from './alert-rows.ts';
+import { sealedWebhookSecrets, upsertWebhookSecret, webhookSecretDates } from './alert-sql.ts';
 
 /**
  * Each user's webhook secret in `webhook_secrets`, sealed under
@@ -11,7 +12,7 @@ import { iso, isoOrNull } from './alert-rows.ts';
  * user's WebhookDispatcher to sign deliveries. A rotation keeps the old
  * secret for ROTATION_GRACE_MS, and deliveries in that time carry a
  * signature with each, so a receiver can switch secrets without refusing
- * anything in between.
+ * anything in between. The SQL is alert-sql.ts's.
  */
 export const ROTATION_GRACE_MS = 24 * 3600_000;
 
@@ -38,48 +39,22 @@ export function webhookSealer(config: EdgeConfig): Promise<Sealer> {
 export async function issueWebhookSecret(db: Database, config: EdgeConfig, userId: string): Promise<SecretStatus & { secret: string }> {
   const sealer = await webhookSealer(config);
   const secret = newWebhookSecret();
-  const sealed = await sealer.seal(secret, userId);
-  const {
-    rows: [row],
-  } = await db.query<{ created_at: Date | string; previous_until: Date | string | null }>(
-    `INSERT INTO webhook_secrets (user_id, secret_enc) VALUES ($1, decode($2, 'hex'))
-     ON CONFLICT (user_id) DO UPDATE SET previous_enc = webhook_secrets.secret_enc, previous_until = now() + $3 * interval '1 millisecond',
-       secret_enc = excluded.secret_enc, created_at = now()
-     RETURNING created_at, previous_until`,
-    [userId, toHex(sealed), ROTATION_GRACE_MS],
-  );
-  if (!row) throw new Error('webhook_secrets upsert returned no row');
+  const row = await upsertWebhookSecret(db, userId, await sealer.seal(secret, userId), ROTATION_GRACE_MS);
   return { secret, configured: true, created_at: iso(row.created_at), previous_valid_until: isoOrNull(row.previous_until) };
 }
 
 export async function webhookSecretStatus(db: Database, userId: string): Promise<SecretStatus> {
-  const {
-    rows: [row],
-  } = await db.query<{ created_at: Date | string; previous_until: Date | string | null }>(
-    'SELECT created_at, CASE WHEN previous_until > now() THEN previous_until END AS previous_until FROM webhook_secrets WHERE user_id = $1',
-    [userId],
-  );
+  const row = await webhookSecretDates(db, userId);
   if (!row) return { configured: false, created_at: null, previous_valid_until: null };
   return { configured: true, created_at: iso(row.created_at), previous_valid_until: isoOrNull(row.previous_until) };
 }
 
-export async function hasWebhookSecret(db: Database, userId: string): Promise<boolean> {
-  const { rows } = await db.query('SELECT 1 FROM webhook_secrets WHERE user_id = $1', [userId]);
-  return rows.length > 0;
-}
-
 /** The secrets a delivery is signed with now: the current one, then the previous one while it is in its grace time. */
 export async function signingSecrets(db: Database, config: EdgeConfig, userId: string): Promise<string[]> {
-  const {
-    rows: [row],
-  } = await db.query<{ current: string; previous: string | null }>(
-    `SELECT encode(secret_enc, 'hex') AS current, CASE WHEN previous_until > now() THEN encode(previous_enc, 'hex') END AS previous
-     FROM webhook_secrets WHERE user_id = $1`,
-    [userId],
-  );
-  if (!row) throw new Error('the user has no webhook secret (POST /alerts/webhook-secret creates it)');
+  const sealed = await sealedWebhookSecrets(db, userId);
+  if (!sealed) throw new Error('the user has no webhook secret (POST /alerts/webhook-secret creates it)');
   const sealer = await webhookSealer(config);
-  const secrets = [await sealer.open(fromHex(row.current), userId)];
-  if (row.previous !== null) secrets.push(await sealer.open(fromHex(row.previous), userId));
+  const secrets = [await sealer.open(sealed.current, userId)];
+  if (sealed.previous !== null) secrets.push(await sealer.open(sealed.previous, userId));
   return secrets;
 }
