@@ -3,6 +3,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { type Accepted, ClientMessage, type ClientMode, DEFAULT_LIMITS, type Rejected, type ServerMessage } from '../contracts/client-protocol.ts';
 import { decodeFrame } from '../contracts/kite-ticks/decode.ts';
 import { hasDepth, type Tick } from '../contracts/kite-ticks/tick.ts';
+import { zodMessage } from '../contracts/zod-problem.ts';
 
 /**
  * The fan-out bench's baseline (bench/fanout.ts): what one plain Node
@@ -114,7 +115,7 @@ export async function startBaselineFanoutServer(options: BaselineOptions): Promi
         type: 'error',
         ...(typeof id === 'number' || typeof id === 'string' ? { id } : {}),
         code: 'bad_message',
-        message: parsed.error.issues[0]?.message ?? 'bad message',
+        message: zodMessage(parsed.error, 'bad message'),
       });
       return;
     }

@@ -9,7 +9,7 @@ import { buildUniverse } from '../kite-sim/universe.ts';
  * parser, in one run, on the same frames: what one Kite connection sends in
  * a second for 3000 instruments, priced by the simulator's market.
  *
- * - full: 3000 NFO options in full mode (184-byte packets), the option-chain case;
+ * - full: 3000 NFO options in full mode (the longest packets), the option-chain case;
  * - mix: 3000 instruments of every segment (all indices, stocks, futures,
  *   options, currency, MCX), a third each in ltp, quote and full mode.
  *

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkWebhookUrl } from './webhook-url.ts';
+import { paramProblem } from './zod-problem.ts';
 
 /**
  * Price alerts, defined once for the REST API (`/alerts`), the group Durable
@@ -330,11 +331,5 @@ export type WebhookPayload = z.infer<typeof WebhookPayload>;
 
 /** The first problem of a failed parse as a 400's `param` (dotted path) and message. */
 export function alertProblem(error: z.ZodError): { param: string; message: string } {
-  const issue = error.issues[0];
-  if (!issue) return { param: '(body)', message: 'is invalid' };
-  const path = issue.path.map(String);
-  if (issue.code === 'unrecognized_keys') {
-    return { param: [...path, String(issue.keys[0])].join('.'), message: 'is not a field here' };
-  }
-  return { param: path.length > 0 ? path.join('.') : '(body)', message: issue.message };
+  return paramProblem(error, { root: '(body)', unknownField: 'is not a field here' });
 }

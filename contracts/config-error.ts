@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ConfigProblem } from './errors.ts';
+import { zodProblems } from './zod-problem.ts';
 
 /**
  * Raised when a process's environment fails its schema. The message lists
@@ -30,9 +31,9 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: unknown): z.output
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   throw new ConfigError(
-    result.error.issues.map((issue) => ({
-      variable: issue.path.map(String).join('.') || '(environment)',
-      problem: issue.message,
+    zodProblems(result.error).map((problem) => ({
+      variable: problem.path.join('.') || '(environment)',
+      problem: problem.message,
     })),
   );
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FRAME_COUNT_BYTES, MAX_PACKETS_PER_FRAME, PACKET_LENGTH, PACKET_LENGTH_BYTES } from './kite-ticks/packet-layout.ts';
 import type { TickMode as PacketMode } from './kite-ticks/tick.ts';
 
 /**
@@ -115,20 +116,20 @@ export class LinkProtocolError extends Error {
 
 /** A tick batch from Kite packets (each a view of Kite's frame: copied once, here). */
 export function encodeTickBatch(receivedAt: number, packets: readonly Uint8Array[], kind: BatchKind = TICK_BATCH_KIND): Uint8Array {
-  if (packets.length > 0x7fff) throw new RangeError(`a batch holds at most 32767 packets, not ${packets.length}`);
-  let size = TICK_BATCH_HEADER_BYTES + 2;
-  for (const packet of packets) size += 2 + packet.byteLength;
+  if (packets.length > MAX_PACKETS_PER_FRAME) throw new RangeError(`a batch holds at most ${MAX_PACKETS_PER_FRAME} packets, not ${packets.length}`);
+  let size = TICK_BATCH_HEADER_BYTES + FRAME_COUNT_BYTES;
+  for (const packet of packets) size += PACKET_LENGTH_BYTES + packet.byteLength;
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   out[0] = LINK_PROTOCOL_VERSION;
   out[1] = kind;
   view.setFloat64(2, receivedAt);
   view.setUint16(TICK_BATCH_HEADER_BYTES, packets.length);
-  let at = TICK_BATCH_HEADER_BYTES + 2;
+  let at = TICK_BATCH_HEADER_BYTES + FRAME_COUNT_BYTES;
   for (const packet of packets) {
     view.setUint16(at, packet.byteLength);
-    out.set(packet, at + 2);
-    at += 2 + packet.byteLength;
+    out.set(packet, at + PACKET_LENGTH_BYTES);
+    at += PACKET_LENGTH_BYTES + packet.byteLength;
   }
   return out;
 }
@@ -143,8 +144,8 @@ export type TickBatch = {
 /** Reads a tick batch, refusing anything that is not exactly one (wrong version, kind, or lengths). */
 export function decodeTickBatch(data: ArrayBuffer | Uint8Array): TickBatch {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-  if (bytes.byteLength < TICK_BATCH_HEADER_BYTES + 2)
-    throw new LinkProtocolError(`a tick batch is at least ${TICK_BATCH_HEADER_BYTES + 2} bytes, got ${bytes.byteLength}`);
+  if (bytes.byteLength < TICK_BATCH_HEADER_BYTES + FRAME_COUNT_BYTES)
+    throw new LinkProtocolError(`a tick batch is at least ${TICK_BATCH_HEADER_BYTES + FRAME_COUNT_BYTES} bytes, got ${bytes.byteLength}`);
   if (bytes[0] !== LINK_PROTOCOL_VERSION) throw new LinkProtocolError(`link protocol version ${bytes[0]} is not ${LINK_PROTOCOL_VERSION}`);
   const kind = bytes[1];
   if (kind !== TICK_BATCH_KIND && kind !== SNAPSHOT_BATCH_KIND) throw new LinkProtocolError(`unknown binary frame kind ${kind}`);
@@ -153,18 +154,16 @@ export function decodeTickBatch(data: ArrayBuffer | Uint8Array): TickBatch {
   if (!Number.isFinite(receivedAt)) throw new LinkProtocolError(`the batch's receive time is ${receivedAt}, not a time`);
   const count = view.getUint16(TICK_BATCH_HEADER_BYTES);
   const packets: Uint8Array[] = [];
-  let at = TICK_BATCH_HEADER_BYTES + 2;
+  let at = TICK_BATCH_HEADER_BYTES + FRAME_COUNT_BYTES;
   for (let i = 0; i < count; i++) {
-    if (at + 2 > bytes.byteLength) throw new LinkProtocolError(`tick batch cut off at packet ${i + 1} of ${count}`);
+    if (at + PACKET_LENGTH_BYTES > bytes.byteLength) throw new LinkProtocolError(`tick batch cut off at packet ${i + 1} of ${count}`);
     const length = view.getUint16(at);
-    if (length < 8 || at + 2 + length > bytes.byteLength) throw new LinkProtocolError(`packet ${i + 1} of ${count} has a bad length ${length}`);
-    packets.push(bytes.subarray(at + 2, at + 2 + length));
-    at += 2 + length;
+    const packet = at + PACKET_LENGTH_BYTES;
+    // The shortest of Kite's packets at least: the hubs read a token and a price from every one.
+    if (length < PACKET_LENGTH.ltp || packet + length > bytes.byteLength) throw new LinkProtocolError(`packet ${i + 1} of ${count} has a bad length ${length}`);
+    packets.push(bytes.subarray(packet, packet + length));
+    at = packet + length;
   }
   if (at !== bytes.byteLength) throw new LinkProtocolError(`${bytes.byteLength - at} bytes after the last packet`);
   return { kind, receivedAt, packets };
 }
-
-/** The instrument token every Kite packet starts with. */
-export const packetToken = (packet: Uint8Array): number =>
-  (packet[0] ?? 0) * 0x1000000 + (((packet[1] ?? 0) << 16) | ((packet[2] ?? 0) << 8) | (packet[3] ?? 0));

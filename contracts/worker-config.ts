@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MIN_COOLDOWN_S, WEBHOOK_RETRY_BASE_MS } from './alerts.ts';
 import { bothOrNeither, emptyToUndefined, parseEnv, wholeNumber } from './config-error.ts';
+import { parseSealingKey } from './sealed-blob.ts';
 
 /**
  * The worker's configuration: every variable it reads, validated once per
@@ -9,11 +10,17 @@ import { bothOrNeither, emptyToUndefined, parseEnv, wholeNumber } from './config
  */
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' });
 
-/** 32 bytes, as sealed-blob.ts's sealingKey() reads them. */
+/** 32 bytes, checked as sealed-blob.ts's parseSealingKey() reads them (its message says what is wrong). */
 const alertSecretKey = z
   .string()
   .trim()
-  .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, 'must be 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)');
+  .superRefine((text, ctx) => {
+    try {
+      parseSealingKey(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  });
 
 const EdgeEnvSchema = z
   .object({

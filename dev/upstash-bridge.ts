@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { zodProblem } from '../contracts/zod-problem.ts';
 import { type Listening, listen } from './listening.ts';
 
 /**
@@ -259,10 +260,10 @@ function parse<T>(schema: z.ZodType<T>, body: string, what: string): T {
   }
   const result = schema.safeParse(json);
   if (!result.success) {
-    const issue = result.error.issues[0];
+    const problem = zodProblem(result.error);
     throw new BridgeError(
       400,
-      `ERR ${what}: ${issue?.path.length ? `at ${issue.path.join('.')}: ` : ''}${issue?.message ?? 'invalid'}; expected a JSON array like ["SET","key","value"]`,
+      `ERR ${what}: ${problem?.path.length ? `at ${problem.path.join('.')}: ` : ''}${problem?.message ?? 'invalid'}; expected a JSON array like ["SET","key","value"]`,
     );
   }
   return result.data;

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import { paramProblem, zodProblem } from '../contracts/zod-problem.ts';
 import { InvalidParameter } from './errors.ts';
 
 /**
@@ -16,11 +17,12 @@ export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output
   }
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  if (issue?.code === 'unrecognized_keys') {
-    throw new InvalidParameter(String(issue.keys[0]), `unknown parameter; this route takes ${knownKeys(schema) || 'none'}`);
+  const problem = zodProblem(result.error);
+  if (problem?.unknownKey !== undefined) {
+    throw new InvalidParameter(problem.unknownKey, `unknown parameter; this route takes ${knownKeys(schema) || 'none'}`);
   }
-  throw new InvalidParameter(issue?.path.length ? String(issue.path[0]) : '(query)', issue?.message ?? 'is invalid');
+  // The parameter alone: a rule on its parts (a list's third item) is still about the parameter.
+  throw new InvalidParameter(problem?.path[0] ?? '(query)', problem?.message ?? 'is invalid');
 }
 
 /** The parameter names an object schema (or one wrapped in checks) accepts. */
@@ -55,10 +57,5 @@ export async function parseBody<S extends z.ZodType>(
 }
 
 function firstProblem(error: z.ZodError): BodyProblem {
-  const issue = error.issues[0];
-  if (issue?.code === 'unrecognized_keys') return { param: String(issue.keys[0]), message: 'unknown field' };
-  const param = issue?.path.length ? issue.path.map(String).join('.') : '(body)';
-  // A record key's own rule says more than zod's "Invalid key in record".
-  const message = issue?.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : (issue?.message ?? 'is invalid');
-  return { param, message };
+  return paramProblem(error, { root: '(body)', unknownField: 'unknown field' });
 }

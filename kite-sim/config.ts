@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseEnv } from '../contracts/config-error.ts';
+import { MAX_PACKETS_PER_FRAME } from '../contracts/kite-ticks/packet-layout.ts';
 import { DEFAULT_SMILE, type Smile } from './pricing.ts';
 
 /**
@@ -34,7 +35,8 @@ const SimEnvSchema = z.object({
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM (IST)')
     .default('06:00'),
   SIM_ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').default('kitesim-admin'),
-  SIM_MAX_INSTRUMENTS: int(3000, 1, 32767),
+  // One frame carries a tick of every subscribed instrument: no more than a frame holds.
+  SIM_MAX_INSTRUMENTS: int(3000, 1, MAX_PACKETS_PER_FRAME),
   SIM_MAX_CONNECTIONS: int(3, 1, 100),
   SIM_RATE: z.coerce.number({ error: 'must be a number' }).min(0).max(0.5, 'must be at most 0.5').default(0.065),
   SIM_SMILE_SKEW: z.coerce.number({ error: 'must be a number' }).min(-2).max(2).optional(),

@@ -1,6 +1,7 @@
 import { KiteTicker } from 'kiteconnect';
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, type FrameEntry, packetLength } from './packets.ts';
+import { packetLength } from '../contracts/kite-ticks/packet-layout.ts';
+import { encodeFrame, type FrameEntry } from './packets.ts';
 import type { Quote } from './quote.ts';
 
 /** The official client's own parser (public at runtime, missing from its typings) is the judge of byte-exactness. */

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
+import { zodMessage } from '../contracts/zod-problem.ts';
 import { encodeFrame, type FrameEntry, HEARTBEAT, type TickMode } from './packets.ts';
 import type { Quote } from './quote.ts';
 import type { SendLog } from './send-log.ts';
@@ -127,7 +128,7 @@ export class TickerServer {
         sendText(
           connection.ws,
           'error',
-          `Invalid message: ${result.error.issues[0]?.message ?? 'bad shape'}; expected {"a":"subscribe"|"unsubscribe","v":[tokens]} or {"a":"mode","v":["ltp"|"quote"|"full",[tokens]]}`,
+          `Invalid message: ${zodMessage(result.error, 'bad shape')}; expected {"a":"subscribe"|"unsubscribe","v":[tokens]} or {"a":"mode","v":["ltp"|"quote"|"full",[tokens]]}`,
         );
         return;
       }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { z } from 'zod';
 import { ConfigError, parseEnv } from '../contracts/config-error.ts';
+import { zodMessage } from '../contracts/zod-problem.ts';
 
 /**
  * `npm run users -- promote <email>` and `npm run users -- demote <email>`:
@@ -30,7 +31,7 @@ try {
   const [command, email, extra] = process.argv.slice(2);
   const args = Args.safeParse({ command, email, extra });
   if (!args.success) {
-    console.error(args.error.issues[0]?.message ?? USAGE);
+    console.error(zodMessage(args.error, USAGE));
     process.exit(2);
   }
   const role = args.data.command === 'promote' ? 'admin' : 'user';

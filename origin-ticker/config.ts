@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, parseEnv, wholeNumber } from '../contracts/config-error.ts';
 import { type TickMode, TickMode as TickModeSchema } from '../contracts/origin-link.ts';
-import { parseTokenKey } from './kite/token-cipher.ts';
+import { parseSealingKey } from '../contracts/sealed-blob.ts';
 
 /**
  * The origin's configuration: every variable the origin process reads,
@@ -12,10 +12,10 @@ import { parseTokenKey } from './kite/token-cipher.ts';
  */
 const REAL_KITE_API = 'https://api.kite.trade';
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM (IST)');
-/** One key, or several separated by commas (the previous ones, while rotating); parseTokenKey says what is wrong. */
+/** One key, or several separated by commas (the previous ones, while rotating); parseSealingKey says what is wrong. */
 const tokenKeys = z.string().transform((text, ctx) => {
   try {
-    return text.split(',').map((key) => parseTokenKey(key.trim()));
+    return text.split(',').map((key) => parseSealingKey(key.trim()));
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: (error as Error).message });
     return z.NEVER;
@@ -78,8 +78,8 @@ export type OriginConfig = SyncConfig & {
     accounts: KiteAccount[];
     accessToken: string | undefined;
     /** Encrypts stored sessions; unset: logins are not stored. */
-    tokenKey: Buffer | undefined;
-    previousTokenKeys: Buffer[];
+    tokenKey: Uint8Array | undefined;
+    previousTokenKeys: Uint8Array[];
     tokenExpiryMinuteIst: number;
     heartbeatTimeoutMs: number;
   };

@@ -1,6 +1,7 @@
 import { ConfigError } from '../contracts/config-error.ts';
 import type { TickMode } from '../contracts/origin-link.ts';
 import { partLog } from '../contracts/part-log.ts';
+import { KITE_TOKEN_SEALING, Sealer } from '../contracts/sealed-blob.ts';
 import { type OriginConfig, originConfig } from './config.ts';
 import { OriginFeed } from './feed/origin-feed.ts';
 import { originHealth } from './http/origin-health.ts';
@@ -8,7 +9,6 @@ import { originMetrics } from './http/origin-metrics.ts';
 import { startOriginServer } from './http/origin-server.ts';
 import { createKiteLogin } from './kite/login.ts';
 import { sessionExchangeProcess } from './kite/session-exchange.ts';
-import { TokenCipher } from './kite/token-cipher.ts';
 import { tokenExpiresAt } from './kite/token-expiry.ts';
 import { TokenStore } from './kite/token-store.ts';
 import { programBeside } from './programs.ts';
@@ -56,7 +56,7 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
     log,
   });
 
-  const cipher = config.kite.tokenKey ? new TokenCipher(config.kite.tokenKey, config.kite.previousTokenKeys) : undefined;
+  const cipher = config.kite.tokenKey ? await Sealer.create(KITE_TOKEN_SEALING, config.kite.tokenKey, config.kite.previousTokenKeys) : undefined;
   if (cipher) log(`Kite sessions are stored encrypted with key ${cipher.fingerprint}`);
   else log('KITE_TOKEN_KEY is not set: Kite logins are not stored, and a restart needs a new login');
   const store = cipher ? new TokenStore(config.databaseUrl, { cipher, log }) : undefined;

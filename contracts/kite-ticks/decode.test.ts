@@ -5,8 +5,9 @@ import { encodeFrame, type FrameEntry, type TickMode } from '../../kite-sim/pack
 import type { Quote } from '../../kite-sim/quote.ts';
 import { seededRandom } from '../../kite-sim/seeded-random.ts';
 import { SEGMENT_CODE } from '../kite-instrument.ts';
-import { decodeFrame, decodePacket, forEachPacket, isHeartbeat, KiteFrameError, type PacketKind, packetKind, packetMode } from './decode.ts';
+import { decodeFrame, decodePacket, forEachPacket, KiteFrameError } from './decode.ts';
 import { kiteFrame } from './frame.ts';
+import { isHeartbeat, type PacketKind, packetKind, packetMode } from './packet-layout.ts';
 import { hasDepth, hasVolume, type Tick } from './tick.ts';
 
 /**

@@ -1,23 +1,30 @@
-import { SEGMENT_CODE } from '../kite-instrument.ts';
-import type { DepthLevel, FullTick, IndexFullTick, IndexQuoteTick, LtpTick, QuoteTick, Tick, TickMode } from './tick.ts';
+import {
+  DEPTH_LEVEL,
+  FRAME_COUNT_BYTES,
+  FULL,
+  HEARTBEAT_BYTES,
+  INDEX,
+  isIndexToken,
+  KNOWN_PACKET_LENGTHS,
+  PACKET,
+  PACKET_LENGTH,
+  PACKET_LENGTH_BYTES,
+  packetKind,
+  priceDivisor,
+  QUOTE,
+} from './packet-layout.ts';
+import type { DepthLevel, FullTick, IndexFullTick, IndexQuoteTick, LtpTick, QuoteTick, Tick } from './tick.ts';
 
 /**
  * Kite's binary tick frames, decoded with Web APIs only (a DataView over the
  * bytes, no Buffer, no node: imports), so the origin in Node and the
- * Durable Objects in workerd share one decoder.
- *
- *   frame   = uint16 count, then count × (uint16 length, packet)     big-endian
- *   packet  = LTP 8 B | index quote 28 B | index full 32 B | quote 44 B | full 184 B
- *   a 1-byte frame is a heartbeat
+ * Durable Objects in workerd share one decoder. The frame and packet layout
+ * (lengths, offsets, limits) is packet-layout.ts's.
  *
  * The packet layouts are in docs/kite-simulator.md; what differs from the
  * official parser (unsigned counters, timestamps in seconds, malformed
  * frames rejected rather than half-read) is in docs/kite-ticks.md.
  */
-
-/** Kite's packet sizes, by kind. */
-export const PACKET_LENGTH = { ltp: 8, indexQuote: 28, indexFull: 32, quote: 44, full: 184 } as const;
-export type PacketKind = keyof typeof PACKET_LENGTH;
 
 export type KiteFrameProblem = 'empty-frame' | 'truncated' | 'unknown-packet-length' | 'trailing-bytes';
 
@@ -35,53 +42,6 @@ export class KiteFrameError extends Error {
   }
 }
 
-/** The kind of packet a length means, or undefined for a length Kite never sends. */
-export function packetKind(length: number): PacketKind | undefined {
-  switch (length) {
-    case 8:
-      return 'ltp';
-    case 28:
-      return 'indexQuote';
-    case 32:
-      return 'indexFull';
-    case 44:
-      return 'quote';
-    case 184:
-      return 'full';
-    default:
-      return undefined;
-  }
-}
-
-/** The mode a packet carries (from its length), or undefined for a length Kite never sends. */
-export function packetMode(packet: Uint8Array): TickMode | undefined {
-  switch (packet.byteLength) {
-    case 8:
-      return 'ltp';
-    case 28:
-    case 44:
-      return 'quote';
-    case 32:
-    case 184:
-      return 'full';
-    default:
-      return undefined;
-  }
-}
-
-/** What a price integer is divided by: 1e7 for NSE currency (CDS), 1e4 for BSE currency (BCD), else 100. */
-export function priceDivisor(instrumentToken: number): number {
-  const segment = instrumentToken & 0xff;
-  if (segment === SEGMENT_CODE.CDS) return 10_000_000;
-  if (segment === SEGMENT_CODE.BCD) return 10_000;
-  return 100;
-}
-
-/** A 1-byte frame: Kite's heartbeat, sent when there is nothing else to send. */
-export function isHeartbeat(frame: Uint8Array): boolean {
-  return frame.byteLength === 1;
-}
-
 /**
  * Splits a frame into packet views (subarrays: no copy, no decoding) and
  * returns how many there were; `visit` gets each packet with its
@@ -90,13 +50,14 @@ export function isHeartbeat(frame: Uint8Array): boolean {
  * having delivered half of itself.
  */
 export function forEachPacket(frame: Uint8Array, visit: (token: number, packet: Uint8Array) => void): number {
-  if (frame.byteLength === 1) return 0;
+  if (frame.byteLength === HEARTBEAT_BYTES) return 0;
   const view = viewOf(frame);
   const count = checkFrame(view);
-  for (let i = 0, at = 2; i < count; i++) {
+  for (let i = 0, at = FRAME_COUNT_BYTES; i < count; i++) {
     const length = view.getUint16(at);
-    visit(view.getUint32(at + 2), frame.subarray(at + 2, at + 2 + length));
-    at += 2 + length;
+    const packet = at + PACKET_LENGTH_BYTES;
+    visit(view.getUint32(packet + PACKET.token), frame.subarray(packet, packet + length));
+    at = packet + length;
   }
   return count;
 }
@@ -104,13 +65,13 @@ export function forEachPacket(frame: Uint8Array, visit: (token: number, packet: 
 /** Decodes every packet of a frame, in order; a heartbeat gives []. Throws KiteFrameError for a malformed frame. */
 export function decodeFrame(frame: Uint8Array): Tick[] {
   const ticks: Tick[] = [];
-  if (frame.byteLength === 1) return ticks;
+  if (frame.byteLength === HEARTBEAT_BYTES) return ticks;
   const view = viewOf(frame);
   const count = checkFrame(view);
-  for (let i = 0, at = 2; i < count; i++) {
+  for (let i = 0, at = FRAME_COUNT_BYTES; i < count; i++) {
     const length = view.getUint16(at);
-    ticks.push(decodeAt(view, at + 2, length));
-    at += 2 + length;
+    ticks.push(decodeAt(view, at + PACKET_LENGTH_BYTES, length));
+    at += PACKET_LENGTH_BYTES + length;
   }
   return ticks;
 }
@@ -118,12 +79,10 @@ export function decodeFrame(frame: Uint8Array): Tick[] {
 /** Decodes one packet (as `forEachPacket` hands them out). Throws KiteFrameError for a length Kite never sends. */
 export function decodePacket(packet: Uint8Array): Tick {
   if (packetKind(packet.byteLength) === undefined) {
-    throw new KiteFrameError('unknown-packet-length', 0, `a packet of ${packet.byteLength} bytes is none of Kite's (${KNOWN_LENGTHS})`);
+    throw new KiteFrameError('unknown-packet-length', 0, `a packet of ${packet.byteLength} bytes is none of Kite's (${KNOWN_PACKET_LENGTHS})`);
   }
   return decodeAt(viewOf(packet), 0, packet.byteLength);
 }
-
-const KNOWN_LENGTHS = '8, 28, 32, 44 or 184 bytes';
 
 function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -132,11 +91,11 @@ function viewOf(bytes: Uint8Array): DataView {
 /** Walks the headers of a frame (not a heartbeat) and returns its packet count, or throws saying what is wrong. */
 function checkFrame(view: DataView): number {
   const size = view.byteLength;
-  if (size < 2) throw new KiteFrameError('empty-frame', 0, 'empty frame: 0 bytes (a frame is a 2-byte packet count, or a 1-byte heartbeat)');
+  if (size < FRAME_COUNT_BYTES) throw new KiteFrameError('empty-frame', 0, 'empty frame: 0 bytes (a frame is a 2-byte packet count, or a 1-byte heartbeat)');
   const count = view.getUint16(0);
-  let at = 2;
+  let at = FRAME_COUNT_BYTES;
   for (let i = 0; i < count; i++) {
-    if (at + 2 > size) {
+    if (at + PACKET_LENGTH_BYTES > size) {
       throw new KiteFrameError(
         'truncated',
         at,
@@ -148,17 +107,17 @@ function checkFrame(view: DataView): number {
       throw new KiteFrameError(
         'unknown-packet-length',
         at,
-        `packet ${i + 1} of ${count} (at byte ${at}) has length ${length}, not one of Kite's ${KNOWN_LENGTHS}`,
+        `packet ${i + 1} of ${count} (at byte ${at}) has length ${length}, not one of Kite's ${KNOWN_PACKET_LENGTHS}`,
       );
     }
-    if (at + 2 + length > size) {
+    if (at + PACKET_LENGTH_BYTES + length > size) {
       throw new KiteFrameError(
         'truncated',
         at,
-        `truncated frame: packet ${i + 1} of ${count} (${length} bytes at byte ${at + 2}) runs past the end of the ${size}-byte frame`,
+        `truncated frame: packet ${i + 1} of ${count} (${length} bytes at byte ${at + PACKET_LENGTH_BYTES}) runs past the end of the ${size}-byte frame`,
       );
     }
-    at += 2 + length;
+    at += PACKET_LENGTH_BYTES + length;
   }
   if (at !== size) {
     throw new KiteFrameError(
@@ -176,11 +135,10 @@ function checkFrame(view: DataView): number {
  * shares a shape.
  */
 function decodeAt(view: DataView, at: number, length: number): Tick {
-  const token = view.getUint32(at);
-  const segment = token & 0xff;
-  const divisor = segment === SEGMENT_CODE.CDS ? 10_000_000 : segment === SEGMENT_CODE.BCD ? 10_000 : 100;
-  const tradable = segment !== SEGMENT_CODE.INDICES;
-  const last_price = view.getInt32(at + 4) / divisor;
+  const token = view.getUint32(at + PACKET.token);
+  const divisor = priceDivisor(token);
+  const tradable = !isIndexToken(token);
+  const last_price = view.getInt32(at + PACKET.lastPrice) / divisor;
   if (length === PACKET_LENGTH.ltp) {
     const tick: LtpTick = { tradable, mode: 'ltp', instrument_token: token, last_price };
     return tick;
@@ -190,10 +148,15 @@ function decodeAt(view: DataView, at: number, length: number): Tick {
 }
 
 function decodeIndex(view: DataView, at: number, length: number, token: number, tradable: boolean, divisor: number, last_price: number): Tick {
-  const close = view.getInt32(at + 20) / divisor;
-  const ohlc = { high: view.getInt32(at + 8) / divisor, low: view.getInt32(at + 12) / divisor, open: view.getInt32(at + 16) / divisor, close };
+  const close = view.getInt32(at + INDEX.close) / divisor;
+  const ohlc = {
+    high: view.getInt32(at + INDEX.high) / divisor,
+    low: view.getInt32(at + INDEX.low) / divisor,
+    open: view.getInt32(at + INDEX.open) / divisor,
+    close,
+  };
   // As the official parser: percent from the close, or the packet's raw net change when there is no close.
-  const change = close !== 0 ? ((last_price - close) * 100) / close : view.getInt32(at + 24);
+  const change = close !== 0 ? ((last_price - close) * 100) / close : view.getInt32(at + INDEX.netChange);
   if (length === PACKET_LENGTH.indexQuote) {
     const tick: IndexQuoteTick = { tradable, mode: 'quote', instrument_token: token, last_price, ohlc, change };
     return tick;
@@ -205,19 +168,24 @@ function decodeIndex(view: DataView, at: number, length: number, token: number, 
     last_price,
     ohlc,
     change,
-    exchange_timestamp: seconds(view.getUint32(at + 28)),
+    exchange_timestamp: seconds(view.getUint32(at + INDEX.exchangeTimestamp)),
   };
   return tick;
 }
 
 function decodeQuote(view: DataView, at: number, length: number, token: number, tradable: boolean, divisor: number, last_price: number): Tick {
-  const last_traded_quantity = view.getUint32(at + 8);
-  const average_traded_price = view.getInt32(at + 12) / divisor;
-  const volume_traded = view.getUint32(at + 16);
-  const total_buy_quantity = view.getUint32(at + 20);
-  const total_sell_quantity = view.getUint32(at + 24);
-  const close = view.getInt32(at + 40) / divisor;
-  const ohlc = { open: view.getInt32(at + 28) / divisor, high: view.getInt32(at + 32) / divisor, low: view.getInt32(at + 36) / divisor, close };
+  const last_traded_quantity = view.getUint32(at + QUOTE.lastTradedQuantity);
+  const average_traded_price = view.getInt32(at + QUOTE.averageTradedPrice) / divisor;
+  const volume_traded = view.getUint32(at + QUOTE.volumeTraded);
+  const total_buy_quantity = view.getUint32(at + QUOTE.totalBuyQuantity);
+  const total_sell_quantity = view.getUint32(at + QUOTE.totalSellQuantity);
+  const close = view.getInt32(at + QUOTE.close) / divisor;
+  const ohlc = {
+    open: view.getInt32(at + QUOTE.open) / divisor,
+    high: view.getInt32(at + QUOTE.high) / divisor,
+    low: view.getInt32(at + QUOTE.low) / divisor,
+    close,
+  };
   const change = close !== 0 ? ((last_price - close) * 100) / close : 0;
   const quote: QuoteTick = {
     tradable,
@@ -233,33 +201,45 @@ function decodeQuote(view: DataView, at: number, length: number, token: number, 
     change,
   };
   if (length === PACKET_LENGTH.quote) return quote;
-  const d = at + 64;
+  const buy = at + FULL.buyDepth;
+  const sell = at + FULL.sellDepth;
+  const step = DEPTH_LEVEL.bytes;
   // The full packet is the quote packet and more; spreading keeps kiteconnect's key order ('mode' stays second).
   const tick: FullTick = {
     ...quote,
     mode: 'full',
-    last_trade_time: seconds(view.getUint32(at + 44)),
-    exchange_timestamp: seconds(view.getUint32(at + 60)),
-    oi: view.getUint32(at + 48),
-    oi_day_high: view.getUint32(at + 52),
-    oi_day_low: view.getUint32(at + 56),
+    last_trade_time: seconds(view.getUint32(at + FULL.lastTradeTime)),
+    exchange_timestamp: seconds(view.getUint32(at + FULL.exchangeTimestamp)),
+    oi: view.getUint32(at + FULL.oi),
+    oi_day_high: view.getUint32(at + FULL.oiDayHigh),
+    oi_day_low: view.getUint32(at + FULL.oiDayLow),
     depth: {
-      buy: [level(view, d, divisor), level(view, d + 12, divisor), level(view, d + 24, divisor), level(view, d + 36, divisor), level(view, d + 48, divisor)],
+      buy: [
+        level(view, buy, divisor),
+        level(view, buy + step, divisor),
+        level(view, buy + 2 * step, divisor),
+        level(view, buy + 3 * step, divisor),
+        level(view, buy + 4 * step, divisor),
+      ],
       sell: [
-        level(view, d + 60, divisor),
-        level(view, d + 72, divisor),
-        level(view, d + 84, divisor),
-        level(view, d + 96, divisor),
-        level(view, d + 108, divisor),
+        level(view, sell, divisor),
+        level(view, sell + step, divisor),
+        level(view, sell + 2 * step, divisor),
+        level(view, sell + 3 * step, divisor),
+        level(view, sell + 4 * step, divisor),
       ],
     },
   };
   return tick;
 }
 
-/** A depth level: uint32 quantity, int32 price, uint16 orders, 2 bytes of padding. */
+/** A depth level (DEPTH_LEVEL): quantity, price, orders. */
 function level(view: DataView, at: number, divisor: number): DepthLevel {
-  return { quantity: view.getUint32(at), price: view.getInt32(at + 4) / divisor, orders: view.getUint16(at + 8) };
+  return {
+    quantity: view.getUint32(at + DEPTH_LEVEL.quantity),
+    price: view.getInt32(at + DEPTH_LEVEL.price) / divisor,
+    orders: view.getUint16(at + DEPTH_LEVEL.orders),
+  };
 }
 
 /** Kite's 0 means "none" (no trade yet), as null; anything else is Unix seconds. */

@@ -1,3 +1,5 @@
+import { FRAME_COUNT_BYTES, MAX_PACKETS_PER_FRAME, PACKET_LENGTH_BYTES } from './packet-layout.ts';
+
 /**
  * Kite's binary frame around packets already encoded: a 2-byte packet
  * count, then each packet after its 2-byte length, big-endian (the reverse
@@ -5,17 +7,17 @@
  * simulator encodes its ticks straight into a frame instead (kite-sim/packets.ts).
  */
 export function kiteFrame(packets: readonly Uint8Array[]): Uint8Array {
-  if (packets.length > 0x7fff) throw new RangeError(`a frame holds at most 32767 packets, not ${packets.length}`);
-  let size = 2;
-  for (const packet of packets) size += 2 + packet.byteLength;
+  if (packets.length > MAX_PACKETS_PER_FRAME) throw new RangeError(`a frame holds at most ${MAX_PACKETS_PER_FRAME} packets, not ${packets.length}`);
+  let size = FRAME_COUNT_BYTES;
+  for (const packet of packets) size += PACKET_LENGTH_BYTES + packet.byteLength;
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   view.setUint16(0, packets.length);
-  let at = 2;
+  let at = FRAME_COUNT_BYTES;
   for (const packet of packets) {
     view.setUint16(at, packet.byteLength);
-    out.set(packet, at + 2);
-    at += 2 + packet.byteLength;
+    out.set(packet, at + PACKET_LENGTH_BYTES);
+    at += PACKET_LENGTH_BYTES + packet.byteLength;
   }
   return out;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../kite-sim/seeded-random.ts';
 import { SEGMENT_CODE } from '../kite-instrument.ts';
-import { decodePacket, PACKET_LENGTH } from './decode.ts';
+import { decodePacket } from './decode.ts';
+import { PACKET_LENGTH } from './packet-layout.ts';
 import { tickJson } from './tick-json.ts';
 
 describe('tickJson', () => {

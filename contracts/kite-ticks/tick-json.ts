@@ -1,5 +1,5 @@
-import { SEGMENT_CODE } from '../kite-instrument.ts';
-import { KiteFrameError, PACKET_LENGTH } from './decode.ts';
+import { KiteFrameError } from './decode.ts';
+import { DEPTH_LEVEL, FULL, INDEX, isIndexToken, KNOWN_PACKET_LENGTHS, PACKET, PACKET_LENGTH, packetKind, priceDivisor, QUOTE } from './packet-layout.ts';
 
 /**
  * One Kite packet straight to its tick's JSON text: exactly
@@ -18,45 +18,42 @@ export function tickJson(packet: Uint8Array): string {
 
 function unflattenedTickJson(packet: Uint8Array): string {
   const length = packet.byteLength;
-  if (
-    length !== PACKET_LENGTH.ltp &&
-    length !== PACKET_LENGTH.indexQuote &&
-    length !== PACKET_LENGTH.indexFull &&
-    length !== PACKET_LENGTH.quote &&
-    length !== PACKET_LENGTH.full
-  ) {
-    throw new KiteFrameError('unknown-packet-length', 0, `a packet of ${length} bytes is none of Kite's (8, 28, 32, 44 or 184 bytes)`);
+  if (packetKind(length) === undefined) {
+    throw new KiteFrameError('unknown-packet-length', 0, `a packet of ${length} bytes is none of Kite's (${KNOWN_PACKET_LENGTHS})`);
   }
   const view = new DataView(packet.buffer, packet.byteOffset, length);
-  const token = view.getUint32(0);
-  const segment = token & 0xff;
-  const divisor = segment === SEGMENT_CODE.CDS ? 10_000_000 : segment === SEGMENT_CODE.BCD ? 10_000 : 100;
-  const tradable = segment !== SEGMENT_CODE.INDICES;
-  const rawLast = view.getInt32(4);
+  const token = view.getUint32(PACKET.token);
+  const divisor = priceDivisor(token);
+  const tradable = !isIndexToken(token);
+  const rawLast = view.getInt32(PACKET.lastPrice);
   const lastPrice = rawLast / divisor;
   const head = `{"tradable":${tradable},"mode":"`;
   const id = `","instrument_token":${token},"last_price":${price(rawLast, divisor)}`;
   if (length === PACKET_LENGTH.ltp) return `${head}ltp${id}}`;
   if (length === PACKET_LENGTH.indexQuote || length === PACKET_LENGTH.indexFull) {
-    const rawClose = view.getInt32(20);
+    const rawClose = view.getInt32(INDEX.close);
     const close = rawClose / divisor;
-    const change = close !== 0 ? ((lastPrice - close) * 100) / close : view.getInt32(24);
-    const ohlc = `"ohlc":{"high":${price(view.getInt32(8), divisor)},"low":${price(view.getInt32(12), divisor)},"open":${price(view.getInt32(16), divisor)},"close":${price(rawClose, divisor)}},"change":${num(change)}`;
+    const change = close !== 0 ? ((lastPrice - close) * 100) / close : view.getInt32(INDEX.netChange);
+    const ohlc =
+      `"ohlc":{"high":${price(view.getInt32(INDEX.high), divisor)},"low":${price(view.getInt32(INDEX.low), divisor)}` +
+      `,"open":${price(view.getInt32(INDEX.open), divisor)},"close":${price(rawClose, divisor)}},"change":${num(change)}`;
     if (length === PACKET_LENGTH.indexQuote) return `${head}quote${id},${ohlc}}`;
-    return `${head}full${id},${ohlc},"exchange_timestamp":${seconds(view.getUint32(28))}}`;
+    return `${head}full${id},${ohlc},"exchange_timestamp":${seconds(view.getUint32(INDEX.exchangeTimestamp))}}`;
   }
-  const rawClose = view.getInt32(40);
+  const rawClose = view.getInt32(QUOTE.close);
   const close = rawClose / divisor;
   const change = close !== 0 ? ((lastPrice - close) * 100) / close : 0;
   const quote =
-    `,"last_traded_quantity":${view.getUint32(8)},"average_traded_price":${price(view.getInt32(12), divisor)},"volume_traded":${view.getUint32(16)}` +
-    `,"total_buy_quantity":${view.getUint32(20)},"total_sell_quantity":${view.getUint32(24)}` +
-    `,"ohlc":{"open":${price(view.getInt32(28), divisor)},"high":${price(view.getInt32(32), divisor)},"low":${price(view.getInt32(36), divisor)},"close":${price(rawClose, divisor)}},"change":${num(change)}`;
+    `,"last_traded_quantity":${view.getUint32(QUOTE.lastTradedQuantity)},"average_traded_price":${price(view.getInt32(QUOTE.averageTradedPrice), divisor)}` +
+    `,"volume_traded":${view.getUint32(QUOTE.volumeTraded)}` +
+    `,"total_buy_quantity":${view.getUint32(QUOTE.totalBuyQuantity)},"total_sell_quantity":${view.getUint32(QUOTE.totalSellQuantity)}` +
+    `,"ohlc":{"open":${price(view.getInt32(QUOTE.open), divisor)},"high":${price(view.getInt32(QUOTE.high), divisor)}` +
+    `,"low":${price(view.getInt32(QUOTE.low), divisor)},"close":${price(rawClose, divisor)}},"change":${num(change)}`;
   if (length === PACKET_LENGTH.quote) return `${head}quote${id}${quote}}`;
   return (
-    `${head}full${id}${quote},"last_trade_time":${seconds(view.getUint32(44))},"exchange_timestamp":${seconds(view.getUint32(60))}` +
-    `,"oi":${view.getUint32(48)},"oi_day_high":${view.getUint32(52)},"oi_day_low":${view.getUint32(56)}` +
-    `,"depth":{"buy":[${levels(view, 64, divisor)}],"sell":[${levels(view, 124, divisor)}]}}`
+    `${head}full${id}${quote},"last_trade_time":${seconds(view.getUint32(FULL.lastTradeTime))},"exchange_timestamp":${seconds(view.getUint32(FULL.exchangeTimestamp))}` +
+    `,"oi":${view.getUint32(FULL.oi)},"oi_day_high":${view.getUint32(FULL.oiDayHigh)},"oi_day_low":${view.getUint32(FULL.oiDayLow)}` +
+    `,"depth":{"buy":[${levels(view, FULL.buyDepth, divisor)}],"sell":[${levels(view, FULL.sellDepth, divisor)}]}}`
   );
 }
 
@@ -75,11 +72,13 @@ function flat(text: string): string {
   return text;
 }
 
-/** Five depth levels from `at`: uint32 quantity, int32 price, uint16 orders, 2 bytes of padding each. */
+/** One side's depth levels from `at` (DEPTH_LEVEL). */
 function levels(view: DataView, at: number, divisor: number): string {
   let out = '';
-  for (let i = 0; i < 5; i++, at += 12) {
-    out += `${i === 0 ? '' : ','}{"quantity":${view.getUint32(at)},"price":${price(view.getInt32(at + 4), divisor)},"orders":${view.getUint16(at + 8)}}`;
+  for (let i = 0; i < DEPTH_LEVEL.levels; i++, at += DEPTH_LEVEL.bytes) {
+    out +=
+      `${i === 0 ? '' : ','}{"quantity":${view.getUint32(at + DEPTH_LEVEL.quantity)}` +
+      `,"price":${price(view.getInt32(at + DEPTH_LEVEL.price), divisor)},"orders":${view.getUint16(at + DEPTH_LEVEL.orders)}}`;
   }
   return out;
 }

@@ -28,7 +28,7 @@ export type DepthLevel = { quantity: number; price: number; orders: number };
 /** Five bid levels and five ask levels; empty levels are zeros. */
 export type Depth = { buy: DepthLevel[]; sell: DepthLevel[] };
 
-/** LTP packet (8 B), any segment. */
+/** LTP packet (PACKET_LENGTH.ltp in packet-layout.ts), any segment. */
 export type LtpTick = {
   /** false for indices (segment 9), true otherwise. */
   tradable: boolean;
@@ -37,7 +37,7 @@ export type LtpTick = {
   last_price: number;
 };
 
-/** Index quote packet (28 B). */
+/** Index quote packet (PACKET_LENGTH.indexQuote). */
 export type IndexQuoteTick = {
   tradable: boolean;
   mode: 'quote';
@@ -53,14 +53,14 @@ export type IndexQuoteTick = {
   change: number;
 };
 
-/** Index full packet (32 B). */
+/** Index full packet (PACKET_LENGTH.indexFull). */
 export type IndexFullTick = Omit<IndexQuoteTick, 'mode'> & {
   mode: 'full';
   /** Unix seconds, or null when the packet carries 0. */
   exchange_timestamp: number | null;
 };
 
-/** Quote packet (44 B): tradable instruments. */
+/** Quote packet (PACKET_LENGTH.quote): tradable instruments. */
 export type QuoteTick = {
   tradable: boolean;
   mode: 'quote';
@@ -77,7 +77,7 @@ export type QuoteTick = {
   change: number;
 };
 
-/** Full packet (184 B): a quote plus times, open interest and five levels of depth. */
+/** Full packet (PACKET_LENGTH.full): a quote plus times, open interest and five levels of depth. */
 export type FullTick = Omit<QuoteTick, 'mode'> & {
   mode: 'full';
   /** Unix seconds, or null when the packet carries 0. */

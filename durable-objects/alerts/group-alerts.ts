@@ -2,10 +2,11 @@ import type { AlertFrame } from '../../contracts/alerts.ts';
 import { hubConfig } from '../../contracts/hub-config.ts';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import { decodePacket } from '../../contracts/kite-ticks/decode.ts';
+import { packetToken } from '../../contracts/kite-ticks/packet-layout.ts';
 import type { TickMode } from '../../contracts/kite-ticks/tick.ts';
-import { packetToken } from '../../contracts/origin-link.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
-import { ALERT_COLUMNS, type AlertRow, groupAlertOf } from '../../storage/alerts/alert-rows.ts';
+import { type AlertRow, groupAlertOf } from '../../storage/alerts/alert-rows.ts';
+import { groupAlertRows } from '../../storage/alerts/alert-sql.ts';
 import { type Database, openDatabase } from '../../storage/database.ts';
 import { sessionHubOf, webhookDispatcherOf } from '../stubs.ts';
 import { AlertBook, type AlertTick, alertTick, type BookChanges } from './alert-book.ts';
@@ -181,10 +182,7 @@ export class GroupAlerts {
     this.#wantIds.clear();
     let rows: AlertRow[];
     try {
-      const query = all
-        ? this.#database().query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts a WHERE a.group_key = $1`, [this.#group])
-        : this.#database().query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts a WHERE a.id = ANY($1::uuid[]) AND a.group_key = $2`, [ids, this.#group]);
-      rows = (await query).rows;
+      rows = await groupAlertRows(this.#database(), this.#group, all ? undefined : ids);
     } catch (error) {
       if (all) this.#wantAll = true;
       for (const id of ids) this.#wantIds.add(id);

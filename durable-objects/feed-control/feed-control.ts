@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { FeedHealth } from '../../contracts/health.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
 import { type KiteFeedState, LINK_ERROR_BAD_FRAME, type OriginStatus, OriginToFeed, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
-import { frameProblem } from '../frame-problem.ts';
+import { frameProblem } from '../../contracts/zod-problem.ts';
 import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
 
 /**

@@ -13,7 +13,7 @@
  */
 export type HeldPacket = { packet: Uint8Array; receivedAt: number };
 
-/** 1,000 full-mode packets (184 bytes) make a chunk of under 200 KB, far below a row's 2 MB. */
+/** 1,000 full-mode packets (the longest, MAX_PACKET_LENGTH) make a chunk of under 200 KB, far below a row's 2 MB. */
 export const PACKETS_PER_CHUNK = 1_000;
 
 const ENTRY_HEADER = 10;

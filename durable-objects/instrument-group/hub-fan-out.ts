@@ -1,6 +1,7 @@
 import type { FeedState } from '../../contracts/client-protocol.ts';
 import type { GroupStatus } from '../../contracts/hub-link.ts';
-import { encodeTickBatch, packetToken, SNAPSHOT_BATCH_KIND } from '../../contracts/origin-link.ts';
+import { packetToken } from '../../contracts/kite-ticks/packet-layout.ts';
+import { encodeTickBatch, SNAPSHOT_BATCH_KIND } from '../../contracts/origin-link.ts';
 import type { ConsumerDemand } from './demand-index.ts';
 import type { HeldPacket } from './held-packets.ts';
 import { type HubLinks, sendToHub } from './hub-socket.ts';

@@ -1,7 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import { encodeTickBatch, LINK_CLOSE_REPLACED, LINK_PROTOCOL_VERSION, packetToken } from '../../contracts/origin-link.ts';
+import { packetToken } from '../../contracts/kite-ticks/packet-layout.ts';
+import { encodeTickBatch, LINK_CLOSE_REPLACED, LINK_PROTOCOL_VERSION } from '../../contracts/origin-link.ts';
 import { base64, ltpPacket, TestOrigin } from '../../test/workers/test-origin.ts';
 import { decodeHeldChunk } from './held-packets.ts';
 import { type InstrumentGroup, SNAPSHOT_INTERVAL_MS } from './instrument-group.ts';

@@ -13,8 +13,8 @@ import {
 import { type GroupStatus, HUB_LINK_PATH, HubToGroup } from '../../contracts/hub-link.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
 import { Demand, decodeTickBatch, LINK_ERROR_BAD_FRAME, OriginToGroup, TICK_BATCH_KIND } from '../../contracts/origin-link.ts';
+import { frameProblem, zodMessage } from '../../contracts/zod-problem.ts';
 import { GroupAlerts, type GroupAlertsState } from '../alerts/group-alerts.ts';
-import { frameProblem } from '../frame-problem.ts';
 import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
 import { feedControl } from '../stubs.ts';
 import { type DemandChange, DemandIndex } from './demand-index.ts';
@@ -216,7 +216,7 @@ export class InstrumentGroup extends DurableObject {
   async setDemand(consumer: string, tokens: Demand): Promise<DemandSummary> {
     this.#requireGroupKey();
     const name = ConsumerName.safeParse(consumer);
-    if (!name.success) throw new TypeError(`consumer: ${name.error.issues[0]?.message}`);
+    if (!name.success) throw new TypeError(`consumer: ${zodMessage(name.error, 'is invalid')}`);
     const wants = Demand.safeParse(tokens);
     if (!wants.success) throw new TypeError(`tokens.${frameProblem(wants.error)}`);
     const entries = Object.entries(wants.data);

@@ -1,4 +1,4 @@
-import { packetToken } from '../../contracts/origin-link.ts';
+import { packetToken } from '../../contracts/kite-ticks/packet-layout.ts';
 import type { HeldPacket } from './held-packets.ts';
 
 /**

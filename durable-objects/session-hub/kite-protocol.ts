@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { kiteFrame } from '../../contracts/kite-ticks/frame.ts';
+import { cutToMode } from '../../contracts/kite-ticks/packet-layout.ts';
 import type { TickMode } from '../../contracts/origin-link.ts';
-import { frameProblem } from '../frame-problem.ts';
+import { frameProblem } from '../../contracts/zod-problem.ts';
 import { type Session, type SessionProtocol, sendRaw } from './session.ts';
 import type { Control, ControlError } from './session-control.ts';
-import { cutToMode, KITE_HEARTBEAT } from './session-frames.ts';
+import { KITE_HEARTBEAT } from './session-frames.ts';
 
 /**
  * /kite/ws: Kite's own protocol, for kiteconnect's ticker. Ticks go out as

@@ -1,5 +1,6 @@
 import { InstrumentRef, type Rejected, type SessionErrorCode } from '../../contracts/client-protocol.ts';
 import type { TickMode } from '../../contracts/origin-link.ts';
+import { zodMessage } from '../../contracts/zod-problem.ts';
 
 /**
  * A session's control message in the one shape the hub acts on, whichever
@@ -23,7 +24,7 @@ export function checkRefs(refs: readonly unknown[]): { valid: InstrumentRef[]; r
   const seen = new Set<InstrumentRef>();
   for (const ref of refs) {
     const parsed = InstrumentRef.safeParse(ref);
-    if (!parsed.success) rejected.push({ instrument: ref, code: 'bad_instrument', reason: parsed.error.issues[0]?.message ?? 'not an instrument' });
+    if (!parsed.success) rejected.push({ instrument: ref, code: 'bad_instrument', reason: zodMessage(parsed.error, 'not an instrument') });
     else if (!seen.has(parsed.data)) {
       seen.add(parsed.data);
       valid.push(parsed.data);

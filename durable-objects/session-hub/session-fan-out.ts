@@ -1,6 +1,7 @@
 import { CloseCode } from '../../contracts/client-protocol.ts';
 import type { HubConfig } from '../../contracts/hub-config.ts';
-import { packetToken, type TickBatch } from '../../contracts/origin-link.ts';
+import { packetToken } from '../../contracts/kite-ticks/packet-layout.ts';
+import type { TickBatch } from '../../contracts/origin-link.ts';
 import type { Session, Sessions, Snapshot } from './session.ts';
 import { TickJson } from './session-frames.ts';
 import type { SubscriptionIndex } from './subscription-index.ts';

@@ -1,24 +1,13 @@
+import { cutToMode, HEARTBEAT_BYTES } from '../../contracts/kite-ticks/packet-layout.ts';
 import { tickJson } from '../../contracts/kite-ticks/tick-json.ts';
-import type { TickMode } from '../../contracts/origin-link.ts';
+import { MODE_RANK, type TickMode } from '../../contracts/origin-link.ts';
 
 /**
  * What a hub sends its sessions, built once per flush and shared: a packet
- * cut down to a session's mode, its JSON in kiteconnect's field names, the
+ * cut down to a session's mode (packet-layout.ts's cutToMode), its JSON in kiteconnect's field names, the
  * /v2/ws frames around them (Kite's binary frame for /kite/ws is
  * contracts/kite-ticks/frame.ts).
  */
-
-/** Kite's lower modes are prefixes of the richer packets: ltp 8 B; index quote 28 / full 32; quote 44 / full 184. */
-export function cutToMode(packet: Uint8Array, mode: TickMode): Uint8Array {
-  const length = packet.byteLength;
-  if (mode === 'ltp') return length > 8 ? packet.subarray(0, 8) : packet;
-  if (mode === 'quote') {
-    if (length === 184) return packet.subarray(0, 44);
-    if (length === 32) return packet.subarray(0, 28);
-  }
-  // Full, or a packet already no richer than asked (the origin is still re-moding it).
-  return packet;
-}
 
 /** Ticks as JSON text, each (token, mode) decoded and stringified at most once per flush. */
 export class TickJson {
@@ -30,7 +19,7 @@ export class TickJson {
       byMode = [];
       this.#cache.set(token, byMode);
     }
-    const rank = mode === 'ltp' ? 0 : mode === 'quote' ? 1 : 2;
+    const rank = MODE_RANK[mode];
     let json = byMode[rank];
     if (json === undefined) {
       json = tickJson(cutToMode(packet, mode));
@@ -46,4 +35,4 @@ export function v2TickFrame(type: 'ticks' | 'snapshot', ticks: readonly string[]
 }
 
 /** Kite's heartbeat: one byte, sent each second a /kite/ws session gets nothing else. */
-export const KITE_HEARTBEAT = new Uint8Array([0]);
+export const KITE_HEARTBEAT = new Uint8Array(HEARTBEAT_BYTES);

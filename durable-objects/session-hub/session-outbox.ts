@@ -10,8 +10,8 @@
  * emptied and refilled every few milliseconds (README, Benchmarks).
  *
  * Bounded by construction: at most one slot and one snapshot per subscribed
- * instrument, so a session costs at most 2 × its instrument limit × 184
- * bytes of packets here, however slow it reads.
+ * instrument, so a session costs at most 2 × its instrument limit × the
+ * longest packet (MAX_PACKET_LENGTH) in bytes here, however slow it reads.
  */
 import type { TickMode } from '../../contracts/origin-link.ts';
 

@@ -1,12 +1,13 @@
 import type { GroupKey } from '../../contracts/instrument-group.ts';
-import { type Demand, MODE_RANK, type TickMode } from '../../contracts/origin-link.ts';
+import type { Demand, TickMode } from '../../contracts/origin-link.ts';
+import { RichestModeIndex } from '../../contracts/richest-mode-index.ts';
 
 /**
  * A hub's subscription index (Centrifugo's "hub"): which session holds which
  * token in which mode, who holds a token, and per instrument group the union
  * the hub must want from that group (each token in the richest mode any of
- * its sessions holds). Sessions are opaque ids; pure memory, rebuilt from
- * the hub's storage after a restart.
+ * its sessions holds, counted by contracts/richest-mode-index.ts). Sessions
+ * are opaque ids; pure memory, rebuilt from the hub's storage after a restart.
  */
 export type SessionId = string;
 
@@ -14,10 +15,9 @@ export type SessionId = string;
 export type Subscription = { token: number; mode: TickMode; group: GroupKey };
 
 export class SubscriptionIndex {
-  readonly #bySession = new Map<SessionId, Map<number, TickMode>>();
+  /** session → token → mode, and each token's richest mode over the sessions. */
+  readonly #modes = new RichestModeIndex<SessionId>();
   readonly #byToken = new Map<number, Map<SessionId, TickMode>>();
-  /** token → holders per mode (indexed by MODE_RANK), so the richest mode is O(1). */
-  readonly #counts = new Map<number, [number, number, number]>();
   readonly #groupOf = new Map<number, GroupKey>();
   readonly #byGroup = new Map<GroupKey, Set<number>>();
   /** Per group, the tokens whose richest mode moved since the group last heard (null: no longer wanted). */
@@ -25,22 +25,13 @@ export class SubscriptionIndex {
 
   /** Sets (adds or re-modes) one token of a session. Returns whether the group's want changed. */
   set(session: SessionId, token: number, group: GroupKey, mode: TickMode): boolean {
-    const before = this.#richest(token);
-    let mine = this.#bySession.get(session);
-    if (!mine) {
-      mine = new Map();
-      this.#bySession.set(session, mine);
-    }
-    mine.set(token, mode);
+    const moved = this.#modes.set(session, token, mode);
     let holders = this.#byToken.get(token);
     if (!holders) {
       holders = new Map();
       this.#byToken.set(token, holders);
     }
-    const was = holders.get(session);
-    if (was !== undefined) this.#count(token, was, -1);
     holders.set(session, mode);
-    this.#count(token, mode, +1);
     this.#groupOf.set(token, group);
     let tokens = this.#byGroup.get(group);
     if (!tokens) {
@@ -48,18 +39,14 @@ export class SubscriptionIndex {
       this.#byGroup.set(group, tokens);
     }
     tokens.add(token);
-    return this.#moved(group, token, before);
+    return this.#moved(group, token, moved);
   }
 
   /** Removes one token of a session. Returns whether the group's want changed. */
   delete(session: SessionId, token: number): boolean {
-    const mine = this.#bySession.get(session);
-    if (!mine?.delete(token)) return false;
-    if (mine.size === 0) this.#bySession.delete(session);
-    const before = this.#richest(token);
+    if (!this.#modes.heldBy(session).has(token)) return false;
+    const moved = this.#modes.delete(session, token);
     const holders = this.#byToken.get(token);
-    const was = holders?.get(session);
-    if (was !== undefined) this.#count(token, was, -1);
     holders?.delete(session);
     const group = this.#groupOf.get(token);
     if (holders && holders.size === 0) {
@@ -71,13 +58,13 @@ export class SubscriptionIndex {
         if (tokens?.size === 0) this.#byGroup.delete(group);
       }
     }
-    return group !== undefined && this.#moved(group, token, before);
+    return group !== undefined && this.#moved(group, token, moved);
   }
 
   /** Removes a session entirely; returns the groups whose want changed. */
   removeSession(session: SessionId): Set<GroupKey> {
     const changed = new Set<GroupKey>();
-    for (const token of [...(this.#bySession.get(session)?.keys() ?? [])]) {
+    for (const token of [...this.#modes.heldBy(session).keys()]) {
       const group = this.#groupOf.get(token);
       if (this.delete(session, token) && group !== undefined) changed.add(group);
     }
@@ -85,11 +72,11 @@ export class SubscriptionIndex {
   }
 
   modeOf(session: SessionId, token: number): TickMode | undefined {
-    return this.#bySession.get(session)?.get(token);
+    return this.#modes.heldBy(session).get(token);
   }
 
   tokensOf(session: SessionId): ReadonlyMap<number, TickMode> {
-    return this.#bySession.get(session) ?? EMPTY;
+    return this.#modes.heldBy(session);
   }
 
   /** A session's subscriptions with their groups: what the hub stores of it. */
@@ -115,9 +102,7 @@ export class SubscriptionIndex {
   /** The hub's whole demand on one group, as the hub link's `want` carries it; what moved before it is then known to the group. */
   takeWant(group: GroupKey): Demand {
     this.#changes.delete(group);
-    const out: Demand = {};
-    for (const token of this.#byGroup.get(group) ?? []) out[String(token)] = this.#richest(token) as TickMode;
-    return out;
+    return this.#modes.demand(this.#byGroup.get(group) ?? []);
   }
 
   /** What moved in the hub's demand on one group since the last take, as the hub link's `change` carries it. */
@@ -155,30 +140,14 @@ export class SubscriptionIndex {
   }
 
   /** Records a move of the token's richest mode for the group's next `change`; returns whether it moved. */
-  #moved(group: GroupKey, token: number, before: TickMode | undefined): boolean {
-    const now = this.#richest(token);
-    if (now === before) return false;
+  #moved(group: GroupKey, token: number, moved: boolean): boolean {
+    if (!moved) return false;
     let changes = this.#changes.get(group);
     if (!changes) {
       changes = new Map();
       this.#changes.set(group, changes);
     }
-    changes.set(token, now ?? null);
+    changes.set(token, this.#modes.richest(token) ?? null);
     return true;
   }
-
-  #richest(token: number): TickMode | undefined {
-    const counts = this.#counts.get(token);
-    if (!counts) return undefined;
-    return counts[2] > 0 ? 'full' : counts[1] > 0 ? 'quote' : counts[0] > 0 ? 'ltp' : undefined;
-  }
-
-  #count(token: number, mode: TickMode, delta: 1 | -1): void {
-    const counts = this.#counts.get(token) ?? [0, 0, 0];
-    counts[MODE_RANK[mode]] = (counts[MODE_RANK[mode]] ?? 0) + delta;
-    if (counts[0] + counts[1] + counts[2] === 0) this.#counts.delete(token);
-    else this.#counts.set(token, counts);
-  }
 }
-
-const EMPTY: ReadonlyMap<number, TickMode> = new Map();

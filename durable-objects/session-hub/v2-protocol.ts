@@ -1,6 +1,6 @@
 import { ClientMessage, type ServerMessage } from '../../contracts/client-protocol.ts';
 import type { HubConfig } from '../../contracts/hub-config.ts';
-import { frameProblem } from '../frame-problem.ts';
+import { frameProblem } from '../../contracts/zod-problem.ts';
 import { type Session, type SessionProtocol, sendJson, sendRaw } from './session.ts';
 import type { Control, ControlError } from './session-control.ts';
 import { v2TickFrame } from './session-frames.ts';

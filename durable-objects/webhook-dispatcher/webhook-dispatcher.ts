@@ -1,9 +1,10 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import type { AlertCondition, WebhookPayload } from '../../contracts/alerts.ts';
+import type { WebhookPayload } from '../../contracts/alerts.ts';
 import { checkWebhookUrl } from '../../contracts/webhook-url.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { iso } from '../../storage/alerts/alert-rows.ts';
+import { type DueWebhook, dueWebhooks, nextWebhookDue, noteUnsentWebhooks, saveWebhookAttempt } from '../../storage/alerts/alert-sql.ts';
 import { signingSecrets } from '../../storage/alerts/webhook-secrets.ts';
 import { type Database, describe, openDatabase } from '../../storage/database.ts';
 import { type AttemptOutcome, afterAttempt, type Delivery, type RetryPolicy, WEBHOOK_TIMEOUT_MS, webhookRetryPolicy } from './webhook-retry.ts';
@@ -44,45 +45,6 @@ const UserId = z.uuid();
 /** How a webhook attempt goes out: the runtime's fetch, or a test's script. */
 export type WebhookFetch = (url: string, init: RequestInit) => Promise<Response>;
 const runtimeFetch: WebhookFetch = (url, init) => fetch(url, init);
-
-type DueRow = {
-  id: string;
-  url: string;
-  attempts: number;
-  next_attempt_at: Date | string;
-  last_attempt_at: Date | string | null;
-  response_code: number | null;
-  last_error: string | null;
-  idempotency_key: string;
-  alert_id: string;
-  generation: number;
-  instrument_token: number;
-  exchange: string;
-  tradingsymbol: string;
-  condition: AlertCondition;
-  value: number;
-  last_price: number;
-  previous_price: number | null;
-  tick_at: Date | string;
-  triggered_at: Date | string;
-  note: string | null;
-};
-
-const DUE_SQL = `
-  SELECT d.id::text AS id, d.url, d.attempts, d.next_attempt_at, d.last_attempt_at, d.response_code, d.last_error,
-    t.idempotency_key, t.alert_id, t.generation::float8 AS generation, t.instrument_token::float8 AS instrument_token, a.exchange, a.tradingsymbol,
-    t.condition, t.value, t.last_price, t.previous_price, t.tick_at, t.triggered_at, t.note
-  FROM alert_deliveries d
-  JOIN alert_triggers t ON t.id = d.trigger_id
-  JOIN alerts a ON a.id = t.alert_id
-  WHERE d.user_id = $1 AND d.status = 'pending' AND d.channel = 'webhook' AND d.next_attempt_at <= now()
-  ORDER BY d.next_attempt_at, d.id
-  LIMIT $2`;
-
-const SAVE_SQL = `
-  UPDATE alert_deliveries SET status = $2, attempts = $3, next_attempt_at = to_timestamp($4::float8 / 1000), last_attempt_at = to_timestamp($5::float8 / 1000),
-    response_code = $6, last_error = $7, delivered_at = to_timestamp($8::float8 / 1000)
-  WHERE id = $1 AND status = 'pending'`;
 
 export class WebhookDispatcher extends DurableObject {
   readonly #userId: string;
@@ -126,17 +88,18 @@ export class WebhookDispatcher extends DurableObject {
   async #deliverDue(): Promise<number | null> {
     const config = edgeConfig(this.env);
     const db = openDatabase(config.database, config.queryTimeoutMs);
-    const { rows: due } = await db.query<DueRow>(DUE_SQL, [this.#userId, DUE_BATCH]);
+    const due = await dueWebhooks(db, this.#userId, DUE_BATCH);
     if (due.length > 0) {
       let secrets: string[];
       try {
         secrets = await signingSecrets(db, config, this.#userId);
       } catch (error) {
         // Not the receiver's fault, so no attempt is counted; the reason shows on the deliveries.
-        await db.query(`UPDATE alert_deliveries SET last_error = $2 WHERE id = ANY($1::bigint[]) AND status = 'pending'`, [
+        await noteUnsentWebhooks(
+          db,
           due.map((row) => row.id),
           `not sent yet: cannot sign: ${describe(error)}`.slice(0, 500),
-        ]);
+        );
         throw error;
       }
       const queue = [...due];
@@ -147,17 +110,11 @@ export class WebhookDispatcher extends DurableObject {
       };
       await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, worker));
     }
-    const {
-      rows: [soonest],
-    } = await db.query<{ at: Date | string | null }>(
-      `SELECT min(next_attempt_at) AS at FROM alert_deliveries WHERE user_id = $1 AND status = 'pending' AND channel = 'webhook'`,
-      [this.#userId],
-    );
-    return soonest?.at ? new Date(soonest.at).getTime() : null;
+    return nextWebhookDue(db, this.#userId);
   }
 
   /** One attempt of one delivery, and its outcome written back. */
-  async #attempt(db: Database, row: DueRow, secrets: readonly string[], send: SendOptions, policy: RetryPolicy): Promise<void> {
+  async #attempt(db: Database, row: DueWebhook, secrets: readonly string[], send: SendOptions, policy: RetryPolicy): Promise<void> {
     const delivery: Delivery = {
       status: 'pending',
       attempts: row.attempts,
@@ -184,16 +141,7 @@ export class WebhookDispatcher extends DurableObject {
     };
     const outcome = await post(row.url, payload, secrets, delivery.attempts + 1, send);
     const after = afterAttempt(delivery, outcome, { now: Date.now(), random: Math.random(), policy });
-    await db.query(SAVE_SQL, [
-      row.id,
-      after.status,
-      after.attempts,
-      after.next_attempt_at,
-      after.last_attempt_at,
-      after.response_code,
-      after.last_error,
-      after.delivered_at,
-    ]);
+    await saveWebhookAttempt(db, row.id, after);
   }
 }
 

@@ -4,10 +4,12 @@ import { AlertState, alertCreateSchema, alertProblem, alertUpdateSchema, type In
 import { ConfigError } from '../../contracts/config-error.ts';
 import { NoQuery } from '../../contracts/instruments-api.ts';
 import { type EdgeConfig, edgeConfig } from '../../contracts/worker-config.ts';
+import { zodMessage } from '../../contracts/zod-problem.ts';
 import { alertOf } from '../../storage/alerts/alert-rows.ts';
-import { createAlert, deleteAlert, findAlert, listAlerts, type Refusal, setAlertState, updateAlert } from '../../storage/alerts/alert-store.ts';
-import { CHANNELS, DELIVERY_STATUSES, listDeliveries, listTriggers } from '../../storage/alerts/history.ts';
-import { hasWebhookSecret, issueWebhookSecret, webhookSecretStatus } from '../../storage/alerts/webhook-secrets.ts';
+import { CHANNELS, DELIVERY_STATUSES, deleteAlert, findAlert, hasWebhookSecret, listAlerts } from '../../storage/alerts/alert-sql.ts';
+import { createAlert, type Refusal, setAlertState, updateAlert } from '../../storage/alerts/alert-store.ts';
+import { listDeliveries, listTriggers } from '../../storage/alerts/history.ts';
+import { issueWebhookSecret, webhookSecretStatus } from '../../storage/alerts/webhook-secrets.ts';
 import { type Database, openDatabase } from '../../storage/database.ts';
 import { type ResolvedInstrument, resolveInstruments } from '../../storage/resolve-instruments.ts';
 import { type AuthEnv, principalOf, requires } from '../auth/policy.ts';
@@ -19,7 +21,7 @@ import { alertCursor, idCursor, limit, page } from './page.ts';
 
 /**
  * Price alerts (docs/alerts.md): route → schema (contracts/alerts.ts) →
- * Postgres (alert-store.ts, history.ts) → the alert's InstrumentGroup told
+ * Postgres (storage/alerts/: every statement in alert-sql.ts) → the alert's InstrumentGroup told
  * at once (group-push.ts) → response. Postgres is the source of truth; the
  * group evaluates what it read from there.
  *
@@ -210,7 +212,7 @@ async function webhookPrerequisite(c: Context<AuthEnv>, db: Database, config: Ed
 
 function alertId(c: Context<AuthEnv>): string {
   const parsed = AlertId.safeParse(c.req.param('id'));
-  if (!parsed.success) throw new InvalidParameter('id', parsed.error.issues[0]?.message ?? 'must be an alert id (a UUID)');
+  if (!parsed.success) throw new InvalidParameter('id', zodMessage(parsed.error, 'must be an alert id (a UUID)'));
   return parsed.data;
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConsumerName, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../contracts/group-state.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
 import { Demand } from '../../contracts/origin-link.ts';
+import { zodMessage } from '../../contracts/zod-problem.ts';
 import { feedControl, instrumentGroup } from '../../durable-objects/stubs.ts';
 import { type AuthEnv, requires } from '../auth/policy.ts';
 import { ADMIN, ORIGIN } from '../auth/principal.ts';
@@ -103,6 +104,6 @@ function groupParam(c: Context): GroupKey {
 
 function consumerParam(c: Context): string {
   const parsed = ConsumerName.safeParse(c.req.param('consumer'));
-  if (!parsed.success) throw new InvalidParameter('consumer', parsed.error.issues[0]?.message ?? 'is invalid');
+  if (!parsed.success) throw new InvalidParameter('consumer', zodMessage(parsed.error, 'is invalid'));
   return parsed.data;
 }

@@ -1,4 +1,4 @@
-import { priceDivisor } from '../../contracts/kite-ticks/decode.ts';
+import { priceDivisor } from '../../contracts/kite-ticks/packet-layout.ts';
 import { type DepthLevel, hasDepth, hasVolume, type Tick } from '../../contracts/kite-ticks/tick.ts';
 
 /**

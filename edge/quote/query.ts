@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InstrumentRef } from '../../contracts/client-protocol.ts';
+import { zodProblem } from '../../contracts/zod-problem.ts';
 import { InvalidParameter } from '../errors.ts';
 
 /**
@@ -46,8 +47,8 @@ export function parseQuoteQuery(url: URL, max: number): QuoteInstrument[] {
   const values = url.searchParams.getAll('i');
   const list = QuoteQuery(max).safeParse(values);
   if (!list.success) {
-    const issue = list.error.issues[0];
-    throw new InvalidParameter('i', `${issue?.message ?? 'is invalid'}${issue?.code === 'too_big' ? ` (got ${values.length})` : ''}`);
+    const problem = zodProblem(list.error);
+    throw new InvalidParameter('i', `${problem?.message ?? 'is invalid'}${problem?.code === 'too_big' ? ` (got ${values.length})` : ''}`);
   }
   const seen = new Set<string>();
   const instruments: QuoteInstrument[] = [];

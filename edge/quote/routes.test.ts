@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { ErrorBody } from '../../contracts/errors.ts';
 import { instrumentGroup } from '../../contracts/instrument-group.ts';
-import { priceDivisor } from '../../contracts/kite-ticks/decode.ts';
+import { DEPTH_LEVEL, FULL, INDEX, isIndexToken, PACKET, packetLength, priceDivisor, QUOTE } from '../../contracts/kite-ticks/packet-layout.ts';
 import type { TickMode } from '../../contracts/kite-ticks/tick.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import type { Quote } from '../../kite-sim/quote.ts';
@@ -55,38 +55,62 @@ const officialQuote = (token: number): Quote => ({
 });
 
 /**
- * Kite's packet layouts (docs/kite-simulator.md), written as the simulator
- * does. Not the simulator's own encoder: it writes Node Buffers, which this
- * project's workerd typings do not know.
+ * Kite's packet layouts (contracts/kite-ticks/packet-layout.ts), written as
+ * the simulator does. Not the simulator's own encoder: it writes Node
+ * Buffers, which this project's workerd typings do not know.
  */
 function packet({ mode, quote: q }: { mode: TickMode; quote: Quote }): Uint8Array {
-  const index = (q.instrument_token & 0xff) === 9;
-  const bytes = new Uint8Array(mode === 'ltp' ? 8 : index ? (mode === 'full' ? 32 : 28) : mode === 'full' ? 184 : 44);
+  const bytes = new Uint8Array(packetLength(q.instrument_token, mode));
   const view = new DataView(bytes.buffer);
   const divisor = priceDivisor(q.instrument_token);
   const price = (at: number, value: number) => view.setInt32(at, Math.round(value * divisor));
-  view.setUint32(0, q.instrument_token);
-  price(4, q.last_price);
+  view.setUint32(PACKET.token, q.instrument_token);
+  price(PACKET.lastPrice, q.last_price);
   if (mode === 'ltp') return bytes;
-  if (index) {
-    for (const [i, value] of [q.ohlc.high, q.ohlc.low, q.ohlc.open, q.ohlc.close, q.last_price - q.ohlc.close].entries()) price(8 + 4 * i, value);
-    if (mode === 'full') view.setUint32(28, q.exchange_timestamp);
+  if (isIndexToken(q.instrument_token)) {
+    const fields = [
+      [INDEX.high, q.ohlc.high],
+      [INDEX.low, q.ohlc.low],
+      [INDEX.open, q.ohlc.open],
+      [INDEX.close, q.ohlc.close],
+      [INDEX.netChange, q.last_price - q.ohlc.close],
+    ] as const;
+    for (const [at, value] of fields) price(at, value);
+    if (mode === 'full') view.setUint32(INDEX.exchangeTimestamp, q.exchange_timestamp);
     return bytes;
   }
-  view.setUint32(8, q.last_traded_quantity);
-  price(12, q.average_traded_price);
-  view.setUint32(16, q.volume_traded);
-  view.setUint32(20, q.total_buy_quantity);
-  view.setUint32(24, q.total_sell_quantity);
-  for (const [i, value] of [q.ohlc.open, q.ohlc.high, q.ohlc.low, q.ohlc.close].entries()) price(28 + 4 * i, value);
+  view.setUint32(QUOTE.lastTradedQuantity, q.last_traded_quantity);
+  price(QUOTE.averageTradedPrice, q.average_traded_price);
+  view.setUint32(QUOTE.volumeTraded, q.volume_traded);
+  view.setUint32(QUOTE.totalBuyQuantity, q.total_buy_quantity);
+  view.setUint32(QUOTE.totalSellQuantity, q.total_sell_quantity);
+  for (const [at, value] of [
+    [QUOTE.open, q.ohlc.open],
+    [QUOTE.high, q.ohlc.high],
+    [QUOTE.low, q.ohlc.low],
+    [QUOTE.close, q.ohlc.close],
+  ] as const)
+    price(at, value);
   if (mode === 'quote') return bytes;
-  for (const [i, value] of [q.last_trade_time, q.oi, q.oi_day_high, q.oi_day_low, q.exchange_timestamp].entries()) view.setUint32(44 + 4 * i, value);
-  [...q.depth.buy.slice(0, 5), ...Array(5 - Math.min(5, q.depth.buy.length)).fill(undefined), ...q.depth.sell.slice(0, 5)].forEach((entry, i) => {
-    const at = 64 + 12 * i;
-    view.setUint32(at, entry?.quantity ?? 0);
-    price(at + 4, entry?.price ?? 0);
-    view.setUint16(at + 8, entry?.orders ?? 0);
-  });
+  const times = [
+    [FULL.lastTradeTime, q.last_trade_time],
+    [FULL.oi, q.oi],
+    [FULL.oiDayHigh, q.oi_day_high],
+    [FULL.oiDayLow, q.oi_day_low],
+    [FULL.exchangeTimestamp, q.exchange_timestamp],
+  ] as const;
+  for (const [at, value] of times) view.setUint32(at, value);
+  for (const [side, from] of [
+    [q.depth.buy, FULL.buyDepth],
+    [q.depth.sell, FULL.sellDepth],
+  ] as const) {
+    for (let i = 0; i < DEPTH_LEVEL.levels; i++) {
+      const at = from + i * DEPTH_LEVEL.bytes;
+      view.setUint32(at + DEPTH_LEVEL.quantity, side[i]?.quantity ?? 0);
+      price(at + DEPTH_LEVEL.price, side[i]?.price ?? 0);
+      view.setUint16(at + DEPTH_LEVEL.orders, side[i]?.orders ?? 0);
+    }
+  }
   return bytes;
 }
 

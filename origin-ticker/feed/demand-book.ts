@@ -1,18 +1,20 @@
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import { type Demand, richerMode, type TickMode } from '../../contracts/origin-link.ts';
+import { RichestModeIndex } from '../../contracts/richest-mode-index.ts';
 import type { GroupIndex } from '../registry/group-index.ts';
 
 /**
  * What the platform wants from Kite: each group's demand (sent by its
- * Durable Object, already the union of its consumers) plus the pinned
- * instruments the origin always carries. `wanted()` lists pinned
+ * Durable Object, already the union of its consumers; their union counted
+ * by contracts/richest-mode-index.ts) plus the pinned instruments the
+ * origin always carries. `wanted()` lists pinned
  * instruments first, so when capacity runs out it is edge demand that
  * waits, never the pinned set. It is kept between changes: /health and
  * every resubscribe ask for it, and with thousands of pinned instruments
  * rebuilding it each time was most of the origin's garbage at start.
  */
 export class DemandBook {
-  readonly #groups = new Map<GroupKey, Map<number, TickMode>>();
+  readonly #groups = new RichestModeIndex<GroupKey>();
   /** As each group sent it, to check again against a newer registry. */
   readonly #sent = new Map<GroupKey, Demand>();
   /** Resolved against the registry each time (a symbol's token is known only once it is synced). */
@@ -37,15 +39,13 @@ export class DemandBook {
       else if (owner !== group) refused.set(token, `instrument belongs to group ${owner}, not ${group}`);
       else tokens.set(token, mode);
     }
-    // A group object repeats its demand on every reconnect, mostly unchanged (often empty).
-    if (!sameDemand(this.#groups.get(group), tokens)) this.#wanted = undefined;
-    if (tokens.size) this.#groups.set(group, tokens);
-    else this.#groups.delete(group);
+    // A group object repeats its demand on every reconnect, mostly unchanged (often empty): the wanted set stays.
+    if (this.#groups.replace(group, tokens).unionChanged) this.#wanted = undefined;
     return refused;
   }
 
   dropGroup(group: GroupKey): void {
-    if (this.#groups.delete(group)) this.#wanted = undefined;
+    if (this.#groups.replace(group, new Map()).unionChanged) this.#wanted = undefined;
     this.#sent.delete(group);
   }
 
@@ -56,8 +56,9 @@ export class DemandBook {
     return refused;
   }
 
-  groupDemand(group: GroupKey): ReadonlyMap<number, TickMode> | undefined {
-    return this.#groups.get(group);
+  /** The group's demand as accepted (empty when none). */
+  groupDemand(group: GroupKey): ReadonlyMap<number, TickMode> {
+    return this.#groups.heldBy(group);
   }
 
   /** Groups the pinned instruments belong to: their links stay open whatever the edge wants. */
@@ -78,20 +79,16 @@ export class DemandBook {
       this.#wanted = { pinned, merged: pinned };
       return pinned;
     }
+    // Pinned first, then by group as the groups came: the order the pool fills its capacity in.
     const wanted = new Map(pinned);
-    for (const tokens of this.#groups.values()) {
-      for (const [token, mode] of tokens) {
-        const before = wanted.get(token);
+    for (const [, tokens] of this.#groups.holders()) {
+      for (const token of tokens.keys()) {
+        const mode = this.#groups.richest(token) as TickMode;
+        const before = pinned.get(token);
         wanted.set(token, before ? richerMode(before, mode) : mode);
       }
     }
     this.#wanted = { pinned, merged: wanted };
     return wanted;
   }
-}
-
-function sameDemand(before: ReadonlyMap<number, TickMode> | undefined, after: ReadonlyMap<number, TickMode>): boolean {
-  if ((before?.size ?? 0) !== after.size) return false;
-  for (const [token, mode] of after) if (before?.get(token) !== mode) return false;
-  return true;
 }

@@ -1,4 +1,5 @@
 import { FeedToOrigin, type OriginStatus, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
+import { frameProblem } from '../../contracts/zod-problem.ts';
 import { EdgeSocket } from './edge-socket.ts';
 
 /**
@@ -61,7 +62,7 @@ export class FeedLink {
     try {
       message = FeedToOrigin.parse(JSON.parse(text));
     } catch (error) {
-      this.#options.log(`ignored a feed frame from the edge that is not a link message: ${(error as Error).message.slice(0, 200)}`);
+      this.#options.log(`ignored a feed frame from the edge that is not a link message: ${frameProblem(error, '(frame)', 200)}`);
       return;
     }
     if (message.type === 'groups') this.#options.onGroups(message.groups);

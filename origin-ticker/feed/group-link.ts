@@ -1,5 +1,6 @@
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import { type Demand, GroupToOrigin, type KiteFeedState, type OriginToGroup } from '../../contracts/origin-link.ts';
+import { frameProblem } from '../../contracts/zod-problem.ts';
 import { EdgeSocket } from './edge-socket.ts';
 import { LatestPackets } from './latest-packets.ts';
 
@@ -97,7 +98,7 @@ export class GroupLink {
     try {
       message = GroupToOrigin.parse(JSON.parse(text));
     } catch (error) {
-      this.#options.log(`group ${this.group}: ignored a frame from the edge that is not a link message: ${(error as Error).message.slice(0, 200)}`);
+      this.#options.log(`group ${this.group}: ignored a frame from the edge that is not a link message: ${frameProblem(error, '(frame)', 200)}`);
       return;
     }
     if (message.type === 'demand') this.#options.onDemand(this.group, message.tokens);

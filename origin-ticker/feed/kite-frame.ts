@@ -1,19 +1,13 @@
-import { forEachPacket, KiteFrameError, packetKind } from '../../contracts/kite-ticks/decode.ts';
+import { forEachPacket, KiteFrameError } from '../../contracts/kite-ticks/decode.ts';
+import { FRAME_COUNT_BYTES, HEARTBEAT_BYTES, PACKET_LENGTH_BYTES, packetKind, packetLengthAt } from '../../contracts/kite-ticks/packet-layout.ts';
 
 /**
- * Kite's frame layout read in place, for the router's hot path: a frame is
- * a uint16 count, then count × (uint16 length, packet), big-endian.
+ * Kite's frame checked in place, for the router's hot path (the layout and
+ * its readers are contracts/kite-ticks/packet-layout.ts's).
  * `forEachPacket` (contracts/kite-ticks/decode.ts) hands out a view of each
  * packet, and at 9,000 packets a second those views were half of all the
- * origin allocated; these read offsets instead.
+ * origin allocated; this reads offsets instead.
  */
-
-/** The length of the packet whose length field is at `at`. */
-export const packetLengthAt = (frame: Uint8Array, at: number): number => ((frame[at] as number) << 8) | (frame[at + 1] as number);
-
-/** The token (uint32) of the packet whose length field is at `at`. */
-export const packetTokenAt = (frame: Uint8Array, at: number): number =>
-  (frame[at + 2] as number) * 0x1000000 + (((frame[at + 3] as number) << 16) | ((frame[at + 4] as number) << 8) | (frame[at + 5] as number));
 
 /**
  * The number of packets in a frame, after the checks `forEachPacket` makes
@@ -22,7 +16,7 @@ export const packetTokenAt = (frame: Uint8Array, at: number): number =>
  * shared decoder gives it, so both say the same about it.
  */
 export function packetCount(frame: Uint8Array): number {
-  if (frame.byteLength === 1) return 0;
+  if (frame.byteLength === HEARTBEAT_BYTES) return 0;
   if (wellFormed(frame)) return packetLengthAt(frame, 0);
   forEachPacket(frame, () => {});
   throw new KiteFrameError('truncated', 0, `malformed frame of ${frame.byteLength} bytes`);
@@ -30,14 +24,14 @@ export function packetCount(frame: Uint8Array): number {
 
 function wellFormed(frame: Uint8Array): boolean {
   const size = frame.byteLength;
-  if (size < 2) return false;
+  if (size < FRAME_COUNT_BYTES) return false;
   const count = packetLengthAt(frame, 0);
-  let at = 2;
+  let at = FRAME_COUNT_BYTES;
   for (let i = 0; i < count; i++) {
-    if (at + 2 > size) return false;
+    if (at + PACKET_LENGTH_BYTES > size) return false;
     const length = packetLengthAt(frame, at);
-    if (packetKind(length) === undefined || at + 2 + length > size) return false;
-    at += 2 + length;
+    if (packetKind(length) === undefined || at + PACKET_LENGTH_BYTES + length > size) return false;
+    at += PACKET_LENGTH_BYTES + length;
   }
   return at === size;
 }

@@ -1,5 +1,4 @@
-import { PACKET_LENGTH } from '../../contracts/kite-ticks/decode.ts';
-import { packetLengthAt, packetTokenAt } from './kite-frame.ts';
+import { MAX_PACKET_LENGTH, MAX_PACKETS_PER_FRAME, PACKET_LENGTH_BYTES, packetLengthAt, packetTokenAt } from '../../contracts/kite-ticks/packet-layout.ts';
 import { BATCH_COUNT_AT, BATCH_PACKETS_AT, batchReceivedAt, copyBytes, startTickBatch } from './tick-batch.ts';
 
 /**
@@ -10,9 +9,9 @@ import { BATCH_COUNT_AT, BATCH_PACKETS_AT, batchReceivedAt, copyBytes, startTick
  * an outage allocates nothing per tick (a copy of each packet per tick was
  * ~2 MB a second of garbage while the edge was starting).
  */
-const SLOT_BYTES = 2 + PACKET_LENGTH.full;
-/** A batch's count is an int16 (encodeTickBatch's limit). */
-const MAX_PACKETS_PER_BATCH = 0x7fff;
+const SLOT_BYTES = PACKET_LENGTH_BYTES + MAX_PACKET_LENGTH;
+/** A batch holds at most as many packets as a Kite frame (encodeTickBatch's limit). */
+const MAX_PACKETS_PER_BATCH = MAX_PACKETS_PER_FRAME;
 
 export class LatestPackets {
   readonly #slotOf = new Map<number, number>();
@@ -29,7 +28,7 @@ export class LatestPackets {
     const count = packetLengthAt(batch, BATCH_COUNT_AT);
     for (let i = 0, at = BATCH_PACKETS_AT; i < count; i++) {
       const length = packetLengthAt(batch, at);
-      if (length > PACKET_LENGTH.full) throw new RangeError(`a ${length}-byte packet is longer than any of Kite's`);
+      if (length > MAX_PACKET_LENGTH) throw new RangeError(`a ${length}-byte packet is longer than any of Kite's`);
       const token = packetTokenAt(batch, at);
       let slot = this.#slotOf.get(token);
       if (slot === undefined) {
@@ -39,8 +38,8 @@ export class LatestPackets {
       } else {
         replaced++;
       }
-      copyBytes(batch, at, 2 + length, this.#slots, slot * SLOT_BYTES);
-      at += 2 + length;
+      copyBytes(batch, at, PACKET_LENGTH_BYTES + length, this.#slots, slot * SLOT_BYTES);
+      at += PACKET_LENGTH_BYTES + length;
     }
     this.#receivedAt = batchReceivedAt(batch);
     return replaced;
@@ -53,10 +52,10 @@ export class LatestPackets {
     for (let first = 0; first < total; first += MAX_PACKETS_PER_BATCH) {
       const last = Math.min(total, first + MAX_PACKETS_PER_BATCH);
       let bytes = 0;
-      for (let slot = first; slot < last; slot++) bytes += 2 + packetLengthAt(this.#slots, slot * SLOT_BYTES);
+      for (let slot = first; slot < last; slot++) bytes += PACKET_LENGTH_BYTES + packetLengthAt(this.#slots, slot * SLOT_BYTES);
       const batch = startTickBatch(this.#receivedAt, last - first, bytes);
       for (let slot = first, at = BATCH_PACKETS_AT; slot < last; slot++) {
-        const length = 2 + packetLengthAt(this.#slots, slot * SLOT_BYTES);
+        const length = PACKET_LENGTH_BYTES + packetLengthAt(this.#slots, slot * SLOT_BYTES);
         copyBytes(this.#slots, slot * SLOT_BYTES, length, batch, at);
         at += length;
       }

@@ -150,7 +150,7 @@ export class OriginFeed {
     const index = this.#options.index();
     for (const [group, link] of this.#links) {
       const list = [...(refusedByGroup.get(group) ?? new Map<number, string>())].map(([token, reason]) => ({ token, reason }));
-      for (const token of this.#book.groupDemand(group)?.keys() ?? []) {
+      for (const token of this.#book.groupDemand(group).keys()) {
         const reason = rejected.get(token);
         if (reason && index.groupOf(token) === group) list.push({ token, reason });
       }

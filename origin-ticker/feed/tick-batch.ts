@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { FRAME_COUNT_BYTES } from '../../contracts/kite-ticks/packet-layout.ts';
 import { LINK_PROTOCOL_VERSION, TICK_BATCH_HEADER_BYTES, TICK_BATCH_KIND } from '../../contracts/origin-link.ts';
 
 /**
@@ -10,7 +11,7 @@ import { LINK_PROTOCOL_VERSION, TICK_BATCH_HEADER_BYTES, TICK_BATCH_KIND } from 
 
 /** Where a batch's packet count is; its packets (each after its uint16 length) follow. */
 export const BATCH_COUNT_AT = TICK_BATCH_HEADER_BYTES;
-export const BATCH_PACKETS_AT = TICK_BATCH_HEADER_BYTES + 2;
+export const BATCH_PACKETS_AT = TICK_BATCH_HEADER_BYTES + FRAME_COUNT_BYTES;
 
 /** A batch's header, with room for `bytes` of length-prefixed packets. */
 export function startTickBatch(receivedAt: number, packets: number, bytes: number): Uint8Array {

@@ -1,6 +1,7 @@
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import { KiteFrameError } from '../../contracts/kite-ticks/decode.ts';
-import { packetCount, packetLengthAt, packetTokenAt } from './kite-frame.ts';
+import { FRAME_COUNT_BYTES, MAX_PACKETS_PER_FRAME, PACKET_LENGTH_BYTES, packetLengthAt, packetTokenAt } from '../../contracts/kite-ticks/packet-layout.ts';
+import { packetCount } from './kite-frame.ts';
 import { BATCH_PACKETS_AT, copyBytes, writeTickBatchHeader } from './tick-batch.ts';
 
 /**
@@ -26,8 +27,8 @@ export type BatchSink = {
   sendBatch(batch: Uint8Array, packets: number): void;
 };
 
-/** A batch's count is an int16 (encodeTickBatch's limit); a bigger share of one frame is split. */
-const MAX_PACKETS_PER_BATCH = 0x7fff;
+/** A batch holds at most as many packets as a Kite frame (encodeTickBatch's limit); a bigger share of one frame is split. */
+const MAX_PACKETS_PER_BATCH = MAX_PACKETS_PER_FRAME;
 /** Kite sends only what is subscribed (at most 9,000 a key); past this the sink cache starts over. */
 const MAX_CACHED_TOKENS = 100_000;
 
@@ -84,7 +85,7 @@ export class TickRouter {
     const packets: number[] = [];
     const bytes: number[] = [];
     const open = new Map<BatchSink, number>();
-    for (let i = 0, at = 2; i < count; i++) {
+    for (let i = 0, at = FRAME_COUNT_BYTES; i < count; i++) {
       const length = packetLengthAt(frame, at);
       const sink = this.#sinkOfToken(packetTokenAt(frame, at));
       let batch = sink && open.get(sink);
@@ -100,9 +101,9 @@ export class TickRouter {
       batchOf[i] = batch;
       if (batch >= 0) {
         packets[batch] = (packets[batch] as number) + 1;
-        bytes[batch] = (bytes[batch] as number) + 2 + length;
+        bytes[batch] = (bytes[batch] as number) + PACKET_LENGTH_BYTES + length;
       }
-      at += 2 + length;
+      at += PACKET_LENGTH_BYTES + length;
     }
 
     // Pass 2: the batches one after another in #out, each packet copied (with its length) into its own.
@@ -118,14 +119,14 @@ export class TickRouter {
       writeTickBatchHeader(out, start, receivedAt, packets[b] as number);
       return start + BATCH_PACKETS_AT;
     });
-    for (let i = 0, at = 2; i < count; i++) {
+    for (let i = 0, at = FRAME_COUNT_BYTES; i < count; i++) {
       const length = packetLengthAt(frame, at);
       const b = batchOf[i] as number;
       if (b >= 0) {
-        copyBytes(frame, at, 2 + length, out, written[b] as number);
-        written[b] = (written[b] as number) + 2 + length;
+        copyBytes(frame, at, PACKET_LENGTH_BYTES + length, out, written[b] as number);
+        written[b] = (written[b] as number) + PACKET_LENGTH_BYTES + length;
       }
-      at += 2 + length;
+      at += PACKET_LENGTH_BYTES + length;
     }
     for (let b = 0; b < sinks.length; b++) {
       const start = starts[b] as number;

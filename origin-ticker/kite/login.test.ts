@@ -6,12 +6,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ErrorBody } from '../../contracts/errors.ts';
+import { KITE_TOKEN_SEALING, Sealer } from '../../contracts/sealed-blob.ts';
 import { simConfig } from '../../kite-sim/config.ts';
 import { type Simulator, startSimulator } from '../../kite-sim/simulator.ts';
 import { migratedDatabase } from '../../test/setup/migrated-database.ts';
 import { createKiteLogin, type KiteLogin, type KiteLoginOptions } from './login.ts';
 import { sessionExchangeProcess } from './session-exchange.ts';
-import { TokenCipher } from './token-cipher.ts';
 import { tokenExpiresAt } from './token-expiry.ts';
 import { type KiteSession, TokenStore } from './token-store.ts';
 
@@ -109,7 +109,7 @@ const liveToken = async (apiKey: string, accessToken: string) =>
 
 beforeAll(async () => {
   pool = new pg.Pool({ connectionString: await migratedDatabase(inject('databaseUrl'), DATABASE), max: 2 });
-  store = new TokenStore(pool, { cipher: new TokenCipher(KEY) });
+  store = new TokenStore(pool, { cipher: await Sealer.create(KITE_TOKEN_SEALING, KEY) });
 
   // The origin's port first: the simulator must know where to send the browser back.
   origin = await serve(() => login);
@@ -333,7 +333,9 @@ describe('GET /login/callback', () => {
 
   it('still hands the token to the pool when the database is down, and says it was not stored', async () => {
     const callback = await callbackUrlFor();
-    const deadStore = new TokenStore(`postgres://postgres:postgres@127.0.0.1:${inject('deadPort')}/none`, { cipher: new TokenCipher(KEY) });
+    const deadStore = new TokenStore(`postgres://postgres:postgres@127.0.0.1:${inject('deadPort')}/none`, {
+      cipher: await Sealer.create(KITE_TOKEN_SEALING, KEY),
+    });
     const noDbLogin = createKiteLogin(loginOptions({ store: deadStore }));
     const noDb = await serve(() => noDbLogin);
     try {

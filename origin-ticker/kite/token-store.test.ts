@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { keyFingerprint as fingerprintOf, KITE_TOKEN_SEALING, SealedBlobError, Sealer } from '../../contracts/sealed-blob.ts';
 import { migratedDatabase } from '../../test/setup/migrated-database.ts';
-import { keyFingerprint, TokenCipher, TokenDecryptError } from './token-cipher.ts';
 import { type KiteSession, TokenStore } from './token-store.ts';
 
 /** A database of its own, migrated from scratch: the store as the origin uses it. */
@@ -14,7 +14,10 @@ let url: string;
 let pool: pg.Pool;
 let clock = Date.parse('2026-11-23T04:00:00Z'); // 09:30 IST
 let logged: string[] = [];
-const store = (cipher = new TokenCipher(KEY)) => new TokenStore(pool, { cipher, now: () => clock, log: (line) => logged.push(line) });
+let sealer: Sealer;
+let otherSealer: Sealer;
+const store = (cipher = sealer) => new TokenStore(pool, { cipher, now: () => clock, log: (line) => logged.push(line) });
+const keyFingerprint = (key: Uint8Array) => fingerprintOf(KITE_TOKEN_SEALING, key);
 
 function session(apiKey: string, overrides: Partial<KiteSession> = {}): KiteSession {
   return {
@@ -30,6 +33,8 @@ function session(apiKey: string, overrides: Partial<KiteSession> = {}): KiteSess
 beforeAll(async () => {
   url = await migratedDatabase(inject('databaseUrl'), DATABASE);
   pool = new pg.Pool({ connectionString: url, max: 3 });
+  sealer = await Sealer.create(KITE_TOKEN_SEALING, KEY);
+  otherSealer = await Sealer.create(KITE_TOKEN_SEALING, OTHER_KEY);
 });
 
 beforeEach(async () => {
@@ -66,7 +71,7 @@ describe('TokenStore', () => {
     expect(row.row).not.toContain(saved.accessToken);
     expect(row.enc.includes(Buffer.from(saved.accessToken))).toBe(false);
     expect(row.hex).not.toContain(Buffer.from(saved.accessToken).toString('hex'));
-    expect(row.enc.subarray(1, 5).toString('hex')).toBe(keyFingerprint(KEY));
+    expect(row.enc.subarray(1, 5).toString('hex')).toBe(await keyFingerprint(KEY));
     const columns = await pool.query<{ column_name: string; data_type: string }>(
       "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'kite_sessions' ORDER BY ordinal_position",
     );
@@ -109,14 +114,14 @@ describe('TokenStore', () => {
 
   it('fails clearly under the wrong key: load throws, loadAll logs and skips only that row', async () => {
     const good = session('kitesim2');
-    await store(new TokenCipher(OTHER_KEY)).save(session('kitesim'));
+    await store(otherSealer).save(session('kitesim'));
     await store().save(good);
     const error = await store()
       .load('kitesim')
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TokenDecryptError);
+    expect(error).toBeInstanceOf(SealedBlobError);
     expect(error).toMatchObject({ reason: 'unknown_key' });
-    expect((error as Error).message).toContain(`fingerprint ${keyFingerprint(OTHER_KEY)}); KITE_TOKEN_KEY is ${keyFingerprint(KEY)}`);
+    expect((error as Error).message).toContain(`fingerprint ${await keyFingerprint(OTHER_KEY)}); KITE_TOKEN_KEY is ${await keyFingerprint(KEY)}`);
     expect(await store().loadAll()).toEqual([good]);
     expect(logged).toEqual([
       expect.stringMatching(/api_key kitesim was encrypted with another key.*skipped until the next login \(\/login\?api_key=kitesim\)/),
@@ -128,19 +133,19 @@ describe('TokenStore', () => {
     await pool.query(
       "INSERT INTO kite_sessions SELECT 'kitesim2', user_id, access_token_enc, login_at, expires_at, updated_at FROM kite_sessions WHERE api_key = 'kitesim'",
     );
-    await expect(store().load('kitesim2')).rejects.toMatchObject({ name: 'TokenDecryptError', reason: 'not_authentic' });
+    await expect(store().load('kitesim2')).rejects.toMatchObject({ name: 'SealedBlobError', reason: 'not_authentic' });
     expect(await store().load('kitesim')).toBeDefined();
   });
 
   it('re-seals a row of the previous key under the current one when it is read (key rotation)', async () => {
     const saved = session('kitesim');
-    await store(new TokenCipher(OTHER_KEY)).save(saved);
-    const rotated = new TokenCipher(KEY, [OTHER_KEY]);
+    await store(otherSealer).save(saved);
+    const rotated = await Sealer.create(KITE_TOKEN_SEALING, KEY, [OTHER_KEY]);
     expect(await store(rotated).load('kitesim')).toEqual(saved);
-    expect(logged).toEqual([`token store: api_key kitesim: token sealed again under key ${keyFingerprint(KEY)}`]);
+    expect(logged).toEqual([`token store: api_key kitesim: token sealed again under key ${await keyFingerprint(KEY)}`]);
     // The old key is no longer needed: the row opens with the new key alone.
-    expect(await store(new TokenCipher(KEY)).load('kitesim')).toEqual(saved);
-    await expect(store(new TokenCipher(OTHER_KEY)).load('kitesim')).rejects.toMatchObject({ reason: 'unknown_key' });
+    expect(await store(sealer).load('kitesim')).toEqual(saved);
+    await expect(store(otherSealer).load('kitesim')).rejects.toMatchObject({ reason: 'unknown_key' });
   });
 
   it('refuses sessions that are incomplete or expire before they begin', async () => {
@@ -153,7 +158,7 @@ describe('TokenStore', () => {
   });
 
   it('makes and ends a pool of its own from a connection string', async () => {
-    const own = new TokenStore(url, { cipher: new TokenCipher(KEY), now: () => clock });
+    const own = new TokenStore(url, { cipher: sealer, now: () => clock });
     const saved = session('kitesim');
     await own.save(saved);
     expect(await own.load('kitesim')).toEqual(saved);

@@ -1,10 +1,10 @@
 import pg from 'pg';
-import { type TokenCipher, TokenDecryptError } from './token-cipher.ts';
+import { SealedBlobError, type Sealer } from '../../contracts/sealed-blob.ts';
 
 /**
  * The origin's Kite sessions in Postgres (`kite_sessions`, migration 0004):
- * one row per api_key, the access token sealed by TokenCipher, so only
- * ciphertext ever reaches the database. A login overwrites its account's
+ * one row per api_key, the access token sealed (contracts/sealed-blob.ts,
+ * KITE_TOKEN_SEALING), so only ciphertext ever reaches the database. A login overwrites its account's
  * row; a start reads them back (`loadAll`) so a restart keeps streaming
  * until the token's daily expiry without anyone logging in again.
  *
@@ -23,7 +23,8 @@ export type KiteSession = {
 };
 
 export type TokenStoreOptions = {
-  cipher: TokenCipher;
+  /** Made with KITE_TOKEN_SEALING: its fingerprints and messages are the Kite tokens'. */
+  cipher: Sealer;
   /** The clock expiry is judged by (tests move it). */
   now?: () => number;
   log?: (line: string) => void;
@@ -36,7 +37,7 @@ const COLUMNS = 'api_key, user_id, access_token_enc, login_at, expires_at';
 export class TokenStore {
   readonly #pool: pg.Pool;
   readonly #ownsPool: boolean;
-  readonly #cipher: TokenCipher;
+  readonly #cipher: Sealer;
   readonly #now: () => number;
   readonly #log: (line: string) => void;
 
@@ -69,13 +70,13 @@ export class TokenStore {
       `INSERT INTO kite_sessions (${COLUMNS}, updated_at) VALUES ($1, $2, $3, $4, $5, now())
        ON CONFLICT (api_key) DO UPDATE SET user_id = EXCLUDED.user_id, access_token_enc = EXCLUDED.access_token_enc,
          login_at = EXCLUDED.login_at, expires_at = EXCLUDED.expires_at, updated_at = now()`,
-      [session.apiKey, session.userId, this.#cipher.encrypt(session.accessToken, session.apiKey), session.loginAt, session.expiresAt],
+      [session.apiKey, session.userId, await this.#cipher.seal(session.accessToken, session.apiKey), session.loginAt, session.expiresAt],
     );
   }
 
   /**
    * The live session of `apiKey`; undefined when there is none or it has
-   * expired. Throws TokenDecryptError when the row cannot be opened.
+   * expired. Throws SealedBlobError when the row cannot be opened.
    */
   async load(apiKey: string): Promise<KiteSession | undefined> {
     const { rows } = await this.#pool.query<Row>(`SELECT ${COLUMNS} FROM kite_sessions WHERE api_key = $1 AND expires_at > $2`, [
@@ -94,7 +95,7 @@ export class TokenStore {
       try {
         sessions.push(await this.#open(row));
       } catch (error) {
-        if (!(error instanceof TokenDecryptError)) throw error;
+        if (!(error instanceof SealedBlobError)) throw error;
         this.#log(`token store: ${error.message}; skipped until the next login (/login?api_key=${row.api_key})`);
       }
     }
@@ -107,13 +108,13 @@ export class TokenStore {
   }
 
   async #open(row: Row): Promise<KiteSession> {
-    const accessToken = this.#cipher.decrypt(row.access_token_enc, row.api_key);
+    const accessToken = await this.#cipher.open(row.access_token_enc, row.api_key);
     if (this.#cipher.sealedWithPreviousKey(row.access_token_enc)) {
       // Key rotation: seal it again under the current key, unless a login replaced it meanwhile.
       await this.#pool.query('UPDATE kite_sessions SET access_token_enc = $3, updated_at = now() WHERE api_key = $1 AND access_token_enc = $2', [
         row.api_key,
         row.access_token_enc,
-        this.#cipher.encrypt(accessToken, row.api_key),
+        await this.#cipher.seal(accessToken, row.api_key),
       ]);
       this.#log(`token store: api_key ${row.api_key}: token sealed again under key ${this.#cipher.fingerprint}`);
     }

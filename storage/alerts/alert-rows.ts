@@ -1,23 +1,12 @@
 import { type Alert, type AlertCondition, GroupAlert } from '../../contracts/alerts.ts';
 
 /**
- * One `alerts` row as the REST API returns it and as the group Durable
- * Object evaluates it: the columns to select and the two shapes built from
- * them. Both read the same row, so what a user sees and what is evaluated
- * cannot drift apart.
- *
- * `state` is selected as it is in effect: an active or paused alert past its
- * `expires_at` reads `expired` whether or not anything wrote that (the
- * group object judges expiry on its own clock, and nothing needs to run at
- * the moment of expiry). A later `expires_at` (PATCH) brings it back.
+ * One `alerts` row (alert-sql.ts's ALERT_COLUMNS) as the REST API returns
+ * it and as the group Durable Object evaluates it: the row and the two
+ * shapes built from it. Both read the same row, so what a user sees and
+ * what is evaluated cannot drift apart. `state` is the state in effect
+ * (alert-sql.ts's EFFECTIVE_STATE: past its expiry reads `expired`).
  */
-export const EFFECTIVE_STATE = `CASE WHEN a.state IN ('active', 'paused') AND a.expires_at <= now() THEN 'expired' ELSE a.state END`;
-
-export const ALERT_COLUMNS = `a.id, a.user_id, a.instrument_token::float8 AS instrument_token, a.exchange, a.tradingsymbol,
-  a.condition, a.cooldown_s, a.expires_at, a.note, a.notify_sessions, a.webhook_url, ${EFFECTIVE_STATE} AS state,
-  a.generation::float8 AS generation, a.last_triggered_at, a.created_at, a.updated_at,
-  ((extract(epoch FROM a.created_at) * 1000000)::bigint)::text AS created_us`;
-
 export type AlertRow = {
   id: string;
   user_id: string;
@@ -69,9 +58,4 @@ export function iso(value: Date | string): string {
 
 export function isoOrNull(value: Date | string | null): string | null {
   return value === null ? null : iso(value);
-}
-
-/** A timestamptz expression as the ISO 8601 text the API uses everywhere (milliseconds, Z), for values built inside JSON in SQL. */
-export function isoSql(expression: string): string {
-  return `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }

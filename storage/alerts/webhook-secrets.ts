@@ -1,95 +1,60 @@
 import { ConfigError } from '../../contracts/config-error.ts';
-import { newWebhookSecret, openWebhookSecret, type SealingKey, sealingKey, sealWebhookSecret } from '../../contracts/sealed-blob.ts';
+import { newWebhookSecret, parseSealingKey, Sealer, WEBHOOK_SECRET_SEALING } from '../../contracts/sealed-blob.ts';
 import type { EdgeConfig } from '../../contracts/worker-config.ts';
 import type { Database } from '../database.ts';
 import { iso, isoOrNull } from './alert-rows.ts';
+import { sealedWebhookSecrets, upsertWebhookSecret, webhookSecretDates } from './alert-sql.ts';
 
 /**
  * Each user's webhook secret in `webhook_secrets`, sealed under
- * ALERT_SECRET_KEY (contracts/sealed-blob.ts): issued or
+ * ALERT_SECRET_KEY (contracts/sealed-blob.ts, WEBHOOK_SECRET_SEALING): issued or
  * rotated by the user (the REST API shows it once), read back by the
  * user's WebhookDispatcher to sign deliveries. A rotation keeps the old
  * secret for ROTATION_GRACE_MS, and deliveries in that time carry a
  * signature with each, so a receiver can switch secrets without refusing
- * anything in between.
+ * anything in between. The SQL is alert-sql.ts's.
  */
 export const ROTATION_GRACE_MS = 24 * 3600_000;
 
 export type SecretStatus = { configured: boolean; created_at: string | null; previous_valid_until: string | null };
 
-const keys = new Map<string, Promise<SealingKey>>();
+const sealers = new Map<string, Promise<Sealer>>();
 
-/** The configured keys as WebCrypto keys, the sealing one first (imported once per isolate). */
-export function sealingKeys(config: EdgeConfig): Promise<SealingKey[]> {
-  if (config.alerts.secretKeys.length === 0) {
+/** A sealer of the configured keys, the sealing one first (made once per isolate). */
+export function webhookSealer(config: EdgeConfig): Promise<Sealer> {
+  const [key, ...previous] = config.alerts.secretKeys;
+  if (key === undefined) {
     throw new ConfigError([{ variable: 'ALERT_SECRET_KEY', problem: 'is not set: webhooks are off on this deployment' }]);
   }
-  return Promise.all(
-    config.alerts.secretKeys.map((text) => {
-      let key = keys.get(text);
-      if (!key) {
-        key = sealingKey(text);
-        keys.set(text, key);
-      }
-      return key;
-    }),
-  );
+  const id = config.alerts.secretKeys.join(',');
+  let sealer = sealers.get(id);
+  if (!sealer) {
+    sealer = Sealer.create(WEBHOOK_SECRET_SEALING, parseSealingKey(key), previous.map(parseSealingKey));
+    sealers.set(id, sealer);
+  }
+  return sealer;
 }
 
 /** A new secret for the user (the old one, if any, stays valid for ROTATION_GRACE_MS); the caller shows it once. */
 export async function issueWebhookSecret(db: Database, config: EdgeConfig, userId: string): Promise<SecretStatus & { secret: string }> {
-  const [sealing] = await sealingKeys(config);
+  const sealer = await webhookSealer(config);
   const secret = newWebhookSecret();
-  const sealed = await sealWebhookSecret(sealing as SealingKey, userId, secret);
-  const {
-    rows: [row],
-  } = await db.query<{ created_at: Date | string; previous_until: Date | string | null }>(
-    `INSERT INTO webhook_secrets (user_id, secret_enc) VALUES ($1, decode($2, 'hex'))
-     ON CONFLICT (user_id) DO UPDATE SET previous_enc = webhook_secrets.secret_enc, previous_until = now() + $3 * interval '1 millisecond',
-       secret_enc = excluded.secret_enc, created_at = now()
-     RETURNING created_at, previous_until`,
-    [userId, toHex(sealed), ROTATION_GRACE_MS],
-  );
-  if (!row) throw new Error('webhook_secrets upsert returned no row');
+  const row = await upsertWebhookSecret(db, userId, await sealer.seal(secret, userId), ROTATION_GRACE_MS);
   return { secret, configured: true, created_at: iso(row.created_at), previous_valid_until: isoOrNull(row.previous_until) };
 }
 
 export async function webhookSecretStatus(db: Database, userId: string): Promise<SecretStatus> {
-  const {
-    rows: [row],
-  } = await db.query<{ created_at: Date | string; previous_until: Date | string | null }>(
-    'SELECT created_at, CASE WHEN previous_until > now() THEN previous_until END AS previous_until FROM webhook_secrets WHERE user_id = $1',
-    [userId],
-  );
+  const row = await webhookSecretDates(db, userId);
   if (!row) return { configured: false, created_at: null, previous_valid_until: null };
   return { configured: true, created_at: iso(row.created_at), previous_valid_until: isoOrNull(row.previous_until) };
 }
 
-export async function hasWebhookSecret(db: Database, userId: string): Promise<boolean> {
-  const { rows } = await db.query('SELECT 1 FROM webhook_secrets WHERE user_id = $1', [userId]);
-  return rows.length > 0;
-}
-
 /** The secrets a delivery is signed with now: the current one, then the previous one while it is in its grace time. */
 export async function signingSecrets(db: Database, config: EdgeConfig, userId: string): Promise<string[]> {
-  const {
-    rows: [row],
-  } = await db.query<{ current: string; previous: string | null }>(
-    `SELECT encode(secret_enc, 'hex') AS current, CASE WHEN previous_until > now() THEN encode(previous_enc, 'hex') END AS previous
-     FROM webhook_secrets WHERE user_id = $1`,
-    [userId],
-  );
-  if (!row) throw new Error('the user has no webhook secret (POST /alerts/webhook-secret creates it)');
-  const opened = await sealingKeys(config);
-  const secrets = [await openWebhookSecret(opened, userId, fromHex(row.current))];
-  if (row.previous !== null) secrets.push(await openWebhookSecret(opened, userId, fromHex(row.previous)));
+  const sealed = await sealedWebhookSecrets(db, userId);
+  if (!sealed) throw new Error('the user has no webhook secret (POST /alerts/webhook-secret creates it)');
+  const sealer = await webhookSealer(config);
+  const secrets = [await sealer.open(sealed.current, userId)];
+  if (sealed.previous !== null) secrets.push(await sealer.open(sealed.previous, userId));
   return secrets;
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function fromHex(hex: string): Uint8Array {
-  return Uint8Array.from(hex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
 }

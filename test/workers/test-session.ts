@@ -1,6 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
 import type { ServerMessage } from '../../contracts/client-protocol.ts';
 import { type GroupedInstrument, instrumentGroup } from '../../contracts/instrument-group.ts';
+import { DEPTH_LEVEL, FULL, PACKET, PACKET_LENGTH, QUOTE } from '../../contracts/kite-ticks/packet-layout.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { openDatabase } from '../../storage/database.ts';
 
@@ -108,20 +109,20 @@ export async function instrumentsOfOneGroup(segment: string, count: number, nth 
   return chosen.slice(0, count);
 }
 
-/** A Kite full packet (184 bytes) with a price, a volume and a best bid: enough to tell ticks apart. */
+/** A Kite full packet with a price, a volume and a best bid: enough to tell ticks apart. */
 export function fullPacket(token: number, price: number, volume = 1000): Uint8Array {
-  const packet = new Uint8Array(184);
+  const packet = new Uint8Array(PACKET_LENGTH.full);
   const view = new DataView(packet.buffer);
-  view.setUint32(0, token);
-  view.setInt32(4, Math.round(price * 100));
-  view.setUint32(8, 5); // last traded quantity
-  view.setInt32(12, Math.round(price * 100)); // average price
-  view.setUint32(16, volume);
-  for (const at of [28, 32, 36, 40]) view.setInt32(at, Math.round(price * 100)); // open high low close
-  view.setUint32(44, 1_700_000_000); // last trade time
-  view.setUint32(60, 1_700_000_000); // exchange timestamp
-  view.setUint32(64, 10); // best bid quantity
-  view.setInt32(68, Math.round((price - 0.05) * 100));
-  view.setUint16(72, 2);
+  view.setUint32(PACKET.token, token);
+  view.setInt32(PACKET.lastPrice, Math.round(price * 100));
+  view.setUint32(QUOTE.lastTradedQuantity, 5);
+  view.setInt32(QUOTE.averageTradedPrice, Math.round(price * 100));
+  view.setUint32(QUOTE.volumeTraded, volume);
+  for (const at of [QUOTE.open, QUOTE.high, QUOTE.low, QUOTE.close]) view.setInt32(at, Math.round(price * 100));
+  view.setUint32(FULL.lastTradeTime, 1_700_000_000);
+  view.setUint32(FULL.exchangeTimestamp, 1_700_000_000);
+  view.setUint32(FULL.buyDepth + DEPTH_LEVEL.quantity, 10); // best bid
+  view.setInt32(FULL.buyDepth + DEPTH_LEVEL.price, Math.round((price - 0.05) * 100));
+  view.setUint16(FULL.buyDepth + DEPTH_LEVEL.orders, 2);
   return packet;
 }
