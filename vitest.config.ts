@@ -1,23 +1,26 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { OFFLINE_WRANGLER_ENV } from './dev/edge-service.ts';
+import LongFilesFirst from './test/setup/long-files-first.ts';
 
 Object.assign(process.env, OFFLINE_WRANGLER_ENV);
 
 /**
- * Three projects: `workers` runs the edge, storage and Durable Object tests
+ * Two projects: `workers` runs the edge, storage and Durable Object tests
  * inside workerd with the real wrangler.toml; `node` runs the origin, the
- * simulator, the local stand-ins and the operator tools; `e2e` runs the
- * end-to-end tests on one shared `npm run dev` platform. `node` and
- * `workers` get real Postgres and Redis from test/setup/backing-services.ts.
+ * simulator, the local stand-ins, the operator tools and the end-to-end
+ * suites on one shared `npm run dev` platform. Both get real Postgres and
+ * Redis from test/setup/backing-services.ts.
  */
 export default defineConfig({
   test: {
-    // One set of backing services for both projects, started in Node (not under workerd's resolution).
-    globalSetup: ['test/setup/backing-services.ts'],
+    // Started in Node (not under workerd's resolution): the backing services every project talks to, and the shared platform of the end-to-end suites
+    // (test/e2e/platform.test.ts), launched without waiting so the other files run while it boots.
+    globalSetup: ['test/setup/backing-services.ts', 'test/setup/shared-platform.ts'],
     // Most test time is spent waiting on other processes (the platform, workerd, Postgres, the simulator's clock),
     // so three files at a time keep two cores busy where vitest's default (cores - 1) would run one.
     maxWorkers: 3,
+    sequence: { sequencer: LongFilesFirst },
     projects: [
       {
         test: {
@@ -31,22 +34,8 @@ export default defineConfig({
             'contracts/**/*.test.ts',
             'test/**/*.test.ts',
           ],
-          exclude: ['test/e2e/**'],
           testTimeout: 30_000,
           hookTimeout: 120_000,
-        },
-      },
-      {
-        test: {
-          // The whole platform, shared: booted once (test/setup/shared-platform.ts) while the other projects run,
-          // its files one after another so that a fault one injects is put back before the next starts.
-          name: 'e2e',
-          environment: 'node',
-          include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/setup/shared-platform.ts'],
-          fileParallelism: false,
-          testTimeout: 60_000,
-          hookTimeout: 200_000,
         },
       },
       {

@@ -51,6 +51,8 @@ export type DevStack = StackAddresses & {
   output(): string;
   /** Resolves once the platform says it is up; rejects if it exits or says nothing within the limit. */
   up: Promise<void>;
+  /** Resolves with the platform's exit code when it exits, by itself or stopped. */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 };
 
@@ -80,6 +82,8 @@ export async function launchDevStack(env: Record<string, string> = {}): Promise<
     await new Promise((r) => log.end(r));
     rmSync(dir, { recursive: true, force: true });
   };
+  // 'close', not 'exit': by then everything it printed has been read.
+  const exited = new Promise<number | null>((resolve) => dev.once('close', (code) => resolve(code)));
   const up = waitForLine(dev, 'platform is up', 180_000);
   // A caller that stops before asking whether it came up has no use for the failure.
   up.catch(() => {});
@@ -92,6 +96,7 @@ export async function launchDevStack(env: Record<string, string> = {}): Promise<
     logFile,
     output: () => output,
     up,
+    exited,
     stop,
   };
 }

@@ -10,10 +10,10 @@ import { assertAllPortsFree, cleanups, health, startDev, tempDir, waitFor } from
 /**
  * `npm run dev` end to end, as a developer uses it (test/dev-platform.ts):
  * on external Postgres and Redis, and refusing bad settings. It boots a
- * platform of its own (it stops its parts), so it runs in the node project,
- * beside the end-to-end project's shared platform;
- * dev-platform-dies.test.ts, in a file of its own so the two boots overlap,
- * checks that it stops when a part of its own dies.
+ * platform of its own, since it stops its parts. The shared platform of the
+ * end-to-end suites runs the other way (embedded Postgres, private Redis:
+ * test/e2e/platform-health.suite.ts), and checks when the run ends that the
+ * platform stops whole when a part of its own dies.
  */
 describe('npm run dev', () => {
   it('runs on external Postgres and Redis, reports each one failing and recovering, and Ctrl-C frees every port', async () => {

@@ -1,13 +1,15 @@
+import { createConnection } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { launchDevStack } from '../../dev/dev-stack.ts';
+import { portIsFree } from '../../dev/ports.ts';
 
 /**
- * Vitest global setup of the end-to-end project: one whole local platform
- * (`npm run dev`: embedded Postgres, Redis, wrangler dev, the origin on the
- * simulator) for every end-to-end file. It is launched, not awaited, so the
- * unit projects run while it boots; each file waits for it in
- * test/e2e/platform.ts. Files share it, so each makes its own users, keys
- * and demand, and puts back any fault it injects.
+ * Vitest global setup: one whole local platform (`npm run dev`: embedded
+ * Postgres, Redis, wrangler dev, the origin on the simulator) for the
+ * end-to-end suites (test/e2e/platform.test.ts). It is launched, not
+ * awaited, so the other test files run while it boots; the suites wait for
+ * it in test/e2e/platform.ts. They share it, so each makes its own users,
+ * keys and demand, and puts back any fault it injects.
  */
 export const ORIGIN_LINK_SECRET = 'e2e-origin-link-secret';
 /** Short enough that a test watches a recurring alert fire twice without waiting ten seconds. */
@@ -26,5 +28,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     logFile: stack.logFile,
     originLinkSecret: ORIGIN_LINK_SECRET,
   });
-  return () => stack.stop();
+  return async () => {
+    // Its last check, the one a developer's Ctrl-C cannot make: when a part of the platform's own dies (here its
+    // private redis-server), the whole platform stops, says which part, exits 1 and frees every port.
+    createConnection(stack.ports.REDIS_PORT, '127.0.0.1').end('SHUTDOWN NOSAVE\r\n');
+    const code = await stack.exited;
+    const busy = [];
+    for (const [name, port] of Object.entries(stack.ports)) if (!(await portIsFree(port))) busy.push(`${name} ${port}`);
+    const output = stack.output();
+    await stack.stop();
+    const problems = [
+      ...(code === 1 ? [] : [`exited with ${code}, not 1`]),
+      ...(/redis exited on its own .*: stopping the platform/.test(output) ? [] : ['did not say that redis exited on its own']),
+      ...(busy.length === 0 ? [] : [`left ports in use: ${busy.join(', ')}`]),
+    ];
+    if (problems.length > 0) throw new Error(`the shared platform, its private Redis killed: ${problems.join('; ')}\n${output.slice(-3000)}`);
+  };
 }

@@ -1,0 +1,24 @@
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * Vitest's order (files it has timed before, slowest first; the others by
+ * size) with the files known to take longest put first: on a fresh clone
+ * nothing is timed yet, and these, left to their size, would start last
+ * and hold the run up by themselves. The end-to-end suites lead: they wait
+ * for the shared platform to boot, which costs them a place but no CPU.
+ */
+const LONGEST_FIRST = ['test/e2e/platform.test.ts', 'test/dev-platform.test.ts', 'origin-ticker/registry/sync.test.ts'];
+
+export default class LongFilesFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (spec: TestSpecification) => {
+      const at = LONGEST_FIRST.findIndex((path) => spec.moduleId.endsWith(`/${path}`));
+      return at === -1 ? LONGEST_FIRST.length : at;
+    };
+    return sorted
+      .map((spec, i) => ({ spec, i }))
+      .sort((a, b) => rank(a.spec) - rank(b.spec) || a.i - b.i)
+      .map(({ spec }) => spec);
+  }
+}
