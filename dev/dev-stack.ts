@@ -37,6 +37,13 @@ export async function freeStackPorts(): Promise<{ ports: StackPorts; env: Record
 }
 
 /** What a running stack offers a test or a bench; `output()` is the tail of what it printed. */
+/**
+ * The last line of the summary `npm run dev` prints once it is up: a reader
+ * that waits for it has the whole summary (the lines arrive one by one, and
+ * waiting for the first, "platform is up", raced the rest).
+ */
+export const PLATFORM_UP_LAST_LINE = 'Ctrl-C stops everything.';
+
 export type StackAddresses = {
   ports: StackPorts;
   edgeUrl: string;
@@ -84,7 +91,7 @@ export async function launchDevStack(env: Record<string, string> = {}): Promise<
   };
   // 'close', not 'exit': by then everything it printed has been read.
   const exited = new Promise<number | null>((resolve) => dev.once('close', (code) => resolve(code)));
-  const up = waitForLine(dev, 'platform is up', 180_000);
+  const up = waitForLine(dev, PLATFORM_UP_LAST_LINE, 180_000);
   // A caller that stops before asking whether it came up has no use for the failure.
   up.catch(() => {});
   return {

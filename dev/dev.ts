@@ -7,6 +7,7 @@ import { partLog } from '../contracts/part-log.ts';
 import { simConfig } from '../kite-sim/config.ts';
 import { startBackingServices } from './backing-services.ts';
 import { type LocalConfig, localConfig } from './config.ts';
+import { PLATFORM_UP_LAST_LINE } from './dev-stack.ts';
 import { startEdgeService, waitForHealth } from './edge-service.ts';
 import { startOriginService } from './origin-service.ts';
 import { assertPortsFree } from './ports.ts';
@@ -149,7 +150,7 @@ async function main(): Promise<void> {
       ? `  Kite simulator           REST ${kite.restRoot}   ticker ${kite.tickerRoot}   api_key ${sim.app.apiKey}   access_token ${kite.accessToken}`
       : "  Kite                     real Kite (KITE_API_KEY and KITE_API_SECRET are set): log in at the origin's /login",
     `  health: ${health.status}; database ${health.database.status}${health.database.schema ? ` (schema ${health.database.schema})` : ''}, redis ${health.redis.status}, feed ${health.feed.status}${health.feed.reason ? ` (${health.feed.reason})` : ''}`,
-    '  Ctrl-C stops everything.',
+    `  ${PLATFORM_UP_LAST_LINE}`,
   ];
   for (const line of lines) log(line);
 }

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { PLATFORM_UP_LAST_LINE } from '../dev/dev-stack.ts';
 import { freePort } from '../dev/ports.ts';
 import { startPostgresService } from '../dev/postgres-service.ts';
 import { findRedisServer, startRedisServer } from '../dev/redis-server.ts';
@@ -31,7 +32,7 @@ describe('npm run dev', () => {
       REDIS_URL: `redis://127.0.0.1:${redisPort}`,
       LOCAL_STATE_DIR: join(dir, 'state'),
     });
-    await waitFor('the platform to come up', () => dev.output().includes('platform is up'));
+    await waitFor('the platform to come up', () => dev.output().includes(PLATFORM_UP_LAST_LINE));
     expect(dev.output()).toContain(`Edge worker (wrangler)   http://127.0.0.1:${dev.ports.EDGE_PORT}`);
     expect(dev.output()).toContain(`Client WebSockets        ws://127.0.0.1:${dev.ports.EDGE_PORT}/v2/ws`);
     expect(dev.output()).toContain(`applied ${inject('migrations').join(', ')}`);

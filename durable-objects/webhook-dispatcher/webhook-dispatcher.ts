@@ -3,8 +3,7 @@ import { z } from 'zod';
 import type { WebhookPayload } from '../../contracts/alerts.ts';
 import { checkWebhookUrl } from '../../contracts/webhook-url.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
-import { iso } from '../../storage/alerts/alert-rows.ts';
-import { type DueWebhook, dueWebhooks, nextWebhookDue, noteUnsentWebhooks, saveWebhookAttempt } from '../../storage/alerts/alert-sql.ts';
+import { type DueWebhook, dueWebhooks, nextWebhookDue, noteUnsentWebhooks, saveWebhookAttempt, triggerFields } from '../../storage/alerts/alert-sql.ts';
 import { signingSecrets } from '../../storage/alerts/webhook-secrets.ts';
 import { type Database, describe, openDatabase } from '../../storage/database.ts';
 import { type AttemptOutcome, afterAttempt, type Delivery, type RetryPolicy, WEBHOOK_TIMEOUT_MS, webhookRetryPolicy } from './webhook-retry.ts';
@@ -126,18 +125,8 @@ export class WebhookDispatcher extends DurableObject {
     };
     const payload: WebhookPayload = {
       event: 'alert.triggered',
-      idempotency_key: row.idempotency_key,
-      alert_id: row.alert_id,
+      ...triggerFields(row),
       user_id: this.#userId,
-      generation: row.generation,
-      instrument: { instrument_token: row.instrument_token, exchange: row.exchange, tradingsymbol: row.tradingsymbol },
-      condition: row.condition,
-      value: row.value,
-      last_price: row.last_price,
-      previous_price: row.previous_price,
-      tick_at: iso(row.tick_at),
-      triggered_at: iso(row.triggered_at),
-      note: row.note,
     };
     const outcome = await post(row.url, payload, secrets, delivery.attempts + 1, send);
     const after = afterAttempt(delivery, outcome, { now: Date.now(), random: Math.random(), policy });

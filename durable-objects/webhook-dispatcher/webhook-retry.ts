@@ -1,5 +1,6 @@
 import { WEBHOOK_RETRY_BASE_MS } from '../../contracts/alerts.ts';
 import { type BackoffPolicy, backoffDelayMs } from '../../contracts/backoff.ts';
+import type { DeliveryOutcome, DeliveryStatus } from '../../storage/alerts/alert-sql.ts';
 
 /**
  * The life of one webhook delivery, as a pure state machine: each attempt's
@@ -23,20 +24,9 @@ import { type BackoffPolicy, backoffDelayMs } from '../../contracts/backoff.ts';
  * same second, and no retry comes sooner than half the schedule. The base
  * is the worker's ALERT_WEBHOOK_RETRY_BASE_MS (5 s unless set).
  */
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead';
-
-export type Delivery = {
-  status: DeliveryStatus;
-  /** Attempts made so far. */
-  attempts: number;
-  /** When to try next (ms since epoch); null unless pending. */
-  next_attempt_at: number | null;
-  last_attempt_at: number | null;
-  /** The last HTTP status received, null if the last attempt got none. */
-  response_code: number | null;
-  last_error: string | null;
-  delivered_at: number | null;
-};
+/** A delivery as the dispatcher holds it between attempts: the row's state, times in ms since epoch. */
+export type Delivery = DeliveryOutcome;
+export type { DeliveryStatus };
 
 export type AttemptOutcome =
   | { kind: 'response'; status: number /** Seconds from a Retry-After header, if any. */; retryAfterS?: number }

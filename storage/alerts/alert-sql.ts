@@ -3,7 +3,7 @@ import { fromHex, toHex } from '../../contracts/sealed-blob.ts';
 import type { EdgeConfig } from '../../contracts/worker-config.ts';
 import type { Database } from '../database.ts';
 import type { ResolvedInstrument } from '../resolve-instruments.ts';
-import type { AlertRow } from './alert-rows.ts';
+import { type AlertRow, iso } from './alert-rows.ts';
 
 /**
  * Every SQL statement on the alerts tables (`alerts`, `alert_triggers`,
@@ -216,7 +216,7 @@ const DELIVERY_JSON = (d: string) => `jsonb_build_object(
 const TRIGGER_COLUMNS = `t.idempotency_key, t.alert_id, t.generation::float8 AS generation, t.instrument_token::float8 AS instrument_token,
   a.exchange, a.tradingsymbol, t.condition, t.value, t.last_price, t.previous_price, t.tick_at, t.triggered_at, t.note`;
 
-type TriggerColumns = {
+export type TriggerColumns = {
   idempotency_key: string;
   alert_id: string;
   generation: number;
@@ -231,6 +231,23 @@ type TriggerColumns = {
   triggered_at: Date | string;
   note: string | null;
 };
+
+/** A trigger's columns as every reader shows them (the history API, the webhook payload): times as ISO strings. */
+export function triggerFields(row: TriggerColumns) {
+  return {
+    idempotency_key: row.idempotency_key,
+    alert_id: row.alert_id,
+    generation: row.generation,
+    instrument: { instrument_token: row.instrument_token, exchange: row.exchange, tradingsymbol: row.tradingsymbol },
+    condition: row.condition,
+    value: row.value,
+    last_price: row.last_price,
+    previous_price: row.previous_price,
+    tick_at: iso(row.tick_at),
+    triggered_at: iso(row.triggered_at),
+    note: row.note,
+  };
+}
 
 export type TriggerRow = TriggerColumns & { id: string; user_id: string; recorded_at: Date | string; deliveries: DeliveryView[] };
 

@@ -1,7 +1,7 @@
 import type { AlertTriggerRecord } from '../../contracts/alerts.ts';
 import type { Database } from '../database.ts';
 import { iso } from './alert-rows.ts';
-import { type DeliveryRow, type DeliveryStatus, type DeliveryView, listDeliveryRows, listTriggerRows } from './alert-sql.ts';
+import { type DeliveryRow, type DeliveryStatus, type DeliveryView, listDeliveryRows, listTriggerRows, triggerFields } from './alert-sql.ts';
 
 /**
  * The alerts API's history: each recorded trigger with how it reached each
@@ -20,19 +20,9 @@ export async function listTriggers(
   const rows = await listTriggerRows(db, userId, options);
   return rows.map((row) => ({
     cursor: row.id,
-    idempotency_key: row.idempotency_key,
-    alert_id: row.alert_id,
+    ...triggerFields(row),
     user_id: row.user_id,
-    generation: row.generation,
-    instrument: { instrument_token: row.instrument_token, exchange: row.exchange, tradingsymbol: row.tradingsymbol },
-    condition: row.condition,
-    value: row.value,
-    last_price: row.last_price,
-    previous_price: row.previous_price,
-    tick_at: iso(row.tick_at),
-    triggered_at: iso(row.triggered_at),
     recorded_at: iso(row.recorded_at),
-    note: row.note,
     deliveries: row.deliveries,
   }));
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, inject } from 'vitest';
-import type { StackAddresses } from '../../dev/dev-stack.ts';
+import { PLATFORM_UP_LAST_LINE, type StackAddresses } from '../../dev/dev-stack.ts';
 
 /**
  * What the end-to-end tests on the shared platform (test/setup/shared-platform.ts)
@@ -26,7 +26,7 @@ export async function platform(ms = 180_000): Promise<Platform> {
     }
   };
   const shared: Platform = { ...addresses, output };
-  await waitFor(shared, 'the shared platform to come up', async () => output().includes('platform is up'), ms);
+  await waitFor(shared, 'the shared platform to come up', async () => output().includes(PLATFORM_UP_LAST_LINE), ms);
   return shared;
 }
 
