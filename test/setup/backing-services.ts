@@ -67,7 +67,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('redisRestToken', backing.redis.token);
     project.provide('redisUrl', `redis://127.0.0.1:${config.redis.port}`);
     project.provide('blackHolePort', blackHole.port);
-    project.provide('deadPort', await freePort());
+    // A port nothing listens on, for the tests of a dependency that is down. Not a free port picked now: the
+    // platforms the tests boot pick free ports too, and one took it (a CI run saw "Connection terminated", not
+    // ECONNREFUSED). Port 1 (tcpmux) is privileged and served by nothing here.
+    project.provide('deadPort', DEAD_PORT);
     project.provide(
       'migrations',
       readdirSync(MIGRATIONS_DIR)
@@ -81,6 +84,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   return teardown;
 }
+
+/** A port no process on this machine listens on. */
+const DEAD_PORT = 1;
 
 /** The database `url` names, dropped and made again as a copy of `template` (nobody is connected to it yet). */
 async function replaceWithCopy(url: string, template: string): Promise<void> {
