@@ -58,12 +58,15 @@ class Session {
     });
   }
 
-  async until<T extends ServerMessage>(what: string, pick: (frame: ServerMessage) => T | undefined, ms = 15_000): Promise<T> {
+  /** The first frame `pick` accepts among those received at or after `since` (ms since the epoch), waiting for it. */
+  async until<T extends ServerMessage>(what: string, pick: (frame: ServerMessage) => T | undefined, ms = 15_000, since = 0): Promise<T> {
     const deadline = Date.now() + ms;
     let seen = 0;
     for (;;) {
       for (; seen < this.frames.length; seen++) {
-        const hit = pick(present(this.frames[seen], `frame ${seen}`).frame);
+        const received = present(this.frames[seen], `frame ${seen}`);
+        if (received.at < since) continue;
+        const hit = pick(received.frame);
         if (hit) return hit;
       }
       if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; last frames: ${JSON.stringify(this.frames.slice(-3))}`);
@@ -180,13 +183,14 @@ describe('/v2/ws on the whole platform', () => {
         .trim()
         .split('\n')[0],
     );
+    const killedAt = Date.now();
     process.kill(origin, 'SIGKILL');
-    const stale = await session.until('stale', (f) => (f.type === 'status' && f.state === 'stale' ? f : undefined));
+    const stale = await session.until('stale', (f) => (f.type === 'status' && f.state === 'stale' ? f : undefined), 15_000, killedAt);
     expect(stale.reason).toMatch(/origin/);
     // `npm run dev` starts the origin again; the session hears `live` and ticks resume, with no reconnect.
-    await session.until('live', (f) => (f.type === 'status' && f.state === 'live' ? f : undefined), 60_000);
+    await session.until('live', (f) => (f.type === 'status' && f.state === 'live' ? f : undefined), 60_000, killedAt);
     const back = Date.now();
-    await session.until('a tick after the return', (f) => (f.type === 'ticks' ? f : undefined), 10_000);
+    await session.until('a tick after the return', (f) => (f.type === 'ticks' ? f : undefined), 10_000, back);
     expect(session.ticks(back).length).toBeGreaterThan(0);
     expect(session.ws.readyState).toBe(WebSocket.OPEN);
     session.ws.close();
