@@ -88,20 +88,38 @@ function loginOptions(overrides: Partial<KiteLoginOptions> = {}): KiteLoginOptio
  */
 type JsonAnswer = ErrorBody & Record<string, unknown>;
 
+/** The operator's browser's cookie jar, as far as the login uses one: its state cookie (cookies ignore ports, as here). */
+let stateCookie: string | undefined;
+
 async function get(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; text: string; json: () => JsonAnswer }> {
-  const response = await fetch(url, { redirect: 'manual', ...init });
+  const headers = new Headers(init.headers);
+  if (stateCookie && new URL(url).pathname.startsWith('/login')) headers.set('cookie', `kite_login_state=${stateCookie}`);
+  const response = await fetch(url, { redirect: 'manual', ...init, headers });
+  const set = /kite_login_state=([^;]*)/.exec(response.headers.get('set-cookie') ?? '');
+  if (set) stateCookie = set[1] || undefined;
   const text = await response.text();
   bodies.push(text);
   return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) };
 }
 
-/** What a browser does between /login and the callback: the simulator's login page redirects at once. */
-async function callbackUrlFor(apiKey?: string): Promise<URL> {
-  const start = await get(`${origin.base}/login${apiKey ? `?api_key=${apiKey}` : ''}`);
+/**
+ * What a browser does between /login and the callback: the simulator's login page redirects at once (always to the
+ * origin at `origin.base`: a login started at another `base` comes back there, and its callback is taken to `base`).
+ */
+async function callbackUrlFor(apiKey?: string, base = origin.base): Promise<URL> {
+  const start = await get(`${base}/login${apiKey ? `?api_key=${apiKey}` : ''}`);
   expect(start.status).toBe(302);
   const kite = await get(start.headers.get('location') ?? '');
   expect(kite.status).toBe(302);
-  return new URL(kite.headers.get('location') ?? '');
+  const back = new URL(kite.headers.get('location') ?? '');
+  return new URL(`${base}${back.pathname}${back.search}`);
+}
+
+/** A browser following every redirect, with its cookie, to the page it ends on. */
+async function browse(url: string, accept: string): Promise<Awaited<ReturnType<typeof get>>> {
+  let answer = await get(url, { headers: { accept } });
+  while (answer.status === 302) answer = await get(answer.headers.get('location') ?? '', { headers: { accept } });
+  return answer;
 }
 
 const liveToken = async (apiKey: string, accessToken: string) =>
@@ -139,14 +157,17 @@ describe('GET /login', () => {
     expect(start.headers.get('cache-control')).toBe('no-store');
     const target = new URL(start.headers.get('location') ?? '');
     expect(`${target.origin}${target.pathname}`).toBe(`${sim.restRoot}/connect/login`);
-    expect(Object.fromEntries(target.searchParams)).toEqual({ v: '3', api_key: 'kitesim', redirect_params: 'account=kitesim' });
-    expect(target.search).toContain('redirect_params=account%3Dkitesim');
+    const state = stateCookie;
+    expect(state).toMatch(/^[\w-]{32}$/);
+    expect(Object.fromEntries(target.searchParams)).toEqual({ v: '3', api_key: 'kitesim', redirect_params: `account=kitesim&state=${state}` });
+    expect(target.search).toContain(`redirect_params=account%3Dkitesim%26state%3D${state}`);
+    expect(start.headers.get('set-cookie')).toBe(`kite_login_state=${state}; Path=/login; HttpOnly; SameSite=Lax; Max-Age=600`);
     expect(logged).toEqual(["kite login: api_key kitesim: sent to Kite's login page"]);
   });
 
   it('picks the account named by ?api_key=, and refuses one it does not know', async () => {
     const start = await get(`${origin.base}/login?api_key=kitesim2`);
-    expect(new URL(start.headers.get('location') ?? '').searchParams.get('redirect_params')).toBe('account=kitesim2');
+    expect(new URL(start.headers.get('location') ?? '').searchParams.get('redirect_params')).toBe(`account=kitesim2&state=${stateCookie}`);
     const unknown = await get(`${origin.base}/login?api_key=nosuchapp`);
     expect(unknown.status).toBe(404);
     expect(unknown.json()).toEqual({
@@ -234,7 +255,7 @@ describe('GET /login/callback', () => {
   });
 
   it('answers a browser with a page naming the user and the expiry, following every redirect', async () => {
-    const page = await get(`${origin.base}/login?api_key=kitesim2`, { redirect: 'follow', headers: { accept: 'text/html,application/xhtml+xml' } });
+    const page = await browse(`${origin.base}/login?api_key=kitesim2`, 'text/html,application/xhtml+xml');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
@@ -264,24 +285,72 @@ describe('GET /login/callback', () => {
     expect(logged.at(-1)).toBe('kite login: api_key kitesim: session exchange failed: TokenException: Token is invalid or has expired.');
   });
 
-  it('refuses a request token used twice, the second time', async () => {
+  it('refuses a callback used twice, the second time', async () => {
     const callback = await callbackUrlFor();
     expect((await get(callback.toString())).status).toBe(200);
     const again = await get(callback.toString());
     expect(again.status).toBe(403);
-    expect(again.json().error.message).toContain('Token is invalid or has expired.');
+    expect(again.json().error).toMatchObject({ code: 'kite_login_failed', param: 'state', message: expect.stringContaining('already been completed') });
     expect(sessions).toHaveLength(1);
   });
 
+  it('takes a callback only with the state its login started with, from the browser that started it, within 10 minutes', async () => {
+    // Someone else's login (their own request token and state) handed to the operator's browser: login CSRF.
+    const theirs = await callbackUrlFor();
+    stateCookie = undefined;
+    const forged = await get(theirs.toString());
+    expect(forged.status).toBe(403);
+    expect(forged.json().error).toMatchObject({
+      code: 'kite_login_failed',
+      param: 'state',
+      message: expect.stringContaining('this browser did not start this login'),
+    });
+
+    const ours = await callbackUrlFor();
+    const noState = new URL(ours);
+    noState.searchParams.delete('state');
+    expect((await get(noState.toString())).json().error).toMatchObject({
+      code: 'invalid_parameter',
+      param: 'state',
+      message: expect.stringMatching(/^state: is missing/),
+    });
+    const guessed = new URL(ours);
+    guessed.searchParams.set('state', 'x'.repeat(32));
+    expect((await get(guessed.toString())).json().error.message).toMatch(/^state: this login was not started here/);
+    const otherAccount = new URL(ours);
+    otherAccount.searchParams.set('account', 'kitesim2');
+    expect((await get(otherAccount.toString())).json().error.message).toMatch(/^state: this login was started for api_key kitesim, not kitesim2/);
+    expect(sessions).toEqual([]);
+    expect(logged.filter((line) => line.includes('refused a callback'))).toHaveLength(3);
+
+    let clock = Date.now();
+    const slowLogin = createKiteLogin(loginOptions({ now: () => clock }));
+    const slow = await serve(() => slowLogin);
+    try {
+      const late = await callbackUrlFor(undefined, slow.base);
+      clock += 10 * 60_000;
+      expect((await get(late.toString())).json().error.message).toMatch(/older than 10 minutes/);
+      const inTime = await callbackUrlFor(undefined, slow.base);
+      clock += 9 * 60_000;
+      expect((await get(inTime.toString())).status).toBe(200);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('refuses a missing or malformed request token, an unknown or unnamed account, and a failed login', async () => {
-    const missing = await get(`${origin.base}/login/callback?action=login&status=success&account=kitesim`);
+    const withoutToken = await callbackUrlFor();
+    withoutToken.searchParams.delete('request_token');
+    const missing = await get(withoutToken.toString());
     expect(missing.status).toBe(400);
     expect(missing.json().error).toMatchObject({
       code: 'invalid_parameter',
       param: 'request_token',
       message: expect.stringMatching(/^request_token: is missing/),
     });
-    const malformed = await get(`${origin.base}/login/callback?request_token=${encodeURIComponent('abc<script>')}&account=kitesim`);
+    const badToken = await callbackUrlFor();
+    badToken.searchParams.set('request_token', 'abc<script>');
+    const malformed = await get(badToken.toString());
     expect(malformed.json().error).toMatchObject({ code: 'invalid_parameter', message: expect.stringMatching(/is not a Kite request token/) });
     expect(malformed.text).not.toContain('<script>');
 
@@ -293,7 +362,9 @@ describe('GET /login/callback', () => {
     expect(unnamed.status).toBe(400);
     expect(unnamed.json().error).toMatchObject({ code: 'invalid_parameter', param: 'account', message: expect.stringContaining('has 3 Kite accounts') });
 
-    const cancelled = await get(`${origin.base}/login/callback?request_token=abc&action=login&status=cancelled&account=kitesim`);
+    const cancelledLogin = await callbackUrlFor();
+    cancelledLogin.searchParams.set('status', 'cancelled');
+    const cancelled = await get(cancelledLogin.toString());
     expect(cancelled.status).toBe(403);
     expect(cancelled.json().error).toMatchObject({ code: 'kite_login_failed', message: expect.stringContaining('"cancelled"') });
 
@@ -303,13 +374,13 @@ describe('GET /login/callback', () => {
     expect(sessions).toEqual([]);
   });
 
-  it('takes a callback without the account when only one is configured (a login started at Kite itself)', async () => {
+  it('takes a callback without the account when only one is configured', async () => {
     const singleLogin = createKiteLogin(loginOptions({ accounts: [{ apiKey: 'kitesim', apiSecret: SECRETS[0] }] }));
     const single = await serve(() => singleLogin);
     try {
-      const callback = await callbackUrlFor();
+      const callback = await callbackUrlFor(undefined, single.base);
       callback.searchParams.delete('account');
-      const done = await get(`${single.base}/login/callback${callback.search}`);
+      const done = await get(callback.toString());
       expect(done.status).toBe(200);
       expect(done.json()).toMatchObject({ api_key: 'kitesim', user_id: 'SM0001' });
     } finally {
@@ -318,11 +389,10 @@ describe('GET /login/callback', () => {
   });
 
   it('answers 502 kite_unavailable when Kite cannot be reached', async () => {
-    const callback = await callbackUrlFor();
     const offlineLogin = createKiteLogin(loginOptions({ kiteRoot: `http://127.0.0.1:${inject('deadPort')}` }));
     const offline = await serve(() => offlineLogin);
     try {
-      const failed = await get(`${offline.base}/login/callback${callback.search}`);
+      const failed = await get((await callbackUrlFor(undefined, offline.base)).toString());
       expect(failed.status).toBe(502);
       expect(failed.json().error).toMatchObject({ code: 'kite_unavailable', message: expect.stringContaining('NetworkException') });
       expect(sessions).toEqual([]);
@@ -332,14 +402,13 @@ describe('GET /login/callback', () => {
   });
 
   it('still hands the token to the pool when the database is down, and says it was not stored', async () => {
-    const callback = await callbackUrlFor();
     const deadStore = new TokenStore(`postgres://postgres:postgres@127.0.0.1:${inject('deadPort')}/none`, {
       cipher: await Sealer.create(KITE_TOKEN_SEALING, KEY),
     });
     const noDbLogin = createKiteLogin(loginOptions({ store: deadStore }));
     const noDb = await serve(() => noDbLogin);
     try {
-      const answer = await get(`${noDb.base}/login/callback${callback.search}`);
+      const answer = await get((await callbackUrlFor(undefined, noDb.base)).toString());
       expect(answer.status).toBe(503);
       expect(answer.headers.get('retry-after')).toBe('5');
       expect(answer.json().error).toMatchObject({
@@ -356,11 +425,10 @@ describe('GET /login/callback', () => {
   });
 
   it('without a store (no KITE_TOKEN_KEY) hands the token over and says a restart needs a new login', async () => {
-    const callback = await callbackUrlFor();
     const unstoredLogin = createKiteLogin(loginOptions({ store: undefined }));
     const unstored = await serve(() => unstoredLogin);
     try {
-      const page = await get(`${unstored.base}/login/callback${callback.search}`, { headers: { accept: 'text/html' } });
+      const page = await get((await callbackUrlFor(undefined, unstored.base)).toString(), { headers: { accept: 'text/html' } });
       expect(page.status).toBe(200);
       expect(page.text).toContain('<b>The session is not stored</b> (KITE_TOKEN_KEY is not set)');
       expect(sessions).toHaveLength(1);
@@ -370,7 +438,6 @@ describe('GET /login/callback', () => {
   });
 
   it('answers 500 when the pool refuses the session, after storing it', async () => {
-    const callback = await callbackUrlFor();
     await pool.query('DELETE FROM kite_sessions');
     const refusingLogin = createKiteLogin(
       loginOptions({
@@ -382,7 +449,7 @@ describe('GET /login/callback', () => {
     );
     const refusing = await serve(() => refusingLogin);
     try {
-      const answer = await get(`${refusing.base}/login/callback${callback.search}`);
+      const answer = await get((await callbackUrlFor(undefined, refusing.base)).toString());
       expect(answer.status).toBe(500);
       expect(answer.json().error).toEqual({
         code: 'internal_error',

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConfigProblem, ErrorBody, ErrorCode } from '../../contracts/errors.ts';
 import { istTimestamp } from '../../contracts/ist-clock.ts';
+import { LOGIN_STATE_COOKIE, LOGIN_STATE_TTL_MS, LoginStates, loginStateCookie } from './login-state.ts';
 import type { SessionExchange } from './session-exchange.ts';
 import { tokenExpiresAt } from './token-expiry.ts';
 import type { KiteSession, TokenStore } from './token-store.ts';
@@ -9,8 +10,10 @@ import type { KiteSession, TokenStore } from './token-store.ts';
  * The operator's daily Kite login, mounted on the origin's HTTP server:
  *
  *   GET /login[?api_key=…]   302 to Kite's login page for that account (default: the first),
- *                            with `redirect_params=account=<api_key>` so the callback knows it
- *   GET /login/callback      Kite's redirect (?request_token=…&action=login&status=success&account=…):
+ *                            with `redirect_params=account=<api_key>&state=<random>` so the callback
+ *                            knows it, and the same state in a cookie on the operator's browser
+ *   GET /login/callback      Kite's redirect (?request_token=…&action=login&status=success&account=…&state=…):
+ *                            taken once, from the browser that started the login (login-state.ts);
  *                            the request token is exchanged for an access token
  *                            (kiteconnect's generateSession, in a child process), which is stored sealed,
  *                            handed to the pool through `onSession`, and confirmed on a
@@ -47,6 +50,8 @@ export type KiteLogin = { handle(req: IncomingMessage, res: ServerResponse): Pro
 
 /** The redirect parameter carrying the account through Kite's login and back. */
 export const ACCOUNT_PARAM = 'account';
+/** The redirect parameter carrying the login's state (login-state.ts). */
+export const STATE_PARAM = 'state';
 
 const KITE_REFUSALS = new Set(['TokenException', 'InputException', 'PermissionException', 'UserException', 'TwoFAException']);
 
@@ -57,6 +62,7 @@ export function createKiteLogin(options: KiteLoginOptions): KiteLogin {
   if (byKey.size !== accounts.length) throw new TypeError('the Kite login was given the same api_key twice');
   const now = options.now ?? Date.now;
   const first = accounts[0] as KiteLoginAccount;
+  const states = new LoginStates(now);
 
   /** The account named by `param`, or the first when there is only one to mean; an error answer otherwise. */
   function account(url: URL, param: string, res: ServerResponse): KiteLoginAccount | undefined {
@@ -103,15 +109,35 @@ export function createKiteLogin(options: KiteLoginOptions): KiteLogin {
     const target = new URL(options.loginUrl);
     target.searchParams.set('v', '3');
     target.searchParams.set('api_key', found.apiKey);
-    target.searchParams.set('redirect_params', new URLSearchParams({ [ACCOUNT_PARAM]: found.apiKey }).toString());
+    const state = states.issue(found.apiKey);
+    target.searchParams.set('redirect_params', new URLSearchParams({ [ACCOUNT_PARAM]: found.apiKey, [STATE_PARAM]: state }).toString());
     log(`kite login: api_key ${found.apiKey}: sent to Kite's login page`);
-    res.writeHead(302, { Location: target.toString(), 'Cache-Control': 'no-store', 'Content-Length': 0 });
+    res.writeHead(302, {
+      Location: target.toString(),
+      'Cache-Control': 'no-store',
+      // Lax: the cookie comes back on Kite's top-level redirect to the callback, and on no request another site makes.
+      'Set-Cookie': `${LOGIN_STATE_COOKIE}=${state}; Path=/login; HttpOnly; SameSite=Lax; Max-Age=${LOGIN_STATE_TTL_MS / 1000}`,
+      'Content-Length': 0,
+    });
     res.end();
   }
 
   async function callback(req: IncomingMessage, url: URL, res: ServerResponse): Promise<void> {
     const found = account(url, ACCOUNT_PARAM, res);
     if (!found) return;
+    const apiSecret = secretOf(found, res);
+    if (!apiSecret) return;
+    const state = url.searchParams.get(STATE_PARAM) ?? '';
+    if (state === '') {
+      return sendError(res, 400, 'invalid_parameter', `state: is missing; a login started at /login?api_key=${found.apiKey} carries it back from Kite`, {
+        param: STATE_PARAM,
+      });
+    }
+    const check = states.take(state, loginStateCookie(req.headers.cookie), found.apiKey);
+    if (!check.ok) {
+      log(`kite login: api_key ${found.apiKey}: refused a callback: ${check.why}`);
+      return sendError(res, 403, 'kite_login_failed', `state: ${check.why}; start the login again at /login?api_key=${found.apiKey}`, { param: STATE_PARAM });
+    }
     const status = url.searchParams.get('status');
     if (status !== null && status !== 'success') {
       log(`kite login: api_key ${found.apiKey}: Kite reported the login as ${JSON.stringify(status)}`);
@@ -124,8 +150,6 @@ export function createKiteLogin(options: KiteLoginOptions): KiteLogin {
         param: 'request_token',
       });
     }
-    const apiSecret = secretOf(found, res);
-    if (!apiSecret) return;
 
     // Kite's own login_time is an IST wall-clock string the client reads in the local zone:
     // the origin's clock, read before the exchange, never places the token's expiry too late.
@@ -237,7 +261,11 @@ function kiteError(error: unknown): { errorType: string; message: string } {
 function sendSuccess(req: IncomingMessage, res: ServerResponse, session: KiteSession, stored: boolean): void {
   const expires = `${istTimestamp(session.expiresAt.getTime())} IST`;
   const loggedIn = `${istTimestamp(session.loginAt.getTime())} IST`;
-  const headers = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' };
+  const headers = {
+    'Cache-Control': 'no-store',
+    'Referrer-Policy': 'no-referrer',
+    'Set-Cookie': `${LOGIN_STATE_COOKIE}=; Path=/login; HttpOnly; SameSite=Lax; Max-Age=0`,
+  };
   if (/\btext\/html\b/.test(String(req.headers.accept ?? ''))) {
     const again = `/login?api_key=${encodeURIComponent(session.apiKey)}`;
     const html = [

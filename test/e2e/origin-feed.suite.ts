@@ -138,7 +138,9 @@ describe('the origin feeding the edge', () => {
     const back = await fetch(toKite.headers.get('location') as string, { redirect: 'manual' });
     const callback = back.headers.get('location') as string;
     expect(callback).toContain(`127.0.0.1:${ports.ORIGIN_PORT}/login/callback`);
-    const loggedIn = await fetch(callback, { headers: { Accept: 'application/json' } });
+    // The login's state comes back from Kite in the redirect and from the browser in its cookie (origin-ticker/kite/login-state.ts).
+    const cookie = (toKite.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const loggedIn = await fetch(callback, { headers: { Accept: 'application/json', Cookie: cookie } });
     expect(loggedIn.status).toBe(200);
     const since = Date.now();
 
