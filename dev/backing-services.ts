@@ -21,13 +21,16 @@ export type BackingServices = {
  * itself is configured). Each service is handed to `adopt` as soon as it
  * runs, so an interrupted start still stops everything it started.
  */
-export async function startBackingServices(config: LocalConfig, adopt: (service: Service) => void): Promise<BackingServices> {
+/** Takes a started service into the platform; `startAgain`, for one the platform can stop and start again on purpose. */
+export type Adopt = (service: Service, startAgain?: () => Promise<Service>) => void;
+
+export async function startBackingServices(config: LocalConfig, adopt: Adopt): Promise<BackingServices> {
   const database = await startDatabase(config, adopt);
   const redis = await startRedis(config, adopt);
   return { database, redis };
 }
 
-async function startDatabase(config: LocalConfig, adopt: (s: Service) => void): Promise<BackingServices['database']> {
+async function startDatabase(config: LocalConfig, adopt: Adopt): Promise<BackingServices['database']> {
   const log = partLog('postgres');
   let url: string;
   const summary: string[] = [];
@@ -36,11 +39,9 @@ async function startDatabase(config: LocalConfig, adopt: (s: Service) => void): 
     await assertReachable(url);
     summary.push(`Postgres (DATABASE_URL)  ${redactPassword(url)}`);
   } else {
-    const postgres = await startPostgresService({
-      ...config.postgres,
-      onLine: (line) => importantPostgresLine(line) && log(line),
-    });
-    adopt(postgres);
+    const start = () => startPostgresService({ ...config.postgres, onLine: (line) => importantPostgresLine(line) && log(line) });
+    const postgres = await start();
+    adopt(postgres, start);
     url = postgres.url;
     summary.push(`Postgres (embedded)      ${url}   data: ${config.postgres.dir}`);
   }
@@ -63,7 +64,7 @@ async function startDatabase(config: LocalConfig, adopt: (s: Service) => void): 
   return { url, wsProxy, httpEndpoint, summary };
 }
 
-async function startRedis(config: LocalConfig, adopt: (s: Service) => void): Promise<BackingServices['redis']> {
+async function startRedis(config: LocalConfig, adopt: Adopt): Promise<BackingServices['redis']> {
   if (config.upstash) {
     return { ...config.upstash, summary: [`Upstash Redis            ${config.upstash.url}`] };
   }
@@ -79,8 +80,9 @@ async function startRedis(config: LocalConfig, adopt: (s: Service) => void): Pro
   } else {
     const binary = ensureRedisServer(log);
     if ('missing' in binary) return binary;
-    const redis = await startRedisServer({ binary: binary.path, port: config.redis.port, dir: config.redis.dir, onLine: () => {} });
-    adopt(redis);
+    const start = () => startRedisServer({ binary: binary.path, port: config.redis.port, dir: config.redis.dir, onLine: () => {} });
+    const redis = await start();
+    adopt(redis, start);
     redisUrl = redis.url;
     summary.push(`Redis (private server)   ${redisUrl}`);
   }

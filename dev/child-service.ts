@@ -59,7 +59,7 @@ export function spawnService(name: string, command: string, args: string[], opti
     signalGroup(child.pid, 'SIGKILL');
   }
 
-  return { name, child, stop, crashed };
+  return { name, pid: child.pid, child, stop, crashed };
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

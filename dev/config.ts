@@ -29,6 +29,7 @@ const LocalEnvSchema = z
     EDGE_PORT: port(8787),
     EDGE_INSPECTOR_PORT: port(9229),
     ORIGIN_PORT: port(8080),
+    DEV_CONTROL_PORT: port(8786),
     ORIGIN_LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     KITE_TOKEN_KEY: z.string().optional(),
     /** Both set, with a key that is not the simulator's: the origin goes to real Kite instead of the simulator. */
@@ -59,6 +60,8 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env) {
     /** workerd's DevTools inspector (wrangler dev): a debugger, a CPU profile, the worker's heap (bench/fanout.ts). */
     edgeInspectorPort: vars.EDGE_INSPECTOR_PORT,
     originPort: vars.ORIGIN_PORT,
+    /** Where a test or an operator stops, starts, hangs and lets go one part at a time (control-server.ts). */
+    controlPort: vars.DEV_CONTROL_PORT,
     /** A fresh secret per run unless one is given: the origin and the edge get the same. */
     originLinkSecret: vars.ORIGIN_LINK_SECRET,
     kiteTokenKey: vars.KITE_TOKEN_KEY,

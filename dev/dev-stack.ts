@@ -17,7 +17,7 @@ const OUTPUT_KEPT = 64 * 1024;
 
 /** The port of every part of the platform, as `npm run dev` reads them from its environment. */
 export type StackPorts = Record<
-  'EDGE_PORT' | 'EDGE_INSPECTOR_PORT' | 'ORIGIN_PORT' | 'PG_PORT' | 'NEON_RELAY_PORT' | 'REDIS_PORT' | 'REDIS_BRIDGE_PORT' | 'SIM_PORT',
+  'EDGE_PORT' | 'EDGE_INSPECTOR_PORT' | 'ORIGIN_PORT' | 'PG_PORT' | 'NEON_RELAY_PORT' | 'REDIS_PORT' | 'REDIS_BRIDGE_PORT' | 'SIM_PORT' | 'DEV_CONTROL_PORT',
   number
 >;
 
@@ -32,6 +32,7 @@ export async function freeStackPorts(): Promise<{ ports: StackPorts; env: Record
     REDIS_PORT: await freePort(),
     REDIS_BRIDGE_PORT: await freePort(),
     SIM_PORT: await freePort(),
+    DEV_CONTROL_PORT: await freePort(),
   };
   return { ports, env: Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
 }
@@ -48,6 +49,8 @@ export type StackAddresses = {
   ports: StackPorts;
   edgeUrl: string;
   originUrl: string;
+  /** The part control (dev/control-server.ts): stop, start, pause, resume Postgres, Redis, the origin. */
+  controlUrl: string;
   databaseUrl: string;
   pid: number;
   /** Where the platform's output goes as it runs, for readers in other processes. */
@@ -98,6 +101,7 @@ export async function launchDevStack(env: Record<string, string> = {}): Promise<
     ports,
     edgeUrl: `http://127.0.0.1:${ports.EDGE_PORT}`,
     originUrl: `http://127.0.0.1:${ports.ORIGIN_PORT}`,
+    controlUrl: `http://127.0.0.1:${ports.DEV_CONTROL_PORT}`,
     databaseUrl: `postgres://postgres:postgres@127.0.0.1:${ports.PG_PORT}/kite_edge`,
     pid: dev.pid ?? 0,
     logFile,

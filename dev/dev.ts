@@ -7,11 +7,13 @@ import { partLog } from '../contracts/part-log.ts';
 import { simConfig } from '../kite-sim/config.ts';
 import { startBackingServices } from './backing-services.ts';
 import { type LocalConfig, localConfig } from './config.ts';
+import { CONTROL_HEADER, startControlServer } from './control-server.ts';
+import { ControlledPart, PartConflict } from './controlled-part.ts';
 import { PLATFORM_UP_LAST_LINE } from './dev-stack.ts';
 import { startEdgeService, waitForHealth } from './edge-service.ts';
 import { startOriginService } from './origin-service.ts';
 import { assertPortsFree } from './ports.ts';
-import type { Service } from './service.ts';
+import { inProcess, type Service } from './service.ts';
 import { startSimulatorService } from './simulator-service.ts';
 
 /**
@@ -22,11 +24,14 @@ import { startSimulatorService } from './simulator-service.ts';
  * one of them dies, so nothing is left half-running or holding a port. The
  * one exception is the origin, which production runs under a supervisor
  * too: when it dies it is started again (the edge's sessions see their feed
- * go stale and come back), unless it keeps dying at start.
+ * go stale and come back), unless it keeps dying at start. Postgres, Redis
+ * and the origin can be stopped, started, hung and let go one at a time on
+ * the control port (control-server.ts), for fault tests and rehearsals.
  * `npm run dev:fresh` (`--fresh`) wipes the local state first.
  */
 const log = partLog('dev');
 const services: Service[] = [];
+const parts: ControlledPart[] = [];
 let shuttingDown: Promise<never> | undefined;
 
 function shutdown(reason: string, exitCode: number): Promise<never> {
@@ -45,36 +50,50 @@ function shutdown(reason: string, exitCode: number): Promise<never> {
   return shuttingDown;
 }
 
-function adopt(service: Service): void {
+/**
+ * Takes a started part into the platform: stopped with the rest, and its
+ * death stops the rest. One that can be started again (`startAgain`) is
+ * also controllable on the control port.
+ */
+function adopt(service: Service, startAgain?: () => Promise<Service>): void {
+  if (startAgain) {
+    const part = new ControlledPart(service, startAgain, (how) => void shutdown(`${how}: stopping the platform`, 1));
+    parts.push(part);
+    services.push(part);
+    return;
+  }
   services.push(service);
   void service.crashed.then((how) => shutdown(`${how}: stopping the platform`, 1));
 }
 
 /** Restarts the origin when it dies; three deaths within a minute of their starts stop the platform instead. */
 function superviseOrigin(first: Service, start: () => Promise<Service>): void {
-  let current = first;
   let startedAt = Date.now();
   let quickDeaths = 0;
-  const stop = { name: 'origin', stop: () => current.stop(), crashed: new Promise<string>(() => {}) };
-  services.push(stop);
-  const watch = (service: Service) =>
-    void service.crashed.then(async (how) => {
-      if (shuttingDown) return;
-      quickDeaths = Date.now() - startedAt < 60_000 ? quickDeaths + 1 : 1;
-      if (quickDeaths >= 3) return shutdown(`${how}, three times within a minute of starting: stopping the platform`, 1);
-      log(`${how}: starting it again in 1 s`);
-      await new Promise((r) => setTimeout(r, 1_000));
-      if (shuttingDown) return;
-      try {
-        current = await start();
-        startedAt = Date.now();
-        log('origin is back');
-        watch(current);
-      } catch (error) {
-        void shutdown(`the origin could not start again: ${(error as Error).message}`, 1);
-      }
-    });
-  watch(first);
+  const startAgain = async () => {
+    const service = await start();
+    startedAt = Date.now();
+    return service;
+  };
+  const origin = new ControlledPart(first, startAgain, (how) => void restart(how));
+  parts.push(origin);
+  services.push(origin);
+  async function restart(how: string): Promise<void> {
+    if (shuttingDown) return;
+    quickDeaths = Date.now() - startedAt < 60_000 ? quickDeaths + 1 : 1;
+    if (quickDeaths >= 3) return void shutdown(`${how}, three times within a minute of starting: stopping the platform`, 1);
+    log(`${how}: starting it again in 1 s`);
+    await new Promise((r) => setTimeout(r, 1_000));
+    if (shuttingDown) return;
+    try {
+      await origin.start();
+      log('origin is back');
+    } catch (error) {
+      // Started meanwhile on the control port: nothing left to do.
+      if (error instanceof PartConflict) return;
+      void shutdown(`the origin could not start again: ${(error as Error).message}`, 1);
+    }
+  }
 }
 
 process.on('SIGINT', () => void shutdown('interrupted: stopping the platform', 0));
@@ -137,6 +156,8 @@ async function main(): Promise<void> {
   });
   adopt(edge);
   const health = (await waitForHealth(edge.url, edge.crashed, 90_000)) as HealthResponse;
+  const control = await startControlServer(config.controlPort, parts, partLog('control'));
+  adopt(inProcess('control', control.close));
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const lines = [
@@ -149,6 +170,7 @@ async function main(): Promise<void> {
     kite
       ? `  Kite simulator           REST ${kite.restRoot}   ticker ${kite.tickerRoot}   api_key ${sim.app.apiKey}   access_token ${kite.accessToken}`
       : "  Kite                     real Kite (KITE_API_KEY and KITE_API_SECRET are set): log in at the origin's /login",
+    `  Part control             ${control.url}/parts   POST /parts/<${parts.map((p) => p.name).join('|')}>/<stop|start|pause|resume> with ${CONTROL_HEADER}: 1`,
     `  health: ${health.status}; database ${health.database.status}${health.database.schema ? ` (schema ${health.database.schema})` : ''}, redis ${health.redis.status}, feed ${health.feed.status}${health.feed.reason ? ` (${health.feed.reason})` : ''}`,
     `  ${PLATFORM_UP_LAST_LINE}`,
   ];
@@ -160,6 +182,7 @@ function portsToBind(config: LocalConfig) {
     { port: config.edgePort, variable: 'EDGE_PORT', what: 'edge worker' },
     { port: config.edgeInspectorPort, variable: 'EDGE_INSPECTOR_PORT', what: 'edge worker inspector' },
     { port: config.originPort, variable: 'ORIGIN_PORT', what: 'origin (health, metrics, Kite login)' },
+    { port: config.controlPort, variable: 'DEV_CONTROL_PORT', what: 'part control (stop, start, pause, resume a part)' },
   ];
   if (!config.databaseUrl) ports.push({ port: config.postgres.port, variable: 'PG_PORT', what: 'embedded Postgres' });
   ports.push({ port: config.relayPort, variable: 'NEON_RELAY_PORT', what: 'Neon relay' });

@@ -6,6 +6,8 @@
  */
 export type Service = {
   name: string;
+  /** The process (and process group) it runs as, for a child process; undefined in this process. */
+  pid?: number;
   stop(): Promise<void>;
   crashed: Promise<string>;
 };

@@ -188,6 +188,19 @@ describe('internal routes', () => {
     expect(latest.latest.map((p) => p.packet)).toEqual([base64(ltpPacket(600, 6))]);
   });
 
+  it('show and restart a session hub, and refuse a name no session is placed on', async () => {
+    const state = await json<{ hub: string; sessions: number }>(await internalRequest('/internal/hubs/hub-3'));
+    expect(state).toMatchObject({ hub: 'hub-3', sessions: expect.any(Number) });
+    const restarted = await json<{ restarted: boolean }>(await internalRequest('/internal/hubs/hub-3/restart', { method: 'POST' }));
+    expect(restarted).toMatchObject({ hub: 'hub-3', restarted: true, state: { hub: 'hub-3' } });
+    // HUB_SHARDS is 4 in these tests.
+    for (const hub of ['hub-4', 'hub-01', 'hub', 'feed']) {
+      const response = await internalRequest(`/internal/hubs/${hub}`);
+      expect(response.status).toBe(400);
+      expect(await error(response)).toMatchObject({ code: 'invalid_parameter', param: 'hub', message: expect.stringContaining('hub-0 … hub-3') });
+    }
+  });
+
   it('show FeedControl’s view of the feed', async () => {
     const view = await json<FeedView>(await internalRequest('/internal/feed'));
     expect(view).toMatchObject({ health: { status: 'down' }, origin: { connected: false }, groups_with_demand: expect.any(Array) });

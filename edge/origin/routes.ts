@@ -1,10 +1,11 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { ConsumerName, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../contracts/group-state.ts';
+import { hubConfig } from '../../contracts/hub-config.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
 import { Demand } from '../../contracts/origin-link.ts';
 import { zodMessage } from '../../contracts/zod-problem.ts';
-import { feedControl, instrumentGroup } from '../../durable-objects/stubs.ts';
+import { feedControl, instrumentGroup, sessionHub } from '../../durable-objects/stubs.ts';
 import { type AuthEnv, requires } from '../auth/policy.ts';
 import { ADMIN, ORIGIN } from '../auth/principal.ts';
 import { InvalidParameter } from '../errors.ts';
@@ -30,6 +31,8 @@ import { refuseNonLinkUpgrade } from './link-auth.ts';
  *   PUT    /internal/groups/:group/demand/:consumer  set a consumer's demand: {"tokens":{"<token>":"full"}}
  *   DELETE /internal/groups/:group/demand/:consumer  remove that consumer's demand
  *   POST   /internal/groups/:group/restart           reset the object (it reloads its snapshot)
+ *   GET    /internal/hubs/:hub                       a session hub's state (hub-0 … hub-<HUB_SHARDS - 1>)
+ *   POST   /internal/hubs/:hub/restart               reset the hub: its sockets close, their sessions can be resumed
  */
 export const originLink = new Hono<AuthEnv>();
 originLink.use('*', requires(ORIGIN));
@@ -93,6 +96,27 @@ internal.post('/groups/:group/restart', async (c) => {
   }
   return c.json({ group, restarted: true, state: await instrumentGroup(c.env, group).state() });
 });
+
+internal.get('/hubs/:hub', async (c) => c.json(await sessionHub(c.env, hubParam(c)).state()));
+
+internal.post('/hubs/:hub/restart', async (c) => {
+  const hub = hubParam(c);
+  try {
+    await sessionHub(c.env, hub).restart();
+  } catch (error) {
+    if (!String(error).includes('restart requested')) throw error;
+  }
+  return c.json({ hub, restarted: true, state: await sessionHub(c.env, hub).state() });
+});
+
+function hubParam(c: Context): string {
+  const hub = c.req.param('hub') ?? '';
+  const shards = hubConfig(c.env).shards;
+  const n = /^hub-(0|[1-9]\d{0,3})$/.exec(hub)?.[1];
+  // Only the hubs sessions are placed on: any other name would create an empty object.
+  if (n === undefined || Number(n) >= shards) throw new InvalidParameter('hub', `${JSON.stringify(hub)} is not a session hub: hub-0 … hub-${shards - 1}`);
+  return hub;
+}
 
 function groupParam(c: Context): GroupKey {
   const group = c.req.param('group') ?? '';

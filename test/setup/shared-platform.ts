@@ -30,6 +30,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     ports: stack.ports,
     edgeUrl: stack.edgeUrl,
     originUrl: stack.originUrl,
+    controlUrl: stack.controlUrl,
     databaseUrl: stack.databaseUrl,
     pid: stack.pid,
     logFile: stack.logFile,
