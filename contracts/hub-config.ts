@@ -52,3 +52,10 @@ export function hubConfig(env: object): HubConfig {
   parsed.set(env, config);
   return config;
 }
+
+/** The hub a user's sessions live on, `hub-<n>`: FNV-1a of the user id, modulo the shard count. */
+export function hubName(userId: string, shards: number): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < userId.length; i++) hash = Math.imul(hash ^ userId.charCodeAt(i), 0x01000193);
+  return `hub-${(hash >>> 0) % shards}`;
+}

@@ -90,6 +90,16 @@ export const OriginStatus = z.object({
 });
 export type OriginStatus = z.infer<typeof OriginStatus>;
 export const STATUS_INTERVAL_MS = 5_000;
+
+/**
+ * The origin says each group its feed state again this often, so a group
+ * hears from a working origin even when none of its instruments ticks; a
+ * group that has heard nothing for ORIGIN_SILENT_MS while linked tells its
+ * sessions the feed is stale: the origin is stuck (a hung process keeps its
+ * sockets open, so the link never drops) or cut off.
+ */
+export const GROUP_HEARTBEAT_MS = 5_000;
+export const ORIGIN_SILENT_MS = 15_000;
 export const OriginToFeed = z.discriminatedUnion('type', [OriginStatus]);
 export type OriginToFeed = z.infer<typeof OriginToFeed>;
 

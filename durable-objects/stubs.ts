@@ -1,3 +1,4 @@
+import { hubName } from '../contracts/hub-config.ts';
 import type { GroupKey } from '../contracts/instrument-group.ts';
 
 /**
@@ -23,13 +24,6 @@ export function sessionHubOf(env: Cloudflare.Env, userId: string, shards: number
 
 export function sessionHub(env: Cloudflare.Env, name: string) {
   return env.SESSION_HUB.getByName(name);
-}
-
-/** `hub-<n>`: FNV-1a of the user id, modulo the shard count. */
-export function hubName(userId: string, shards: number): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < userId.length; i++) hash = Math.imul(hash ^ userId.charCodeAt(i), 0x01000193);
-  return `hub-${(hash >>> 0) % shards}`;
 }
 
 /** A user's alert webhooks are sent by their own dispatcher, named by the user id. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GroupFeedState } from '../../contracts/group-state.ts';
+import { ORIGIN_SILENT_MS } from '../../contracts/origin-link.ts';
 import { DOWN_AFTER_MS, feedStatus } from './feed-status.ts';
 
 const now = 1_800_000_000_000;
@@ -37,5 +38,19 @@ describe('feedStatus', () => {
       state: 'down',
       reason: 'the Kite access token expired',
     });
+  });
+
+  it('is stale while a linked origin sends nothing for ORIGIN_SILENT_MS (a hung origin keeps its link open), whatever it said last', () => {
+    const linked = { linked: true, disconnectedAt: null, feed: feed('live') };
+    expect(feedStatus(now, { ...linked, heardAt: now - ORIGIN_SILENT_MS })).toEqual({ type: 'status', state: 'live', at: now });
+    expect(feedStatus(now, { ...linked, heardAt: now - ORIGIN_SILENT_MS - 1_000 })).toEqual({
+      type: 'status',
+      state: 'stale',
+      reason: 'the origin has sent nothing for 16 s: it is stuck or cut off',
+      at: now,
+    });
+    expect(feedStatus(now, { ...linked, feed: feed('token_expired'), heardAt: now - 60_000 })).toMatchObject({ state: 'stale' });
+    // Unlinked, the link's own state says more.
+    expect(feedStatus(now, { linked: false, disconnectedAt: null, feed: null, heardAt: now - 60_000 })).toMatchObject({ state: 'down' });
   });
 });

@@ -12,7 +12,7 @@ import {
 } from '../../contracts/group-state.ts';
 import { type GroupStatus, HUB_LINK_PATH, HubToGroup } from '../../contracts/hub-link.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
-import { Demand, decodeTickBatch, LINK_ERROR_BAD_FRAME, OriginToGroup, TICK_BATCH_KIND } from '../../contracts/origin-link.ts';
+import { Demand, decodeTickBatch, LINK_ERROR_BAD_FRAME, ORIGIN_SILENT_MS, OriginToGroup, TICK_BATCH_KIND } from '../../contracts/origin-link.ts';
 import { frameProblem, zodMessage } from '../../contracts/zod-problem.ts';
 import { GroupAlerts, type GroupAlertsState } from '../alerts/group-alerts.ts';
 import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
@@ -66,6 +66,8 @@ export class InstrumentGroup extends DurableObject {
   #capacity: GroupCapacity | null = null;
   #history: LinkHistory = { disconnected_at: null };
   #alarmAt: number | null = null;
+  /** When the linked origin last sent anything; a fresh instance gives it the benefit of the doubt. */
+  #heardAt = Date.now();
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
@@ -108,6 +110,7 @@ export class InstrumentGroup extends DurableObject {
     }
     const accepted = acceptOriginLink(this.ctx, request);
     if (accepted instanceof Response) return accepted;
+    this.#heard(Date.now());
     sendFrame(accepted.socket, { type: 'demand', tokens: this.#demand.union() });
     this.#tellHubs();
     return accepted.response;
@@ -155,6 +158,7 @@ export class InstrumentGroup extends DurableObject {
       sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: `tick batch refused: kind ${batch.kind} is not a tick batch` });
       return;
     }
+    this.#heard(Date.now());
     if (batch.packets.length === 0) return;
     this.#latest.put(batch.packets, batch.receivedAt, Date.now());
     this.#scheduleAlarm(Date.now() + SNAPSHOT_INTERVAL_MS);
@@ -172,6 +176,7 @@ export class InstrumentGroup extends DurableObject {
       return;
     }
     const now = Date.now();
+    this.#heard(now);
     if (frame.type === 'feed') {
       this.#feed = { state: frame.state, ...(frame.reason === undefined ? {} : { reason: frame.reason }), at: frame.at, received_at: now };
       this.#store.putMeta('feed', this.#feed);
@@ -302,6 +307,8 @@ export class InstrumentGroup extends DurableObject {
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
     this.#tellHubs();
+    // While the origin is linked and heard from, look again when it would have been silent too long.
+    if (openOriginLink(this.ctx) && Date.now() - this.#heardAt <= ORIGIN_SILENT_MS) this.#scheduleAlarm(this.#heardAt + ORIGIN_SILENT_MS + 1);
     this.#latest.dropUndemanded(Date.now(), (token) => this.#demand.has(token));
     this.#writeSnapshot();
     await this.#feedControl.sync();
@@ -334,7 +341,20 @@ export class InstrumentGroup extends DurableObject {
   }
 
   #feedStatus(now: number): GroupStatus {
-    return feedStatus(now, { linked: openOriginLink(this.ctx) !== undefined, disconnectedAt: this.#history.disconnected_at, feed: this.#feed });
+    return feedStatus(now, {
+      linked: openOriginLink(this.ctx) !== undefined,
+      disconnectedAt: this.#history.disconnected_at,
+      feed: this.#feed,
+      heardAt: this.#heardAt,
+    });
+  }
+
+  /** Anything from the origin: the watch for its silence moves on, and a silence it ends is over for the sessions too. */
+  #heard(now: number): void {
+    const wasSilent = now - this.#heardAt > ORIGIN_SILENT_MS;
+    this.#heardAt = now;
+    this.#scheduleAlarm(now + ORIGIN_SILENT_MS + 1);
+    if (wasSilent) this.#tellHubs();
   }
 
   /** Tells every hub the feed state when it changed since they were last told. */

@@ -1,12 +1,12 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { CloseCode, type ServerMessage } from '../../contracts/client-protocol.ts';
+import { hubName } from '../../contracts/hub-config.ts';
 import { forEachPacket } from '../../contracts/kite-ticks/decode.ts';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
 import { originOf } from '../../test/workers/test-origin.ts';
 import { fullPacket, instrumentsOfOneGroup, type TestInstrument, TestSession } from '../../test/workers/test-session.ts';
 import { call, login, newKey, newUser, PASSWORD, type TestUser, type Tokens } from '../../test/workers/test-users.ts';
-import { hubName } from '../stubs.ts';
 
 /**
  * The fan-out tier in workerd: sessions through the worker's /v2/ws and

@@ -1,5 +1,5 @@
 import type { GroupKey } from '../../contracts/instrument-group.ts';
-import { type Demand, GroupToOrigin, type KiteFeedState, type OriginToGroup } from '../../contracts/origin-link.ts';
+import { type Demand, GROUP_HEARTBEAT_MS, GroupToOrigin, type KiteFeedState, type OriginToGroup } from '../../contracts/origin-link.ts';
 import { frameProblem } from '../../contracts/zod-problem.ts';
 import { EdgeSocket } from './edge-socket.ts';
 import { LatestPackets } from './latest-packets.ts';
@@ -10,7 +10,9 @@ import { LatestPackets } from './latest-packets.ts';
  * each instrument is kept (memory bounded by the group's instruments), and
  * those go down as one batch when it is back. A link backed up past
  * `MAX_BUFFERED_BYTES` is treated the same way: newer ticks replace older
- * ones instead of queueing.
+ * ones instead of queueing. The feed state goes down on connect, on every
+ * change and every GROUP_HEARTBEAT_MS: the group takes a linked origin that
+ * says nothing for long for a stuck one.
  */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -31,6 +33,7 @@ export class GroupLink {
   #packets = 0;
   #coalesced = 0;
   readonly #options: GroupLinkOptions;
+  readonly #heartbeat: ReturnType<typeof setInterval>;
 
   constructor(options: GroupLinkOptions) {
     this.group = options.group;
@@ -47,6 +50,8 @@ export class GroupLink {
       onText: (text) => this.#onText(text),
       log: options.log,
     });
+    this.#heartbeat = setInterval(() => this.#socket.open && this.sendFeedState(), GROUP_HEARTBEAT_MS);
+    this.#heartbeat.unref();
   }
 
   /** A tick batch from the router (feed/tick-router.ts), sent as it is while the link keeps up. */
@@ -82,6 +87,7 @@ export class GroupLink {
   }
 
   close(): void {
+    clearInterval(this.#heartbeat);
     this.#socket.close();
   }
 

@@ -9,3 +9,4 @@ import './alerts.suite.ts';
 import './websocket.suite.ts';
 import './typed-client.suite.ts';
 import './origin-feed.suite.ts';
+import './fault-matrix.suite.ts';

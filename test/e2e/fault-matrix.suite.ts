@@ -1,0 +1,305 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { type ClientEvents, type FeedStatus, KiteEdgeClient, type SocketConstructor } from '../../client/kite-edge-client.ts';
+import type { HealthResponse } from '../../contracts/health.ts';
+import { hubConfig, hubName } from '../../contracts/hub-config.ts';
+import type { Tick } from '../../contracts/kite-ticks/tick.ts';
+import type { PartStatus } from '../../dev/controlled-part.ts';
+import type { OriginHealth } from '../../origin-ticker/http/origin-health.ts';
+import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+
+/**
+ * The fault matrix (issue 21): each part of the platform failing while a
+ * client watches, on the shared platform, one fault at a time. The watcher
+ * is what a user runs: the typed client on an API key, subscribed to NIFTY
+ * 50 (quote) and one NSE stock (full). Each case asserts what it sees
+ * (status frames, /health), that its subscriptions and what is stored
+ * survive, and how long until ticks flow again, which afterAll prints as a
+ * table (docs/security.md keeps a run's figures). Parts are stopped and hung
+ * with the platform's part control (dev/control-server.ts).
+ */
+let stack: Platform;
+let admin = '';
+let user: { id: string; token: string };
+let key: { id: string; secret: string };
+let watcher: Watcher;
+let stock = 0;
+const NIFTY = 256265;
+/** What each fault cost the watcher: from the fault (or its end, for one that lasts until put right) to ticks of every instrument again. */
+const recoveries: { fault: string; ms: number }[] = [];
+
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, ms?: number) => waitForOnStack(stack, what, check, ms);
+const edge = (path: string, init: RequestInit = {}, token = admin) =>
+  fetch(`${stack.edgeUrl}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...init.headers } });
+const health = async () => (await (await fetch(`${stack.edgeUrl}/health`)).json()) as HealthResponse;
+const originHealth = async () => (await (await fetch(`${stack.originUrl}/health`)).json()) as OriginHealth;
+const simFault = async (action: string) => {
+  const response = await fetch(`http://127.0.0.1:${stack.ports.SIM_PORT}/_sim/faults/${action}`, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer kitesim-admin' },
+  });
+  expect(response.status, `the simulator's ${action}`).toBe(200);
+};
+const part = async (name: string, action: 'stop' | 'start' | 'pause' | 'resume') => {
+  const response = await fetch(`${stack.controlUrl}/parts/${name}/${action}`, { method: 'POST', headers: { 'X-Dev-Control': '1' } });
+  expect(response.status, `${action} ${name}: ${await response.clone().text()}`).toBe(200);
+  return (await response.json()) as PartStatus;
+};
+
+/** The typed client, with everything it saw and when. */
+class Watcher {
+  readonly client: KiteEdgeClient;
+  readonly ticks: { at: number; tick: Tick }[] = [];
+  readonly statuses: { at: number; status: FeedStatus }[] = [];
+  readonly opens: { at: number; open: ClientEvents['open'] }[] = [];
+
+  constructor(credentials: { apiKey: string; secret: string }) {
+    this.client = new KiteEdgeClient({
+      url: `${stack.edgeUrl.replace('http', 'ws')}/v2/ws`,
+      credentials,
+      WebSocket: WebSocket as unknown as SocketConstructor,
+      reconnect: { initialDelayMs: 100, maxDelayMs: 1_000 },
+    });
+    this.client.on('tick', (tick) => this.ticks.push({ at: Date.now(), tick }));
+    this.client.on('status', (status) => this.statuses.push({ at: Date.now(), status }));
+    this.client.on('open', (open) => this.opens.push({ at: Date.now(), open }));
+  }
+
+  /** When every one of `tokens` has ticked at or after `since`. */
+  async ticksOfAllSince(since: number, tokens: number[], ms = 20_000): Promise<number> {
+    return waitFor(
+      `a tick of each of ${tokens.join(', ')} after ${new Date(since).toISOString()}`,
+      async () => {
+        const firsts = tokens.map((token) => this.ticks.find((t) => t.at >= since && t.tick.instrument_token === token)?.at);
+        return firsts.every((at) => at !== undefined) ? Math.max(...(firsts as number[])) : undefined;
+      },
+      ms,
+    );
+  }
+
+  async statusSince(since: number, state: FeedStatus['state'], group: string, ms = 30_000): Promise<FeedStatus> {
+    return waitFor(
+      `status ${state} of ${group}`,
+      async () => this.statuses.find((s) => s.at >= since && s.status.state === state && s.status.group === group)?.status,
+      ms,
+    );
+  }
+}
+
+const watched = () => [NIFTY, stock];
+
+/** The watcher gets ticks of both instruments again, on the subscriptions it had. */
+async function recovered(fault: string, since: number, ms?: number): Promise<number> {
+  const at = await watcher.ticksOfAllSince(since, watched(), ms);
+  recoveries.push({ fault, ms: at - since });
+  expect([...watcher.client.subscriptions].sort()).toEqual(
+    [
+      [NIFTY, 'quote'],
+      [stock, 'full'],
+    ].sort(),
+  );
+  return at;
+}
+
+beforeAll(async () => {
+  stack = await platform();
+  admin = (await signIn(stack, uniqueEmail('faults-ops'), 'fault matrix operator', { admin: true })).token;
+  user = await signIn(stack, uniqueEmail('faults'), 'fault matrix user password');
+  const created = await edge('/api-keys', { method: 'POST', body: JSON.stringify({ name: 'fault watcher', scopes: ['read'] }) }, user.token);
+  expect(created.status).toBe(201);
+  key = (await created.json()) as { id: string; secret: string };
+  stock = ((await (await edge('/instruments/by-symbol/NSE/INFY')).json()) as { instrument_token: number }).instrument_token;
+  watcher = new Watcher({ apiKey: key.id, secret: key.secret });
+  await watcher.client.connect();
+  await watcher.client.subscribe([NIFTY], 'quote');
+  await watcher.client.subscribe([stock], 'full');
+  await watcher.ticksOfAllSince(0, watched());
+}, 200_000);
+
+afterAll(() => {
+  watcher?.client.close();
+  if (recoveries.length > 0) {
+    console.log(
+      `fault matrix: time until the watcher had ticks of every instrument again\n${recoveries.map((r) => `  ${r.fault.padEnd(28)} ${r.ms} ms`).join('\n')}`,
+    );
+  }
+});
+
+describe('the fault matrix: what a client sees when a part fails, and that it gets everything back', () => {
+  it('the part control refuses what it cannot do, naming why', async () => {
+    const parts = ((await (await fetch(`${stack.controlUrl}/parts`)).json()) as { parts: PartStatus[] }).parts;
+    expect(parts.map((p) => [p.name, p.state])).toEqual([
+      ['postgres', 'running'],
+      ['redis', 'running'],
+      ['origin', 'running'],
+    ]);
+    const post = (path: string, headers: Record<string, string> = { 'X-Dev-Control': '1' }) =>
+      fetch(`${stack.controlUrl}${path}`, { method: 'POST', headers }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { error: { message: string } },
+      }));
+    expect(await post('/parts/redis/stop', {})).toMatchObject({ status: 403, body: { error: { message: expect.stringContaining('X-Dev-Control: 1') } } });
+    expect(await post('/parts/edge/stop')).toMatchObject({
+      status: 404,
+      body: { error: { message: 'no part edge; controllable here: postgres, redis, origin' } },
+    });
+    expect(await post('/parts/redis/explode')).toMatchObject({
+      status: 400,
+      body: { error: { message: 'no action explode; one of stop, start, pause, resume' } },
+    });
+    expect(await post('/parts/redis/start')).toMatchObject({
+      status: 409,
+      body: { error: { message: 'redis is running: only a stopped part can be started' } },
+    });
+    expect(await post('/parts/redis/resume')).toMatchObject({
+      status: 409,
+      body: { error: { message: 'redis is running: only a paused part can be resumed' } },
+    });
+  });
+
+  it('Kite drops every connection: ticks resume on the same session, with no reconnect', async () => {
+    const opens = watcher.opens.length;
+    const at = Date.now();
+    await simFault('drop-connections');
+    await recovered('Kite dropped', at);
+    expect(watcher.opens.length).toBe(opens);
+  });
+
+  it('Kite goes silent: sessions are told stale, and live with ticks once it speaks again', async () => {
+    const at = Date.now();
+    await simFault('silence');
+    try {
+      const stale = await watcher.statusSince(at, 'stale', 'index:NSE');
+      expect(stale.reason).toMatch(/Kite|tick/i);
+      await waitFor('/health to say the feed is not live', async () => (await health()).feed.status !== 'live');
+    } finally {
+      await simFault('reset');
+    }
+    const back = Date.now();
+    await watcher.statusSince(back, 'live', 'index:NSE');
+    await recovered('Kite silent (from its return)', back);
+    await waitFor('/health live again', async () => (await health()).feed.status === 'live');
+  });
+
+  it('Kite sends a malformed frame: no bad tick reaches the client, and the origin goes on', async () => {
+    const before = await originHealth();
+    const at = Date.now();
+    await simFault('malformed-frame');
+    await recovered('Kite malformed frame', at);
+    const since = watcher.ticks.filter((t) => t.at >= at).map((t) => t.tick);
+    expect(since.every((t) => watched().includes(t.instrument_token) && Number.isFinite(t.last_price) && t.last_price > 0)).toBe(true);
+    expect((await originHealth()).uptime_s).toBeGreaterThanOrEqual(before.uptime_s);
+  });
+
+  it('the origin is hung: sessions are told stale, then live with ticks when it runs again', async () => {
+    const at = Date.now();
+    await part('origin', 'pause');
+    try {
+      const stale = await watcher.statusSince(at, 'stale', 'index:NSE', 40_000);
+      expect(stale.reason).toMatch(/origin/);
+    } finally {
+      await part('origin', 'resume');
+    }
+    const back = Date.now();
+    await watcher.statusSince(back, 'live', 'index:NSE');
+    await recovered('origin hung (from its return)', back);
+  }, 90_000);
+
+  it('a group object restarts: its ticks resume on the same session', async () => {
+    const opens = watcher.opens.length;
+    const at = Date.now();
+    expect((await edge('/internal/groups/index:NSE/restart', { method: 'POST' })).status).toBe(200);
+    await recovered('group restarted', at);
+    expect(watcher.opens.length).toBe(opens);
+  });
+
+  it('the session hub restarts: the client resumes its session, subscriptions and all', async () => {
+    const opens = watcher.opens.length;
+    const hub = hubName(user.id, hubConfig({}).shards);
+    const at = Date.now();
+    expect((await edge(`/internal/hubs/${hub}/restart`, { method: 'POST' })).status).toBe(200);
+    await recovered('session hub restarted', at);
+    expect(watcher.opens.slice(opens).map((o) => o.open)).toEqual([expect.objectContaining({ reconnected: true, resumed: true })]);
+  });
+
+  it('Postgres is down: live data and known keys go on, stored data answers 503, and all of it is there afterwards', async () => {
+    const alert = await edge(
+      '/alerts',
+      { method: 'POST', body: JSON.stringify({ instrument: NIFTY, condition: { type: 'price_above', price: 1e9 } }) },
+      user.token,
+    );
+    expect(alert.status).toBe(201);
+    const { id } = (await alert.json()) as { id: string };
+    const at = Date.now();
+    await part('postgres', 'stop');
+    try {
+      await waitFor('/health to report Postgres', async () => (await health()).database.status === 'unhealthy');
+      await watcher.ticksOfAllSince(Date.now(), watched());
+      // A new session on a key verified before the outage still opens (AUTH_OUTAGE_GRACE_MS).
+      const second = new Watcher({ apiKey: key.id, secret: key.secret });
+      try {
+        await second.client.connect();
+        await second.client.subscribe([NIFTY], 'quote');
+        await second.ticksOfAllSince(0, [NIFTY]);
+      } finally {
+        second.client.close();
+      }
+      const list = await edge('/alerts', {}, user.token);
+      expect(list.status).toBe(503);
+      expect(((await list.json()) as { error: { code: string } }).error.code).toBe('database_unavailable');
+    } finally {
+      await part('postgres', 'start');
+    }
+    await waitFor('/health to report Postgres healthy', async () => (await health()).database.status === 'healthy');
+    const after = await edge('/alerts', {}, user.token);
+    expect(((await after.json()) as { alerts: { id: string }[] }).alerts.map((a) => a.id)).toContain(id);
+    await recovered('Postgres down (from the stop)', at);
+  }, 90_000);
+
+  it('Postgres is hung: /health and stored data answer within their deadlines, and live data goes on', async () => {
+    await part('postgres', 'pause');
+    try {
+      const started = Date.now();
+      const report = await health();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(report.database).toMatchObject({ status: 'unhealthy', reason: expect.stringMatching(/did not answer/) });
+      const asked = Date.now();
+      const list = await edge('/alerts', {}, user.token);
+      expect(list.status).toBe(503);
+      expect(Date.now() - asked).toBeLessThan(15_000);
+      await watcher.ticksOfAllSince(Date.now(), watched());
+    } finally {
+      await part('postgres', 'resume');
+    }
+    await waitFor('/health to report Postgres healthy', async () => (await health()).database.status === 'healthy');
+    expect((await edge('/alerts', {}, user.token)).status).toBe(200);
+  }, 60_000);
+
+  it('Redis is down, then hung: the API answers uncached within its deadline, and live data goes on', async () => {
+    const search = async () => {
+      const started = Date.now();
+      const response = await edge('/instruments/search?q=INFY', {}, user.token);
+      return { status: response.status, ms: Date.now() - started };
+    };
+    await part('redis', 'stop');
+    try {
+      await waitFor('/health to report Redis', async () => (await health()).redis.status === 'unhealthy');
+      expect((await search()).status).toBe(200);
+      await watcher.ticksOfAllSince(Date.now(), watched());
+    } finally {
+      await part('redis', 'start');
+    }
+    await waitFor('/health to report Redis healthy', async () => (await health()).redis.status === 'healthy');
+
+    await part('redis', 'pause');
+    try {
+      const hung = await search();
+      expect(hung.status).toBe(200);
+      expect(hung.ms).toBeLessThan(5_000);
+      expect((await health()).redis.status).toBe('unhealthy');
+    } finally {
+      await part('redis', 'resume');
+    }
+    await waitFor('/health to report Redis healthy', async () => (await health()).redis.status === 'healthy');
+  }, 60_000);
+});
