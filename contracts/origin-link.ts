@@ -98,8 +98,8 @@ export const STATUS_INTERVAL_MS = 5_000;
  * sessions the feed is stale: the origin is stuck (a hung process keeps its
  * sockets open, so the link never drops) or cut off.
  */
-export const GROUP_HEARTBEAT_MS = 5_000;
-export const ORIGIN_SILENT_MS = 15_000;
+export const GROUP_HEARTBEAT_MS = 3_000;
+export const ORIGIN_SILENT_MS = 10_000;
 export const OriginToFeed = z.discriminatedUnion('type', [OriginStatus]);
 export type OriginToFeed = z.infer<typeof OriginToFeed>;
 

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Service } from './service.ts';
 
 /**
@@ -51,7 +52,7 @@ export class ControlledPart implements Service {
   async stop(): Promise<void> {
     const current = this.#current;
     if (!current) return;
-    if (this.#state === 'paused') signalGroup(current, 'SIGCONT');
+    if (this.#state === 'paused') signalTree(current, 'SIGCONT');
     this.#state = 'stopping';
     this.#current = undefined;
     await current.stop();
@@ -70,13 +71,13 @@ export class ControlledPart implements Service {
     }
   }
 
-  /** `pause` hangs the part (SIGSTOP to its process group: its sockets stay open and nothing answers); `resume` lets it go. */
+  /** `pause` hangs the part (SIGSTOP to each of its processes: its sockets stay open and nothing answers); `resume` lets it go. */
   #signal(action: 'pause' | 'resume'): void {
     const current = this.#current;
     const from = action === 'pause' ? 'running' : 'paused';
     if (!current || this.#state !== from) throw new PartConflict(`${this.name} is ${this.#state}: only a ${from} part can be ${action}d`);
     if (current.pid === undefined) throw new PartConflict(`${this.name} runs inside the platform's own process and cannot be ${action}d`);
-    signalGroup(current, action === 'pause' ? 'SIGSTOP' : 'SIGCONT');
+    signalTree(current, action === 'pause' ? 'SIGSTOP' : 'SIGCONT');
     this.#state = action === 'pause' ? 'paused' : 'running';
   }
 
@@ -92,11 +93,44 @@ export class ControlledPart implements Service {
   }
 }
 
-function signalGroup(service: Service, signal: NodeJS.Signals): void {
+/**
+ * Signals the part's process and every process below it. Its process group
+ * is not enough: Postgres puts each backend in a session of its own, and a
+ * hung database whose open connections still answer is not hung.
+ */
+function signalTree(service: Service, signal: NodeJS.Signals): void {
   if (service.pid === undefined) return;
-  try {
-    process.kill(-service.pid, signal);
-  } catch {
-    // ESRCH: the group is gone; its crash is on its way to onCrash.
+  for (const pid of [service.pid, ...descendantsOf(service.pid)]) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // ESRCH: gone meanwhile; a crash of the part itself is on its way to onCrash.
+    }
   }
+}
+
+/** Every process below `root`, from /proc (the local platform runs on Linux). */
+function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid …: the command may hold spaces and parentheses, so read after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift() as number) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
 }

@@ -46,7 +46,7 @@ describe('feedStatus', () => {
     expect(feedStatus(now, { ...linked, heardAt: now - ORIGIN_SILENT_MS - 1_000 })).toEqual({
       type: 'status',
       state: 'stale',
-      reason: 'the origin has sent nothing for 16 s: it is stuck or cut off',
+      reason: 'the origin has sent nothing for 11 s: it is stuck or cut off',
       at: now,
     });
     expect(feedStatus(now, { ...linked, feed: feed('token_expired'), heardAt: now - 60_000 })).toMatchObject({ state: 'stale' });
