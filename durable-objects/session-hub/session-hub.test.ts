@@ -189,6 +189,31 @@ describe('SessionHub: bad input', () => {
     expect(await session.closed).toMatchObject({ code: CloseCode.FRAME_TOO_LARGE });
   });
 
+  it('counts the size limit in UTF-8 bytes on both protocols: 2,000 € are 2,000 UTF-16 units but 6,000 bytes', async () => {
+    const user = await newUser();
+    const euros = '€'.repeat(2_000);
+    const v2Frame = JSON.stringify({ action: 'ping', id: euros });
+    const kiteFrame = JSON.stringify({ a: 'subscribe', v: [euros] });
+    for (const frame of [v2Frame, kiteFrame]) {
+      expect(frame.length).toBeLessThan(4096);
+      expect(new TextEncoder().encode(frame).byteLength).toBeGreaterThan(4096);
+    }
+    const session = await v2(user);
+    await session.nextOf('welcome');
+    session.send(v2Frame);
+    const bytes = new TextEncoder().encode(v2Frame).byteLength;
+    expect(await session.closed).toEqual({ code: CloseCode.FRAME_TOO_LARGE, reason: `frames are at most 4096 bytes (UTF-8); this one was ${bytes}` });
+    const kite = await TestSession.open('/kite/ws', `access_token=${user.tokens.access_token}`);
+    kite.send(kiteFrame);
+    expect((await kite.closed).code).toBe(CloseCode.FRAME_TOO_LARGE);
+    // Within the limit in bytes, the same characters are read as usual.
+    const within = await v2(user);
+    await within.nextOf('welcome');
+    within.send({ action: 'ping', id: '€'.repeat(20) });
+    expect(await within.nextOf('pong')).toMatchObject({ id: '€'.repeat(20) });
+    within.close();
+  });
+
   it('refuses an upgrade without credentials (401), with a key lacking the read scope (403), and a session over the per-key limit (429)', async () => {
     expect((await TestSession.request('/v2/ws', '')).status).toBe(401);
     const user = await newUser();
