@@ -1,5 +1,6 @@
 import { InstrumentRef, type Rejected, type SessionErrorCode } from '../../contracts/client-protocol.ts';
 import type { TickMode } from '../../contracts/origin-link.ts';
+import { firstUnstorableText } from '../../contracts/storable-text.ts';
 import { zodMessage } from '../../contracts/zod-problem.ts';
 
 /**
@@ -31,4 +32,14 @@ export function checkRefs(refs: readonly unknown[]): { valid: InstrumentRef[]; r
     }
   }
   return { valid, rejected };
+}
+
+/**
+ * A message holding text the hub cannot pass on (contracts/storable-text.ts:
+ * NUL, lone surrogates), anywhere in it: refused as a whole, naming the
+ * field, before its instruments reach the registry's query.
+ */
+export function unstorableField(json: unknown): ControlError | undefined {
+  const problem = firstUnstorableText(json);
+  return problem && { error: { code: 'bad_message', message: `${problem.path.join('.') || '(frame)'}: ${problem.message}` } };
 }

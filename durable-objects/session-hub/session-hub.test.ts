@@ -214,6 +214,35 @@ describe('SessionHub: bad input', () => {
     within.close();
   });
 
+  it('refuses a message carrying the NUL character or a lone surrogate with an error frame naming the field, and the session goes on', async () => {
+    const user = await newUser();
+    const session = await v2(user);
+    await session.nextOf('welcome');
+    session.send({ action: 'subscribe', id: 'nul', instruments: [256265, 'NSE:INF\u0000Y'] });
+    expect(await session.nextOf('error')).toEqual({
+      type: 'error',
+      id: 'nul',
+      code: 'bad_message',
+      message: 'instruments.1: must not contain the NUL character (U+0000)',
+    });
+    session.send({ action: 'unsubscribe', id: 7, instruments: ['NSE:\ud800X'] });
+    expect(await session.nextOf('error')).toMatchObject({
+      id: 7,
+      code: 'bad_message',
+      message: expect.stringMatching(/^instruments\.0: must not contain a lone surrogate/),
+    });
+    session.send({ action: 'ping', id: '\u0000' });
+    expect(await session.nextOf('error')).toEqual({ type: 'error', code: 'bad_message', message: 'id: must not contain the NUL character (U+0000)' });
+    session.send({ action: 'ping', id: 'still here' });
+    expect(await session.nextOf('pong')).toMatchObject({ id: 'still here' });
+    session.close();
+
+    const kite = await TestSession.open('/kite/ws', `access_token=${user.tokens.access_token}`);
+    kite.send({ a: 'subscribe', v: [256265, 'NSE:INF\u0000Y'] });
+    expect(await kite.nextOf('error')).toEqual({ type: 'error', data: 'v.1: must not contain the NUL character (U+0000)' });
+    kite.close();
+  });
+
   it('refuses an upgrade without credentials (401), with a key lacking the read scope (403), and a session over the per-key limit (429)', async () => {
     expect((await TestSession.request('/v2/ws', '')).status).toBe(401);
     const user = await newUser();

@@ -3,12 +3,11 @@ import { z } from 'zod';
 import { ConsumerName, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../contracts/group-state.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
 import { Demand } from '../../contracts/origin-link.ts';
-import { zodMessage } from '../../contracts/zod-problem.ts';
 import { feedControl, instrumentGroup } from '../../durable-objects/stubs.ts';
 import { type AuthEnv, requires } from '../auth/policy.ts';
 import { ADMIN, ORIGIN } from '../auth/principal.ts';
 import { InvalidParameter } from '../errors.ts';
-import { parseBody, parseQuery } from '../validate.ts';
+import { parseBody, parsePathParam, parseQuery } from '../validate.ts';
 import { refuseNonLinkUpgrade } from './link-auth.ts';
 
 /**
@@ -103,7 +102,5 @@ function groupParam(c: Context): GroupKey {
 }
 
 function consumerParam(c: Context): string {
-  const parsed = ConsumerName.safeParse(c.req.param('consumer'));
-  if (!parsed.success) throw new InvalidParameter('consumer', zodMessage(parsed.error, 'is invalid'));
-  return parsed.data;
+  return parsePathParam(c, 'consumer', ConsumerName);
 }
