@@ -25,13 +25,24 @@ export function checkRefs(refs: readonly unknown[]): { valid: InstrumentRef[]; r
   const seen = new Set<InstrumentRef>();
   for (const ref of refs) {
     const parsed = InstrumentRef.safeParse(ref);
-    if (!parsed.success) rejected.push({ instrument: ref, code: 'bad_instrument', reason: zodMessage(parsed.error, 'not an instrument') });
+    if (!parsed.success) rejected.push({ instrument: echoed(ref), code: 'bad_instrument', reason: zodMessage(parsed.error, 'not an instrument') });
     else if (!seen.has(parsed.data)) {
       seen.add(parsed.data);
       valid.push(parsed.data);
     }
   }
   return { valid, rejected };
+}
+
+/**
+ * A bad ref as the ack names it: as given when it is a string, number,
+ * boolean or null; an array or object only by its kind, since echoing it
+ * whole let one ref nested thirty thousand deep (a 64 KiB frame) overflow
+ * the stack of the ack's JSON.stringify.
+ */
+function echoed(ref: unknown): unknown {
+  if (typeof ref !== 'object' || ref === null) return ref;
+  return Array.isArray(ref) ? '(an array)' : '(an object)';
 }
 
 /**
