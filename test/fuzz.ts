@@ -68,3 +68,18 @@ export function textsIn(value: unknown): string[] {
   if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([key, child]) => [key, ...textsIn(child)]);
   return [];
 }
+
+/** Text as a URL carries it: its UTF-8 bytes percent-encoded (a lone surrogate goes as U+FFFD, as a browser sends it). */
+export function percentEncoded(text: string): string {
+  return [...new TextEncoder().encode(text)].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
+}
+
+/** A request body as a client may send it: any JSON, a near-valid one, broken JSON, or arrays nested deeper than any parser recurses. */
+export const nastyBody = (nearly: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<string> =>
+  fc.oneof(
+    nearly.map((body) => JSON.stringify(body)),
+    nastyJson(4).map((json) => JSON.stringify(json) ?? ''),
+    nastyText(40),
+    fc.integer({ min: 1_000, max: 20_000 }).map(deeplyNested),
+    fc.integer({ min: 1_000, max: 10_000 }).map((depth) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
+  );
