@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { unstorableText } from './storable-text.ts';
 import { checkWebhookUrl } from './webhook-url.ts';
 import { paramProblem } from './zod-problem.ts';
 
@@ -55,7 +56,8 @@ const InstrumentToken = z
 /** `NSE:INFY`, `NSE:NIFTY 50`, `NFO:NIFTY26JAN25000CE`: Kite's exchange, a colon, its tradingsymbol as in the instrument dump. */
 export const InstrumentSymbol = z
   .string()
-  .regex(/^[A-Z]{2,10}:\S(?:[^:]{0,58}\S)?$/, 'must be EXCHANGE:TRADINGSYMBOL such as NSE:INFY (exchange in capitals, then the symbol as Kite lists it)');
+  .regex(/^[A-Z]{2,10}:\S(?:[^:]{0,58}\S)?$/, 'must be EXCHANGE:TRADINGSYMBOL such as NSE:INFY (exchange in capitals, then the symbol as Kite lists it)')
+  .refine((symbol) => unstorableText(symbol) === undefined, 'must not contain the NUL character or a lone surrogate');
 
 /** What a client names an instrument by; the server resolves it through the instrument registry (unknown: 400). */
 export const InstrumentRef = z.union([InstrumentToken, InstrumentSymbol], {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AlertFrame } from './alerts.ts';
 import type { Tick } from './kite-ticks/tick.ts';
 import { TickMode } from './origin-link.ts';
+import { unstorableText } from './storable-text.ts';
 
 /**
  * The client protocol of `GET /v2/ws` (docs/websocket.md): JSON text
@@ -21,8 +22,11 @@ export type ClientMode = TickMode;
 /** An instrument as a client names it: Kite's instrument token, or `EXCHANGE:TRADINGSYMBOL`. */
 export const InstrumentRef = z.union([
   z.number().int().positive().max(0xffffffff),
-  // Index symbols have inner spaces (NSE:NIFTY 50); nothing else does.
-  z.string().regex(/^[A-Z]{2,8}:\S(?:[^\n]{0,62}\S)?$/, 'must be EXCHANGE:TRADINGSYMBOL, e.g. NSE:INFY or NSE:NIFTY 50'),
+  // Index symbols have inner spaces (NSE:NIFTY 50); nothing else does. A symbol goes to Postgres: storable text only.
+  z
+    .string()
+    .regex(/^[A-Z]{2,8}:\S(?:[^\n]{0,62}\S)?$/, 'must be EXCHANGE:TRADINGSYMBOL, e.g. NSE:INFY or NSE:NIFTY 50')
+    .refine((symbol) => unstorableText(symbol) === undefined, 'must not contain the NUL character or a lone surrogate'),
 ]);
 export type InstrumentRef = z.infer<typeof InstrumentRef>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FeedState } from './client-protocol.ts';
+import { FeedState } from './client-protocol.ts';
 import { Demand } from './origin-link.ts';
 
 /**
@@ -40,5 +40,8 @@ export const HubToGroup = z.discriminatedUnion('type', [
 ]);
 export type HubToGroup = z.infer<typeof HubToGroup>;
 
-export type GroupStatus = { type: 'status'; state: FeedState; reason?: string; at: number };
-export type GroupToHub = GroupStatus;
+export const GroupStatus = z.object({ type: z.literal('status'), state: FeedState, reason: z.string().max(500).optional(), at: z.number() });
+export type GroupStatus = z.infer<typeof GroupStatus>;
+/** Group → hub text frames (the tick batches are binary). */
+export const GroupToHub = z.discriminatedUnion('type', [GroupStatus]);
+export type GroupToHub = z.infer<typeof GroupToHub>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCalendarDay } from './calendar-day.ts';
 
 /**
  * The instruments API's parameters and rows, shared by the edge (which
@@ -16,7 +17,8 @@ const list = (item: RegExp | readonly [string, ...string[]], what: string) => {
     .pipe(z.array(element).min(1, message).max(20, 'must list at most 20 values'));
 };
 
-const date = z.iso.date({ error: 'must be a date YYYY-MM-DD' });
+// zod's ISO date takes year 0000, which Postgres refused with a 500 (calendar-day.ts).
+const date = z.iso.date({ error: 'must be a date YYYY-MM-DD' }).refine(isCalendarDay, 'must be a date YYYY-MM-DD');
 const price = z.coerce.number({ error: 'must be a number' }).min(0, 'must be at least 0').max(1e9, 'must be at most 1e9');
 
 export const INSTRUMENT_SORTS = ['tradingsymbol', 'instrument_token', 'expiry', 'strike', 'name'] as const;
@@ -98,6 +100,15 @@ export type ListResponse = {
 };
 
 const exchangeParam = z.string().regex(/^[A-Z]{2,10}$/, 'must be an exchange such as NSE or NFO');
+
+/** The path parameters of `/instruments/by-symbol/:exchange/:tradingsymbol` and `/instruments/:token`. */
+export const ExchangeParam = exchangeParam;
+export const TradingsymbolParam = z.string().min(1, 'must be 1-64 characters').max(64, 'must be 1-64 characters');
+const TOKEN_RULE = 'must be an instrument_token: a whole number from 0 to 4294967295';
+export const TokenParam = z
+  .string()
+  .regex(/^\d{1,10}$/, TOKEN_RULE)
+  .refine((token) => Number(token) <= 0xffffffff, TOKEN_RULE);
 
 export const SearchQuery = z.strictObject({
   q: z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),

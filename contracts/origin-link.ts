@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { FRAME_COUNT_BYTES, MAX_PACKETS_PER_FRAME, PACKET_LENGTH, PACKET_LENGTH_BYTES } from './kite-ticks/packet-layout.ts';
+import { FRAME_COUNT_BYTES, KNOWN_PACKET_LENGTHS, MAX_PACKETS_PER_FRAME, PACKET_LENGTH_BYTES, packetKind } from './kite-ticks/packet-layout.ts';
 import type { TickMode as PacketMode } from './kite-ticks/tick.ts';
+import { frameProblem } from './zod-problem.ts';
 
 /**
  * The link between the origin process and the edge's Durable Objects,
@@ -124,6 +125,23 @@ export class LinkProtocolError extends Error {
   override name = 'LinkProtocolError';
 }
 
+/**
+ * A JSON text frame of a link (this one's or the hub link's) read with its
+ * schema: the frame, or what is wrong with it as `path: message`. Whatever
+ * the other end sends, nothing is thrown, so a receiver answers or logs
+ * the problem and its link goes on.
+ */
+export function readLinkFrame<S extends z.ZodType>(schema: S, text: string): { frame: z.output<S> } | { problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { problem: 'the frame is not JSON' };
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? { frame: parsed.data } : { problem: frameProblem(parsed.error) };
+}
+
 /** A tick batch from Kite packets (each a view of Kite's frame: copied once, here). */
 export function encodeTickBatch(receivedAt: number, packets: readonly Uint8Array[], kind: BatchKind = TICK_BATCH_KIND): Uint8Array {
   if (packets.length > MAX_PACKETS_PER_FRAME) throw new RangeError(`a batch holds at most ${MAX_PACKETS_PER_FRAME} packets, not ${packets.length}`);
@@ -169,8 +187,10 @@ export function decodeTickBatch(data: ArrayBuffer | Uint8Array): TickBatch {
     if (at + PACKET_LENGTH_BYTES > bytes.byteLength) throw new LinkProtocolError(`tick batch cut off at packet ${i + 1} of ${count}`);
     const length = view.getUint16(at);
     const packet = at + PACKET_LENGTH_BYTES;
-    // The shortest of Kite's packets at least: the hubs read a token and a price from every one.
-    if (length < PACKET_LENGTH.ltp || packet + length > bytes.byteLength) throw new LinkProtocolError(`packet ${i + 1} of ${count} has a bad length ${length}`);
+    // One of Kite's lengths: the hubs write every packet out as a tick by its length, and one of another length failed their flush for every session.
+    if (packetKind(length) === undefined || packet + length > bytes.byteLength) {
+      throw new LinkProtocolError(`packet ${i + 1} of ${count} has a bad length ${length} (Kite's are ${KNOWN_PACKET_LENGTHS})`);
+    }
     packets.push(bytes.subarray(packet, packet + length));
     at = packet + length;
   }

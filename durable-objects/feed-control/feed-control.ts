@@ -1,8 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { FeedHealth } from '../../contracts/health.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
-import { type KiteFeedState, LINK_ERROR_BAD_FRAME, type OriginStatus, OriginToFeed, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
-import { frameProblem } from '../../contracts/zod-problem.ts';
+import { type KiteFeedState, LINK_ERROR_BAD_FRAME, type OriginStatus, OriginToFeed, readLinkFrame, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
 import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
 
 /**
@@ -77,14 +76,12 @@ export class FeedControl extends DurableObject {
       sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: 'the feed link carries JSON text frames only; tick batches go on group links' });
       return;
     }
-    let frame: OriginToFeed;
-    try {
-      frame = OriginToFeed.parse(JSON.parse(message));
-    } catch (error) {
-      sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: `frame refused: ${frameProblem(error)}` });
+    const read = readLinkFrame(OriginToFeed, message);
+    if ('problem' in read) {
+      sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: `frame refused: ${read.problem}` });
       return;
     }
-    this.#status = { status: frame, receivedAt: Date.now() };
+    this.#status = { status: read.frame, receivedAt: Date.now() };
     this.#putMeta('status', this.#status);
   }
 

@@ -62,6 +62,9 @@ describe('InstrumentGroup: tick batches', () => {
     expect(await origin.next()).toMatchObject({ code: 'bad_frame', message: expect.stringContaining('version') });
     origin.socket.send('not json');
     expect(await origin.next()).toMatchObject({ code: 'bad_frame', message: expect.stringContaining('JSON') });
+    // Nine bytes is no Kite packet: held and forwarded, it failed the hubs' flush for every session.
+    origin.socket.send(encodeTickBatch(1, [ltpPacket(7, 1), new Uint8Array(9)]));
+    expect(await origin.next()).toMatchObject({ code: 'bad_frame', message: expect.stringContaining('packet 2 of 2 has a bad length 9') });
     origin.sendJson({ type: 'feed', state: 'sideways', at: 1 });
     expect(await origin.next()).toMatchObject({ code: 'bad_frame', message: expect.stringMatching(/^frame refused: state: /) });
 

@@ -12,7 +12,7 @@ import {
 } from '../../contracts/group-state.ts';
 import { type GroupStatus, HUB_LINK_PATH, HubToGroup } from '../../contracts/hub-link.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
-import { Demand, decodeTickBatch, LINK_ERROR_BAD_FRAME, ORIGIN_SILENT_MS, OriginToGroup, TICK_BATCH_KIND } from '../../contracts/origin-link.ts';
+import { Demand, decodeTickBatch, LINK_ERROR_BAD_FRAME, ORIGIN_SILENT_MS, OriginToGroup, readLinkFrame, TICK_BATCH_KIND } from '../../contracts/origin-link.ts';
 import { frameProblem, zodMessage } from '../../contracts/zod-problem.ts';
 import { GroupAlerts, type GroupAlertsState } from '../alerts/group-alerts.ts';
 import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
@@ -168,13 +168,12 @@ export class InstrumentGroup extends DurableObject {
 
   /** The origin's text frames: Kite's feed state, and the instruments it could not subscribe. */
   #onText(socket: WebSocket, text: string): void {
-    let frame: OriginToGroup;
-    try {
-      frame = OriginToGroup.parse(JSON.parse(text));
-    } catch (error) {
-      sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: `frame refused: ${frameProblem(error)}` });
+    const read = readLinkFrame(OriginToGroup, text);
+    if ('problem' in read) {
+      sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: `frame refused: ${read.problem}` });
       return;
     }
+    const frame = read.frame;
     const now = Date.now();
     this.#heard(now);
     if (frame.type === 'feed') {
@@ -189,15 +188,13 @@ export class InstrumentGroup extends DurableObject {
 
   /** A hub's `want` (its whole demand) or `change`, with the tokens it asks a snapshot of. */
   #onHubMessage(socket: WebSocket, hub: string, message: string | ArrayBuffer): void {
-    let frame: HubToGroup;
-    try {
-      if (typeof message !== 'string') throw new TypeError('a hub sends JSON text frames only');
-      frame = HubToGroup.parse(JSON.parse(message));
-    } catch (error) {
+    const read = typeof message === 'string' ? readLinkFrame(HubToGroup, message) : { problem: 'a hub sends JSON text frames only' };
+    if ('problem' in read) {
       // Hubs are our own code: a frame that does not parse is a bug to log, and the link goes on.
-      console.error(`InstrumentGroup ${this.#group}: hub ${hub} sent a bad frame: ${frameProblem(error)}`);
+      console.error(`InstrumentGroup ${this.#group}: hub ${hub} sent a bad frame: ${read.problem}`);
       return;
     }
+    const frame = read.frame;
     const consumer = hubConsumer(hub);
     const wants = new Map(Object.entries(frame.type === 'want' ? frame.tokens : frame.set).map(([token, mode]) => [Number(token), mode]));
     const size = frame.type === 'want' ? wants.size : this.#demand.wantsOf(consumer).size + wants.size;

@@ -1,7 +1,7 @@
 import { Backoff, type BackoffPolicy } from '../../contracts/backoff.ts';
-import { type GroupStatus, HUB_LINK_PATH, HUB_NAME_HEADER, type HubToGroup } from '../../contracts/hub-link.ts';
+import { type GroupStatus, GroupToHub, HUB_LINK_PATH, HUB_NAME_HEADER, type HubToGroup } from '../../contracts/hub-link.ts';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
-import { type Demand, decodeTickBatch, type TickBatch } from '../../contracts/origin-link.ts';
+import { type Demand, decodeTickBatch, readLinkFrame, type TickBatch } from '../../contracts/origin-link.ts';
 
 /**
  * A hub's link to one InstrumentGroup (contracts/hub-link.ts), kept open
@@ -120,8 +120,9 @@ export class GroupUplink {
 
   #onMessage(data: unknown): void {
     if (typeof data === 'string') {
-      const status = JSON.parse(data) as GroupStatus;
-      if (status.type === 'status') this.#events.status(status);
+      const read = readLinkFrame(GroupToHub, data);
+      if ('frame' in read) this.#events.status(read.frame);
+      else console.error(`hub ${this.#hub}: bad frame from ${this.group}: ${read.problem}`);
       return;
     }
     let batch: TickBatch;

@@ -4,7 +4,7 @@ import { cutToMode } from '../../contracts/kite-ticks/packet-layout.ts';
 import type { TickMode } from '../../contracts/origin-link.ts';
 import { frameProblem } from '../../contracts/zod-problem.ts';
 import { type Session, type SessionProtocol, sendRaw } from './session.ts';
-import type { Control, ControlError } from './session-control.ts';
+import { type Control, type ControlError, unstorableField } from './session-control.ts';
 import { KITE_HEARTBEAT } from './session-frames.ts';
 
 /**
@@ -82,6 +82,8 @@ export function parseKiteControl(text: string): Control | ControlError {
   } catch {
     return { error: { code: 'bad_json', message: 'the frame is not JSON' } };
   }
+  const unstorable = unstorableField(json);
+  if (unstorable) return unstorable;
   const parsed = KiteMessage.safeParse(json);
   if (!parsed.success) return { error: { code: 'bad_message', message: frameProblem(parsed.error) } };
   const message = parsed.data;

@@ -189,6 +189,60 @@ describe('SessionHub: bad input', () => {
     expect(await session.closed).toMatchObject({ code: CloseCode.FRAME_TOO_LARGE });
   });
 
+  it('counts the size limit in UTF-8 bytes on both protocols: 2,000 € are 2,000 UTF-16 units but 6,000 bytes', async () => {
+    const user = await newUser();
+    const euros = '€'.repeat(2_000);
+    const v2Frame = JSON.stringify({ action: 'ping', id: euros });
+    const kiteFrame = JSON.stringify({ a: 'subscribe', v: [euros] });
+    for (const frame of [v2Frame, kiteFrame]) {
+      expect(frame.length).toBeLessThan(4096);
+      expect(new TextEncoder().encode(frame).byteLength).toBeGreaterThan(4096);
+    }
+    const session = await v2(user);
+    await session.nextOf('welcome');
+    session.send(v2Frame);
+    const bytes = new TextEncoder().encode(v2Frame).byteLength;
+    expect(await session.closed).toEqual({ code: CloseCode.FRAME_TOO_LARGE, reason: `frames are at most 4096 bytes (UTF-8); this one was ${bytes}` });
+    const kite = await TestSession.open('/kite/ws', `access_token=${user.tokens.access_token}`);
+    kite.send(kiteFrame);
+    expect((await kite.closed).code).toBe(CloseCode.FRAME_TOO_LARGE);
+    // Within the limit in bytes, the same characters are read as usual.
+    const within = await v2(user);
+    await within.nextOf('welcome');
+    within.send({ action: 'ping', id: '€'.repeat(20) });
+    expect(await within.nextOf('pong')).toMatchObject({ id: '€'.repeat(20) });
+    within.close();
+  });
+
+  it('refuses a message carrying the NUL character or a lone surrogate with an error frame naming the field, and the session goes on', async () => {
+    const user = await newUser();
+    const session = await v2(user);
+    await session.nextOf('welcome');
+    session.send({ action: 'subscribe', id: 'nul', instruments: [256265, 'NSE:INF\u0000Y'] });
+    expect(await session.nextOf('error')).toEqual({
+      type: 'error',
+      id: 'nul',
+      code: 'bad_message',
+      message: 'instruments.1: must not contain the NUL character (U+0000)',
+    });
+    session.send({ action: 'unsubscribe', id: 7, instruments: ['NSE:\ud800X'] });
+    expect(await session.nextOf('error')).toMatchObject({
+      id: 7,
+      code: 'bad_message',
+      message: expect.stringMatching(/^instruments\.0: must not contain a lone surrogate/),
+    });
+    session.send({ action: 'ping', id: '\u0000' });
+    expect(await session.nextOf('error')).toEqual({ type: 'error', code: 'bad_message', message: 'id: must not contain the NUL character (U+0000)' });
+    session.send({ action: 'ping', id: 'still here' });
+    expect(await session.nextOf('pong')).toMatchObject({ id: 'still here' });
+    session.close();
+
+    const kite = await TestSession.open('/kite/ws', `access_token=${user.tokens.access_token}`);
+    kite.send({ a: 'subscribe', v: [256265, 'NSE:INF\u0000Y'] });
+    expect(await kite.nextOf('error')).toEqual({ type: 'error', data: 'v.1: must not contain the NUL character (U+0000)' });
+    kite.close();
+  });
+
   it('refuses an upgrade without credentials (401), with a key lacking the read scope (403), and a session over the per-key limit (429)', async () => {
     expect((await TestSession.request('/v2/ws', '')).status).toBe(401);
     const user = await newUser();

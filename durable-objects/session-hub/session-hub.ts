@@ -7,6 +7,7 @@ import { type EndedCredential, SESSION_HEADERS } from '../../contracts/session-h
 import { instrumentGroup } from '../stubs.ts';
 import { ABUSE_IN_A_ROW } from './control-budget.ts';
 import { endedReason, lostKeyOf, openedWith } from './ended-credential.ts';
+import { oversize } from './frame-size.ts';
 import { type GroupFeedStatus, GroupLinks } from './group-links.ts';
 import { InstrumentNames, type ResolvedGroup } from './instrument-names.ts';
 import { KiteHeartbeat, kiteProtocol } from './kite-protocol.ts';
@@ -98,9 +99,10 @@ export class SessionHub extends DurableObject {
   override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
     const session = this.#sessions.of(socket);
     if (!session) return;
-    const size = typeof message === 'string' ? message.length : message.byteLength;
-    if (size > this.#config.limits.maxFrameBytes) {
-      this.#close(session, CloseCode.FRAME_TOO_LARGE, `frames are at most ${this.#config.limits.maxFrameBytes} bytes; this one was ${size}`);
+    const over = oversize(message, this.#config.limits.maxFrameBytes);
+    if (over) {
+      const size = over.exact ? `${over.bytes}` : `at least ${over.bytes}`;
+      this.#close(session, CloseCode.FRAME_TOO_LARGE, `frames are at most ${this.#config.limits.maxFrameBytes} bytes (UTF-8); this one was ${size}`);
       return;
     }
     if (!this.#withinBudget(session)) return;

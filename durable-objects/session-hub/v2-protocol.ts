@@ -1,8 +1,9 @@
 import { ClientMessage, type ServerMessage } from '../../contracts/client-protocol.ts';
 import type { HubConfig } from '../../contracts/hub-config.ts';
+import { unstorableText } from '../../contracts/storable-text.ts';
 import { frameProblem } from '../../contracts/zod-problem.ts';
 import { type Session, type SessionProtocol, sendJson, sendRaw } from './session.ts';
-import type { Control, ControlError } from './session-control.ts';
+import { type Control, type ControlError, unstorableField } from './session-control.ts';
 import { v2TickFrame } from './session-frames.ts';
 
 /**
@@ -62,11 +63,13 @@ export function parseV2Control(text: string): Control | ControlError {
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     return { error: { code: 'bad_json', message: 'a message is a JSON object with an "action"' } };
+  const given = (json as { id?: unknown }).id;
+  // The request id is echoed when it is one a client could match (an id that is itself the bad text is not).
+  const echo = (typeof given === 'string' && unstorableText(given) === undefined) || typeof given === 'number' ? { id: given } : {};
+  const unstorable = unstorableField(json);
+  if (unstorable) return { error: { ...unstorable.error, ...echo } };
   const parsed = ClientMessage.safeParse(json);
-  if (!parsed.success) {
-    const id = (json as { id?: unknown }).id;
-    return { error: { code: 'bad_message', message: frameProblem(parsed.error), ...(typeof id === 'string' || typeof id === 'number' ? { id } : {}) } };
-  }
+  if (!parsed.success) return { error: { code: 'bad_message', message: frameProblem(parsed.error), ...echo } };
   const message = parsed.data;
   const id = message.id === undefined ? {} : { id: message.id };
   switch (message.action) {

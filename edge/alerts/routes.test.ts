@@ -96,6 +96,26 @@ describe('POST /alerts', () => {
     expect(((await (await asUser(user, '/alerts')).json()) as { alerts: unknown[] }).alerts).toEqual([]);
   });
 
+  it('refuses text Postgres cannot store anywhere in the body, naming the field', async () => {
+    const user = await newUser();
+    const bse = await instrument(0);
+    const cases: [unknown, string, RegExp][] = [
+      [{ instrument: bse.token, condition: crossing(10), note: 'buy\u0000now' }, 'note', /NUL character \(U\+0000\)/],
+      [{ instrument: 'BSE:A\u0000B', condition: crossing(10) }, 'instrument', /NUL character/],
+      [{ instrument: bse.token, condition: crossing(10), note: 'half a pair \ud83d' }, 'note', /lone surrogate/],
+      [{ instrument: bse.token, condition: { type: 'crosses_up', price: 10, 'x\u0000': 1 } }, 'condition', /field name that must not contain the NUL/],
+    ];
+    for (const [body, param, message] of cases) {
+      const refused = await problem(await asUser(user, '/alerts', { json: body }));
+      expect(refused, JSON.stringify(body)).toMatchObject({ status: 400, code: 'invalid_parameter', param, message: expect.stringMatching(message) });
+    }
+    const created = await asUser(user, '/alerts', { json: { instrument: bse.token, condition: crossing(10) } });
+    const { id } = (await created.json()) as { id: string };
+    expect(await problem(await asUser(user, `/alerts/${id}`, { method: 'PATCH', json: { note: '\u0000' } }))).toMatchObject({ status: 400, param: 'note' });
+    expect(await problem(await asUser(user, '/alerts/%00'))).toMatchObject({ status: 400, param: 'id', message: expect.stringMatching(/NUL/) });
+    expect(await problem(await asUser(user, '/alerts?state=%00'))).toMatchObject({ status: 400, param: 'state' });
+  });
+
   it('takes a loopback webhook only where the deployment allows private webhooks', async () => {
     const user = await newUser();
     await withSecret(user);

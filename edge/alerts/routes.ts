@@ -4,7 +4,6 @@ import { AlertState, alertCreateSchema, alertProblem, alertUpdateSchema, type In
 import { ConfigError } from '../../contracts/config-error.ts';
 import { NoQuery } from '../../contracts/instruments-api.ts';
 import { type EdgeConfig, edgeConfig } from '../../contracts/worker-config.ts';
-import { zodMessage } from '../../contracts/zod-problem.ts';
 import { alertOf } from '../../storage/alerts/alert-rows.ts';
 import { CHANNELS, DELIVERY_STATUSES, deleteAlert, findAlert, hasWebhookSecret, listAlerts } from '../../storage/alerts/alert-sql.ts';
 import { createAlert, type Refusal, setAlertState, updateAlert } from '../../storage/alerts/alert-store.ts';
@@ -15,7 +14,7 @@ import { type ResolvedInstrument, resolveInstruments } from '../../storage/resol
 import { type AuthEnv, principalOf, requires } from '../auth/policy.ts';
 import { SESSION, scope } from '../auth/principal.ts';
 import { errorResponse, InvalidParameter } from '../errors.ts';
-import { parseBody, parseQuery } from '../validate.ts';
+import { parseBody, parsePathParam, parseQuery } from '../validate.ts';
 import { tellGroup } from './group-push.ts';
 import { alertCursor, idCursor, limit, page } from './page.ts';
 
@@ -211,9 +210,7 @@ async function webhookPrerequisite(c: Context<AuthEnv>, db: Database, config: Ed
 }
 
 function alertId(c: Context<AuthEnv>): string {
-  const parsed = AlertId.safeParse(c.req.param('id'));
-  if (!parsed.success) throw new InvalidParameter('id', zodMessage(parsed.error, 'must be an alert id (a UUID)'));
-  return parsed.data;
+  return parsePathParam(c, 'id', AlertId);
 }
 
 function triggersPage(c: Context<AuthEnv>, rows: Awaited<ReturnType<typeof listTriggers>>, size: number): Response {

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { NoQuery } from '../../contracts/instruments-api.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { openDatabase } from '../../storage/database.ts';
-import { errorResponse, InvalidParameter } from '../errors.ts';
-import { parseBody, parseQuery } from '../validate.ts';
+import { errorResponse } from '../errors.ts';
+import { parseBody, parsePathParam, parseQuery } from '../validate.ts';
 import { endSessionsOf } from '../ws/end-sessions.ts';
 import { forgetApiKey } from './api-key-verify.ts';
 import { type AuthEnv, principalOf, requires } from './policy.ts';
@@ -97,10 +97,10 @@ apiKeys.delete('/:id', async (c) => {
   return c.json(view);
 });
 
+const KeyId = z.string().regex(FORMAT.keyId, 'must be an API key id: ak_ and 16 hex digits');
+
 function keyIdParam(c: Context<AuthEnv>): string {
-  const id = c.req.param('id') ?? '';
-  if (!FORMAT.keyId.test(id)) throw new InvalidParameter('id', 'must be an API key id: ak_ and 16 hex digits');
-  return id;
+  return parsePathParam(c, 'id', KeyId);
 }
 
 const noSuchKey = (c: Context<AuthEnv>, id: string) => errorResponse(c, 404, 'not_found', `you have no API key ${id}`);

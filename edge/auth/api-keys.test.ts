@@ -120,6 +120,25 @@ describe('API keys', () => {
     expect(await errorOf(badId)).toMatchObject({ code: 'invalid_parameter', param: 'id' });
   });
 
+  it('refuse a name Postgres cannot store, naming it, and keep a name with any real character exactly as given', async () => {
+    const user = await newUser();
+    const refused: [string, string][] = [
+      ['bot\u0000one', 'must not contain the NUL character (U+0000)'],
+      ['bot \ud83d', 'must not contain a lone surrogate'],
+      ['\udca9 bot', 'must not contain a lone surrogate'],
+    ];
+    for (const [name, message] of refused) {
+      const response = await call('/api-keys', { json: { name, scopes: ['read'] }, bearer: user.tokens.access_token });
+      expect(response.status, JSON.stringify(name)).toBe(400);
+      expect(await errorOf(response)).toMatchObject({ code: 'invalid_parameter', param: 'name', message: expect.stringContaining(message) });
+    }
+    const created = await call('/api-keys', { json: { name: 'bot 💩 €', scopes: ['read'] }, bearer: user.tokens.access_token });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ name: 'bot 💩 €' });
+    const path = await call('/api-keys/ak_%00', { method: 'DELETE', bearer: user.tokens.access_token });
+    expect(await errorOf(path)).toMatchObject({ code: 'invalid_parameter', param: 'id', message: expect.stringContaining('NUL') });
+  });
+
   it(`are limited to ${MAX_ACTIVE_KEYS} active ones per user; revoking one makes room`, async () => {
     const user = await newUser();
     const keys = await Promise.all(Array.from({ length: MAX_ACTIVE_KEYS }, (_, i) => newKey(user, ['read'], `bot ${i}`)));

@@ -1,5 +1,8 @@
+import { isCalendarDay } from '../../contracts/calendar-day.ts';
 import type { ListQuery } from '../../contracts/instruments-api.ts';
+import { unstorableText } from '../../contracts/storable-text.ts';
 import { InvalidParameter } from '../errors.ts';
+import { sortOf } from './filter.ts';
 
 /**
  * Opaque cursors for keyset paging: the last row's sort value and token,
@@ -26,8 +29,18 @@ export function decodeCursor(query: ListQuery): CursorState | undefined {
     throw new InvalidParameter('cursor', 'is not a cursor returned by this API');
   }
   if (q !== fingerprint(query)) throw new InvalidParameter('cursor', 'was made for other filters or another sort; start again without it');
+  // The fingerprint is a tag, not a signature: a hand-made cursor passes it, and its value goes to Postgres as the sort's type.
+  if (SORT_VALUE[sortOf(query.sort).type]?.(v) !== true) throw new InvalidParameter('cursor', 'is not a cursor returned by this API');
   return { value: v, token: t };
 }
+
+/** What Postgres writes for a sort value of each type (filter.ts casts it back); anything else failed the cast with a 500. */
+const SORT_VALUE: Record<string, (value: string) => boolean> = {
+  text: (value) => unstorableText(value) === undefined,
+  date: isCalendarDay,
+  numeric: (value) => /^-?\d{1,15}(\.\d{1,4})?$/.test(value),
+  bigint: (value) => /^-?\d{1,18}$/.test(value),
+};
 
 /** The parameters that decide which rows exist and in what order (not the page size). */
 function fingerprint(query: ListQuery): string {

@@ -143,6 +143,48 @@ describe('GET /instruments/list', () => {
   });
 });
 
+describe('text and dates Postgres cannot take', () => {
+  it.each([
+    ['/instruments/search?q=%00', 'q'],
+    ['/instruments/search?q=NIFTY%00', 'q'],
+    ['/instruments/list?name=%00', 'name'],
+    ['/instruments/list?segment=NFO-OPT&name=NIF%00TY', 'name'],
+    ['/instruments/expiries?name=%00', 'name'],
+    ['/instruments/option-chain?name=NIFTY%00&expiry=2026-01-29', 'name'],
+    ['/instruments/by-symbol/NSE/INFY%00', 'tradingsymbol'],
+    ['/instruments/list?limit=10&%00=1', '(query)'],
+  ])('refuses the NUL character in %s with a 400 naming %s', async (path, param) => {
+    const { status, body } = await get<unknown>(path);
+    expect(status).toBe(400);
+    expect(ErrorBody.parse(body).error).toMatchObject({ code: 'invalid_parameter', param, message: expect.stringContaining('NUL character (U+0000)') });
+  });
+
+  it.each([
+    ['/instruments/list?expiry=0000-01-01', 'expiry'],
+    ['/instruments/list?expiry_from=0000-12-31', 'expiry_from'],
+    ['/instruments/option-chain?name=NIFTY&expiry=0000-02-29', 'expiry'],
+  ])('refuses year 0, which the calendar does not have, in %s with a 400 naming %s', async (path, param) => {
+    const { status, body } = await get<unknown>(path);
+    expect(status).toBe(400);
+    expect(ErrorBody.parse(body).error).toMatchObject({ code: 'invalid_parameter', param, message: `${param}: must be a date YYYY-MM-DD` });
+  });
+
+  it('refuses a hand-made cursor whose value is not of its sort: a tag is not a signature', async () => {
+    const query = 'name=NIFTY&instrument_type=CE&sort=strike&limit=2';
+    const { body } = await get<ListResponse>(`/instruments/list?${query}`);
+    const real = JSON.parse(atob((body.next_cursor ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as { q: string; v: string; t: number };
+    for (const v of ['not a number', '1\u0000', '1e999999']) {
+      const forged = btoa(JSON.stringify({ ...real, v }))
+        .replace(/\+/g, '-')
+        .replace(/\//g, '_')
+        .replace(/=+$/, '');
+      const answer = await get<unknown>(`/instruments/list?${query}&cursor=${forged}`);
+      expect(answer.status, v).toBe(400);
+      expect(ErrorBody.parse(answer.body).error).toMatchObject({ param: 'cursor', message: 'cursor: is not a cursor returned by this API' });
+    }
+  });
+});
+
 describe('GET /instruments/search', () => {
   const symbols = async (q: string) =>
     (await get<{ rows: InstrumentRow[] }>(`/instruments/search?q=${encodeURIComponent(q)}`)).body.rows.map((r) => `${r.exchange}:${r.tradingsymbol}`);

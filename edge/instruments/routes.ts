@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import {
   type ChainStrike,
+  ExchangeParam,
   ExpiriesQuery,
   type InstrumentRow,
   ListQuery,
@@ -8,14 +9,16 @@ import {
   NoQuery,
   OptionChainQuery,
   SearchQuery,
+  TokenParam,
+  TradingsymbolParam,
 } from '../../contracts/instruments-api.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { type Database, openDatabase } from '../../storage/database.ts';
 import { requires } from '../auth/policy.ts';
 import { PUBLIC } from '../auth/principal.ts';
 import { cachedJson } from '../cache/cached-json.ts';
-import { errorResponse, InvalidParameter } from '../errors.ts';
-import { parseQuery } from '../validate.ts';
+import { errorResponse } from '../errors.ts';
+import { parsePathParam, parseQuery } from '../validate.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { countQuery, pageQuery, ROW_COLUMNS } from './filter.ts';
 import { searchQuery } from './search.ts';
@@ -146,10 +149,8 @@ instruments.get('/option-chain', async (c) => {
 });
 
 instruments.get('/by-symbol/:exchange/:tradingsymbol', async (c) => {
-  const exchange = c.req.param('exchange');
-  const tradingsymbol = c.req.param('tradingsymbol');
-  if (!/^[A-Z]{2,10}$/.test(exchange)) throw new InvalidParameter('exchange', 'must be an exchange such as NSE or NFO');
-  if (tradingsymbol.length < 1 || tradingsymbol.length > 64) throw new InvalidParameter('tradingsymbol', 'must be 1-64 characters');
+  const exchange = parsePathParam(c, 'exchange', ExchangeParam);
+  const tradingsymbol = parsePathParam(c, 'tradingsymbol', TradingsymbolParam);
   parseQuery(c, NoQuery);
   return cachedJson(c, TTL.instrument, async () => {
     // The active listing first: a symbol can be reused after an old contract expired.
@@ -165,10 +166,7 @@ instruments.get('/by-symbol/:exchange/:tradingsymbol', async (c) => {
 });
 
 instruments.get('/:token', async (c) => {
-  const token = c.req.param('token');
-  if (!/^\d{1,10}$/.test(token) || Number(token) > 0xffffffff) {
-    throw new InvalidParameter('token', 'must be an instrument_token: a whole number from 0 to 4294967295');
-  }
+  const token = parsePathParam(c, 'token', TokenParam);
   parseQuery(c, NoQuery);
   return cachedJson(c, TTL.instrument, async () => {
     const row = await database(c, async (db) => {

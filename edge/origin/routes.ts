@@ -4,12 +4,11 @@ import { ConsumerName, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../cont
 import { hubConfig } from '../../contracts/hub-config.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
 import { Demand } from '../../contracts/origin-link.ts';
-import { zodMessage } from '../../contracts/zod-problem.ts';
 import { feedControl, instrumentGroup, sessionHub } from '../../durable-objects/stubs.ts';
 import { type AuthEnv, requires } from '../auth/policy.ts';
 import { ADMIN, ORIGIN } from '../auth/principal.ts';
 import { InvalidParameter } from '../errors.ts';
-import { parseBody, parseQuery } from '../validate.ts';
+import { parseBody, parsePathParam, parseQuery } from '../validate.ts';
 import { refuseNonLinkUpgrade } from './link-auth.ts';
 
 /**
@@ -127,7 +126,5 @@ function groupParam(c: Context): GroupKey {
 }
 
 function consumerParam(c: Context): string {
-  const parsed = ConsumerName.safeParse(c.req.param('consumer'));
-  if (!parsed.success) throw new InvalidParameter('consumer', zodMessage(parsed.error, 'is invalid'));
-  return parsed.data;
+  return parsePathParam(c, 'consumer', ConsumerName);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InstrumentRef } from '../../contracts/client-protocol.ts';
+import { unstorableText } from '../../contracts/storable-text.ts';
 import { zodProblem } from '../../contracts/zod-problem.ts';
 import { InvalidParameter } from '../errors.ts';
 
@@ -53,6 +54,8 @@ export function parseQuoteQuery(url: URL, max: number): QuoteInstrument[] {
   const seen = new Set<string>();
   const instruments: QuoteInstrument[] = [];
   for (const key of values) {
+    const text = unstorableText(key);
+    if (text) throw new InvalidParameter('i', text);
     if (seen.has(key)) continue;
     seen.add(key);
     const ref = Instrument.safeParse(key);

@@ -1,5 +1,4 @@
-import { FeedToOrigin, type OriginStatus, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
-import { frameProblem } from '../../contracts/zod-problem.ts';
+import { FeedToOrigin, type OriginStatus, readLinkFrame, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
 import { EdgeSocket } from './edge-socket.ts';
 
 /**
@@ -58,13 +57,12 @@ export class FeedLink {
   }
 
   #onText(text: string): void {
-    let message: FeedToOrigin;
-    try {
-      message = FeedToOrigin.parse(JSON.parse(text));
-    } catch (error) {
-      this.#options.log(`ignored a feed frame from the edge that is not a link message: ${frameProblem(error, '(frame)', 200)}`);
+    const read = readLinkFrame(FeedToOrigin, text);
+    if ('problem' in read) {
+      this.#options.log(`ignored a feed frame from the edge that is not a link message: ${read.problem.slice(0, 200)}`);
       return;
     }
+    const message = read.frame;
     if (message.type === 'groups') this.#options.onGroups(message.groups);
     else this.#options.log(`edge reports ${message.code}: ${message.message}`);
   }

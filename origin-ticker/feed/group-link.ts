@@ -1,6 +1,5 @@
 import type { GroupKey } from '../../contracts/instrument-group.ts';
-import { type Demand, GROUP_HEARTBEAT_MS, GroupToOrigin, type KiteFeedState, type OriginToGroup } from '../../contracts/origin-link.ts';
-import { frameProblem } from '../../contracts/zod-problem.ts';
+import { type Demand, GROUP_HEARTBEAT_MS, GroupToOrigin, type KiteFeedState, type OriginToGroup, readLinkFrame } from '../../contracts/origin-link.ts';
 import { EdgeSocket } from './edge-socket.ts';
 import { LatestPackets } from './latest-packets.ts';
 
@@ -100,13 +99,12 @@ export class GroupLink {
   }
 
   #onText(text: string): void {
-    let message: GroupToOrigin;
-    try {
-      message = GroupToOrigin.parse(JSON.parse(text));
-    } catch (error) {
-      this.#options.log(`group ${this.group}: ignored a frame from the edge that is not a link message: ${frameProblem(error, '(frame)', 200)}`);
+    const read = readLinkFrame(GroupToOrigin, text);
+    if ('problem' in read) {
+      this.#options.log(`group ${this.group}: ignored a frame from the edge that is not a link message: ${read.problem.slice(0, 200)}`);
       return;
     }
+    const message = read.frame;
     if (message.type === 'demand') this.#options.onDemand(this.group, message.tokens);
     else this.#options.log(`group ${this.group}: edge reports ${message.code}: ${message.message}`);
   }

@@ -1,6 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
+import { isCalendarDay } from '../../contracts/calendar-day.ts';
 import { INSTRUMENT_COLUMNS, type KiteInstrument } from '../../contracts/kite-instrument.ts';
+import { unstorableText } from '../../contracts/storable-text.ts';
 
 /**
  * Reads Kite's instrument dump (CSV, possibly gzipped) into typed rows, or
@@ -29,7 +31,8 @@ export function decodeDump(bytes: Uint8Array): string {
 }
 
 const INSTRUMENT_TYPES = new Set(['EQ', 'FUT', 'CE', 'PE']);
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const MAX_PRICE = 1e9;
+const MAX_TICK_SIZE = 1e5;
 
 export function parseInstrumentDump(csv: string): KiteInstrument[] {
   let records: { record: string[]; info: { lines: number } }[];
@@ -74,14 +77,17 @@ function toInstrument(r: string[], line: number): KiteInstrument {
     if (value === '' || !Number.isInteger(n) || n < 0 || n > max) fail(index, `must be a whole number from 0 to ${max}`);
     return n;
   };
-  const decimal = (index: number) => {
+  // The registry's columns are numeric(14,4) (prices, strikes) and numeric(10,4) (tick sizes): past them COPY failed the whole sync with Postgres' error, not the line's.
+  const decimal = (index: number, max: number) => {
     const value = column(index).value;
     const n = value === '' ? 0 : Number(value);
-    if (!Number.isFinite(n) || n < 0) fail(index, 'must be a number of at least 0');
+    if (!Number.isFinite(n) || n < 0 || n > max) fail(index, `must be a number from 0 to ${max}`);
     return n;
   };
   const text = (index: number, pattern: RegExp, rule: string) => {
     const value = column(index).value;
+    const unstorable = unstorableText(value);
+    if (unstorable) fail(index, unstorable);
     if (!pattern.test(value)) fail(index, rule);
     return value;
   };
@@ -89,7 +95,8 @@ function toInstrument(r: string[], line: number): KiteInstrument {
   const instrument_token = integer(0, 0xffffffff);
   if (instrument_token === 0) fail(0, 'must not be 0');
   const expiry = column(5).value;
-  if (expiry !== '' && (!DATE.test(expiry) || Number.isNaN(Date.parse(`${expiry}T00:00:00Z`)))) fail(5, 'must be empty or a date YYYY-MM-DD');
+  // Past Date.parse's rules (contracts/calendar-day.ts): 2026-02-30 and 0000-01-01 failed the whole sync at COPY.
+  if (expiry !== '' && !isCalendarDay(expiry)) fail(5, 'must be empty or a date YYYY-MM-DD');
   const instrument_type = column(9).value;
   if (!INSTRUMENT_TYPES.has(instrument_type)) fail(9, 'must be one of EQ, FUT, CE, PE');
   return {
@@ -97,10 +104,10 @@ function toInstrument(r: string[], line: number): KiteInstrument {
     exchange_token: integer(1, 0xffffff),
     tradingsymbol: text(2, /^\S(.{0,62}\S)?$/, 'must be 1-64 characters without leading or trailing spaces'),
     name: text(3, /^.{0,128}$/, 'must be at most 128 characters'),
-    last_price: decimal(4),
+    last_price: decimal(4, MAX_PRICE),
     expiry,
-    strike: decimal(6),
-    tick_size: decimal(7),
+    strike: decimal(6, MAX_PRICE),
+    tick_size: decimal(7, MAX_TICK_SIZE),
     lot_size: integer(8, 10_000_000),
     instrument_type: instrument_type as KiteInstrument['instrument_type'],
     segment: text(10, /^[A-Z][A-Z-]{1,15}$/, 'must be an upper-case segment such as NFO-OPT') as KiteInstrument['segment'],

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { INSTRUMENT_COLUMNS } from '../../contracts/kite-instrument.ts';
 import { instrumentsCsv } from '../../kite-sim/instruments-csv.ts';
 import { buildUniverse } from '../../kite-sim/universe.ts';
 import { migratedDatabase } from '../../test/setup/migrated-database.ts';
@@ -159,6 +160,23 @@ describe('a broken dump', () => {
     const gz = gzipSync(todaysCsv);
     expectDumpError(() => decodeDump(gz.subarray(0, gz.length - 100)), /gzip stream is truncated or corrupt/);
     expect(decodeDump(gz)).toBe(todaysCsv);
+  });
+
+  it("is rejected at a row Postgres would refuse at COPY, naming it, not by failing the whole sync with the database's error", () => {
+    const columnOf = (name: string) => INSTRUMENT_COLUMNS.indexOf(name as (typeof INSTRUMENT_COLUMNS)[number]);
+    const withField = (name: string, value: string) => {
+      const rows = [...lines];
+      const fields = (rows[2] ?? '').split(',');
+      fields[columnOf(name)] = value;
+      rows[2] = fields.join(',');
+      return rows.join('\n');
+    };
+    expectDumpError(() => parseInstrumentDump(withField('expiry', '2026-02-30')), /expiry "2026-02-30" must be empty or a date/, 3);
+    expectDumpError(() => parseInstrumentDump(withField('expiry', '0000-01-01')), /expiry "0000-01-01" must be empty or a date/, 3);
+    expectDumpError(() => parseInstrumentDump(withField('strike', '1e12')), /strike "1e12" must be a number from 0 to 1000000000/, 3);
+    expectDumpError(() => parseInstrumentDump(withField('tick_size', '2000000')), /tick_size "2000000" must be a number from 0 to 100000/, 3);
+    expectDumpError(() => parseInstrumentDump(withField('name', 'NIF\u0000TY')), /name "NIF\\u0000TY" must not contain the NUL character/, 3);
+    expectDumpError(() => parseInstrumentDump(withField('tradingsymbol', 'A\u0000B')), /tradingsymbol "A\\u0000B" must not contain the NUL character/, 3);
   });
 
   it('is rejected when it lists one token twice', () => {
