@@ -25,12 +25,19 @@ export function sessionHub(env: Cloudflare.Env, name: string) {
   return env.SESSION_HUB.getByName(name);
 }
 
+/** Every hub, `hub-0` to `hub-<shards − 1>`: what must hear of a credential that ended. */
+export function everySessionHub(env: Cloudflare.Env, shards: number) {
+  return Array.from({ length: shards }, (_, n) => env.SESSION_HUB.getByName(shardName(n)));
+}
+
 /** `hub-<n>`: FNV-1a of the user id, modulo the shard count. */
 export function hubName(userId: string, shards: number): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < userId.length; i++) hash = Math.imul(hash ^ userId.charCodeAt(i), 0x01000193);
-  return `hub-${(hash >>> 0) % shards}`;
+  return shardName((hash >>> 0) % shards);
 }
+
+const shardName = (n: number) => `hub-${n}`;
 
 /** A user's alert webhooks are sent by their own dispatcher, named by the user id. */
 export function webhookDispatcherOf(env: Cloudflare.Env, userId: string) {
