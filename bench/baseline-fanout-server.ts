@@ -87,7 +87,7 @@ export async function startBaselineFanoutServer(options: BaselineOptions): Promi
   wss.on('connection', (ws) => {
     const session: Session = { id: `b${nextSession++}`, ws, modes: new Map() };
     stats.sessions++;
-    send(ws, { type: 'welcome', session: session.id, resumed: false, subscribed: 0, limits: DEFAULT_LIMITS, server_time: Date.now() });
+    send(ws, { type: 'welcome', session: session.id, resumed: false, subscribed: 0, limits: DEFAULT_LIMITS, server_time: Date.now(), expires_at: null });
     ws.on('message', (data, isBinary) => onMessage(session, data, isBinary));
     ws.on('close', () => {
       stats.sessions--;
@@ -122,6 +122,10 @@ export async function startBaselineFanoutServer(options: BaselineOptions): Promi
     const message = parsed.data;
     if (message.action === 'ping') {
       send(session.ws, { type: 'pong', id: message.id, server_time: Date.now() });
+      return;
+    }
+    if (message.action === 'reauth') {
+      send(session.ws, { type: 'error', id: message.id, code: 'reauth_refused', message: 'the baseline has no credentials to renew' });
       return;
     }
     const accepted: Accepted[] = [];

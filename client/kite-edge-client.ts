@@ -25,7 +25,10 @@ import { chunk, SubscriptionSet } from './subscription-set.ts';
  * server no longer has it, subscribes again to everything it held, each
  * instrument in its mode. Requests (subscribe, unsubscribe, mode,
  * ping) are promises settled by the answer carrying their request id; a
- * request made while disconnected waits for the next session.
+ * request made while disconnected waits for the next session. A session
+ * opened with an access token from a credentials function is renewed
+ * before the token expires (`reauth` with the function's next token), so
+ * it never has to reconnect for that.
  */
 
 export type Ack = Extract<ServerMessage, { type: 'ack' }>;
@@ -34,6 +37,7 @@ export type AlertMessage = Extract<ServerMessage, { type: 'alert' }>;
 export type ServerError = Extract<ServerMessage, { type: 'error' }>;
 type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
 type Pong = Extract<ServerMessage, { type: 'pong' }>;
+type Reauthed = Extract<ServerMessage, { type: 'reauthed' }>;
 
 /** A user's access token (a JWT from POST /auth/login), or a platform API key and its secret (docs/auth.md). */
 export type Credentials = { accessToken: string } | { apiKey: string; secret: string };
@@ -81,7 +85,11 @@ export function reconnectPolicy(options: ReconnectOptions): BackoffPolicy {
 export type KiteEdgeClientOptions = {
   /** The endpoint, e.g. `wss://edge.example.com/v2/ws` or `ws://127.0.0.1:8787/v2/ws`. */
   url: string;
-  /** Fixed credentials, or a function asked before every connection (return a fresh access token there). */
+  /**
+   * Fixed credentials, or a function asked before every connection and, for
+   * a session opened with an access token, before that token expires
+   * (return a fresh access token there: after POST /auth/refresh).
+   */
   credentials: Credentials | (() => Credentials | Promise<Credentials>);
   /**
    * Where the credentials travel: the query string (the default; what
@@ -145,13 +153,16 @@ export class KiteEdgeError extends Error {
 /** Closes after which a new connection would only be closed again the same way. */
 const FINAL_CLOSES = new Set<number>([CloseCode.PROTOCOL_ABUSE, CloseCode.CREDENTIAL_ENDED]);
 
+/** How long before its access token expires a session is renewed: a minute, or half its life when it is shorter. */
+const RENEW_AHEAD_MS = 60_000;
+
 type Pending = {
   frame: string;
   mode: ClientMode | undefined;
   /** Sent again on the next session if the connection drops first (subscribe, unsubscribe and mode are idempotent). */
   replay: boolean;
   sent: boolean;
-  resolve: (message: Ack | Pong) => void;
+  resolve: (message: Ack | Pong | Reauthed) => void;
   reject: (error: KiteEdgeError) => void;
   timer: ReturnType<typeof setTimeout>;
 };
@@ -183,6 +194,7 @@ export class KiteEdgeClient {
   #session: string | undefined;
   #lastReceivedAt = 0;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #renewTimer: ReturnType<typeof setTimeout> | undefined;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   #openWaiters: { resolve: (welcome: ClientEvents['open']) => void; reject: (error: KiteEdgeError) => void }[] = [];
 
@@ -319,7 +331,8 @@ export class KiteEdgeClient {
         if (pending) this.#settle(message.id as number, () => pending.resolve(message));
         return;
       }
-      case 'pong': {
+      case 'pong':
+      case 'reauthed': {
         const pending = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
         if (pending) this.#settle(message.id as number, () => pending.resolve(message));
         return;
@@ -340,6 +353,7 @@ export class KiteEdgeClient {
         const pending = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
         if (pending) this.#settle(message.id as number, () => pending.reject(new KiteEdgeError(message.code, message.message)));
         else this.#emit('error', message);
+        if (message.code === 'closing' && message.close_code !== undefined) this.#serverClosing(message.close_code, message.message);
         return;
       }
     }
@@ -360,6 +374,7 @@ export class KiteEdgeClient {
     };
     this.#emit('open', open);
     for (const waiter of this.#openWaiters.splice(0)) waiter.resolve(open);
+    this.#renewBefore(welcome.expires_at);
     // A resumed session holds what it held; requests whose answers were lost are replayed below either way.
     if (!welcome.resumed || welcome.subscribed !== this.#subscriptions.size) this.#resubscribe();
     for (const pending of this.#pending.values()) if (!pending.sent) this.#send(pending);
@@ -376,16 +391,56 @@ export class KiteEdgeClient {
     );
   }
 
+  /**
+   * The server said it is closing the session, and with which code: acted on
+   * now, as the close itself, since the transport may report that close
+   * much later (a runtime can hold the connection open after the close
+   * frame of a session that never sent anything).
+   */
+  #serverClosing(code: number, reason: string): void {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    try {
+      socket?.close(code === 1000 || (code >= 3000 && code < 5000) ? code : 1000, reason.slice(0, 120));
+    } catch {
+      // Already closing.
+    }
+    this.#onClose(code, reason);
+  }
+
+  /** Renews a session opened with an access token before it expires, when the credentials function can give a fresh one. */
+  #renewBefore(expiresAt: number | null): void {
+    clearTimeout(this.#renewTimer);
+    if (expiresAt === null || typeof this.#options.credentials !== 'function') return;
+    const left = expiresAt - Date.now();
+    this.#renewTimer = setTimeout(() => void this.#renew(), Math.max(0, left - Math.min(RENEW_AHEAD_MS, left / 2)));
+  }
+
+  async #renew(): Promise<void> {
+    try {
+      const credentials = await (this.#options.credentials as () => Credentials | Promise<Credentials>)();
+      if (!('accessToken' in credentials) || this.#state !== 'open') return;
+      const renewed = (await this.#request({ action: 'reauth', access_token: credentials.accessToken }, { replay: false })) as Reauthed;
+      this.#renewBefore(renewed.expires_at);
+    } catch (error) {
+      // Refused or lost: the server closes the session when its token expires (4001), and the reconnect asks the function again.
+      if (error instanceof KiteEdgeError && error.code === 'reauth_refused') this.#emit('error', { type: 'error', code: error.code, message: error.message });
+    }
+  }
+
   #onClose(code: number, reason: string): void {
     if (this.#session && !this.#lost) this.#lost = { session: this.#session, at: Date.now() };
     this.#pacer.clear();
     this.#stopWatchdog();
+    clearTimeout(this.#renewTimer);
     for (const [id, pending] of this.#pending) {
       if (pending.replay) pending.sent = false;
       else this.#settle(id, () => pending.reject(new KiteEdgeError('closed', `the connection closed (${code}) before the answer`)));
     }
     const reconnect = this.#reconnect;
-    if (this.#state === 'closed' || !reconnect || FINAL_CLOSES.has(code) || this.#attempt >= reconnect.maxAttempts) {
+    // An expired access token opens nothing again unless the credentials function can give a fresh one.
+    const expiredForGood = code === CloseCode.ACCESS_TOKEN_EXPIRED && typeof this.#options.credentials !== 'function';
+    if (this.#state === 'closed' || !reconnect || FINAL_CLOSES.has(code) || expiredForGood || this.#attempt >= reconnect.maxAttempts) {
       this.#finish(code, reason);
       return;
     }
@@ -404,6 +459,7 @@ export class KiteEdgeClient {
   #finish(code: number, reason: string): void {
     this.#state = 'closed';
     clearTimeout(this.#reconnectTimer);
+    clearTimeout(this.#renewTimer);
     this.#pacer.clear();
     this.#stopWatchdog();
     const error = new KiteEdgeError('closed', `the connection closed (${code}${reason ? `: ${reason}` : ''})`);
@@ -436,9 +492,9 @@ export class KiteEdgeClient {
   }
 
   #request(
-    message: { action: ClientAction; instruments?: InstrumentRef[]; mode?: ClientMode },
+    message: { action: ClientAction; instruments?: InstrumentRef[]; mode?: ClientMode; access_token?: string },
     how: { replay: boolean; onSent?: (at: number) => void },
-  ): Promise<Ack | Pong> {
+  ): Promise<Ack | Pong | Reauthed> {
     if (this.#state === 'closed') return Promise.reject(new KiteEdgeError('closed', 'the client is closed: call connect() first'));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {

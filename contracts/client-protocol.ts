@@ -47,8 +47,10 @@ export const ClientMessage = z.discriminatedUnion(
     z.object({ action: z.literal('unsubscribe'), id: RequestId, instruments: Instruments }),
     z.object({ action: z.literal('mode'), id: RequestId, instruments: Instruments, mode: ClientMode }),
     z.object({ action: z.literal('ping'), id: RequestId }),
+    /** A fresh access token of the session's user, so a session opened with an access token outlives the one it opened with. */
+    z.object({ action: z.literal('reauth'), id: RequestId, access_token: z.string({ error: 'access_token must be an access token' }).min(1).max(4096) }),
   ],
-  { error: 'action must be one of subscribe, unsubscribe, mode, ping' },
+  { error: 'action must be one of subscribe, unsubscribe, mode, ping, reauth' },
 );
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientAction = ClientMessage['action'];
@@ -86,8 +88,10 @@ export const SessionErrorCode = z.enum([
   'binary_not_supported',
   /** Control messages came faster than the limit; this one was dropped. */
   'rate_limited',
-  /** The session was closed by the server for a reason in `message` (sent just before a close). */
+  /** The session was closed by the server for a reason in `message`, with the close code in `close_code` (sent just before the close). */
   'closing',
+  /** A `reauth` was refused (`message` says why); the session goes on until its current token expires. */
+  'reauth_refused',
 ]);
 export type SessionErrorCode = z.infer<typeof SessionErrorCode>;
 
@@ -97,15 +101,21 @@ export type ServerMessage =
    * `?resume=<id>` within RESUME_WINDOW_MS of losing the socket (a network
    * drop, a restart of the server) gets the same session back with its
    * subscriptions (`resumed: true`, `subscribed` of them, a snapshot of each).
+   * `expires_at` (ms since the epoch): when a session opened with an access
+   * token ends (its token's expiry) unless a `reauth` extends it; null for
+   * an API key's.
    */
-  | { type: 'welcome'; session: string; resumed: boolean; subscribed: number; limits: SessionLimits; server_time: number }
+  | { type: 'welcome'; session: string; resumed: boolean; subscribed: number; limits: SessionLimits; server_time: number; expires_at: number | null }
+  /** A `reauth` taken: the session now ends at `expires_at`, the fresh token's expiry, unless extended again. */
+  | { type: 'reauthed'; id?: string | number; expires_at: number }
   | { type: 'ack'; id?: string | number; action: ClientAction; accepted: Accepted[]; rejected: Rejected[]; subscribed: number }
   /** The latest tick of each newly subscribed instrument, before any live tick of it. */
   | { type: 'snapshot'; ticks: Tick[] }
   | { type: 'ticks'; ticks: Tick[] }
   | { type: 'status'; group: string; state: FeedState; reason?: string; instruments: number[] }
   | { type: 'pong'; id?: string | number; server_time: number }
-  | { type: 'error'; id?: string | number; code: SessionErrorCode; message: string }
+  /** `close_code` on `closing` only: the code of the close that follows, so a client can act before its transport reports the close. */
+  | { type: 'error'; id?: string | number; code: SessionErrorCode; message: string; close_code?: number }
   /** One fire of one of the user's price alerts, on every open session of the user (docs/alerts.md). */
   | AlertFrame;
 
@@ -142,7 +152,9 @@ export const CloseCode = {
   SLOW_CONSUMER: 4009,
   /** The session kept sending malformed frames. */
   PROTOCOL_ABUSE: 4002,
-  /** The credential the session opened with stopped being valid: its API key was revoked, or its user signed out or changed password. */
+  /** The access token the session opened with (or last sent in a `reauth`) expired: reconnect, or reauth sooner, with a fresh one. */
+  ACCESS_TOKEN_EXPIRED: 4001,
+  /** The credential the session opened with stopped being valid: its API key was revoked, or its user signed out, changed password or had a refresh token reused. */
   CREDENTIAL_ENDED: 4003,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

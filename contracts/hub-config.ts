@@ -57,5 +57,10 @@ export function hubConfig(env: object): HubConfig {
 export function hubName(userId: string, shards: number): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < userId.length; i++) hash = Math.imul(hash ^ userId.charCodeAt(i), 0x01000193);
-  return `hub-${(hash >>> 0) % shards}`;
+  return hubShardName((hash >>> 0) % shards);
+}
+
+/** `hub-<n>`: the name of hub n. */
+export function hubShardName(n: number): string {
+  return `hub-${n}`;
 }

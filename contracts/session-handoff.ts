@@ -8,6 +8,8 @@ export const SESSION_HEADERS = {
   user: 'X-Session-User',
   key: 'X-Session-Key',
   epoch: 'X-Session-Epoch',
+  /** When the access token the session opens with expires (ms since the epoch): the hub ends the session then. */
+  expires: 'X-Session-Expires',
   protocol: 'X-Session-Protocol',
   subprotocol: 'X-Session-Subprotocol',
   resume: 'X-Session-Resume',

@@ -1,4 +1,4 @@
-import { hubName } from '../contracts/hub-config.ts';
+import { hubName, hubShardName } from '../contracts/hub-config.ts';
 import type { GroupKey } from '../contracts/instrument-group.ts';
 
 /**
@@ -24,6 +24,11 @@ export function sessionHubOf(env: Cloudflare.Env, userId: string, shards: number
 
 export function sessionHub(env: Cloudflare.Env, name: string) {
   return env.SESSION_HUB.getByName(name);
+}
+
+/** Every hub, `hub-0` to `hub-<shards − 1>`: what must hear of a credential that ended. */
+export function everySessionHub(env: Cloudflare.Env, shards: number) {
+  return Array.from({ length: shards }, (_, n) => env.SESSION_HUB.getByName(hubShardName(n)));
 }
 
 /** A user's alert webhooks are sent by their own dispatcher, named by the user id. */

@@ -45,6 +45,13 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
     return tokens;
   };
 
+  const cipher = config.kite.tokenKey ? await Sealer.create(KITE_TOKEN_SEALING, config.kite.tokenKey, config.kite.previousTokenKeys) : undefined;
+  if (cipher) log(`Kite sessions are stored encrypted with key ${cipher.fingerprint}`);
+  else log('KITE_TOKEN_KEY is not set: Kite logins are not stored, and a restart needs a new login');
+  const store = cipher ? new TokenStore(config.databaseUrl, { cipher, log }) : undefined;
+  // Read before the feed starts: a feed that dialled first reported "no access token" to every group on each restart.
+  const stored = (await store?.loadAll()) ?? [];
+
   const feed = new OriginFeed({
     accounts: config.kite.accounts,
     tickerRoot: config.kite.tickerRoot,
@@ -55,17 +62,12 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
     silenceMs: config.kite.heartbeatTimeoutMs,
     log,
   });
-
-  const cipher = config.kite.tokenKey ? await Sealer.create(KITE_TOKEN_SEALING, config.kite.tokenKey, config.kite.previousTokenKeys) : undefined;
-  if (cipher) log(`Kite sessions are stored encrypted with key ${cipher.fingerprint}`);
-  else log('KITE_TOKEN_KEY is not set: Kite logins are not stored, and a restart needs a new login');
-  const store = cipher ? new TokenStore(config.databaseUrl, { cipher, log }) : undefined;
   const tokens = new Map<string, string>();
   const useToken = (apiKey: string, accessToken: string, expiresAt: Date) => {
     tokens.set(apiKey, accessToken);
     feed.setAccessToken(apiKey, { accessToken, expiresAt });
   };
-  for (const session of (await store?.loadAll()) ?? []) {
+  for (const session of stored) {
     if (!config.kite.accounts.some((a) => a.apiKey === session.apiKey)) continue;
     useToken(session.apiKey, session.accessToken, session.expiresAt);
     log(`Kite session of ${session.userId} (${session.apiKey}) restored; expires ${session.expiresAt.toISOString()}`);

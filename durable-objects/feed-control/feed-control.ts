@@ -45,6 +45,14 @@ export type FeedView = {
   groups_with_demand: GroupKey[];
 };
 
+/**
+ * What a group that just got demand learns of the origin: whether its feed
+ * link is up (then it links the group in a moment), and the feed's state as
+ * /health has it: what the group's sessions are told until the group's own
+ * link reports (durable-objects/instrument-group/feed-status.ts).
+ */
+export type OriginLinkView = { linked: boolean; state: FeedHealth['status']; reason?: string };
+
 type ReceivedStatus = { status: OriginStatus; receivedAt: number };
 type LinkHistory = { ever_connected: boolean; disconnected_at: number | null };
 
@@ -100,11 +108,16 @@ export class FeedControl extends DurableObject {
 
   // ---- RPC ----
 
-  /** An InstrumentGroup says whether it has demand now; the origin hears of any change at once. */
-  setGroupDemand(group: GroupKey, hasDemand: boolean): void {
+  /** An InstrumentGroup says whether it has demand now; the origin hears of any change at once. The answer: the origin as this object sees it. */
+  setGroupDemand(group: GroupKey, hasDemand: boolean): OriginLinkView {
     if (typeof group !== 'string' || !parseGroupKey(group)) throw new TypeError(`${JSON.stringify(group)} is not an instrument group key`);
     if (typeof hasDemand !== 'boolean') throw new TypeError('hasDemand must be true or false');
-    if (this.#groups.has(group) === hasDemand) return;
+    if (this.#groups.has(group) !== hasDemand) this.#changeGroups(group, hasDemand);
+    const { health, origin } = this.feedHealth();
+    return { linked: origin.connected, state: health.status, ...(health.reason === undefined ? {} : { reason: health.reason }) };
+  }
+
+  #changeGroups(group: GroupKey, hasDemand: boolean): void {
     if (hasDemand) {
       this.#groups.add(group);
       this.#sql.exec('INSERT INTO groups (group_key) VALUES (?) ON CONFLICT DO NOTHING', group);

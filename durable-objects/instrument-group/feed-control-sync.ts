@@ -7,23 +7,23 @@
  */
 export const FEED_CONTROL_RETRY_MS = 5_000;
 
-export type FeedControlSyncHooks = {
-  /** Tells FeedControl; rejects when it did not take it. */
-  tell(hasDemand: boolean): Promise<void>;
+export type FeedControlSyncHooks<View> = {
+  /** Tells FeedControl; resolves with its view of the origin, rejects when it did not take it. */
+  tell(hasDemand: boolean): Promise<View>;
   hasDemand(): boolean;
-  /** FeedControl acknowledged `hasDemand` (to store). */
-  acknowledged(hasDemand: boolean): void;
+  /** FeedControl acknowledged `hasDemand` (to store), and answered `view`. */
+  acknowledged(hasDemand: boolean, view: View): void;
   /** A call failed: sync again at `at`. */
   retryAt(at: number, error: unknown): void;
 };
 
-export class FeedControlSync {
-  readonly #hooks: FeedControlSyncHooks;
+export class FeedControlSync<View> {
+  readonly #hooks: FeedControlSyncHooks<View>;
   /** What FeedControl last acknowledged about this group: has demand or not. */
   #knows = false;
   #syncing: Promise<void> | null = null;
 
-  constructor(hooks: FeedControlSyncHooks) {
+  constructor(hooks: FeedControlSyncHooks<View>) {
     this.#hooks = hooks;
   }
 
@@ -49,14 +49,15 @@ export class FeedControlSync {
     for (;;) {
       const hasDemand = this.#hooks.hasDemand();
       if (this.#knows === hasDemand) return;
+      let view: View;
       try {
-        await this.#hooks.tell(hasDemand);
+        view = await this.#hooks.tell(hasDemand);
       } catch (error) {
         this.#hooks.retryAt(Date.now() + FEED_CONTROL_RETRY_MS, error);
         return;
       }
       this.#knows = hasDemand;
-      this.#hooks.acknowledged(hasDemand);
+      this.#hooks.acknowledged(hasDemand, view);
     }
   }
 }

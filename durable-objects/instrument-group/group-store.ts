@@ -18,7 +18,8 @@ import type { LatestPackets, TickCounters } from './latest-packets.ts';
  * The snapshot and changed demand are written from the group's alarm, not
  * per tick or per subscription (`writeSnapshot`); the rest as it changes.
  */
-export type LinkHistory = { disconnected_at: number | null };
+/** When the origin's link last dropped, and whether the group was wanted then (a link closed for want of demand is no outage). */
+export type LinkHistory = { disconnected_at: number | null; wanted?: boolean };
 
 export type GroupMeta = {
   counters: TickCounters & { last_written_at?: number | null };

@@ -9,12 +9,16 @@ import { type HubLinks, sendToHub } from './hub-socket.ts';
 /**
  * What a group sends its SessionHubs (contracts/hub-link.ts): each origin
  * batch cut to what each hub wants, the latest packets a hub asks a
- * snapshot of, and the group's feed status when it moved.
+ * snapshot of, and the group's feed status when it moved. A hub that links
+ * while the group has nothing to say of its feed yet (feed-status.ts) hears
+ * the first status there is.
  */
 export class HubFanOut {
   readonly #hubs: HubLinks;
   /** The feed state hubs were last told (undefined until the first is told after a start). */
   #told: { state: FeedState; reason?: string } | undefined;
+  /** Hubs linked since, not told the status yet. */
+  readonly #untold = new Set<WebSocket>();
 
   constructor(hubs: HubLinks) {
     this.#hubs = hubs;
@@ -48,9 +52,21 @@ export class HubFanOut {
     sendToHub(socket, encodeTickBatch(newest || Date.now(), held, SNAPSHOT_BATCH_KIND));
   }
 
-  /** Tells every hub the status when it changed since they were last told. */
-  tell(status: GroupStatus): void {
-    if (this.#told?.state === status.state && this.#told.reason === status.reason) return;
+  /** A hub just linked: it is told the status now, or with the first there is. */
+  welcome(socket: WebSocket, status: GroupStatus | undefined): void {
+    if (status) sendToHub(socket, status);
+    else this.#untold.add(socket);
+  }
+
+  /** Tells every hub the status when it changed since they were last told, and the hubs not told yet in any case. */
+  tell(status: GroupStatus | undefined): void {
+    if (!status) return;
+    const untold = [...this.#untold];
+    this.#untold.clear();
+    if (this.#told?.state === status.state && this.#told.reason === status.reason) {
+      for (const socket of untold) sendToHub(socket, status);
+      return;
+    }
     this.#told = { state: status.state, ...(status.reason === undefined ? {} : { reason: status.reason }) };
     for (const { socket } of this.#hubs.open()) sendToHub(socket, status);
   }

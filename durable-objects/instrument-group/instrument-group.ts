@@ -15,14 +15,15 @@ import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.t
 import { Demand, decodeTickBatch, LINK_ERROR_BAD_FRAME, ORIGIN_SILENT_MS, OriginToGroup, readLinkFrame, TICK_BATCH_KIND } from '../../contracts/origin-link.ts';
 import { frameProblem, zodMessage } from '../../contracts/zod-problem.ts';
 import { GroupAlerts, type GroupAlertsState } from '../alerts/group-alerts.ts';
+import type { OriginLinkView } from '../feed-control/feed-control.ts';
 import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
 import { feedControl } from '../stubs.ts';
 import { type DemandChange, DemandIndex } from './demand-index.ts';
 import { FeedControlSync } from './feed-control-sync.ts';
-import { DOWN_AFTER_MS, feedStatus } from './feed-status.ts';
+import { DOWN_AFTER_MS, feedStatus, type OriginView } from './feed-status.ts';
 import { GroupStore, type LinkHistory } from './group-store.ts';
 import { HubFanOut } from './hub-fan-out.ts';
-import { HubLinks, sendToHub } from './hub-socket.ts';
+import { HubLinks } from './hub-socket.ts';
 import { LatestPackets } from './latest-packets.ts';
 
 /**
@@ -59,10 +60,12 @@ export class InstrumentGroup extends DurableObject {
   readonly #demand = new DemandIndex();
   readonly #hubs: HubLinks;
   readonly #toHubs: HubFanOut;
-  readonly #feedControl: FeedControlSync;
+  readonly #feedControl: FeedControlSync<OriginLinkView>;
   /** The group's price alerts (alerts/group-alerts.ts); none for a name that is not a group key. */
   readonly #alerts: GroupAlerts | undefined;
   #feed: GroupFeedState | null = null;
+  /** What FeedControl said of the origin when it last took this group's demand (memory only). */
+  #origin: OriginView | null = null;
   #capacity: GroupCapacity | null = null;
   #history: LinkHistory = { disconnected_at: null };
   #alarmAt: number | null = null;
@@ -78,7 +81,13 @@ export class InstrumentGroup extends DurableObject {
     this.#feedControl = new FeedControlSync({
       tell: (hasDemand) => feedControl(env).setGroupDemand(this.#group, hasDemand),
       hasDemand: () => this.#demand.size > 0,
-      acknowledged: (hasDemand) => this.#store.putMeta('feed_control_knows', hasDemand),
+      acknowledged: (hasDemand, view) => {
+        this.#store.putMeta('feed_control_knows', hasDemand);
+        if (!hasDemand) return;
+        // The origin links the group in a moment, if it is connected; the alarm says down if it has not by then.
+        this.#origin = { ...view, at: Date.now() };
+        this.#scheduleAlarm(this.#origin.at + DOWN_AFTER_MS);
+      },
       retryAt: (at, error) => {
         console.warn(`InstrumentGroup ${this.#group}: FeedControl did not take the demand change (retrying): ${String(error)}`);
         this.#scheduleAlarm(at);
@@ -105,14 +114,15 @@ export class InstrumentGroup extends DurableObject {
     if (new URL(request.url).pathname === HUB_LINK_PATH) {
       const hub = this.#hubs.accept(request);
       if (hub instanceof Response) return hub;
-      sendToHub(hub.socket, this.#feedStatus(Date.now()));
+      this.#toHubs.welcome(hub.socket, this.#feedStatus(Date.now()));
       return hub.response;
     }
     const accepted = acceptOriginLink(this.ctx, request);
     if (accepted instanceof Response) return accepted;
     this.#heard(Date.now());
+    // What the origin reported on its last link may not hold for this one: the hubs hear the first report of this one.
+    this.#feed = null;
     sendFrame(accepted.socket, { type: 'demand', tokens: this.#demand.union() });
-    this.#tellHubs();
     return accepted.response;
   }
 
@@ -133,7 +143,7 @@ export class InstrumentGroup extends DurableObject {
       return;
     }
     if (!openOriginLink(this.ctx)) {
-      this.#history = { disconnected_at: Date.now() };
+      this.#history = { disconnected_at: Date.now(), wanted: this.#demand.size > 0 };
       this.#store.putMeta('link', this.#history);
       this.#tellHubs();
       this.#scheduleAlarm(Date.now() + DOWN_AFTER_MS);
@@ -202,7 +212,9 @@ export class InstrumentGroup extends DurableObject {
       console.error(`InstrumentGroup ${this.#group}: hub ${hub} wants ${size} tokens, more than ${MAX_CONSUMER_TOKENS}; ignored`);
       return;
     }
-    void this.#applyDemand(consumer, frame.type === 'want' ? this.#demand.set(consumer, wants) : this.#demand.update(consumer, wants, frame.drop));
+    const applied = this.#applyDemand(consumer, frame.type === 'want' ? this.#demand.set(consumer, wants) : this.#demand.update(consumer, wants, frame.drop));
+    // A hub's first want may be what makes the group wanted: once FeedControl has answered, the status can be told.
+    if (frame.type === 'want') void applied.then(() => this.#tellHubs());
     if (frame.snapshot.length > 0) this.#toHubs.snapshot(socket, frame.snapshot, (token) => this.#latest.get(token));
   }
 
@@ -292,7 +304,7 @@ export class InstrumentGroup extends DurableObject {
   async restart(): Promise<void> {
     this.#writeSnapshot();
     if (openOriginLink(this.ctx)) {
-      this.#history = { disconnected_at: Date.now() };
+      this.#history = { disconnected_at: Date.now(), wanted: this.#demand.size > 0 };
       this.#store.putMeta('link', this.#history);
     }
     await this.ctx.storage.sync();
@@ -337,11 +349,12 @@ export class InstrumentGroup extends DurableObject {
     await this.#feedControl.sync();
   }
 
-  #feedStatus(now: number): GroupStatus {
+  #feedStatus(now: number): GroupStatus | undefined {
     return feedStatus(now, {
       linked: openOriginLink(this.ctx) !== undefined,
-      disconnectedAt: this.#history.disconnected_at,
       feed: this.#feed,
+      droppedAt: this.#history.wanted ? this.#history.disconnected_at : null,
+      origin: this.#origin,
       heardAt: this.#heardAt,
     });
   }
@@ -368,6 +381,11 @@ export class InstrumentGroup extends DurableObject {
     this.#feed = meta.feed ?? null;
     this.#capacity = meta.capacity ?? null;
     this.#history = meta.link ?? this.#history;
+    // Wanted but unlinked at a start: a restart cut the origin's link without a close event here, and the origin is reconnecting.
+    if (this.#demand.size > 0 && !openOriginLink(this.ctx) && !this.#history.wanted) {
+      this.#history = { disconnected_at: Date.now(), wanted: true };
+      this.#scheduleAlarm(Date.now() + DOWN_AFTER_MS);
+    }
     this.#feedControl.restore(meta.feed_control_knows === true);
     // A demand change FeedControl never acknowledged (the object restarted first) is retried now.
     if (!this.#feedControl.inStep) this.#scheduleAlarm(Date.now());

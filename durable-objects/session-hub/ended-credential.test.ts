@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { endedReason, lostKeyOf, openedWith } from './ended-credential.ts';
 import type { Attachment } from './session.ts';
 
-const session = (keyId: string | null, epoch: number | null): Attachment => ({ id: 's', userId: 'u', keyId, epoch, protocol: 'v2', connectedAt: 0 });
+const session = (keyId: string | null, epoch: number | null): Attachment => ({
+  id: 's',
+  userId: 'u',
+  keyId,
+  epoch,
+  expiresAt: null,
+  protocol: 'v2',
+  connectedAt: 0,
+});
 
 describe('ended credentials', () => {
   it('end the sessions of a revoked API key only', () => {

@@ -7,7 +7,7 @@ import type { Attachment } from './session.ts';
  * logout or password change ends those opened with an access token of an
  * epoch before it. Sessions of the user's other credentials go on.
  */
-export function openedWith(ended: EndedCredential): (session: Attachment) => boolean {
+export function openedWith(ended: EndedCredential): (session: Pick<Attachment, 'keyId' | 'epoch'>) => boolean {
   if ('keyId' in ended) return (session) => session.keyId === ended.keyId;
   return (session) => session.keyId === null && (session.epoch ?? -1) < ended.epochFrom;
 }
@@ -15,7 +15,7 @@ export function openedWith(ended: EndedCredential): (session: Attachment) => boo
 export function endedReason(ended: EndedCredential): string {
   return 'keyId' in ended
     ? `API key ${ended.keyId} was revoked`
-    : 'signed out: the access token this session opened with has ended (logout or password change)';
+    : 'signed out: the access token this session opened with has ended (logout, password change or a reused refresh token)';
 }
 
 /**

@@ -16,7 +16,7 @@ export type GroupFeedStatus = { state: GroupStatus['state']; reason?: string };
 export type GroupLinkEvents = {
   /** Live ticks (kind 1) or the answer to a snapshot request (kind 2, with the tokens that were asked). */
   batch(batch: TickBatch, asked: readonly number[] | undefined): void;
-  /** A group's feed state moved (a first `live` is no move: sessions assume it). */
+  /** A group's feed state or its reason moved (a first `live` is no move: sessions assume it). */
   statusMoved(group: GroupKey, status: GroupFeedStatus): void;
   /** A link dropped (it reconnects by itself): ask again (`askFor`) what its sessions still wait for. */
   lost(group: GroupKey): void;
@@ -94,10 +94,11 @@ export class GroupLinks {
     return asks;
   }
 
+  /** A new reason is news too: a feed that stays down but for another reason (Kite's token expired, say) is told so. */
   #setStatus(group: GroupKey, status: GroupFeedStatus): void {
     const before = this.#status.get(group);
     this.#status.set(group, status);
-    if (before?.state === status.state || (before === undefined && status.state === 'live')) return;
+    if (before === undefined ? status.state === 'live' : before.state === status.state && before.reason === status.reason) return;
     this.#events.statusMoved(group, status);
   }
 }

@@ -12,7 +12,8 @@ export type Control =
   | { op: 'subscribe'; id?: string | number; refs: unknown[]; mode: TickMode }
   | { op: 'unsubscribe'; id?: string | number; refs: unknown[] }
   | { op: 'mode'; id?: string | number; refs: unknown[]; mode: TickMode }
-  | { op: 'ping'; id?: string | number };
+  | { op: 'ping'; id?: string | number }
+  | { op: 'reauth'; id?: string | number; token: string };
 
 export type ControlError = { error: { code: SessionErrorCode; message: string; id?: string | number } };
 

@@ -331,6 +331,8 @@ describe('SessionHub: feed status and restarts', () => {
     const first = await originOf(a.group);
     const session = await v2(await newUser());
     await subscribe(session, [a.token]);
+    // The link drops while the group is wanted (a link the origin closes for want of demand is no outage).
+    await settled(() => expect(first.demand()).toEqual({ [a.token]: 'quote' }));
     first.origin.close();
     expect(await statusOf(session, 'stale')).toMatchObject({ group: a.group, instruments: [a.token], reason: 'the origin link dropped; it is reconnecting' });
     const again = await originOf(a.group);

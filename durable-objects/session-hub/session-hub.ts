@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { type Accepted, CloseCode, type InstrumentRef, type ServerMessage } from '../../contracts/client-protocol.ts';
+import { type Accepted, CloseCode, type InstrumentRef, RESUME_WINDOW_MS, type ServerMessage } from '../../contracts/client-protocol.ts';
 import { type HubConfig, hubConfig } from '../../contracts/hub-config.ts';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import type { TickMode } from '../../contracts/origin-link.ts';
@@ -9,11 +9,14 @@ import { ABUSE_IN_A_ROW } from './control-budget.ts';
 import { endedReason, lostKeyOf, openedWith } from './ended-credential.ts';
 import { oversize } from './frame-size.ts';
 import { type GroupFeedStatus, GroupLinks } from './group-links.ts';
+import { HubAlarm } from './hub-alarm.ts';
 import { InstrumentNames, type ResolvedGroup } from './instrument-names.ts';
 import { KiteHeartbeat, kiteProtocol } from './kite-protocol.ts';
-import { type Attachment, type Protocol, type Session, type SessionError, type SessionProtocol, Sessions, sendJson } from './session.ts';
+import { REVOCATION_MEMORY_MS, Revocations } from './revocations.ts';
+import { type Attachment, attachmentOf, type Protocol, type Session, type SessionError, type SessionProtocol, Sessions, sendJson } from './session.ts';
 import { type Control, checkRefs, isControlError } from './session-control.ts';
 import { SessionFanOut } from './session-fan-out.ts';
+import { checkReauth } from './session-reauth.ts';
 import { SessionStore } from './session-store.ts';
 import { SubscriptionIndex } from './subscription-index.ts';
 import { v2Protocol, welcome } from './v2-protocol.ts';
@@ -26,29 +29,42 @@ import { v2Protocol, welcome } from './v2-protocol.ts';
  * to the same one (stubs.ts, `sessionHubOf`), so a user's session count
  * and alert delivery are local to one object.
  *
- * State: its sessions' sockets (Hibernation API, identity in each socket's
- * attachment) and their subscriptions (in memory the SubscriptionIndex, in
- * SQLite a row per session: session-store.ts); one uplink per instrument
- * group its sessions hold instruments of (group-links.ts), each group
- * sending one batch per hub that the hub cuts per session; the ticks due to
- * each session, written once per flush (session-fan-out.ts).
+ * State: its sessions' sockets (Hibernation API, identity and credential
+ * expiry in each socket's attachment) and their subscriptions (in memory
+ * the SubscriptionIndex, in SQLite a row per session: session-store.ts);
+ * one uplink per instrument group its sessions hold instruments of
+ * (group-links.ts), each group sending one batch per hub that the hub cuts
+ * per session; the ticks due to each session, written once per flush
+ * (session-fan-out.ts); the credentials that ended lately, in SQLite
+ * (revocations.ts).
+ *
+ * Credentials: a session ends with the credential it opened with. One
+ * opened with an access token is closed at the token's expiry (4001) by
+ * the object's alarm (hub-alarm.ts), unless a `reauth` brought a fresh
+ * token; a logout, password change, revoked key or reused refresh token
+ * closes it at once (4003, `endSessions`) and is remembered, so an upgrade
+ * still carrying the ended credential is refused.
  *
  * Restart: sockets that survive (hibernation) are found again, their
- * subscriptions reloaded from SQLite and the uplinks reopened. A session
- * whose socket did not survive (a restart of the object, a dropped network:
- * anything but a normal close) can be resumed for RESUME_WINDOW_MS with
- * `?resume=<id>`: it gets its subscriptions back, with a snapshot of each.
+ * subscriptions reloaded from SQLite and the uplinks reopened, and the
+ * alarm set again from what is due. A session whose socket did not survive
+ * (a restart of the object, a dropped network: anything but a normal
+ * close) can be resumed for RESUME_WINDOW_MS with `?resume=<id>`: it gets
+ * its subscriptions back, with a snapshot of each.
  *
  * Single-threaded. A session's control messages run one after another (its
  * own queue); their one await is the registry lookup, while other sessions
  * go on.
  */
 const PROTOCOLS: Record<Protocol, SessionProtocol> = { v2: v2Protocol, kite: kiteProtocol };
+const TOKEN_EXPIRED = 'access token expired: reconnect with a fresh one (or send a reauth before it expires)';
 
 export class SessionHub extends DurableObject {
   readonly #name: string;
   readonly #config: HubConfig;
   readonly #store: SessionStore;
+  readonly #revocations: Revocations;
+  readonly #alarm: HubAlarm;
   readonly #sessions = new Sessions();
   readonly #index = new SubscriptionIndex();
   readonly #names: InstrumentNames;
@@ -61,6 +77,8 @@ export class SessionHub extends DurableObject {
     this.#name = ctx.id.name ?? 'hub';
     this.#config = hubConfig(env);
     this.#store = new SessionStore(ctx);
+    this.#revocations = new Revocations(ctx.storage.sql);
+    this.#alarm = new HubAlarm(ctx);
     this.#names = new InstrumentNames(env);
     this.#fanOut = new SessionFanOut(this.#index, this.#sessions, this.#config, (session, code, reason) => this.#close(session, code, reason));
     this.#groups = new GroupLinks(this.#name, this.#index, (group) => instrumentGroup(env, group), {
@@ -79,15 +97,21 @@ export class SessionHub extends DurableObject {
     const protocol = request.headers.get(SESSION_HEADERS.protocol);
     if (!userId || (protocol !== 'v2' && protocol !== 'kite')) return new Response('a hub is reached through the worker only', { status: 400 });
     const keyId = request.headers.get(SESSION_HEADERS.key) || null;
-    const epochHeader = request.headers.get(SESSION_HEADERS.epoch);
-    const epoch = epochHeader && /^\d+$/.test(epochHeader) ? Number(epochHeader) : null;
+    const epoch = wholeNumber(request.headers.get(SESSION_HEADERS.epoch));
+    const expiresAt = wholeNumber(request.headers.get(SESSION_HEADERS.expires));
+    const now = Date.now();
+    // The worker checked the credential, but an isolate may still trust one that ended a moment ago (revocations.ts).
+    const ended = this.#revocations.refusal({ userId, keyId, epoch });
+    if (ended) return refused('token_revoked', `${ended}: the session cannot open`);
+    if (expiresAt !== null && expiresAt <= now) return refused('token_expired', 'the access token has expired: refresh it (POST /auth/refresh)');
     const open = this.#store.openOf(userId, keyId);
     if (open >= this.#config.limits.sessionsPerKey) return tooManySessions(keyId, open, this.#config.limits.sessionsPerKey);
     const { 0: client, 1: server } = new WebSocketPair();
     const resumable = this.#store.resumable(request.headers.get(SESSION_HEADERS.resume), userId, keyId, protocol);
-    const attachment: Attachment = { id: resumable ?? crypto.randomUUID(), userId, keyId, epoch, protocol, connectedAt: Date.now() };
+    const attachment: Attachment = { id: resumable ?? crypto.randomUUID(), userId, keyId, epoch, expiresAt, protocol, connectedAt: now };
     this.#store.accept(server, attachment);
     const session = this.#adopt(server, attachment);
+    if (expiresAt !== null) this.#alarm.by(expiresAt);
     if (resumable) this.#resume(session);
     else this.#store.add(attachment);
     if (protocol === 'v2') sendJson(session, welcome(session, resumable !== undefined, this.#index.tokensOf(session.id).size, this.#config.limits));
@@ -140,9 +164,15 @@ export class SessionHub extends DurableObject {
     if (session) this.#forget(session, true);
   }
 
-  /** Ends the sessions nobody resumed in time. */
+  /** Closes the sessions whose access token expired, ends those nobody resumed in time, forgets old revocations; then waits for the next. */
   override alarm(): void {
-    this.#store.endExpired(Date.now());
+    const now = Date.now();
+    for (const session of [...this.#sessions.values()]) {
+      if (session.expiresAt !== null && session.expiresAt <= now) this.#close(session, CloseCode.ACCESS_TOKEN_EXPIRED, TOKEN_EXPIRED);
+    }
+    this.#store.endExpired(now);
+    this.#revocations.forgetOld(now);
+    this.#alarm.fired(this.#nextDue());
   }
 
   // ---- RPC ----
@@ -187,10 +217,14 @@ export class SessionHub extends DurableObject {
   /**
    * Ends the sessions a credential that stopped being valid opened
    * (ended-credential.ts): open ones are closed (4003, a v2 session told
-   * why first), lost ones waiting for a resume are dropped. Returns how
-   * many open sessions were closed.
+   * why first), lost ones waiting for a resume are dropped, and the
+   * credential is remembered so that no session opens with it later
+   * (revocations.ts). Returns how many open sessions were closed.
    */
   endSessions(userId: string, ended: EndedCredential): number {
+    const now = Date.now();
+    this.#revocations.record(userId, ended, now);
+    this.#alarm.by(now + REVOCATION_MEMORY_MS);
     const reason = endedReason(ended);
     const isEnded = openedWith(ended);
     let closed = 0;
@@ -215,6 +249,10 @@ export class SessionHub extends DurableObject {
     const id = control.id === undefined ? {} : { id: control.id };
     if (control.op === 'ping') {
       sendJson(session, { type: 'pong', ...id, server_time: Date.now() });
+      return;
+    }
+    if (control.op === 'reauth') {
+      await this.#reauth(session, control.token, id);
       return;
     }
     const { valid, rejected } = checkRefs(control.refs);
@@ -277,6 +315,20 @@ export class SessionHub extends DurableObject {
     session.awaiting.delete(token);
   }
 
+  /** A fresh access token (session-reauth.ts): the session now ends at its expiry instead. */
+  async #reauth(session: Session, token: string, id: { id?: string | number }): Promise<void> {
+    const renewal = await checkReauth(this.env, session, token);
+    if (!this.#sessions.has(session.id)) return;
+    if ('refused' in renewal) {
+      session.speaks.error(session, { code: 'reauth_refused', message: renewal.refused, ...id });
+      return;
+    }
+    session.expiresAt = renewal.expiresAt;
+    session.epoch = renewal.epoch;
+    this.#store.reattach(session.socket, attachmentOf(session));
+    sendJson(session, { type: 'reauthed', ...id, expires_at: renewal.expiresAt });
+  }
+
   #withinBudget(session: Session): boolean {
     const spent = session.budget.spend(Date.now());
     if (spent === 'ok') return true;
@@ -330,19 +382,31 @@ export class SessionHub extends DurableObject {
     return this.#sessions.adopt(socket, attachment, PROTOCOLS[attachment.protocol], this.#config.limits.messagesPerSecond);
   }
 
-  /** After a restart or hibernation: the surviving sockets, their subscriptions from SQLite, the uplinks they need. */
+  /** After a restart or hibernation: the surviving sockets, their subscriptions from SQLite, the uplinks they need, the alarm. */
   #restore(): void {
     for (const { socket, attachment } of this.#store.surviving()) this.#adopt(socket, attachment);
     for (const { session, subscriptions } of this.#store.liveSubscriptions((id) => this.#sessions.has(id))) {
       for (const { token, mode, group } of subscriptions) this.#index.set(session, token, group, mode);
     }
     // Sessions whose sockets did not survive the restart can still be resumed for a while.
-    this.#store.markGone(this.#store.notGone().filter((id) => !this.#sessions.has(id)));
+    this.#store.markGone(
+      this.#store.notGone().filter((id) => !this.#sessions.has(id)),
+      Date.now(),
+    );
     for (const group of [...this.#index.groups()]) {
       this.#groups.ensure(group);
       this.#groups.sync(group);
     }
     if (this.#store.kiteSockets().length > 0) this.#heartbeat.start();
+    this.#alarm.start(this.#nextDue());
+  }
+
+  /** The earliest of: a session's token expiring, a lost session's resume window closing, a revocation to forget. */
+  #nextDue(): number | null {
+    const due = [this.#store.nextResumeDeadline(), this.#revocations.nextForgetAt()];
+    for (const session of this.#sessions.values()) due.push(session.expiresAt);
+    const times = due.filter((at): at is number => typeof at === 'number');
+    return times.length === 0 ? null : Math.min(...times);
   }
 
   /** Back from SQLite: the session's subscriptions, the uplinks they need, and a snapshot of each. */
@@ -362,12 +426,15 @@ export class SessionHub extends DurableObject {
     const tokens = [...this.#index.tokensOf(session.id).keys()];
     for (const group of this.#index.removeSession(session.id)) this.#groups.sync(group);
     for (const token of tokens) if (this.#index.groupOf(token) === undefined) this.#names.forget(token);
-    if (resumable) this.#store.markGone([session.id]);
-    else this.#store.end(session.id);
+    if (resumable) {
+      const now = Date.now();
+      this.#store.markGone([session.id], now);
+      this.#alarm.by(now + RESUME_WINDOW_MS);
+    } else this.#store.end(session.id);
   }
 
   #close(session: Session, code: number, reason: string): void {
-    session.speaks.closing(session, reason);
+    session.speaks.closing(session, code, reason);
     try {
       // A close reason is at most 123 bytes.
       session.socket.close(code, reason.slice(0, 120));
@@ -383,6 +450,15 @@ export class SessionHub extends DurableObject {
       if (session) yield session;
     }
   }
+}
+
+function wholeNumber(header: string | null): number | null {
+  return header && /^\d+$/.test(header) ? Number(header) : null;
+}
+
+/** An upgrade whose credential ended or expired after the worker checked it: 401, as the worker would have answered. */
+function refused(code: 'token_revoked' | 'token_expired', message: string): Response {
+  return Response.json({ error: { code, message } }, { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="kite-edge", error="invalid_token"' } });
 }
 
 function tooManySessions(keyId: string | null, open: number, most: number): Response {

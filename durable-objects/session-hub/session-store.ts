@@ -16,7 +16,7 @@ import { decodeSubscriptions, encodeSubscriptions } from './subscription-record.
  *                 (subscription-record.ts), rewritten once per control message
  *
  * A session whose socket was lost stays resumable for RESUME_WINDOW_MS; the
- * alarm ends those nobody resumed (`endExpired`).
+ * hub's alarm (hub-alarm.ts) ends those nobody resumed (`endExpired`).
  */
 const SESSION_TAG = 'session';
 const KITE_TAG = 'kite';
@@ -42,6 +42,11 @@ export class SessionStore {
   accept(socket: WebSocket, attachment: Attachment): void {
     const { userId, keyId, protocol } = attachment;
     this.#ctx.acceptWebSocket(socket, [SESSION_TAG, ownerTag(userId, keyId), userTag(userId), ...(protocol === 'kite' ? [KITE_TAG] : [])]);
+    socket.serializeAttachment(attachment);
+  }
+
+  /** A session's attachment changed (a `reauth`): kept with its socket, for after hibernation. */
+  reattach(socket: WebSocket, attachment: Attachment): void {
     socket.serializeAttachment(attachment);
   }
 
@@ -134,13 +139,8 @@ export class SessionStore {
   }
 
   /** Sessions whose sockets were lost: resumable until the alarm ends them. */
-  markGone(ids: string[]): void {
-    if (ids.length === 0) return;
-    const now = Date.now();
+  markGone(ids: string[], now: number): void {
     for (const id of ids) this.#sql.exec('UPDATE sessions SET gone_at = ? WHERE id = ? AND gone_at IS NULL', now, id);
-    void this.#ctx.storage.getAlarm().then((at) => {
-      if (at === null) return this.#ctx.storage.setAlarm(now + RESUME_WINDOW_MS);
-    });
   }
 
   end(id: string): void {
@@ -148,11 +148,15 @@ export class SessionStore {
     this.#sql.exec('DELETE FROM sessions WHERE id = ?', id);
   }
 
-  /** Ends the sessions gone longer than RESUME_WINDOW_MS, and sets the alarm for the next to expire. */
+  /** Ends the sessions gone longer than RESUME_WINDOW_MS. */
   endExpired(now: number): void {
     const cutoff = now - RESUME_WINDOW_MS;
     for (const { id } of this.#sql.exec<{ id: string }>('SELECT id FROM sessions WHERE gone_at IS NOT NULL AND gone_at <= ?', cutoff).toArray()) this.end(id);
-    const next = this.#sql.exec<{ at: number | null }>('SELECT min(gone_at) AS at FROM sessions WHERE gone_at IS NOT NULL').one().at;
-    if (next !== null) void this.#ctx.storage.setAlarm(next + RESUME_WINDOW_MS);
+  }
+
+  /** When the next lost session's resume window closes; null when none is waiting. */
+  nextResumeDeadline(): number | null {
+    const gone = this.#sql.exec<{ at: number | null }>('SELECT min(gone_at) AS at FROM sessions WHERE gone_at IS NOT NULL').one().at;
+    return gone === null ? null : gone + RESUME_WINDOW_MS;
   }
 }

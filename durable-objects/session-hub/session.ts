@@ -14,8 +14,26 @@ import { SessionOutbox } from './session-outbox.ts';
  */
 export type Protocol = 'v2' | 'kite';
 
-/** `epoch`: the session epoch of the access token a session opened with (null for an API key's), so a logout can end it. */
-export type Attachment = { id: string; userId: string; keyId: string | null; epoch: number | null; protocol: Protocol; connectedAt: number };
+/**
+ * `epoch`: the session epoch of the access token a session opened with (null
+ * for an API key's), so a logout can end it; `expiresAt`: when that token
+ * expires (ms since the epoch; null for an API key's), when the hub ends the
+ * session. Both move on with each `reauth`.
+ */
+export type Attachment = {
+  id: string;
+  userId: string;
+  keyId: string | null;
+  epoch: number | null;
+  expiresAt: number | null;
+  protocol: Protocol;
+  connectedAt: number;
+};
+
+/** The part of a session its socket's attachment keeps. */
+export function attachmentOf({ id, userId, keyId, epoch, expiresAt, protocol, connectedAt }: Attachment): Attachment {
+  return { id, userId, keyId, epoch, expiresAt, protocol, connectedAt };
+}
 
 export type Session = Attachment & {
   socket: WebSocket;
@@ -49,8 +67,8 @@ export type SessionProtocol = {
   parse(text: string): Control | ControlError;
   /** A request refused or failed. */
   error(session: Session, error: SessionError): void;
-  /** The hub is about to close the socket, for `reason`. */
-  closing(session: Session, reason: string): void;
+  /** The hub is about to close the socket with `code`, for `reason`. */
+  closing(session: Session, code: number, reason: string): void;
   /** A subscribe, unsubscribe or mode done: what was accepted and rejected. */
   ack(session: Session, ack: Ack): void;
   /** A group's feed state moved, for these instruments the session holds. */

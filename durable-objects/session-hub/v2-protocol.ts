@@ -8,17 +8,18 @@ import { v2TickFrame } from './session-frames.ts';
 
 /**
  * /v2/ws (docs/websocket.md, contracts/client-protocol.ts): JSON frames
- * both ways. A session is welcomed with its id and limits, every request
- * is acked, errors and the reason for a close come as `error` frames, and
- * the session hears its groups' feed status and its user's alerts.
+ * both ways. A session is welcomed with its id, limits and expiry, every
+ * request is acked, errors and the reason for a close come as `error`
+ * frames, and the session hears its groups' feed status and its user's
+ * alerts.
  */
 export const v2Protocol: SessionProtocol = {
   parse: parseV2Control,
   error(session, error) {
     sendJson(session, { type: 'error', ...error });
   },
-  closing(session, reason) {
-    sendJson(session, { type: 'error', code: 'closing', message: reason });
+  closing(session, code, reason) {
+    sendJson(session, { type: 'error', code: 'closing', message: reason, close_code: code });
   },
   ack(session, ack) {
     sendJson(session, { type: 'ack', ...ack });
@@ -50,6 +51,7 @@ export function welcome(session: Session, resumed: boolean, subscribed: number, 
     resumed,
     subscribed,
     server_time: Date.now(),
+    expires_at: session.expiresAt,
     limits: { instruments: limits.instruments, messages_per_second: limits.messagesPerSecond, max_frame_bytes: limits.maxFrameBytes },
   };
 }
@@ -81,5 +83,7 @@ export function parseV2Control(text: string): Control | ControlError {
       return { op: 'mode', ...id, refs: message.instruments, mode: message.mode };
     case 'ping':
       return { op: 'ping', ...id };
+    case 'reauth':
+      return { op: 'reauth', ...id, token: message.access_token };
   }
 }

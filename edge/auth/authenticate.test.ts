@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it } from 'vitest';
-import { call, EDGE, errorOf, keyAuth, newKey, newUser, signAccessToken, sql } from '../../test/workers/test-users.ts';
+import { call, claimsOf, EDGE, errorOf, keyAuth, newKey, newUser, signAccessToken, sql } from '../../test/workers/test-users.ts';
 import { type AuthFailure, authenticate, failureResponse, isAuthFailure, type Principal } from './authenticate.ts';
 import { scope } from './principal.ts';
 
@@ -83,6 +83,7 @@ describe('authenticate(): the credential forms WebSocket routes take', () => {
         role: 'user',
         via: 'session',
         epoch: expect.any(Number),
+        expiresAt: claimsOf(token).exp * 1000,
         scopes: new Set(['read', 'alerts']),
       });
     }

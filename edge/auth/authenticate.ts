@@ -1,8 +1,8 @@
+import { verifyAccessToken } from '../../contracts/access-token.ts';
 import { ConfigError } from '../../contracts/config-error.ts';
 import type { ConfigProblem, ErrorBody, ErrorCode } from '../../contracts/errors.ts';
 import { type EdgeConfig, edgeConfig } from '../../contracts/worker-config.ts';
 import { DatabaseUnavailable, openDatabase } from '../../storage/database.ts';
-import { verifyAccessToken } from './access-token.ts';
 import { verifyApiKey } from './api-key-verify.ts';
 import { readCredentials } from './credentials.ts';
 import { type Access, type Principal, SCOPES_OF_ROLE, shortfall } from './principal.ts';
@@ -76,7 +76,14 @@ async function identify(config: EdgeConfig, request: Request): Promise<Principal
       if (!standing || standing.epoch !== claims.ver) {
         return { failure: 'revoked', message: 'this session has ended (logout or password change): log in again' };
       }
-      return { userId: claims.sub, role: standing.role, via: 'session', epoch: standing.epoch, scopes: SCOPES_OF_ROLE[standing.role] };
+      return {
+        userId: claims.sub,
+        role: standing.role,
+        via: 'session',
+        epoch: standing.epoch,
+        expiresAt: claims.exp * 1000,
+        scopes: SCOPES_OF_ROLE[standing.role],
+      };
     }
   }
 }

@@ -26,6 +26,8 @@ export type Principal = {
   keyId?: string;
   /** The session epoch the access token was issued under, for `via: 'session'`: what a logout ends. */
   epoch?: number;
+  /** When the access token expires (ms since the epoch), for `via: 'session'`: when a WebSocket session it opens ends. */
+  expiresAt?: number;
   scopes: ReadonlySet<Scope>;
 };
 

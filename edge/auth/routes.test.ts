@@ -122,18 +122,24 @@ describe('refresh', () => {
     expect((await refresh(next.refresh_token)).status).toBe(200);
   });
 
-  it('treats reuse of a spent refresh token as theft: refused, and the whole family with it', async () => {
+  it('treats reuse of a spent refresh token as theft: refused, the whole family with it, and the access tokens already issued', async () => {
     const user = await newUser();
+    const otherFamily = await login(user.email);
     const next = (await (await refresh(user.tokens.refresh_token)).json()) as Tokens;
     const reused = await refresh(user.tokens.refresh_token);
     expect(reused.status).toBe(401);
     expect(await errorOf(reused)).toMatchObject({ code: 'token_revoked' });
-    // The thief's successor dies too, whichever side held it.
+    // The thief's successor dies too, whichever side held it, and so do the access tokens issued until now.
     const successor = await refresh(next.refresh_token);
     expect(successor.status).toBe(401);
     expect((await errorOf(successor)).code).toBe('token_revoked');
-    // Another session of the same user (its own family) is untouched.
-    expect((await refresh((await login(user.email)).refresh_token)).status).toBe(200);
+    for (const access of [user.tokens.access_token, next.access_token, otherFamily.access_token]) {
+      expect((await errorOf(await me(access))).code).toBe('token_revoked');
+    }
+    // Another session of the same user (its own family) refreshes into working tokens.
+    const refreshed = await refresh(otherFamily.refresh_token);
+    expect(refreshed.status).toBe(200);
+    expect((await me(((await refreshed.json()) as Tokens).access_token)).status).toBe(200);
   });
 
   it('does not mind an expired access token sent along out of habit', async () => {

@@ -86,13 +86,13 @@ auth.post('/login', requires(PUBLIC, { limit: 'auth' }), async (c) => {
 auth.post('/refresh', requires(PUBLIC, { limit: 'auth' }), async (c) => {
   const { refresh_token } = await parseBody(c, Refresh);
   const result = await rotateSession(database(c), edgeConfig(c.env), refresh_token);
-  if (typeof result === 'object') return c.json(result);
+  if (typeof result === 'object' && !('reuse' in result)) return c.json(result);
   c.header('WWW-Authenticate', 'Bearer realm="kite-edge", error="invalid_token"');
   if (result === 'expired') return errorResponse(c, 401, 'token_expired', 'the refresh token has expired: log in again');
-  if (result === 'revoked') {
-    return errorResponse(c, 401, 'token_revoked', 'the refresh token was already used or revoked: its session has ended; log in again');
-  }
-  return errorResponse(c, 401, 'unauthorized', 'the refresh token is not one this platform issued');
+  if (result === 'invalid') return errorResponse(c, 401, 'unauthorized', 'the refresh token is not one this platform issued');
+  // Reuse means theft or a confused client: the access tokens issued before, and the sessions they opened, end with the family.
+  if (result !== 'revoked') await endSessionsOf(c.env, result.reuse.userId, { epochFrom: result.reuse.epochFrom });
+  return errorResponse(c, 401, 'token_revoked', 'the refresh token was already used or revoked: its session has ended; log in again');
 });
 
 auth.post('/logout', requires(SESSION, { limit: 'api' }), async (c) => {

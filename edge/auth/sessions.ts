@@ -1,6 +1,6 @@
+import { issueAccessToken } from '../../contracts/access-token.ts';
 import type { EdgeConfig } from '../../contracts/worker-config.ts';
 import type { Database } from '../../storage/database.ts';
-import { issueAccessToken } from './access-token.ts';
 import { authNotConfigured } from './authenticate.ts';
 import type { Role } from './principal.ts';
 import { digest, newRefreshToken } from './secrets.ts';
@@ -10,9 +10,12 @@ import { forgetStanding } from './user-standing.ts';
  * A session is a family of rotating refresh tokens plus the short-lived
  * access tokens issued from it. Refresh tokens are stored as digests; each
  * is good for one use, which replaces it with the next of its family.
- * Presenting a used or revoked one again revokes the whole family: either
- * it was stolen or its client is confused, and in both cases the safe
- * answer is to make its owner log in again.
+ * Presenting a used or revoked one again revokes the whole family and moves
+ * the user's session epoch on, so the access tokens already issued (to the
+ * thief, perhaps) are refused too: either the token was stolen or its client
+ * is confused, and in both cases the safe answer is to make its owner log
+ * in again. The user's other families go on: their next refresh brings
+ * access tokens of the new epoch.
  */
 export type SessionUser = { id: string; email: string; role: Role; session_epoch: number };
 
@@ -46,12 +49,23 @@ export async function startSession(db: Database, config: EdgeConfig, user: Sessi
   return tokens(config, user, refresh);
 }
 
+/** A spent or revoked refresh token presented again: its family is revoked and its user's access tokens before `epochFrom` are refused. */
+export type RefreshReuse = { reuse: { userId: string; epochFrom: number } };
+
 /**
  * Trades a refresh token for the next one of its family and a fresh access
  * token, in one statement (the old one is spent only if the new one is
- * stored). Otherwise says why not, revoking the family on reuse.
+ * stored). Otherwise says why not, ending the family and the user's access
+ * tokens on reuse (the caller then ends the sessions they opened). A token
+ * of a family already revoked (by a logout, or an earlier reuse) ends
+ * nothing more: `revoked`, or whoever holds one could sign its user out at
+ * will.
  */
-export async function rotateSession(db: Database, config: EdgeConfig, presented: string): Promise<SessionTokens | 'invalid' | 'expired' | 'revoked'> {
+export async function rotateSession(
+  db: Database,
+  config: EdgeConfig,
+  presented: string,
+): Promise<SessionTokens | RefreshReuse | 'invalid' | 'expired' | 'revoked'> {
   const next = newRefreshToken();
   const presentedHash = await digest(presented);
   const { rows } = await db.query<SessionUser>(
@@ -72,17 +86,23 @@ export async function rotateSession(db: Database, config: EdgeConfig, presented:
 
   const {
     rows: [known],
-  } = await db.query<{ spent: boolean; expired: boolean; family_id: string }>(
-    `SELECT rotated_at IS NOT NULL OR revoked_at IS NOT NULL AS spent, expires_at <= now() AS expired, family_id
+  } = await db.query<{ spent: boolean; expired: boolean; family_id: string; user_id: string }>(
+    `SELECT rotated_at IS NOT NULL OR revoked_at IS NOT NULL AS spent, expires_at <= now() AS expired, family_id, user_id
      FROM refresh_tokens WHERE token_hash = $1`,
     [presentedHash],
   );
   if (!known) return 'invalid';
-  if (known.spent) {
-    await db.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [known.family_id]);
-    return 'revoked';
-  }
-  return 'expired';
+  if (!known.spent) return 'expired';
+  const {
+    rows: [ended],
+  } = await db.query<{ session_epoch: number }>(
+    `WITH revoked AS (UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL RETURNING 1)
+     UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $2 AND EXISTS (SELECT 1 FROM revoked) RETURNING session_epoch`,
+    [known.family_id, known.user_id],
+  );
+  if (!ended) return 'revoked';
+  forgetStanding(known.user_id);
+  return { reuse: { userId: known.user_id, epochFrom: ended.session_epoch } };
 }
 
 /**

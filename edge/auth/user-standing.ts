@@ -1,23 +1,15 @@
 import { type Database, DatabaseUnavailable } from '../../storage/database.ts';
-import type { Role } from './principal.ts';
+import { readStanding, type Standing } from '../../storage/user-standing.ts';
 import { type Trust, TrustCache } from './trust-cache.ts';
 
 /**
- * A user's standing: the role they hold today and their session epoch
- * (which logout and password change bump, refusing every access token
- * issued before). Read from Postgres at most once per AUTH_CACHE_TTL_MS per
- * isolate; undefined when the user no longer exists.
+ * A user's standing (storage/user-standing.ts: role and session epoch),
+ * read from Postgres at most once per AUTH_CACHE_TTL_MS per isolate.
  */
-export type Standing = { role: Role; epoch: number };
-
 const standings = new TrustCache<Standing | undefined>(10_000, (error) => error instanceof DatabaseUnavailable);
 
 export function userStanding(db: Database, userId: string, trust: Trust): Promise<Standing | undefined> {
-  return standings.get(userId, trust, async () => {
-    const { rows } = await db.query<{ role: Role; session_epoch: number }>('SELECT role, session_epoch FROM users WHERE id = $1', [userId]);
-    const row = rows[0];
-    return row && { role: row.role, epoch: row.session_epoch };
-  });
+  return standings.get(userId, trust, () => readStanding(db, userId));
 }
 
 /** After this isolate changed a user's epoch: the next request reads it afresh. */

@@ -12,7 +12,8 @@ import { errorResponse } from '../errors.ts';
  * a user's access token or an API key (docs/auth.md has the credential
  * forms). The worker authenticates, then hands the upgrade to the user's
  * SessionHub with the principal in headers it sets itself (a client's own
- * X-Session-* headers never reach the hub: the request is rebuilt).
+ * X-Session-* headers never reach the hub: the request is rebuilt), the
+ * access token's expiry among them: the hub ends the session then.
  *
  *   GET /v2/ws     the JSON protocol (contracts/client-protocol.ts);
  *                  `?resume=<session id>` takes a lost session back
@@ -43,6 +44,7 @@ async function toHub(c: Context<AuthEnv>, protocol: 'v2' | 'kite'): Promise<Resp
   const headers = new Headers({ Upgrade: 'websocket', [SESSION_HEADERS.user]: principal.userId, [SESSION_HEADERS.protocol]: protocol });
   if (principal.keyId) headers.set(SESSION_HEADERS.key, principal.keyId);
   if (principal.epoch !== undefined) headers.set(SESSION_HEADERS.epoch, String(principal.epoch));
+  if (principal.expiresAt !== undefined) headers.set(SESSION_HEADERS.expires, String(principal.expiresAt));
   const resume = c.req.query('resume');
   if (resume && /^[0-9a-f-]{36}$/.test(resume)) headers.set(SESSION_HEADERS.resume, resume);
   const offered = (c.req.header('Sec-WebSocket-Protocol') ?? '').split(',').map((p) => p.trim());

@@ -1,9 +1,10 @@
 import type { GroupKey } from '../../contracts/instrument-group.ts';
-import type { Demand, KiteFeedState, TickMode } from '../../contracts/origin-link.ts';
+import type { Demand, TickMode } from '../../contracts/origin-link.ts';
 import { type AccountToken, ConnectionPool, type PoolAccount } from '../kite/connection-pool.ts';
 import type { GroupIndex } from '../registry/group-index.ts';
 import { DemandBook } from './demand-book.ts';
 import { FeedLink } from './feed-link.ts';
+import { type FeedState, feedStateOf, STARTING } from './feed-state.ts';
 import { GroupLink } from './group-link.ts';
 import { TickRouter } from './tick-router.ts';
 
@@ -39,7 +40,7 @@ export class OriginFeed {
   #rejected = new Map<number, string>();
   /** What the pool was last given: the book hands back the same map until demand changes. */
   #placed: ReadonlyMap<number, TickMode> | undefined;
-  #feedState: { state: KiteFeedState; reason?: string } = { state: 'down', reason: 'starting' };
+  #feedState: FeedState = STARTING;
   readonly #router: TickRouter;
   /** Refusals by group for the next resubscribe, which is due when `#resubscribing` is set. */
   #refusals = new Map<GroupKey, Map<number, string>>();
@@ -191,25 +192,12 @@ export class OriginFeed {
     this.#resubscribeSoon();
   }
 
-  /**
-   * One state for the whole feed: token_expired when an account carrying
-   * instruments has no valid token, down when no connection carrying
-   * instruments is live, stale when some are not, live otherwise.
-   */
+  /** One state for the whole feed (feed-state.ts), sent on every change. */
   #updateFeedState(): void {
-    const connections = this.pool
-      .stats()
-      .flatMap((a) => a.connections)
-      .filter((c) => c.instruments > 0);
-    let next: { state: KiteFeedState; reason?: string };
-    const expired = connections.filter((c) => c.state === 'token_expired');
-    const live = connections.filter((c) => c.state === 'live');
-    if (expired.length) next = { state: 'token_expired', reason: expired[0]?.reason ?? 'access token expired' };
-    else if (connections.length === 0) next = { state: 'live', reason: 'no instruments wanted' };
-    else if (live.length === 0) next = { state: 'down', reason: connections[0]?.reason ?? 'no Kite connection is up' };
-    else if (live.length < connections.length)
-      next = { state: 'stale', reason: `${connections.length - live.length} of ${connections.length} Kite connections are down` };
-    else next = { state: 'live' };
+    const next = feedStateOf(
+      this.pool.stats().flatMap((a) => a.connections),
+      this.#feedState,
+    );
     if (next.state === this.#feedState.state && next.reason === this.#feedState.reason) return;
     this.#feedState = next;
     this.#options.log(`Kite feed ${next.state}${next.reason ? `: ${next.reason}` : ''}`);

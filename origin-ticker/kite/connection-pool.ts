@@ -1,5 +1,5 @@
 import type { TickMode } from '../../contracts/origin-link.ts';
-import { type ConnectionStats, TickerConnection } from './ticker-connection.ts';
+import { type ConnectionStats, type KiteToken, TickerConnection } from './ticker-connection.ts';
 
 /**
  * Kite's market-data capacity over one or more accounts: at most
@@ -20,7 +20,7 @@ import { type ConnectionStats, TickerConnection } from './ticker-connection.ts';
  */
 export type PoolAccount = { apiKey: string };
 
-export type AccountToken = { accessToken: string; expiresAt: Date | null };
+export type AccountToken = KiteToken;
 
 export type PoolOptions = {
   accounts: readonly PoolAccount[];
@@ -67,7 +67,7 @@ export class ConnectionPool {
             id: `${account.apiKey}#${i}`,
             tickerRoot: options.tickerRoot,
             apiKey: account.apiKey,
-            accessToken: () => this.#tokens.get(account.apiKey)?.accessToken,
+            token: () => this.#tokens.get(account.apiKey),
             onFrame: (frame, receivedAt) => options.onFrame(frame, receivedAt),
             onStateChange: () => options.onStateChange?.(),
             log: options.log,

@@ -15,19 +15,28 @@ import type { TickMode } from '../../contracts/origin-link.ts';
  * for `silenceMs` is dead even if it never closed; it is cut and
  * redialled with capped, jittered backoff, the access token re-read before
  * each dial. A 403 at the handshake means the token is dead: no retries
- * until `tokenChanged()` says a fresh one arrived.
+ * until `tokenChanged()` says a fresh one arrived. So does a token past its
+ * known expiry: Kite drops every socket when it kills the day's tokens, and
+ * that drop is reported as the expiry it is, not as a close (1006).
+ *
+ * `failure` is what went wrong since the connection was last live (or was
+ * given a token): a first dial has none, so it reads as connecting, not
+ * down.
  *
  * Unlike the official KiteTicker (socket in module globals, process.exit
  * when retries run out), any number of these live in one process.
  */
 export type ConnectionState = 'idle' | 'connecting' | 'live' | 'backoff' | 'token_expired' | 'stopped';
 
+/** An account's access token, and when it dies (null: not known). */
+export type KiteToken = { accessToken: string; expiresAt: Date | null };
+
 export type TickerConnectionOptions = {
   id: string;
   /** Kite's ticker root: wss://ws.kite.trade, or the simulator's ws://127.0.0.1:8700/ws. */
   tickerRoot: string;
   apiKey: string;
-  accessToken: () => string | undefined;
+  token: () => KiteToken | undefined;
   onFrame: (frame: Uint8Array, receivedAt: number, connection: TickerConnection) => void;
   onStateChange?: (connection: TickerConnection) => void;
   log: (line: string) => void;
@@ -40,6 +49,8 @@ export type ConnectionStats = {
   id: string;
   state: ConnectionState;
   reason: string | undefined;
+  /** What failed since the connection was last live or given a token (null: nothing). */
+  failure: string | null;
   instruments: number;
   ticks: number;
   ticksPerSecond: number;
@@ -60,6 +71,7 @@ export class TickerConnection {
   readonly wanted = new Map<number, TickMode>();
   #state: ConnectionState = 'idle';
   #reason: string | undefined;
+  #failure: string | null = null;
   #ws: WebSocket | undefined;
   #timer: NodeJS.Timeout | undefined;
   #watchdog: NodeJS.Timeout | undefined;
@@ -93,6 +105,7 @@ export class TickerConnection {
       id: this.id,
       state: this.#state,
       reason: this.#reason,
+      failure: this.#failure,
       instruments: this.wanted.size,
       ticks: this.#ticks,
       ticksPerSecond: this.#ticksPerSecond,
@@ -132,6 +145,7 @@ export class TickerConnection {
 
   /** A fresh access token arrived: a connection waiting on one (or on backoff) dials now. */
   tokenChanged(): void {
+    this.#failure = null;
     if (this.#state === 'token_expired' || this.#state === 'backoff') {
       clearTimeout(this.#timer);
       this.#dial();
@@ -145,15 +159,16 @@ export class TickerConnection {
 
   #dial(): void {
     if (this.wanted.size === 0 || this.#state === 'stopped') return;
-    const token = this.#options.accessToken();
+    const token = this.#options.token();
     if (!token) {
-      this.#setState('token_expired', 'no access token: log in at /login');
+      this.#setState('token_expired', "no Kite access token: log in at the origin's /login");
       return;
     }
+    if (this.#tokenExpired()) return;
     this.#setState('connecting', undefined);
     const url = new URL(this.#options.tickerRoot);
     url.searchParams.set('api_key', this.#options.apiKey);
-    url.searchParams.set('access_token', token);
+    url.searchParams.set('access_token', token.accessToken);
     const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 10_000 });
     this.#ws = ws;
     ws.binaryType = 'nodebuffer';
@@ -164,7 +179,7 @@ export class TickerConnection {
       if (this.#ws !== ws) return;
       this.#ws = undefined;
       if (status === 403) {
-        this.#setState('token_expired', 'Kite refused the access token (HTTP 403): log in again at /login');
+        this.#setState('token_expired', "Kite access token expired or revoked (Kite answered 403): log in at the origin's /login");
         this.#options.log(`${this.id}: access token refused by Kite (403); waiting for a new one`);
         return;
       }
@@ -182,7 +197,10 @@ export class TickerConnection {
       if (this.#ws !== ws) return;
       const now = Date.now();
       this.#lastMessageAt = now;
-      if (this.#state === 'connecting') this.#setState('live', undefined);
+      if (this.#state === 'connecting') {
+        this.#failure = null;
+        this.#setState('live', undefined);
+      }
       if (!isBinary) return this.#onText(data.toString('utf8'));
       if (data.length < 2) return; // heartbeat
       const count = data.readUInt16BE(0);
@@ -194,6 +212,7 @@ export class TickerConnection {
     ws.on('close', (code, reason) => {
       if (this.#ws !== ws) return;
       this.#ws = undefined;
+      if (this.#tokenExpired()) return;
       this.#retry(`closed by Kite (${code}${reason.length ? ` ${reason.toString()}` : ''})`);
     });
     ws.on('error', (error) => {
@@ -246,8 +265,19 @@ export class TickerConnection {
     this.#watchdog.unref();
   }
 
+  /** Whether the token is past its known expiry: then the connection waits for a fresh one instead of dialling. */
+  #tokenExpired(): boolean {
+    const expiresAt = this.#options.token()?.expiresAt;
+    if (!expiresAt || expiresAt.getTime() > Date.now()) return false;
+    clearInterval(this.#watchdog);
+    this.#connectedAt = null;
+    this.#setState('token_expired', `Kite access token expired at ${expiresAt.toISOString()}: log in at the origin's /login`);
+    return true;
+  }
+
   #retry(reason: string): void {
     if (this.#state === 'stopped' || this.#state === 'idle') return;
+    this.#failure = reason;
     clearInterval(this.#watchdog);
     this.#ticksPerSecond = 0;
     const delay = this.#backoff.next();

@@ -55,7 +55,7 @@ class RecordingServer {
     this.sockets[connection]?.send(JSON.stringify(message));
   }
 
-  welcome(connection: number, limits = DEFAULT_LIMITS, resumed?: { session: string; subscribed: number }): void {
+  welcome(connection: number, limits = DEFAULT_LIMITS, resumed?: { session: string; subscribed: number }, expiresAt: number | null = null): void {
     this.answer(connection, {
       type: 'welcome',
       session: resumed?.session ?? `s${connection}`,
@@ -63,6 +63,7 @@ class RecordingServer {
       subscribed: resumed?.subscribed ?? 0,
       limits,
       server_time: Date.now(),
+      expires_at: expiresAt,
     });
   }
 
@@ -457,5 +458,66 @@ describe('reconnecting', () => {
     await server.until(() => seen.length === 6 || undefined);
     expect(seen).toEqual(['snapshot 1', 'tick 1', 'ticks 2', 'tick 1', 'tick 2', 'status NSE:EQ stale']);
     expect(c.feedStatus.get('NSE:EQ')?.state).toBe('stale');
+  });
+});
+
+describe('access tokens that expire', () => {
+  /** A client whose credentials function hands out `t1`, `t2`, …: one per call. */
+  async function withTokenFunction(expiresInMs: number) {
+    let calls = 0;
+    client = new KiteEdgeClient({ url: server.url, credentials: () => ({ accessToken: `t${++calls}` }), reconnect: quickReconnect });
+    const opened = client.connect();
+    await server.until(() => server.sockets.length === 1);
+    server.welcome(0, DEFAULT_LIMITS, undefined, Date.now() + expiresInMs);
+    await opened;
+    return client;
+  }
+
+  it('renews the session before its token expires with the credentials function’s next token, and again after that', async () => {
+    await withTokenFunction(400);
+    const first = await server.until(() => server.sent.find((s) => s.message.action === 'reauth'));
+    expect(first).toMatchObject({ connection: 0, message: { action: 'reauth', access_token: 't2' } });
+    server.answer(0, { type: 'reauthed', id: first.message.id, expires_at: Date.now() + 400 });
+    const second = await server.until(() => server.sent.filter((s) => s.message.action === 'reauth')[1]);
+    expect(second.message.access_token).toBe('t3');
+    expect(server.sockets).toHaveLength(1);
+  });
+
+  it('reports a refused renewal as an error event and keeps the session until the server ends it', async () => {
+    const c = await withTokenFunction(200);
+    const errors: string[] = [];
+    c.on('error', (e) => errors.push(`${e.code}: ${e.message}`));
+    const reauth = await server.until(() => server.sent.find((s) => s.message.action === 'reauth'));
+    server.answer(0, { type: 'error', id: reauth.message.id, code: 'reauth_refused', message: 'the database is unavailable' });
+    await server.until(() => errors.length === 1 || undefined);
+    expect(errors).toEqual(['reauth_refused: the database is unavailable']);
+    expect(c.state).toBe('open');
+  });
+
+  it('reconnects with a fresh token when the server closes an expired session (4001), acting on its closing frame', async () => {
+    const c = await withTokenFunction(60_000);
+    const closes: ClientEvents['close'][] = [];
+    c.on('close', (e) => closes.push(e));
+    // The closing frame alone: a runtime may hold the transport open well after the close frame (docs/websocket.md).
+    server.answer(0, { type: 'error', code: 'closing', message: 'access token expired', close_code: CloseCode.ACCESS_TOKEN_EXPIRED });
+    await server.until(() => server.sockets.length === 2);
+    expect(closes).toEqual([{ code: 4001, reason: 'access token expired', reconnecting: true }]);
+    expect(new URL(server.upgrades[1]?.url ?? '', 'http://x').searchParams.get('access_token')).toBe('t2');
+  });
+
+  it('stays closed after 4001 when its credentials are fixed: the same token would be refused', async () => {
+    const c = await connected({ credentials: { accessToken: 'fixed' } });
+    const closed = new Promise<ClientEvents['close']>((resolve) => c.on('close', resolve));
+    server.sockets[0]?.close(CloseCode.ACCESS_TOKEN_EXPIRED, 'access token expired');
+    expect(await closed).toEqual({ code: 4001, reason: 'access token expired', reconnecting: false });
+    expect(c.state).toBe('closed');
+  });
+
+  it('ends at once on a closing frame for a revoked credential (4003), without waiting for the transport', async () => {
+    const c = await connected();
+    const closed = new Promise<ClientEvents['close']>((resolve) => c.on('close', resolve));
+    server.answer(0, { type: 'error', code: 'closing', message: 'API key ak_0123456789abcdef was revoked', close_code: CloseCode.CREDENTIAL_ENDED });
+    expect(await closed).toEqual({ code: 4003, reason: 'API key ak_0123456789abcdef was revoked', reconnecting: false });
+    expect(c.state).toBe('closed');
   });
 });

@@ -189,6 +189,11 @@ describe('/v2/ws on the whole platform', () => {
     expect(stale.reason).toMatch(/origin/);
     // `npm run dev` starts the origin again; the session hears `live` and ticks resume, with no reconnect.
     await session.until('live', (f) => (f.type === 'status' && f.state === 'live' ? f : undefined), 60_000, killedAt);
+    // On the way, only true states: a reconnecting or starting origin is stale; down only once it has been away 30 s
+    // (DOWN_AFTER_MS), and never for want of an access token it had (issue 21, defect 9).
+    const statuses = session.frames.flatMap(({ at, frame }) => (at >= killedAt && frame.type === 'status' ? [{ after: at - killedAt, ...frame }] : []));
+    const untrue = statuses.filter((s) => (s.state === 'down' && s.after < 30_000) || /access token/.test(s.reason ?? ''));
+    expect(untrue, JSON.stringify(statuses)).toEqual([]);
     const back = Date.now();
     await session.until('a tick after the return', (f) => (f.type === 'ticks' ? f : undefined), 10_000, back);
     expect(session.ticks(back).length).toBeGreaterThan(0);

@@ -81,9 +81,17 @@ export class TestOrigin {
   }
 }
 
-/** The origin's link to a group, and the demand the group last sent down it (read as frames arrive). */
-export async function originOf(group: string): Promise<{ origin: TestOrigin; demand: () => Record<string, string> }> {
+/**
+ * The origin's link to a group, and the demand the group last sent down it
+ * (read as frames arrive). Like the real origin, it reports the feed on
+ * connect (`live` unless told otherwise).
+ */
+export async function originOf(
+  group: string,
+  feed: { state: string; reason?: string } = { state: 'live' },
+): Promise<{ origin: TestOrigin; demand: () => Record<string, string> }> {
   const origin = await TestOrigin.connect(`/origin/groups/${group}`);
+  origin.sendJson({ type: 'feed', ...feed, at: Date.now() });
   let demand: Record<string, string> = {};
   void (async () => {
     for (;;) {

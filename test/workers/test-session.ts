@@ -2,6 +2,7 @@ import { env, exports } from 'cloudflare:workers';
 import type { ServerMessage } from '../../contracts/client-protocol.ts';
 import { type GroupedInstrument, instrumentGroup } from '../../contracts/instrument-group.ts';
 import { DEPTH_LEVEL, FULL, PACKET, PACKET_LENGTH, QUOTE } from '../../contracts/kite-ticks/packet-layout.ts';
+import { SESSION_HEADERS } from '../../contracts/session-handoff.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { openDatabase } from '../../storage/database.ts';
 
@@ -44,6 +45,25 @@ export class TestSession {
     return exports.default.fetch(`${EDGE}${path}?${query}`, { headers: { Upgrade: 'websocket', ...headers } });
   }
 
+  /**
+   * An upgrade handed straight to a hub, as a worker hands it over after
+   * authenticating (edge/ws/routes.ts): how the tests play a worker that
+   * reached its verdict from a cache, or mapped the user to another shard.
+   */
+  static toHub(hub: string, session: { user: string; key?: string; epoch?: number; expiresAt?: number }): Promise<Response> {
+    const headers = new Headers({ Upgrade: 'websocket', [SESSION_HEADERS.user]: session.user, [SESSION_HEADERS.protocol]: 'v2' });
+    if (session.key !== undefined) headers.set(SESSION_HEADERS.key, session.key);
+    if (session.epoch !== undefined) headers.set(SESSION_HEADERS.epoch, String(session.epoch));
+    if (session.expiresAt !== undefined) headers.set(SESSION_HEADERS.expires, String(session.expiresAt));
+    return env.SESSION_HUB.getByName(hub).fetch(new Request(`${EDGE}/v2/ws`, { headers }));
+  }
+
+  static async openAtHub(hub: string, session: Parameters<typeof TestSession.toHub>[1]): Promise<TestSession> {
+    const response = await TestSession.toHub(hub, session);
+    if (response.status !== 101 || !response.webSocket) throw new Error(`session refused: HTTP ${response.status} ${await response.text()}`);
+    return new TestSession(response.webSocket);
+  }
+
   next(ms = 5_000): Promise<Frame> {
     const queued = this.#frames.shift();
     if (queued !== undefined) return Promise.resolve(queued);
@@ -63,6 +83,11 @@ export class TestSession {
       const frame = await this.next(Math.max(1, until - Date.now()));
       if (!(frame instanceof Uint8Array) && frame.type === type) return frame as Extract<ServerMessage, { type: T }>;
     }
+  }
+
+  /** How the session closed, once it has, within `ms` (a close already sent only needs delivering). */
+  closedWithin(ms: number): Promise<{ code: number; reason: string }> {
+    return Promise.race([this.closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the session was still open ${ms} ms later`)), ms))]);
   }
 
   /** Frames that arrive within `ms` (none expected, usually). */

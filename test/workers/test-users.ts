@@ -93,3 +93,19 @@ export const keyAuth = (key: TestKey) => ({ Authorization: `token ${key.id}:${ke
 export async function signAccessToken(claims: Record<string, unknown>, secret = env.AUTH_JWT_SECRET ?? ''): Promise<string> {
   return sign(claims, secret, 'HS256');
 }
+
+export type AccessClaims = { sub: string; ver: number; iat: number; exp: number };
+
+/** What an access token says (not verified: the tests' own tokens). */
+export function claimsOf(token: string): AccessClaims {
+  const payload = token.split('.')[1] ?? '';
+  return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as AccessClaims;
+}
+
+/** A valid access token of the user's current session epoch that expires `seconds` from now (a JWT's `exp` is whole seconds). */
+export async function accessTokenFor(user: TestUser, seconds: number, tokens = user.tokens): Promise<{ token: string; expiresAt: number }> {
+  const { sub, ver } = claimsOf(tokens.access_token);
+  const now = Math.floor(Date.now() / 1000);
+  const exp = now + seconds;
+  return { token: await signAccessToken({ sub, ver, iat: now, exp }), expiresAt: exp * 1000 };
+}

@@ -3,10 +3,13 @@ import { z } from 'zod';
 
 /**
  * Access tokens: short-lived JWTs (HS256, AUTH_JWT_SECRET) naming the user
- * and the session epoch they were issued under. The signature and expiry
- * are checked here, with no I/O; whether the epoch is still the user's is
- * the caller's check (user-standing.ts), which is how logout and a password
- * change end tokens that have not expired yet.
+ * and the session epoch they were issued under. The worker issues them
+ * (edge/auth/sessions.ts) and reads them on every request; a SessionHub
+ * reads the fresh one a live session sends to extend itself (`reauth`), so
+ * the format lives here. The signature and expiry are checked here, with no
+ * I/O; whether the epoch is still the user's is the caller's check
+ * (storage/user-standing.ts), which is how logout and a password change end
+ * tokens that have not expired yet.
  */
 const Claims = z.object({
   sub: z.uuid(),
@@ -31,13 +34,13 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
   }
 }
 
-// Importing the key costs more than the HMAC itself: keep one per secret (one per deployment).
-let cached: { secret: string; key: Promise<CryptoKey> } | undefined;
+const importKey = (secret: string) =>
+  crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 
-function hmacKey(secret: string): Promise<CryptoKey> {
-  if (cached?.secret !== secret) {
-    const key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
-    cached = { secret, key };
-  }
+// Importing the key costs more than the HMAC itself: keep one per secret (one per deployment).
+let cached: { secret: string; key: ReturnType<typeof importKey> } | undefined;
+
+function hmacKey(secret: string): ReturnType<typeof importKey> {
+  if (cached?.secret !== secret) cached = { secret, key: importKey(secret) };
   return cached.key;
 }
