@@ -15,7 +15,8 @@ import { normalisedOtmPrice, type OptionKind } from './black76.ts';
  * starting guess that fits each branch (the far-tail asymptote below,
  * Corrado–Miller near the money), kept inside a bracket that every
  * evaluation narrows, with bisection when a step would leave it: about
- * four evaluations on a typical chain, never more than MAX_ITERATIONS.
+ * five evaluations of the price an option on a typical chain (one of them
+ * to tell the branch), never more than MAX_ITERATIONS + 1.
  */
 
 /** Counters the solver adds to (solves, and evaluations of the price), for tests and the bench. */
