@@ -2,6 +2,7 @@ import { benchAlertDelivery } from './alert-delivery.ts';
 import { benchAlertEvaluation } from './alert-evaluation.ts';
 import { benchAuthVerify } from './auth-verify.ts';
 import { benchFanout } from './fanout.ts';
+import { benchFnoChain } from './fno-chain.ts';
 import { benchInstrumentsApi } from './instruments-api.ts';
 import { benchKiteDecoder } from './kite-decoder.ts';
 import { benchKiteSimulator } from './kite-sim.ts';
@@ -20,6 +21,7 @@ const rows = [
   ...(await benchInstrumentsApi()),
   ...(await benchAuthVerify()),
   ...(await benchAlertEvaluation()),
+  ...(await benchFnoChain()),
   ...(await benchAlertDelivery()),
   ...(await benchFanout()),
 ];

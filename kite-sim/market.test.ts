@@ -339,6 +339,28 @@ describe('Market', () => {
     expect(market.quote(USDINR_FUT.instrument_token).last_price).toBeGreaterThan(85);
   });
 
+  it('remembers what each price was priced with: the close before any trade, then the last trade, even after its siblings move on', () => {
+    const market = new Market(universe, { seed: 4, startMs: START });
+    const call = option(MONTHLY, 24_000, 'CE');
+    const close = market.pricedWith(call.instrument_token);
+    expect(close).toMatchObject({ at: START, spot: 24_000, rate: 0.065, years: yearsToExpiry(MONTHLY, START) });
+    expect(Math.round((close?.price ?? NaN) / 0.05) * 0.05).toBeCloseTo(market.quote(call.instrument_token).ohlc.close, 9);
+
+    const traded = market.trade(call.instrument_token, START + 60_000);
+    const priced = market.pricedWith(call.instrument_token);
+    expect(priced).toEqual({ ...market.model(call.instrument_token), at: START + 60_000, price: priced?.price });
+    expect(Math.abs((priced?.price ?? NaN) - traded.last_price)).toBeLessThanOrEqual(0.025 + 1e-9);
+    expect(impliedVol('CE', priced?.price ?? NaN, priced?.forward ?? NaN, 24_000, priced?.years ?? NaN, 0.065)).toBeCloseTo(priced?.vol ?? NaN, 9);
+
+    // A sibling trading later moves the underlying: model() follows it, pricedWith() still describes the call's last trade.
+    market.trade(option(MONTHLY, 24_500, 'PE').instrument_token, START + 600_000);
+    expect(market.model(call.instrument_token)?.spot).not.toBe(priced?.spot);
+    expect(market.pricedWith(call.instrument_token)).toEqual(priced);
+    expect(market.pricedWith(NIFTY_FUT.instrument_token)).toMatchObject({ vol: 0.13, at: START });
+    expect(market.pricedWith(NIFTY.instrument_token)).toBeUndefined();
+    expect(() => market.pricedWith(42)).toThrow(RangeError);
+  });
+
   it('answers for derivatives only in model(), and refuses unknown tokens', () => {
     const market = new Market(universe, { seed: 1, startMs: START });
     expect(market.model(NIFTY.instrument_token)).toBeUndefined();

@@ -37,6 +37,18 @@ export type MarketModel = {
 };
 
 /**
+ * What the market priced an instrument's latest price with (its last trade,
+ * or the previous close before any): the model at that moment and the
+ * premium before it was rounded to the tick.
+ */
+export type PricedWith = MarketModel & {
+  /** The instant priced (the trade's time, or the session's start for the close), ms since the epoch. */
+  at: number;
+  /** Black-76 (or, for a future, the forward) before rounding to the tick. */
+  price: number;
+};
+
+/**
  * Volatility is quoted per trading year: 252 sessions of 6¼ hours
  * (09:15–15:30). Every simulated second counts as a trading second, so the
  * simulator moves like a market in session whenever it runs.
@@ -85,6 +97,13 @@ type Book = Rng & {
   /** Model price cache: valid while priceVersion equals the walk's version. */
   priceVersion: number;
   modelTicks: number;
+  /** What modelTicks was priced with (pricedWith); untouched for indices and stocks. */
+  pricedAt: number;
+  pricedSpot: number;
+  pricedForward: number;
+  pricedYears: number;
+  pricedVol: number;
+  pricedPrice: number;
   /** Today's trading; openTicks is 0 until the first trade. */
   openTicks: number;
   highTicks: number;
@@ -217,6 +236,27 @@ export class Market {
     return { spot, forward: expiry.forward, years: expiry.years, vol, rate: this.#rate };
   }
 
+  /**
+   * What the instrument's latest price (its last trade, or the previous
+   * close before any) was priced with, unlike `model`, which is the model
+   * at the underlying's latest move: the two differ once a sibling has
+   * traded since. undefined for indices and stocks. Throws RangeError for
+   * an unknown token.
+   */
+  pricedWith(token: number): PricedWith | undefined {
+    const book = this.#book(token);
+    if (!book.expiry) return undefined;
+    return {
+      spot: book.pricedSpot,
+      forward: book.pricedForward,
+      years: book.pricedYears,
+      vol: book.pricedVol,
+      rate: this.#rate,
+      at: book.pricedAt,
+      price: book.pricedPrice,
+    };
+  }
+
   #book(token: number): Book {
     const book = this.#books.get(token);
     if (!book) throw new RangeError(`unknown instrument_token ${token}`);
@@ -233,12 +273,15 @@ export class Market {
       price = walk.level;
     } else {
       refresh(expiry, this.#rate);
-      if (book.kind === 'future') {
-        price = expiry.forward;
-      } else {
-        const vol = smileVol(walk.underlying.annualVol, expiry.forward, book.strike, expiry.years, this.#smile);
-        price = black76(book.optionKind, expiry.forward, book.strike, expiry.years, vol, this.#rate);
-      }
+      const vol =
+        book.kind === 'future' ? walk.underlying.annualVol : smileVol(walk.underlying.annualVol, expiry.forward, book.strike, expiry.years, this.#smile);
+      price = book.kind === 'future' ? expiry.forward : black76(book.optionKind, expiry.forward, book.strike, expiry.years, vol, this.#rate);
+      book.pricedAt = walk.atMs;
+      book.pricedSpot = walk.level;
+      book.pricedForward = expiry.forward;
+      book.pricedYears = expiry.years;
+      book.pricedVol = vol;
+      book.pricedPrice = price;
     }
     book.priceVersion = walk.version;
     book.modelTicks = Math.max(Math.round((price * book.scale) / book.tickUnits), 1);
@@ -283,6 +326,12 @@ export class Market {
       closeTicks: 0,
       priceVersion: -1,
       modelTicks: 0,
+      pricedAt: 0,
+      pricedSpot: NaN,
+      pricedForward: NaN,
+      pricedYears: NaN,
+      pricedVol: NaN,
+      pricedPrice: NaN,
       openTicks: 0,
       highTicks: 0,
       lowTicks: 0,

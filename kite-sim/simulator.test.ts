@@ -2,6 +2,8 @@ import { KiteConnect, KiteTicker } from 'kiteconnect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { simConfig } from './config.ts';
+import type { ModelRow } from './model-route.ts';
+import { DEFAULT_SMILE, impliedVol, MIN_YEARS, smileVol, yearsToExpiry } from './pricing.ts';
 import { type Simulator, startSimulator } from './simulator.ts';
 import type { SimInstrument } from './universe-types.ts';
 
@@ -427,6 +429,86 @@ describe('send times for latency benchmarks (SIM_SEND_TIMES=1)', () => {
       }
     } finally {
       await timed.close();
+    }
+  });
+});
+
+describe('the model behind the prices (GET /_sim/model)', () => {
+  type ModelAnswer = { units: Record<string, string>; instruments: ModelRow[] };
+  const model = async (query: string, token = ADMIN) => {
+    const response = await fetch(`${sim.restRoot}/_sim/model?${query}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: response.status, body: (await response.json()) as { data: ModelAnswer | null; error_type?: string; message?: string } };
+  };
+  /** The nearest NIFTY monthly: the expiry with a future. */
+  const monthly = () => {
+    const future = sim.universe.instruments.filter((i) => i.name === 'NIFTY' && i.segment === 'NFO-FUT').sort((a, b) => a.expiry.localeCompare(b.expiry))[0];
+    if (!future) throw new Error('no NIFTY future');
+    return future;
+  };
+
+  it('needs the admin token', async () => {
+    expect((await model(`tokens=${monthly().instrument_token}`, 'wrong')).status).toBe(403);
+  });
+
+  it('lists a whole chain by name and expiry, future first, each priced with the smile’s σ, given per 365-day year and in percent', async () => {
+    const future = monthly();
+    const { status, body } = await model(`name=NIFTY&expiry=${future.expiry}`);
+    expect(status).toBe(200);
+    const { units, instruments } = body.data as ModelAnswer;
+    expect(Object.keys(units)).toEqual(expect.arrayContaining(['years', 'vol', 'iv']));
+    const chain = sim.universe.instruments.filter((i) => i.name === 'NIFTY' && i.expiry === future.expiry);
+    expect(instruments).toHaveLength(chain.length);
+    expect(instruments[0]).toMatchObject({ instrument_token: future.instrument_token, instrument_type: 'FUT' });
+    const options = instruments.slice(1);
+    expect(options.map((o) => `${o.strike} ${o.instrument_type}`)).toEqual(
+      [...options].sort((a, b) => a.strike - b.strike || a.instrument_type.localeCompare(b.instrument_type)).map((o) => `${o.strike} ${o.instrument_type}`),
+    );
+    const atmVol = sim.universe.underlyings.get('NIFTY')?.annualVol ?? NaN;
+    const tick = chain.find((i) => i.segment === 'NFO-OPT')?.tick_size ?? NaN;
+    for (const row of options) {
+      expect(row.iv).toBe(100 * row.vol);
+      expect(row.years).toBe(Math.max(yearsToExpiry(row.expiry, row.priced_at), MIN_YEARS));
+      expect(row.forward).toBeCloseTo(row.spot * Math.exp(row.rate * row.years), 6);
+      expect(row.vol).toBeCloseTo(smileVol(atmVol, row.forward, row.strike, row.years, DEFAULT_SMILE), 12);
+      // last_price is the model price on the tick (at least one tick).
+      expect(Math.abs(row.last_price - Math.max(row.model_price, tick))).toBeLessThanOrEqual(tick / 2 + 1e-9);
+    }
+  });
+
+  it('follows each option’s last trade: IV read back from the streamed price is the σ it was priced with', async () => {
+    const future = monthly();
+    const { body } = await model(`name=NIFTY&expiry=${future.expiry}`);
+    const atm = (body.data as ModelAnswer).instruments
+      .filter((o) => o.instrument_type === 'CE')
+      .sort((a, b) => Math.abs(a.strike - a.forward) - Math.abs(b.strike - b.forward))[0] as ModelRow;
+    const client = await connected();
+    client.ws.send(JSON.stringify({ a: 'subscribe', v: [atm.instrument_token] }));
+    client.ws.send(JSON.stringify({ a: 'mode', v: ['full', [atm.instrument_token]] }));
+    await until('a tick of the ATM call', () => client.binary.some((frame) => frame.length > 1));
+    const after = (await model(`tokens=${atm.instrument_token}`)).body.data as ModelAnswer;
+    client.ws.close();
+    const row = after.instruments[0] as ModelRow;
+    expect(row.priced_at).toBeGreaterThan(atm.priced_at);
+    expect(row.years).toBeLessThan(atm.years);
+    const iv = impliedVol('CE', row.last_price, row.forward, row.strike, row.years, row.rate);
+    expect(Math.abs(100 * iv - row.iv)).toBeLessThan(0.2);
+  });
+
+  it('refuses what it cannot answer with 400 InputException', async () => {
+    const index = pick((i) => i.segment === 'INDICES');
+    const future = monthly();
+    for (const query of [
+      'tokens=abc',
+      `tokens=${index.instrument_token}`,
+      `tokens=${future.instrument_token},42`,
+      `tokens=${Array.from({ length: 1001 }, () => future.instrument_token).join(',')}`,
+      'name=NIFTY',
+      `tokens=${future.instrument_token}&name=NIFTY&expiry=${future.expiry}`,
+      'name=NIFTY&expiry=1999-01-01',
+      '',
+    ]) {
+      const { status, body } = await model(query);
+      expect({ query: query.slice(0, 40), status, error: body.error_type }).toEqual({ query: query.slice(0, 40), status: 400, error: 'InputException' });
     }
   });
 });

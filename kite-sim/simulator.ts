@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { SimConfig } from './config.ts';
 import { readForm, sendData, sendError } from './kite-http.ts';
 import { Market } from './market.ts';
+import { MODEL_UNITS, modelRows } from './model-route.ts';
 import { createRestHandler } from './rest.ts';
 import { SendLog } from './send-log.ts';
 import { type Session, Sessions } from './sessions.ts';
@@ -13,7 +14,7 @@ import type { Universe } from './universe-types.ts';
 /**
  * The Kite Connect simulator on one port: REST at `http://host:port`, the
  * ticker at `ws://host:port/ws`, and fault controls under `/_sim/` for
- * tests and demos. Official clients reach it by setting their `root`.
+ * tests and demos (with `/_sim/model`, what an option was priced with). Official clients reach it by setting their `root`.
  */
 export type Simulator = {
   port: number;
@@ -59,6 +60,11 @@ export async function startSimulator(config: SimConfig, log: (line: string) => v
     }
     if (req.method === 'GET' && path === '/_sim/state') {
       return sendData(res, { ...ticker.stats(), faults: ticker.faults, instruments: universe.instruments.length });
+    }
+    if (req.method === 'GET' && path === '/_sim/model') {
+      const rows = modelRows(universe, market, new URL(req.url ?? '/', 'http://sim').searchParams);
+      if (typeof rows === 'string') return sendError(res, 400, 'InputException', rows);
+      return sendData(res, { units: MODEL_UNITS, instruments: rows });
     }
     if (req.method === 'GET' && path === '/_sim/send-times') {
       if (!sendLog) return sendError(res, 404, 'GeneralException', 'Send times are not recorded: start the simulator with SIM_SEND_TIMES=1.');
