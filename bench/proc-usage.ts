@@ -23,13 +23,14 @@ export function residentBytes(pid: number): { total: number; anonymous: number }
 }
 
 /**
- * When a process started, in clock ticks since boot (/proc/PID/stat field 22), or undefined once it is gone: with
- * its pid, it names one process (a pid alone may be reused by another).
+ * When a process started, in clock ticks since boot (/proc/PID/stat field 22), or undefined once it is gone (a zombie,
+ * dead and not yet reaped, is gone): with its pid, it names one process (a pid alone may be reused by another).
  */
 export function startTicks(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' || fields[0] === 'X' ? undefined : Number(fields[19]);
   } catch {
     return undefined;
   }
