@@ -1,4 +1,4 @@
-import { residentBytes, startTicks } from '../proc-usage.ts';
+import { cpuSeconds, residentBytes, startTicks } from '../proc-usage.ts';
 import { descendants } from '../process-tree.ts';
 import type { MemorySample } from './memory-summary.ts';
 import { roleOf } from './process-roles.ts';
@@ -10,7 +10,8 @@ export type SeenProcess = { pid: number; part: string; args: string; startTicks:
  * Reads the resident memory of every process of the platform (the dev
  * supervisor and everything under it) from /proc every `everyMs`, summed
  * per part (process-roles.ts), and the soak's own as `soak` (the load
- * generator shares the machine). The processes are looked up at each
+ * generator shares the machine), and the CPU each part used since the
+ * previous sample. The processes are looked up at each
  * sample: the origin is killed and started again, and wrangler starts and
  * ends workerd processes of its own. Every process seen is remembered for
  * the leftover check at the end.
@@ -19,6 +20,9 @@ export class MemorySampler {
   readonly samples: MemorySample[] = [];
   readonly #devPid: number;
   readonly #seen = new Map<string, SeenProcess>();
+  /** CPU seconds of each process (pid:start) at the previous sample, and when that was. */
+  #cpuBefore = new Map<string, number>();
+  #before = 0;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(devPid: number) {
@@ -45,28 +49,40 @@ export class MemorySampler {
   }
 
   sample(): void {
-    const rss: Record<string, number> = { soak: process.memoryUsage.rss() };
-    const processes: Record<string, number> = { soak: 1 };
+    const at = Date.now();
+    const rss: Record<string, number> = {};
+    const processes: Record<string, number> = {};
+    const cpu: Record<string, number> = {};
+    const cpuNow = new Map<string, number>();
     let platform: { pid: number; args: string }[];
     try {
-      platform = [{ pid: this.#devPid, args: 'dev/dev.ts' }, ...descendants(this.#devPid)];
+      platform = [{ pid: process.pid, args: 'soak' }, { pid: this.#devPid, args: 'dev/dev.ts' }, ...descendants(this.#devPid)];
     } catch {
       return; // ps failed (the machine is out of processes or memory): the next sample tries again
     }
     for (const { pid, args } of platform) {
-      const part = roleOf(args);
+      const part = pid === process.pid ? 'soak' : roleOf(args);
       const started = startTicks(pid);
       if (started === undefined) continue; // gone between ps and /proc
+      const key = `${pid}:${started}`;
       let bytes: number;
+      let seconds: number;
       try {
         bytes = residentBytes(pid).total;
+        seconds = cpuSeconds(pid);
       } catch {
         continue;
       }
       rss[part] = (rss[part] ?? 0) + bytes;
       processes[part] = (processes[part] ?? 0) + 1;
-      this.#seen.set(`${pid}:${started}`, { pid, part, args, startTicks: started });
+      cpuNow.set(key, seconds);
+      // A process new since the last sample counts from the next one.
+      const before = this.#cpuBefore.get(key);
+      if (before !== undefined) cpu[part] = (cpu[part] ?? 0) + ((seconds - before) * 100_000) / (at - this.#before);
+      if (part !== 'soak') this.#seen.set(key, { pid, part, args, startTicks: started });
     }
-    this.samples.push({ at: Date.now(), rss, processes });
+    this.#cpuBefore = cpuNow;
+    this.#before = at;
+    this.samples.push({ at, rss, processes, cpu });
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Resident memory over a soak, per part of the platform: where it started,
- * its peak, where it ended, and how fast it grew once the load was steady.
+ * its peak, where it ended, and how fast it grew once the load was steady;
+ * and the part's mean CPU over the steady samples, to read it by.
  *
  * Growth is the slope of a least-squares line through the steady samples
  * (from when every session had opened to the end), in MB a minute: the
@@ -12,6 +13,8 @@ export type MemorySample = {
   /** Bytes resident per part (summed over its processes); a part with no process at that moment is absent. */
   rss: Record<string, number>;
   processes: Record<string, number>;
+  /** Percent of one core per part since the previous sample (absent in the first). */
+  cpu: Record<string, number>;
 };
 
 export type PartMemory = {
@@ -23,6 +26,8 @@ export type PartMemory = {
   endMb: number;
   /** MB a minute over the steady samples; null with fewer than MIN_STEADY_SAMPLES of them or under MIN_STEADY_MS. */
   growthMbPerMin: number | null;
+  /** Mean percent of one core over the steady samples; null without any. */
+  cpuPercent: number | null;
 };
 
 const MB = 1024 * 1024;
@@ -34,6 +39,7 @@ export function summarizeMemory(samples: readonly MemorySample[], steadyFrom: nu
   return [...parts].map((part) => {
     const series = samples.flatMap((s) => (s.rss[part] === undefined ? [] : [{ at: s.at, bytes: s.rss[part] as number }]));
     const steady = series.filter((s) => s.at >= steadyFrom);
+    const cpu = samples.flatMap((s) => (s.at >= steadyFrom && s.cpu[part] !== undefined ? [s.cpu[part] as number] : []));
     return {
       part,
       processes: Math.max(...samples.map((s) => s.processes[part] ?? 0)),
@@ -41,6 +47,7 @@ export function summarizeMemory(samples: readonly MemorySample[], steadyFrom: nu
       peakMb: Math.max(...series.map((s) => s.bytes)) / MB,
       endMb: (series.at(-1)?.bytes ?? 0) / MB,
       growthMbPerMin: growthPerMinute(steady),
+      cpuPercent: cpu.length === 0 ? null : cpu.reduce((a, b) => a + b, 0) / cpu.length,
     };
   });
 }

@@ -27,7 +27,9 @@ export function reportText(report: SoakReport): string {
   ]);
   section('ticks', [
     `received ${count(ticks.ticks)} (${count(Math.round(ticks.perSecond))}/s); full-mode ticks in sequence ${count(ticks.sequencedTicks)}`,
-    `lost ${count(ticks.lost)} in ${ticks.sessionsWithLoss} sessions outside fault windows (${count(ticks.lostWhileOpening)} while the sessions opened); lost to faults ${count(ticks.lostToFaults)}; duplicates ${count(ticks.duplicates)} (${count(ticks.duplicatesInFaults)} more in fault windows)`,
+    `lost ${count(ticks.lost)} in ${ticks.sessionsWithLoss} sessions outside fault windows (${count(ticks.lostWhileOpening)} while the sessions opened; ${count(ticks.lostByAll)} reached no session at all); lost to faults ${count(ticks.lostToFaults)}`,
+    `duplicates ${count(ticks.duplicates)} (${count(ticks.duplicatesInFaults)} more in fault windows)`,
+    `the origin, over ${ticks.origin.restartsSeen + 1} runs of it: ${count(ticks.origin.coalesced)} packets coalesced on group links down or backed up, ${count(ticks.origin.unrouted)} unrouted, ${count(ticks.origin.malformedFrames)} malformed Kite frames dropped`,
     `stalls outside fault windows ${count(ticks.stalls)} in ${ticks.sessionsWithStalls} sessions (longest ${seconds(ticks.longestStallMs)})${
       ticks.stallEpisodes.length
         ? `; episodes: ${ticks.stallEpisodes.map((e) => `${new Date(e.from).toISOString().slice(11, 19)} for ${seconds(e.to - e.from)} (${e.sessions} sessions)`).join(', ')}`
@@ -75,7 +77,7 @@ export function reportText(report: SoakReport): string {
   ]);
   section('memory (RSS)', [
     ...table(
-      ['part', 'procs', 'start', 'peak', 'end', 'growth (steady)'],
+      ['part', 'procs', 'start', 'peak', 'end', 'growth (steady)', 'cpu (steady)'],
       memory.parts.map((p) => [
         p.part,
         String(p.processes),
@@ -83,6 +85,7 @@ export function reportText(report: SoakReport): string {
         mb(p.peakMb),
         mb(p.endMb),
         p.growthMbPerMin === null ? '—' : `${p.growthMbPerMin >= 0 ? '+' : ''}${p.growthMbPerMin.toFixed(1)} MB/min`,
+        p.cpuPercent === null ? '—' : `${p.cpuPercent.toFixed(0)} %`,
       ]),
     ),
   ]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RoundLog } from './round-log.ts';
 
 describe('RoundLog', () => {
-  it('keeps each round once, at its first frame’s send time, however often the log is polled', () => {
+  it('keeps each round once, at its first frame’s send time with the connections it went on, however often the log is polled', () => {
     const log = new RoundLog();
     log.add([
       [1, 100, 100_310],
@@ -18,11 +18,11 @@ describe('RoundLog', () => {
     ]);
     expect(log.size).toBe(3);
     expect(log.between(99, 104)).toEqual([
-      { second: 100, sentAt: 100_300 },
-      { second: 101, sentAt: 101_290 },
-      { second: 103, sentAt: 103_300 },
+      { second: 100, sentAt: 100_300, connections: [1, 2] },
+      { second: 101, sentAt: 101_290, connections: [1, 2] },
+      { second: 103, sentAt: 103_300, connections: [1] },
     ]);
-    expect(log.between(100, 200, 103_000)).toEqual([{ second: 101, sentAt: 101_290 }]);
+    expect(log.between(100, 200, 103_000)).toEqual([{ second: 101, sentAt: 101_290, connections: [1, 2] }]);
   });
 
   it('tells when a round was sent: from the log, or a second per round after the latest one it has', () => {

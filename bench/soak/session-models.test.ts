@@ -31,19 +31,19 @@ describe('V2SessionModel', () => {
       ],
       released: [],
     });
-    model.ticks([tick(1), tick(2)]);
+    model.ticks('ticks', [tick(1), tick(2)]);
     const unsub = model.send({ action: 'unsubscribe', tokens: [2] });
-    model.ticks([tick(2)]); // in flight: the grace
+    model.ticks('ticks', [tick(2)]); // in flight: the grace
     expect(model.ack({ id: unsub, action: 'unsubscribe', accepted: [accepted(2)], rejected: [], subscribed: 1 })).toEqual({ held: [], released: [2] });
     expect(findings.violations).toBe(0);
-    model.ticks([tick(1), tick(2)]);
+    model.ticks('ticks', [tick(1), tick(2)]);
     expect(findings.summary().violations['tick-not-held']).toBe(1);
     expect(findings.sessionsWithViolations).toBe(1);
   });
 
   it('calls a tick of an instrument never subscribed, a status naming one, and another user’s answer what they are', () => {
     const { findings, model } = v2();
-    model.ticks([tick(99)]);
+    model.ticks('ticks', [tick(99)]);
     model.status('cash:NSE:07', [99]);
     model.ack({ id: 'someone-else.4', action: 'subscribe', accepted: [accepted(5)], rejected: [], subscribed: 1 });
     model.pong(17);
@@ -63,7 +63,7 @@ describe('V2SessionModel', () => {
   it('notes a tick before its ack, a richer mode after the frame in flight, rejections and a count that does not add up', () => {
     const { findings, model } = v2();
     const sub = model.send({ action: 'subscribe', tokens: [1, 2], mode: 'full' });
-    model.ticks([tick(1, 'full')]);
+    model.ticks('ticks', [tick(1, 'full')]);
     model.ack({
       id: sub,
       action: 'subscribe',
@@ -73,8 +73,8 @@ describe('V2SessionModel', () => {
     });
     const mode = model.send({ action: 'mode', tokens: [1], mode: 'ltp' });
     model.ack({ id: mode, action: 'mode', accepted: [accepted(1, 'ltp')], rejected: [], subscribed: 1 });
-    model.ticks([tick(1, 'full')]); // written before the mode changed: allowed once
-    model.ticks([tick(1, 'full')]);
+    model.ticks('ticks', [tick(1, 'full')]); // written before the mode changed: allowed once
+    model.ticks('ticks', [tick(1, 'full')]);
     const summary = findings.summary();
     expect(summary.violations['tick-not-held']).toBe(0);
     expect(summary.anomalies).toMatchObject({ 'tick-before-ack': 1, 'richer-mode': 1, rejected: 1, 'count-mismatch': 1 });
@@ -92,9 +92,9 @@ describe('V2SessionModel', () => {
       ],
       released: [],
     });
-    model.ticks([tick(1, 'ltp')]);
+    model.ticks('ticks', [tick(1, 'ltp')]);
     expect(model.welcome(false, 0)).toEqual({ held: [], released: [1, 2] });
-    model.ticks([tick(1, 'ltp')]);
+    model.ticks('ticks', [tick(1, 'ltp')]);
     expect(findings.summary().violations['tick-not-held']).toBe(1);
   });
 

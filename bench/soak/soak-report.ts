@@ -2,6 +2,7 @@ import { quantile } from '../fanout-latency.ts';
 import type { FaultRun } from './fault-loop.ts';
 import type { Findings } from './findings.ts';
 import type { MemorySample, PartMemory } from './memory-summary.ts';
+import type { OriginCounts } from './origin-watch.ts';
 import type { FaultKind, FaultOutcome } from './recovery-tracker.ts';
 import type { FleetCounters } from './soak-session.ts';
 import type { LossReport } from './tick-ledger.ts';
@@ -69,7 +70,7 @@ export type SoakReport = {
     cores: number;
   };
   sessions: FleetCounters & { planned: number; mix: { v2AccessToken: number; v2ApiKey: number; kiteApiKey: number }; users: number };
-  ticks: LossReport & { perSecond: number };
+  ticks: LossReport & { perSecond: number; origin: OriginCounts };
   isolation: ReturnType<Findings['summary']> & { sessionsWithViolations: number };
   recovery: { byKind: KindRecovery[]; faults: FaultSummary[] };
   memory: { parts: PartMemory[]; samples: MemorySample[] };

@@ -116,9 +116,8 @@ export class SoakSession {
   async stop(): Promise<void> {
     this.#stop.abort();
     if (this.#socket && !this.#closed) {
-      this.#ending = 'stopped';
-      this.#socket.close(1000, 'soak over');
       const socket = this.#socket;
+      this.#end('stopped', 'soak over');
       const deadline = setTimeout(() => socket.terminate(), STOP_DEADLINE_MS);
       await this.#running;
       clearTimeout(deadline);
@@ -202,13 +201,25 @@ export class SoakSession {
     }
   }
 
+  /**
+   * The session ends its socket itself: it stops holding its instruments
+   * now, not when the close handshake is over (frames that come meanwhile
+   * are not its to count, and a slow handshake is no stall).
+   */
+  #end(ending: Ending, reason: string, how: 'close' | 'terminate' = 'close'): void {
+    this.#ending = ending;
+    this.#world.ledger.releaseAll(this.plan.slot, Date.now());
+    this.#world.recovery.left(this.plan.slot);
+    if (how === 'close') this.#socket?.close(1000, reason);
+    else this.#socket?.terminate();
+  }
+
   #onClose(code: number, reason: string): void {
-    const at = Date.now();
     const { counters, findings, ledger, recovery } = this.#world;
     this.#closed = true;
     if (this.#open) {
       counters.open--;
-      ledger.releaseAll(this.plan.slot, at);
+      ledger.releaseAll(this.plan.slot, Date.now());
       recovery.left(this.plan.slot);
       if (this.#ending === undefined && !this.#stop.signal.aborted) {
         counters.serverCloses++;
@@ -244,7 +255,10 @@ export class SoakSession {
         return;
       case 'ticks':
       case 'snapshot':
-        this.#v2.ticks(frame.ticks.map((t) => ({ token: t.instrument_token, mode: t.mode })));
+        this.#v2.ticks(
+          frame.type,
+          frame.ticks.map((t) => ({ token: t.instrument_token, mode: t.mode })),
+        );
         this.#count(frame.ticks, at);
         return;
       case 'ack':
@@ -350,15 +364,14 @@ export class SoakSession {
     this.#world.counters.actions[action]++;
     const anchor = this.plan.watchlist[0]?.token ?? 0;
     const random = this.#world.random;
-    if (action === 'leave' || action === 'drop') {
-      this.#ending = action === 'leave' ? 'left' : 'dropped';
-      if (action === 'leave') {
-        this.#world.counters.leaves++;
-        this.#socket?.close(1000, 'leaving');
-      } else {
-        this.#world.counters.drops++;
-        this.#socket?.terminate();
-      }
+    if (action === 'leave') {
+      this.#world.counters.leaves++;
+      this.#end('left', 'leaving');
+      return;
+    }
+    if (action === 'drop') {
+      this.#world.counters.drops++;
+      this.#end('dropped', 'dropped', 'terminate');
       return;
     }
     if (this.plan.protocol === 'kite') {
@@ -414,8 +427,7 @@ export class SoakSession {
   async #answered(): Promise<void> {
     if (await this.#wake.until(() => this.#v2.pending === 0 || this.#closed, ANSWER_DEADLINE_MS)) return;
     this.#world.findings.anomaly('unanswered', this.plan.slot, `${this.#v2.pending} requests`, 'request');
-    this.#ending = 'unanswered';
-    this.#socket?.close(1000, 'requests unanswered');
+    this.#end('unanswered', 'requests unanswered');
   }
 
   #sendKite(message: unknown): void {
@@ -474,7 +486,11 @@ export class SoakSession {
           counters.hijackAttempts++;
           if (frame.resumed) findings.violation('resumed-another-session', -1 - this.plan.slot, `session ${victim} of slot ${this.plan.slot}`);
           socket.close(1000, 'not mine');
-        } else if (frame.type === 'ticks' || frame.type === 'snapshot') model.ticks(frame.ticks.map((t) => ({ token: t.instrument_token, mode: t.mode })));
+        } else if (frame.type === 'ticks' || frame.type === 'snapshot')
+          model.ticks(
+            frame.type,
+            frame.ticks.map((t) => ({ token: t.instrument_token, mode: t.mode })),
+          );
         else if (frame.type === 'status') model.status(frame.group, frame.instruments);
       });
       socket.once('close', () => {

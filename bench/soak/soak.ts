@@ -12,8 +12,10 @@ import { INTERRUPTING } from './fault-schedule.ts';
 import { FaultWindows } from './fault-windows.ts';
 import { Findings } from './findings.ts';
 import { ALERT_INSTRUMENT, instrumentPool } from './instrument-pool.ts';
+import { KiteCarriage } from './kite-carriage.ts';
 import { MemorySampler } from './memory-sampler.ts';
 import { summarizeMemory } from './memory-summary.ts';
+import { OriginWatch } from './origin-watch.ts';
 import { stopPlatform } from './platform-shutdown.ts';
 import { PROGRESS_EVERY_MS, progressLine } from './progress-line.ts';
 import { RecoveryTracker } from './recovery-tracker.ts';
@@ -171,8 +173,15 @@ async function load(
     const pool = await instrumentPool(stack.databaseUrl);
     const sim = new SimControl(`http://127.0.0.1:${stack.ports.SIM_PORT}`, simConfig().adminToken);
     const rounds = new RoundLog();
-    const pollRounds = async () => rounds.add(await sim.sendTimes());
+    const carriage = new KiteCarriage();
+    const pollRounds = async () => {
+      const log = await sim.sendTimes();
+      rounds.add(log.frames);
+      carriage.record(Date.now(), log.connections);
+    };
     timers.push(setInterval(() => pollRounds().catch(() => {}), ROUNDS_EVERY_MS));
+    const origin = new OriginWatch(stack.originUrl);
+    timers.push(setInterval(() => void origin.read(), MEMORY_EVERY_MS));
 
     const findings = new Findings();
     const ledger = new TickLedger({ stallMs: STALL_MS, tailAllowanceMs: STALL_MS });
@@ -237,6 +246,7 @@ async function load(
     await Promise.all([pause(Math.max(0, endAt - Date.now()), undefined, { signal }).catch(() => {}), faultLoop]);
     const loadMs = Date.now() - loadStart;
     sampler.sample();
+    await origin.read();
     loop.disable();
     const sessions = { ...fleet.counters, planned: options.sessions, mix: fleet.mix, users };
 
@@ -248,7 +258,7 @@ async function load(
       if (!INTERRUPTING.has(fault.kind)) continue;
       windows.add({ from: fault.start - 1_000, to: fault.settledAt ?? (fault.end ?? fault.start) + boundMs, ...(fault.group ? { group: fault.group } : {}) });
     }
-    const ticks = ledger.report(rounds, windows, steadyFrom);
+    const ticks = ledger.report(rounds, carriage, windows, steadyFrom);
     return {
       run: {
         startedAt: new Date(startedAt).toISOString(),
@@ -263,7 +273,7 @@ async function load(
         cores: availableParallelism(),
       },
       sessions,
-      ticks: { ...ticks, perSecond: (ticks.ticks * 1000) / loadMs },
+      ticks: { ...ticks, perSecond: (ticks.ticks * 1000) / loadMs, origin: origin.totals() },
       isolation: { ...findings.summary(), sessionsWithViolations: findings.sessionsWithViolations },
       faults,
       outcomes: recovery.outcomes(),

@@ -1,6 +1,8 @@
 import type { ClientMode } from '../../contracts/client-protocol.ts';
 import type { FaultWindows } from './fault-windows.ts';
+import type { KiteCarriage } from './kite-carriage.ts';
 import type { RoundLog } from './round-log.ts';
+import { RoundsSeen } from './rounds-seen.ts';
 
 /**
  * What each session received of each instrument it held, and what it
@@ -11,7 +13,8 @@ import type { RoundLog } from './round-log.ts';
  * (`exchange_timestamp`), and the simulator sends every subscribed
  * instrument in every round. So while a session holds an instrument in
  * full mode, from the first tick it receives on, a round the simulator
- * sent (round-log.ts) whose tick never arrived is a lost tick: between two
+ * sent (round-log.ts) on the Kite connection that carried the instrument
+ * then (kite-carriage.ts) whose tick never arrived is a lost tick: between two
  * received ticks, and after the last one up to the end of the holding,
  * less `tailAllowanceMs` for rounds still on their way. Rounds sent inside
  * a fault's window (fault-windows.ts) are counted apart, as lost to the
@@ -38,7 +41,8 @@ type Holding = {
 type Gap = { slot: number; token: number; group: string; fromSecond: number; toSecond: number; sentBefore: number };
 type Stall = { group: string; from: number; to: number };
 
-export type LossExample = { slot: number; token: number; group: string; missing: number[] };
+/** `elsewhere`: how many of the missing rounds another session received (lost on the way to this one, not before the hubs). */
+export type LossExample = { slot: number; token: number; group: string; missing: number[]; elsewhere: number };
 
 export type LossReport = {
   /** Ticks received of held instruments, every mode. */
@@ -48,6 +52,8 @@ export type LossReport = {
   lost: number;
   /** Of `lost`, the rounds sent while the sessions were still opening (a burst of upgrades and subscriptions). */
   lostWhileOpening: number;
+  /** Of `lost`, the rounds no session received at all (lost before the hubs: Kite, the origin, a group object). */
+  lostByAll: number;
   /** Rounds missing inside fault windows: the faults' cost, not counted in `lost`. */
   lostToFaults: number;
   sessionsWithLoss: number;
@@ -88,6 +94,7 @@ export class TickLedger {
   readonly #gaps: Gap[] = [];
   readonly #stalls = new Map<number, Stall[]>();
   readonly #duplicates: { group: string; second: number }[] = [];
+  readonly #seen = new RoundsSeen();
   #ticks = 0;
   #sequenced = 0;
 
@@ -126,6 +133,7 @@ export class TickLedger {
       return;
     }
     this.#sequenced++;
+    this.#seen.mark(token, second);
     if (holding.lastSecond !== undefined && second > holding.lastSecond + 1)
       this.#gaps.push({ slot, token, group: holding.group, fromSecond: holding.lastSecond, toSecond: second, sentBefore: Number.POSITIVE_INFINITY });
     holding.lastSecond = second;
@@ -145,10 +153,11 @@ export class TickLedger {
     for (const token of [...(this.#holdings.get(slot)?.keys() ?? [])]) this.release(slot, token, at);
   }
 
-  /** What was lost, once the rounds and the fault windows are known (the soak has ended); `openedAt`: when every session had opened. */
-  report(rounds: RoundLog, windows: FaultWindows, openedAt: number): LossReport {
+  /** What was lost, once the rounds, their carriage and the fault windows are known (the soak has ended); `openedAt`: when every session had opened. */
+  report(rounds: RoundLog, carriage: KiteCarriage, windows: FaultWindows, openedAt: number): LossReport {
     let lost = 0;
     let lostWhileOpening = 0;
+    let lostByAll = 0;
     let lostToFaults = 0;
     const sessionsWithLoss = new Set<number>();
     const examples: LossExample[] = [];
@@ -157,6 +166,7 @@ export class TickLedger {
       const missing: number[] = [];
       let whileOpening = 0;
       for (const round of rounds.between(gap.fromSecond, gap.toSecond, gap.sentBefore)) {
+        if (!carriage.carried(gap.token, round)) continue;
         if (windows.covers(gap.group, round.sentAt)) lostToFaults++;
         else {
           missing.push(round.second);
@@ -164,11 +174,13 @@ export class TickLedger {
         }
       }
       if (missing.length === 0) continue;
+      const elsewhere = missing.filter((second) => this.#seen.has(gap.token, second)).length;
       lost += missing.length;
       lostWhileOpening += whileOpening;
+      lostByAll += missing.length - elsewhere;
       sessionsWithLoss.add(gap.slot);
       const list = whileOpening === missing.length ? openingExamples : examples;
-      if (list.length < EXAMPLES) list.push({ slot: gap.slot, token: gap.token, group: gap.group, missing });
+      if (list.length < EXAMPLES) list.push({ slot: gap.slot, token: gap.token, group: gap.group, missing, elsewhere });
     }
     const stalls: { slot: number; from: number; to: number }[] = [];
     for (const [slot, list] of this.#stalls) {
@@ -182,6 +194,7 @@ export class TickLedger {
       sequencedTicks: this.#sequenced,
       lost,
       lostWhileOpening,
+      lostByAll,
       lostToFaults,
       sessionsWithLoss: sessionsWithLoss.size,
       duplicates: this.#duplicates.filter((d) => !windows.covers(d.group, rounds.sentAt(d.second))).length,

@@ -36,6 +36,8 @@ export class V2SessionModel {
   readonly #unsubscribing = new Set<number>();
   /** Instruments whose mode was lowered: the next frame carrying them may still have the old mode. */
   readonly #lowered = new Set<number>();
+  /** When each instrument's mode last changed, for the anomaly's detail. */
+  readonly #modedAt = new Map<number, number>();
   #nextId = 1;
 
   constructor(slot: number, findings: Findings) {
@@ -82,12 +84,14 @@ export class V2SessionModel {
     for (const { instrument_token: token, mode } of frame.accepted) {
       if (request.action === 'unsubscribe') {
         this.held.delete(token);
+        this.#modedAt.delete(token);
         change.released.push(token);
         continue;
       }
       const now = mode ?? request.mode;
       const before = this.held.get(token);
       if (before && RICHNESS[now] < RICHNESS[before]) this.#lowered.add(token);
+      if (before && before !== now) this.#modedAt.set(token, Date.now());
       this.held.set(token, now);
       change.held.push([token, now]);
     }
@@ -116,13 +120,16 @@ export class V2SessionModel {
     if (request) this.#settle(request);
   }
 
-  /** The instruments of one ticks or snapshot frame, each with its mode. */
-  ticks(ticks: readonly { token: number; mode: ClientMode }[]): void {
+  /** The instruments of one ticks or snapshot frame (`kind`), each with its mode. */
+  ticks(kind: string, ticks: readonly { token: number; mode: ClientMode }[]): void {
     for (const { token, mode } of ticks) {
       const held = this.held.get(token);
       if (held !== undefined) {
-        if (RICHNESS[mode] > RICHNESS[held] && !this.#lowered.has(token))
-          this.#findings.anomaly('richer-mode', this.#slot, `${token} in ${mode}, held in ${held}`);
+        if (RICHNESS[mode] > RICHNESS[held] && !this.#lowered.has(token)) {
+          const moded = this.#modedAt.get(token);
+          const since = moded === undefined ? 'never re-moded' : `re-moded ${Date.now() - moded} ms before`;
+          this.#findings.anomaly('richer-mode', this.#slot, `${token} in ${mode}, held in ${held}, in a ${kind} frame, ${since}`);
+        }
       } else if (this.#subscribing.has(token)) this.#findings.anomaly('tick-before-ack', this.#slot, `${token}`);
       else if (!this.#unsubscribing.has(token)) this.#findings.violation('tick-not-held', this.#slot, `${token} (${mode})`);
     }
@@ -156,5 +163,6 @@ export class V2SessionModel {
     this.#subscribing.clear();
     this.#unsubscribing.clear();
     this.#lowered.clear();
+    this.#modedAt.clear();
   }
 }
