@@ -14,8 +14,8 @@ describe('nextFaultKind', () => {
       { kind: 'kite-drop', settledAt: 1_000 },
       { kind: 'origin-kill', settledAt: 20_000 },
       { kind: 'group-restart', settledAt: 30_000 },
-      { kind: 'kite-silence', settledAt: 45_000 },
-      { kind: 'kite-malformed', settledAt: 50_000 },
+      { kind: 'kite-malformed', settledAt: 40_000 },
+      { kind: 'kite-silence', settledAt: 50_000 },
       { kind: 'kite-drop', settledAt: 60_000 },
     ];
     expect(nextFaultKind(past, 20_000 + ORIGIN_REST_MS - 1)).toBe('group-restart');

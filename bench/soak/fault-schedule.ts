@@ -1,14 +1,15 @@
 import type { FaultKind } from './recovery-tracker.ts';
 
 /**
- * Which fault comes next. The kinds take turns in FAULT_ORDER (the ones
- * that cost the most to recover from early, so that even a one-minute
- * soak sees them). The origin is killed only when it has run a minute
+ * Which fault comes next. The kinds take turns in FAULT_ORDER: the ones
+ * that cost the most to recover from first, then the malformed frame
+ * (settled in a second) before the silence (which lasts SILENCE_MS), so
+ * that even a one-minute soak sees them all when its sessions open fast. The origin is killed only when it has run a minute
  * since its last restart: `npm run dev` restarts a dead origin, but stops
  * the platform when it dies three times within a minute of its starts
  * (dev/dev.ts), and the soak tests the restart, not that rule.
  */
-export const FAULT_ORDER: readonly FaultKind[] = ['kite-drop', 'origin-kill', 'group-restart', 'kite-silence', 'kite-malformed'];
+export const FAULT_ORDER: readonly FaultKind[] = ['kite-drop', 'origin-kill', 'group-restart', 'kite-malformed', 'kite-silence'];
 
 /** After an origin kill settled (its sessions ticking again, so it has restarted), this long before the next. */
 export const ORIGIN_REST_MS = 65_000;
