@@ -7,7 +7,7 @@
  * two workerd ones (its proxy and the worker), and the origin runs short
  * helper processes (its registry sync at each start).
  */
-export const PLATFORM_ROLES = [
+const PLATFORM_ROLES = [
   'workerd',
   'wrangler',
   'origin',

@@ -60,7 +60,7 @@ export type FaultOutcome = {
   left: number;
   /** Sessions not recovered within the bound (or by the end of the soak). */
   unrecovered: number;
-  /** A few of those: the instruments each still waited for a tick of, and the groups it was last told were not live. */
+  /** A few of those: the instruments each still waited for a tick of when the bound ran out, and the groups it was last told were not live. */
   stuck: { slot: number; waiting: number[]; notLive: string[] }[];
 };
 

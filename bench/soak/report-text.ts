@@ -71,7 +71,7 @@ export function reportText(report: SoakReport): string {
     ...recovery.faults.flatMap((f) =>
       f.stuck.map(
         (s) =>
-          `  ${f.kind} #${f.id}: slot ${s.slot} never recovered: ${s.waiting.length ? `no tick after the fault of ${s.waiting.join(', ')}` : 'ticks came'}${s.notLive.length ? `; still told ${s.notLive.join(', ')} was not live` : ''}`,
+          `  ${f.kind} #${f.id}: slot ${s.slot} had not recovered ${run.recoveryBoundS} s after: ${s.waiting.length ? `no tick since the fault of ${s.waiting.join(', ')}` : 'ticks came'}${s.notLive.length ? `; still told ${s.notLive.join(', ')} was not live` : ''}`,
       ),
     ),
   ]);

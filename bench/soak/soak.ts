@@ -98,8 +98,15 @@ async function soak(options: SoakOptions): Promise<number> {
   let platformDied: string | null = null;
   let stopping = false;
   void stack.exited.then((code) => {
-    if (stopping) return;
-    platformDied = `npm run dev exited with ${code}; its last lines:\n${stack.output().slice(-3000)}`;
+    // A Ctrl-C in a terminal reaches npm run dev too (one process group): it stops on its own then.
+    if (stopping || interrupted) return;
+    // Its supervisor's own lines say why, before the ones of each part it then stopped (the whole log is kept).
+    const said = stack
+      .output()
+      .split('\n')
+      .filter((line) => /^\[dev\]/.test(line) && !/^\[dev\]\s+(stopped|could not stop) /.test(line))
+      .slice(-3);
+    platformDied = `npm run dev exited with ${code}:\n${said.join('\n')}`;
     stopRun('the platform died');
   });
 
@@ -124,11 +131,14 @@ async function soak(options: SoakOptions): Promise<number> {
   await copyFile(stack.logFile, logCopy).catch(() => {});
   log('stopping the platform');
   const shutdown: Shutdown = await stopPlatform(stack, sampler?.seen() ?? []);
-  if (!input && interrupted && !platformDied) {
-    log('stopped before the load began');
-    return 130;
-  }
   if (!input) {
+    const unclean = [...shutdown.portsInUse.map((p) => `port still in use: ${p}`), ...shutdown.leftovers.map((p) => `left running (killed now): ${p}`)];
+    for (const problem of unclean) console.error(`[soak] FAIL: ${problem}`);
+    if (interrupted && !platformDied && unclean.length === 0) {
+      await rm(logCopy, { force: true });
+      log('stopped before the load began');
+      return 130;
+    }
     console.error(`[soak] FAIL: ${platformDied ?? soakError ?? 'the soak did not run'}`);
     if (!platformDied) console.error(stack.output().slice(-3000));
     log(`the platform's log: ${logCopy}`);
