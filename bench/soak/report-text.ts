@@ -49,6 +49,10 @@ export function reportText(report: SoakReport): string {
         .join(' · ') || 'none'
     }`,
     ...isolation.examples.filter((e) => e.kind in VIOLATIONS).map((e) => `  ${e.kind}: slot ${e.slot}, ${e.detail}`),
+    // One example of each anomaly (the JSON has up to three).
+    ...isolation.examples
+      .filter((e, i, all) => e.kind in ANOMALIES && all.findIndex((f) => f.kind === e.kind) === i)
+      .map((e) => `  e.g. ${e.kind}: slot ${e.slot}, ${e.detail.slice(0, 160)}`),
   ]);
   section('recovery', [
     ...table(

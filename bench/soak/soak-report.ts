@@ -141,7 +141,8 @@ function failuresOf(report: SoakReport): string[] {
   const { isolation, recovery, run } = report;
   if (isolation.sessionsWithViolations > 0) {
     const kinds = Object.entries(isolation.violations).filter(([, n]) => n > 0);
-    failures.push(`${isolation.sessionsWithViolations} sessions saw another's data (${kinds.map(([k, n]) => `${k} ×${n}`).join(', ')})`);
+    const n = isolation.sessionsWithViolations;
+    failures.push(`${n} session${n === 1 ? '' : 's'} saw another's data (${kinds.map(([k, count]) => `${k} ×${count}`).join(', ')})`);
   }
   for (const fault of recovery.faults) {
     if (fault.unrecovered > 0)

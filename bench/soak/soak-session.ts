@@ -84,6 +84,8 @@ export class SoakSession {
   #fresh = true;
   #sessionId: string | undefined;
   #resuming: string | undefined;
+  /** Whether another credential asked for the session being resumed first (the anomaly says so). */
+  #triedByAnother = false;
   #ending: Ending | undefined;
   #closed = true;
   #running: Promise<void> | undefined;
@@ -133,8 +135,10 @@ export class SoakSession {
       if (ending === 'stopped' || this.#stop.signal.aborted) break;
       const victim = this.#sessionId;
       if (!(await this.#away(awayMs(ending === 'left' ? 'leave' : ending === 'refused' ? 'refused' : 'drop', this.#world.random)))) break;
+      this.#triedByAnother = false;
       if ((ending === 'dropped' || ending === 'lost') && this.plan.protocol === 'v2' && victim) {
-        if (this.#world.random() < HIJACK_SHARE) await this.#hijack(victim);
+        this.#triedByAnother = this.#world.random() < HIJACK_SHARE;
+        if (this.#triedByAnother) await this.#hijack(victim);
         resume = victim;
       }
     }
@@ -287,7 +291,12 @@ export class SoakSession {
   #welcome(session: string, resumed: boolean, subscribed: number, at: number): void {
     const { counters, findings, recovery } = this.#world;
     this.#sessionId = session;
-    if (this.#resuming !== undefined && !resumed) findings.anomaly('resume-refused', this.plan.slot, `asked for ${this.#resuming}, got ${session}`);
+    if (this.#resuming !== undefined && !resumed)
+      findings.anomaly(
+        'resume-refused',
+        this.plan.slot,
+        `asked for ${this.#resuming}${this.#triedByAnother ? ' (after another credential asked for it)' : ''}, got ${session}`,
+      );
     if (resumed) {
       counters.resumes++;
       recovery.reconnected(this.plan.slot, at);
