@@ -30,6 +30,7 @@ export default defineConfig({
             'origin-ticker/**/*.test.ts',
             'kite-sim/**/*.test.ts',
             'dev/**/*.test.ts',
+            'bench/**/*.test.ts',
             'ops/**/*.test.ts',
             'contracts/**/*.test.ts',
             'test/**/*.test.ts',

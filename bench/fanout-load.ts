@@ -70,7 +70,7 @@ function countTicks(frame: Buffer): number {
   return n;
 }
 
-function byMode(picks: Pick[]): [ClientMode, number[]][] {
+export function byMode(picks: Pick[]): [ClientMode, number[]][] {
   const groups = new Map<ClientMode, number[]>();
   for (const { token, mode } of picks) {
     let tokens = groups.get(mode);
@@ -86,11 +86,12 @@ function byMode(picks: Pick[]): [ClientMode, number[]][] {
 /**
  * `ws` offers permessage-deflate by default and the edge (workerd) accepts
  * it; the baseline server does not negotiate it. Every session of both
- * targets goes uncompressed, so they do the same work per frame.
+ * targets goes uncompressed, so they do the same work per frame (the
+ * soak's sessions too, some with credentials in a header).
  */
-class Uncompressed extends WebSocket {
-  constructor(url: string, protocols?: string[]) {
-    super(url, protocols, { perMessageDeflate: false });
+export class Uncompressed extends WebSocket {
+  constructor(url: string, protocols?: string[], headers?: Record<string, string>) {
+    super(url, protocols, { perMessageDeflate: false, ...(headers ? { headers } : {}) });
   }
 }
 

@@ -5,15 +5,18 @@ import { seededRandom } from '../kite-sim/seeded-random.ts';
  * The fan-out bench's sessions: what each one subscribes to, drawn the
  * same way run after run (a fixed seed). Like a real user base, a popular
  * few instruments are in many watchlists and the rest form a long tail:
- * each session takes POPULAR_PICKS of its instruments from the POPULAR
+ * each session takes `popularPicks` of its instruments from the `popular`
  * most-watched ones and the rest from all the others, and each instrument
- * in a mode (mostly quote, some with depth, some price only).
+ * in a mode (mostly quote, some with depth, some price only). The soak
+ * (bench/soak/) draws its smaller watchlists the same way.
  */
 export type Pick = { token: number; mode: ClientMode };
 
+/** How many instruments a session holds, and how many of them come from how many popular ones. */
+export type WatchlistShape = { perSession: number; popular: number; popularPicks: number };
+
 export const INSTRUMENTS_PER_SESSION = 100;
-const POPULAR = 200;
-const POPULAR_PICKS = 20;
+const FANOUT_SHAPE: WatchlistShape = { perSession: INSTRUMENTS_PER_SESSION, popular: 200, popularPicks: 20 };
 const MODES: [ClientMode, number][] = [
   ['quote', 0.6],
   ['full', 0.25],
@@ -21,15 +24,15 @@ const MODES: [ClientMode, number][] = [
 ];
 
 /** `sessions` subscription sets over `tokens` (the streaming instruments, popular ones picked from a seeded shuffle). */
-export function subscriptionSets(tokens: number[], sessions: number, seed = 7): Pick[][] {
+export function subscriptionSets(tokens: number[], sessions: number, seed = 7, shape: WatchlistShape = FANOUT_SHAPE): Pick[][] {
   const random = seededRandom(seed);
   const shuffled = [...tokens];
   for (let i = shuffled.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [shuffled[i], shuffled[j]] = [shuffled[j] as number, shuffled[i] as number];
   }
-  const popular = shuffled.slice(0, POPULAR);
-  const tail = shuffled.slice(POPULAR);
+  const popular = shuffled.slice(0, shape.popular);
+  const tail = shuffled.slice(shape.popular);
   const mode = (): ClientMode => {
     let r = random();
     for (const [m, share] of MODES) {
@@ -49,8 +52,8 @@ export function subscriptionSets(tokens: number[], sessions: number, seed = 7): 
         }
       }
     };
-    draw(popular, POPULAR_PICKS);
-    draw(tail, INSTRUMENTS_PER_SESSION - POPULAR_PICKS);
+    draw(popular, shape.popularPicks);
+    draw(tail, shape.perSession - shape.popularPicks);
     return [...picked].map((token) => ({ token, mode: mode() }));
   });
 }

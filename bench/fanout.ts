@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Credentials } from '../client/kite-edge-client.ts';
@@ -12,6 +12,7 @@ import { fetchSendTimes, latencies, quantile } from './fanout-latency.ts';
 import type { LoadPlan, LoadReady, LoadResult } from './fanout-load.ts';
 import { INSTRUMENTS_PER_SESSION, subscriptionSets } from './fanout-sessions.ts';
 import { cpuSeconds, residentBytes } from './proc-usage.ts';
+import { descendant, descendants } from './process-tree.ts';
 import { workerHeapBytes } from './worker-heap.ts';
 
 /**
@@ -326,32 +327,6 @@ async function originCarries(originUrl: string, instruments: number): Promise<vo
     if (Date.now() - started > 90_000) throw new Error(`the origin did not carry ${instruments} instruments within 90 s (${carried})`);
     await sleep(500);
   }
-}
-
-function descendants(root: number): { pid: number; args: string }[] {
-  const all = execFileSync('ps', ['-eo', 'pid=,ppid=,args='])
-    .toString()
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [pid = '', ppid = '', ...args] = line.trim().split(/\s+/);
-      return { pid: Number(pid), ppid: Number(ppid), args: args.join(' ') };
-    });
-  const found: { pid: number; args: string }[] = [];
-  const walk = (parent: number) => {
-    for (const p of all.filter((q) => q.ppid === parent)) {
-      found.push(p);
-      walk(p.pid);
-    }
-  };
-  walk(root);
-  return found;
-}
-
-function descendant(root: number, args: string): number {
-  const pid = descendants(root).find((p) => p.args.includes(args))?.pid;
-  if (!pid) throw new Error(`no process running ${args} under ${root}`);
-  return pid;
 }
 
 function next<T>(child: ChildProcess, type: string, ms: number): Promise<T> {

@@ -21,3 +21,17 @@ export function residentBytes(pid: number): { total: number; anonymous: number }
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
   return { total: kb('VmRSS'), anonymous: kb('RssAnon') };
 }
+
+/**
+ * When a process started, in clock ticks since boot (/proc/PID/stat field 22), or undefined once it is gone (a zombie,
+ * dead and not yet reaped, is gone): with its pid, it names one process (a pid alone may be reused by another).
+ */
+export function startTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' || fields[0] === 'X' ? undefined : Number(fields[19]);
+  } catch {
+    return undefined;
+  }
+}
