@@ -39,7 +39,8 @@ export const ORIGIN_ENV = { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2:glibc.mall
  * Builds and runs the origin (`npm run origin`) as a child of `npm run dev`, pointed at
  * the local database, the edge, and the simulator (or, with `kite`
  * undefined, at real Kite as KITE_* in the environment say). It resolves
- * after the first instrument sync, so the platform comes up with a loaded
+ * after the first instrument sync (or once the origin says the registry
+ * already holds the day's dump), so the platform comes up with a loaded
  * registry; against real Kite, as soon as it listens (its sync waits for a
  * login).
  */
@@ -79,7 +80,7 @@ export async function startOriginService(options: {
     onLine: options.onLine,
     readiness: (line) => {
       if (!kite && line.includes('origin up on')) return 'ready';
-      if (/dataset version \d+:/.test(line)) return 'ready';
+      if (/dataset version \d+(:| is current)/.test(line)) return 'ready';
       const failed = /instrument sync failed \((.*)\); retrying/.exec(line)?.[1];
       return failed ? `failed: the first instrument sync failed: ${failed}` : undefined;
     },

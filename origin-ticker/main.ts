@@ -13,8 +13,9 @@ import { tokenExpiresAt } from './kite/token-expiry.ts';
 import { TokenStore } from './kite/token-store.ts';
 import { programBeside } from './programs.ts';
 import { type GroupIndex, loadGroupIndex } from './registry/group-index.ts';
+import { latestDataset } from './registry/latest-dataset.ts';
 import { runSyncProcess } from './registry/sync-process.ts';
-import { startSyncSchedule } from './registry/sync-schedule.ts';
+import { firstSyncAt, startSyncSchedule } from './registry/sync-schedule.ts';
 
 /**
  * `npm run origin`: the origin process. It holds the Kite connections (one
@@ -108,7 +109,15 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
   );
 
   const stopSync = new AbortController();
+  const latest = await latestDataset(config.databaseUrl);
+  const firstRunAt = firstSyncAt(Date.now(), config.syncMinuteIst, latest?.syncedAt ?? null);
+  if (latest && firstRunAt > Date.now()) {
+    log(
+      `dataset version ${latest.version} is current (synced ${new Date(latest.syncedAt).toISOString()}, after the day's dump): no sync at start; next instrument sync at ${new Date(firstRunAt).toISOString()}`,
+    );
+  }
   const schedule = startSyncSchedule({
+    firstRunAt,
     minuteIst: config.syncMinuteIst,
     run: async () => {
       // The sync reads Kite's dump with the freshest token of the first account (a login may have replaced the configured one).
