@@ -14,8 +14,9 @@ import { fnoSummary } from './analytics/summary.ts';
  * owns the demand and the spot, and publishes what `round` computed.
  *
  * A chain is recomputed when something of it changed, at most once every
- * CHAIN_INTERVAL_MS: on the round of ticks that finds it due, or on a read
- * that does. A quiet chain is not recomputed at all, so no timer is needed.
+ * CHAIN_INTERVAL_MS: on the round of ticks that finds it due, on a read
+ * that does, or when `nextDueAt` says a change held back by the gate is due
+ * (the group's one timer for it). A quiet chain is not recomputed at all.
  */
 export const CHAIN_INTERVAL_MS = 1_000;
 
@@ -152,6 +153,13 @@ export class ChainBook {
     const computed: string[] = [];
     for (const [expiry, chain] of this.#chains) if (this.#compute(chain, now)) computed.push(expiry);
     return computed;
+  }
+
+  /** When the first chain with a change held back by the once-a-second gate is due (null: none waits). */
+  nextDueAt(): number | null {
+    let due: number | null = null;
+    for (const chain of this.#chains.values()) if (chain.dirty && chain.ticked) due = Math.min(due ?? Infinity, chain.computedAt + CHAIN_INTERVAL_MS);
+    return due;
   }
 
   /**

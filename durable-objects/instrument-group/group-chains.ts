@@ -57,6 +57,8 @@ export class GroupChains {
   readonly #waiters = new Map<string, Set<Waiter>>();
   #spotAskedAt = -Infinity;
   #spotInFlight = false;
+  /** The one timer that recomputes a chain whose last change the gate held back (none while nothing waits). */
+  #trailing: ReturnType<typeof setTimeout> | undefined;
 
   constructor(host: GroupChainsHost) {
     this.#host = host;
@@ -116,10 +118,24 @@ export class GroupChains {
     if (this.book.size === 0) return;
     this.book.onPackets(packets, now);
     this.#refreshSpot(now);
+    this.#round(now);
+  }
+
+  #round(now: number): void {
     for (const expiry of this.book.round(now)) {
       this.#wake(expiry);
       this.#host.published(expiry);
     }
+    // Ticks that came within the second are not left waiting for the next batch, which a quiet market may not send.
+    const due = this.book.nextDueAt();
+    if (due === null || this.#trailing !== undefined) return;
+    this.#trailing = setTimeout(
+      () => {
+        this.#trailing = undefined;
+        this.#round(Date.now());
+      },
+      Math.max(0, due - now),
+    );
   }
 
   /** The origin reported contracts it could not subscribe: a first read waiting on a refused chain answers now. */
@@ -127,8 +143,9 @@ export class GroupChains {
     for (const expiry of this.#waiters.keys()) if (this.#refused(expiry) > 0) this.#wake(expiry);
   }
 
-  /** From the group's alarm: chains idle too long are stopped. */
-  async alarm(now: number): Promise<void> {
+  /** From the group's alarm: chains idle too long are stopped; those `streamed` to hubs are not idle. */
+  async alarm(now: number, streamed: ReadonlySet<string>): Promise<void> {
+    for (const expiry of streamed) this.book.touch(expiry, now);
     const idle = this.book.idle(now, CHAIN_IDLE_MS);
     for (const expiry of idle) {
       this.book.stop(expiry);

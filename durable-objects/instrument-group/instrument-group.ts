@@ -19,6 +19,7 @@ import { GroupAlerts, type GroupAlertsState } from '../alerts/group-alerts.ts';
 import type { OriginLinkView } from '../feed-control/feed-control.ts';
 import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
 import { feedControl, instrumentGroup } from '../stubs.ts';
+import { ChainStreams } from './chain-streams.ts';
 import { type DemandChange, DemandIndex } from './demand-index.ts';
 import { FeedControlSync } from './feed-control-sync.ts';
 import { DOWN_AFTER_MS, feedStatus, type OriginView } from './feed-status.ts';
@@ -68,6 +69,8 @@ export class InstrumentGroup extends DurableObject {
   readonly #alerts: GroupAlerts | undefined;
   /** The option chains of an `fno` group (none for the others). */
   readonly #chains: GroupChains | undefined;
+  /** The chains' streams to the hubs (with #chains). */
+  readonly #chainStreams: ChainStreams | undefined;
   #feed: GroupFeedState | null = null;
   /** What FeedControl said of the origin when it last took this group's demand (memory only). */
   #origin: OriginView | null = null;
@@ -120,9 +123,10 @@ export class InstrumentGroup extends DurableObject {
             rejected: () => new Set(this.#capacity?.rejected.map((r) => r.token)),
             spotGroup: (group) => instrumentGroup(env, group),
             wakeAt: (at) => this.#scheduleAlarm(at),
-            published: () => {},
+            published: (expiry) => this.#chainStreams?.published(expiry),
           })
         : undefined;
+    this.#chainStreams = this.#chains ? new ChainStreams(this.#chains.book, this.#hubs) : undefined;
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
       this.#load();
@@ -137,6 +141,8 @@ export class InstrumentGroup extends DurableObject {
     if (new URL(request.url).pathname === HUB_LINK_PATH) {
       const hub = this.#hubs.accept(request);
       if (hub instanceof Response) return hub;
+      // A hub's new link starts its chain streams over: it names them again, and gets each chain whole.
+      this.#chainStreams?.drop(hub.hub);
       this.#toHubs.welcome(hub.socket, this.#feedStatus(Date.now()));
       return hub.response;
     }
@@ -162,7 +168,10 @@ export class InstrumentGroup extends DurableObject {
     if (hub !== undefined) {
       this.#hubs.closed();
       // The hub reconnects and says again what it wants; until then nobody here needs its demand.
-      if (!this.#hubs.stillLinked(hub, socket)) void this.#applyDemand(hubConsumer(hub), this.#demand.set(hubConsumer(hub), new Map()));
+      if (!this.#hubs.stillLinked(hub, socket)) {
+        void this.#applyDemand(hubConsumer(hub), this.#demand.set(hubConsumer(hub), new Map()));
+        this.#chainStreams?.drop(hub);
+      }
       return;
     }
     if (!openOriginLink(this.ctx)) {
@@ -230,6 +239,10 @@ export class InstrumentGroup extends DurableObject {
       return;
     }
     const frame = read.frame;
+    if (frame.type === 'chains') {
+      this.#chainStreams?.set(hub, socket, frame.streams);
+      return;
+    }
     const consumer = hubConsumer(hub);
     const wants = new Map(Object.entries(frame.type === 'want' ? frame.tokens : frame.set).map(([token, mode]) => [Number(token), mode]));
     const size = frame.type === 'want' ? wants.size : this.#demand.wantsOf(consumer).size + wants.size;
@@ -371,7 +384,7 @@ export class InstrumentGroup extends DurableObject {
     this.#writeSnapshot();
     await this.#feedControl.sync();
     await this.#alerts?.alarm(Date.now());
-    await this.#chains?.alarm(Date.now());
+    await this.#chains?.alarm(Date.now(), this.#chainStreams?.expiries() ?? new Set());
   }
 
   #scheduleAlarm(at: number): void {

@@ -40,7 +40,7 @@ describe('the live option chain', () => {
   it('recovers the simulator’s volatility from its prices: IV within 0.2 vol points where time value is above 5 rupees', async () => {
     const first = await waitFor('the first NIFTY chain with prices', async () => {
       const got = await chain();
-      return got?.forward_source === 'future' ? got : undefined;
+      return got?.forward != null && got.atm_iv !== null ? got : undefined;
     });
     expect(first.strikes.length).toBeGreaterThan(20);
 
@@ -54,7 +54,8 @@ describe('the live option chain', () => {
       const forward = got.forward as number;
       const sameTrade = (option: FnoOption | null) => {
         const priced = option ? model.get(option.instrument_token) : undefined;
-        return option?.iv != null && priced && priced.last_price === option.last_price && Math.abs(priced.forward - forward) <= 0.05 ? priced : undefined;
+        // A rupee of forward moves an ATM weekly's IV by about 0.03 vol points: the parity forward (no future on a weekly) is that close.
+        return option?.iv != null && priced && priced.last_price === option.last_price && Math.abs(priced.forward - forward) <= 1 ? priced : undefined;
       };
       const discount = Math.exp(-got.rate * got.time_to_expiry_years);
       for (const row of got.strikes) {
