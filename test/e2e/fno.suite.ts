@@ -1,5 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { FnoChain, FnoOption } from '../../contracts/fno-chain.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { KiteEdgeClient, type SocketConstructor } from '../../client/kite-edge-client.ts';
+import type { FnoChain, FnoChainUpdate, FnoOption } from '../../contracts/fno-chain.ts';
 import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
 
 /**
@@ -24,6 +26,11 @@ async function chain(strikes?: number): Promise<FnoChain | undefined> {
   const response = await edge(`/fno/chain?name=NIFTY&expiry=${expiry}${strikes === undefined ? '' : `&strikes=${strikes}`}`);
   return response.status === 200 ? ((await response.json()) as FnoChain) : undefined;
 }
+
+const clients: KiteEdgeClient[] = [];
+afterAll(() => {
+  for (const client of clients) client.close();
+});
 
 beforeAll(async () => {
   stack = await platform();
@@ -94,6 +101,41 @@ describe('the live option chain', () => {
     expect(window.strikes[5]?.strike).toBe(window.atm_strike);
     const summary = (await (await edge('/fno/summary?name=NIFTY')).json()) as { expiries: { expiry: string; atm_iv: number | null }[] };
     expect(summary.expiries.find((e) => e.expiry === expiry)?.atm_iv).toBeGreaterThan(0);
+  });
+
+  it('streams the chain on /v2/ws: the chain whole, then an update about once a second with only what changed', async () => {
+    const client = new KiteEdgeClient({
+      url: `${stack.edgeUrl.replace('http', 'ws')}/v2/ws`,
+      credentials: { accessToken: token },
+      WebSocket: WebSocket as unknown as SocketConstructor,
+    });
+    clients.push(client);
+    await client.connect();
+    const updates: { update: FnoChainUpdate; before: FnoChain }[] = [];
+    let held: FnoChain | undefined;
+    const first = new Promise<FnoChain>((resolve) => client.on('chain', ({ chain }) => resolve(chain)));
+    client.on('chain_update', ({ update, chain }) => {
+      updates.push({ update, before: held as FnoChain });
+      held = chain;
+    });
+    const ack = await client.subscribeChain('NIFTY', expiry, { strikes: 10 });
+    expect(ack).toMatchObject({ action: 'subscribe_chain', name: 'NIFTY', expiry, strikes: 10, chains: 1 });
+    held = await first;
+    expect(held.strikes).toHaveLength(21);
+    await waitFor('six chain_update frames', async () => (updates.length >= 6 ? true : undefined), 15_000);
+    const gaps = updates.slice(1).map((u, i) => Date.parse(u.update.as_of) - Date.parse((updates[i] as { update: FnoChainUpdate }).update.as_of));
+    console.info(`fno e2e: chain_update gaps ${gaps.join(', ')} ms; rows per update ${updates.map((u) => u.update.rows.length).join(', ')} of 21`);
+    for (const gap of gaps) {
+      expect(gap).toBeGreaterThanOrEqual(1_000);
+      expect(gap).toBeLessThan(2_500);
+    }
+    // Changes only: every row an update carries differs from the row the client held.
+    for (const { update, before } of updates) {
+      const rows = new Map(before.strikes.map((row) => [row.strike, JSON.stringify(row)]));
+      for (const row of update.rows) expect(JSON.stringify(row)).not.toBe(rows.get(row.strike));
+    }
+    expect(client.chainOf('NIFTY', expiry, { strikes: 10 })?.as_of).toBe(updates.at(-1)?.update.as_of);
+    expect(await client.unsubscribeChain('NIFTY', expiry, { strikes: 10 })).toMatchObject({ chains: 0 });
   });
 
   it('survives a restart of the group object', async () => {
