@@ -75,7 +75,8 @@ describe('ChainBook', () => {
     book.touch('2026-02-24', NOW + 100_000);
     expect(book.idle(NOW + idleMs + 100_000, idleMs)).toEqual(['2026-02-24']);
     book.stop('2026-02-24');
-    expect(book.expiries()).toEqual([DEF.expiry]);
+    expect(book.has('2026-02-24')).toBe(false);
+    expect(book.has(DEF.expiry)).toBe(true);
     expect(book.nextIdleAt(idleMs)).toBe(NOW + 300_000 + idleMs);
   });
 

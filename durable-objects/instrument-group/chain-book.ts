@@ -48,10 +48,6 @@ export class ChainBook {
     return this.#chains.has(expiry);
   }
 
-  expiries(): string[] {
-    return [...this.#chains.keys()];
-  }
-
   definition(expiry: string): ChainDefinition | undefined {
     return this.#chains.get(expiry)?.def;
   }

@@ -1,4 +1,4 @@
-import { type ChainAnswer, ChainDefinition, type FnoChain, type FnoSummary } from '../../contracts/fno-chain.ts';
+import { type ChainAnswer, ChainDefinition, type FnoSummary } from '../../contracts/fno-chain.ts';
 import type { LatestPacket } from '../../contracts/group-state.ts';
 import { decodePacket } from '../../contracts/kite-ticks/decode.ts';
 import type { Demand, TickMode } from '../../contracts/origin-link.ts';
@@ -156,11 +156,6 @@ export class GroupChains {
     if (idle.length > 0) await this.#syncSpotDemand();
     const next = this.book.nextIdleAt(CHAIN_IDLE_MS);
     if (next !== null) this.#host.wakeAt(next);
-  }
-
-  /** The last chain computed of an expiry (for a hub's first `chain` frame). */
-  last(expiry: string, strikes?: number): FnoChain | null {
-    return this.book.last(expiry, strikes);
   }
 
   #begin(def: ChainDefinition, now: number): void {

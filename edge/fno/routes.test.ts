@@ -6,7 +6,7 @@ import { edgeConfig } from '../../contracts/worker-config.ts';
 import { black76Price } from '../../durable-objects/instrument-group/analytics/black76.ts';
 import { openDatabase } from '../../storage/database.ts';
 import { fullPacket, TestOrigin } from '../../test/workers/test-origin.ts';
-import { call, keyAuth, newKey, newUser, type TestKey } from '../../test/workers/test-users.ts';
+import { call, callWith, keyAuth, newKey, newUser, type TestKey } from '../../test/workers/test-users.ts';
 
 /**
  * GET /fno/chain and /fno/summary against the registry the test setup
@@ -36,6 +36,7 @@ const RATE = 0.065;
 let key: TestKey;
 let live: Underlying;
 let silent: Underlying;
+let refused: Underlying;
 const get = async (path: string, auth: Record<string, string> = keyAuth(key)) => {
   const response = await call(path, { headers: auth });
   return { status: response.status, headers: response.headers, body: (await response.json()) as unknown };
@@ -44,7 +45,7 @@ const errorOf = (body: unknown) => ErrorBody.parse(body).error;
 
 beforeAll(async () => {
   key = await newKey(await newUser(), ['read']);
-  [live, silent] = (await pickUnderlyings(2)) as [Underlying, Underlying];
+  [live, silent, refused] = (await pickUnderlyings(3)) as [Underlying, Underlying, Underlying];
 });
 
 /** Answers the chain's demand as Kite would: a full packet of every demanded token, options at σ around the middle strike. */
@@ -103,6 +104,34 @@ describe('GET /fno/chain', () => {
     expect(status).toBe(503);
     expect(headers.get('retry-after')).toBe('1');
     expect(errorOf(body)).toMatchObject({ code: 'chain_starting', message: expect.stringContaining(`${silent.name} ${silent.expiry} is starting`) });
+  });
+
+  it('answers kite_capacity (503) with how many contracts Kite refused, as soon as the origin reports them', async () => {
+    const origin = await TestOrigin.connect(`/origin/groups/${refused.group}`);
+    const answer = get(`/fno/chain?name=${encodeURIComponent(refused.name)}&expiry=${refused.expiry}`);
+    let tokens: string[] = [];
+    while (tokens.length === 0) {
+      const frame = await origin.next<{ type: string; tokens: Record<string, string> }>();
+      if (frame.type === 'demand') tokens = Object.keys(frame.tokens);
+    }
+    origin.sendJson({ type: 'capacity', rejected: tokens.slice(0, 4).map((token) => ({ token: Number(token), reason: 'every connection is full' })) });
+    const { status, body } = await answer;
+    expect(status).toBe(503);
+    expect(errorOf(body)).toMatchObject({
+      code: 'kite_capacity',
+      refused: 4,
+      message: expect.stringContaining(`Kite could not subscribe 4 of its ${tokens.length} contracts of ${refused.name} ${refused.expiry}`),
+    });
+    origin.close();
+  });
+
+  it('refuses an FNO_RATE outside 0–0.5, naming it', async () => {
+    const response = await callWith({ FNO_RATE: '6.5' }, `/fno/chain?name=NIFTY&expiry=2026-01-27`, { headers: keyAuth(key) });
+    expect(response.status).toBe(503);
+    expect(errorOf(await response.json())).toMatchObject({
+      code: 'config_invalid',
+      problems: [{ variable: 'FNO_RATE', problem: expect.stringContaining('at most 0.5') }],
+    });
   });
 
   it('404s an unknown underlying, and an expiry that is not listed with the ones that are', async () => {
