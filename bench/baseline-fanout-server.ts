@@ -128,6 +128,10 @@ export async function startBaselineFanoutServer(options: BaselineOptions): Promi
       send(session.ws, { type: 'error', id: message.id, code: 'reauth_refused', message: 'the baseline has no credentials to renew' });
       return;
     }
+    if (message.action === 'subscribe_chain' || message.action === 'unsubscribe_chain') {
+      send(session.ws, { type: 'error', id: message.id, code: 'chain_refused', message: 'the baseline computes no option chains' });
+      return;
+    }
     const accepted: Accepted[] = [];
     const rejected: Rejected[] = [];
     const added: number[] = [];

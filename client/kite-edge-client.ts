@@ -12,6 +12,7 @@ import {
   type SessionLimits,
   V2_SUBPROTOCOL,
 } from '../contracts/client-protocol.ts';
+import { applyChainUpdate, type FnoChain, type FnoChainUpdate } from '../contracts/fno-chain.ts';
 import type { Tick } from '../contracts/kite-ticks/tick.ts';
 import { SendPacer } from './send-pacer.ts';
 import { chunk, SubscriptionSet } from './subscription-set.ts';
@@ -31,13 +32,20 @@ import { chunk, SubscriptionSet } from './subscription-set.ts';
  * it never has to reconnect for that.
  */
 
-export type Ack = Extract<ServerMessage, { type: 'ack' }>;
+/** The ack of an instruments request (subscribe, unsubscribe, mode). */
+export type Ack = Extract<ServerMessage, { type: 'ack'; accepted: unknown }>;
+/** The ack of a chain request (subscribe_chain, unsubscribe_chain). */
+export type ChainAck = Extract<ServerMessage, { type: 'ack'; chains: number }>;
 export type FeedStatus = Extract<ServerMessage, { type: 'status' }>;
 export type AlertMessage = Extract<ServerMessage, { type: 'alert' }>;
 export type ServerError = Extract<ServerMessage, { type: 'error' }>;
 type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
 type Pong = Extract<ServerMessage, { type: 'pong' }>;
 type Reauthed = Extract<ServerMessage, { type: 'reauthed' }>;
+
+/** A chain as subscribed: its underlying, expiry and window. */
+export type ChainSubscription = { name: string; expiry: string; strikes?: number };
+const chainKey = (stream: ChainSubscription) => `${stream.name}|${stream.expiry}|${stream.strikes ?? ''}`;
 
 /** A user's access token (a JWT from POST /auth/login), or a platform API key and its secret (docs/auth.md). */
 export type Credentials = { accessToken: string } | { apiKey: string; secret: string };
@@ -127,6 +135,10 @@ export type ClientEvents = {
   snapshot: Tick[];
   /** Feed state of an instrument group changed (live, stale, down). */
   status: FeedStatus;
+  /** A subscribed chain whole (after subscribeChain, and whenever the stream starts over); `window` is the subscription's `strikes` (null: all). */
+  chain: { window: number | null; chain: FnoChain };
+  /** What changed in a subscribed chain (at most one a second), and the chain with it applied (also `chainOf`). */
+  chain_update: { window: number | null; update: FnoChainUpdate; chain: FnoChain };
   /** One of the user's price alerts fired (docs/alerts.md); every open session of the user gets it. */
   alert: AlertMessage;
   /** An error frame that answers no request of this client (a request's own error rejects its promise instead). */
@@ -162,7 +174,7 @@ type Pending = {
   /** Sent again on the next session if the connection drops first (subscribe, unsubscribe and mode are idempotent). */
   replay: boolean;
   sent: boolean;
-  resolve: (message: Ack | Pong | Reauthed) => void;
+  resolve: (message: Ack | ChainAck | Pong | Reauthed) => void;
   reject: (error: KiteEdgeError) => void;
   timer: ReturnType<typeof setTimeout>;
 };
@@ -181,6 +193,8 @@ export class KiteEdgeClient {
   readonly #listeners = new Map<keyof ClientEvents, Set<Listener<never>>>();
   readonly #subscriptions = new SubscriptionSet();
   readonly #feed = new Map<string, FeedStatus>();
+  /** The chains subscribed (by chainKey), each with the chain as the last frames left it (null until the first `chain`). */
+  readonly #chains = new Map<string, { stream: ChainSubscription; chain: FnoChain | null }>();
   /** In request order, which is also the order they are replayed in. */
   readonly #pending = new Map<number, Pending>();
   readonly #pacer: SendPacer;
@@ -258,6 +272,30 @@ export class KiteEdgeClient {
     return this.#batched('mode', instruments, mode);
   }
 
+  /**
+   * Streams an option chain (docs/fno.md): `strikes` each side of the ATM
+   * strike, all when omitted. Resolves with the ack; the chain follows as a
+   * `chain` event, then `chain_update`s, which the client applies (the
+   * current chain: `chainOf`). Subscribed again on every new session.
+   */
+  async subscribeChain(name: string, expiry: string, options: { strikes?: number } = {}): Promise<ChainAck> {
+    const stream: ChainSubscription = { name, expiry, ...(options.strikes === undefined ? {} : { strikes: options.strikes }) };
+    const ack = (await this.#request({ action: 'subscribe_chain', ...stream }, { replay: true })) as ChainAck;
+    if (!this.#chains.has(chainKey(stream))) this.#chains.set(chainKey(stream), { stream, chain: null });
+    return ack;
+  }
+
+  async unsubscribeChain(name: string, expiry: string, options: { strikes?: number } = {}): Promise<ChainAck> {
+    const stream: ChainSubscription = { name, expiry, ...(options.strikes === undefined ? {} : { strikes: options.strikes }) };
+    this.#chains.delete(chainKey(stream));
+    return (await this.#request({ action: 'unsubscribe_chain', ...stream }, { replay: true })) as ChainAck;
+  }
+
+  /** A subscribed chain as the frames so far left it; undefined before its first `chain` frame. */
+  chainOf(name: string, expiry: string, options: { strikes?: number } = {}): FnoChain | undefined {
+    return this.#chains.get(chainKey({ name, expiry, ...options }))?.chain ?? undefined;
+  }
+
   /** A round trip to the server: its time, and its clock's offset from ours estimated at the midpoint. */
   async ping(): Promise<{ rttMs: number; serverTime: number; clockOffsetMs: number }> {
     let sentAt = 0;
@@ -327,7 +365,7 @@ export class KiteEdgeClient {
         return;
       case 'ack': {
         const pending = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
-        this.#subscriptions.apply(message, pending?.mode);
+        if (!('chains' in message)) this.#subscriptions.apply(message, pending?.mode);
         if (pending) this.#settle(message.id as number, () => pending.resolve(message));
         return;
       }
@@ -349,6 +387,22 @@ export class KiteEdgeClient {
       case 'alert':
         this.#emit('alert', message);
         return;
+      case 'chain': {
+        const { type: _, window, ...chain } = message;
+        const held = this.#chains.get(chainKey({ name: chain.name, expiry: chain.expiry, strikes: window ?? undefined }));
+        if (held) held.chain = chain;
+        this.#emit('chain', { window, chain });
+        return;
+      }
+      case 'chain_update': {
+        const { type: _, window, ...update } = message;
+        const held = this.#chains.get(chainKey({ name: update.name, expiry: update.expiry, strikes: window ?? undefined }));
+        // An update applies to the chain before it; one for a chain not (or no longer) held has nothing to apply to.
+        if (!held?.chain) return;
+        held.chain = applyChainUpdate(held.chain, update);
+        this.#emit('chain_update', { window, update, chain: held.chain });
+        return;
+      }
       case 'error': {
         const pending = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
         if (pending) this.#settle(message.id as number, () => pending.reject(new KiteEdgeError(message.code, message.message)));
@@ -377,6 +431,8 @@ export class KiteEdgeClient {
     this.#renewBefore(welcome.expires_at);
     // A resumed session holds what it held; requests whose answers were lost are replayed below either way.
     if (!welcome.resumed || welcome.subscribed !== this.#subscriptions.size) this.#resubscribe();
+    // A session's chains are not kept across a resume (docs/websocket.md): always asked for again.
+    if (this.#sessions > 1) this.#resubscribeChains();
     for (const pending of this.#pending.values()) if (!pending.sent) this.#send(pending);
   }
 
@@ -389,6 +445,19 @@ export class KiteEdgeClient {
       (answers) => this.#emit('resubscribed', { subscribed: answers.at(-1)?.subscribed ?? 0, rejected: answers.flatMap((a) => a.rejected) }),
       () => {}, // The connection dropped again: the next session resubscribes from the same set.
     );
+  }
+
+  #resubscribeChains(): void {
+    for (const held of this.#chains.values()) {
+      held.chain = null;
+      this.#request({ action: 'subscribe_chain', ...held.stream }, { replay: false }).catch((error: KiteEdgeError) =>
+        this.#emit('error', {
+          type: 'error',
+          code: 'unavailable',
+          message: `chain ${held.stream.name} ${held.stream.expiry} not subscribed again: ${error.message}`,
+        }),
+      );
+    }
   }
 
   /**
@@ -492,9 +561,9 @@ export class KiteEdgeClient {
   }
 
   #request(
-    message: { action: ClientAction; instruments?: InstrumentRef[]; mode?: ClientMode; access_token?: string },
+    message: { action: ClientAction; instruments?: InstrumentRef[]; mode?: ClientMode; access_token?: string } & Partial<ChainSubscription>,
     how: { replay: boolean; onSent?: (at: number) => void },
-  ): Promise<Ack | Pong | Reauthed> {
+  ): Promise<Ack | ChainAck | Pong | Reauthed> {
     if (this.#state === 'closed') return Promise.reject(new KiteEdgeError('closed', 'the client is closed: call connect() first'));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { type ClientMode, MAX_INSTRUMENTS_PER_MESSAGE, type ServerMessage } from '../contracts/client-protocol.ts';
 
-type Ack = Extract<ServerMessage, { type: 'ack' }>;
+type Ack = Extract<ServerMessage, { type: 'ack'; accepted: unknown }>;
 
 /** Rejections after which the server certainly does not hold the instrument; `unavailable` is not one (a retry may work). */
 const NOT_HELD = new Set(['bad_instrument', 'unknown_instrument', 'limit_reached', 'not_subscribed']);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AlertFrame } from './alerts.ts';
+import type { FnoChain, FnoChainUpdate } from './fno-chain.ts';
 import type { Tick } from './kite-ticks/tick.ts';
 import { TickMode } from './origin-link.ts';
 import { unstorableText } from './storable-text.ts';
@@ -33,6 +34,26 @@ export type InstrumentRef = z.infer<typeof InstrumentRef>;
 /** Optional request id, echoed in the answer so a client can match them. */
 const RequestId = z.union([z.string().max(64), z.number().int()]).optional();
 
+/** Option chains one session may stream at once. */
+export const MAX_CHAINS_PER_SESSION = 10;
+/** A window wider than any listed chain is only the whole chain: the cap keeps the number meaningful. */
+export const MAX_CHAIN_WINDOW = 500;
+
+/** One chain stream: an underlying's expiry, and the strikes each side of the ATM (all when absent). */
+export const ChainStream = z.object({
+  name: z
+    .string({ error: 'name must be an underlying as Kite names its derivatives (NIFTY, BANKNIFTY, RELIANCE)' })
+    .regex(/^[A-Z0-9&\-_.]{1,64}$/, 'name must be an underlying as Kite names its derivatives (NIFTY, BANKNIFTY, RELIANCE)'),
+  expiry: z.iso.date({ error: 'expiry must be a date YYYY-MM-DD' }),
+  strikes: z
+    .number({ error: 'strikes must be a whole number' })
+    .int('strikes must be a whole number')
+    .min(0, 'strikes must be at least 0')
+    .max(MAX_CHAIN_WINDOW, `strikes must be at most ${MAX_CHAIN_WINDOW}`)
+    .optional(),
+});
+export type ChainStream = z.infer<typeof ChainStream>;
+
 /** Most instruments one control message may name (a bigger set goes in several messages). */
 export const MAX_INSTRUMENTS_PER_MESSAGE = 1_000;
 const Instruments = z
@@ -49,11 +70,15 @@ export const ClientMessage = z.discriminatedUnion(
     z.object({ action: z.literal('ping'), id: RequestId }),
     /** A fresh access token of the session's user, so a session opened with an access token outlives the one it opened with. */
     z.object({ action: z.literal('reauth'), id: RequestId, access_token: z.string({ error: 'access_token must be an access token' }).min(1).max(4096) }),
+    /** A live option chain (docs/fno.md): `strikes` each side of the ATM strike, all when absent. */
+    z.object({ action: z.literal('subscribe_chain'), id: RequestId, ...ChainStream.shape }),
+    z.object({ action: z.literal('unsubscribe_chain'), id: RequestId, ...ChainStream.shape }),
   ],
-  { error: 'action must be one of subscribe, unsubscribe, mode, ping, reauth' },
+  { error: 'action must be one of subscribe, unsubscribe, mode, ping, reauth, subscribe_chain, unsubscribe_chain' },
 );
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientAction = ClientMessage['action'];
+export type ChainAction = 'subscribe_chain' | 'unsubscribe_chain';
 
 /** Why one instrument of a request was not taken. */
 export const RejectCode = z.enum([
@@ -92,6 +117,14 @@ export const SessionErrorCode = z.enum([
   'closing',
   /** A `reauth` was refused (`message` says why); the session goes on until its current token expires. */
   'reauth_refused',
+  /** `subscribe_chain`: no option of that underlying expires on that day (`message` lists the listed expiries). */
+  'unknown_chain',
+  /** `subscribe_chain`: Kite's budget (3 connections × 3000 instruments per account) cannot take the chain; `refused` counts its contracts refused. */
+  'kite_capacity',
+  /** `subscribe_chain`: the session already streams MAX_CHAINS_PER_SESSION chains; or `unsubscribe_chain` of a chain it does not stream. */
+  'chain_refused',
+  /** `subscribe_chain`: the registry or the chain's group could not be reached; try again. */
+  'unavailable',
 ]);
 export type SessionErrorCode = z.infer<typeof SessionErrorCode>;
 
@@ -108,14 +141,20 @@ export type ServerMessage =
   | { type: 'welcome'; session: string; resumed: boolean; subscribed: number; limits: SessionLimits; server_time: number; expires_at: number | null }
   /** A `reauth` taken: the session now ends at `expires_at`, the fresh token's expiry, unless extended again. */
   | { type: 'reauthed'; id?: string | number; expires_at: number }
-  | { type: 'ack'; id?: string | number; action: ClientAction; accepted: Accepted[]; rejected: Rejected[]; subscribed: number }
+  | { type: 'ack'; id?: string | number; action: Exclude<ClientAction, ChainAction>; accepted: Accepted[]; rejected: Rejected[]; subscribed: number }
+  /** A chain subscription taken (or dropped): a `chain` frame follows a subscribe, then `chain_update`s. `chains`: how many the session streams. */
+  | ({ type: 'ack'; id?: string | number; action: ChainAction; chains: number } & ChainStream)
+  /** The whole chain (the REST shape), on subscribing and whenever the stream starts over; `window` is the subscription's `strikes` (null: all). */
+  | ({ type: 'chain'; window: number | null } & FnoChain)
+  /** What changed since the previous `chain` or `chain_update` of the stream (applyChainUpdate in contracts/fno-chain.ts); at most one a second. */
+  | ({ type: 'chain_update'; window: number | null } & FnoChainUpdate)
   /** The latest tick of each newly subscribed instrument, before any live tick of it. */
   | { type: 'snapshot'; ticks: Tick[] }
   | { type: 'ticks'; ticks: Tick[] }
   | { type: 'status'; group: string; state: FeedState; reason?: string; instruments: number[] }
   | { type: 'pong'; id?: string | number; server_time: number }
   /** `close_code` on `closing` only: the code of the close that follows, so a client can act before its transport reports the close. */
-  | { type: 'error'; id?: string | number; code: SessionErrorCode; message: string; close_code?: number }
+  | { type: 'error'; id?: string | number; code: SessionErrorCode; message: string; close_code?: number; refused?: number }
   /** One fire of one of the user's price alerts, on every open session of the user (docs/alerts.md). */
   | AlertFrame;
 

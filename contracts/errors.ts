@@ -50,6 +50,12 @@ export const ErrorCode = z.enum([
   'upgrade_required',
   /** The request body is larger than the route reads (edge/body-cap.ts). */
   'payload_too_large',
+  /** No option of that underlying expires on that day (`expiries` lists those that do, empty for an unknown underlying). */
+  'unknown_chain',
+  /** The option chain just started and no tick of its contracts arrived within the wait: retry after `Retry-After`. */
+  'chain_starting',
+  /** Kite's subscription budget (3 connections × 3000 instruments per account) cannot take the chain: `refused` counts the contracts refused. */
+  'kite_capacity',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -67,6 +73,10 @@ export const ErrorBody = z.object({
     param: z.string().optional(),
     /** Each misconfigured variable, for `config_invalid`. */
     problems: z.array(ConfigProblem).optional(),
+    /** The listed expiries, for `unknown_chain`. */
+    expiries: z.array(z.string()).optional(),
+    /** How many of the chain's contracts Kite refused, for `kite_capacity`. */
+    refused: z.number().int().optional(),
   }),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -151,3 +151,30 @@ export function applyChainUpdate(chain: FnoChain, update: FnoChainUpdate): FnoCh
     strikes: [...rows.values()].sort((a, b) => a.strike - b.strike),
   };
 }
+
+/** Options one chain may list: NIFTY's monthly has about 400; the cap bounds a definition's size. */
+export const MAX_CHAIN_OPTIONS = 3_000;
+
+/**
+ * What the edge hands an `fno` group to stream one chain (the group's
+ * `startChain`): the expiry's contracts as the registry lists them, the
+ * underlying's spot instrument (in another group: an index or a stock), and
+ * the rate. Resolved from Postgres by storage/resolve-chain.ts; the group
+ * keeps it in its SQLite, so the chain outlives a restart of the object.
+ */
+export const ChainDefinition = z.object({
+  name: z.string().min(1).max(100),
+  expiry: day,
+  rate: z.number().min(0).max(0.5),
+  price_decimals: z.number().int().min(0).max(4),
+  options: z
+    .array(z.object({ instrument_token: token, tradingsymbol: z.string(), strike: z.number().positive(), type: z.enum(['CE', 'PE']) }))
+    .min(1)
+    .max(MAX_CHAIN_OPTIONS),
+  future: z.object({ instrument_token: token, tradingsymbol: z.string() }).nullable(),
+  spot: z.object({ instrument_token: token, tradingsymbol: z.string(), group: z.string().min(1).max(100) }).nullable(),
+});
+export type ChainDefinition = z.infer<typeof ChainDefinition>;
+
+/** A chain as its group answers for it: the chain (null until it could be computed), and the contracts Kite refused it. */
+export type ChainAnswer = { chain: FnoChain | null; refused: number };

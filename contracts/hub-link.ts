@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { FeedState } from './client-protocol.ts';
+import { FeedState, MAX_CHAIN_WINDOW } from './client-protocol.ts';
+import { FnoChain, FnoChainUpdate } from './fno-chain.ts';
 import { Demand } from './origin-link.ts';
 
 /**
@@ -23,6 +24,16 @@ import { Demand } from './origin-link.ts';
  *                JSON `status`: the group's feed state, on connect and on
  *                every change.
  *
+ * Option chains (an `fno` group's, docs/fno.md) ride the same link:
+ *   hub → group  JSON `chains`: every chain stream the hub's sessions hold
+ *                on this group (expiry and window), whole, after each
+ *                `want` and whenever it changes. The hub starts a chain
+ *                (the group's `startChain` RPC) before naming it here.
+ *   group → hub  JSON `chain`: a stream's whole chain, when the hub first
+ *                names the stream (or the group has none yet, with the
+ *                first it computes); then `chain_update`, what changed
+ *                (chainDelta), at most once a second per chain.
+ *
  * Packets travel in the richest mode wanted; the hub cuts each down to a
  * session's mode (Kite's lower modes are prefixes of the richer packets).
  */
@@ -34,8 +45,16 @@ export const MAX_HUB_TOKENS_PER_GROUP = 20_000;
 
 const Tokens = z.array(z.number().int().nonnegative()).max(MAX_HUB_TOKENS_PER_GROUP);
 
+/** Chain streams one hub may hold on one group (its sessions' distinct expiry and window pairs). */
+export const MAX_HUB_CHAIN_STREAMS = 200;
+
+const Window = z.number().int().min(0).max(MAX_CHAIN_WINDOW).nullable();
+export const ChainStreamKey = z.object({ expiry: z.iso.date(), window: Window });
+export type ChainStreamKey = z.infer<typeof ChainStreamKey>;
+
 export const HubToGroup = z.discriminatedUnion('type', [
   z.object({ type: z.literal('want'), tokens: Demand, snapshot: Tokens }),
+  z.object({ type: z.literal('chains'), streams: z.array(ChainStreamKey).max(MAX_HUB_CHAIN_STREAMS) }),
   z.object({ type: z.literal('change'), set: Demand, drop: Tokens, snapshot: Tokens }),
 ]);
 export type HubToGroup = z.infer<typeof HubToGroup>;
@@ -43,5 +62,7 @@ export type HubToGroup = z.infer<typeof HubToGroup>;
 export const GroupStatus = z.object({ type: z.literal('status'), state: FeedState, reason: z.string().max(500).optional(), at: z.number() });
 export type GroupStatus = z.infer<typeof GroupStatus>;
 /** Group → hub text frames (the tick batches are binary). */
-export const GroupToHub = z.discriminatedUnion('type', [GroupStatus]);
+export const GroupChain = z.object({ type: z.literal('chain'), window: Window, chain: FnoChain });
+export const GroupChainUpdate = z.object({ type: z.literal('chain_update'), window: Window, update: FnoChainUpdate });
+export const GroupToHub = z.discriminatedUnion('type', [GroupStatus, GroupChain, GroupChainUpdate]);
 export type GroupToHub = z.infer<typeof GroupToHub>;

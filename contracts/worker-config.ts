@@ -68,6 +68,12 @@ const EdgeEnvSchema = z
     ALERTS_MIN_COOLDOWN_S: wholeNumber(1, 3600, MIN_COOLDOWN_S, 'seconds'),
     /** The ceiling of a webhook's first retry delay; each later one doubles it, up to 30 minutes. Tests shorten it. */
     ALERT_WEBHOOK_RETRY_BASE_MS: wholeNumber(10, 60_000, WEBHOOK_RETRY_BASE_MS, 'milliseconds'),
+    /** The rate r of the option chains (docs/fno.md): continuously compounded, per year; 0.065 is 6.5 %. */
+    FNO_RATE: z.coerce
+      .number({ error: 'must be a number (0.065 for 6.5 %)' })
+      .min(0, 'must be at least 0')
+      .max(0.5, 'must be at most 0.5 (a fraction a year: 0.065 for 6.5 %)')
+      .default(0.065),
   })
   .check(bothOrNeither('UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'));
 
@@ -117,6 +123,8 @@ export type EdgeConfig = {
     /** The ceiling of a webhook's first retry delay (the dispatcher's backoff base). */
     webhookRetryBaseMs: number;
   };
+  /** The option chains' rate r (FNO_RATE): continuously compounded, per year. */
+  fnoRate: number;
 };
 
 /** The variables the worker declares; every value is untrusted until parsed. */
@@ -161,6 +169,7 @@ export function edgeConfig(env: object): EdgeConfig {
       minCooldownS: vars.ALERTS_MIN_COOLDOWN_S,
       webhookRetryBaseMs: vars.ALERT_WEBHOOK_RETRY_BASE_MS,
     },
+    fnoRate: vars.FNO_RATE,
   };
   parsed.set(env, config);
   return config;

@@ -5,6 +5,7 @@ import type { AuthEnv } from './auth/policy.ts';
 import { auth } from './auth/routes.ts';
 import { bodyCap } from './body-cap.ts';
 import { notFound, onError } from './errors.ts';
+import { fno } from './fno/routes.ts';
 import { health } from './health/route.ts';
 import { instruments } from './instruments/routes.ts';
 import { internal, originLink } from './origin/routes.ts';
@@ -23,6 +24,7 @@ export function createApp() {
   app.route('/api-keys', apiKeys);
   app.route('/instruments', instruments);
   app.route('/quote', quote);
+  app.route('/fno', fno);
   app.route('/alerts', alerts);
   app.route('/origin', originLink);
   app.route('/internal', internal);

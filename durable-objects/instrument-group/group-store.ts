@@ -11,6 +11,8 @@ import type { LatestPackets, TickCounters } from './latest-packets.ts';
  *                  to a thousand packets each (held-packets.ts)
  *   demand_sets    each consumer's demand (a hub's link, an operator, the
  *                  alerts) as one row: token → mode, JSON
+ *   chains         each streaming option chain's definition (fno groups:
+ *                  chain-book.ts), so a chain outlives a restart
  *   meta           the feed state and capacity the origin last reported,
  *                  the counters, when the origin link dropped, and what
  *                  FeedControl last acknowledged
@@ -27,6 +29,8 @@ export type GroupMeta = {
   capacity: GroupCapacity;
   link: LinkHistory;
   feed_control_knows: boolean;
+  /** The groups this one's chains asked to stream their spot (group-chains.ts). */
+  spot_groups: string[];
 };
 
 export class GroupStore {
@@ -40,6 +44,32 @@ export class GroupStore {
     this.#sql.exec('CREATE TABLE IF NOT EXISTS latest_chunks (chunk INTEGER PRIMARY KEY, data BLOB NOT NULL)');
     this.#sql.exec('CREATE TABLE IF NOT EXISTS demand_sets (consumer TEXT PRIMARY KEY, tokens TEXT NOT NULL)');
     this.#sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS chains (expiry TEXT PRIMARY KEY, definition TEXT NOT NULL)');
+  }
+
+  /** The stored chain definitions (JSON as written: the group parses them). */
+  loadChains(): unknown[] {
+    return this.#sql
+      .exec<{ definition: string }>('SELECT definition FROM chains ORDER BY expiry')
+      .toArray()
+      .map((row) => JSON.parse(row.definition));
+  }
+
+  putChain(expiry: string, definition: unknown): void {
+    this.#sql.exec('INSERT OR REPLACE INTO chains (expiry, definition) VALUES (?, ?)', expiry, JSON.stringify(definition));
+  }
+
+  spotGroups(): string[] {
+    const row = this.#sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'spot_groups'").toArray()[0];
+    return row ? (JSON.parse(row.value) as string[]) : [];
+  }
+
+  putSpotGroups(groups: string[]): void {
+    this.putMeta('spot_groups', groups);
+  }
+
+  deleteChain(expiry: string): void {
+    this.#sql.exec('DELETE FROM chains WHERE expiry = ?', expiry);
   }
 
   /** At start: the snapshot and counters into `latest`, the demand into `demand`, and the rest of meta. */

@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
+import type { ChainAnswer, FnoSummary } from '../../contracts/fno-chain.ts';
 import {
   ConsumerName,
   type DemandSummary,
@@ -17,10 +18,12 @@ import { frameProblem, zodMessage } from '../../contracts/zod-problem.ts';
 import { GroupAlerts, type GroupAlertsState } from '../alerts/group-alerts.ts';
 import type { OriginLinkView } from '../feed-control/feed-control.ts';
 import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
-import { feedControl } from '../stubs.ts';
+import { feedControl, instrumentGroup } from '../stubs.ts';
+import { ChainStreams } from './chain-streams.ts';
 import { type DemandChange, DemandIndex } from './demand-index.ts';
 import { FeedControlSync } from './feed-control-sync.ts';
 import { DOWN_AFTER_MS, feedStatus, type OriginView } from './feed-status.ts';
+import { GroupChains } from './group-chains.ts';
 import { GroupStore, type LinkHistory } from './group-store.ts';
 import { HubFanOut } from './hub-fan-out.ts';
 import { HubLinks } from './hub-socket.ts';
@@ -37,7 +40,8 @@ import { LatestPackets } from './latest-packets.ts';
  * (latest-packets.ts); the demand of its consumers (the SessionHubs'
  * links, operators, its alerts: demand-index.ts), whose union goes to the
  * origin; the hubs' links (hub-socket.ts, hub-fan-out.ts); its price
- * alerts (alerts/). SQLite holds the snapshot, the demand and the last
+ * alerts (alerts/); an fno group's option chains (group-chains.ts). SQLite
+ * holds the snapshot, the demand, the chains' definitions and the last
  * reported states (group-store.ts), and the alerts' own tables.
  *
  * Restart and hibernation: the constructor reloads the snapshot and the
@@ -63,6 +67,10 @@ export class InstrumentGroup extends DurableObject {
   readonly #feedControl: FeedControlSync<OriginLinkView>;
   /** The group's price alerts (alerts/group-alerts.ts); none for a name that is not a group key. */
   readonly #alerts: GroupAlerts | undefined;
+  /** The option chains of an `fno` group (none for the others). */
+  readonly #chains: GroupChains | undefined;
+  /** The chains' streams to the hubs (with #chains). */
+  readonly #chainStreams: ChainStreams | undefined;
   #feed: GroupFeedState | null = null;
   /** What FeedControl said of the origin when it last took this group's demand (memory only). */
   #origin: OriginView | null = null;
@@ -100,6 +108,25 @@ export class InstrumentGroup extends DurableObject {
           wakeAt: (at) => this.#scheduleAlarm(at),
         })
       : undefined;
+    this.#chains =
+      parseGroupKey(this.#group)?.kind === 'fno'
+        ? new GroupChains({
+            group: this.#group,
+            store: this.#store,
+            setDemand: async (consumer, wants) => {
+              const applied = this.#applyDemand(consumer, this.#demand.set(consumer, wants));
+              // A chain's demand is said once, by the edge: stored now, as an operator's is.
+              this.#store.writeDemand((c) => this.#demand.wantsOf(c));
+              await applied;
+            },
+            latestPacket: (token) => this.#latest.get(token),
+            rejected: () => new Set(this.#capacity?.rejected.map((r) => r.token)),
+            spotGroup: (group) => instrumentGroup(env, group),
+            wakeAt: (at) => this.#scheduleAlarm(at),
+            published: (expiry) => this.#chainStreams?.published(expiry),
+          })
+        : undefined;
+    this.#chainStreams = this.#chains ? new ChainStreams(this.#chains.book, this.#hubs) : undefined;
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
       this.#load();
@@ -114,6 +141,8 @@ export class InstrumentGroup extends DurableObject {
     if (new URL(request.url).pathname === HUB_LINK_PATH) {
       const hub = this.#hubs.accept(request);
       if (hub instanceof Response) return hub;
+      // A hub's new link starts its chain streams over: it names them again, and gets each chain whole.
+      this.#chainStreams?.drop(hub.hub);
       this.#toHubs.welcome(hub.socket, this.#feedStatus(Date.now()));
       return hub.response;
     }
@@ -139,7 +168,10 @@ export class InstrumentGroup extends DurableObject {
     if (hub !== undefined) {
       this.#hubs.closed();
       // The hub reconnects and says again what it wants; until then nobody here needs its demand.
-      if (!this.#hubs.stillLinked(hub, socket)) void this.#applyDemand(hubConsumer(hub), this.#demand.set(hubConsumer(hub), new Map()));
+      if (!this.#hubs.stillLinked(hub, socket)) {
+        void this.#applyDemand(hubConsumer(hub), this.#demand.set(hubConsumer(hub), new Map()));
+        this.#chainStreams?.drop(hub);
+      }
       return;
     }
     if (!openOriginLink(this.ctx)) {
@@ -174,6 +206,7 @@ export class InstrumentGroup extends DurableObject {
     this.#scheduleAlarm(Date.now() + SNAPSHOT_INTERVAL_MS);
     this.#toHubs.forward((hub) => this.#demand.wantsOf(hubConsumer(hub)), data, batch.receivedAt, batch.packets);
     this.#alerts?.onTicks(batch.packets, batch.receivedAt);
+    this.#chains?.onTicks(batch.packets, Date.now());
   }
 
   /** The origin's text frames: Kite's feed state, and the instruments it could not subscribe. */
@@ -193,6 +226,7 @@ export class InstrumentGroup extends DurableObject {
     } else {
       this.#capacity = { rejected_count: frame.rejected.length, rejected: frame.rejected.slice(0, MAX_KEPT_REJECTIONS), received_at: now };
       this.#store.putMeta('capacity', this.#capacity);
+      this.#chains?.onCapacity();
     }
   }
 
@@ -205,6 +239,10 @@ export class InstrumentGroup extends DurableObject {
       return;
     }
     const frame = read.frame;
+    if (frame.type === 'chains') {
+      this.#chainStreams?.set(hub, socket, frame.streams);
+      return;
+    }
     const consumer = hubConsumer(hub);
     const wants = new Map(Object.entries(frame.type === 'want' ? frame.tokens : frame.set).map(([token, mode]) => [Number(token), mode]));
     const size = frame.type === 'want' ? wants.size : this.#demand.wantsOf(consumer).size + wants.size;
@@ -260,6 +298,30 @@ export class InstrumentGroup extends DurableObject {
   alertState(): GroupAlertsState {
     this.#requireGroupKey();
     return this.#alerts?.state() ?? { held: 0, pending: 0, next_sync_at: null };
+  }
+
+  /**
+   * Starts streaming an option chain of this `fno` group (the edge resolved
+   * its definition: contracts/fno-chain.ts ChainDefinition), or takes a new
+   * definition of one, and answers for it as `chain` does.
+   */
+  async startChain(definition: unknown, strikes?: number, waitMs = 0): Promise<ChainAnswer> {
+    return this.#requireChains().start(definition, Date.now(), checkStrikes(strikes), waitMs);
+  }
+
+  /**
+   * One streaming chain, N strikes each side of the ATM (all when omitted),
+   * computed at most once a second; undefined when it is not streaming. A
+   * chain no tick of which has arrived yet is waited for, up to `waitMs`.
+   */
+  async chain(expiry: string, strikes?: number, waitMs = 0): Promise<ChainAnswer | undefined> {
+    return this.#requireChains().read(String(expiry), checkStrikes(strikes), waitMs);
+  }
+
+  /** The term structure of the chains this group streams. */
+  chainSummary(): FnoSummary {
+    const underlying = parseGroupKey(this.#group)?.underlying ?? '';
+    return this.#requireChains().summary(underlying, Date.now());
   }
 
   /** What operators and tests read: the link, the feed, the counters, the demand. */
@@ -322,6 +384,7 @@ export class InstrumentGroup extends DurableObject {
     this.#writeSnapshot();
     await this.#feedControl.sync();
     await this.#alerts?.alarm(Date.now());
+    await this.#chains?.alarm(Date.now(), this.#chainStreams?.expiries() ?? new Set());
   }
 
   #scheduleAlarm(at: number): void {
@@ -386,9 +449,15 @@ export class InstrumentGroup extends DurableObject {
       this.#history = { disconnected_at: Date.now(), wanted: true };
       this.#scheduleAlarm(Date.now() + DOWN_AFTER_MS);
     }
+    this.#chains?.load(Date.now());
     this.#feedControl.restore(meta.feed_control_knows === true);
     // A demand change FeedControl never acknowledged (the object restarted first) is retried now.
     if (!this.#feedControl.inStep) this.#scheduleAlarm(Date.now());
+  }
+
+  #requireChains(): GroupChains {
+    if (!this.#chains) throw new TypeError(`${JSON.stringify(this.#group)} is not an fno group: it has no option chains`);
+    return this.#chains;
   }
 
   #requireGroupKey(): void {
@@ -397,6 +466,11 @@ export class InstrumentGroup extends DurableObject {
 }
 
 const hubConsumer = (hub: string) => `hub:${hub}`;
+
+function checkStrikes(strikes: number | undefined): number | undefined {
+  if (strikes !== undefined && !(Number.isInteger(strikes) && strikes >= 0)) throw new RangeError(`strikes must be a whole number ≥ 0, not ${strikes}`);
+  return strikes;
+}
 /** The demand consumer of the group's alerts: each watched instrument in the mode its alerts read. */
 const ALERTS_CONSUMER = 'alerts';
 

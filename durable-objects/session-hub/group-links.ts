@@ -1,4 +1,4 @@
-import type { GroupStatus } from '../../contracts/hub-link.ts';
+import type { ChainStreamKey, GroupStatus, GroupToHub } from '../../contracts/hub-link.ts';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import type { TickBatch } from '../../contracts/origin-link.ts';
 import { type GroupFetcher, GroupUplink } from './group-uplink.ts';
@@ -20,6 +20,9 @@ export type GroupLinkEvents = {
   statusMoved(group: GroupKey, status: GroupFeedStatus): void;
   /** A link dropped (it reconnects by itself): ask again (`askFor`) what its sessions still wait for. */
   lost(group: GroupKey): void;
+  /** The chain streams the hub holds on a group (hub-chains.ts): a group with some keeps its link. */
+  chainsOf(group: GroupKey): ChainStreamKey[];
+  chain(group: GroupKey, frame: Extract<GroupToHub, { type: 'chain' | 'chain_update' }>): void;
 };
 
 export class GroupLinks {
@@ -46,6 +49,8 @@ export class GroupLinks {
       want: () => ({ tokens: this.#index.takeWant(group), snapshot: this.#takeAsks(group) }),
       change: () => ({ ...this.#index.takeChanges(group), snapshot: this.#takeAsks(group) }),
       batch: (batch, asked) => this.#events.batch(batch, asked),
+      chains: () => this.#events.chainsOf(group),
+      chain: (frame) => this.#events.chain(group, frame),
       status: (status) => this.#setStatus(group, { state: status.state, ...(status.reason === undefined ? {} : { reason: status.reason }) }),
       lost: (reason) => {
         // Whatever was asked on the lost link is asked again on the next.
@@ -60,7 +65,7 @@ export class GroupLinks {
   sync(group: GroupKey): void {
     const uplink = this.#uplinks.get(group);
     if (!uplink) return;
-    if (!this.#index.wants(group)) {
+    if (!this.#index.wants(group) && this.#events.chainsOf(group).length === 0) {
       uplink.close();
       this.#uplinks.delete(group);
       this.#status.delete(group);
@@ -68,6 +73,13 @@ export class GroupLinks {
       return;
     }
     uplink.sync();
+  }
+
+  /** The hub's chain streams on a group changed: its link opens (if need be) and names them, or closes with the last. */
+  syncChains(group: GroupKey): void {
+    this.ensure(group);
+    this.#uplinks.get(group)?.syncChains();
+    this.sync(group);
   }
 
   /** Asks the group for the token's latest packet with the next message on its link. */

@@ -1,5 +1,5 @@
 import { Backoff, type BackoffPolicy } from '../../contracts/backoff.ts';
-import { type GroupStatus, GroupToHub, HUB_LINK_PATH, HUB_NAME_HEADER, type HubToGroup } from '../../contracts/hub-link.ts';
+import { type ChainStreamKey, type GroupStatus, GroupToHub, HUB_LINK_PATH, HUB_NAME_HEADER, type HubToGroup } from '../../contracts/hub-link.ts';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import { type Demand, decodeTickBatch, readLinkFrame, type TickBatch } from '../../contracts/origin-link.ts';
 
@@ -22,6 +22,10 @@ export type UplinkEvents = {
   want(): { tokens: Demand; snapshot: number[] };
   /** What moved in the hub's want since the group last heard, and which tokens wait for a snapshot. */
   change(): { set: Demand; drop: number[]; snapshot: number[] };
+  /** The chain streams the hub holds on this group, named whole after each connect and on `syncChains`. */
+  chains(): ChainStreamKey[];
+  /** A chain frame of one of those streams. */
+  chain(frame: Extract<GroupToHub, { type: 'chain' | 'chain_update' }>): void;
 };
 
 /** What the hub needs of the group's stub: its fetch, which carries the WebSocket upgrade. */
@@ -68,6 +72,11 @@ export class GroupUplink {
     });
   }
 
+  /** Names the hub's chain streams to the group again (they changed). Unconnected, the connect names them. */
+  syncChains(): void {
+    if (this.#socket) this.#send(this.#socket, { type: 'chains', streams: this.#events.chains() });
+  }
+
   close(): void {
     this.#closed = true;
     if (this.#retry !== undefined) clearTimeout(this.#retry);
@@ -80,6 +89,14 @@ export class GroupUplink {
   }
 
   #send(socket: WebSocket, frame: HubToGroup): void {
+    if (frame.type === 'chains') {
+      try {
+        socket.send(JSON.stringify(frame));
+      } catch {
+        // The close event reconnects and names the streams again.
+      }
+      return;
+    }
     if (frame.type === 'change' && frame.drop.length === 0 && frame.snapshot.length === 0 && Object.keys(frame.set).length === 0) return;
     try {
       socket.send(JSON.stringify(frame));
@@ -110,6 +127,8 @@ export class GroupUplink {
       socket.addEventListener('close', () => this.#onClose(socket, 'the edge lost its link to the group; reconnecting'));
       socket.addEventListener('error', () => this.#onClose(socket, 'the edge lost its link to the group; reconnecting'));
       this.#send(socket, { type: 'want', ...this.#events.want() });
+      const streams = this.#events.chains();
+      if (streams.length > 0) this.#send(socket, { type: 'chains', streams });
     } catch (error) {
       console.warn(`hub ${this.#hub}: link to ${this.group} failed: ${String(error)}`);
       this.#scheduleRetry();
@@ -121,8 +140,9 @@ export class GroupUplink {
   #onMessage(data: unknown): void {
     if (typeof data === 'string') {
       const read = readLinkFrame(GroupToHub, data);
-      if ('frame' in read) this.#events.status(read.frame);
-      else console.error(`hub ${this.#hub}: bad frame from ${this.group}: ${read.problem}`);
+      if (!('frame' in read)) console.error(`hub ${this.#hub}: bad frame from ${this.group}: ${read.problem}`);
+      else if (read.frame.type === 'status') this.#events.status(read.frame);
+      else this.#events.chain(read.frame);
       return;
     }
     let batch: TickBatch;

@@ -13,7 +13,9 @@ export type Control =
   | { op: 'unsubscribe'; id?: string | number; refs: unknown[] }
   | { op: 'mode'; id?: string | number; refs: unknown[]; mode: TickMode }
   | { op: 'ping'; id?: string | number }
-  | { op: 'reauth'; id?: string | number; token: string };
+  | { op: 'reauth'; id?: string | number; token: string }
+  | { op: 'subscribe_chain'; id?: string | number; name: string; expiry: string; strikes?: number }
+  | { op: 'unsubscribe_chain'; id?: string | number; name: string; expiry: string; strikes?: number };
 
 export type ControlError = { error: { code: SessionErrorCode; message: string; id?: string | number } };
 

@@ -5,15 +5,17 @@ import type { GroupKey } from '../../contracts/instrument-group.ts';
 import type { TickMode } from '../../contracts/origin-link.ts';
 import { type EndedCredential, SESSION_HEADERS } from '../../contracts/session-handoff.ts';
 import { instrumentGroup } from '../stubs.ts';
+import { actOnChain } from './chain-control.ts';
 import { ABUSE_IN_A_ROW } from './control-budget.ts';
 import { endedReason, lostKeyOf, openedWith } from './ended-credential.ts';
 import { oversize } from './frame-size.ts';
 import { type GroupFeedStatus, GroupLinks } from './group-links.ts';
 import { HubAlarm } from './hub-alarm.ts';
+import { HubChains } from './hub-chains.ts';
 import { InstrumentNames, type ResolvedGroup } from './instrument-names.ts';
 import { KiteHeartbeat, kiteProtocol } from './kite-protocol.ts';
 import { REVOCATION_MEMORY_MS, Revocations } from './revocations.ts';
-import { type Attachment, attachmentOf, type Protocol, type Session, type SessionError, type SessionProtocol, Sessions, sendJson } from './session.ts';
+import { type Attachment, attachmentOf, type Protocol, type Session, type SessionError, type SessionProtocol, Sessions, sendJson, sendRaw } from './session.ts';
 import { type Control, checkRefs, isControlError } from './session-control.ts';
 import { SessionFanOut } from './session-fan-out.ts';
 import { checkReauth } from './session-reauth.ts';
@@ -69,6 +71,8 @@ export class SessionHub extends DurableObject {
   readonly #index = new SubscriptionIndex();
   readonly #names: InstrumentNames;
   readonly #groups: GroupLinks;
+  /** The option chains the sessions stream (hub-chains.ts). */
+  readonly #chains = new HubChains();
   readonly #fanOut: SessionFanOut;
   readonly #heartbeat = new KiteHeartbeat(() => this.#kiteSessions());
 
@@ -84,7 +88,20 @@ export class SessionHub extends DurableObject {
     this.#groups = new GroupLinks(this.#name, this.#index, (group) => instrumentGroup(env, group), {
       batch: (batch, asked) => this.#fanOut.batch(batch, asked),
       statusMoved: (group, status) => this.#statusMoved(group, status),
-      lost: (group) => this.#askAgain(group),
+      lost: (group) => {
+        this.#chains.lost(group);
+        this.#askAgain(group);
+      },
+      chainsOf: (group) => this.#chains.streamsOf(group),
+      chain: (group, frame) => {
+        const out = this.#chains.onFrame(group, frame);
+        if (!out) return;
+        const text = JSON.stringify(out.message);
+        for (const id of out.sessions) {
+          const session = this.#sessions.get(id);
+          if (session) sendRaw(session, text);
+        }
+      },
     });
     this.#restore();
   }
@@ -253,6 +270,10 @@ export class SessionHub extends DurableObject {
     }
     if (control.op === 'reauth') {
       await this.#reauth(session, control.token, id);
+      return;
+    }
+    if (control.op === 'subscribe_chain' || control.op === 'unsubscribe_chain') {
+      await actOnChain({ env: this.env, chains: this.#chains, groups: this.#groups, isOpen: (s) => this.#sessions.has(s.id) }, session, control);
       return;
     }
     const { valid, rejected } = checkRefs(control.refs);
@@ -425,6 +446,7 @@ export class SessionHub extends DurableObject {
     this.#fanOut.forget(session);
     const tokens = [...this.#index.tokensOf(session.id).keys()];
     for (const group of this.#index.removeSession(session.id)) this.#groups.sync(group);
+    for (const group of this.#chains.dropSession(session.id)) this.#groups.syncChains(group);
     for (const token of tokens) if (this.#index.groupOf(token) === undefined) this.#names.forget(token);
     if (resumable) {
       const now = Date.now();

@@ -85,5 +85,14 @@ export function parseV2Control(text: string): Control | ControlError {
       return { op: 'ping', ...id };
     case 'reauth':
       return { op: 'reauth', ...id, token: message.access_token };
+    case 'subscribe_chain':
+    case 'unsubscribe_chain':
+      return {
+        op: message.action as 'subscribe_chain',
+        ...id,
+        name: message.name,
+        expiry: message.expiry,
+        ...(message.strikes === undefined ? {} : { strikes: message.strikes }),
+      };
   }
 }

@@ -521,3 +521,79 @@ describe('access tokens that expire', () => {
     expect(c.state).toBe('closed');
   });
 });
+
+describe('option chains', () => {
+  const row = (strike: number, last: number) => ({ strike, CE: { ...option, last_price: last }, PE: null });
+  const option = {
+    instrument_token: 1,
+    tradingsymbol: 'NIFTY26JAN26000CE',
+    last_price: 100,
+    change: null,
+    bid: null,
+    ask: null,
+    volume: null,
+    oi: null,
+    oi_change: null,
+    iv: null,
+    delta: null,
+    gamma: null,
+    theta: null,
+    vega: null,
+  };
+  const chain = {
+    name: 'NIFTY',
+    expiry: '2026-01-27',
+    as_of: '2026-01-05T04:30:00.000Z',
+    spot: null,
+    future: null,
+    forward: 26_000,
+    forward_source: 'parity' as const,
+    time_to_expiry_years: 0.06,
+    rate: 0.065,
+    atm_strike: 26_000,
+    atm_iv: null,
+    pcr_oi: null,
+    pcr_volume: null,
+    max_pain: null,
+    basis: null,
+    basis_annualised: null,
+    total_call_oi: 0,
+    total_put_oi: 0,
+    risk_reversal_25d: null,
+    oi_change_basis: 'first_seen_today' as const,
+    strikes: [row(25_900, 150), row(26_000, 100)],
+  };
+
+  it('keeps the chain by applying its updates, and subscribes it again on a new session', async () => {
+    const c = await connected();
+    const events: string[] = [];
+    c.on('chain', ({ window }) => events.push(`chain ${window}`));
+    c.on('chain_update', ({ chain: now }) => events.push(`update ${now.strikes.map((r) => r.CE?.last_price).join('/')}`));
+    const subscribing = c.subscribeChain('NIFTY', '2026-01-27', { strikes: 1 });
+    const [sent] = await server.until(() => (server.sent.length ? server.sent : undefined));
+    expect(sent?.message).toMatchObject({ action: 'subscribe_chain', name: 'NIFTY', expiry: '2026-01-27', strikes: 1 });
+    server.answer(0, { type: 'ack', id: sent?.message.id, action: 'subscribe_chain', name: 'NIFTY', expiry: '2026-01-27', strikes: 1, chains: 1 });
+    expect(await subscribing).toMatchObject({ chains: 1 });
+    server.answer(0, { type: 'chain', window: 1, ...chain });
+    server.answer(0, {
+      type: 'chain_update',
+      window: 1,
+      name: 'NIFTY',
+      expiry: '2026-01-27',
+      as_of: '2026-01-05T04:30:01.000Z',
+      summary: { forward: 26_010 },
+      rows: [row(26_000, 104)],
+      removed: [25_900],
+    });
+    await server.until(() => (events.length === 2 ? true : undefined));
+    expect(events).toEqual(['chain 1', 'update 104']);
+    expect(c.chainOf('NIFTY', '2026-01-27', { strikes: 1 })).toMatchObject({ forward: 26_010, as_of: '2026-01-05T04:30:01.000Z', strikes: [row(26_000, 104)] });
+
+    server.sockets[0]?.terminate();
+    await server.until(() => server.sockets.length === 2);
+    server.welcome(1);
+    const again = await server.until(() => server.sent.find((s) => s.connection === 1 && s.message.action === 'subscribe_chain'));
+    expect(again.message).toMatchObject({ name: 'NIFTY', expiry: '2026-01-27', strikes: 1 });
+    expect(c.chainOf('NIFTY', '2026-01-27', { strikes: 1 })).toBeUndefined();
+  });
+});

@@ -9,4 +9,5 @@ import './alerts.suite.ts';
 import './websocket.suite.ts';
 import './typed-client.suite.ts';
 import './origin-feed.suite.ts';
+import './fno.suite.ts';
 import './fault-matrix.suite.ts';

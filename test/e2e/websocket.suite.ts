@@ -83,7 +83,7 @@ class Session {
 
   async subscribe(instruments: unknown[], mode: string, id: string) {
     this.send({ action: 'subscribe', id, instruments, mode });
-    return this.until(`ack ${id}`, (f) => (f.type === 'ack' && f.id === id ? f : undefined));
+    return this.until(`ack ${id}`, (f) => (f.type === 'ack' && 'accepted' in f && f.id === id ? f : undefined));
   }
 
   ticks(since = 0): { at: number; tick: Tick; kind: string }[] {

@@ -1,4 +1,5 @@
 import { env, exports } from 'cloudflare:workers';
+import { DEPTH_LEVEL, FULL, PACKET, PACKET_LENGTH, priceDivisor, QUOTE } from '../../contracts/kite-ticks/packet-layout.ts';
 import { encodeTickBatch, LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
 
 /**
@@ -109,6 +110,30 @@ export function ltpPacket(token: number, price: number): Uint8Array {
   const view = new DataView(packet.buffer);
   view.setUint32(0, token);
   view.setInt32(4, Math.round(price * 100));
+  return packet;
+}
+
+export type FullFields = { last: number; close?: number; bid?: number; ask?: number; volume?: number; oi?: number };
+
+/** A Kite full packet (184 bytes) of a derivative with the fields an option chain reads; one depth level a side. */
+export function fullPacket(token: number, fields: FullFields): Uint8Array {
+  const packet = new Uint8Array(PACKET_LENGTH.full);
+  const view = new DataView(packet.buffer);
+  const price = (at: number, value: number) => view.setInt32(at, Math.round(value * priceDivisor(token)));
+  view.setUint32(PACKET.token, token);
+  price(PACKET.lastPrice, fields.last);
+  view.setUint32(QUOTE.volumeTraded, fields.volume ?? 0);
+  price(QUOTE.close, fields.close ?? 0);
+  view.setUint32(FULL.oi, fields.oi ?? 0);
+  for (const [from, value] of [
+    [FULL.buyDepth, fields.bid],
+    [FULL.sellDepth, fields.ask],
+  ] as const) {
+    if (value === undefined) continue;
+    view.setUint32(from + DEPTH_LEVEL.quantity, 75);
+    price(from + DEPTH_LEVEL.price, value);
+    view.setUint16(from + DEPTH_LEVEL.orders, 1);
+  }
   return packet;
 }
 

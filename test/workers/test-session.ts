@@ -15,6 +15,10 @@ export const EDGE = 'http://edge.test';
 
 type Frame = ServerMessage | Uint8Array;
 
+type FrameOf<T extends ServerMessage['type']> = T extends 'ack'
+  ? Extract<ServerMessage, { type: 'ack'; accepted: unknown }>
+  : Extract<ServerMessage, { type: T }>;
+
 export class TestSession {
   readonly socket: WebSocket;
   readonly closed: Promise<{ code: number; reason: string }>;
@@ -77,11 +81,21 @@ export class TestSession {
   }
 
   /** The next JSON frame of one type, skipping others (heartbeats, status) on the way. */
-  async nextOf<T extends ServerMessage['type']>(type: T, ms = 5_000): Promise<Extract<ServerMessage, { type: T }>> {
+  /** The next frame of `type` (an `ack`: of an instruments request; a chain request's is `nextChainAck`). */
+  async nextOf<T extends ServerMessage['type']>(type: T, ms = 5_000): Promise<FrameOf<T>> {
     const until = Date.now() + ms;
     for (;;) {
       const frame = await this.next(Math.max(1, until - Date.now()));
-      if (!(frame instanceof Uint8Array) && frame.type === type) return frame as Extract<ServerMessage, { type: T }>;
+      if (!(frame instanceof Uint8Array) && frame.type === type && (type !== 'ack' || 'accepted' in frame)) return frame as FrameOf<T>;
+    }
+  }
+
+  /** The next ack of a chain request. */
+  async nextChainAck(ms = 5_000): Promise<Extract<ServerMessage, { type: 'ack'; chains: number }>> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const frame = await this.next(Math.max(1, until - Date.now()));
+      if (!(frame instanceof Uint8Array) && frame.type === 'ack' && 'chains' in frame) return frame;
     }
   }
 

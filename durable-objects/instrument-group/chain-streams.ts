@@ -1,0 +1,99 @@
+import type { FnoChain } from '../../contracts/fno-chain.ts';
+import type { ChainStreamKey } from '../../contracts/hub-link.ts';
+import { chainDelta } from './analytics/chain-delta.ts';
+import type { ChainBook } from './chain-book.ts';
+import { type HubLinks, sendToHub } from './hub-socket.ts';
+
+/**
+ * The chain streams an `fno` group pushes to its hubs (contracts/hub-link.ts):
+ * each hub names, whole, the (expiry, window) pairs its sessions stream; a
+ * stream's chain goes whole (`chain`) to a hub that has not had it, then
+ * as `chain_update`s. The delta is computed once per stream, not per hub or
+ * per session: every hub of a stream holds the same chain. Memory only: a
+ * hub names its streams again when its link reconnects.
+ */
+type Stream = { expiry: string; window: number | null; sent: FnoChain | null; hubs: Set<string> };
+
+export class ChainStreams {
+  readonly #book: ChainBook;
+  readonly #hubs: HubLinks;
+  readonly #streams = new Map<string, Stream>();
+  /** hub → the streams it named. */
+  readonly #byHub = new Map<string, Set<string>>();
+
+  constructor(book: ChainBook, hubs: HubLinks) {
+    this.#book = book;
+    this.#hubs = hubs;
+  }
+
+  /** A hub's whole set of streams: new ones get their chain now (when there is one), dropped ones stop. */
+  set(hub: string, socket: WebSocket, streams: readonly ChainStreamKey[]): void {
+    const keys = new Set(streams.map(streamKey));
+    for (const key of this.#byHub.get(hub) ?? []) if (!keys.has(key)) this.#leave(hub, key);
+    const held = this.#byHub.get(hub) ?? new Set<string>();
+    for (const stream of streams) {
+      const key = streamKey(stream);
+      if (held.has(key)) continue;
+      held.add(key);
+      let entry = this.#streams.get(key);
+      if (!entry) {
+        entry = { expiry: stream.expiry, window: stream.window, sent: this.#book.last(stream.expiry, stream.window ?? undefined), hubs: new Set() };
+        this.#streams.set(key, entry);
+      }
+      entry.hubs.add(hub);
+      if (entry.sent) sendToHub(socket, { type: 'chain', window: entry.window, chain: entry.sent });
+    }
+    if (held.size > 0) this.#byHub.set(hub, held);
+    else this.#byHub.delete(hub);
+  }
+
+  /** A hub's link closed: its streams go with it. */
+  drop(hub: string): void {
+    for (const key of [...(this.#byHub.get(hub) ?? [])]) this.#leave(hub, key);
+  }
+
+  /** The expiries some hub streams (they count as asked for: chains with subscribers are not idle). */
+  expiries(): Set<string> {
+    return new Set([...this.#streams.values()].map((stream) => stream.expiry));
+  }
+
+  /** An expiry's chain was recomputed: each of its streams sends what changed (or the whole chain, to a stream that had none). */
+  published(expiry: string): void {
+    const open = this.#hubs.open().filter(({ hub }) => this.#byHub.has(hub));
+    for (const stream of this.#streams.values()) {
+      if (stream.expiry !== expiry) continue;
+      const next = this.#book.last(expiry, stream.window ?? undefined);
+      if (!next) continue;
+      const update = stream.sent ? chainDelta(stream.sent, next) : null;
+      const frame = stream.sent
+        ? update
+          ? { type: 'chain_update' as const, window: stream.window, update }
+          : null
+        : { type: 'chain' as const, window: stream.window, chain: next };
+      stream.sent = next;
+      if (!frame) continue;
+      const text = JSON.stringify(frame);
+      for (const { socket, hub } of open) if (stream.hubs.has(hub)) sendText(socket, text);
+    }
+  }
+
+  #leave(hub: string, key: string): void {
+    this.#byHub.get(hub)?.delete(key);
+    if (this.#byHub.get(hub)?.size === 0) this.#byHub.delete(hub);
+    const stream = this.#streams.get(key);
+    if (!stream) return;
+    stream.hubs.delete(hub);
+    if (stream.hubs.size === 0) this.#streams.delete(key);
+  }
+}
+
+const streamKey = (stream: ChainStreamKey) => `${stream.expiry}|${stream.window ?? ''}`;
+
+/** One frame's JSON to several hubs: stringified once. */
+function sendText(socket: WebSocket, text: string): void {
+  try {
+    socket.send(text);
+  } catch {
+    // The hub reconnects and names its streams again.
+  }
+}
