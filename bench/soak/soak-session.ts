@@ -266,6 +266,8 @@ export class SoakSession {
         this.#count(frame.ticks, at);
         return;
       case 'ack':
+        // The soak never streams chains: a chain's ack answers a request this session did not send.
+        if (!('accepted' in frame)) return findings.violation('answer-not-asked', this.plan.slot, `an ack of ${frame.action} ${frame.name}`);
         this.#apply(this.#v2.ack(frame), at);
         return;
       case 'status':
