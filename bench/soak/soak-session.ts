@@ -267,8 +267,8 @@ export class SoakSession {
         return;
       case 'ack':
         // The soak never streams chains: a chain's ack answers a request this session did not send.
-        if (!('accepted' in frame)) return findings.violation('answer-not-asked', this.plan.slot, `an ack of ${frame.action} ${frame.name}`);
-        this.#apply(this.#v2.ack(frame), at);
+        if ('accepted' in frame) this.#apply(this.#v2.ack(frame), at);
+        else findings.violation('answer-not-asked', this.plan.slot, `an ack of ${frame.action} ${frame.name}`);
         return;
       case 'status':
         this.#v2.status(frame.group, frame.instruments);
