@@ -83,7 +83,10 @@ export class ChainStreams {
     const stream = this.#streams.get(key);
     if (!stream) return;
     stream.hubs.delete(hub);
-    if (stream.hubs.size === 0) this.#streams.delete(key);
+    if (stream.hubs.size > 0) return;
+    this.#streams.delete(key);
+    // Its idle time counts from now, not from the alarm that last saw it streamed: a session resuming within its window finds it running.
+    this.#book.touch(stream.expiry, Date.now());
   }
 }
 

@@ -7,6 +7,7 @@ import type { GroupLinks } from './group-links.ts';
 import type { HubChains } from './hub-chains.ts';
 import { type Session, sendJson } from './session.ts';
 import type { Control } from './session-control.ts';
+import type { SessionStore } from './session-store.ts';
 
 /**
  * `subscribe_chain` and `unsubscribe_chain` of a /v2/ws session
@@ -14,11 +15,18 @@ import type { Control } from './session-control.ts';
  * has its group start it (or confirm it streams: `startChain` is
  * idempotent) and say whether Kite took its contracts, then joins the
  * hub's stream of it: the ack, then the chain whole (now if the hub holds
- * it, else when the group sends it), then its updates.
+ * it, else when the group sends it), then its updates. A change to the
+ * session's chains is stored with it (session-store.ts), for a resume.
  */
 export type ChainControl = Extract<Control, { op: 'subscribe_chain' | 'unsubscribe_chain' }>;
 
-export type ChainControlDeps = { env: Cloudflare.Env; chains: HubChains; groups: GroupLinks; isOpen(session: Session): boolean };
+export type ChainControlDeps = {
+  env: Cloudflare.Env;
+  chains: HubChains;
+  groups: GroupLinks;
+  store: Pick<SessionStore, 'saveChains'>;
+  isOpen(session: Session): boolean;
+};
 
 export async function actOnChain(deps: ChainControlDeps, session: Session, control: ChainControl): Promise<void> {
   const id = control.id === undefined ? {} : { id: control.id };
@@ -34,6 +42,7 @@ export async function actOnChain(deps: ChainControlDeps, session: Session, contr
     }
     const changed = deps.chains.unsubscribe(session.id, control.name, control.expiry, window);
     if (changed !== undefined) deps.groups.syncChains(changed);
+    deps.store.saveChains(session.id, deps.chains.chainsOf(session.id));
     sendJson(session, { type: 'ack', ...id, action: 'unsubscribe_chain', ...stream, chains: deps.chains.countOf(session.id) });
     return;
   }
@@ -75,6 +84,7 @@ export async function actOnChain(deps: ChainControlDeps, session: Session, contr
   }
   const joined = deps.chains.subscribe(session.id, resolvedGroup, control.name, control.expiry, window);
   if (joined.isNew) deps.groups.syncChains(resolvedGroup);
+  if (!already) deps.store.saveChains(session.id, deps.chains.chainsOf(session.id));
   sendJson(session, { type: 'ack', ...id, action: 'subscribe_chain', ...stream, chains: deps.chains.countOf(session.id) });
   if (joined.chain && !already) sendJson(session, { type: 'chain', window, ...joined.chain });
 }

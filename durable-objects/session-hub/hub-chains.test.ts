@@ -1,17 +1,21 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyChainUpdate, type FnoChain, FnoChainUpdate } from '../../contracts/fno-chain.ts';
+import { hubName } from '../../contracts/hub-config.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { openDatabase } from '../../storage/database.ts';
 import { fullPacket, TestOrigin } from '../../test/workers/test-origin.ts';
 import { TestSession } from '../../test/workers/test-session.ts';
-import { newUser, type TestUser } from '../../test/workers/test-users.ts';
+import { call, newUser, type TestUser } from '../../test/workers/test-users.ts';
 
 /**
  * `subscribe_chain` on /v2/ws in workerd: a session subscribes a chain of
  * the test registry, a test origin answers the chain's demand with full
  * packets, and the session gets the ack, the chain whole, then updates
  * with only what changed; a session that streams nothing hears none of it.
+ * A session's chains are stored with it: a resume (after a dropped socket
+ * or a restart of the hub) streams them again, and an ended session's go.
  */
 type Contract = { instrument_token: number; strike: number; instrument_type: 'CE' | 'PE' | 'FUT' };
 
@@ -20,7 +24,9 @@ let user: TestUser;
 let name = '';
 let expiry = '';
 let group = '';
-const v2 = () => TestSession.open('/v2/ws', `access_token=${user.tokens.access_token}`);
+const v2 = (who: TestUser = user) => TestSession.open('/v2/ws', `access_token=${who.tokens.access_token}`);
+const resume = (who: TestUser, id: string) => TestSession.open('/v2/ws', `access_token=${who.tokens.access_token}&resume=${id}`);
+const hubOf = (who: TestUser) => env.SESSION_HUB.getByName(hubName(who.id, 4));
 
 beforeAll(async () => {
   user = await newUser();
@@ -34,11 +40,35 @@ beforeAll(async () => {
   group = `fno:NFO:${name}`;
 });
 
-/** Every demanded contract priced flat (a call and put at each strike alike), OI 100, or 150 for `bumped`. */
-function round(contracts: Contract[], bumped?: number): Uint8Array[] {
-  return contracts.map((c) =>
-    fullPacket(c.instrument_token, { last: c.instrument_type === 'FUT' ? 1_000 : 10, oi: c.instrument_token === bumped ? 150 : 100 }),
-  );
+/** Every demanded contract priced flat (a call and put at each strike alike), OI 100, or `oi` (150) for `bumped`. */
+function round(contracts: Contract[], bumped?: number, oi = 150): Uint8Array[] {
+  return contracts.map((c) => fullPacket(c.instrument_token, { last: c.instrument_type === 'FUT' ? 1_000 : 10, oi: c.instrument_token === bumped ? oi : 100 }));
+}
+
+/** A contract in the middle of a chain (its OI is the one to move). */
+function middleOf(chain: { strikes: FnoChain['strikes'] }): number {
+  const middle = chain.strikes[Math.floor(chain.strikes.length / 2)];
+  const option = middle?.CE ?? middle?.PE;
+  if (!option) throw new Error('a chain without options');
+  return option.instrument_token;
+}
+
+/** A session streaming the chain `strikes` each side, with its id and the chain's contracts; the origin has sent a first round. */
+async function streaming(origin: TestOrigin, who: TestUser, strikes: number) {
+  const session = await v2(who);
+  const { session: id } = await session.nextOf('welcome');
+  session.send({ action: 'subscribe_chain', id: 'keep', name, expiry, strikes });
+  const contracts = await contractsOf(origin);
+  expect(await session.nextChainAck()).toMatchObject({ action: 'subscribe_chain', strikes, chains: 1 });
+  origin.sendBatch(round(contracts));
+  const chain = await session.nextOf('chain');
+  expect(chain).toMatchObject({ name, expiry, window: strikes });
+  return { session, id, contracts, chain };
+}
+
+/** The hub's streams of this test's chain. */
+async function hubStreams(who: TestUser) {
+  return (await hubOf(who).state()).chains.filter((stream) => stream.group === group && stream.expiry === expiry);
 }
 
 async function contractsOf(origin: TestOrigin): Promise<Contract[]> {
@@ -106,5 +136,68 @@ describe('/v2/ws option chains', () => {
     session.send({ action: 'subscribe_chain', id: 'z', name: 'nifty', expiry });
     expect(await session.nextOf('error')).toMatchObject({ id: 'z', code: 'bad_message', message: expect.stringContaining('name') });
     session.close();
+  });
+});
+
+describe('/v2/ws option chains kept with the session', () => {
+  it('streams a chain again to a session that resumes after its socket dropped, with no subscribe_chain', async () => {
+    const origin = await TestOrigin.connect(`/origin/groups/${group}`);
+    const { session, id, contracts, chain } = await streaming(origin, user, 2);
+    session.socket.close(4000, 'the network dropped');
+    await session.closed;
+
+    const back = await resume(user, id);
+    expect(await back.nextOf('welcome')).toMatchObject({ session: id, resumed: true });
+    expect(await back.nextOf('chain')).toMatchObject({ name, expiry, window: 2 });
+    origin.sendBatch(round(contracts, middleOf(chain), 170));
+    expect(await back.nextOf('chain_update')).toMatchObject({ name, expiry, window: 2 });
+    expect(await hubStreams(user)).toEqual([{ group, name, expiry, window: 2, sessions: 1 }]);
+    back.close();
+    origin.close();
+  });
+
+  it('streams a chain again to a session that resumes after a restart of its hub', async () => {
+    const origin = await TestOrigin.connect(`/origin/groups/${group}`);
+    const { session, id, contracts, chain } = await streaming(origin, user, 2);
+    await hubOf(user)
+      .restart()
+      .catch(() => undefined);
+    expect((await session.closed).code).not.toBe(1000);
+
+    const back = await resume(user, id);
+    expect(await back.nextOf('welcome')).toMatchObject({ session: id, resumed: true });
+    expect(await back.nextOf('chain')).toMatchObject({ name, expiry, window: 2 });
+    origin.sendBatch(round(contracts, middleOf(chain), 190));
+    expect(await back.nextOf('chain_update')).toMatchObject({ name, expiry, window: 2 });
+    // The chain is the hub's again after its restart: unsubscribing it works, and the hub stops streaming it.
+    back.send({ action: 'unsubscribe_chain', id: 'u', name, expiry, strikes: 2 });
+    expect(await back.nextChainAck()).toMatchObject({ action: 'unsubscribe_chain', chains: 0 });
+    expect(await hubStreams(user)).toEqual([]);
+    back.close();
+    origin.close();
+  });
+
+  it("forgets an ended session's chains: no resume or restart of the hub streams them again", async () => {
+    const who = await newUser();
+    const origin = await TestOrigin.connect(`/origin/groups/${group}`);
+    const { session, id } = await streaming(origin, who, 1);
+    expect(await hubStreams(who)).toEqual([{ group, name, expiry, window: 1, sessions: 1 }]);
+    const stored = () =>
+      runInDurableObject(hubOf(who), (_hub, state) => state.storage.sql.exec('SELECT chains FROM session_chains WHERE session = ?', id).toArray().length);
+    expect(await stored()).toBe(1);
+
+    // Lost, it streams nothing while it may still resume; the logout of its token ends it for good.
+    session.socket.close(4000, 'the network dropped');
+    await session.closed;
+    expect(await hubStreams(who)).toEqual([]);
+    expect(await stored()).toBe(1);
+    expect((await call('/auth/logout', { method: 'POST', bearer: who.tokens.access_token })).status).toBe(204);
+    expect(await stored()).toBe(0);
+
+    await hubOf(who)
+      .restart()
+      .catch(() => undefined);
+    expect(await hubStreams(who)).toEqual([]);
+    origin.close();
   });
 });

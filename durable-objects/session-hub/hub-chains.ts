@@ -9,11 +9,14 @@ import type { GroupKey } from '../../contracts/instrument-group.ts';
  * sessions hold it, named to its group over the hub's link (`chains`), and
  * the chain as the group's frames leave it, so a session joining a stream
  * gets it whole at once and every update is applied once here and fanned
- * out as it came. Memory only: a session's chains are not stored, and a
- * resumed session (or one whose hub restarted) subscribes them again, as
- * the typed client does.
+ * out as it came. The streams live in memory; each session's chains
+ * (`chainsOf`) are also stored with the session (session-store.ts), so a
+ * resumed session, or one whose hub restarted, joins them again.
  */
 type Stream = { group: GroupKey; name: string; expiry: string; window: number | null; chain: FnoChain | null; sessions: Set<string> };
+
+/** One chain a session streams, as the hub stores it with the session. */
+export type HeldChain = { group: GroupKey; name: string; expiry: string; window: number | null };
 
 export type ChainFrame = Extract<ServerMessage, { type: 'chain' | 'chain_update' }>;
 
@@ -61,6 +64,21 @@ export class HubChains {
       if (group !== undefined) changed.add(group);
     }
     return changed;
+  }
+
+  /** The chains a session streams, to store with it. */
+  chainsOf(session: string): HeldChain[] {
+    const held: HeldChain[] = [];
+    for (const key of this.#bySession.get(session) ?? []) {
+      const stream = this.#streams.get(key);
+      if (stream) held.push({ group: stream.group, name: stream.name, expiry: stream.expiry, window: stream.window });
+    }
+    return held;
+  }
+
+  /** Every stream the hub holds, with how many sessions hold it (operators and tests). */
+  list(): (HeldChain & { sessions: number })[] {
+    return [...this.#streams.values()].map(({ group, name, expiry, window, sessions }) => ({ group, name, expiry, window, sessions: sessions.size }));
   }
 
   /** What the hub names to a group: its streams there. */

@@ -133,6 +133,7 @@ export class SessionHub extends DurableObject {
     else this.#store.add(attachment);
     if (protocol === 'v2') sendJson(session, welcome(session, resumable !== undefined, this.#index.tokensOf(session.id).size, this.#config.limits));
     else this.#heartbeat.start();
+    if (resumable) this.#resumeChains(session);
     const subprotocol = request.headers.get(SESSION_HEADERS.subprotocol);
     return new Response(null, { status: 101, webSocket: client, headers: subprotocol ? { 'Sec-WebSocket-Protocol': subprotocol } : {} });
   }
@@ -203,6 +204,8 @@ export class SessionHub extends DurableObject {
     slow_sessions: number;
     held_ticks: number;
     groups: { group: string; connected: boolean; state: string | undefined }[];
+    /** The option chain streams the hub holds, each with how many sessions stream it. */
+    chains: ReturnType<HubChains['list']>;
   } {
     const sessions = [...this.#sessions.values()];
     return {
@@ -212,6 +215,7 @@ export class SessionHub extends DurableObject {
       slow_sessions: sessions.filter((s) => s.outbox.slowSince !== null).length,
       held_ticks: sessions.reduce((n, s) => n + s.outbox.size, 0),
       groups: this.#groups.list(),
+      chains: this.#chains.list(),
     };
   }
 
@@ -273,7 +277,8 @@ export class SessionHub extends DurableObject {
       return;
     }
     if (control.op === 'subscribe_chain' || control.op === 'unsubscribe_chain') {
-      await actOnChain({ env: this.env, chains: this.#chains, groups: this.#groups, isOpen: (s) => this.#sessions.has(s.id) }, session, control);
+      const deps = { env: this.env, chains: this.#chains, groups: this.#groups, store: this.#store, isOpen: (s: Session) => this.#sessions.has(s.id) };
+      await actOnChain(deps, session, control);
       return;
     }
     const { valid, rejected } = checkRefs(control.refs);
@@ -409,6 +414,9 @@ export class SessionHub extends DurableObject {
     for (const { session, subscriptions } of this.#store.liveSubscriptions((id) => this.#sessions.has(id))) {
       for (const { token, mode, group } of subscriptions) this.#index.set(session, token, group, mode);
     }
+    for (const { session, chains } of this.#store.liveChains((id) => this.#sessions.has(id))) {
+      for (const { group, name, expiry, window } of chains) this.#chains.subscribe(session, group, name, expiry, window);
+    }
     // Sessions whose sockets did not survive the restart can still be resumed for a while.
     this.#store.markGone(
       this.#store.notGone().filter((id) => !this.#sessions.has(id)),
@@ -418,6 +426,8 @@ export class SessionHub extends DurableObject {
       this.#groups.ensure(group);
       this.#groups.sync(group);
     }
+    // The groups hear which chains the hub streams when their links connect.
+    for (const group of new Set(this.#chains.list().map((stream) => stream.group))) this.#groups.syncChains(group);
     if (this.#store.kiteSockets().length > 0) this.#heartbeat.start();
     this.#alarm.start(this.#nextDue());
   }
@@ -438,6 +448,22 @@ export class SessionHub extends DurableObject {
     for (const { token, mode, group } of this.#store.subscriptionsOf(session.id)) this.#hold(session, { instrument_token: token, group }, mode, true, changed);
     for (const group of changed) this.#groups.sync(group);
     if (session.outbox.snapshot.size > 0) this.#fanOut.markDirty(session);
+  }
+
+  /**
+   * Back from SQLite, after its `welcome`: the session's chains. A stream the
+   * hub still holds sends its chain now; a new one is named to its group,
+   * which sends it whole (a group keeps a chain 10 minutes after the last
+   * hub stopped streaming it, chain-streams.ts: longer than a resume waits).
+   */
+  #resumeChains(session: Session): void {
+    const changed = new Set<GroupKey>();
+    for (const { group, name, expiry, window } of this.#store.chainsOf(session.id)) {
+      const joined = this.#chains.subscribe(session.id, group, name, expiry, window);
+      if (joined.isNew) changed.add(group);
+      if (joined.chain) sendJson(session, { type: 'chain', window, ...joined.chain });
+    }
+    for (const group of changed) this.#groups.syncChains(group);
   }
 
   /** Takes a session out of memory; its rows stay for a resume when `resumable`, else they go. */

@@ -1,4 +1,5 @@
 import { RESUME_WINDOW_MS } from '../../contracts/client-protocol.ts';
+import type { HeldChain } from './hub-chains.ts';
 import type { Attachment, Protocol } from './session.ts';
 import type { Subscription } from './subscription-index.ts';
 import { decodeSubscriptions, encodeSubscriptions } from './subscription-record.ts';
@@ -8,12 +9,15 @@ import { decodeSubscriptions, encodeSubscriptions } from './subscription-record.
  * accepted through the Hibernation API with its attachment (who opened it,
  * over which protocol) and tags to find it by (its owner's, for the session
  * limit; its user's, for alerts and logouts; `kite` for the heartbeat), so
- * hibernation loses nothing. Two SQLite tables outlive a restart:
+ * hibernation loses nothing. Three SQLite tables outlive a restart:
  *
- *   sessions      a small row per session: owner, protocol, and `gone_at`
- *                 while it waits for a resume after its socket was lost
- *   session_subs  each session's whole subscription set in one value
- *                 (subscription-record.ts), rewritten once per control message
+ *   sessions       a small row per session: owner, protocol, and `gone_at`
+ *                  while it waits for a resume after its socket was lost
+ *   session_subs   each session's whole subscription set in one value
+ *                  (subscription-record.ts), rewritten once per control message
+ *   session_chains each session's option chains (group, name, expiry,
+ *                  window: hub-chains.ts) in one JSON value, rewritten when a
+ *                  `subscribe_chain` or `unsubscribe_chain` changes them
  *
  * A session whose socket was lost stays resumable for RESUME_WINDOW_MS; the
  * hub's alarm (hub-alarm.ts) ends those nobody resumed (`endExpired`).
@@ -34,6 +38,7 @@ export class SessionStore {
     this.#sql.exec('CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, key_id TEXT, protocol TEXT NOT NULL, gone_at REAL)');
     // Apart from `sessions`, whose small rows change as sessions come and go: an UPDATE rewrites the whole row.
     this.#sql.exec('CREATE TABLE IF NOT EXISTS session_subs (session TEXT PRIMARY KEY, subs TEXT NOT NULL)');
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS session_chains (session TEXT PRIMARY KEY, chains TEXT NOT NULL)');
   }
 
   // ---- sockets ----
@@ -122,6 +127,30 @@ export class SessionStore {
     for (const row of live) if (wanted(row.session)) yield { session: row.session, subscriptions: decodeSubscriptions(row.subs) };
   }
 
+  /** The session's chains, in one statement; none deletes its row. */
+  saveChains(id: string, chains: HeldChain[]): void {
+    if (chains.length === 0) this.#sql.exec('DELETE FROM session_chains WHERE session = ?', id);
+    else
+      this.#sql.exec(
+        'INSERT INTO session_chains (session, chains) VALUES (?, ?) ON CONFLICT (session) DO UPDATE SET chains = excluded.chains',
+        id,
+        JSON.stringify(chains),
+      );
+  }
+
+  chainsOf(id: string): HeldChain[] {
+    const row = this.#sql.exec<{ chains: string }>('SELECT chains FROM session_chains WHERE session = ?', id).toArray()[0];
+    return row ? (JSON.parse(row.chains) as HeldChain[]) : [];
+  }
+
+  /** The chains of the sessions not gone that `wanted` picks, as `liveSubscriptions`. */
+  *liveChains(wanted: (session: string) => boolean): Generator<{ session: string; chains: HeldChain[] }> {
+    const live = this.#sql.exec<{ session: string; chains: string }>(
+      'SELECT session, chains FROM session_chains JOIN sessions ON sessions.id = session_chains.session WHERE sessions.gone_at IS NULL',
+    );
+    for (const row of live) if (wanted(row.session)) yield { session: row.session, chains: JSON.parse(row.chains) as HeldChain[] };
+  }
+
   /** The sessions not gone: open ones, and (at a start) those whose sockets did not survive. */
   notGone(): string[] {
     return this.#sql
@@ -145,6 +174,7 @@ export class SessionStore {
 
   end(id: string): void {
     this.#sql.exec('DELETE FROM session_subs WHERE session = ?', id);
+    this.#sql.exec('DELETE FROM session_chains WHERE session = ?', id);
     this.#sql.exec('DELETE FROM sessions WHERE id = ?', id);
   }
 
