@@ -10,6 +10,7 @@ import { LatestPackets } from '../durable-objects/instrument-group/latest-packet
 import { Market } from '../kite-sim/market.ts';
 import { encodeFrame } from '../kite-sim/packets.ts';
 import type { SimInstrument, Universe } from '../kite-sim/universe-types.ts';
+import { optionQuoteOf } from '../test/synthetic-chain.ts';
 
 /**
  * What the live option chain costs the group object that computes it
@@ -138,17 +139,7 @@ function simulate(
     options.forEach((o, n) => {
       const q = quotes[n];
       if (!q) return;
-      const quote: OptionQuote = {
-        instrument_token: o.instrument_token,
-        tradingsymbol: o.tradingsymbol,
-        last_price: q.last_price,
-        close: q.ohlc.close,
-        bid: q.depth.buy[0]?.price ?? null,
-        ask: q.depth.sell[0]?.price ?? null,
-        volume: q.volume_traded,
-        oi: q.oi,
-        oi_reference: null,
-      };
+      const quote = optionQuoteOf(o.instrument_token, o.tradingsymbol, q);
       const row = rows.get(o.strike) ?? { strike: o.strike, CE: null, PE: null };
       row[o.instrument_type as 'CE' | 'PE'] = quote;
       rows.set(o.strike, row);

@@ -2,6 +2,7 @@ import type { OiChangeBasis } from '../contracts/fno-chain.ts';
 import { black76Price, type OptionKind } from '../durable-objects/instrument-group/analytics/black76.ts';
 import type { ChainInput, OptionQuote } from '../durable-objects/instrument-group/analytics/chain.ts';
 import { yearsToExpiry } from '../durable-objects/instrument-group/analytics/time-to-expiry.ts';
+import type { Quote } from '../kite-sim/quote.ts';
 
 /**
  * An option chain made to order for the F&O analytics' tests and bench:
@@ -73,4 +74,19 @@ export function syntheticChain(spec: ChainSpec): ChainInput {
 export function strikeLadder(around: number, step: number, count: number): number[] {
   const first = Math.round(around / step) * step - step * Math.floor(count / 2);
   return Array.from({ length: count }, (_, i) => first + step * i);
+}
+
+/** The chain input's quote of one option from the simulator's quote of it (the bench and the recovery test read the simulator's market). */
+export function optionQuoteOf(instrument_token: number, tradingsymbol: string, q: Quote): OptionQuote {
+  return {
+    instrument_token,
+    tradingsymbol,
+    last_price: q.last_price,
+    close: q.ohlc.close,
+    bid: q.depth.buy[0]?.price ?? null,
+    ask: q.depth.sell[0]?.price ?? null,
+    volume: q.volume_traded,
+    oi: q.oi,
+    oi_reference: null,
+  };
 }

@@ -4,7 +4,7 @@ import { Market } from '../../../kite-sim/market.ts';
 import { DEFAULT_SMILE, black76 as simBlack76, yearsToExpiry as simYears, smileVol } from '../../../kite-sim/pricing.ts';
 import type { Quote } from '../../../kite-sim/quote.ts';
 import { buildUniverse } from '../../../kite-sim/universe.ts';
-import { strikeLadder, syntheticChain } from '../../../test/synthetic-chain.ts';
+import { optionQuoteOf, strikeLadder, syntheticChain } from '../../../test/synthetic-chain.ts';
 import { type ChainInput, computeChain, type OptionQuote } from './chain.ts';
 import { yearsToExpiry } from './time-to-expiry.ts';
 
@@ -116,20 +116,7 @@ describe('IV recovered from the simulator’s pricing', () => {
     const futureQuote = market.trade(future.instrument_token, now);
     const quotes = new Map(options.map((o): [number, Quote] => [o.instrument_token, market.trade(o.instrument_token, now)]));
 
-    const fromQuote = (token: number, tradingsymbol: string): OptionQuote => {
-      const q = quotes.get(token) as Quote;
-      return {
-        instrument_token: token,
-        tradingsymbol,
-        last_price: q.last_price,
-        close: q.ohlc.close,
-        bid: q.depth.buy[0]?.price ?? null,
-        ask: q.depth.sell[0]?.price ?? null,
-        volume: q.volume_traded,
-        oi: q.oi,
-        oi_reference: null,
-      };
-    };
+    const fromQuote = (token: number, tradingsymbol: string): OptionQuote => optionQuoteOf(token, tradingsymbol, quotes.get(token) as Quote);
     const byStrike = new Map<number, ChainInput['rows'][number]>();
     for (const o of options) {
       const row = byStrike.get(o.strike) ?? { strike: o.strike, CE: null, PE: null };
