@@ -47,6 +47,21 @@ export type GroupState = {
   demand: { tokens: Demand; consumers: Record<string, number> };
   capacity: GroupCapacity | null;
   snapshot: { pending_writes: number; last_written_at: number | null };
+  candles: GroupCandlesState;
 };
 
 export type DemandSummary = { group: GroupKey; tokens: number; consumers: Record<string, number> };
+
+/** A group's candle building and writing (docs/candles.md). */
+export type GroupCandlesState = {
+  /** Ticks older than the minute just closed: dropped. */
+  late_ticks: number;
+  minutes_closed: number;
+  /** Instruments with candle state held. */
+  instruments: number;
+  /** Closed minutes waiting for their write to Postgres. */
+  outbox: number;
+  written_minutes: number;
+  last_write_at: number | null;
+  last_write_error: string | null;
+};

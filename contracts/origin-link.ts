@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BackfillAnswer, BackfillRequest } from './candle-backfill.ts';
 import { FRAME_COUNT_BYTES, KNOWN_PACKET_LENGTHS, MAX_PACKETS_PER_FRAME, PACKET_LENGTH_BYTES, packetKind } from './kite-ticks/packet-layout.ts';
 import type { TickMode as PacketMode } from './kite-ticks/tick.ts';
 import { frameProblem } from './zod-problem.ts';
@@ -101,13 +102,14 @@ export const STATUS_INTERVAL_MS = 5_000;
  */
 export const GROUP_HEARTBEAT_MS = 3_000;
 export const ORIGIN_SILENT_MS = 10_000;
-export const OriginToFeed = z.discriminatedUnion('type', [OriginStatus]);
+export const OriginToFeed = z.discriminatedUnion('type', [OriginStatus, ...BackfillAnswer.options]);
 export type OriginToFeed = z.infer<typeof OriginToFeed>;
 
 /** FeedControl DO → origin: the groups that have demand now (whole list, on connect and on change). */
 export const FeedToOrigin = z.discriminatedUnion('type', [
   z.object({ type: z.literal('groups'), groups: z.array(z.string().min(1).max(200)).max(100_000) }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+  BackfillRequest,
 ]);
 export type FeedToOrigin = z.infer<typeof FeedToOrigin>;
 

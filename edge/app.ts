@@ -7,6 +7,7 @@ import { bodyCap } from './body-cap.ts';
 import { notFound, onError } from './errors.ts';
 import { fno } from './fno/routes.ts';
 import { health } from './health/route.ts';
+import { history } from './history/routes.ts';
 import { instruments } from './instruments/routes.ts';
 import { internal, originLink } from './origin/routes.ts';
 import { quote } from './quote/routes.ts';
@@ -22,6 +23,8 @@ export function createApp() {
   app.route('/health', health);
   app.route('/auth', auth);
   app.route('/api-keys', apiKeys);
+  // Before /instruments: Kite's historical API needs a key (the instruments API is public).
+  app.route('/instruments/historical', history);
   app.route('/instruments', instruments);
   app.route('/quote', quote);
   app.route('/fno', fno);

@@ -54,6 +54,8 @@ const OriginEnvSchema = SyncEnvSchema.extend({
     .string({ error: 'must be set: the shared secret of the origin link (the edge has the same)' })
     .min(16, 'must be at least 16 characters'),
   ORIGIN_PORT: z.coerce.number().int('must be a port number').min(0).max(65535, 'must be a port number').default(8080),
+  KITE_HISTORICAL_RPS: wholeNumber(1, 10, 3, 'requests a second'),
+  CANDLE_RETENTION_DAYS: wholeNumber(1, 3650, 60, 'days'),
 });
 
 export type KiteAccount = { apiKey: string; apiSecret: string | undefined };
@@ -86,6 +88,8 @@ export type OriginConfig = SyncConfig & {
   pinned: PinnedInstrument[];
   edge: { url: string; linkSecret: string };
   port: number;
+  /** Kite's historical API: requests a second (Kite allows about 3), and how long minute candles are kept. */
+  history: { requestsPerSecond: number; retentionDays: number };
 };
 
 const minuteOfDay = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
@@ -128,6 +132,7 @@ export function originConfig(env: Record<string, string | undefined> = process.e
     pinned: parsePinned(vars.PINNED_INSTRUMENTS),
     edge: { url: vars.EDGE_URL.replace(/\/+$/, ''), linkSecret: vars.ORIGIN_LINK_SECRET },
     port: vars.ORIGIN_PORT,
+    history: { requestsPerSecond: vars.KITE_HISTORICAL_RPS, retentionDays: vars.CANDLE_RETENTION_DAYS },
     syncMinuteIst: minuteOfDay(vars.SYNC_TIME_IST),
   };
 }

@@ -4,6 +4,9 @@ import { partLog } from '../contracts/part-log.ts';
 import { KITE_TOKEN_SEALING, Sealer } from '../contracts/sealed-blob.ts';
 import { type OriginConfig, originConfig } from './config.ts';
 import { OriginFeed } from './feed/origin-feed.ts';
+import { CandleStore } from './history/candle-store.ts';
+import { HistoryBackfill } from './history/history-backfill.ts';
+import { RequestPacer } from './history/request-pacer.ts';
 import { originHealth } from './http/origin-health.ts';
 import { originMetrics } from './http/origin-metrics.ts';
 import { startOriginServer } from './http/origin-server.ts';
@@ -53,6 +56,15 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
   // Read before the feed starts: a feed that dialled first reported "no access token" to every group on each restart.
   const stored = (await store?.loadAll()) ?? [];
 
+  const tokens = new Map<string, string>();
+  const candles = new CandleStore(config.databaseUrl);
+  const history = new HistoryBackfill({
+    // Kite's historical API with the first account's freshest token (a login may have replaced the configured one).
+    source: { root: config.kite.root, apiKey: config.kite.apiKey, accessToken: () => tokens.get(config.kite.apiKey) },
+    pacer: new RequestPacer(config.history.requestsPerSecond),
+    store: candles,
+    log,
+  });
   const feed = new OriginFeed({
     accounts: config.kite.accounts,
     tickerRoot: config.kite.tickerRoot,
@@ -61,9 +73,9 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
     pinned,
     index: () => index,
     silenceMs: config.kite.heartbeatTimeoutMs,
+    onBackfill: (request) => history.handle(request),
     log,
   });
-  const tokens = new Map<string, string>();
   const useToken = (apiKey: string, accessToken: string, expiresAt: Date) => {
     tokens.set(apiKey, accessToken);
     feed.setAccessToken(apiKey, { accessToken, expiresAt });
@@ -95,7 +107,7 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
   });
 
   let draining = false;
-  const snapshot = () => originHealth(feed, index, startedAt);
+  const snapshot = () => originHealth(feed, index, startedAt, history.stats());
   const server = await startOriginServer({
     port: config.port,
     health: snapshot,
@@ -128,14 +140,29 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
     log,
   });
 
+  // Minute candles older than CANDLE_RETENTION_DAYS go at start and every six hours (day candles stay).
+  const retention = async () => {
+    try {
+      const deleted = await candles.deleteOldMinutes(config.history.retentionDays, Date.now());
+      if (deleted > 0) log(`deleted ${deleted} minute candles older than ${config.history.retentionDays} days`);
+    } catch (error) {
+      log(`candle retention failed (retried in six hours): ${(error as Error).message}`);
+    }
+  };
+  void retention();
+  const retentionTimer = setInterval(retention, 6 * 3_600_000);
+  retentionTimer.unref();
+
   return async () => {
     draining = true;
+    clearInterval(retentionTimer);
     log('draining: closing the links to the edge and the Kite connections');
     schedule.stop();
     stopSync.abort();
     feed.stop();
     await server.close();
     await store?.close();
+    await candles.close();
   };
 }
 

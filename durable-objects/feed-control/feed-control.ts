@@ -1,8 +1,10 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { BackfillAsk } from '../../contracts/candle-backfill.ts';
 import type { FeedHealth } from '../../contracts/health.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
 import { type KiteFeedState, LINK_ERROR_BAD_FRAME, type OriginStatus, OriginToFeed, readLinkFrame, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
 import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
+import { BackfillRequests, type BackfillResult } from './backfill-requests.ts';
 
 /**
  * FeedControl: one instance for the whole edge, named `feed`
@@ -61,6 +63,7 @@ export class FeedControl extends DurableObject {
   readonly #groups = new Set<GroupKey>();
   #status: ReceivedStatus | null = null;
   #history: LinkHistory = { ever_connected: false, disconnected_at: null };
+  readonly #backfills = new BackfillRequests();
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
@@ -89,7 +92,12 @@ export class FeedControl extends DurableObject {
       sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: `frame refused: ${read.problem}` });
       return;
     }
-    this.#status = { status: read.frame, receivedAt: Date.now() };
+    const frame = read.frame;
+    if (frame.type !== 'status') {
+      this.#backfills.answered(frame);
+      return;
+    }
+    this.#status = { status: frame, receivedAt: Date.now() };
     this.#putMeta('status', this.#status);
   }
 
@@ -98,6 +106,7 @@ export class FeedControl extends DurableObject {
     if (!openOriginLink(this.ctx)) {
       this.#history = { ever_connected: true, disconnected_at: Date.now() };
       this.#putMeta('link', this.#history);
+      this.#backfills.linkLost();
     }
   }
 
@@ -115,6 +124,16 @@ export class FeedControl extends DurableObject {
     if (this.#groups.has(group) !== hasDemand) this.#changeGroups(group, hasDemand);
     const { health, origin } = this.feedHealth();
     return { linked: origin.connected, state: health.status, ...(health.reason === undefined ? {} : { reason: health.reason }) };
+  }
+
+  /**
+   * Asks the origin to fetch candles the platform has not recorded from
+   * Kite's historical API into Postgres (contracts/candle-backfill.ts);
+   * resolves once they are there. Throws BackfillUnavailable without a link
+   * or an answer.
+   */
+  backfill(ask: BackfillAsk): Promise<BackfillResult> {
+    return this.#backfills.request(ask, (frame) => sendFrame(openOriginLink(this.ctx), frame));
   }
 
   #changeGroups(group: GroupKey, hasDemand: boolean): void {

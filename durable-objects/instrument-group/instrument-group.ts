@@ -14,11 +14,14 @@ import {
 import { type GroupStatus, HUB_LINK_PATH, HubToGroup } from '../../contracts/hub-link.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
 import { Demand, decodeTickBatch, LINK_ERROR_BAD_FRAME, ORIGIN_SILENT_MS, OriginToGroup, readLinkFrame, TICK_BATCH_KIND } from '../../contracts/origin-link.ts';
+import { edgeConfig } from '../../contracts/worker-config.ts';
 import { frameProblem, zodMessage } from '../../contracts/zod-problem.ts';
+import { openDatabase } from '../../storage/database.ts';
 import { GroupAlerts, type GroupAlertsState } from '../alerts/group-alerts.ts';
 import type { OriginLinkView } from '../feed-control/feed-control.ts';
 import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
 import { feedControl, instrumentGroup } from '../stubs.ts';
+import { GroupCandles, type UnwrittenCandles } from './candles/group-candles.ts';
 import { ChainStreams } from './chain-streams.ts';
 import { type DemandChange, DemandIndex } from './demand-index.ts';
 import { FeedControlSync } from './feed-control-sync.ts';
@@ -71,6 +74,8 @@ export class InstrumentGroup extends DurableObject {
   readonly #chains: GroupChains | undefined;
   /** The chains' streams to the hubs (with #chains). */
   readonly #chainStreams: ChainStreams | undefined;
+  /** The minute and day candles of the group's instruments (candles/). */
+  readonly #candles: GroupCandles;
   #feed: GroupFeedState | null = null;
   /** What FeedControl said of the origin when it last took this group's demand (memory only). */
   #origin: OriginView | null = null;
@@ -127,6 +132,15 @@ export class InstrumentGroup extends DurableObject {
           })
         : undefined;
     this.#chainStreams = this.#chains ? new ChainStreams(this.#chains.book, this.#hubs) : undefined;
+    this.#candles = new GroupCandles({
+      sql: ctx.storage.sql,
+      db: () => {
+        const config = edgeConfig(env);
+        return openDatabase(config.database, config.queryTimeoutMs);
+      },
+      group: this.#group,
+      wakeAt: (at) => this.#scheduleAlarm(at),
+    });
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
       this.#load();
@@ -207,6 +221,7 @@ export class InstrumentGroup extends DurableObject {
     this.#toHubs.forward((hub) => this.#demand.wantsOf(hubConsumer(hub)), data, batch.receivedAt, batch.packets);
     this.#alerts?.onTicks(batch.packets, batch.receivedAt);
     this.#chains?.onTicks(batch.packets, Date.now());
+    this.#candles.onPackets(batch.packets, batch.receivedAt);
   }
 
   /** The origin's text frames: Kite's feed state, and the instruments it could not subscribe. */
@@ -324,6 +339,13 @@ export class InstrumentGroup extends DurableObject {
     return this.#requireChains().summary(underlying, Date.now());
   }
 
+  /** What Postgres does not hold yet of `token`'s candles (the historical API adds it to what Postgres holds). */
+  unwrittenCandles(token: number): UnwrittenCandles {
+    this.#requireGroupKey();
+    if (!Number.isInteger(token) || token < 0) throw new TypeError(`token must be an instrument token, not ${token}`);
+    return this.#candles.unwritten(token);
+  }
+
   /** What operators and tests read: the link, the feed, the counters, the demand. */
   state(): GroupState {
     const now = Date.now();
@@ -340,6 +362,7 @@ export class InstrumentGroup extends DurableObject {
       demand: { tokens: this.#demand.union(), consumers: this.#demand.consumers() },
       capacity: this.#capacity,
       snapshot: { pending_writes: this.#latest.pendingWrites, last_written_at: this.#store.lastWrittenAt },
+      candles: this.#candles.state(),
     };
   }
 
@@ -385,6 +408,8 @@ export class InstrumentGroup extends DurableObject {
     await this.#feedControl.sync();
     await this.#alerts?.alarm(Date.now());
     await this.#chains?.alarm(Date.now(), this.#chainStreams?.expiries() ?? new Set());
+    await this.#candles.alarm(Date.now());
+    this.#candles.writeSnapshot();
   }
 
   #scheduleAlarm(at: number): void {
@@ -437,6 +462,7 @@ export class InstrumentGroup extends DurableObject {
 
   #writeSnapshot(): void {
     this.#store.writeSnapshot(this.#latest, (consumer) => this.#demand.wantsOf(consumer));
+    this.#candles.writeSnapshot();
   }
 
   #load(): void {
@@ -450,6 +476,7 @@ export class InstrumentGroup extends DurableObject {
       this.#scheduleAlarm(Date.now() + DOWN_AFTER_MS);
     }
     this.#chains?.load(Date.now());
+    this.#candles.load(Date.now());
     this.#feedControl.restore(meta.feed_control_knows === true);
     // A demand change FeedControl never acknowledged (the object restarted first) is retried now.
     if (!this.#feedControl.inStep) this.#scheduleAlarm(Date.now());

@@ -31,7 +31,11 @@ function memoryTier(bytes: number): IsolateCache | undefined {
   return tier;
 }
 
-export async function cachedJson(c: Context<{ Bindings: Cloudflare.Env }>, ttlSeconds: number, compute: () => Promise<unknown>): Promise<Response> {
+export async function cachedJson<E extends { Bindings: Cloudflare.Env }>(
+  c: Context<E>,
+  ttlSeconds: number,
+  compute: () => Promise<unknown>,
+): Promise<Response> {
   const config = edgeConfig(c.env);
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const { version, stale } = await datasetVersion(config, waitUntil);

@@ -1,3 +1,4 @@
+import type { BackfillAnswer, BackfillRequest } from '../../contracts/candle-backfill.ts';
 import { FeedToOrigin, type OriginStatus, readLinkFrame, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
 import { EdgeSocket } from './edge-socket.ts';
 
@@ -12,6 +13,7 @@ export type FeedLinkOptions = {
   secret: string;
   status: () => Omit<OriginStatus, 'type' | 'at'>;
   onGroups: (groups: string[]) => void;
+  onBackfill: (request: BackfillRequest) => Promise<BackfillAnswer>;
   log: (line: string) => void;
 };
 
@@ -64,6 +66,8 @@ export class FeedLink {
     }
     const message = read.frame;
     if (message.type === 'groups') this.#options.onGroups(message.groups);
+    // Answered on whichever link is up when the backfill ends: a request whose link dropped times out at the edge.
+    else if (message.type === 'backfill') void this.#options.onBackfill(message).then((answer) => this.#socket.send(JSON.stringify(answer)));
     else this.#options.log(`edge reports ${message.code}: ${message.message}`);
   }
 }

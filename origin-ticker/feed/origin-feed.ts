@@ -3,7 +3,7 @@ import type { Demand, TickMode } from '../../contracts/origin-link.ts';
 import { type AccountToken, ConnectionPool, type PoolAccount } from '../kite/connection-pool.ts';
 import type { GroupIndex } from '../registry/group-index.ts';
 import { DemandBook } from './demand-book.ts';
-import { FeedLink } from './feed-link.ts';
+import { FeedLink, type FeedLinkOptions } from './feed-link.ts';
 import { type FeedState, feedStateOf, STARTING } from './feed-state.ts';
 import { GroupLink } from './group-link.ts';
 import { TickRouter } from './tick-router.ts';
@@ -23,6 +23,8 @@ export type OriginFeedOptions = {
   linkSecret: string;
   pinned: () => ReadonlyMap<number, TickMode>;
   index: () => GroupIndex;
+  /** The edge's backfill requests (origin-ticker/history/); answered on the feed link. */
+  onBackfill: FeedLinkOptions['onBackfill'];
   log: (line: string) => void;
   connectionsPerKey?: number;
   instrumentsPerConnection?: number;
@@ -80,6 +82,7 @@ export class OriginFeed {
         this.#edgeGroups = new Set(groups);
         this.#syncLinks();
       },
+      onBackfill: options.onBackfill,
       log: options.log,
     });
     this.#syncLinks();

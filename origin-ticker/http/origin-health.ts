@@ -1,5 +1,6 @@
 import type { KiteFeedState } from '../../contracts/origin-link.ts';
 import type { OriginFeed } from '../feed/origin-feed.ts';
+import type { BackfillStats } from '../history/history-backfill.ts';
 import type { GroupIndex } from '../registry/group-index.ts';
 
 /**
@@ -9,6 +10,8 @@ import type { GroupIndex } from '../registry/group-index.ts';
  * tick can flow (Kite down, or its token expired), `degraded` otherwise.
  */
 export type OriginHealth = {
+  /** The candle backfill from Kite's historical API (origin-ticker/history/). */
+  history: BackfillStats;
   status: 'ok' | 'degraded' | 'down';
   version: string;
   uptime_s: number;
@@ -38,7 +41,7 @@ export type OriginHealth = {
 
 const VERSION = process.env.npm_package_version ?? '0.0.0';
 
-export function originHealth(feed: OriginFeed, index: GroupIndex, startedAt: number): OriginHealth {
+export function originHealth(feed: OriginFeed, index: GroupIndex, startedAt: number, history: BackfillStats): OriginHealth {
   const now = Date.now();
   const stats = feed.stats();
   const age = (at: number | null) => (at === null ? null : now - at);
@@ -71,6 +74,7 @@ export function originHealth(feed: OriginFeed, index: GroupIndex, startedAt: num
       })),
     })),
     demand: { wanted: stats.wanted, rejected: stats.rejected },
+    history,
     edge: {
       feed_link: { connected: stats.edge.feed_link.connected, reconnects: stats.edge.feed_link.reconnects, last_error: stats.edge.feed_link.last_error },
       groups: stats.edge.groups.map((g) => ({

@@ -113,7 +113,18 @@ export function ltpPacket(token: number, price: number): Uint8Array {
   return packet;
 }
 
-export type FullFields = { last: number; close?: number; bid?: number; ask?: number; volume?: number; oi?: number };
+export type FullFields = {
+  last: number;
+  close?: number;
+  bid?: number;
+  ask?: number;
+  volume?: number;
+  oi?: number;
+  /** The tick's exchange timestamp (ms; written in whole seconds as Kite does). */
+  exchangeAt?: number;
+  /** last_traded_quantity. */
+  quantity?: number;
+};
 
 /** A Kite full packet (184 bytes) of a derivative with the fields an option chain reads; one depth level a side. */
 export function fullPacket(token: number, fields: FullFields): Uint8Array {
@@ -125,6 +136,8 @@ export function fullPacket(token: number, fields: FullFields): Uint8Array {
   view.setUint32(QUOTE.volumeTraded, fields.volume ?? 0);
   price(QUOTE.close, fields.close ?? 0);
   view.setUint32(FULL.oi, fields.oi ?? 0);
+  view.setUint32(QUOTE.lastTradedQuantity, fields.quantity ?? 0);
+  view.setUint32(FULL.exchangeTimestamp, Math.floor((fields.exchangeAt ?? 0) / 1000));
   for (const [from, value] of [
     [FULL.buyDepth, fields.bid],
     [FULL.sellDepth, fields.ask],
