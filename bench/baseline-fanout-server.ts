@@ -132,6 +132,10 @@ export async function startBaselineFanoutServer(options: BaselineOptions): Promi
       send(session.ws, { type: 'error', id: message.id, code: 'chain_refused', message: 'the baseline computes no option chains' });
       return;
     }
+    if (message.action === 'subscribe_candles' || message.action === 'unsubscribe_candles') {
+      send(session.ws, { type: 'error', id: message.id, code: 'unavailable', message: 'the baseline builds no candles' });
+      return;
+    }
     const accepted: Accepted[] = [];
     const rejected: Rejected[] = [];
     const added: number[] = [];

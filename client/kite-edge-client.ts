@@ -1,4 +1,5 @@
 import { type BackoffPolicy, backoffDelayMs } from '../contracts/backoff.ts';
+import type { CandleInterval } from '../contracts/candles.ts';
 import {
   type ClientAction,
   type ClientMode,
@@ -33,7 +34,10 @@ import { chunk, SubscriptionSet } from './subscription-set.ts';
  */
 
 /** The ack of an instruments request (subscribe, unsubscribe, mode). */
-export type Ack = Extract<ServerMessage, { type: 'ack'; accepted: unknown }>;
+export type Ack = Extract<ServerMessage, { type: 'ack'; subscribed: number }>;
+/** The ack of a candles request (subscribe_candles, unsubscribe_candles). */
+export type CandleAck = Extract<ServerMessage, { type: 'ack'; candles: number }>;
+export type CandleMessage = Extract<ServerMessage, { type: 'candle' | 'candle_closed' }>;
 /** The ack of a chain request (subscribe_chain, unsubscribe_chain). */
 export type ChainAck = Extract<ServerMessage, { type: 'ack'; chains: number }>;
 export type FeedStatus = Extract<ServerMessage, { type: 'status' }>;
@@ -139,6 +143,10 @@ export type ClientEvents = {
   chain: { window: number | null; chain: FnoChain };
   /** What changed in a subscribed chain (at most one a second), and the chain with it applied (also `chainOf`). */
   chain_update: { window: number | null; update: FnoChainUpdate; chain: FnoChain };
+  /** The forming candle of a subscribed stream (at most once a second while it changes). */
+  candle: CandleMessage;
+  /** A subscribed stream's candle once its interval ended: final. */
+  candle_closed: CandleMessage;
   /** One of the user's price alerts fired (docs/alerts.md); every open session of the user gets it. */
   alert: AlertMessage;
   /** An error frame that answers no request of this client (a request's own error rejects its promise instead). */
@@ -174,7 +182,7 @@ type Pending = {
   /** Sent again on the next session if the connection drops first (subscribe, unsubscribe and mode are idempotent). */
   replay: boolean;
   sent: boolean;
-  resolve: (message: Ack | ChainAck | Pong | Reauthed) => void;
+  resolve: (message: Ack | ChainAck | CandleAck | Pong | Reauthed) => void;
   reject: (error: KiteEdgeError) => void;
   timer: ReturnType<typeof setTimeout>;
 };
@@ -195,6 +203,8 @@ export class KiteEdgeClient {
   readonly #feed = new Map<string, FeedStatus>();
   /** The chains subscribed (by chainKey), each with the chain as the last frames left it (null until the first `chain`). */
   readonly #chains = new Map<string, { stream: ChainSubscription; chain: FnoChain | null }>();
+  /** The candle streams subscribed: interval → the instruments as named. */
+  readonly #candleStreams = new Map<CandleInterval, Set<InstrumentRef>>();
   /** In request order, which is also the order they are replayed in. */
   readonly #pending = new Map<number, Pending>();
   readonly #pacer: SendPacer;
@@ -296,6 +306,27 @@ export class KiteEdgeClient {
     return this.#chains.get(chainKey({ name, expiry, ...options }))?.chain ?? undefined;
   }
 
+  /**
+   * Streams live candles of `instruments` at `interval` (docs/candles.md):
+   * `candle` events with the forming candle at most once a second, and
+   * `candle_closed` when its interval ends. Subscribed again on every new
+   * session. Resolves with the ack (what was taken, what refused and why).
+   */
+  async subscribeCandles(instruments: InstrumentRef[], interval: CandleInterval): Promise<CandleAck> {
+    const ack = (await this.#request({ action: 'subscribe_candles', instruments, interval }, { replay: true })) as CandleAck;
+    const held = this.#candleStreams.get(interval) ?? new Set<InstrumentRef>();
+    for (const { instrument } of ack.accepted) held.add(instrument);
+    if (held.size > 0) this.#candleStreams.set(interval, held);
+    return ack;
+  }
+
+  async unsubscribeCandles(instruments: InstrumentRef[], interval: CandleInterval): Promise<CandleAck> {
+    const held = this.#candleStreams.get(interval);
+    for (const instrument of instruments) held?.delete(instrument);
+    if (held?.size === 0) this.#candleStreams.delete(interval);
+    return (await this.#request({ action: 'unsubscribe_candles', instruments, interval }, { replay: true })) as CandleAck;
+  }
+
   /** A round trip to the server: its time, and its clock's offset from ours estimated at the midpoint. */
   async ping(): Promise<{ rttMs: number; serverTime: number; clockOffsetMs: number }> {
     let sentAt = 0;
@@ -365,7 +396,7 @@ export class KiteEdgeClient {
         return;
       case 'ack': {
         const pending = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
-        if (!('chains' in message)) this.#subscriptions.apply(message, pending?.mode);
+        if ('subscribed' in message) this.#subscriptions.apply(message, pending?.mode);
         if (pending) this.#settle(message.id as number, () => pending.resolve(message));
         return;
       }
@@ -386,6 +417,10 @@ export class KiteEdgeClient {
         return;
       case 'alert':
         this.#emit('alert', message);
+        return;
+      case 'candle':
+      case 'candle_closed':
+        this.#emit(message.type, message);
         return;
       case 'chain': {
         const { type: _, window, ...chain } = message;
@@ -433,6 +468,8 @@ export class KiteEdgeClient {
     if (!welcome.resumed || welcome.subscribed !== this.#subscriptions.size) this.#resubscribe();
     // A session's chains are not kept across a resume (docs/websocket.md): always asked for again.
     if (this.#sessions > 1) this.#resubscribeChains();
+    // Candle streams are not kept across a resume either.
+    if (this.#sessions > 1) this.#resubscribeCandles();
     for (const pending of this.#pending.values()) if (!pending.sent) this.#send(pending);
   }
 
@@ -456,6 +493,14 @@ export class KiteEdgeClient {
           code: 'unavailable',
           message: `chain ${held.stream.name} ${held.stream.expiry} not subscribed again: ${error.message}`,
         }),
+      );
+    }
+  }
+
+  #resubscribeCandles(): void {
+    for (const [interval, instruments] of this.#candleStreams) {
+      this.#request({ action: 'subscribe_candles', instruments: [...instruments], interval }, { replay: false }).catch((error: KiteEdgeError) =>
+        this.#emit('error', { type: 'error', code: 'unavailable', message: `${interval} candles not subscribed again: ${error.message}` }),
       );
     }
   }
@@ -561,9 +606,15 @@ export class KiteEdgeClient {
   }
 
   #request(
-    message: { action: ClientAction; instruments?: InstrumentRef[]; mode?: ClientMode; access_token?: string } & Partial<ChainSubscription>,
+    message: {
+      action: ClientAction;
+      instruments?: InstrumentRef[];
+      mode?: ClientMode;
+      access_token?: string;
+      interval?: CandleInterval;
+    } & Partial<ChainSubscription>,
     how: { replay: boolean; onSent?: (at: number) => void },
-  ): Promise<Ack | ChainAck | Pong | Reauthed> {
+  ): Promise<Ack | ChainAck | CandleAck | Pong | Reauthed> {
     if (this.#state === 'closed') return Promise.reject(new KiteEdgeError('closed', 'the client is closed: call connect() first'));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {

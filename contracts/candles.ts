@@ -10,7 +10,7 @@ import { istDay, istMidnight, tradingSession } from './trading-calendar.ts';
  * exchange's open (09:15 IST for NSE) as Kite aligns them.
  */
 export const CANDLE_INTERVALS = ['minute', '3minute', '5minute', '10minute', '15minute', '30minute', '60minute', 'day'] as const;
-export const CandleInterval = z.enum(CANDLE_INTERVALS);
+export const CandleInterval = z.enum(CANDLE_INTERVALS, { error: `interval must be one of ${CANDLE_INTERVALS.join(', ')}` });
 export type CandleInterval = z.infer<typeof CandleInterval>;
 
 /** Minutes per intraday interval. */

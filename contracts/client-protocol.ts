@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AlertFrame } from './alerts.ts';
+import { CandleInterval } from './candles.ts';
 import type { FnoChain, FnoChainUpdate } from './fno-chain.ts';
 import type { Tick } from './kite-ticks/tick.ts';
 import { TickMode } from './origin-link.ts';
@@ -61,6 +62,13 @@ const Instruments = z
   .min(1, 'instruments must name at least one instrument')
   .max(MAX_INSTRUMENTS_PER_MESSAGE, `instruments may name at most ${MAX_INSTRUMENTS_PER_MESSAGE} per message`);
 
+/** Candle streams (instrument × interval) one session may hold at once. */
+export const MAX_CANDLE_STREAMS_PER_SESSION = 50;
+const CandleInstruments = z
+  .array(z.unknown())
+  .min(1, 'instruments must name at least one instrument')
+  .max(MAX_CANDLE_STREAMS_PER_SESSION, `instruments may name at most ${MAX_CANDLE_STREAMS_PER_SESSION} per message`);
+
 export const ClientMessage = z.discriminatedUnion(
   'action',
   [
@@ -73,12 +81,21 @@ export const ClientMessage = z.discriminatedUnion(
     /** A live option chain (docs/fno.md): `strikes` each side of the ATM strike, all when absent. */
     z.object({ action: z.literal('subscribe_chain'), id: RequestId, ...ChainStream.shape }),
     z.object({ action: z.literal('unsubscribe_chain'), id: RequestId, ...ChainStream.shape }),
+    /** Live candles (docs/candles.md): the forming candle at most once a second, `candle_closed` when its interval ends. */
+    z.object({ action: z.literal('subscribe_candles'), id: RequestId, instruments: CandleInstruments, interval: CandleInterval }),
+    z.object({ action: z.literal('unsubscribe_candles'), id: RequestId, instruments: CandleInstruments, interval: CandleInterval }),
   ],
-  { error: 'action must be one of subscribe, unsubscribe, mode, ping, reauth, subscribe_chain, unsubscribe_chain' },
+  {
+    error: 'action must be one of subscribe, unsubscribe, mode, ping, reauth, subscribe_chain, unsubscribe_chain, subscribe_candles, unsubscribe_candles',
+  },
 );
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientAction = ClientMessage['action'];
 export type ChainAction = 'subscribe_chain' | 'unsubscribe_chain';
+export type CandleAction = 'subscribe_candles' | 'unsubscribe_candles';
+
+/** A candle on the wire: Kite's time ("2026-12-04T09:15:00+0530", the interval's start) and its figures. */
+export type CandleFrame = { time: string; open: number; high: number; low: number; close: number; volume: number; oi: number };
 
 /** Why one instrument of a request was not taken. */
 export const RejectCode = z.enum([
@@ -141,7 +158,20 @@ export type ServerMessage =
   | { type: 'welcome'; session: string; resumed: boolean; subscribed: number; limits: SessionLimits; server_time: number; expires_at: number | null }
   /** A `reauth` taken: the session now ends at `expires_at`, the fresh token's expiry, unless extended again. */
   | { type: 'reauthed'; id?: string | number; expires_at: number }
-  | { type: 'ack'; id?: string | number; action: Exclude<ClientAction, ChainAction>; accepted: Accepted[]; rejected: Rejected[]; subscribed: number }
+  | {
+      type: 'ack';
+      id?: string | number;
+      action: Exclude<ClientAction, ChainAction | CandleAction>;
+      accepted: Accepted[];
+      rejected: Rejected[];
+      subscribed: number;
+    }
+  /** Candle streams taken (or dropped): a `candle` of each follows a subscribe once the instrument has ticked. `candles`: streams the session holds. */
+  | { type: 'ack'; id?: string | number; action: CandleAction; interval: CandleInterval; accepted: Accepted[]; rejected: Rejected[]; candles: number }
+  /** The forming candle of a stream, at most once a second while it changes. */
+  | { type: 'candle'; instrument_token: number; interval: CandleInterval; candle: CandleFrame }
+  /** A stream's candle once its interval ended: final. */
+  | { type: 'candle_closed'; instrument_token: number; interval: CandleInterval; candle: CandleFrame }
   /** A chain subscription taken (or dropped): a `chain` frame follows a subscribe, then `chain_update`s. `chains`: how many the session streams. */
   | ({ type: 'ack'; id?: string | number; action: ChainAction; chains: number } & ChainStream)
   /** The whole chain (the REST shape), on subscribing and whenever the stream starts over; `window` is the subscription's `strikes` (null: all). */

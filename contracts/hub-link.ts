@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CandleInterval, CandleShape } from './candles.ts';
 import { FeedState, MAX_CHAIN_WINDOW } from './client-protocol.ts';
 import { FnoChain, FnoChainUpdate } from './fno-chain.ts';
 import { Demand } from './origin-link.ts';
@@ -34,6 +35,15 @@ import { Demand } from './origin-link.ts';
  *                first it computes); then `chain_update`, what changed
  *                (chainDelta), at most once a second per chain.
  *
+ * Candles (docs/candles.md) too:
+ *   hub → group  JSON `candles`: every (token, interval) candle stream the
+ *                hub's sessions hold on this group, whole, after each
+ *                connect and whenever it changes; the group streams those
+ *                tokens in full mode for as long as some hub names them.
+ *   group → hub  JSON `candle`: a stream's forming candle when it is named
+ *                and at most once a second while it changes; `closed: true`
+ *                once its interval ended.
+ *
  * Packets travel in the richest mode wanted; the hub cuts each down to a
  * session's mode (Kite's lower modes are prefixes of the richer packets).
  */
@@ -52,9 +62,15 @@ const Window = z.number().int().min(0).max(MAX_CHAIN_WINDOW).nullable();
 export const ChainStreamKey = z.object({ expiry: z.iso.date(), window: Window });
 export type ChainStreamKey = z.infer<typeof ChainStreamKey>;
 
+/** Candle streams one hub may hold on one group (its sessions' distinct instrument and interval pairs). */
+export const MAX_HUB_CANDLE_STREAMS = 5_000;
+export const CandleStreamKey = z.object({ token: z.number().int().min(1).max(0xffffffff), interval: CandleInterval });
+export type CandleStreamKey = z.infer<typeof CandleStreamKey>;
+
 export const HubToGroup = z.discriminatedUnion('type', [
   z.object({ type: z.literal('want'), tokens: Demand, snapshot: Tokens }),
   z.object({ type: z.literal('chains'), streams: z.array(ChainStreamKey).max(MAX_HUB_CHAIN_STREAMS) }),
+  z.object({ type: z.literal('candles'), streams: z.array(CandleStreamKey).max(MAX_HUB_CANDLE_STREAMS) }),
   z.object({ type: z.literal('change'), set: Demand, drop: Tokens, snapshot: Tokens }),
 ]);
 export type HubToGroup = z.infer<typeof HubToGroup>;
@@ -64,5 +80,7 @@ export type GroupStatus = z.infer<typeof GroupStatus>;
 /** Group → hub text frames (the tick batches are binary). */
 export const GroupChain = z.object({ type: z.literal('chain'), window: Window, chain: FnoChain });
 export const GroupChainUpdate = z.object({ type: z.literal('chain_update'), window: Window, update: FnoChainUpdate });
-export const GroupToHub = z.discriminatedUnion('type', [GroupStatus, GroupChain, GroupChainUpdate]);
+/** A candle stream's candle: forming (at most once a second) or `closed` (its interval ended). */
+export const GroupCandle = z.object({ type: z.literal('candle'), token: z.number().int(), interval: CandleInterval, closed: z.boolean(), candle: CandleShape });
+export const GroupToHub = z.discriminatedUnion('type', [GroupStatus, GroupChain, GroupChainUpdate, GroupCandle]);
 export type GroupToHub = z.infer<typeof GroupToHub>;

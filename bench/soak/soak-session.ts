@@ -266,9 +266,9 @@ export class SoakSession {
         this.#count(frame.ticks, at);
         return;
       case 'ack':
-        // The soak never streams chains: a chain's ack answers a request this session did not send.
-        if ('accepted' in frame) this.#apply(this.#v2.ack(frame), at);
-        else findings.violation('answer-not-asked', this.plan.slot, `an ack of ${frame.action} ${frame.name}`);
+        // The soak never streams chains or candles: such an ack answers a request this session did not send.
+        if ('subscribed' in frame) this.#apply(this.#v2.ack(frame), at);
+        else findings.violation('answer-not-asked', this.plan.slot, `an ack of ${frame.action}`);
         return;
       case 'status':
         this.#v2.status(frame.group, frame.instruments);

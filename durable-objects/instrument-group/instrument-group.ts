@@ -13,6 +13,7 @@ import {
 } from '../../contracts/group-state.ts';
 import { type GroupStatus, HUB_LINK_PATH, HubToGroup } from '../../contracts/hub-link.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
+import type { KiteExchange } from '../../contracts/kite-instrument.ts';
 import { Demand, decodeTickBatch, LINK_ERROR_BAD_FRAME, ORIGIN_SILENT_MS, OriginToGroup, readLinkFrame, TICK_BATCH_KIND } from '../../contracts/origin-link.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { frameProblem, zodMessage } from '../../contracts/zod-problem.ts';
@@ -21,6 +22,7 @@ import { GroupAlerts, type GroupAlertsState } from '../alerts/group-alerts.ts';
 import type { OriginLinkView } from '../feed-control/feed-control.ts';
 import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
 import { feedControl, instrumentGroup } from '../stubs.ts';
+import { CandleStreams, PUSH_INTERVAL_MS } from './candles/candle-streams.ts';
 import { GroupCandles, type UnwrittenCandles } from './candles/group-candles.ts';
 import { ChainStreams } from './chain-streams.ts';
 import { type DemandChange, DemandIndex } from './demand-index.ts';
@@ -76,6 +78,9 @@ export class InstrumentGroup extends DurableObject {
   readonly #chainStreams: ChainStreams | undefined;
   /** The minute and day candles of the group's instruments (candles/). */
   readonly #candles: GroupCandles;
+  /** The candle streams to the hubs (candles/candle-streams.ts), pushed by #candlePush at most once a second. */
+  readonly #candleStreams: CandleStreams;
+  #candlePush: ReturnType<typeof setTimeout> | undefined;
   #feed: GroupFeedState | null = null;
   /** What FeedControl said of the origin when it last took this group's demand (memory only). */
   #origin: OriginView | null = null;
@@ -140,6 +145,15 @@ export class InstrumentGroup extends DurableObject {
       },
       group: this.#group,
       wakeAt: (at) => this.#scheduleAlarm(at),
+      minuteClosed: (token, minute) => this.#candleStreams.minuteClosed(token, minute),
+    });
+    this.#candleStreams = new CandleStreams({
+      hubs: this.#hubs,
+      exchange: (parseGroupKey(this.#group)?.exchange ?? 'NSE') as KiteExchange,
+      forming: (token) => this.#candles.forming(token),
+      closedMinutes: (token, from, to) => this.#candles.closedMinutes(token, from, to),
+      setDemand: (wants) => void this.#applyDemand(CANDLES_CONSUMER, this.#demand.set(CANDLES_CONSUMER, wants)),
+      wakeIn: (ms) => this.#wakeCandleStreams(ms),
     });
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
@@ -157,6 +171,7 @@ export class InstrumentGroup extends DurableObject {
       if (hub instanceof Response) return hub;
       // A hub's new link starts its chain streams over: it names them again, and gets each chain whole.
       this.#chainStreams?.drop(hub.hub);
+      this.#candleStreams.drop(hub.hub);
       this.#toHubs.welcome(hub.socket, this.#feedStatus(Date.now()));
       return hub.response;
     }
@@ -185,6 +200,7 @@ export class InstrumentGroup extends DurableObject {
       if (!this.#hubs.stillLinked(hub, socket)) {
         void this.#applyDemand(hubConsumer(hub), this.#demand.set(hubConsumer(hub), new Map()));
         this.#chainStreams?.drop(hub);
+        this.#candleStreams.drop(hub);
       }
       return;
     }
@@ -256,6 +272,10 @@ export class InstrumentGroup extends DurableObject {
     const frame = read.frame;
     if (frame.type === 'chains') {
       this.#chainStreams?.set(hub, socket, frame.streams);
+      return;
+    }
+    if (frame.type === 'candles') {
+      this.#candleStreams.set(hub, frame.streams, Date.now());
       return;
     }
     const consumer = hubConsumer(hub);
@@ -412,6 +432,15 @@ export class InstrumentGroup extends DurableObject {
     this.#candles.writeSnapshot();
   }
 
+  /** One timer for every candle stream: it pushes, then comes back a second later while any stream is held. */
+  #wakeCandleStreams(ms: number): void {
+    if (this.#candlePush !== undefined) return;
+    this.#candlePush = setTimeout(() => {
+      this.#candlePush = undefined;
+      if (this.#candleStreams.push(Date.now())) this.#wakeCandleStreams(PUSH_INTERVAL_MS);
+    }, ms);
+  }
+
   #scheduleAlarm(at: number): void {
     if (this.#alarmAt !== null && this.#alarmAt <= at) return;
     this.#alarmAt = at;
@@ -477,6 +506,8 @@ export class InstrumentGroup extends DurableObject {
     }
     this.#chains?.load(Date.now());
     this.#candles.load(Date.now());
+    // Candle streams live in memory: the hubs name theirs again as their links reconnect, and the demand follows.
+    if (this.#demand.wantsOf(CANDLES_CONSUMER).size > 0) void this.#applyDemand(CANDLES_CONSUMER, this.#demand.set(CANDLES_CONSUMER, new Map()));
     this.#feedControl.restore(meta.feed_control_knows === true);
     // A demand change FeedControl never acknowledged (the object restarted first) is retried now.
     if (!this.#feedControl.inStep) this.#scheduleAlarm(Date.now());
@@ -498,6 +529,8 @@ function checkStrikes(strikes: number | undefined): number | undefined {
   if (strikes !== undefined && !(Number.isInteger(strikes) && strikes >= 0)) throw new RangeError(`strikes must be a whole number ≥ 0, not ${strikes}`);
   return strikes;
 }
+/** The demand consumer of the hubs' candle streams: each streamed instrument in full mode (exchange times, volume, OI). */
+const CANDLES_CONSUMER = 'candles';
 /** The demand consumer of the group's alerts: each watched instrument in the mode its alerts read. */
 const ALERTS_CONSUMER = 'alerts';
 

@@ -1,4 +1,4 @@
-import type { ChainStreamKey, GroupStatus, GroupToHub } from '../../contracts/hub-link.ts';
+import type { CandleStreamKey, ChainStreamKey, GroupStatus, GroupToHub } from '../../contracts/hub-link.ts';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import type { TickBatch } from '../../contracts/origin-link.ts';
 import { type GroupFetcher, GroupUplink } from './group-uplink.ts';
@@ -23,6 +23,9 @@ export type GroupLinkEvents = {
   /** The chain streams the hub holds on a group (hub-chains.ts): a group with some keeps its link. */
   chainsOf(group: GroupKey): ChainStreamKey[];
   chain(group: GroupKey, frame: Extract<GroupToHub, { type: 'chain' | 'chain_update' }>): void;
+  /** The candle streams the hub holds on a group (hub-candles.ts): a group with some keeps its link. */
+  candlesOf(group: GroupKey): CandleStreamKey[];
+  candle(group: GroupKey, frame: Extract<GroupToHub, { type: 'candle' }>): void;
 };
 
 export class GroupLinks {
@@ -51,6 +54,8 @@ export class GroupLinks {
       batch: (batch, asked) => this.#events.batch(batch, asked),
       chains: () => this.#events.chainsOf(group),
       chain: (frame) => this.#events.chain(group, frame),
+      candles: () => this.#events.candlesOf(group),
+      candle: (frame) => this.#events.candle(group, frame),
       status: (status) => this.#setStatus(group, { state: status.state, ...(status.reason === undefined ? {} : { reason: status.reason }) }),
       lost: (reason) => {
         // Whatever was asked on the lost link is asked again on the next.
@@ -65,7 +70,7 @@ export class GroupLinks {
   sync(group: GroupKey): void {
     const uplink = this.#uplinks.get(group);
     if (!uplink) return;
-    if (!this.#index.wants(group) && this.#events.chainsOf(group).length === 0) {
+    if (!this.#index.wants(group) && this.#events.chainsOf(group).length === 0 && this.#events.candlesOf(group).length === 0) {
       uplink.close();
       this.#uplinks.delete(group);
       this.#status.delete(group);
@@ -79,6 +84,13 @@ export class GroupLinks {
   syncChains(group: GroupKey): void {
     this.ensure(group);
     this.#uplinks.get(group)?.syncChains();
+    this.sync(group);
+  }
+
+  /** The hub's candle streams on a group changed: its link opens (if need be) and names them, or closes with the last. */
+  syncCandles(group: GroupKey): void {
+    this.ensure(group);
+    this.#uplinks.get(group)?.syncCandles();
     this.sync(group);
   }
 

@@ -1,5 +1,13 @@
 import { Backoff, type BackoffPolicy } from '../../contracts/backoff.ts';
-import { type ChainStreamKey, type GroupStatus, GroupToHub, HUB_LINK_PATH, HUB_NAME_HEADER, type HubToGroup } from '../../contracts/hub-link.ts';
+import {
+  type CandleStreamKey,
+  type ChainStreamKey,
+  type GroupStatus,
+  GroupToHub,
+  HUB_LINK_PATH,
+  HUB_NAME_HEADER,
+  type HubToGroup,
+} from '../../contracts/hub-link.ts';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import { type Demand, decodeTickBatch, readLinkFrame, type TickBatch } from '../../contracts/origin-link.ts';
 
@@ -26,6 +34,10 @@ export type UplinkEvents = {
   chains(): ChainStreamKey[];
   /** A chain frame of one of those streams. */
   chain(frame: Extract<GroupToHub, { type: 'chain' | 'chain_update' }>): void;
+  /** The candle streams the hub holds on this group, named whole after each connect and on `syncCandles`. */
+  candles(): CandleStreamKey[];
+  /** A candle of one of those streams. */
+  candle(frame: Extract<GroupToHub, { type: 'candle' }>): void;
 };
 
 /** What the hub needs of the group's stub: its fetch, which carries the WebSocket upgrade. */
@@ -77,6 +89,11 @@ export class GroupUplink {
     if (this.#socket) this.#send(this.#socket, { type: 'chains', streams: this.#events.chains() });
   }
 
+  /** Names the hub's candle streams to the group again (they changed). Unconnected, the connect names them. */
+  syncCandles(): void {
+    if (this.#socket) this.#send(this.#socket, { type: 'candles', streams: this.#events.candles() });
+  }
+
   close(): void {
     this.#closed = true;
     if (this.#retry !== undefined) clearTimeout(this.#retry);
@@ -89,7 +106,7 @@ export class GroupUplink {
   }
 
   #send(socket: WebSocket, frame: HubToGroup): void {
-    if (frame.type === 'chains') {
+    if (frame.type === 'chains' || frame.type === 'candles') {
       try {
         socket.send(JSON.stringify(frame));
       } catch {
@@ -129,6 +146,8 @@ export class GroupUplink {
       this.#send(socket, { type: 'want', ...this.#events.want() });
       const streams = this.#events.chains();
       if (streams.length > 0) this.#send(socket, { type: 'chains', streams });
+      const candles = this.#events.candles();
+      if (candles.length > 0) this.#send(socket, { type: 'candles', streams: candles });
     } catch (error) {
       console.warn(`hub ${this.#hub}: link to ${this.group} failed: ${String(error)}`);
       this.#scheduleRetry();
@@ -142,6 +161,7 @@ export class GroupUplink {
       const read = readLinkFrame(GroupToHub, data);
       if (!('frame' in read)) console.error(`hub ${this.#hub}: bad frame from ${this.group}: ${read.problem}`);
       else if (read.frame.type === 'status') this.#events.status(read.frame);
+      else if (read.frame.type === 'candle') this.#events.candle(read.frame);
       else this.#events.chain(read.frame);
       return;
     }

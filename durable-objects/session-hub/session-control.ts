@@ -1,3 +1,4 @@
+import type { CandleInterval } from '../../contracts/candles.ts';
 import { InstrumentRef, type Rejected, type SessionErrorCode } from '../../contracts/client-protocol.ts';
 import type { TickMode } from '../../contracts/origin-link.ts';
 import { firstUnstorableText } from '../../contracts/storable-text.ts';
@@ -15,7 +16,9 @@ export type Control =
   | { op: 'ping'; id?: string | number }
   | { op: 'reauth'; id?: string | number; token: string }
   | { op: 'subscribe_chain'; id?: string | number; name: string; expiry: string; strikes?: number }
-  | { op: 'unsubscribe_chain'; id?: string | number; name: string; expiry: string; strikes?: number };
+  | { op: 'unsubscribe_chain'; id?: string | number; name: string; expiry: string; strikes?: number }
+  | { op: 'subscribe_candles'; id?: string | number; refs: unknown[]; interval: CandleInterval }
+  | { op: 'unsubscribe_candles'; id?: string | number; refs: unknown[]; interval: CandleInterval };
 
 export type ControlError = { error: { code: SessionErrorCode; message: string; id?: string | number } };
 

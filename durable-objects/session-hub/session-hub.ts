@@ -5,12 +5,14 @@ import type { GroupKey } from '../../contracts/instrument-group.ts';
 import type { TickMode } from '../../contracts/origin-link.ts';
 import { type EndedCredential, SESSION_HEADERS } from '../../contracts/session-handoff.ts';
 import { instrumentGroup } from '../stubs.ts';
+import { actOnCandles } from './candle-control.ts';
 import { actOnChain } from './chain-control.ts';
 import { ABUSE_IN_A_ROW } from './control-budget.ts';
 import { endedReason, lostKeyOf, openedWith } from './ended-credential.ts';
 import { oversize } from './frame-size.ts';
 import { type GroupFeedStatus, GroupLinks } from './group-links.ts';
 import { HubAlarm } from './hub-alarm.ts';
+import { HubCandles } from './hub-candles.ts';
 import { HubChains } from './hub-chains.ts';
 import { InstrumentNames, type ResolvedGroup } from './instrument-names.ts';
 import { KiteHeartbeat, kiteProtocol } from './kite-protocol.ts';
@@ -73,6 +75,8 @@ export class SessionHub extends DurableObject {
   readonly #groups: GroupLinks;
   /** The option chains the sessions stream (hub-chains.ts). */
   readonly #chains = new HubChains();
+  /** The candle streams the sessions hold (hub-candles.ts). */
+  readonly #candles = new HubCandles();
   readonly #fanOut: SessionFanOut;
   readonly #heartbeat = new KiteHeartbeat(() => this.#kiteSessions());
 
@@ -95,12 +99,12 @@ export class SessionHub extends DurableObject {
       chainsOf: (group) => this.#chains.streamsOf(group),
       chain: (group, frame) => {
         const out = this.#chains.onFrame(group, frame);
-        if (!out) return;
-        const text = JSON.stringify(out.message);
-        for (const id of out.sessions) {
-          const session = this.#sessions.get(id);
-          if (session) sendRaw(session, text);
-        }
+        if (out) this.#sendTo(out.sessions, JSON.stringify(out.message));
+      },
+      candlesOf: (group) => this.#candles.streamsOf(group),
+      candle: (group, frame) => {
+        const out = this.#candles.onFrame(group, frame);
+        if (out) this.#sendTo(out.sessions, JSON.stringify(out.message));
       },
     });
     this.#restore();
@@ -206,6 +210,8 @@ export class SessionHub extends DurableObject {
     groups: { group: string; connected: boolean; state: string | undefined }[];
     /** The option chain streams the hub holds, each with how many sessions stream it. */
     chains: ReturnType<HubChains['list']>;
+    /** The candle streams the hub holds, each with how many sessions hold it. */
+    candles: ReturnType<HubCandles['list']>;
   } {
     const sessions = [...this.#sessions.values()];
     return {
@@ -216,6 +222,7 @@ export class SessionHub extends DurableObject {
       held_ticks: sessions.reduce((n, s) => n + s.outbox.size, 0),
       groups: this.#groups.list(),
       chains: this.#chains.list(),
+      candles: this.#candles.list(),
     };
   }
 
@@ -274,6 +281,17 @@ export class SessionHub extends DurableObject {
     }
     if (control.op === 'reauth') {
       await this.#reauth(session, control.token, id);
+      return;
+    }
+    if (control.op === 'subscribe_candles' || control.op === 'unsubscribe_candles') {
+      const deps = {
+        candles: this.#candles,
+        groups: this.#groups,
+        names: this.#names,
+        groupOf: (token: number) => this.#index.groupOf(token),
+        isOpen: (s: Session) => this.#sessions.has(s.id),
+      };
+      await actOnCandles(deps, session, control);
       return;
     }
     if (control.op === 'subscribe_chain' || control.op === 'unsubscribe_chain') {
@@ -466,6 +484,14 @@ export class SessionHub extends DurableObject {
     for (const group of changed) this.#groups.syncChains(group);
   }
 
+  /** One frame's text to each of `ids` that is open here. */
+  #sendTo(ids: Iterable<string>, text: string): void {
+    for (const id of ids) {
+      const session = this.#sessions.get(id);
+      if (session) sendRaw(session, text);
+    }
+  }
+
   /** Takes a session out of memory; its rows stay for a resume when `resumable`, else they go. */
   #forget(session: Session, resumable: boolean): void {
     if (!this.#sessions.delete(session)) return;
@@ -473,6 +499,7 @@ export class SessionHub extends DurableObject {
     const tokens = [...this.#index.tokensOf(session.id).keys()];
     for (const group of this.#index.removeSession(session.id)) this.#groups.sync(group);
     for (const group of this.#chains.dropSession(session.id)) this.#groups.syncChains(group);
+    for (const group of this.#candles.dropSession(session.id)) this.#groups.syncCandles(group);
     for (const token of tokens) if (this.#index.groupOf(token) === undefined) this.#names.forget(token);
     if (resumable) {
       const now = Date.now();

@@ -51,7 +51,7 @@ export type Session = Attachment & {
 
 export type SessionError = { code: SessionErrorCode; message: string; id?: string | number };
 
-export type Ack = Omit<Extract<ServerMessage, { type: 'ack'; accepted: unknown }>, 'type'>;
+export type Ack = Omit<Extract<ServerMessage, { type: 'ack'; subscribed: number }>, 'type'>;
 
 /** A snapshot due for a session: the token's latest packet, and the mode the session holds it in. */
 export type Snapshot = { token: number; packet: Uint8Array; mode: TickMode };

@@ -94,5 +94,8 @@ export function parseV2Control(text: string): Control | ControlError {
         expiry: message.expiry,
         ...(message.strikes === undefined ? {} : { strikes: message.strikes }),
       };
+    case 'subscribe_candles':
+    case 'unsubscribe_candles':
+      return { op: message.action as 'subscribe_candles', ...id, refs: message.instruments, interval: message.interval };
   }
 }

@@ -1,6 +1,6 @@
 import { type Candle, minuteStart } from '../../../contracts/candles.ts';
 import type { GroupCandlesState } from '../../../contracts/group-state.ts';
-import { writeCandles } from '../../../storage/candles.ts';
+import { readMinutes, writeCandles } from '../../../storage/candles.ts';
 import { type Database, describe } from '../../../storage/database.ts';
 import { type CandleSnapshot, MinuteCandles } from './minute-candles.ts';
 
@@ -34,14 +34,21 @@ export class GroupCandles {
   readonly #db: () => Database;
   readonly #group: string;
   readonly #wakeAt: (at: number) => void;
-  readonly #candles = new MinuteCandles();
+  readonly #candles: MinuteCandles;
   #writtenMinutes = 0;
   #lastWriteAt: number | null = null;
   #lastWriteError: string | null = null;
   #retryAfter = 0;
   #writing = false;
 
-  constructor(deps: { sql: SqlStorage; db: () => Database; group: string; wakeAt: (at: number) => void }) {
+  constructor(deps: {
+    sql: SqlStorage;
+    db: () => Database;
+    group: string;
+    wakeAt: (at: number) => void;
+    minuteClosed: (token: number, minute: Candle) => void;
+  }) {
+    this.#candles = new MinuteCandles(deps.minuteClosed);
     this.#sql = deps.sql;
     this.#db = deps.db;
     this.#group = deps.group;
@@ -68,6 +75,16 @@ export class GroupCandles {
   /** What Postgres does not hold yet of `token`: closed minutes waiting to be written, the forming one, and the day candle. */
   unwritten(token: number): UnwrittenCandles {
     return { minutes: this.#candles.unwritten(token), day: this.#candles.day(token) ?? null };
+  }
+
+  /** The closed minutes of `token` in [from, to): Postgres's, with the outbox's copies over them. */
+  async closedMinutes(token: number, from: number, to: number): Promise<Candle[]> {
+    const stored = await readMinutes(this.#db(), token, from, to - 1);
+    const minutes = new Map(stored.map((m) => [m.time, m]));
+    for (const m of this.#candles.unwritten(token)) if (m.time >= from && m.time < to) minutes.set(m.time, m);
+    const forming = this.#candles.forming(token);
+    if (forming) minutes.delete(forming.time);
+    return [...minutes.values()].sort((a, b) => a.time - b.time);
   }
 
   /** The forming minute and day candle of `token` (live streams). */

@@ -55,6 +55,7 @@ export type DayCandle = Candle & { token: number };
 export type CandleCounters = { late_ticks: number; minutes_closed: number };
 
 export class MinuteCandles {
+  readonly #onClosed: ((token: number, minute: Candle) => void) | undefined;
   readonly #tokens = new Map<number, TokenCandles>();
   /** Closed minutes not yet handed to the writer, in closing order. */
   #outbox: OutboxCandle[] = [];
@@ -63,6 +64,11 @@ export class MinuteCandles {
   /** Tokens whose state moved since the last `written` (what a snapshot must write). */
   #changed = false;
   readonly counters: CandleCounters = { late_ticks: 0, minutes_closed: 0 };
+
+  /** `onClosed` hears each minute as it closes (live candle streams). */
+  constructor(onClosed?: (token: number, minute: Candle) => void) {
+    this.#onClosed = onClosed;
+  }
 
   /** One packet from the origin, received at `receivedAt`. */
   add(packet: Uint8Array, receivedAt: number): void {
@@ -269,6 +275,7 @@ export class MinuteCandles {
     entry.forming = undefined;
     this.counters.minutes_closed++;
     this.#queue(token, entry);
+    this.#onClosed?.(token, candleOf(forming));
   }
 
   #queue(token: number, entry: TokenCandles): void {
