@@ -65,7 +65,7 @@ function historicalRequest(universe: Universe, tokenText: string, intervalText: 
 
 /** "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD" in IST as an instant; a bare day is its start or its last second. */
 function istTime(text: string | null, bareDay: 'start' | 'end'): number | undefined {
-  const match = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}:\d{2}))?$/.exec(text ?? '');
+  const match = /^(\d{4}-\d{2}-\d{2})(?: (\d{2}:\d{2}:\d{2}))?$/.exec(text ?? '');
   if (!match) return undefined;
   const [, day, time] = match;
   const utc = Date.parse(`${day}T${time ?? (bareDay === 'start' ? '00:00:00' : '23:59:59')}Z`);

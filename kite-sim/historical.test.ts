@@ -1,6 +1,7 @@
-import { KiteConnect } from 'kiteconnect';
+import { KiteConnect, KiteTicker } from 'kiteconnect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Candle, type CandleInterval, type KiteCandleRow, mergeCandles, parseKiteCandleTime } from '../contracts/candles.ts';
+import { type Candle, type CandleInterval, type KiteCandleRow, mergeCandles, minuteStart, parseKiteCandleTime } from '../contracts/candles.ts';
+import { istTimestamp } from '../contracts/ist-clock.ts';
 import { simConfig } from './config.ts';
 import type { Quote } from './quote.ts';
 import { type Simulator, startSimulator } from './simulator.ts';
@@ -57,6 +58,13 @@ const instrument = (find: (i: SimInstrument) => boolean): SimInstrument => {
   const found = sim.universe.instruments.find(find);
   if (!found) throw new Error('no such instrument in the universe');
   return found;
+};
+const until = async (what: string, check: () => boolean, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 };
 const niftyFuture = () => instrument((i) => i.kind === 'future' && i.underlying === 'NIFTY');
 const ist = (text: string) => Date.parse(`${text}+05:30`);
@@ -245,23 +253,76 @@ describe('Kite historical API: errors', () => {
   });
 });
 
-describe('Kite historical API: rate limit', () => {
-  let limited: Simulator;
+describe('Kite historical API: a simulator running in real time', () => {
+  let realTime: Simulator;
   beforeAll(async () => {
-    limited = await startSimulator(simConfig({ SIM_PORT: '0', SIM_HISTORICAL_RPS: '2' }), () => {}, { startMs: START });
+    realTime = await startSimulator(simConfig({ SIM_PORT: '0', SIM_HISTORICAL_RPS: '2', SIM_APP_COUNT: '2', SIM_TICKS_PER_SECOND: '5' }));
   });
   afterAll(async () => {
-    await limited?.close();
+    await realTime?.close();
   });
 
-  it('answers requests beyond the limit per API key with 429 NetworkException, then lets them through again', async () => {
+  it('records what a KiteTicker client received: every tick inside its minute’s candle, the last close and OI, the whole volume', async () => {
+    const future = realTime.universe.instruments.find((i) => i.kind === 'future' && i.underlying === 'NIFTY');
+    const token = future?.instrument_token ?? 0;
+    const session = realTime.demoSessions[1];
+    if (!session) throw new Error('no second app');
+    type Tick = { mode: string; last_price: number; volume_traded: number; oi: number; exchange_timestamp?: Date };
+    const ticks: Tick[] = [];
+    // `root` is a real constructor option that the package's typings leave out; no reconnect (its retry path ends in process.exit).
+    const params = { api_key: session.app.apiKey, access_token: session.accessToken, root: realTime.tickerRoot, reconnect: false };
+    const ticker = new KiteTicker(params);
+    ticker.on('ticks', (batch: Tick[]) => ticks.push(...batch));
+    ticker.on('connect', () => {
+      ticker.subscribe([token]);
+      ticker.setMode(ticker.modeFull, [token]);
+    });
+    ticker.connect();
+    try {
+      await until('five full ticks', () => ticks.filter((t) => t.mode === 'full').length >= 5);
+    } finally {
+      ticker.disconnect();
+    }
+    // Trades stop with the connection: then every one of them reached the client.
+    await until('the connection gone', () => realTime.ticker.stats().connections === 0);
+    const first = ticks.find((t) => t.exchange_timestamp)?.exchange_timestamp?.getTime() ?? Date.now();
+    const response = await fetch(
+      `${realTime.restRoot}/instruments/historical/${token}/minute?${new URLSearchParams({ from: istTimestamp(first - 120_000), to: istTimestamp(Date.now() + 60_000), oi: '1' })}`,
+      { headers: { authorization: `token ${session.app.apiKey}:${session.accessToken}` } },
+    );
+    const body = (await response.json()) as Answer['body'];
+    const minutes = (body.data?.candles ?? []).map(([time, open, high, low, close, volume, oi]) => ({
+      time: parseKiteCandleTime(time),
+      open,
+      high,
+      low,
+      close,
+      volume,
+      oi,
+    }));
+    const last = ticks[ticks.length - 1];
+    expect(minutes.at(-1)).toMatchObject({ close: last?.last_price, oi: last?.oi });
+    expect(minutes.reduce((sum, m) => sum + m.volume, 0)).toBe(last?.volume_traded);
+    for (const tick of ticks) {
+      if (!tick.exchange_timestamp) continue;
+      const minute = minutes.find((m) => m.time === minuteStart(tick.exchange_timestamp?.getTime() ?? 0));
+      expect(minute && tick.last_price >= minute.low && tick.last_price <= minute.high).toBe(true);
+    }
+  });
+
+  it('answers historical requests beyond the limit per API key with 429 NetworkException, then lets them through again', async () => {
     const ask = () =>
-      fetch(`${limited.restRoot}/instruments/historical/${NIFTY}/day?from=${FRIDAY}&to=${FRIDAY}`, { headers: { authorization: auth(limited) } });
+      fetch(`${realTime.restRoot}/instruments/historical/${NIFTY}/day?from=${FRIDAY}&to=${FRIDAY}`, { headers: { authorization: auth(realTime) } });
     const answers = await Promise.all(Array.from({ length: 8 }, ask));
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
     const refused = answers.find((a) => a.status === 429);
     expect(await refused?.json()).toEqual({ status: 'error', message: 'Too many requests', data: null, error_type: 'NetworkException' });
+    const other = realTime.demoSessions[1];
+    const otherKey = await fetch(`${realTime.restRoot}/instruments/historical/${NIFTY}/day?from=${FRIDAY}&to=${FRIDAY}`, {
+      headers: { authorization: `token ${other?.app.apiKey}:${other?.accessToken}` },
+    });
+    expect(otherKey.status).toBe(200);
     let status = 429;
     const deadline = Date.now() + 5000;
     while (status === 429 && Date.now() < deadline) {
