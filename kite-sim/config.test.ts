@@ -13,7 +13,13 @@ describe('Kite simulator configuration', () => {
       tokenExpiryMinuteIst: 360,
       ticksPerSecond: 1,
       smile: DEFAULT_SMILE,
+      historicalRequestsPerSecond: 3,
     });
+  });
+
+  it('takes 0 historical requests a second as unlimited, and refuses a negative rate', () => {
+    expect(simConfig({ SIM_HISTORICAL_RPS: '0' }).historicalRequestsPerSecond).toBe(0);
+    expect(() => simConfig({ SIM_HISTORICAL_RPS: '-1' })).toThrow(/SIM_HISTORICAL_RPS/);
   });
 
   it('keeps the default for the smile parameter that is not set', () => {

@@ -41,6 +41,7 @@ const SimEnvSchema = z.object({
   SIM_RATE: z.coerce.number({ error: 'must be a number' }).min(0).max(0.5, 'must be at most 0.5').default(0.065),
   SIM_SMILE_SKEW: z.coerce.number({ error: 'must be a number' }).min(-2).max(2).optional(),
   SIM_SMILE_CURVATURE: z.coerce.number({ error: 'must be a number' }).min(0).max(5).optional(),
+  SIM_HISTORICAL_RPS: int(3, 0, 1000),
   SIM_SEND_TIMES: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
 });
 
@@ -63,6 +64,8 @@ export type SimConfig = {
   maxConnectionsPerKey: number;
   rate: number;
   smile: Smile;
+  /** Historical API requests a second per API key, as Kite allows (3); 0: unlimited. */
+  historicalRequestsPerSecond: number;
   /** Record when each tick frame is sent, readable at `GET /_sim/send-times` (for latency benchmarks). */
   recordSendTimes: boolean;
 };
@@ -93,6 +96,7 @@ export function simConfig(env: Record<string, string | undefined> = process.env)
     maxConnectionsPerKey: vars.SIM_MAX_CONNECTIONS,
     rate: vars.SIM_RATE,
     smile: { skew: vars.SIM_SMILE_SKEW ?? DEFAULT_SMILE.skew, curvature: vars.SIM_SMILE_CURVATURE ?? DEFAULT_SMILE.curvature },
+    historicalRequestsPerSecond: vars.SIM_HISTORICAL_RPS,
     recordSendTimes: vars.SIM_SEND_TIMES === '1',
   };
 }

@@ -1,6 +1,6 @@
 import { black76, DEFAULT_SMILE, expiryCloseMs, forwardPrice, type OptionKind, type Smile, smileVol, yearsUntil } from './pricing.ts';
 import type { DepthLevel, Quote } from './quote.ts';
-import { type Rng, uniform } from './seeded-random.ts';
+import { hashString, mix, type Rng, uniform } from './seeded-random.ts';
 import type { SimInstrument, Underlying, Universe } from './universe-types.ts';
 
 /**
@@ -24,6 +24,22 @@ export type MarketOptions = {
   rate?: number;
   /** Default DEFAULT_SMILE. */
   smile?: Smile;
+};
+
+/**
+ * How an instrument stood at the previous close (the simulator's start):
+ * where its synthetic history (synthetic-history.ts) ends.
+ */
+export type PreviousClose = {
+  price: number;
+  oi: number;
+  /** The tick grid: a price is an integer count of tickUnits / scale. */
+  scale: number;
+  tickUnits: number;
+  /** Units per lot (1 for shares). */
+  lot: number;
+  /** Mean lots per trade (0 for indices, which trade none). */
+  lotsPerTrade: number;
 };
 
 /** What the market prices a derivative with at the underlying's latest move. */
@@ -94,6 +110,8 @@ type Book = Rng & {
   tradeLots: number;
   depthLots: number;
   closeTicks: number;
+  /** OI at the previous close (the session's start). */
+  closeOi: number;
   /** Model price cache: valid while priceVersion equals the walk's version. */
   priceVersion: number;
   modelTicks: number;
@@ -257,6 +275,19 @@ export class Market {
     };
   }
 
+  /** Throws RangeError for an unknown token. */
+  previousClose(token: number): PreviousClose {
+    const book = this.#book(token);
+    return {
+      price: (book.closeTicks * book.tickUnits) / book.scale,
+      oi: book.closeOi,
+      scale: book.scale,
+      tickUnits: book.tickUnits,
+      lot: book.lot,
+      lotsPerTrade: book.kind === 'index' ? 0 : book.tradeLots,
+    };
+  }
+
   #book(token: number): Book {
     const book = this.#books.get(token);
     if (!book) throw new RangeError(`unknown instrument_token ${token}`);
@@ -324,6 +355,7 @@ export class Market {
       tradeLots: shares ? 5 + 195 * activity : kind === 'future' ? 1 + 4 * activity : 1 + 9 * activity,
       depthLots: shares ? 20 + 2000 * activity : kind === 'future' ? 1 + 40 * activity : 1 + 60 * activity,
       closeTicks: 0,
+      closeOi: 0,
       priceVersion: -1,
       modelTicks: 0,
       pricedAt: 0,
@@ -350,7 +382,7 @@ export class Market {
     if (expiry) {
       const peakLots = kind === 'future' ? 150_000 : 80_000;
       const lots = Math.max(Math.round(peakLots * activity * (0.8 + 0.4 * uniform(book))), 1);
-      book.oi = book.oiHigh = book.oiLow = lots * book.lot;
+      book.oi = book.oiHigh = book.oiLow = book.closeOi = lots * book.lot;
     }
     return book;
   }
@@ -459,22 +491,4 @@ function gaussian(walk: Walk): number {
   const angle = 2 * Math.PI * uniform(walk);
   walk.spare = radius * Math.sin(angle);
   return radius * Math.cos(angle);
-}
-
-/** Seeds one stream from the market's seed and a key, decorrelated by murmur3's finalizer. */
-function mix(seed: number, key: number): number {
-  let h = (Math.imul(seed | 0, 0x9e3779b1) ^ key) | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
-}
-
-/** FNV-1a, to key an underlying's stream by its id. */
-function hashString(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h | 0;
 }

@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { istTimestamp } from '../contracts/ist-clock.ts';
 import type { KiteExchange } from '../contracts/kite-instrument.ts';
+import type { CandleHistory } from './candle-history.ts';
+import { historicalRoute } from './historical-route.ts';
 import { instrumentsCsv, instrumentsForExchange } from './instruments-csv.ts';
 import { readForm, sendData, sendError, tokenCredentials } from './kite-http.ts';
 import type { Quote } from './quote.ts';
@@ -11,7 +13,7 @@ import type { SimInstrument, Universe } from './universe-types.ts';
 /**
  * Kite Connect's REST API, as much of it as market data needs: the
  * instrument dump, the login redirect and session exchange, the profile and
- * the three quote endpoints. Everything wrong is answered with Kite's error
+ * the three quote endpoints, historical candles. Everything wrong is answered with Kite's error
  * envelope and the HTTP status Kite uses.
  */
 export type RestOptions = {
@@ -20,6 +22,9 @@ export type RestOptions = {
   market: { quote(token: number): Quote };
   /** Where /connect/login sends the browser; undefined: the simulator's own /connect/done page. */
   redirectUrl: string | undefined;
+  history: CandleHistory;
+  /** Historical requests a second per API key (Kite: 3); 0: unlimited. */
+  historicalRequestsPerSecond: number;
 };
 
 /** Kite's per-call instrument limits. */
@@ -29,6 +34,7 @@ export function createRestHandler(options: RestOptions) {
   const { sessions, universe, market } = options;
   const csvCache = new Map<string, { plain: Buffer; gzip: Buffer }>();
   const exchanges = new Set(universe.instruments.map((i) => i.exchange));
+  const historical = historicalRoute({ universe, history: options.history, requestsPerSecond: options.historicalRequestsPerSecond });
 
   function csvFor(exchange: string | undefined): { plain: Buffer; gzip: Buffer } {
     const key = exchange ?? '*';
@@ -133,6 +139,12 @@ export function createRestHandler(options: RestOptions) {
 
     if (route === 'GET /instruments') {
       instrumentsRoute(req, res, undefined);
+      return true;
+    }
+    const historicalMatch = /^GET \/instruments\/historical\/([^/]+)\/([^/]+)$/.exec(route);
+    if (historicalMatch) {
+      const session = authenticate(req, res);
+      if (session) historical(res, session.app.apiKey, historicalMatch[1] ?? '', historicalMatch[2] ?? '', url.searchParams);
       return true;
     }
     const exchangeMatch = /^GET \/instruments\/([A-Za-z]+)$/.exec(route);

@@ -21,3 +21,21 @@ export function seededRandom(seed: number): () => number {
   const r: Rng = { rng: seed | 0 };
   return () => uniform(r);
 }
+
+/** Seeds one stream from a seed and a key, decorrelated by murmur3's finalizer. */
+export function mix(seed: number, key: number): number {
+  let h = (Math.imul(seed | 0, 0x9e3779b1) ^ key) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}
+
+/** FNV-1a, to key a stream by a name. */
+export function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h | 0;
+}

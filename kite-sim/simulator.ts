@@ -1,13 +1,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { istDay } from '../contracts/trading-calendar.ts';
+import { CandleHistory } from './candle-history.ts';
 import type { SimConfig } from './config.ts';
 import { readForm, sendData, sendError } from './kite-http.ts';
+import { LiveCandles, recordingTrades } from './live-candles.ts';
 import { Market } from './market.ts';
 import { MODEL_UNITS, modelRows } from './model-route.ts';
 import { createRestHandler } from './rest.ts';
 import { SendLog } from './send-log.ts';
 import { type Session, Sessions } from './sessions.ts';
-import { TickerServer } from './ticker-server.ts';
+import { SyntheticHistory } from './synthetic-history.ts';
+import { TickerServer, type TickSource } from './ticker-server.ts';
 import { buildUniverse } from './universe.ts';
 import type { Universe } from './universe-types.ts';
 
@@ -15,6 +19,7 @@ import type { Universe } from './universe-types.ts';
  * The Kite Connect simulator on one port: REST at `http://host:port`, the
  * ticker at `ws://host:port/ws`, and fault controls under `/_sim/` for
  * tests and demos (with `/_sim/model`, what an option was priced with). Official clients reach it by setting their `root`.
+ * Its historical candles are synthetic before the day it started and recorded from its own trades since.
  */
 export type Simulator = {
   port: number;
@@ -23,6 +28,8 @@ export type Simulator = {
   universe: Universe;
   sessions: Sessions;
   ticker: TickerServer;
+  /** The market as the ticker trades it: each trade is recorded into the live day's minute candles. */
+  market: TickSource;
   /** A ready access token for the configured app (what `npm run sim` prints). */
   demoSession: Session;
   /** One ready access token per app (SIM_APP_COUNT), the first being demoSession. */
@@ -30,8 +37,13 @@ export type Simulator = {
   close(): Promise<void>;
 };
 
-export async function startSimulator(config: SimConfig, log: (line: string) => void = () => {}): Promise<Simulator> {
-  const started = Date.now();
+export type SimulatorOptions = {
+  /** When the simulated session starts (default: now); its IST day is the live day, history ends before it. */
+  startMs?: number;
+};
+
+export async function startSimulator(config: SimConfig, log: (line: string) => void = () => {}, options: SimulatorOptions = {}): Promise<Simulator> {
+  const started = options.startMs ?? Date.now();
   const universe = buildUniverse({ seed: config.seed, today: new Date(started) });
   const market = new Market(universe, {
     seed: config.seed,
@@ -39,20 +51,35 @@ export async function startSimulator(config: SimConfig, log: (line: string) => v
     rate: config.rate,
     smile: config.smile,
   });
+  const liveDay = istDay(started);
+  const live = new LiveCandles();
+  const trades = recordingTrades(market, live);
+  const history = new CandleHistory({
+    synthetic: new SyntheticHistory({ seed: config.seed, underlyings: universe.underlyings, basis: market, liveDay }),
+    live,
+    liveDay,
+  });
   const apps = config.apps.map((app, i) => ({ ...app, userName: i === 0 ? 'Kite Simulator' : `Kite Simulator ${i + 1}` }));
   const sessions = new Sessions({ apps, expiryMinuteIst: config.tokenExpiryMinuteIst });
   const sendLog = config.recordSendTimes ? new SendLog() : undefined;
   const ticker = new TickerServer({
     sessions,
     universe,
-    market,
+    market: trades,
     ticksPerSecond: config.ticksPerSecond,
     maxInstrumentsPerConnection: config.maxInstrumentsPerConnection,
     maxConnectionsPerKey: config.maxConnectionsPerKey,
     log,
     sendLog,
   });
-  const rest = createRestHandler({ sessions, universe, market, redirectUrl: config.redirectUrl });
+  const rest = createRestHandler({
+    sessions,
+    universe,
+    market,
+    redirectUrl: config.redirectUrl,
+    history,
+    historicalRequestsPerSecond: config.historicalRequestsPerSecond,
+  });
 
   async function admin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (req.headers.authorization !== `Bearer ${config.adminToken}`) {
@@ -155,6 +182,7 @@ export async function startSimulator(config: SimConfig, log: (line: string) => v
     universe,
     sessions,
     ticker,
+    market: trades,
     demoSession,
     demoSessions,
     close: () =>
