@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
 import { type Candle, INTERVAL_MAX_DAYS, parseKiteCandleTime } from '../../contracts/candles.ts';
 import { istTimestamp } from '../../contracts/ist-clock.ts';
@@ -38,19 +40,16 @@ export async function fetchHistorical(source: HistoricalSource, token: number, i
   url.searchParams.set('from', istTimestamp(from));
   url.searchParams.set('to', istTimestamp(to));
   url.searchParams.set('oi', '1');
-  let response: Response;
+  let answer: { status: number; body: unknown };
   try {
-    response = await fetch(url, {
-      headers: { 'X-Kite-Version': '3', Authorization: `token ${source.apiKey}:${accessToken}` },
-      signal: AbortSignal.timeout(20_000),
-    });
+    answer = await getJson(url, { 'X-Kite-Version': '3', Authorization: `token ${source.apiKey}:${accessToken}` }, 20_000);
   } catch (error) {
     throw new KiteHistoryError(`Kite's historical API did not answer: ${(error as Error).message}`);
   }
-  const body: unknown = await response.json().catch(() => undefined);
-  if (!response.ok) {
+  const { status, body } = answer;
+  if (status !== 200) {
     const error = KiteError.safeParse(body);
-    throw new KiteHistoryError(`Kite answered ${response.status}${error.success ? ` ${error.data.error_type ?? ''}: ${error.data.message}` : ''}`);
+    throw new KiteHistoryError(`Kite answered ${status}${error.success ? ` ${error.data.error_type ?? ''}: ${error.data.message}` : ''}`);
   }
   const parsed = KiteCandles.safeParse(body);
   if (!parsed.success) throw new KiteHistoryError(`Kite's historical answer is not candles: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
@@ -71,4 +70,38 @@ export function kiteRanges(interval: HistoricalInterval, from: number, to: numbe
   const ranges: { from: number; to: number }[] = [];
   for (let start = from; start < to; start += span) ranges.push({ from: start, to: Math.min(start + span, to) - 1_000 });
   return ranges;
+}
+
+/**
+ * A GET answered with JSON, over node:http(s): the origin runs without
+ * WebAssembly (--jitless --no-expose-wasm, package.json), and the global
+ * fetch's HTTP parser needs it.
+ */
+function getJson(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'GET', headers, timeout: timeoutMs }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        // 60 days of minutes with OI is about 1.5 MB of JSON.
+        if (size > 32 * 1024 * 1024) request.destroy(new Error('the answer is larger than 32 MB'));
+        else chunks.push(chunk);
+      });
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: response.statusCode ?? 0, body });
+      });
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    request.on('error', reject);
+    request.end();
+  });
 }

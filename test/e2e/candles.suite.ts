@@ -77,6 +77,8 @@ function candlesFromTicks(ticks: readonly FullTick[]): Candle[] {
 type KiteCandle = { date: Date; open: number; high: number; low: number; close: number; volume: number; oi?: number };
 const history = (interval: string, from: string, to: string, oi = false) =>
   kite.getHistoricalData(token, interval as 'minute', from, to, false, oi) as Promise<KiteCandle[]>;
+const historyUrl = (interval: string, from: string, to: string) =>
+  `${stack.edgeUrl}/instruments/historical/${token}/${interval}?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
 const asCandle = (c: KiteCandle): Candle => ({
   time: c.date.getTime(),
   open: c.open,
@@ -145,8 +147,11 @@ describe('candles: Kite’s historical API on the platform', () => {
   });
 
   it('a past trading day: all 375 NSE minutes, backfilled from Kite through the origin, and a day candle that agrees with them', async () => {
+    const first = await fetch(historyUrl('minute', `${PAST_DAY} 09:15:00`, `${PAST_DAY} 15:30:00`), { headers: { Authorization: `token ${key.id}:${key.secret}` } });
+    const lastLines = () => stack.output().split('\n').slice(-40).join('\n');
+    expect(first.headers.get('X-History-Incomplete'), lastLines()).toBeNull();
     const minutes = (await history('minute', `${PAST_DAY} 09:15:00`, `${PAST_DAY} 15:30:00`, true)).map(asCandle);
-    expect(minutes).toHaveLength(375);
+    expect(minutes, lastLines()).toHaveLength(375);
     expect(kiteCandleTime(minutes[0]?.time ?? 0)).toBe(`${PAST_DAY}T09:15:00+0530`);
     expect(kiteCandleTime(minutes.at(-1)?.time ?? 0)).toBe(`${PAST_DAY}T15:29:00+0530`);
     for (const m of minutes) expect(m.low <= Math.min(m.open, m.close) && m.high >= Math.max(m.open, m.close)).toBe(true);
@@ -156,10 +161,9 @@ describe('candles: Kite’s historical API on the platform', () => {
     expect(day).toEqual({ ...mergeCandles(dayStart, minutes), oi: 0 });
 
     // Served from Postgres from then on: the same answer again, now from the cache tiers.
-    const again = await fetch(
-      `${stack.edgeUrl}/instruments/historical/${token}/minute?from=${encodeURIComponent(`${PAST_DAY} 09:15:00`)}&to=${encodeURIComponent(`${PAST_DAY} 15:30:00`)}&oi=1`,
-      { headers: { Authorization: `token ${key.id}:${key.secret}` } },
-    );
+    const again = await fetch(`${historyUrl('minute', `${PAST_DAY} 09:15:00`, `${PAST_DAY} 15:30:00`)}&oi=1`, {
+      headers: { Authorization: `token ${key.id}:${key.secret}` },
+    });
     expect(again.status).toBe(200);
     expect(((await again.json()) as { data: { candles: unknown[] } }).data.candles).toHaveLength(375);
 
