@@ -1,6 +1,7 @@
 import { benchAlertDelivery } from './alert-delivery.ts';
 import { benchAlertEvaluation } from './alert-evaluation.ts';
 import { benchAuthVerify } from './auth-verify.ts';
+import { benchCandles } from './candles.ts';
 import { benchFanout } from './fanout.ts';
 import { benchFnoChain } from './fno-chain.ts';
 import { benchInstrumentsApi } from './instruments-api.ts';
@@ -22,6 +23,7 @@ const rows = [
   ...(await benchAuthVerify()),
   ...(await benchAlertEvaluation()),
   ...(await benchFnoChain()),
+  ...(await benchCandles()),
   ...(await benchAlertDelivery()),
   ...(await benchFanout()),
 ];

@@ -147,7 +147,9 @@ describe('candles: Kite’s historical API on the platform', () => {
   });
 
   it('a past trading day: all 375 NSE minutes, backfilled from Kite through the origin, and a day candle that agrees with them', async () => {
-    const first = await fetch(historyUrl('minute', `${PAST_DAY} 09:15:00`, `${PAST_DAY} 15:30:00`), { headers: { Authorization: `token ${key.id}:${key.secret}` } });
+    const first = await fetch(historyUrl('minute', `${PAST_DAY} 09:15:00`, `${PAST_DAY} 15:30:00`), {
+      headers: { Authorization: `token ${key.id}:${key.secret}` },
+    });
     const lastLines = () => stack.output().split('\n').slice(-40).join('\n');
     expect(first.headers.get('X-History-Incomplete'), lastLines()).toBeNull();
     const minutes = (await history('minute', `${PAST_DAY} 09:15:00`, `${PAST_DAY} 15:30:00`, true)).map(asCandle);

@@ -1,6 +1,6 @@
 import { type Candle, minuteStart } from '../../../contracts/candles.ts';
 import { DAY_MS, IST_OFFSET_MS } from '../../../contracts/ist-clock.ts';
-import { FULL, INDEX, PACKET, PACKET_LENGTH, packetToken, priceDivisor, QUOTE } from '../../../contracts/kite-ticks/packet-layout.ts';
+import { FULL, INDEX, PACKET, PACKET_LENGTH, priceDivisor, QUOTE } from '../../../contracts/kite-ticks/packet-layout.ts';
 
 /**
  * Minute candles of a group's instruments, built from the packets as they
@@ -47,7 +47,16 @@ export type MinuteState = {
 
 export type DayState = { day: number; open: number; high: number; low: number; close: number; volume: number; oi: number };
 
-type TokenCandles = { forming: MinuteState | undefined; closed: MinuteState | undefined; closedQueued: boolean; day: DayState | undefined };
+type TokenCandles = {
+  /** What the token's prices are divided by (its segment's). */
+  divisor: number;
+  forming: MinuteState | undefined;
+  closed: MinuteState | undefined;
+  closedQueued: boolean;
+  day: DayState | undefined;
+  /** Whether the day candle moved since the last `takeDays` (the token is then in #daysMoved). */
+  dayMoved: boolean;
+};
 
 export type OutboxCandle = Candle & { token: number };
 export type DayCandle = Candle & { token: number };
@@ -59,8 +68,10 @@ export class MinuteCandles {
   readonly #tokens = new Map<number, TokenCandles>();
   /** Closed minutes not yet handed to the writer, in closing order. */
   #outbox: OutboxCandle[] = [];
-  /** Tokens whose day candle moved since the last `takeDays`. */
-  readonly #daysMoved = new Set<number>();
+  /** Tokens whose day candle moved since the last `takeDays`, once each (TokenCandles.dayMoved). */
+  #daysMoved: number[] = [];
+  /** One DataView per batch buffer, not one per packet: the packets of a batch are views of one buffer. */
+  #view: DataView | undefined;
   /** Tokens whose state moved since the last `written` (what a snapshot must write). */
   #changed = false;
   readonly counters: CandleCounters = { late_ticks: 0, minutes_closed: 0 };
@@ -73,29 +84,33 @@ export class MinuteCandles {
   /** One packet from the origin, received at `receivedAt`. */
   add(packet: Uint8Array, receivedAt: number): void {
     const length = packet.byteLength;
-    const view = new DataView(packet.buffer, packet.byteOffset, length);
-    const token = packetToken(packet);
-    const price = view.getInt32(PACKET.lastPrice) / priceDivisor(token);
+    let view = this.#view;
+    if (view === undefined || view.buffer !== packet.buffer) {
+      view = new DataView(packet.buffer);
+      this.#view = view;
+    }
+    const o = packet.byteOffset;
+    const token = view.getUint32(o + PACKET.token);
+    let entry = this.#tokens.get(token);
+    if (entry === undefined) {
+      entry = { divisor: priceDivisor(token), forming: undefined, closed: undefined, closedQueued: false, day: undefined, dayMoved: false };
+      this.#tokens.set(token, entry);
+    }
+    const price = view.getInt32(o + PACKET.lastPrice) / entry.divisor;
     let at = receivedAt;
     if (length === PACKET_LENGTH.full) {
-      const exchangeAt = view.getUint32(FULL.exchangeTimestamp) * 1000;
+      const exchangeAt = view.getUint32(o + FULL.exchangeTimestamp) * 1000;
       if (exchangeAt > 0) at = exchangeAt;
     } else if (length === PACKET_LENGTH.indexFull) {
-      const exchangeAt = view.getUint32(INDEX.exchangeTimestamp) * 1000;
+      const exchangeAt = view.getUint32(o + INDEX.exchangeTimestamp) * 1000;
       if (exchangeAt > 0) at = exchangeAt;
     }
     const tradable = length === PACKET_LENGTH.quote || length === PACKET_LENGTH.full;
-    const volume = tradable ? view.getUint32(QUOTE.volumeTraded) : -1;
-    const oi = length === PACKET_LENGTH.full ? view.getUint32(FULL.oi) : -1;
+    const volume = tradable ? view.getUint32(o + QUOTE.volumeTraded) : -1;
+    const oi = length === PACKET_LENGTH.full ? view.getUint32(o + FULL.oi) : -1;
     const minute = minuteStart(at);
-
-    let entry = this.#tokens.get(token);
-    if (entry === undefined) {
-      entry = { forming: undefined, closed: undefined, closedQueued: false, day: undefined };
-      this.#tokens.set(token, entry);
-    }
     this.#changed = true;
-    this.#addToDay(token, entry, view, length, price, at, volume, oi);
+    this.#addToDay(token, entry, view, o, length, price, at, volume, oi);
     const forming = entry.forming;
     if (forming !== undefined) {
       if (minute === forming.minute) {
@@ -120,10 +135,10 @@ export class MinuteCandles {
         : sameDay
           ? previous.volumeEnd >= 0
             ? previous.volumeEnd
-            : firstBase(view, length, volume)
+            : firstBase(view, o, length, volume)
           : previous
             ? 0
-            : firstBase(view, length, volume);
+            : firstBase(view, o, length, volume);
     entry.forming = {
       minute,
       open: price,
@@ -190,16 +205,18 @@ export class MinuteCandles {
   takeDays(): DayCandle[] {
     const days: DayCandle[] = [];
     for (const token of this.#daysMoved) {
-      const day = this.#tokens.get(token)?.day;
-      if (day) days.push({ token, ...dayCandle(day) });
+      const entry = this.#tokens.get(token);
+      if (!entry?.day) continue;
+      entry.dayMoved = false;
+      days.push({ token, ...dayCandle(entry.day) });
     }
-    this.#daysMoved.clear();
+    this.#daysMoved = [];
     return days;
   }
 
   /** Day candles whose write failed: taken again with the next `takeDays`. */
   daysNotWritten(days: readonly DayCandle[]): void {
-    for (const day of days) this.#daysMoved.add(day.token);
+    for (const day of days) this.#markDayMoved(day.token);
   }
 
   /** What the writer has not written of `token`: its closed minutes in the outbox, then the forming one; oldest first. */
@@ -241,16 +258,29 @@ export class MinuteCandles {
 
   restore(snapshot: CandleSnapshot): void {
     for (const [token, forming, closed, closedQueued, day] of snapshot.tokens) {
-      this.#tokens.set(token, { forming: forming ?? undefined, closed: closed ?? undefined, closedQueued, day: day ?? undefined });
+      this.#tokens.set(token, {
+        divisor: priceDivisor(token),
+        forming: forming ?? undefined,
+        closed: closed ?? undefined,
+        closedQueued,
+        day: day ?? undefined,
+        dayMoved: false,
+      });
     }
     this.#outbox = snapshot.outbox;
-    for (const token of snapshot.days_moved) this.#daysMoved.add(token);
+    for (const token of snapshot.days_moved) this.#markDayMoved(token);
   }
 
   /** Drops the state of tokens that have not ticked since `before` and have nothing left to write (bounded memory). */
   dropIdle(before: number): void {
     for (const [token, entry] of this.#tokens) {
-      if (entry.forming === undefined && !entry.closedQueued && (entry.closed?.lastAt ?? 0) < before && (entry.day?.day ?? 0) < istDayNumber(before)) {
+      if (
+        entry.forming === undefined &&
+        !entry.closedQueued &&
+        !entry.dayMoved &&
+        (entry.closed?.lastAt ?? 0) < before &&
+        (entry.day?.day ?? 0) < istDayNumber(before)
+      ) {
         this.#tokens.delete(token);
         this.#changed = true;
       }
@@ -266,6 +296,13 @@ export class MinuteCandles {
     }
     amend(closed, price, at, volume, oi);
     if (!entry.closedQueued) this.#queue(token, entry);
+  }
+
+  #markDayMoved(token: number): void {
+    const entry = this.#tokens.get(token);
+    if (!entry || entry.dayMoved) return;
+    entry.dayMoved = true;
+    this.#daysMoved.push(token);
   }
 
   #close(token: number, entry: TokenCandles): void {
@@ -289,7 +326,7 @@ export class MinuteCandles {
     entry.closedQueued = true;
   }
 
-  #addToDay(token: number, entry: TokenCandles, view: DataView, length: number, price: number, at: number, volume: number, oi: number): void {
+  #addToDay(token: number, entry: TokenCandles, view: DataView, o: number, length: number, price: number, at: number, volume: number, oi: number): void {
     const dayNumber = istDayNumber(at);
     let day = entry.day;
     if (day === undefined || dayNumber > day.day) {
@@ -300,17 +337,20 @@ export class MinuteCandles {
     if (price < day.low) day.low = price;
     // Quote and full packets carry the exchange's own day OHLC: the day candle is then Kite's, not only what we saw.
     const ohlc = length === PACKET_LENGTH.quote || length === PACKET_LENGTH.full ? QUOTE : length === PACKET_LENGTH.ltp ? undefined : INDEX;
-    const divisor = priceDivisor(token);
-    const open = ohlc === undefined ? 0 : view.getInt32(ohlc.open) / divisor;
+    const divisor = entry.divisor;
+    const open = ohlc === undefined ? 0 : view.getInt32(o + ohlc.open) / divisor;
     if (ohlc !== undefined && open > 0) {
       day.open = open;
-      day.high = Math.max(view.getInt32(ohlc.high) / divisor, price);
-      day.low = Math.min(view.getInt32(ohlc.low) / divisor, price);
+      day.high = Math.max(view.getInt32(o + ohlc.high) / divisor, price);
+      day.low = Math.min(view.getInt32(o + ohlc.low) / divisor, price);
     }
     day.close = price;
     if (volume > day.volume) day.volume = volume;
     if (oi >= 0) day.oi = oi;
-    this.#daysMoved.add(token);
+    if (!entry.dayMoved) {
+      entry.dayMoved = true;
+      this.#daysMoved.push(token);
+    }
   }
 }
 
@@ -332,8 +372,8 @@ function amend(state: MinuteState, price: number, at: number, volume: number, oi
 }
 
 /** The first minute seen of an instrument: what was traded before its first tick's own trade. */
-function firstBase(view: DataView, length: number, volume: number): number {
-  const quantity = length === PACKET_LENGTH.quote || length === PACKET_LENGTH.full ? view.getUint32(QUOTE.lastTradedQuantity) : 0;
+function firstBase(view: DataView, o: number, length: number, volume: number): number {
+  const quantity = length === PACKET_LENGTH.quote || length === PACKET_LENGTH.full ? view.getUint32(o + QUOTE.lastTradedQuantity) : 0;
   return Math.max(0, volume - quantity);
 }
 

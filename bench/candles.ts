@@ -1,0 +1,286 @@
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { type Candle, mergeCandles } from '../contracts/candles.ts';
+import { instrumentToken } from '../contracts/kite-instrument.ts';
+import { FULL, PACKET, PACKET_LENGTH, QUOTE } from '../contracts/kite-ticks/packet-layout.ts';
+import { decodeTickBatch, encodeTickBatch } from '../contracts/origin-link.ts';
+import { startDevStack } from '../dev/dev-stack.ts';
+import { MinuteCandles } from '../durable-objects/instrument-group/candles/minute-candles.ts';
+import { LatestPackets } from '../durable-objects/instrument-group/latest-packets.ts';
+import { readMinutes, type TokenCandle, writeCandles } from '../storage/candles.ts';
+import { openDatabase } from '../storage/database.ts';
+
+/**
+ * Candles (issue 18, docs/candles.md):
+ *
+ * 1. Building: a group's packets through MinuteCandles against the group's
+ *    own handling of the same batches in the same run (decodeTickBatch,
+ *    LatestPackets.put, and each batch cut for two hubs, one wanting half
+ *    the tokens, as HubFanOut does). 9,000 instruments, full packets,
+ *    batches of 300, exchange time moving a second a round, so minutes
+ *    close as in a session; alternating rounds, best of each.
+ * 2. Serving: a day of one instrument's minute candles (375 rows) from
+ *    GET /instruments/historical on the whole local stack, cached (the same
+ *    closed range again) and uncached (a new `to` each time, so every
+ *    request reads Postgres), against the same SQL straight to Postgres.
+ * 3. Writing: a group's flush (one statement of 9,000 minute candles)
+ *    through the Neon driver and the local relay, against COPY of the same
+ *    rows straight into Postgres; and the bytes a stored row takes.
+ */
+type Row = { name: string; baseline: string; ratio: number; detail: string };
+
+const INSTRUMENTS = 9_000;
+const BATCH = 300;
+const ROUNDS = 6;
+const ROUND_MS = 400;
+const SECONDS = 5;
+const DAY = '2026-12-04';
+const SESSION_OPEN = Date.parse(`${DAY}T09:15:00+05:30`);
+
+export async function benchCandles(): Promise<Row[]> {
+  return [...buildingRows(), ...(await servingAndWritingRows())];
+}
+
+function buildingRows(): Row[] {
+  const tokens = Array.from({ length: INSTRUMENTS }, (_, i) => instrumentToken(100_000 + i, 'NSE'));
+  const half = new Set(tokens.filter((_, i) => i % 2 === 0));
+  let second = 0;
+  const frames = (): ArrayBuffer[] => {
+    const batches: ArrayBuffer[] = [];
+    const at = SESSION_OPEN + second++ * 1000;
+    for (let i = 0; i < tokens.length; i += BATCH) {
+      const packets = tokens.slice(i, i + BATCH).map((token, j) => fullPacket(token, 1000 + ((second + j) % 50) * 0.05, second * 10 + j, at));
+      batches.push(encodeTickBatch(at, packets).buffer as ArrayBuffer);
+    }
+    return batches;
+  };
+  const latest = new LatestPackets();
+  const candles = new MinuteCandles();
+  let groupSpent = 0;
+  let candleSpent = 0;
+  let packets = 0;
+  // The same batches through both, timed apart, in rounds, so a busy neighbour on a 2-core machine slows both alike.
+  for (let round = 0; round < ROUNDS; round++) {
+    const until = performance.now() + ROUND_MS;
+    while (performance.now() < until) {
+      // One second of the group's batches: its own handling, then the candles of the same packets, each timed whole.
+      const second = frames();
+      const decoded: ReturnType<typeof decodeTickBatch>[] = [];
+      const groupStart = performance.now();
+      for (const frame of second) {
+        const batch = decodeTickBatch(frame);
+        latest.put(batch.packets, batch.receivedAt, batch.receivedAt);
+        encodeTickBatch(
+          batch.receivedAt,
+          batch.packets.filter((p) => half.has(new DataView(p.buffer, p.byteOffset).getUint32(PACKET.token))),
+        );
+        decoded.push(batch);
+      }
+      const candleStart = performance.now();
+      for (const batch of decoded) for (const packet of batch.packets) candles.add(packet, batch.receivedAt);
+      if (candles.outboxSize > 0) candles.takeOutbox();
+      const end = performance.now();
+      groupSpent += candleStart - groupStart;
+      candleSpent += end - candleStart;
+      packets += INSTRUMENTS;
+    }
+  }
+  const group = (groupSpent * 1e6) / packets;
+  const candle = (candleSpent * 1e6) / packets;
+  return [
+    {
+      name: 'candles: building minute candles in the group (9,000 instruments, full packets)',
+      baseline: "the group's own handling of the same batches (decode, latest packets, fan-out cut for 2 hubs)",
+      ratio: candle / group,
+      detail: `${candle.toFixed(0)} ns a packet for candles against ${group.toFixed(0)} ns for the rest, over ${packets.toLocaleString('en')} packets (goal ≤ 0.10×)`,
+    },
+  ];
+}
+
+async function servingAndWritingRows(): Promise<Row[]> {
+  // A budget of requests no benchmark reaches: the figures are latency, not the rate limiter.
+  const stack = await startDevStack({ RATE_LIMIT_API: '1000000' });
+  const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
+  try {
+    const token =
+      (await pool.query<{ t: number }>(`SELECT instrument_token::float8 AS t FROM instruments WHERE is_active AND segment = 'NSE' LIMIT 1`)).rows[0]?.t ?? 0;
+    const minutes = dayOfMinutes(token);
+    const db = openDatabase({ url: stack.databaseUrl, httpEndpoint: `http://127.0.0.1:${stack.ports.NEON_RELAY_PORT}/sql` }, 30_000);
+    await writeCandles(db, minutes, [{ ...(mergeCandles(SESSION_OPEN - 555 * 60_000, minutes) as Candle), token }]);
+    await pool.query(`INSERT INTO candle_fills (instrument_token, day, minutes_until, day_filled) VALUES ($1, $2, $3, true)`, [
+      token,
+      DAY,
+      new Date(SESSION_OPEN + 375 * 60_000),
+    ]);
+
+    const authorization = await apiKeyHeader(stack.edgeUrl);
+    const path = (to: string) => `/instruments/historical/${token}/minute?from=${encodeURIComponent(`${DAY} 09:15:00`)}&to=${encodeURIComponent(to)}`;
+    let n = 0;
+    const cached = await load(stack.edgeUrl, authorization, () => path(`${DAY} 15:30:00`));
+    const uncached = await load(stack.edgeUrl, authorization, () =>
+      path(`${DAY} 15:${String(30 + (Math.floor(++n / 60) % 29)).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}`),
+    );
+    const direct = await timeDirect(async () => {
+      await pool.query(
+        `SELECT (extract(epoch FROM time) * 1000)::bigint AS time, open, high, low, close, volume, oi FROM candles
+         WHERE instrument_token = $1 AND time >= $2 AND time <= $3 ORDER BY time`,
+        [token, new Date(SESSION_OPEN), new Date(SESSION_OPEN + 375 * 60_000)],
+      );
+    });
+    const rows: Row[] = [
+      {
+        name: 'candles: a day of minute candles, cached',
+        baseline: 'same SQL straight to Postgres (p95)',
+        ratio: cached.p95 / direct.p95,
+        detail: `${describe(cached)} (direct p95 ${ms(direct.p95)})`,
+      },
+      {
+        name: 'candles: a day of minute candles, uncached',
+        baseline: 'same SQL straight to Postgres (p95)',
+        ratio: uncached.p95 / direct.p95,
+        detail: `${describe(uncached)} (direct p95 ${ms(direct.p95)})`,
+      },
+    ];
+
+    // The write path: a group's flush, 9,000 instruments' minute, ten times.
+    const flushes = Array.from({ length: 10 }, (_, f) =>
+      Array.from(
+        { length: INSTRUMENTS },
+        (_, i): TokenCandle => ({
+          token: 900_000_000 + i,
+          time: SESSION_OPEN + f * 60_000,
+          open: 100,
+          high: 101,
+          low: 99,
+          close: 100.5,
+          volume: 10 * i,
+          oi: 0,
+        }),
+      ),
+    );
+    const driverStart = performance.now();
+    for (const flush of flushes) await writeCandles(db, flush, []);
+    const driverRate = (flushes.length * INSTRUMENTS) / ((performance.now() - driverStart) / 1000);
+    await pool.query('DELETE FROM candles WHERE instrument_token >= 900000000');
+    const copyStart = performance.now();
+    const client = await pool.connect();
+    try {
+      for (const flush of flushes) {
+        const stream = client.query(copyFrom('COPY candles (instrument_token, time, open, high, low, close, volume, oi) FROM STDIN'));
+        await new Promise<void>((resolve, reject) => {
+          stream.on('finish', resolve);
+          stream.on('error', reject);
+          stream.end(
+            flush.map((c) => `${c.token}\t${new Date(c.time).toISOString()}\t${c.open}\t${c.high}\t${c.low}\t${c.close}\t${c.volume}\t${c.oi}\n`).join(''),
+          );
+        });
+      }
+    } finally {
+      client.release();
+    }
+    const copyRate = (flushes.length * INSTRUMENTS) / ((performance.now() - copyStart) / 1000);
+    const size = (
+      await pool.query<{ bytes: string; rows: string }>(
+        `SELECT pg_total_relation_size('candles')::bigint AS bytes, (SELECT count(*) FROM candles)::bigint AS rows`,
+      )
+    ).rows[0];
+    const perRow = Number(size?.bytes ?? 0) / Math.max(1, Number(size?.rows ?? 1));
+    rows.push({
+      name: 'candles: writing a flush of 9,000 minute candles (one statement)',
+      baseline: 'COPY of the same rows straight into Postgres (rows a second)',
+      ratio: copyRate / driverRate,
+      detail: `${Math.round(driverRate).toLocaleString('en')} rows/s through the Neon driver and the relay, ${Math.round(copyRate).toLocaleString('en')} rows/s by COPY; ${Math.round(perRow)} bytes a stored row with its index`,
+    });
+    return rows;
+  } finally {
+    await pool.end();
+    await stack.stop();
+  }
+}
+
+function dayOfMinutes(token: number): TokenCandle[] {
+  let price = 1000;
+  return Array.from({ length: 375 }, (_, i) => {
+    const open = price;
+    price = Math.round((price + Math.sin(i / 7) * 2) * 20) / 20;
+    return {
+      token,
+      time: SESSION_OPEN + i * 60_000,
+      open,
+      high: Math.max(open, price) + 0.5,
+      low: Math.min(open, price) - 0.5,
+      close: price,
+      volume: 100 + i,
+      oi: 0,
+    };
+  });
+}
+
+function fullPacket(token: number, price: number, volume: number, at: number): Uint8Array {
+  const packet = new Uint8Array(PACKET_LENGTH.full);
+  const view = new DataView(packet.buffer);
+  view.setUint32(PACKET.token, token);
+  view.setInt32(PACKET.lastPrice, Math.round(price * 100));
+  view.setUint32(QUOTE.lastTradedQuantity, 1);
+  view.setUint32(QUOTE.volumeTraded, volume);
+  view.setInt32(QUOTE.open, 100_000);
+  view.setInt32(QUOTE.high, 110_000);
+  view.setInt32(QUOTE.low, 90_000);
+  view.setUint32(FULL.exchangeTimestamp, Math.floor(at / 1000));
+  return packet;
+}
+
+async function apiKeyHeader(edge: string): Promise<string> {
+  const email = `bench-candles+${Date.now()}@example.test`;
+  const password = 'candles bench password 1';
+  const post = (path: string, body: unknown, bearer?: string) =>
+    fetch(`${edge}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  await post('/auth/register', { email, password });
+  const { access_token } = (await (await post('/auth/login', { email, password })).json()) as { access_token: string };
+  const key = (await (await post('/api-keys', { name: 'candles bench', scopes: ['read'] }, access_token)).json()) as { id: string; secret: string };
+  return `token ${key.id}:${key.secret}`;
+}
+
+type Latency = { p50: number; p95: number; p99: number; rps: number };
+
+async function load(base: string, authorization: string, path: () => string): Promise<Latency> {
+  const latencies: number[] = [];
+  let unexpected = 0;
+  await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon(
+      { url: base, connections: 1, duration: SECONDS, headers: { authorization }, requests: [{ setupRequest: (req) => ({ ...req, path: path() }) }] },
+      (error, done) => (error ? reject(error) : resolve(done)),
+    );
+    run.on('response', (_client, status, _bytes, responseTime) => {
+      if (status !== 200) unexpected++;
+      latencies.push(responseTime);
+    });
+  });
+  if (unexpected > 0) throw new Error(`${unexpected} answers other than 200`);
+  return { ...percentiles(latencies), rps: Math.round(latencies.length / SECONDS) };
+}
+
+async function timeDirect(run: () => Promise<void>): Promise<Latency> {
+  const latencies: number[] = [];
+  const until = Date.now() + SECONDS * 1000;
+  while (Date.now() < until) {
+    const start = performance.now();
+    await run();
+    latencies.push(performance.now() - start);
+  }
+  return { ...percentiles(latencies), rps: Math.round(latencies.length / SECONDS) };
+}
+
+function percentiles(values: number[]): Omit<Latency, 'rps'> {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+}
+
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const describe = (l: Latency) => `p50 ${ms(l.p50)}, p95 ${ms(l.p95)}, p99 ${ms(l.p99)}, ${l.rps} req/s`;
