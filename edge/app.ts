@@ -8,6 +8,8 @@ import { notFound, onError } from './errors.ts';
 import { fno } from './fno/routes.ts';
 import { health } from './health/route.ts';
 import { instruments } from './instruments/routes.ts';
+import { measureRequests } from './metrics/isolate-metrics.ts';
+import { metrics } from './metrics/route.ts';
 import { internal, originLink } from './origin/routes.ts';
 import { quote } from './quote/routes.ts';
 import { sessions } from './ws/routes.ts';
@@ -18,8 +20,10 @@ import { sessions } from './ws/routes.ts';
  */
 export function createApp() {
   const app = new Hono<AuthEnv>();
+  app.use('*', measureRequests);
   app.use('*', bodyCap);
   app.route('/health', health);
+  app.route('/metrics', metrics);
   app.route('/auth', auth);
   app.route('/api-keys', apiKeys);
   app.route('/instruments', instruments);
