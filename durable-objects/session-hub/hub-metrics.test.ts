@@ -15,7 +15,7 @@ const settled = (check: () => Promise<void>) => vi.waitFor(check, { timeout: 5_0
 const DELIVERED = 'kite_edge_ticks_delivered_total';
 
 describe('SessionHub metrics', () => {
-  it('count the ticks that reach a session, report its group’s feed age, and count its close by code', async () => {
+  it('count the ticks that reach a session and those conflated, report its group’s feed age, and count its close by code', async () => {
     const user = await newUser();
     const [a, b] = (await instrumentsOfOneGroup('NSE', 2, 9)) as [TestInstrument, TestInstrument];
     const { origin, demand } = await originOf(a.group);
@@ -33,8 +33,15 @@ describe('SessionHub metrics', () => {
         if (!(frame instanceof Uint8Array) && (frame.type === 'snapshot' || frame.type === 'ticks')) received += frame.ticks.length;
       }
     }
+    // Two ticks of one instrument in one batch: the session gets the newer, and the older counts as conflated.
+    const conflated = 'kite_edge_frames_conflated_total';
+    origin.sendBatch([fullPacket(a.token, 300), fullPacket(a.token, 301)]);
+    const merged = await session.nextOf('ticks');
+    expect(merged.ticks.map((tick) => tick.last_price)).toEqual([301]);
+    received += merged.ticks.length;
     const after = await scrape();
-    expect(received).toBeGreaterThanOrEqual(4);
+    expect(seriesValue(after, conflated) - seriesValue(before, conflated)).toBeGreaterThanOrEqual(1);
+    expect(received).toBeGreaterThanOrEqual(5);
     expect(seriesValue(after, DELIVERED) - seriesValue(before, DELIVERED)).toBeGreaterThanOrEqual(received);
     expect(seriesValue(after, 'kite_edge_ws_sessions{protocol="v2"}')).toBeGreaterThanOrEqual(1);
     const age = after.get(`kite_edge_feed_age_seconds{group="${a.group}"}`);
