@@ -51,6 +51,8 @@ export default defineConfig({
                 UPSTASH_REDIS_REST_TOKEN: inject('redisRestToken'),
                 // The secret the workers tests present as the origin (test/workers/test-origin.ts).
                 ORIGIN_LINK_SECRET: 'test-origin-link-secret',
+                // The bearer token of GET /metrics (test/workers/metrics-text.ts).
+                METRICS_TOKEN: 'test-metrics-token-0123456789',
                 // The key the workers tests' access tokens are signed with (test/workers/test-users.ts forges expired ones with it).
                 AUTH_JWT_SECRET: 'test-auth-jwt-secret-0123456789abcdef',
                 // Every test file shares one client address: budgets high enough never to get in their way;

@@ -56,6 +56,8 @@ export const ErrorCode = z.enum([
   'chain_starting',
   /** Kite's subscription budget (3 connections × 3000 instruments per account) cannot take the chain: `refused` counts the contracts refused. */
   'kite_capacity',
+  /** GET /metrics: a Durable Object did not hand over its counters in time; the scrape is refused whole rather than served with totals missing. */
+  'metrics_unavailable',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

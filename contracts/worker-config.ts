@@ -40,6 +40,12 @@ const EdgeEnvSchema = z
       .default(20),
     /** Bearer secret of the origin's links; unset: they are off (503). */
     ORIGIN_LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Bearer token of GET /metrics (the Prometheus scraper's); unset: /metrics answers 503. */
+    METRICS_TOKEN: z
+      .string()
+      .min(16, 'must be at least 16 characters (openssl rand -hex 16)')
+      .regex(/^\S+$/, 'must not contain spaces (it is sent as Authorization: Bearer <token>)')
+      .optional(),
     /** HMAC key of access tokens; unset: every route that needs a user answers 503 (edge/auth/). */
     AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
     AUTH_ACCESS_TOKEN_TTL_S: wholeNumber(60, 86_400, 900, 'seconds'),
@@ -89,6 +95,8 @@ export type EdgeConfig = {
   isolateCacheBytes: number;
   /** The secret the origin presents as `Authorization: Bearer …` on its links; undefined: not configured. */
   originLinkSecret: string | undefined;
+  /** The token a scraper presents as `Authorization: Bearer …` on GET /metrics; undefined: /metrics is off (503). */
+  metricsToken: string | undefined;
   auth: {
     /** HMAC-SHA256 key of access tokens; undefined: users, sessions and API keys are off (503). */
     jwtSecret: string | undefined;
@@ -146,6 +154,7 @@ export function edgeConfig(env: object): EdgeConfig {
     cacheVersionTtlMs: vars.CACHE_VERSION_TTL_MS,
     isolateCacheBytes: vars.ISOLATE_CACHE_MB * 1024 * 1024,
     originLinkSecret: vars.ORIGIN_LINK_SECRET,
+    metricsToken: vars.METRICS_TOKEN,
     auth: {
       jwtSecret: vars.AUTH_JWT_SECRET,
       accessTokenTtlS: vars.AUTH_ACCESS_TOKEN_TTL_S,

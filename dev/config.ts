@@ -15,6 +15,9 @@ const port = (fallback: number) =>
     .max(65535, 'must be between 1 and 65535')
     .default(fallback);
 
+/** The token of the edge's GET /metrics in a local run unless METRICS_TOKEN says otherwise (printed at start). */
+export const LOCAL_METRICS_TOKEN = 'local-metrics-token';
+
 const LocalEnvSchema = z
   .object({
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
@@ -31,6 +34,7 @@ const LocalEnvSchema = z
     ORIGIN_PORT: port(8080),
     DEV_CONTROL_PORT: port(8786),
     ORIGIN_LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').default(LOCAL_METRICS_TOKEN),
     KITE_TOKEN_KEY: z.string().optional(),
     /** Both set, with a key that is not the simulator's: the origin goes to real Kite instead of the simulator. */
     KITE_API_KEY: z.string().optional(),
@@ -64,6 +68,8 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env) {
     controlPort: vars.DEV_CONTROL_PORT,
     /** A fresh secret per run unless one is given: the origin and the edge get the same. */
     originLinkSecret: vars.ORIGIN_LINK_SECRET,
+    /** The bearer token of the edge's GET /metrics. */
+    metricsToken: vars.METRICS_TOKEN,
     kiteTokenKey: vars.KITE_TOKEN_KEY,
     realKite: Boolean(vars.KITE_API_KEY && vars.KITE_API_SECRET && vars.KITE_API_KEY !== 'kitesim'),
     pinned: vars.PINNED_INSTRUMENTS,

@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   superviseOrigin(await startOrigin(), startOrigin);
   if (shuttingDown) return;
 
-  const vars: Record<string, string> = { DATABASE_URL: backing.database.url, ORIGIN_LINK_SECRET: linkSecret };
+  const vars: Record<string, string> = { DATABASE_URL: backing.database.url, ORIGIN_LINK_SECRET: linkSecret, METRICS_TOKEN: config.metricsToken };
   if (backing.database.httpEndpoint) vars.NEON_HTTP_ENDPOINT = backing.database.httpEndpoint;
   if (!('missing' in backing.redis)) {
     vars.UPSTASH_REDIS_REST_URL = backing.redis.url;
@@ -163,6 +163,7 @@ async function main(): Promise<void> {
   const lines = [
     `platform is up in ${seconds} s`,
     `  Edge worker (wrangler)   ${edge.url}   health: ${edge.url}/health   DevTools inspector: ws://127.0.0.1:${config.edgeInspectorPort}/ws`,
+    `  Edge metrics             ${edge.url}/metrics   Authorization: Bearer ${config.metricsToken}   (docs/edge-metrics.md)`,
     `  Client WebSockets        ${edge.url.replace('http', 'ws')}/v2/ws (JSON)   ${edge.url.replace('http', 'ws')}/kite/ws (Kite's protocol)   credentials: docs/auth.md`,
     ...backing.database.summary.map((l) => `  ${l}`),
     ...('missing' in backing.redis ? [`  Redis                    none: ${backing.redis.missing}`] : backing.redis.summary.map((l) => `  ${l}`)),

@@ -9,6 +9,8 @@ import { fno } from './fno/routes.ts';
 import { health } from './health/route.ts';
 import { history } from './history/routes.ts';
 import { instruments } from './instruments/routes.ts';
+import { measureRequests } from './metrics/isolate-metrics.ts';
+import { metrics } from './metrics/route.ts';
 import { internal, originLink } from './origin/routes.ts';
 import { quote } from './quote/routes.ts';
 import { sessions } from './ws/routes.ts';
@@ -19,8 +21,10 @@ import { sessions } from './ws/routes.ts';
  */
 export function createApp() {
   const app = new Hono<AuthEnv>();
+  app.use('*', measureRequests);
   app.use('*', bodyCap);
   app.route('/health', health);
+  app.route('/metrics', metrics);
   app.route('/auth', auth);
   app.route('/api-keys', apiKeys);
   // Before /instruments: Kite's historical API needs a key (the instruments API is public).

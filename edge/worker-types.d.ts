@@ -18,6 +18,8 @@ declare global {
       FEED_CONTROL: DurableObjectNamespace<FeedControl>;
       SESSION_HUB: DurableObjectNamespace<SessionHub>;
       WEBHOOK_DISPATCHER: DurableObjectNamespace<WebhookDispatcher>;
+      /** Workers Analytics Engine, where the edge's metrics go in production (docs/edge-metrics.md); unbound locally. */
+      METRICS?: AnalyticsEngineDataset;
     }
     interface GlobalProps {
       mainModule: typeof import('./index.ts');

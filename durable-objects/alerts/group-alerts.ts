@@ -8,6 +8,7 @@ import { edgeConfig } from '../../contracts/worker-config.ts';
 import { type AlertRow, groupAlertOf } from '../../storage/alerts/alert-rows.ts';
 import { groupAlertRows } from '../../storage/alerts/alert-sql.ts';
 import { type Database, openDatabase } from '../../storage/database.ts';
+import { tally } from '../metrics/edge-tally.ts';
 import { sessionHubOf, webhookDispatcherOf } from '../stubs.ts';
 import { AlertBook, type AlertTick, alertTick, type BookChanges } from './alert-book.ts';
 import { type OutboxRow, TriggerOutbox } from './trigger-outbox.ts';
@@ -268,6 +269,7 @@ export class GroupAlerts {
       const ready = this.#outbox.pending(RECORD_BATCH).filter((row) => !awaitsSessions(row));
       if (ready.length > 0) {
         const users = await recordTriggers(this.#database(), ready);
+        void tally(this.#env, `InstrumentGroup ${this.#group}`, [{ name: 'kite_edge_alert_triggers_total', labels: {}, value: ready.length }]);
         await Promise.all(users.map((userId) => webhookDispatcherOf(this.#env, userId).wake()));
         this.#commit(this.#book.recorded(ready.map((row) => row.trigger)));
         this.#hooks.setDemand(this.#book.demand());

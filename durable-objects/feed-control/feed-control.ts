@@ -1,8 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { BackfillAsk } from '../../contracts/candle-backfill.ts';
+import { EdgeTallies, type Sample } from '../../contracts/edge-metrics.ts';
 import type { FeedHealth } from '../../contracts/health.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
 import { type KiteFeedState, LINK_ERROR_BAD_FRAME, type OriginStatus, OriginToFeed, readLinkFrame, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
+import { frameProblem } from '../../contracts/zod-problem.ts';
+import { countingErrors } from '../metrics/handler-errors.ts';
+import { ObjectCounters } from '../metrics/object-counters.ts';
 import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
 import { BackfillRequests, type BackfillResult } from './backfill-requests.ts';
 
@@ -26,6 +30,11 @@ import { BackfillRequests, type BackfillResult } from './backfill-requests.ts';
  * a hibernated link survives, a restart drops it and the origin reconnects
  * (and gets the groups again). A status older than STALE_STATUS_MS, or no
  * link at all, makes the feed `stale` or `down` in `feedHealth()`.
+ *
+ * Metrics: the edge-wide totals of the objects that come and go (alert
+ * triggers, webhook deliveries, their handler errors: `tally`), with its
+ * own, in its counters (metrics/object-counters.ts); `metrics()` hands
+ * them and the groups with demand to /metrics.
  */
 export const STALE_STATUS_MS = 2 * STATUS_INTERVAL_MS;
 /** With instruments subscribed, how long without a tick the feed is `stale` though Kite's connections are up. */
@@ -64,16 +73,35 @@ export class FeedControl extends DurableObject {
   #status: ReceivedStatus | null = null;
   #history: LinkHistory = { ever_connected: false, disconnected_at: null };
   readonly #backfills = new BackfillRequests();
+  readonly #counters: ObjectCounters;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
+    this.#counters = new ObjectCounters(ctx.storage.sql, env.METRICS);
     void ctx.blockConcurrencyWhile(async () => this.#load());
   }
 
   // ---- the origin's feed link ----
 
   override fetch(request: Request): Response {
+    return this.#counting(() => this.#acceptLink(request));
+  }
+
+  override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+    this.#counting(() => this.#onMessage(socket, message));
+  }
+
+  override webSocketClose(socket: WebSocket, code: number, reason: string): void {
+    this.#counting(() => this.#onClose(socket, code, reason));
+  }
+
+  override webSocketError(socket: WebSocket, error: unknown): void {
+    console.warn(`FeedControl: origin link error: ${String(error)}`);
+    this.webSocketClose(socket, 1006, '');
+  }
+
+  #acceptLink(request: Request): Response {
     const accepted = acceptOriginLink(this.ctx, request);
     if (accepted instanceof Response) return accepted;
     this.#history = { ever_connected: true, disconnected_at: null };
@@ -82,7 +110,7 @@ export class FeedControl extends DurableObject {
     return accepted.response;
   }
 
-  override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+  #onMessage(socket: WebSocket, message: string | ArrayBuffer): void {
     if (typeof message !== 'string') {
       sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: 'the feed link carries JSON text frames only; tick batches go on group links' });
       return;
@@ -101,7 +129,7 @@ export class FeedControl extends DurableObject {
     this.#putMeta('status', this.#status);
   }
 
-  override webSocketClose(socket: WebSocket, code: number, reason: string): void {
+  #onClose(socket: WebSocket, code: number, reason: string): void {
     finishClose(socket, code, reason);
     if (!openOriginLink(this.ctx)) {
       this.#history = { ever_connected: true, disconnected_at: Date.now() };
@@ -110,9 +138,8 @@ export class FeedControl extends DurableObject {
     }
   }
 
-  override webSocketError(socket: WebSocket, error: unknown): void {
-    console.warn(`FeedControl: origin link error: ${String(error)}`);
-    this.webSocketClose(socket, 1006, '');
+  #counting<T>(handler: () => T): T {
+    return countingErrors(() => this.#counters.add('kite_edge_object_errors_total', { object: 'FeedControl' }), handler);
   }
 
   // ---- RPC ----
@@ -145,6 +172,18 @@ export class FeedControl extends DurableObject {
       this.#sql.exec('DELETE FROM groups WHERE group_key = ?', group);
     }
     sendFrame(openOriginLink(this.ctx), { type: 'groups', groups: this.#groupList() });
+  }
+
+  /** Counts from the objects that come and go (metrics/edge-tally.ts), added to the edge's totals. */
+  tally(tallies: unknown): void {
+    const read = EdgeTallies.safeParse(tallies);
+    if (!read.success) throw new TypeError(`tallies.${frameProblem(read.error)}`);
+    for (const { name, labels, value } of read.data) this.#counters.add(name, labels, value);
+  }
+
+  /** What /metrics reads here: the edge-wide totals, and the groups with demand (whose feed ages it asks them for). */
+  metrics(): { samples: Sample[]; groups: GroupKey[] } {
+    return { samples: this.#counters.samples(), groups: this.#groupList() };
   }
 
   /** The feed as /health and operators see it. */

@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
+import type { Sample } from '../../contracts/edge-metrics.ts';
 import type { ChainAnswer, FnoSummary } from '../../contracts/fno-chain.ts';
 import {
   ConsumerName,
@@ -20,6 +21,8 @@ import { frameProblem, zodMessage } from '../../contracts/zod-problem.ts';
 import { openDatabase } from '../../storage/database.ts';
 import { GroupAlerts, type GroupAlertsState } from '../alerts/group-alerts.ts';
 import type { OriginLinkView } from '../feed-control/feed-control.ts';
+import { tally } from '../metrics/edge-tally.ts';
+import { countingErrors } from '../metrics/handler-errors.ts';
 import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
 import { feedControl, instrumentGroup } from '../stubs.ts';
 import { CandleStreams, PUSH_INTERVAL_MS } from './candles/candle-streams.ts';
@@ -55,6 +58,10 @@ import { LatestPackets } from './latest-packets.ts';
  * first, and the origin's next ticks and the hubs' reconnecting links say
  * it again. Links survive hibernation; after a restart the origin and the
  * hubs reconnect.
+ *
+ * Metrics: `metrics()` gives the feed's age; its alert triggers and
+ * handler errors are counted at FeedControl (metrics/edge-tally.ts), as a
+ * group without demand is no longer asked.
  *
  * Single-threaded; the one await that lets other events in midway is the
  * call to FeedControl (feed-control-sync.ts).
@@ -165,6 +172,23 @@ export class InstrumentGroup extends DurableObject {
   // ---- the links: the origin's and the hubs' ----
 
   override fetch(request: Request): Response {
+    return this.#counting(() => this.#accept(request));
+  }
+
+  override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+    this.#counting(() => this.#onMessage(socket, message));
+  }
+
+  override webSocketClose(socket: WebSocket, code: number, reason: string): void {
+    this.#counting(() => this.#onClose(socket, code, reason));
+  }
+
+  override webSocketError(socket: WebSocket, error: unknown): void {
+    console.warn(`InstrumentGroup ${this.#group}: origin link error: ${String(error)}`);
+    this.webSocketClose(socket, 1006, '');
+  }
+
+  #accept(request: Request): Response {
     if (!parseGroupKey(this.#group)) return new Response(`${JSON.stringify(this.#group)} is not an instrument group key`, { status: 400 });
     if (new URL(request.url).pathname === HUB_LINK_PATH) {
       const hub = this.#hubs.accept(request);
@@ -184,14 +208,14 @@ export class InstrumentGroup extends DurableObject {
     return accepted.response;
   }
 
-  override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+  #onMessage(socket: WebSocket, message: string | ArrayBuffer): void {
     const hub = this.#hubs.hubOf(socket);
     if (hub !== undefined) this.#onHubMessage(socket, hub, message);
     else if (typeof message === 'string') this.#onText(socket, message);
     else this.#onBatch(socket, message);
   }
 
-  override webSocketClose(socket: WebSocket, code: number, reason: string): void {
+  #onClose(socket: WebSocket, code: number, reason: string): void {
     finishClose(socket, code, reason);
     const hub = this.#hubs.hubOf(socket);
     if (hub !== undefined) {
@@ -212,9 +236,9 @@ export class InstrumentGroup extends DurableObject {
     }
   }
 
-  override webSocketError(socket: WebSocket, error: unknown): void {
-    console.warn(`InstrumentGroup ${this.#group}: origin link error: ${String(error)}`);
-    this.webSocketClose(socket, 1006, '');
+  /** A handler's escaping error counts at FeedControl: a group's own total would leave /metrics with its demand. */
+  #counting<T>(handler: () => T): T {
+    return countingErrors(() => void tally(this.env, `InstrumentGroup ${this.#group}`, [errorTally]), handler);
   }
 
   /** A tick batch from the origin: held, forwarded to the hubs that want its packets, evaluated for alerts. */
@@ -386,6 +410,14 @@ export class InstrumentGroup extends DurableObject {
     };
   }
 
+  /** What /metrics reads here: how long since the group's last tick (nothing before the first). */
+  metrics(): Sample[] {
+    this.#requireGroupKey();
+    const { last_tick_at } = this.#latest.counters;
+    if (last_tick_at === null) return [];
+    return [{ name: 'kite_edge_feed_age_seconds', labels: { group: this.#group }, value: Math.max(0, Date.now() - last_tick_at) / 1000 }];
+  }
+
   /** The latest packet of each of `tokens` this group holds (all it holds when omitted); tokens it does not hold are left out. */
   latest(tokens?: number[]): LatestPacket[] {
     if (tokens !== undefined && (!Array.isArray(tokens) || !tokens.every((t) => Number.isInteger(t)))) {
@@ -418,7 +450,11 @@ export class InstrumentGroup extends DurableObject {
 
   // ---- the alarm: snapshot, bounds, FeedControl retries, alerts ----
 
-  override async alarm(): Promise<void> {
+  override alarm(): Promise<void> {
+    return this.#counting(() => this.#onAlarm());
+  }
+
+  async #onAlarm(): Promise<void> {
     this.#alarmAt = null;
     this.#tellHubs();
     // While the origin is linked and heard from, look again when it would have been silent too long.
@@ -524,6 +560,7 @@ export class InstrumentGroup extends DurableObject {
 }
 
 const hubConsumer = (hub: string) => `hub:${hub}`;
+const errorTally = { name: 'kite_edge_object_errors_total', labels: { object: 'InstrumentGroup' }, value: 1 } as const;
 
 function checkStrikes(strikes: number | undefined): number | undefined {
   if (strikes !== undefined && !(Number.isInteger(strikes) && strikes >= 0)) throw new RangeError(`strikes must be a whole number ≥ 0, not ${strikes}`);

@@ -28,6 +28,7 @@ export const kiteProtocol: SessionProtocol = {
     const packets = snapshots.map(({ packet, mode }) => cutToMode(packet, mode));
     session.outbox.takeDue((_token, mode, packet) => packets.push(cutToMode(packet, mode)));
     if (packets.length > 0) sendRaw(session, kiteFrame(packets));
+    return packets.length;
   },
 };
 

@@ -2,6 +2,7 @@ import { CloseCode } from '../../contracts/client-protocol.ts';
 import type { HubConfig } from '../../contracts/hub-config.ts';
 import { packetToken } from '../../contracts/kite-ticks/packet-layout.ts';
 import type { TickBatch } from '../../contracts/origin-link.ts';
+import type { Counter } from '../metrics/object-counters.ts';
 import type { Session, Sessions, Snapshot } from './session.ts';
 import { TickJson } from './session-frames.ts';
 import type { SubscriptionIndex } from './subscription-index.ts';
@@ -17,24 +18,37 @@ import type { SubscriptionIndex } from './subscription-index.ts';
  * its ticks are merged in its outbox (latest per instrument) and held back,
  * re-checked every SLOW_RECHECK_MS and sent as one frame when it drains;
  * one stuck past `slowCloseMs` is closed (4009).
+ *
+ * Metrics: the ticks written and the ticks merged away, each an add to a
+ * counter (never a lookup per tick), reported moved once per flush.
  */
 const SLOW_RECHECK_MS = 200;
+
+export type FanOutCounters = { delivered: Counter; conflated: Counter; moved: () => void };
 
 export class SessionFanOut {
   readonly #index: SubscriptionIndex;
   readonly #sessions: Sessions;
   readonly #config: HubConfig;
   readonly #close: (session: Session, code: number, reason: string) => void;
+  readonly #counters: FanOutCounters;
   /** The last packet seen of each token the hub carries, for a snapshot without asking the group. */
   readonly #latest = new Map<number, Uint8Array>();
   readonly #dirty = new Set<Session>();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(index: SubscriptionIndex, sessions: Sessions, config: HubConfig, close: (session: Session, code: number, reason: string) => void) {
+  constructor(
+    index: SubscriptionIndex,
+    sessions: Sessions,
+    config: HubConfig,
+    close: (session: Session, code: number, reason: string) => void,
+    counters: FanOutCounters,
+  ) {
     this.#index = index;
     this.#sessions = sessions;
     this.#config = config;
     this.#close = close;
+    this.#counters = counters;
   }
 
   latest(token: number): Uint8Array | undefined {
@@ -53,8 +67,9 @@ export class SessionFanOut {
         const session = this.#sessions.get(sessionId);
         if (!session) continue;
         if (session.awaiting.size > 0 && session.awaiting.delete(token)) session.outbox.snapshot.set(token, packet);
-        else if (!snapshot) session.outbox.put(token, mode, packet);
-        else continue;
+        else if (!snapshot) {
+          if (session.outbox.put(token, mode, packet)) this.#counters.conflated.value++;
+        } else continue;
         this.markDirty(session);
       }
     }
@@ -99,6 +114,7 @@ export class SessionFanOut {
       }
     }
     this.#dirty.clear();
+    this.#counters.moved();
     if (held.length > 0) {
       for (const session of held) this.#dirty.add(session);
       this.#flushTimer = setTimeout(() => this.#flush(), SLOW_RECHECK_MS);
@@ -114,6 +130,6 @@ export class SessionFanOut {
       if (mode) snapshots.push({ token, packet, mode });
     }
     outbox.snapshot.clear();
-    session.speaks.write(session, snapshots, json);
+    this.#counters.delivered.value += session.speaks.write(session, snapshots, json);
   }
 }

@@ -1,9 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
 import { type Accepted, CloseCode, type InstrumentRef, RESUME_WINDOW_MS, type ServerMessage } from '../../contracts/client-protocol.ts';
+import type { Sample } from '../../contracts/edge-metrics.ts';
 import { type HubConfig, hubConfig } from '../../contracts/hub-config.ts';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import type { TickMode } from '../../contracts/origin-link.ts';
 import { type EndedCredential, SESSION_HEADERS } from '../../contracts/session-handoff.ts';
+import { countingErrors } from '../metrics/handler-errors.ts';
+import { ObjectCounters } from '../metrics/object-counters.ts';
 import { instrumentGroup } from '../stubs.ts';
 import { actOnCandles } from './candle-control.ts';
 import { actOnChain } from './chain-control.ts';
@@ -56,6 +59,10 @@ import { v2Protocol, welcome } from './v2-protocol.ts';
  * close) can be resumed for RESUME_WINDOW_MS with `?resume=<id>`: it gets
  * its subscriptions back, with a snapshot of each.
  *
+ * Metrics (metrics/object-counters.ts, in SQLite): ticks delivered and
+ * conflated (session-fan-out.ts), sessions closed by code, handler errors;
+ * `metrics()` adds the open sessions by protocol.
+ *
  * Single-threaded. A session's control messages run one after another (its
  * own queue); their one await is the registry lookup, while other sessions
  * go on.
@@ -79,6 +86,7 @@ export class SessionHub extends DurableObject {
   readonly #candles = new HubCandles();
   readonly #fanOut: SessionFanOut;
   readonly #heartbeat = new KiteHeartbeat(() => this.#kiteSessions());
+  readonly #counters: ObjectCounters;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
@@ -88,7 +96,13 @@ export class SessionHub extends DurableObject {
     this.#revocations = new Revocations(ctx.storage.sql);
     this.#alarm = new HubAlarm(ctx);
     this.#names = new InstrumentNames(env);
-    this.#fanOut = new SessionFanOut(this.#index, this.#sessions, this.#config, (session, code, reason) => this.#close(session, code, reason));
+    this.#counters = new ObjectCounters(ctx.storage.sql, env.METRICS);
+    const counters = this.#counters;
+    this.#fanOut = new SessionFanOut(this.#index, this.#sessions, this.#config, (session, code, reason) => this.#close(session, code, reason), {
+      delivered: counters.counter('kite_edge_ticks_delivered_total'),
+      conflated: counters.counter('kite_edge_frames_conflated_total'),
+      moved: () => counters.moved(),
+    });
     this.#groups = new GroupLinks(this.#name, this.#index, (group) => instrumentGroup(env, group), {
       batch: (batch, asked) => this.#fanOut.batch(batch, asked),
       statusMoved: (group, status) => this.#statusMoved(group, status),
@@ -113,6 +127,30 @@ export class SessionHub extends DurableObject {
   // ---- sessions in ----
 
   override fetch(request: Request): Response {
+    return this.#counting(() => this.#open(request));
+  }
+
+  override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+    this.#counting(() => this.#onMessage(socket, message));
+  }
+
+  override webSocketClose(socket: WebSocket, code: number, reason: string): void {
+    this.#counting(() => this.#onClose(socket, code, reason));
+  }
+
+  override webSocketError(socket: WebSocket): void {
+    this.#counting(() => {
+      const session = this.#sessions.of(socket);
+      if (session) this.#forget(session, 1006, true);
+    });
+  }
+
+  /** Closes the sessions whose access token expired, ends those nobody resumed in time, forgets old revocations; then waits for the next. */
+  override alarm(): void {
+    this.#counting(() => this.#onAlarm());
+  }
+
+  #open(request: Request): Response {
     if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
     const userId = request.headers.get(SESSION_HEADERS.user);
     const protocol = request.headers.get(SESSION_HEADERS.protocol);
@@ -142,7 +180,7 @@ export class SessionHub extends DurableObject {
     return new Response(null, { status: 101, webSocket: client, headers: subprotocol ? { 'Sec-WebSocket-Protocol': subprotocol } : {} });
   }
 
-  override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+  #onMessage(socket: WebSocket, message: string | ArrayBuffer): void {
     const session = this.#sessions.of(socket);
     if (!session) return;
     const over = oversize(message, this.#config.limits.maxFrameBytes);
@@ -165,12 +203,13 @@ export class SessionHub extends DurableObject {
     session.queue = session.queue
       .then(() => this.#act(session, control))
       .catch((error: unknown) => {
+        this.#errorCounted();
         console.error(`hub ${this.#name}: session ${session.id}: ${String(error)}`);
         session.speaks.error(session, { code: 'bad_message', message: 'the request failed inside the hub; it was logged' });
       });
   }
 
-  override webSocketClose(socket: WebSocket, code: number, reason: string): void {
+  #onClose(socket: WebSocket, code: number, reason: string): void {
     const session = this.#sessions.of(socket);
     try {
       socket.close(code === 1005 || code === 1006 ? 1000 : code, reason);
@@ -178,16 +217,10 @@ export class SessionHub extends DurableObject {
       // Already closed.
     }
     // A normal close ends the session; anything else (a dropped network) may come back to resume it.
-    if (session) this.#forget(session, code !== 1000);
+    if (session) this.#forget(session, code, code !== 1000);
   }
 
-  override webSocketError(socket: WebSocket): void {
-    const session = this.#sessions.of(socket);
-    if (session) this.#forget(session, true);
-  }
-
-  /** Closes the sessions whose access token expired, ends those nobody resumed in time, forgets old revocations; then waits for the next. */
-  override alarm(): void {
+  #onAlarm(): void {
     const now = Date.now();
     for (const session of [...this.#sessions.values()]) {
       if (session.expiresAt !== null && session.expiresAt <= now) this.#close(session, CloseCode.ACCESS_TOKEN_EXPIRED, TOKEN_EXPIRED);
@@ -226,8 +259,20 @@ export class SessionHub extends DurableObject {
     };
   }
 
+  /** What /metrics reads here: the hub's counters and its open sessions by protocol. */
+  metrics(): Sample[] {
+    const open = { v2: 0, kite: 0 };
+    for (const session of this.#sessions.values()) open[session.protocol]++;
+    return [
+      ...this.#counters.samples(),
+      { name: 'kite_edge_ws_sessions', labels: { protocol: 'v2' }, value: open.v2 },
+      { name: 'kite_edge_ws_sessions', labels: { protocol: 'kite' }, value: open.kite },
+    ];
+  }
+
   /** Resets the object (tests and operators): subscriptions are reloaded from SQLite by the next instance. */
   async restart(): Promise<void> {
+    this.#counters.flush();
     await this.ctx.storage.sync();
     this.ctx.abort('restart requested');
   }
@@ -492,9 +537,10 @@ export class SessionHub extends DurableObject {
     }
   }
 
-  /** Takes a session out of memory; its rows stay for a resume when `resumable`, else they go. */
-  #forget(session: Session, resumable: boolean): void {
+  /** Takes a session that closed with `code` out of memory; its rows stay for a resume when `resumable`, else they go. */
+  #forget(session: Session, code: number, resumable: boolean): void {
     if (!this.#sessions.delete(session)) return;
+    this.#counters.add('kite_edge_sessions_closed_total', { code: String(code) });
     this.#fanOut.forget(session);
     const tokens = [...this.#index.tokensOf(session.id).keys()];
     for (const group of this.#index.removeSession(session.id)) this.#groups.sync(group);
@@ -516,7 +562,15 @@ export class SessionHub extends DurableObject {
     } catch {
       // Already closed.
     }
-    this.#forget(session, false);
+    this.#forget(session, code, false);
+  }
+
+  #counting<T>(handler: () => T): T {
+    return countingErrors(() => this.#errorCounted(), handler);
+  }
+
+  #errorCounted(): void {
+    this.#counters.add('kite_edge_object_errors_total', { object: 'SessionHub' });
   }
 
   *#kiteSessions(): Generator<Session> {

@@ -47,16 +47,18 @@ export class SessionOutbox {
     return this.snapshot.size + due;
   }
 
-  /** A live tick, in the mode the session holds it in; it replaces one of the same instrument not yet written. */
-  put(token: number, mode: TickMode, packet: Uint8Array): void {
+  /** A live tick, in the mode the session holds it in; it replaces one of the same instrument not yet written (then: true, conflated). */
+  put(token: number, mode: TickMode, packet: Uint8Array): boolean {
     let slot = this.#slots.get(token);
     if (!slot) {
       slot = { token, mode, packet: null };
       this.#slots.set(token, slot);
     }
-    if (slot.packet === null) this.#due.push(slot);
+    const replaced = slot.packet !== null;
+    if (!replaced) this.#due.push(slot);
     slot.mode = mode;
     slot.packet = packet;
+    return replaced;
   }
 
   /** Hands over the live ticks due, oldest first, and empties them. */

@@ -75,8 +75,8 @@ export type SessionProtocol = {
   status(session: Session, group: GroupKey, status: GroupFeedStatus, instruments: number[]): void;
   /** A frame the hub pushes on its own (an alert); false when the session did not get it. */
   push(session: Session, frame: ServerMessage): boolean;
-  /** The snapshots and the live ticks due, as the protocol's frames. */
-  write(session: Session, snapshots: readonly Snapshot[], json: TickJson): void;
+  /** The snapshots and the live ticks due, as the protocol's frames; answers how many ticks that was. */
+  write(session: Session, snapshots: readonly Snapshot[], json: TickJson): number;
 };
 
 /** The sessions of a hub in memory, by socket and by id. */

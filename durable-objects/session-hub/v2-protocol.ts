@@ -40,6 +40,7 @@ export const v2Protocol: SessionProtocol = {
     const ticks: string[] = [];
     session.outbox.takeDue((token, mode, packet) => ticks.push(json.of(token, packet, mode)));
     if (ticks.length > 0) sendRaw(session, v2TickFrame('ticks', ticks));
+    return snapshots.length + ticks.length;
   },
 };
 

@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../contracts/alerts.ts';
 import { backoffCeilingMs } from '../../contracts/backoff.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
+import { scrape, seriesValue } from '../../test/workers/metrics-text.ts';
 import { asUser, createAlert } from '../../test/workers/test-alerts.ts';
 import { ltpPacket, TestOrigin } from '../../test/workers/test-origin.ts';
 import { instrumentsOfOneGroup, type TestInstrument } from '../../test/workers/test-session.ts';
@@ -158,8 +159,17 @@ describe('WebhookDispatcher', () => {
   });
 
   it('retries a 5xx, a timeout, a 408 and a 429 on the policy’s schedule, then records the one success', async () => {
+    const before = await scrape();
     const { owner, secret, alert, receiver, origin, dispatcher } = await firedWebhook(8, [503, 'timeout', 408, 429, 204]);
     await settled(async () => expect(await deliveryOf(owner)).toMatchObject({ status: 'delivered', attempts: 5, response_code: 204, last_error: null }));
+    // The edge's metrics count the trigger and each attempt by outcome (other files' webhooks may add to them).
+    await settled(async () => {
+      const after = await scrape();
+      const moved = (series: string) => seriesValue(after, series) - seriesValue(before, series);
+      expect(moved('kite_edge_alert_triggers_total')).toBeGreaterThanOrEqual(1);
+      expect(moved('kite_edge_webhook_deliveries_total{result="retried"}')).toBeGreaterThanOrEqual(4);
+      expect(moved('kite_edge_webhook_deliveries_total{result="delivered"}')).toBeGreaterThanOrEqual(1);
+    });
     await pause(200);
     // Exactly one success: nothing was sent after it, and nothing is scheduled.
     expect(receiver.received).toHaveLength(5);

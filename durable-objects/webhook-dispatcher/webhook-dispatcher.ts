@@ -1,11 +1,13 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
 import type { WebhookPayload } from '../../contracts/alerts.ts';
+import type { EdgeTally, WebhookResult } from '../../contracts/edge-metrics.ts';
 import { checkWebhookUrl } from '../../contracts/webhook-url.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { type DueWebhook, dueWebhooks, nextWebhookDue, noteUnsentWebhooks, saveWebhookAttempt, triggerFields } from '../../storage/alerts/alert-sql.ts';
 import { signingSecrets } from '../../storage/alerts/webhook-secrets.ts';
 import { type Database, describe, openDatabase } from '../../storage/database.ts';
+import { tally } from '../metrics/edge-tally.ts';
 import { type AttemptOutcome, afterAttempt, type Delivery, type RetryPolicy, WEBHOOK_TIMEOUT_MS, webhookRetryPolicy } from './webhook-retry.ts';
 import { signedWebhook } from './webhook-signature.ts';
 
@@ -31,6 +33,10 @@ import { signedWebhook } from './webhook-signature.ts';
  * restart in between repeats it. Receivers act once per `X-Alert-Delivery`.
  * If Postgres or the signing secret cannot be read, the run is retried
  * after RETRY_MS without counting an attempt.
+ *
+ * Metrics: each run's outcomes (delivered, retried, dead letters) and a
+ * run that failed go to FeedControl in one call (metrics/edge-tally.ts):
+ * nobody can list a user's dispatcher to ask it.
  *
  * Webhooks go out through the runtime's `fetch`; a test swaps in a scripted
  * one with `useFetch()` from inside the object (runInDurableObject), so the
@@ -74,17 +80,24 @@ export class WebhookDispatcher extends DurableObject {
 
   override async alarm(): Promise<void> {
     let next: number | null;
+    const outcomes: Outcomes = { delivered: 0, retried: 0, dead_letter: 0 };
+    const tallies: EdgeTally[] = [];
     try {
-      next = await this.#deliverDue();
+      next = await this.#deliverDue(outcomes);
     } catch (error) {
       console.warn(`WebhookDispatcher ${this.#userId}: ${describe(error)} (retrying in ${RETRY_MS / 1000} s)`);
+      tallies.push({ name: 'kite_edge_object_errors_total', labels: { object: 'WebhookDispatcher' }, value: 1 });
       next = Date.now() + RETRY_MS;
     }
+    for (const [result, value] of Object.entries(outcomes) as [WebhookResult, number][]) {
+      if (value > 0) tallies.push({ name: 'kite_edge_webhook_deliveries_total', labels: { result }, value });
+    }
+    if (tallies.length > 0) await tally(this.env, `WebhookDispatcher ${this.#userId}`, tallies);
     if (next !== null) await this.ctx.storage.setAlarm(next);
   }
 
-  /** Attempts what is due; returns when the next pending delivery is due (null: none). */
-  async #deliverDue(): Promise<number | null> {
+  /** Attempts what is due, counting each attempt's outcome; returns when the next pending delivery is due (null: none). */
+  async #deliverDue(outcomes: Outcomes): Promise<number | null> {
     const config = edgeConfig(this.env);
     const db = openDatabase(config.database, config.queryTimeoutMs);
     const due = await dueWebhooks(db, this.#userId, DUE_BATCH);
@@ -105,15 +118,15 @@ export class WebhookDispatcher extends DurableObject {
       const send = { fetch: this.#fetch, allowPrivate: config.alerts.allowPrivateWebhooks };
       const policy = webhookRetryPolicy(config.alerts.webhookRetryBaseMs);
       const worker = async () => {
-        for (let row = queue.shift(); row; row = queue.shift()) await this.#attempt(db, row, secrets, send, policy);
+        for (let row = queue.shift(); row; row = queue.shift()) outcomes[await this.#attempt(db, row, secrets, send, policy)]++;
       };
       await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, worker));
     }
     return nextWebhookDue(db, this.#userId);
   }
 
-  /** One attempt of one delivery, and its outcome written back. */
-  async #attempt(db: Database, row: DueWebhook, secrets: readonly string[], send: SendOptions, policy: RetryPolicy): Promise<void> {
+  /** One attempt of one delivery, and its outcome written back; answers what became of the delivery. */
+  async #attempt(db: Database, row: DueWebhook, secrets: readonly string[], send: SendOptions, policy: RetryPolicy): Promise<WebhookResult> {
     const delivery: Delivery = {
       status: 'pending',
       attempts: row.attempts,
@@ -131,8 +144,12 @@ export class WebhookDispatcher extends DurableObject {
     const outcome = await post(row.url, payload, secrets, delivery.attempts + 1, send);
     const after = afterAttempt(delivery, outcome, { now: Date.now(), random: Math.random(), policy });
     await saveWebhookAttempt(db, row.id, after);
+    // failed (refused for good) and dead (out of attempts) are both the user's dead letters.
+    return after.status === 'delivered' ? 'delivered' : after.status === 'pending' ? 'retried' : 'dead_letter';
   }
 }
+
+type Outcomes = Record<WebhookResult, number>;
 
 type SendOptions = { fetch: WebhookFetch; allowPrivate: boolean };
 

@@ -27,6 +27,7 @@ describe('route policies', () => {
     expect(policyOf('POST', '/auth/logout')).toBe('session (limit: api)');
     expect(policyOf('POST', '/api-keys')).toBe('session (limit: api)');
     expect(policyOf('GET', '/origin/feed')).toBe('origin');
+    expect(policyOf('GET', '/metrics')).toBe('metrics');
     expect(policyOf('POST', '/internal/groups/:group/restart')).toBe('admin');
   });
 

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { RouterRoute } from 'hono/types';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { errorResponse } from '../errors.ts';
+import { requireMetricsToken } from '../metrics/metrics-auth.ts';
 import { requireOriginSecret } from '../origin/link-auth.ts';
 import { type AuthFailure, authenticate, failureResponse, isAuthFailure } from './authenticate.ts';
 import { type Access, describeAccess, type Principal } from './principal.ts';
@@ -29,6 +30,7 @@ export function requires(access: Access, options: { limit?: Limit } = {}): Middl
   const policy: Policy = { access, ...options };
   const middleware: MiddlewareHandler<AuthEnv> = async (c, next) => {
     if (access.kind === 'origin') return requireOriginSecret(c, next);
+    if (access.kind === 'metrics') return requireMetricsToken(c, next);
     const ip = clientIp(c.req.raw);
     const principal = await principalFor(c, policy);
     if (principal && isAuthFailure(principal)) {

@@ -36,15 +36,24 @@ export type Principal = {
  * - `public`: nothing; on a route budgeted per credential (limit `api`)
  *   a credential, if sent, must be valid, and the request is charged to it;
  * - `origin`: the origin's link secret, and nothing else;
+ * - `metrics`: the metrics token (METRICS_TOKEN), and nothing else;
  * - `user`: any signed-in principal (access token or API key);
  * - `session`: a user's access token, not an API key;
  * - `scope`: an access token, or an API key with that scope;
  * - `admin`: an admin's access token, or an admin's key with scope `admin`.
  */
-export type Access = { kind: 'public' } | { kind: 'origin' } | { kind: 'user' } | { kind: 'session' } | { kind: 'scope'; scope: Scope } | { kind: 'admin' };
+export type Access =
+  | { kind: 'public' }
+  | { kind: 'origin' }
+  | { kind: 'metrics' }
+  | { kind: 'user' }
+  | { kind: 'session' }
+  | { kind: 'scope'; scope: Scope }
+  | { kind: 'admin' };
 
 export const PUBLIC: Access = { kind: 'public' };
 export const ORIGIN: Access = { kind: 'origin' };
+export const METRICS: Access = { kind: 'metrics' };
 export const USER: Access = { kind: 'user' };
 export const SESSION: Access = { kind: 'session' };
 export const ADMIN: Access = { kind: 'admin' };
@@ -62,6 +71,8 @@ export function shortfall(principal: Principal, access: Access): string | undefi
       return undefined;
     case 'origin':
       return 'this route is the origin’s link: only the origin link secret opens it';
+    case 'metrics':
+      return 'this route is for the metrics scraper: only the metrics token opens it';
     case 'session':
       return principal.via === 'session' ? undefined : 'this route needs a user’s access token (log in); an API key cannot use it';
     case 'scope':

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { DatabaseUnavailable } from '../../storage/database.ts';
+import { countCacheLookup } from '../metrics/isolate-metrics.ts';
 import { datasetVersion } from './dataset-version.ts';
 import { IsolateCache } from './isolate-cache.ts';
 import { sharedGet, sharedSet } from './shared-cache.ts';
@@ -56,6 +57,8 @@ export async function cachedJson<E extends { Bindings: Cloudflare.Env }>(
   };
   const memory = memoryTier(config.isolateCacheBytes);
   let entry = memory?.get(key);
+  // Each tier that is there and asked counts a hit or a miss (kite_edge_cache_requests_total).
+  if (memory) countCacheLookup(c.env, 'isolate', entry !== undefined);
   if (!entry) {
     const edgeCache = await openEdgeCache();
     let body = await timed('edge-cache', async () =>
@@ -64,10 +67,12 @@ export async function cachedJson<E extends { Bindings: Cloudflare.Env }>(
         .then((r) => r?.text())
         .catch(() => undefined),
     );
+    if (edgeCache) countCacheLookup(c.env, 'edge', body !== undefined);
     source = 'hit-edge';
     if (body === undefined) {
       source = 'hit-redis';
       body = await timed('redis', () => sharedGet(config, key));
+      if (config.redis) countCacheLookup(c.env, 'redis', body !== undefined);
       if (body !== undefined && edgeCache) waitUntil(edgeCache.put(cacheRequest, storable(body, ttlSeconds)).catch(() => {}));
     }
     if (body === undefined) {

@@ -1,31 +1,19 @@
 import type { Context, Next } from 'hono';
 import { LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
+import { requireBearerSecret } from '../auth/bearer-secret.ts';
 import { errorResponse } from '../errors.ts';
 
-/**
- * Who may use the origin link: whoever presents
- * `Authorization: Bearer <ORIGIN_LINK_SECRET>`, and nobody else (a user's
- * access token or API key is just a wrong secret here). The comparison hashes both
- * sides first and compares the digests with the runtime's timingSafeEqual,
- * so neither the content nor the length of the secret leaks through timing.
- * With no secret configured every route behind this answers 503.
- */
-export async function requireOriginSecret<E extends { Bindings: Cloudflare.Env }>(c: Context<E>, next: Next): Promise<Response | undefined> {
-  const secret = edgeConfig(c.env).originLinkSecret;
-  if (secret === undefined) {
-    return errorResponse(c, 503, 'config_invalid', 'the origin link is not configured: ORIGIN_LINK_SECRET is not set', {
-      problems: [{ variable: 'ORIGIN_LINK_SECRET', problem: 'is not set: the /origin routes are off' }],
-    });
-  }
-  const presented = bearerToken(c.req.header('Authorization'));
-  if (presented === undefined || !(await sameSecret(presented, secret))) {
-    c.header('WWW-Authenticate', 'Bearer realm="kite-edge origin link"');
-    const message = presented === undefined ? 'send Authorization: Bearer <ORIGIN_LINK_SECRET>' : 'the bearer token is not the origin link secret';
-    return errorResponse(c, 401, 'unauthorized', message);
-  }
-  await next();
-  return undefined;
+/** Who may use the origin link: whoever presents `Authorization: Bearer <ORIGIN_LINK_SECRET>` (auth/bearer-secret.ts). */
+export function requireOriginSecret<E extends { Bindings: Cloudflare.Env }>(c: Context<E>, next: Next): Promise<Response | undefined> {
+  return requireBearerSecret(c, next, {
+    secret: edgeConfig(c.env).originLinkSecret,
+    variable: 'ORIGIN_LINK_SECRET',
+    name: 'origin link secret',
+    opens: 'the origin link',
+    off: 'the /origin routes are',
+    realm: 'kite-edge origin link',
+  });
 }
 
 /**
@@ -49,16 +37,4 @@ export function refuseNonLinkUpgrade(c: Context): Response | undefined {
     });
   }
   return undefined;
-}
-
-function bearerToken(header: string | undefined): string | undefined {
-  const match = header?.match(/^Bearer +(\S+) *$/i);
-  return match?.[1];
-}
-
-const encoder = new TextEncoder();
-
-async function sameSecret(presented: string, secret: string): Promise<boolean> {
-  const [a, b] = await Promise.all([crypto.subtle.digest('SHA-256', encoder.encode(presented)), crypto.subtle.digest('SHA-256', encoder.encode(secret))]);
-  return crypto.subtle.timingSafeEqual(a, b);
 }
