@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -15,10 +16,18 @@ import { MIGRATIONS_TABLE } from '../contracts/database.ts';
 const CLI = fileURLToPath(new URL('./deploy.ts', import.meta.url));
 const DATABASE = 'deploy_test';
 let url: string;
+/** wrangler's home: empty, so no `wrangler login` of this machine's user can make the real deploy below reach an account. */
+let home: string;
 
 function deploy(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; out: string; err: string }> {
   // Only what the deploy needs: no Cloudflare credentials this machine may hold, nothing that reaches out.
-  const base = { PATH: process.env.PATH, HOME: process.env.HOME, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+  const base = {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    WRANGLER_SEND_METRICS: 'false',
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  };
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -36,6 +45,7 @@ async function admin(sql: string): Promise<void> {
 }
 
 beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'deploy-test-home-'));
   await admin(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
   await admin(`CREATE DATABASE ${DATABASE}`);
   const target = new URL(inject('databaseUrl'));
@@ -45,6 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await admin(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+  rmSync(home, { recursive: true, force: true });
 });
 
 describe('npm run deploy', () => {
