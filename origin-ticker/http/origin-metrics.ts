@@ -1,13 +1,16 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { nseSession } from '../../contracts/nse-calendar.ts';
 import type { OriginHealth } from './origin-health.ts';
 
 /**
  * `GET /metrics` in Prometheus text format: the process's own figures
  * (CPU, memory, event-loop lag, from prom-client) and the feed's, read from
  * the same snapshot /health serves at scrape time, so the two never
- * disagree.
+ * disagree. The `kite_market_*` gauges put NSE's calendar beside them, so
+ * alert rules can say "during market hours" without one of their own
+ * (ops/prometheus/feed.rules.yml).
  */
-export function originMetrics(snapshot: () => OriginHealth): Registry {
+export function originMetrics(snapshot: () => OriginHealth, now: () => number = Date.now): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'origin_' });
 
@@ -44,7 +47,7 @@ export function originMetrics(snapshot: () => OriginHealth): Registry {
     g.set(age === null ? -1 : age / 1000);
   });
   gauge('origin_kite_token_expiry_seconds', "Seconds until each account's access token expires (-1 without one)", ['api_key'], (g) => {
-    for (const a of snapshot().accounts) g.set({ api_key: a.api_key }, a.token_expires_at ? (Date.parse(a.token_expires_at) - Date.now()) / 1000 : -1);
+    for (const a of snapshot().accounts) g.set({ api_key: a.api_key }, a.token_expires_at ? (Date.parse(a.token_expires_at) - now()) / 1000 : -1);
   });
   gauge('origin_instruments_wanted', 'Instruments the edge and the pinned set want', [], (g) => g.set(snapshot().demand.wanted));
   gauge('origin_instruments_rejected', 'Wanted instruments Kite capacity could not take', [], (g) => g.set(snapshot().demand.rejected));
@@ -59,6 +62,11 @@ export function originMetrics(snapshot: () => OriginHealth): Registry {
     g.set(snapshot().edge.groups.reduce((n, l) => n + l.pending, 0));
   });
   gauge('origin_edge_batches', 'Tick batches sent to the edge since start', [], (g) => g.set(snapshot().edge.groups.reduce((n, l) => n + l.batches, 0)));
+  gauge('kite_market_open', "1 while NSE's regular session (09:15-15:30 IST, trading days) is open, else 0", [], (g) => g.set(nseSession(now()).open ? 1 : 0));
+  gauge('kite_market_open_seconds', "Seconds since today's NSE open while the session runs, 0 when closed", [], (g) =>
+    g.set(nseSession(now()).secondsSinceOpen),
+  );
+  gauge('kite_market_next_open_seconds', 'Seconds until the next NSE open, 0 while the session runs', [], (g) => g.set(nseSession(now()).secondsToNextOpen));
   gauge('origin_registry_instruments', 'Active instruments in the registry index', [], (g) => g.set(snapshot().registry.instruments));
   return registry;
 }
