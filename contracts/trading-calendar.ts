@@ -5,28 +5,49 @@ import type { KiteExchange } from './kite-instrument.ts';
  * When Indian exchanges trade: Monday to Friday less the holidays below, in
  * each exchange's regular session (IST). One calendar for the whole
  * platform: the simulator's history, the candles' trading days and backfill,
- * the origin's `kite_market_open`. The holiday list is the exchanges'
- * published trading holidays that fall on weekdays; an operator adds the
- * next year's when the exchanges publish it (docs/candles.md).
+ * the origin's `kite_market_open` gauges (and the feed alerts that rest on
+ * them, ops/prometheus/feed.rules.yml). Special sessions (Diwali's Muhurat
+ * hour, a Saturday mock session) are not in it.
+ *
+ * Holidays come from NSE's yearly circular ("Holidays", published each
+ * December; nseindia.com/resources/exchange-communication-holidays). A year
+ * missing here counts every weekday as a session, so on its holidays the
+ * "no ticks" alerts fire and the backfill asks Kite for an empty day: add
+ * the year's list when NSE publishes it.
  */
 export const EXCHANGE_HOLIDAYS: ReadonlySet<string> = new Set([
-  '2025-12-25',
-  '2026-01-26',
-  '2026-03-03',
-  '2026-03-26',
-  '2026-03-31',
-  '2026-04-03',
-  '2026-04-14',
-  '2026-05-01',
-  '2026-05-28',
-  '2026-06-26',
-  '2026-09-14',
-  '2026-10-02',
-  '2026-10-20',
-  '2026-11-10',
-  '2026-11-24',
-  '2026-12-25',
-  '2027-01-26',
+  // 2025
+  '2025-02-26', // Mahashivratri
+  '2025-03-14', // Holi
+  '2025-03-31', // Id-ul-Fitr
+  '2025-04-10', // Shri Mahavir Jayanti
+  '2025-04-14', // Dr. Baba Saheb Ambedkar Jayanti
+  '2025-04-18', // Good Friday
+  '2025-05-01', // Maharashtra Day
+  '2025-08-15', // Independence Day
+  '2025-08-27', // Ganesh Chaturthi
+  '2025-10-02', // Mahatma Gandhi Jayanti / Dussehra
+  '2025-10-21', // Diwali Laxmi Pujan
+  '2025-10-22', // Diwali Balipratipada
+  '2025-11-05', // Prakash Gurpurb Sri Guru Nanak Dev
+  '2025-12-25', // Christmas
+  // 2026
+  '2026-01-15', // Municipal elections in Maharashtra
+  '2026-01-26', // Republic Day
+  '2026-03-03', // Holi
+  '2026-03-26', // Shri Ram Navami
+  '2026-03-31', // Shri Mahavir Jayanti
+  '2026-04-03', // Good Friday
+  '2026-04-14', // Dr. Baba Saheb Ambedkar Jayanti
+  '2026-05-01', // Maharashtra Day
+  '2026-05-28', // Bakri Id
+  '2026-06-26', // Muharram
+  '2026-09-14', // Ganesh Chaturthi
+  '2026-10-02', // Mahatma Gandhi Jayanti
+  '2026-10-20', // Dussehra
+  '2026-11-10', // Diwali Balipratipada
+  '2026-11-24', // Prakash Gurpurb Sri Guru Nanak Dev
+  '2026-12-25', // Christmas
 ]);
 
 /** A regular session in minutes after IST midnight, close exclusive: NSE's 09:15–15:30 is [555, 930). */
@@ -91,10 +112,15 @@ export function sessionBounds(day: string, exchange: KiteExchange): { openMs: nu
   return { openMs: midnight + session.open * 60_000, closeMs: midnight + session.close * 60_000 };
 }
 
-/** Whether `exchange`'s regular session is open at `ms`. */
-export function marketOpenAt(ms: number, exchange: KiteExchange = 'NSE'): boolean {
-  const day = istDay(ms);
-  if (!isTradingDay(day)) return false;
-  const { openMs, closeMs } = sessionBounds(day, exchange);
-  return ms >= openMs && ms < closeMs;
+/** Where `at` falls in `exchange`'s sessions: open or not, seconds since today's open, seconds to the next open. */
+export type ExchangeSession = { open: boolean; secondsSinceOpen: number; secondsToNextOpen: number };
+
+export function exchangeSession(at: number, exchange: KiteExchange = 'NSE'): ExchangeSession {
+  const today = istDay(at);
+  const { openMs, closeMs } = sessionBounds(today, exchange);
+  if (isTradingDay(today) && at >= openMs && at < closeMs) return { open: true, secondsSinceOpen: (at - openMs) / 1000, secondsToNextOpen: 0 };
+  let next = at < openMs ? today : addDays(today, 1);
+  // Two weeks covers any run of weekends and holidays the exchanges have had.
+  for (let tries = 0; !isTradingDay(next) && tries < 14; tries++) next = addDays(next, 1);
+  return { open: false, secondsSinceOpen: 0, secondsToNextOpen: (sessionBounds(next, exchange).openMs - at) / 1000 };
 }

@@ -9,6 +9,7 @@ const HEALTH: OriginHealth = {
   kite: { state: 'live', reason: null, last_tick_age_ms: 250, malformed_frames: 0, unrouted_packets: 0 },
   accounts: [{ api_key: 'kitesim', has_token: true, token_expires_at: '2026-12-08T00:30:00.000Z', connections: [] }],
   demand: { wanted: 0, rejected: 0 },
+  history: { requests: 0, kite_calls: 0, failed: 0, queued: 0, last_error: null },
   edge: { feed_link: { connected: true, reconnects: 0, last_error: null }, groups: [] },
   registry: { instruments: 0, dataset_version: 1 },
 };

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { nseSession } from '../../contracts/nse-calendar.ts';
+import { exchangeSession } from '../../contracts/trading-calendar.ts';
 import type { OriginHealth } from './origin-health.ts';
 
 /**
@@ -62,11 +62,15 @@ export function originMetrics(snapshot: () => OriginHealth, now: () => number = 
     g.set(snapshot().edge.groups.reduce((n, l) => n + l.pending, 0));
   });
   gauge('origin_edge_batches', 'Tick batches sent to the edge since start', [], (g) => g.set(snapshot().edge.groups.reduce((n, l) => n + l.batches, 0)));
-  gauge('kite_market_open', "1 while NSE's regular session (09:15-15:30 IST, trading days) is open, else 0", [], (g) => g.set(nseSession(now()).open ? 1 : 0));
-  gauge('kite_market_open_seconds', "Seconds since today's NSE open while the session runs, 0 when closed", [], (g) =>
-    g.set(nseSession(now()).secondsSinceOpen),
+  gauge('kite_market_open', "1 while NSE's regular session (09:15-15:30 IST, trading days) is open, else 0", [], (g) =>
+    g.set(exchangeSession(now()).open ? 1 : 0),
   );
-  gauge('kite_market_next_open_seconds', 'Seconds until the next NSE open, 0 while the session runs', [], (g) => g.set(nseSession(now()).secondsToNextOpen));
+  gauge('kite_market_open_seconds', "Seconds since today's NSE open while the session runs, 0 when closed", [], (g) =>
+    g.set(exchangeSession(now()).secondsSinceOpen),
+  );
+  gauge('kite_market_next_open_seconds', 'Seconds until the next NSE open, 0 while the session runs', [], (g) =>
+    g.set(exchangeSession(now()).secondsToNextOpen),
+  );
   gauge('origin_registry_instruments', 'Active instruments in the registry index', [], (g) => g.set(snapshot().registry.instruments));
   return registry;
 }
