@@ -8,7 +8,7 @@ import { decodeTickBatch, encodeTickBatch } from '../contracts/origin-link.ts';
 import { startDevStack } from '../dev/dev-stack.ts';
 import { MinuteCandles } from '../durable-objects/instrument-group/candles/minute-candles.ts';
 import { LatestPackets } from '../durable-objects/instrument-group/latest-packets.ts';
-import { readMinutes, type TokenCandle, writeCandles } from '../storage/candles.ts';
+import { type TokenCandle, writeCandles } from '../storage/candles.ts';
 import { openDatabase } from '../storage/database.ts';
 
 /**
