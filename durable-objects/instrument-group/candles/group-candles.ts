@@ -59,7 +59,8 @@ export class GroupCandles {
   /** A batch's packets (the hot path): the sweep that closes the current minute is set once per minute, not per batch. */
   onPackets(packets: readonly Uint8Array[], receivedAt: number): void {
     for (const packet of packets) this.#candles.add(packet, receivedAt);
-    this.#wakeAt(minuteStart(receivedAt) + 60_000 + CLOSE_GRACE_MS);
+    // On the group's own clock, as the sweep closes by it.
+    this.#wakeAt(minuteStart(Date.now()) + 60_000 + CLOSE_GRACE_MS);
   }
 
   /** The alarm: close ended minutes, write what closed, and come back for the next minute's close. */
