@@ -60,7 +60,7 @@ export function documentation(app: OpenAPIHono<AuthEnv>): OpenAPIHono<AuthEnv> {
       responses: { 200: { description: 'an HTML page (its script from jsDelivr)', content: { 'text/html': { schema: z.string() } } } },
     }),
     requires(PUBLIC),
-    // Scalar's own extras (AI chat, a deploy button for Hono apps) are not this API's.
+    // Scalar's AI chat and its Hono deploy button are not this API's (its developer toolbar shows on localhost only).
     Scalar({ url: '/openapi.json', pageTitle: 'kite-edge API', cdn: SCALAR_SCRIPT, _integration: null, agent: { disabled: true } }),
   );
   return area;

@@ -52,7 +52,7 @@ export async function checkAgainstDocument(method: string, path: string, respons
     return;
   }
   const answer = operation.responses[String(response.status)];
-  if (!answer || '$ref' in answer) throw new Error(`${where}, a status its operation (${operation.method} ${operation.path}) does not list`);
+  if (!answer || '$ref' in answer) throw new Error(`${where}, a status its operation (${operation.method.toUpperCase()} ${operation.path}) does not list`);
   const media = answer.content?.['application/json'];
   const schema = media && 'schema' in media ? media.schema : undefined;
   if (!(schema instanceof z.ZodType)) return;
