@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Credentials } from '@kite-edge/client';
 import pg from 'pg';
 import { WebSocket } from 'ws';
-import type { Credentials } from '../client/kite-edge-client.ts';
 
 /**
  * What the fan-out bench needs from the edge before it can load it: to

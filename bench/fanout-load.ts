@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { type Credentials, KiteEdgeClient, type SocketConstructor } from '@kite-edge/client';
 import { WebSocket } from 'ws';
-import { type Credentials, KiteEdgeClient, type SocketConstructor } from '../client/kite-edge-client.ts';
 import type { ClientMode } from '../contracts/client-protocol.ts';
 import type { Pick } from './fanout-sessions.ts';
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { Credentials } from '../client/kite-edge-client.ts';
+import type { Credentials } from '@kite-edge/client';
 import { type DevStack, startDevStack } from '../dev/dev-stack.ts';
 import { freePort } from '../dev/ports.ts';
 import { buildUniverse } from '../kite-sim/universe.ts';

@@ -119,28 +119,30 @@ export const CONDITION_TYPES = [
 ] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
-export const AlertCondition = z.discriminatedUnion(
-  'type',
-  [
-    /** last_price ≥ price. */
-    z.strictObject({ type: z.literal('price_above'), price }),
-    /** last_price ≤ price. */
-    z.strictObject({ type: z.literal('price_below'), price }),
-    /** previous tick's last_price < price ≤ this tick's. */
-    z.strictObject({ type: z.literal('crosses_up'), price }),
-    /** previous tick's last_price > price ≥ this tick's. */
-    z.strictObject({ type: z.literal('crosses_down'), price }),
-    /** (last_price − close) / close × 100 ≥ percent; close is the previous session's (ohlc.close). */
-    z.strictObject({ type: z.literal('change_pct_above'), percent: rise }),
-    /** (last_price − close) / close × 100 ≤ percent. */
-    z.strictObject({ type: z.literal('change_pct_below'), percent: fall }),
-    /** volume_traded (today's) ≥ volume. */
-    z.strictObject({ type: z.literal('volume_above'), volume: count }),
-    /** oi ≥ oi (derivatives, full-mode ticks). */
-    z.strictObject({ type: z.literal('oi_above'), oi: count }),
-  ],
-  { error: `must be an object whose type is one of ${CONDITION_TYPES.join(', ')}` },
-);
+export const AlertCondition = z
+  .discriminatedUnion(
+    'type',
+    [
+      /** last_price ≥ price. */
+      z.strictObject({ type: z.literal('price_above'), price }),
+      /** last_price ≤ price. */
+      z.strictObject({ type: z.literal('price_below'), price }),
+      /** previous tick's last_price < price ≤ this tick's. */
+      z.strictObject({ type: z.literal('crosses_up'), price }),
+      /** previous tick's last_price > price ≥ this tick's. */
+      z.strictObject({ type: z.literal('crosses_down'), price }),
+      /** (last_price − close) / close × 100 ≥ percent; close is the previous session's (ohlc.close). */
+      z.strictObject({ type: z.literal('change_pct_above'), percent: rise }),
+      /** (last_price − close) / close × 100 ≤ percent. */
+      z.strictObject({ type: z.literal('change_pct_below'), percent: fall }),
+      /** volume_traded (today's) ≥ volume. */
+      z.strictObject({ type: z.literal('volume_above'), volume: count }),
+      /** oi ≥ oi (derivatives, full-mode ticks). */
+      z.strictObject({ type: z.literal('oi_above'), oi: count }),
+    ],
+    { error: `must be an object whose type is one of ${CONDITION_TYPES.join(', ')}` },
+  )
+  .meta({ id: 'AlertCondition' });
 export type AlertCondition = z.infer<typeof AlertCondition>;
 
 // ---- repeat, expiry, note, channels ----
@@ -219,7 +221,11 @@ export type AlertCreate = z.output<typeof AlertCreate>;
 export function alertUpdateSchema(options: AlertSchemaOptions = {}) {
   return z
     .strictObject({
-      instrument: z.never({ error: 'cannot be changed: delete this alert and create one on the other instrument' }).optional(),
+      instrument: z
+        .never({ error: 'cannot be changed: delete this alert and create one on the other instrument' })
+        // For the OpenAPI document, which has no `never`: a schema no value meets.
+        .meta({ type: 'string', not: {}, description: 'cannot be changed: delete the alert and create one on the other instrument' })
+        .optional(),
       condition: AlertCondition.optional(),
       repeat: alertRepeat(options.minCooldownS).optional(),
       expires_at: futureTime(options.now ?? Date.now)
@@ -246,21 +252,23 @@ export type AlertState = z.infer<typeof AlertState>;
 const storedChannels = z.object({ sessions: z.boolean(), webhook: z.object({ url: z.string() }).nullable() });
 
 /** An alert as GET /alerts/:id returns it. */
-export const Alert = z.object({
-  id: z.uuid(),
-  user_id: z.uuid(),
-  instrument: AlertInstrument,
-  condition: AlertCondition,
-  repeat: StoredRepeat,
-  expires_at: isoTime.nullable(),
-  note: z.string().nullable(),
-  channels: storedChannels,
-  state: AlertState,
-  created_at: isoTime,
-  updated_at: isoTime,
-  last_triggered_at: isoTime.nullable(),
-  trigger_count: z.number().int().nonnegative(),
-});
+export const Alert = z
+  .object({
+    id: z.uuid(),
+    user_id: z.uuid(),
+    instrument: AlertInstrument,
+    condition: AlertCondition,
+    repeat: StoredRepeat,
+    expires_at: isoTime.nullable(),
+    note: z.string().nullable(),
+    channels: storedChannels,
+    state: AlertState,
+    created_at: isoTime,
+    updated_at: isoTime,
+    last_triggered_at: isoTime.nullable(),
+    trigger_count: z.number().int().nonnegative(),
+  })
+  .meta({ id: 'Alert' });
 export type Alert = z.infer<typeof Alert>;
 
 /**
@@ -316,6 +324,49 @@ export const AlertTriggerRecord = AlertTrigger.extend({
   recorded_at: isoTime,
 });
 export type AlertTriggerRecord = z.infer<typeof AlertTriggerRecord>;
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'dead'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export const CHANNELS = ['sessions', 'webhook'] as const;
+
+/** One channel's delivery of one trigger, as the API shows it. */
+export const DeliveryView = z.object({
+  channel: z.enum(CHANNELS),
+  status: z.enum(DELIVERY_STATUSES),
+  /** The webhook URL it was sent to (null for sessions). */
+  url: z.string().nullable(),
+  attempts: z.number().int(),
+  /** Sessions that received the frame (null for webhooks). */
+  sessions_reached: z.number().int().nullable(),
+  response_code: z.number().int().nullable(),
+  last_error: z.string().nullable(),
+  last_attempt_at: isoTime.nullable(),
+  next_attempt_at: isoTime.nullable(),
+  delivered_at: isoTime.nullable(),
+});
+export type DeliveryView = z.infer<typeof DeliveryView>;
+
+/** A trigger in the history with how it reached each channel. */
+export const TriggerView = AlertTriggerRecord.extend({ deliveries: z.array(DeliveryView) }).meta({ id: 'TriggerView' });
+export type TriggerView = z.infer<typeof TriggerView>;
+
+/** A delivery listed on its own (GET /alerts/deliveries), with the trigger it delivered. */
+export const DeliveryListing = DeliveryView.extend({
+  created_at: isoTime,
+  trigger: AlertTriggerRecord.pick({ idempotency_key: true, alert_id: true, instrument: true, condition: true, last_price: true, triggered_at: true }),
+}).meta({ id: 'DeliveryListing' });
+export type DeliveryListing = z.infer<typeof DeliveryListing>;
+
+/** Pages of the alerts API: newest first; pass `next_cursor` as `cursor` for the next page (null on the last). */
+export const AlertPage = z.object({ alerts: z.array(Alert), next_cursor: z.string().nullable() });
+export const TriggerPage = z.object({ triggers: z.array(TriggerView), next_cursor: z.string().nullable() });
+export const DeliveryPage = z.object({ deliveries: z.array(DeliveryListing), next_cursor: z.string().nullable() });
+
+/** Whether the user has a webhook secret (never the secret), and until when the previous one is still honoured. */
+export const WebhookSecretStatus = z.object({ configured: z.boolean(), created_at: isoTime.nullable(), previous_valid_until: isoTime.nullable() });
+export type WebhookSecretStatus = z.infer<typeof WebhookSecretStatus>;
+/** A new webhook secret: shown this once. */
+export const IssuedWebhookSecret = WebhookSecretStatus.extend({ secret: z.string() });
 
 /** The frame every open WebSocket session of the owner receives. */
 export const AlertFrame = AlertTrigger.extend({ type: z.literal('alert') });

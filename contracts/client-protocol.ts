@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { AlertFrame } from './alerts.ts';
+import { AlertFrame } from './alerts.ts';
 import { CandleInterval } from './candles.ts';
-import type { FnoChain, FnoChainUpdate } from './fno-chain.ts';
-import type { Tick } from './kite-ticks/tick.ts';
+import { FnoChain, FnoChainUpdate } from './fno-chain.ts';
+import { TickSchema } from './kite-ticks/tick-schema.ts';
 import { TickMode } from './origin-link.ts';
 import { unstorableText } from './storable-text.ts';
 
@@ -95,7 +95,16 @@ export type ChainAction = 'subscribe_chain' | 'unsubscribe_chain';
 export type CandleAction = 'subscribe_candles' | 'unsubscribe_candles';
 
 /** A candle on the wire: Kite's time ("2026-12-04T09:15:00+0530", the interval's start) and its figures. */
-export type CandleFrame = { time: string; open: number; high: number; low: number; close: number; volume: number; oi: number };
+export const CandleFrame = z.object({
+  time: z.string(),
+  open: z.number(),
+  high: z.number(),
+  low: z.number(),
+  close: z.number(),
+  volume: z.number(),
+  oi: z.number(),
+});
+export type CandleFrame = z.infer<typeof CandleFrame>;
 
 /** Why one instrument of a request was not taken. */
 export const RejectCode = z.enum([
@@ -113,8 +122,17 @@ export const RejectCode = z.enum([
 export type RejectCode = z.infer<typeof RejectCode>;
 
 /** `instrument` as the client named it, and what it resolved to (so a token's ack names its symbol, and a symbol's its token). */
-export type Accepted = { instrument: InstrumentRef; instrument_token: number; exchange: string; tradingsymbol: string; mode?: ClientMode };
-export type Rejected = { instrument: unknown; code: RejectCode; reason: string };
+export const Accepted = z.object({
+  instrument: z.union([z.number().int(), z.string()]),
+  instrument_token: z.number().int(),
+  exchange: z.string(),
+  tradingsymbol: z.string(),
+  mode: ClientMode.optional(),
+});
+export type Accepted = z.infer<typeof Accepted>;
+/** `instrument` exactly as sent, whatever it was. */
+export const Rejected = z.object({ instrument: z.unknown(), code: RejectCode, reason: z.string() });
+export type Rejected = z.infer<typeof Rejected>;
 
 /** Feed state of a group as sessions see it: `live`, `stale` (no ticks lately or the origin is away), `down` (the origin reports Kite unreachable or its token expired, or has been away long). */
 export const FeedState = z.enum(['live', 'stale', 'down']);
@@ -145,7 +163,24 @@ export const SessionErrorCode = z.enum([
 ]);
 export type SessionErrorCode = z.infer<typeof SessionErrorCode>;
 
-export type ServerMessage =
+export const SessionLimits = z.object({
+  /** Instruments one session may hold. */
+  instruments: z.number().int(),
+  /** Control messages per second (a burst of twice this is allowed). */
+  messages_per_second: z.number(),
+  /** Largest frame the server reads, in bytes. */
+  max_frame_bytes: z.number().int(),
+});
+export type SessionLimits = z.infer<typeof SessionLimits>;
+
+/** The request id of the message answered, when it had one. */
+const AnsweredId = z.union([z.string(), z.number()]).optional();
+
+/**
+ * Every frame the server sends on /v2/ws, by `type` (three kinds of `ack`:
+ * of instruments, of chains, of candles). Each is named here for /asyncapi.json.
+ */
+export const SERVER_MESSAGES = {
   /**
    * First frame of a session. `session` is its id: reconnecting with
    * `?resume=<id>` within RESUME_WINDOW_MS of losing the socket (a network
@@ -155,47 +190,90 @@ export type ServerMessage =
    * token ends (its token's expiry) unless a `reauth` extends it; null for
    * an API key's.
    */
-  | { type: 'welcome'; session: string; resumed: boolean; subscribed: number; limits: SessionLimits; server_time: number; expires_at: number | null }
+  welcome: z.object({
+    type: z.literal('welcome'),
+    session: z.string(),
+    resumed: z.boolean(),
+    subscribed: z.number().int(),
+    limits: SessionLimits,
+    server_time: z.number(),
+    expires_at: z.number().nullable(),
+  }),
   /** A `reauth` taken: the session now ends at `expires_at`, the fresh token's expiry, unless extended again. */
-  | { type: 'reauthed'; id?: string | number; expires_at: number }
-  | {
-      type: 'ack';
-      id?: string | number;
-      action: Exclude<ClientAction, ChainAction | CandleAction>;
-      accepted: Accepted[];
-      rejected: Rejected[];
-      subscribed: number;
-    }
-  /** Candle streams taken (or dropped): a `candle` of each follows a subscribe once the instrument has ticked. `candles`: streams the session holds. */
-  | { type: 'ack'; id?: string | number; action: CandleAction; interval: CandleInterval; accepted: Accepted[]; rejected: Rejected[]; candles: number }
-  /** The forming candle of a stream, at most once a second while it changes. */
-  | { type: 'candle'; instrument_token: number; interval: CandleInterval; candle: CandleFrame }
-  /** A stream's candle once its interval ended: final. */
-  | { type: 'candle_closed'; instrument_token: number; interval: CandleInterval; candle: CandleFrame }
+  reauthed: z.object({ type: z.literal('reauthed'), id: AnsweredId, expires_at: z.number() }),
+  /** The answer to `subscribe`, `unsubscribe` and `mode`: each instrument taken or refused, and the session's count after. */
+  ack: z.object({
+    type: z.literal('ack'),
+    id: AnsweredId,
+    action: z.enum(['subscribe', 'unsubscribe', 'mode', 'ping', 'reauth']),
+    accepted: z.array(Accepted),
+    rejected: z.array(Rejected),
+    subscribed: z.number().int(),
+  }),
   /** A chain subscription taken (or dropped): a `chain` frame follows a subscribe, then `chain_update`s. `chains`: how many the session streams. */
-  | ({ type: 'ack'; id?: string | number; action: ChainAction; chains: number } & ChainStream)
+  chain_ack: z.object({
+    type: z.literal('ack'),
+    id: AnsweredId,
+    action: z.enum(['subscribe_chain', 'unsubscribe_chain']),
+    chains: z.number().int(),
+    ...ChainStream.shape,
+  }),
+  /** Candle streams taken (or dropped): `candle` frames of each follow a subscribe once the instrument ticks. `candles`: the streams the session holds. */
+  candle_ack: z.object({
+    type: z.literal('ack'),
+    id: AnsweredId,
+    action: z.enum(['subscribe_candles', 'unsubscribe_candles']),
+    interval: CandleInterval,
+    accepted: z.array(Accepted),
+    rejected: z.array(Rejected),
+    candles: z.number().int(),
+  }),
+  /** A candle stream's forming candle, at most once a second while it changes. */
+  candle: z.object({ type: z.literal('candle'), instrument_token: z.number().int(), interval: CandleInterval, candle: CandleFrame }),
+  /** A candle stream's candle once its interval ended: final. */
+  candle_closed: z.object({ type: z.literal('candle_closed'), instrument_token: z.number().int(), interval: CandleInterval, candle: CandleFrame }),
   /** The whole chain (the REST shape), on subscribing and whenever the stream starts over; `window` is the subscription's `strikes` (null: all). */
-  | ({ type: 'chain'; window: number | null } & FnoChain)
+  chain: FnoChain.extend({ type: z.literal('chain'), window: z.number().int().nullable() }),
   /** What changed since the previous `chain` or `chain_update` of the stream (applyChainUpdate in contracts/fno-chain.ts); at most one a second. */
-  | ({ type: 'chain_update'; window: number | null } & FnoChainUpdate)
+  chain_update: FnoChainUpdate.extend({ type: z.literal('chain_update'), window: z.number().int().nullable() }),
   /** The latest tick of each newly subscribed instrument, before any live tick of it. */
-  | { type: 'snapshot'; ticks: Tick[] }
-  | { type: 'ticks'; ticks: Tick[] }
-  | { type: 'status'; group: string; state: FeedState; reason?: string; instruments: number[] }
-  | { type: 'pong'; id?: string | number; server_time: number }
+  snapshot: z.object({ type: z.literal('snapshot'), ticks: z.array(TickSchema) }),
+  ticks: z.object({ type: z.literal('ticks'), ticks: z.array(TickSchema) }),
+  /** A group's feed changed state; `instruments` are the session's instruments in it. */
+  status: z.object({ type: z.literal('status'), group: z.string(), state: FeedState, reason: z.string().optional(), instruments: z.array(z.number().int()) }),
+  pong: z.object({ type: z.literal('pong'), id: AnsweredId, server_time: z.number() }),
   /** `close_code` on `closing` only: the code of the close that follows, so a client can act before its transport reports the close. */
-  | { type: 'error'; id?: string | number; code: SessionErrorCode; message: string; close_code?: number; refused?: number }
+  error: z.object({
+    type: z.literal('error'),
+    id: AnsweredId,
+    code: SessionErrorCode,
+    message: z.string(),
+    close_code: z.number().int().optional(),
+    refused: z.number().int().optional(),
+  }),
   /** One fire of one of the user's price alerts, on every open session of the user (docs/alerts.md). */
-  | AlertFrame;
+  alert: AlertFrame,
+} as const;
 
-export type SessionLimits = {
-  /** Instruments one session may hold. */
-  instruments: number;
-  /** Control messages per second (a burst of twice this is allowed). */
-  messages_per_second: number;
-  /** Largest frame the server reads, in bytes. */
-  max_frame_bytes: number;
-};
+const M = SERVER_MESSAGES;
+export const ServerMessage = z.union([
+  M.welcome,
+  M.reauthed,
+  M.ack,
+  M.chain_ack,
+  M.candle_ack,
+  M.candle,
+  M.candle_closed,
+  M.chain,
+  M.chain_update,
+  M.snapshot,
+  M.ticks,
+  M.status,
+  M.pong,
+  M.error,
+  M.alert,
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
 
 /** How long a session that lost its socket (other than by a normal close) can be resumed. */
 export const RESUME_WINDOW_MS = 2 * 60_000;

@@ -67,18 +67,20 @@ export const ConfigProblem = z.object({
 });
 export type ConfigProblem = z.infer<typeof ConfigProblem>;
 
-export const ErrorBody = z.object({
-  error: z.object({
-    code: ErrorCode,
-    message: z.string(),
-    /** The parameter at fault, for `invalid_parameter`. */
-    param: z.string().optional(),
-    /** Each misconfigured variable, for `config_invalid`. */
-    problems: z.array(ConfigProblem).optional(),
-    /** The listed expiries, for `unknown_chain`. */
-    expiries: z.array(z.string()).optional(),
-    /** How many of the chain's contracts Kite refused, for `kite_capacity`. */
-    refused: z.number().int().optional(),
-  }),
-});
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: ErrorCode,
+      message: z.string(),
+      /** The parameter at fault, for `invalid_parameter`. */
+      param: z.string().optional(),
+      /** Each misconfigured variable, for `config_invalid`. */
+      problems: z.array(ConfigProblem).optional(),
+      /** The listed expiries, for `unknown_chain`. */
+      expiries: z.array(z.string()).optional(),
+      /** How many of the chain's contracts Kite refused, for `kite_capacity`. */
+      refused: z.number().int().optional(),
+    }),
+  })
+  .meta({ id: 'ErrorBody' });
 export type ErrorBody = z.infer<typeof ErrorBody>;

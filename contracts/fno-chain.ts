@@ -54,11 +54,13 @@ export const FnoOption = z.object({
 });
 export type FnoOption = z.infer<typeof FnoOption>;
 
-export const FnoStrikeRow = z.object({
-  strike: z.number().positive(),
-  CE: FnoOption.nullable(),
-  PE: FnoOption.nullable(),
-});
+export const FnoStrikeRow = z
+  .object({
+    strike: z.number().positive(),
+    CE: FnoOption.nullable(),
+    PE: FnoOption.nullable(),
+  })
+  .meta({ id: 'FnoStrikeRow' });
 export type FnoStrikeRow = z.infer<typeof FnoStrikeRow>;
 
 export const FnoFuture = z.object({
@@ -101,13 +103,15 @@ export const FnoChainSummary = z.object({
 export type FnoChainSummary = z.infer<typeof FnoChainSummary>;
 
 /** `GET /fno/chain`, and the `chain` frame: the chain at `as_of`, rows in ascending strike. */
-export const FnoChain = z.object({
-  name: z.string(),
-  expiry: day,
-  as_of: time,
-  ...FnoChainSummary.shape,
-  strikes: z.array(FnoStrikeRow),
-});
+export const FnoChain = z
+  .object({
+    name: z.string(),
+    expiry: day,
+    as_of: time,
+    ...FnoChainSummary.shape,
+    strikes: z.array(FnoStrikeRow),
+  })
+  .meta({ id: 'FnoChain' });
 export type FnoChain = z.infer<typeof FnoChain>;
 
 /**
@@ -128,7 +132,7 @@ export const FnoChainUpdate = z.object({
 export type FnoChainUpdate = z.infer<typeof FnoChainUpdate>;
 
 /** One expiry of `GET /fno/summary`: the chain's figures over all its strikes. */
-export const FnoExpirySummary = FnoChainSummary.omit({ future: true, oi_change_basis: true }).extend({ expiry: day });
+export const FnoExpirySummary = FnoChainSummary.omit({ future: true, oi_change_basis: true }).extend({ expiry: day }).meta({ id: 'FnoExpirySummary' });
 export type FnoExpirySummary = z.infer<typeof FnoExpirySummary>;
 
 /** `GET /fno/summary`: every expiry of an underlying, nearest first (the term structure). */

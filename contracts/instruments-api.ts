@@ -72,32 +72,59 @@ export const ListQuery = z
 export type ListQuery = z.output<typeof ListQuery>;
 
 /** One instrument as the API answers it: the dump's columns plus whether it is still listed. */
-export type InstrumentRow = {
-  instrument_token: number;
-  exchange_token: number;
-  tradingsymbol: string;
-  name: string;
-  last_price: number;
-  expiry: string | null;
-  strike: number;
-  tick_size: number;
-  lot_size: number;
-  instrument_type: 'EQ' | 'FUT' | 'CE' | 'PE';
-  segment: string;
-  exchange: string;
-  is_active: boolean;
-};
+export const InstrumentRow = z
+  .object({
+    instrument_token: z.number().int(),
+    exchange_token: z.number().int(),
+    tradingsymbol: z.string(),
+    name: z.string(),
+    last_price: z.number(),
+    expiry: z.string().nullable(),
+    strike: z.number(),
+    tick_size: z.number(),
+    lot_size: z.number().int(),
+    instrument_type: z.enum(['EQ', 'FUT', 'CE', 'PE']),
+    segment: z.string(),
+    exchange: z.string(),
+    is_active: z.boolean(),
+  })
+  .meta({ id: 'InstrumentRow' });
+export type InstrumentRow = z.infer<typeof InstrumentRow>;
 
-export type ListResponse = {
-  rows: InstrumentRow[];
+export const ListResponse = z.object({
+  rows: z.array(InstrumentRow),
   /** Every row matching the filters, counted from the same filter as the page. */
-  total: number;
-  limit: number;
-  offset: number | null;
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int().nullable(),
   /** Pass as `cursor` for the next page; null on the last page. */
-  next_cursor: string | null;
-  dataset_version: number;
-};
+  next_cursor: z.string().nullable(),
+  dataset_version: z.number(),
+});
+export type ListResponse = z.infer<typeof ListResponse>;
+
+export const SearchResponse = z.object({ q: z.string(), rows: z.array(InstrumentRow) });
+export type SearchResponse = z.infer<typeof SearchResponse>;
+
+const ListedCounts = z.record(z.string(), z.object({ active: z.number().int(), inactive: z.number().int() }));
+
+/** The registry's counts as of its latest sync (all zero, `last_sync` null, before the first). */
+export const StatsResponse = z.object({
+  total: z.number().int(),
+  active: z.number().int(),
+  inactive: z.number().int(),
+  by_exchange: ListedCounts,
+  by_segment: ListedCounts,
+  by_instrument_type: ListedCounts,
+  /** Listed expiries of each `EXCHANGE:NAME` underlying. */
+  expiries_per_underlying: z.record(z.string(), z.number().int()),
+  dataset_version: z.number(),
+  last_sync: z.iso.datetime().nullable(),
+});
+export type StatsResponse = z.infer<typeof StatsResponse>;
+
+export const ExpiriesResponse = z.object({ name: z.string(), expiries: z.array(z.iso.date()) });
+export type ExpiriesResponse = z.infer<typeof ExpiriesResponse>;
 
 const exchangeParam = z.string().regex(/^[A-Z]{2,10}$/, 'must be an exchange such as NSE or NFO');
 
@@ -132,9 +159,19 @@ export const OptionChainQuery = z.strictObject({
   exchange: exchangeParam.optional(),
 });
 
+const ChainContract = z.object({ instrument_token: z.number().int(), tradingsymbol: z.string() });
+
 /** One strike of a static option chain: the contracts that live data is laid onto. */
-export type ChainStrike = {
-  strike: number;
-  CE: { instrument_token: number; tradingsymbol: string } | null;
-  PE: { instrument_token: number; tradingsymbol: string } | null;
-};
+export const ChainStrike = z.object({ strike: z.number(), CE: ChainContract.nullable(), PE: ChainContract.nullable() });
+export type ChainStrike = z.infer<typeof ChainStrike>;
+
+/** `GET /instruments/option-chain`: an expiry's listed contracts by strike, without prices. */
+export const OptionChainResponse = z.object({
+  name: z.string(),
+  expiry: z.iso.date(),
+  exchange: z.string(),
+  lot_size: z.number().int(),
+  future: ChainContract.nullable(),
+  strikes: z.array(ChainStrike),
+});
+export type OptionChainResponse = z.infer<typeof OptionChainResponse>;

@@ -1,9 +1,9 @@
-import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { fetchEdge } from '../test/workers/documented.ts';
 import { DEFAULT_BODY_BYTES } from './body-cap.ts';
 
 const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) =>
-  exports.default.fetch(new Request(`https://edge.test${path}`, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...headers } }));
+  fetchEdge(new Request(`https://edge.test${path}`, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...headers } }));
 
 describe('request bodies', () => {
   it('are refused with 413 past the route’s cap, declared or streamed, before any of it is parsed (issue 21, defect 11)', async () => {

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { kiteFrame } from '../../contracts/kite-ticks/frame.ts';
 import { cutToMode } from '../../contracts/kite-ticks/packet-layout.ts';
+import { KiteControlMessage, type KiteError } from '../../contracts/kite-ws-protocol.ts';
 import type { TickMode } from '../../contracts/origin-link.ts';
 import { frameProblem } from '../../contracts/zod-problem.ts';
 import { type Session, type SessionProtocol, sendRaw } from './session.ts';
@@ -18,7 +18,7 @@ import { KITE_HEARTBEAT } from './session-frames.ts';
 export const kiteProtocol: SessionProtocol = {
   parse: parseKiteControl,
   error(session, error) {
-    sendRaw(session, JSON.stringify({ type: 'error', data: error.message }));
+    sendRaw(session, JSON.stringify({ type: 'error', data: error.message } satisfies KiteError));
   },
   closing() {},
   ack() {},
@@ -65,17 +65,6 @@ export class KiteHeartbeat {
 /** Kite's default mode for a subscribe without one. */
 const KITE_DEFAULT_MODE: TickMode = 'quote';
 
-const KiteTokens = z.array(z.unknown()).min(1, 'v must list at least one instrument token').max(3_000, 'v may list at most 3000 tokens');
-const KiteMessage = z.discriminatedUnion(
-  'a',
-  [
-    z.object({ a: z.literal('subscribe'), v: KiteTokens }),
-    z.object({ a: z.literal('unsubscribe'), v: KiteTokens }),
-    z.object({ a: z.literal('mode'), v: z.tuple([z.enum(['ltp', 'quote', 'full'], { error: 'the mode must be ltp, quote or full' }), KiteTokens]) }),
-  ],
-  { error: 'a must be one of subscribe, unsubscribe, mode' },
-);
-
 export function parseKiteControl(text: string): Control | ControlError {
   let json: unknown;
   try {
@@ -85,7 +74,7 @@ export function parseKiteControl(text: string): Control | ControlError {
   }
   const unstorable = unstorableField(json);
   if (unstorable) return unstorable;
-  const parsed = KiteMessage.safeParse(json);
+  const parsed = KiteControlMessage.safeParse(json);
   if (!parsed.success) return { error: { code: 'bad_message', message: frameProblem(parsed.error) } };
   const message = parsed.data;
   if (message.a === 'mode') return { op: 'mode', refs: message.v[1], mode: message.v[0] };

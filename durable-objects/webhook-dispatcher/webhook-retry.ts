@@ -1,6 +1,6 @@
-import { WEBHOOK_RETRY_BASE_MS } from '../../contracts/alerts.ts';
+import { type DeliveryStatus, WEBHOOK_RETRY_BASE_MS } from '../../contracts/alerts.ts';
 import { type BackoffPolicy, backoffDelayMs } from '../../contracts/backoff.ts';
-import type { DeliveryOutcome, DeliveryStatus } from '../../storage/alerts/alert-sql.ts';
+import type { DeliveryOutcome } from '../../storage/alerts/alert-sql.ts';
 
 /**
  * The life of one webhook delivery, as a pure state machine: each attempt's

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { Role, Scope } from '../../contracts/auth-api.ts';
 
 /**
  * Who a request acts for, and what a route asks of it. One table of what
@@ -6,10 +6,7 @@ import { z } from 'zod';
  * key carries the scopes it was created with, cut down to what its owner's
  * role allows today (a demoted admin's admin-scoped keys lose `admin`).
  */
-export const Scope = z.enum(['read', 'alerts', 'admin']);
-export type Scope = z.infer<typeof Scope>;
-export const Role = z.enum(['user', 'admin']);
-export type Role = z.infer<typeof Role>;
+export { Role, Scope } from '../../contracts/auth-api.ts';
 
 export const SCOPES_OF_ROLE: Record<Role, ReadonlySet<Scope>> = {
   user: new Set(['read', 'alerts']),

@@ -1,4 +1,5 @@
 import { issueAccessToken } from '../../contracts/access-token.ts';
+import type { SessionTokens } from '../../contracts/auth-api.ts';
 import type { EdgeConfig } from '../../contracts/worker-config.ts';
 import type { Database } from '../../storage/database.ts';
 import { authNotConfigured } from './authenticate.ts';
@@ -18,15 +19,6 @@ import { forgetStanding } from './user-standing.ts';
  * access tokens of the new epoch.
  */
 export type SessionUser = { id: string; email: string; role: Role; session_epoch: number };
-
-export type SessionTokens = {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  refresh_token: string;
-  refresh_expires_in: number;
-  user: { id: string; email: string; role: Role };
-};
 
 export function jwtSecretOf(config: EdgeConfig): string {
   if (config.auth.jwtSecret === undefined) throw authNotConfigured();

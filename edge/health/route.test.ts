@@ -1,25 +1,22 @@
-import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
-import { env, exports } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { ErrorBody } from '../../contracts/errors.ts';
 import { HealthResponse } from '../../contracts/health.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { openDatabase } from '../../storage/database.ts';
+import { fetchEdge, fetchEdgeWith } from '../../test/workers/documented.ts';
 import { TestOrigin } from '../../test/workers/test-origin.ts';
-import worker from '../index.ts';
 
 /** Calls the worker with some bindings replaced, as a differently configured deployment would. */
 async function healthWith(overrides: Record<string, string | undefined>): Promise<Response> {
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request('http://edge.test/health'), { ...env, ...overrides }, ctx);
-  await waitOnExecutionContext(ctx);
-  return response;
+  return fetchEdgeWith(overrides, 'http://edge.test/health');
 }
 
 describe('GET /health', () => {
   it('reports Postgres and Redis healthy from real checks, with latency, schema and version', async () => {
-    const response = await exports.default.fetch('http://edge.test/health');
+    const response = await fetchEdge('http://edge.test/health');
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
     const body = HealthResponse.parse(await response.json());
@@ -38,7 +35,7 @@ describe('GET /health', () => {
     await origin.next();
     const at = Date.now();
     origin.sendJson({ type: 'status', state: 'live', last_tick_at: at - 2_000, instruments: 3, token_expires_at: null, at });
-    const live = async () => HealthResponse.parse(await (await exports.default.fetch('http://edge.test/health')).json());
+    const live = async () => HealthResponse.parse(await (await fetchEdge('http://edge.test/health')).json());
     await vi.waitFor(async () => expect((await live()).feed.status).toBe('live'), { timeout: 5_000, interval: 20 });
     const body = await live();
     expect(body.feed).toEqual({ status: 'live', last_tick_age_ms: expect.any(Number) });
@@ -159,7 +156,7 @@ describe('GET /health', () => {
 
 describe('unknown routes', () => {
   it('answer 404 with the JSON error body naming the method and path', async () => {
-    const response = await exports.default.fetch('http://edge.test/no/such/route', { method: 'POST' });
+    const response = await fetchEdge('http://edge.test/no/such/route', { method: 'POST' });
     expect(response.status).toBe(404);
     expect(ErrorBody.parse(await response.json())).toEqual({
       error: { code: 'not_found', message: 'no route for POST /no/such/route' },

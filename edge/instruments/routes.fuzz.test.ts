@@ -1,16 +1,16 @@
-import { exports } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorBody } from '../../contracts/errors.ts';
 import type { ListResponse } from '../../contracts/instruments-api.ts';
 import { nastyNumber, nastyText, percentEncoded } from '../../test/fuzz.ts';
+import { fetchEdge } from '../../test/workers/documented.ts';
 
 /**
  * The instruments API fuzzed through the worker, its caches and Postgres:
  * any query string, path and cursor gets a clear answer (200, 404, or a 400
  * naming the parameter), never a 5xx.
  */
-const get = (path: string) => exports.default.fetch(`http://edge.test${path}`);
+const get = (path: string) => fetchEdge(`http://edge.test${path}`);
 
 async function expectClearAnswer(response: Response, what: string): Promise<void> {
   expect([200, 400, 404], `${what} answered ${response.status}`).toContain(response.status);

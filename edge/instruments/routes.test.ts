@@ -1,15 +1,14 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it } from 'vitest';
 import { ErrorBody } from '../../contracts/errors.ts';
 import type { InstrumentRow, ListResponse } from '../../contracts/instruments-api.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { openDatabase } from '../../storage/database.ts';
-import worker from '../index.ts';
+import { fetchEdge, fetchEdgeWith } from '../../test/workers/documented.ts';
 
 /** The instruments API against the registry the test setup synced from the simulator. */
 const get = async <T>(path: string): Promise<{ status: number; body: T; headers: Headers }> => {
-  const response = await exports.default.fetch(`http://edge.test${path}`);
+  const response = await fetchEdge(`http://edge.test${path}`);
   return { status: response.status, body: (await response.json()) as T, headers: response.headers };
 };
 
@@ -272,10 +271,7 @@ describe('single instruments, stats, expiries and the static option chain', () =
 
 /** The worker with some bindings replaced, as a differently configured (or failing) deployment. */
 async function fetchWith(path: string, overrides: Record<string, string>, init: RequestInit = {}): Promise<Response> {
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`http://edge.test${path}`, init), { ...env, ...overrides }, ctx);
-  await waitOnExecutionContext(ctx);
-  return response;
+  return fetchEdgeWith(overrides, `http://edge.test${path}`, init);
 }
 let unique = 0;
 const uniquePath = () => `/instruments/list?exchange=MCX&limit=${++unique + 10}`;

@@ -1,10 +1,11 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorBody } from '../../contracts/errors.ts';
 import { type DemandSummary, type GroupState, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../contracts/group-state.ts';
 import { LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
 import type { FeedView } from '../../durable-objects/feed-control/feed-control.ts';
+import { fetchEdge } from '../../test/workers/documented.ts';
 import { base64, EDGE, linkRequest, ltpPacket, ORIGIN_SECRET, TestOrigin } from '../../test/workers/test-origin.ts';
 import { newUser } from '../../test/workers/test-users.ts';
 import worker from '../index.ts';
@@ -99,7 +100,7 @@ describe('internal routes', () => {
   const internalRequest = (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     headers.set('Authorization', `Bearer ${adminToken}`);
-    return exports.default.fetch(`${EDGE}${path}`, { ...init, headers });
+    return fetchEdge(`${EDGE}${path}`, { ...init, headers });
   };
   const json = async <T>(response: Response): Promise<T> => {
     expect(response.status, await response.clone().text()).toBe(200);
@@ -210,11 +211,11 @@ describe('internal routes', () => {
     const response = await internalRequest('/internal/nothing-here');
     expect(response.status).toBe(404);
     expect((await error(response)).code).toBe('not_found');
-    expect((await exports.default.fetch(`${EDGE}/internal/nothing-here`)).status).toBe(401);
+    expect((await fetchEdge(`${EDGE}/internal/nothing-here`)).status).toBe(401);
   });
 
   it('are no longer opened by the origin link secret: it is not a user’s credential', async () => {
-    const response = await exports.default.fetch(`${EDGE}/internal/feed`, { headers: { Authorization: `Bearer ${ORIGIN_SECRET}` } });
+    const response = await fetchEdge(`${EDGE}/internal/feed`, { headers: { Authorization: `Bearer ${ORIGIN_SECRET}` } });
     expect(response.status).toBe(401);
     expect((await error(response)).code).toBe('unauthorized');
   });

@@ -1,9 +1,9 @@
 import { priceDivisor } from '../../contracts/kite-ticks/packet-layout.ts';
 import { type DepthLevel, hasDepth, hasVolume, type Tick } from '../../contracts/kite-ticks/tick.ts';
+import type { KiteDepthLevel, KiteLtpQuote, KiteOhlc, KiteOhlcQuote, KiteQuote } from '../../contracts/quote-api.ts';
 
 /**
- * Kite Connect's market quote shapes (`GET /quote`, `/quote/ohlc`,
- * `/quote/ltp`), built from the latest tick a group Durable Object holds, so
+ * Kite Connect's market quote shapes (contracts/quote-api.ts), built from the latest tick a group Durable Object holds, so
  * a program written against Kite's REST quotes reads ours unchanged: the same
  * field names, key order, types and time format (`2021-06-08 15:45:56`,
  * Indian time, as Kite writes it).
@@ -21,32 +21,6 @@ import { type DepthLevel, hasDepth, hasVolume, type Tick } from '../../contracts
  * - `net_change` is the absolute change from the previous close, as Kite
  *   documents it (0 while the close is unknown).
  */
-export type KiteDepthLevel = { price: number; quantity: number; orders: number };
-export type KiteOhlc = { open: number; high: number; low: number; close: number };
-
-export type KiteQuote = {
-  instrument_token: number;
-  timestamp: string;
-  last_trade_time: string | null;
-  last_price: number;
-  last_quantity: number;
-  buy_quantity: number;
-  sell_quantity: number;
-  volume: number;
-  average_price: number;
-  oi: number;
-  oi_day_high: number;
-  oi_day_low: number;
-  net_change: number;
-  lower_circuit_limit: number;
-  upper_circuit_limit: number;
-  ohlc: KiteOhlc;
-  depth: { buy: KiteDepthLevel[]; sell: KiteDepthLevel[] };
-};
-
-export type KiteOhlcQuote = { instrument_token: number; last_price: number; ohlc: KiteOhlc };
-export type KiteLtpQuote = { instrument_token: number; last_price: number };
-
 const NO_OHLC: KiteOhlc = { open: 0, high: 0, low: 0, close: 0 };
 const EMPTY_SIDE: readonly KiteDepthLevel[] = Array.from({ length: 5 }, () => ({ price: 0, quantity: 0, orders: 0 }));
 

@@ -1,6 +1,7 @@
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import { decodePacket } from '../../contracts/kite-ticks/decode.ts';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
+import type { MissingReason } from '../../contracts/quote-api.ts';
 import { instrumentGroup } from '../../durable-objects/stubs.ts';
 import type { Database } from '../../storage/database.ts';
 import { type ResolvedInstrument, resolveInstruments } from '../../storage/resolve-instruments.ts';
@@ -11,14 +12,8 @@ import { type ResolvedInstrument, resolveInstruments } from '../../storage/resol
  * tokens by group key, ask each group once for its tokens (in parallel),
  * decode Kite's packets.
  *
- * Each instrument that gets no tick says why, in `missing`:
- * - `unknown_instrument`: no active instrument has that token or symbol;
- * - `no_tick`: known, but its group holds no tick of it (not streamed yet,
- *   or not since the group last dropped it);
- * - `unavailable`: its group's Durable Object did not answer. The others are
- *   still answered: one group's trouble does not fail the whole request.
+ * Each instrument that gets no tick says why, in `missing` (MissingReason).
  */
-export type MissingReason = 'unknown_instrument' | 'no_tick' | 'unavailable';
 
 export type HeldTick = { instrument: ResolvedInstrument; tick: Tick; receivedAt: number };
 

@@ -37,9 +37,12 @@ const Instrument = z.string().transform((text, ctx) => {
 
 const QuoteQuery = (max: number) =>
   z
-    .array(z.string())
+    .array(z.string().meta({ description: 'EXCHANGE:TRADINGSYMBOL (NSE:INFY, NSE:NIFTY 50) or an instrument_token (408065)' }))
     .min(1, 'is required: name each instrument as i=NSE:INFY (or its token, i=408065), repeated for more')
     .max(max, `names at most ${max} instruments per request`);
+
+/** The query as the document describes it: `i`, repeated (`?i=NSE:INFY&i=256265`). */
+export const quoteParams = (max: number) => z.strictObject({ i: QuoteQuery(max) });
 
 export function parseQuoteQuery(url: URL, max: number): QuoteInstrument[] {
   for (const key of url.searchParams.keys()) {

@@ -4,13 +4,12 @@ import { ErrorBody } from '../../contracts/errors.ts';
 import { instrumentGroup } from '../../contracts/instrument-group.ts';
 import { DEPTH_LEVEL, FULL, INDEX, isIndexToken, PACKET, packetLength, priceDivisor, QUOTE } from '../../contracts/kite-ticks/packet-layout.ts';
 import type { TickMode } from '../../contracts/kite-ticks/tick.ts';
+import type { KiteLtpQuote, KiteOhlcQuote, KiteQuote, QuoteResponse } from '../../contracts/quote-api.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import type { Quote } from '../../kite-sim/quote.ts';
 import { openDatabase } from '../../storage/database.ts';
 import { TestOrigin } from '../../test/workers/test-origin.ts';
 import { call, callWith, keyAuth, newKey, newUser, type TestKey } from '../../test/workers/test-users.ts';
-import type { KiteLtpQuote, KiteOhlcQuote, KiteQuote } from './kite-quote.ts';
-import type { QuoteResponse } from './routes.ts';
 
 /**
  * GET /quote against the registry the test setup synced from the simulator

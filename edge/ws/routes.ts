@@ -1,4 +1,6 @@
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { z } from 'zod';
 import { V2_SUBPROTOCOL } from '../../contracts/client-protocol.ts';
 import { hubConfig } from '../../contracts/hub-config.ts';
 import { SESSION_HEADERS } from '../../contracts/session-handoff.ts';
@@ -6,6 +8,7 @@ import { sessionHubOf } from '../../durable-objects/stubs.ts';
 import { type AuthEnv, principalOf, requires } from '../auth/policy.ts';
 import { scope } from '../auth/principal.ts';
 import { errorResponse } from '../errors.ts';
+import { problem, route } from '../openapi/describe.ts';
 
 /**
  * The clients' WebSockets (docs/websocket.md). Both need the `read` scope:
@@ -30,10 +33,50 @@ const answerLikeKite: MiddlewareHandler<AuthEnv> = async (c, next) => {
   if (c.res.status === 401) c.res = new Response(c.res.body, { status: 403, headers: c.res.headers });
 };
 
-export const sessions = new Hono<AuthEnv>();
+export const sessions = new OpenAPIHono<AuthEnv>();
 
-sessions.get('/v2/ws', requires(scope('read'), { limit: 'refused' }), (c) => toHub(c, 'v2'));
-sessions.get('/kite/ws', answerLikeKite, requires(scope('read'), { limit: 'refused' }), (c) => toHub(c, 'kite'));
+const NOT_AN_UPGRADE = problem('the request is not a WebSocket upgrade', 'upgrade_required', '/v2/ws is a WebSocket: connect with Upgrade: websocket');
+
+route(
+  sessions,
+  createRoute({
+    method: 'get',
+    path: '/v2/ws',
+    tags: ['streaming'],
+    summary: 'The JSON streaming protocol (messages: /asyncapi.json)',
+    description:
+      'A WebSocket. Besides the Authorization header, a browser can carry its credential as a subprotocol (`bearer.<access token>` or `apikey.<api_key>.<secret>`, with `kite-edge.v2`), or the URL as `?access_token=`. `?resume=<session id>` takes a lost session back (docs/websocket.md).',
+    request: { query: z.object({ resume: z.uuid().optional().meta({ description: 'the id of a session lost within the last two minutes' }) }) },
+    responses: { 101: { description: 'switching protocols: the session; its first frame is `welcome`' }, 426: NOT_AN_UPGRADE },
+  }),
+  requires(scope('read'), { limit: 'refused' }),
+  (c) => toHub(c, 'v2'),
+);
+
+route(
+  sessions,
+  createRoute({
+    method: 'get',
+    path: '/kite/ws',
+    tags: ['streaming'],
+    summary: 'Kite’s own ticker protocol, for programs written for Kite (messages: /asyncapi.json)',
+    description: 'Connect as to `wss://ws.kite.trade` with `?api_key=<key id>&access_token=<secret>`: refused credentials get 403, as from Kite.',
+    request: {
+      query: z.object({
+        api_key: z.string().optional().meta({ description: 'the API key’s id (ak_…)' }),
+        access_token: z.string().optional().meta({ description: 'the API key’s secret, or a user’s access token alone' }),
+      }),
+    },
+    responses: {
+      101: { description: 'switching protocols: binary tick packets and JSON text messages, as Kite sends them' },
+      426: NOT_AN_UPGRADE,
+    },
+    'x-refused-credentials-status': 403,
+  }),
+  answerLikeKite,
+  requires(scope('read'), { limit: 'refused' }),
+  (c) => toHub(c, 'kite'),
+);
 
 async function toHub(c: Context<AuthEnv>, protocol: 'v2' | 'kite'): Promise<Response> {
   if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {

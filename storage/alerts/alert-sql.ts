@@ -1,4 +1,4 @@
-import type { AlertCondition, AlertCreate, AlertState, AlertTriggerRecord, AlertUpdate } from '../../contracts/alerts.ts';
+import type { AlertCondition, AlertCreate, AlertState, AlertTriggerRecord, AlertUpdate, DeliveryStatus, DeliveryView } from '../../contracts/alerts.ts';
 import { fromHex, toHex } from '../../contracts/sealed-blob.ts';
 import type { EdgeConfig } from '../../contracts/worker-config.ts';
 import type { Database } from '../database.ts';
@@ -181,26 +181,6 @@ export async function groupAlertRows(db: Database, group: string, ids?: readonly
 }
 
 // ---- triggers and deliveries ----
-
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'dead'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-export const CHANNELS = ['sessions', 'webhook'] as const;
-
-/** One channel's delivery of one trigger, as the API shows it (built in SQL: DELIVERY_JSON). */
-export type DeliveryView = {
-  channel: (typeof CHANNELS)[number];
-  status: DeliveryStatus;
-  /** The webhook URL it was sent to (null for sessions). */
-  url: string | null;
-  attempts: number;
-  /** Sessions that received the frame (null for webhooks). */
-  sessions_reached: number | null;
-  response_code: number | null;
-  last_error: string | null;
-  last_attempt_at: string | null;
-  next_attempt_at: string | null;
-  delivered_at: string | null;
-};
 
 /** A timestamptz expression as the ISO 8601 text the API uses everywhere (milliseconds, Z), for values built inside JSON in SQL. */
 function isoSql(expression: string): string {

@@ -1,7 +1,7 @@
-import type { AlertTriggerRecord } from '../../contracts/alerts.ts';
+import type { DeliveryListing, DeliveryStatus, TriggerView } from '../../contracts/alerts.ts';
 import type { Database } from '../database.ts';
 import { iso } from './alert-rows.ts';
-import { type DeliveryRow, type DeliveryStatus, type DeliveryView, listDeliveryRows, listTriggerRows, triggerFields } from './alert-sql.ts';
+import { listDeliveryRows, listTriggerRows, triggerFields } from './alert-sql.ts';
 
 /**
  * The alerts API's history: each recorded trigger with how it reached each
@@ -9,7 +9,6 @@ import { type DeliveryRow, type DeliveryStatus, type DeliveryView, listDeliveryR
  * user's dead letters). Newest recorded first; scoped to the caller. The
  * SQL is alert-sql.ts's; here the rows become the API's views.
  */
-export type TriggerView = AlertTriggerRecord & { deliveries: DeliveryView[] };
 
 /** The user's triggers (of one alert, when given), `size + 1` from after the cursor. */
 export async function listTriggers(
@@ -26,8 +25,6 @@ export async function listTriggers(
     deliveries: row.deliveries,
   }));
 }
-
-export type DeliveryListing = DeliveryView & { created_at: string; trigger: DeliveryRow['trigger'] };
 
 /** The user's deliveries (of some statuses and a channel, when given), `size + 1` from after the cursor. */
 export async function listDeliveries(

@@ -1,3 +1,4 @@
+import type { WebhookSecretStatus } from '../../contracts/alerts.ts';
 import { ConfigError } from '../../contracts/config-error.ts';
 import { newWebhookSecret, parseSealingKey, Sealer, WEBHOOK_SECRET_SEALING } from '../../contracts/sealed-blob.ts';
 import type { EdgeConfig } from '../../contracts/worker-config.ts';
@@ -15,8 +16,6 @@ import { sealedWebhookSecrets, upsertWebhookSecret, webhookSecretDates } from '.
  * anything in between. The SQL is alert-sql.ts's.
  */
 export const ROTATION_GRACE_MS = 24 * 3600_000;
-
-export type SecretStatus = { configured: boolean; created_at: string | null; previous_valid_until: string | null };
 
 const sealers = new Map<string, Promise<Sealer>>();
 
@@ -36,14 +35,14 @@ export function webhookSealer(config: EdgeConfig): Promise<Sealer> {
 }
 
 /** A new secret for the user (the old one, if any, stays valid for ROTATION_GRACE_MS); the caller shows it once. */
-export async function issueWebhookSecret(db: Database, config: EdgeConfig, userId: string): Promise<SecretStatus & { secret: string }> {
+export async function issueWebhookSecret(db: Database, config: EdgeConfig, userId: string): Promise<WebhookSecretStatus & { secret: string }> {
   const sealer = await webhookSealer(config);
   const secret = newWebhookSecret();
   const row = await upsertWebhookSecret(db, userId, await sealer.seal(secret, userId), ROTATION_GRACE_MS);
   return { secret, configured: true, created_at: iso(row.created_at), previous_valid_until: isoOrNull(row.previous_until) };
 }
 
-export async function webhookSecretStatus(db: Database, userId: string): Promise<SecretStatus> {
+export async function webhookSecretStatus(db: Database, userId: string): Promise<WebhookSecretStatus> {
   const row = await webhookSecretDates(db, userId);
   if (!row) return { configured: false, created_at: null, previous_valid_until: null };
   return { configured: true, created_at: iso(row.created_at), previous_valid_until: isoOrNull(row.previous_until) };

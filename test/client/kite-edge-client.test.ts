@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
+import { type ClientEvents, KiteEdgeClient, KiteEdgeError } from '@kite-edge/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { type ClientEvents, KiteEdgeClient, KiteEdgeError } from '../../client/kite-edge-client.ts';
 import { CloseCode, DEFAULT_LIMITS, type ServerMessage } from '../../contracts/client-protocol.ts';
 
 /**

@@ -1,8 +1,8 @@
+import { type CandleMessage, KiteEdgeClient, type SocketConstructor } from '@kite-edge/client';
 import { KiteConnect } from 'kiteconnect';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { type CandleMessage, KiteEdgeClient, type SocketConstructor } from '../../client/kite-edge-client.ts';
 import { bucketStart, type Candle, INTERVAL_MINUTES, kiteCandleTime, mergeCandles, minuteStart } from '../../contracts/candles.ts';
 import { IST_OFFSET_MS, istTimestamp } from '../../contracts/ist-clock.ts';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';

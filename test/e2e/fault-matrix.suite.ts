@@ -1,6 +1,6 @@
+import { type ClientEvents, type FeedStatus, KiteEdgeClient, type SocketConstructor } from '@kite-edge/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { type ClientEvents, type FeedStatus, KiteEdgeClient, type SocketConstructor } from '../../client/kite-edge-client.ts';
 import type { HealthResponse } from '../../contracts/health.ts';
 import { hubConfig, hubName } from '../../contracts/hub-config.ts';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';

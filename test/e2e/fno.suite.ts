@@ -1,6 +1,6 @@
+import { KiteEdgeClient, type SocketConstructor } from '@kite-edge/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { KiteEdgeClient, type SocketConstructor } from '../../client/kite-edge-client.ts';
 import type { FnoChain, FnoChainUpdate, FnoOption } from '../../contracts/fno-chain.ts';
 import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
 

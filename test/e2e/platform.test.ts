@@ -8,6 +8,7 @@ import './platform-health.suite.ts';
 import './alerts.suite.ts';
 import './websocket.suite.ts';
 import './typed-client.suite.ts';
+import './api-documents.suite.ts';
 import './origin-feed.suite.ts';
 import './fno.suite.ts';
 import './candles.suite.ts';

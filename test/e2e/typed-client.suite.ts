@@ -1,6 +1,6 @@
+import { type Ack, type ClientEvents, KiteEdgeClient, type SocketConstructor } from '@kite-edge/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { type Ack, type ClientEvents, KiteEdgeClient, type SocketConstructor } from '../../client/kite-edge-client.ts';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
 import { type Platform, platform, uniqueEmail } from './platform.ts';
 

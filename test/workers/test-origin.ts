@@ -1,6 +1,7 @@
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { DEPTH_LEVEL, FULL, PACKET, PACKET_LENGTH, priceDivisor, QUOTE } from '../../contracts/kite-ticks/packet-layout.ts';
 import { encodeTickBatch, LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
+import { fetchEdge } from './documented.ts';
 
 /**
  * The origin as the workers tests play it: link requests through the
@@ -20,7 +21,7 @@ export function linkRequest(path: string, options: LinkRequestOptions = {}): Pro
   if (secret !== null) headers.set('Authorization', `Bearer ${secret}`);
   const protocol = options.protocol === undefined ? LINK_SUBPROTOCOL : options.protocol;
   if (protocol !== null) headers.set('Sec-WebSocket-Protocol', protocol);
-  return exports.default.fetch(`${EDGE}${path}`, { headers });
+  return fetchEdge(`${EDGE}${path}`, { headers });
 }
 
 export class TestOrigin {

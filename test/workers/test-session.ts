@@ -1,10 +1,11 @@
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import type { ServerMessage } from '../../contracts/client-protocol.ts';
 import { type GroupedInstrument, instrumentGroup } from '../../contracts/instrument-group.ts';
 import { DEPTH_LEVEL, FULL, PACKET, PACKET_LENGTH, QUOTE } from '../../contracts/kite-ticks/packet-layout.ts';
 import { SESSION_HEADERS } from '../../contracts/session-handoff.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { openDatabase } from '../../storage/database.ts';
+import { fetchEdge } from './documented.ts';
 
 /**
  * A client session as the workers tests play it: a WebSocket through the
@@ -46,7 +47,7 @@ export class TestSession {
   }
 
   static request(path: string, query: string, headers: Record<string, string> = {}): Promise<Response> {
-    return exports.default.fetch(`${EDGE}${path}?${query}`, { headers: { Upgrade: 'websocket', ...headers } });
+    return fetchEdge(`${EDGE}${path}?${query}`, { headers: { Upgrade: 'websocket', ...headers } });
   }
 
   /**

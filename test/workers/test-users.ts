@@ -1,11 +1,10 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { sign } from 'hono/jwt';
 import { ErrorBody } from '../../contracts/errors.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import type { Scope } from '../../edge/auth/principal.ts';
-import worker from '../../edge/index.ts';
 import { openDatabase } from '../../storage/database.ts';
+import { fetchEdge, fetchEdgeWith } from './documented.ts';
 
 /**
  * Users, keys and requests as the workers tests make them: through the
@@ -34,15 +33,12 @@ function request(path: string, init: CallInit): Request {
 
 /** A request to the worker as deployed for the tests. */
 export function call(path: string, init: CallInit = {}): Promise<Response> {
-  return exports.default.fetch(request(path, init));
+  return fetchEdge(request(path, init));
 }
 
 /** A request to the worker with some variables replaced, as a differently configured deployment would see it. */
 export async function callWith(overrides: Record<string, string | undefined>, path: string, init: CallInit = {}): Promise<Response> {
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(request(path, init), { ...env, ...overrides }, ctx);
-  await waitOnExecutionContext(ctx);
-  return response;
+  return fetchEdgeWith(overrides, request(path, init));
 }
 
 export const errorOf = async (response: Response) => ErrorBody.parse(await response.json()).error;

@@ -1,0 +1,235 @@
+import type { z } from 'zod';
+import { Alert, AlertPage, type AlertState, type InstrumentRef } from '../contracts/alerts.ts';
+import { ApiKeyList, Me, NewApiKey, Registration, type Scope, SessionTokens } from '../contracts/auth-api.ts';
+import { ErrorBody, type ErrorCode } from '../contracts/errors.ts';
+import { FnoChain, FnoSummary } from '../contracts/fno-chain.ts';
+import { HealthResponse } from '../contracts/health.ts';
+import { ExpiriesResponse, InstrumentRow, ListResponse, OptionChainResponse, SearchResponse, StatsResponse } from '../contracts/instruments-api.ts';
+import { KiteLtpQuote, KiteOhlcQuote, KiteQuote, quoteResponse } from '../contracts/quote-api.ts';
+import type { Credentials } from './kite-edge-client.ts';
+
+/**
+ * The REST API (GET /openapi.json has all of it) for programs: each helper
+ * sends one request and parses the answer with the very schema the server
+ * describes it with (contracts/), so a typed result is a checked one. A
+ * refusal throws KiteEdgeApiError with the platform's error body.
+ */
+
+/** An answer other than the route's success: its status and the platform's error body. */
+export class KiteEdgeApiError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode | 'unexpected_answer';
+  readonly body: unknown;
+
+  constructor(status: number, code: KiteEdgeApiError['code'], message: string, body: unknown) {
+    super(message);
+    this.name = 'KiteEdgeApiError';
+    this.status = status;
+    this.code = code;
+    this.body = body;
+  }
+}
+
+export type RestOptions = {
+  /** The platform's address, e.g. `https://edge.example.com` or `http://127.0.0.1:8787`. */
+  baseUrl: string;
+  /** An API key and its secret, or an access token; none for the public routes (register, login, instruments). */
+  credentials?: Credentials | (() => Credentials | Promise<Credentials>);
+  /** Defaults to the global fetch. */
+  fetch?: typeof fetch;
+};
+
+type Query = Record<string, string | number | boolean | readonly (string | number)[] | undefined>;
+
+export type ListQuery = {
+  exchange?: string;
+  segment?: string;
+  instrument_type?: string;
+  name?: string;
+  expiry?: string;
+  expiry_from?: string;
+  expiry_to?: string;
+  strike_min?: number;
+  strike_max?: number;
+  is_active?: 'true' | 'false' | 'all';
+  sort?: string;
+  limit?: number;
+  offset?: number;
+  cursor?: string;
+};
+
+export type NewAlert = {
+  instrument: InstrumentRef;
+  condition: Alert['condition'];
+  repeat?: Alert['repeat'];
+  expires_at?: string;
+  note?: string;
+  channels?: { sessions?: boolean; webhook?: { url: string } | null };
+};
+
+const KiteQuotes = quoteResponse(KiteQuote);
+const KiteOhlcQuotes = quoteResponse(KiteOhlcQuote);
+const KiteLtpQuotes = quoteResponse(KiteLtpQuote);
+
+export class KiteEdgeRest {
+  readonly #options: RestOptions;
+
+  constructor(options: RestOptions) {
+    this.#options = options;
+  }
+
+  health() {
+    return this.#get('/health', HealthResponse);
+  }
+
+  // ---- accounts and keys ----
+
+  register(email: string, password: string) {
+    return this.#send('POST', '/auth/register', { email, password }, Registration, 202);
+  }
+
+  login(email: string, password: string) {
+    return this.#send('POST', '/auth/login', { email, password }, SessionTokens);
+  }
+
+  refresh(refreshToken: string) {
+    return this.#send('POST', '/auth/refresh', { refresh_token: refreshToken }, SessionTokens);
+  }
+
+  me() {
+    return this.#get('/auth/me', Me);
+  }
+
+  createApiKey(name: string, scopes: Scope[]) {
+    return this.#send('POST', '/api-keys', { name, scopes }, NewApiKey, 201);
+  }
+
+  apiKeys() {
+    return this.#get('/api-keys', ApiKeyList);
+  }
+
+  // ---- instruments ----
+
+  instruments(query: ListQuery = {}) {
+    return this.#get('/instruments/list', ListResponse, query);
+  }
+
+  search(q: string, options: { exchange?: string; segment?: string; limit?: number } = {}) {
+    return this.#get('/instruments/search', SearchResponse, { q, ...options });
+  }
+
+  instrument(token: number) {
+    return this.#get(`/instruments/${token}`, InstrumentRow);
+  }
+
+  instrumentBySymbol(exchange: string, tradingsymbol: string) {
+    return this.#get(`/instruments/by-symbol/${encodeURIComponent(exchange)}/${encodeURIComponent(tradingsymbol)}`, InstrumentRow);
+  }
+
+  stats() {
+    return this.#get('/instruments/stats', StatsResponse);
+  }
+
+  expiries(name: string, exchange?: string) {
+    return this.#get('/instruments/expiries', ExpiriesResponse, { name, exchange });
+  }
+
+  optionChain(name: string, expiry: string, exchange?: string) {
+    return this.#get('/instruments/option-chain', OptionChainResponse, { name, expiry, exchange });
+  }
+
+  // ---- Kite's quotes, live chains ----
+
+  /** Kite's `GET /quote`: instruments as `EXCHANGE:TRADINGSYMBOL` or tokens. */
+  quote(instruments: readonly (string | number)[]) {
+    return this.#get('/quote', KiteQuotes, { i: instruments });
+  }
+
+  ohlc(instruments: readonly (string | number)[]) {
+    return this.#get('/quote/ohlc', KiteOhlcQuotes, { i: instruments });
+  }
+
+  ltp(instruments: readonly (string | number)[]) {
+    return this.#get('/quote/ltp', KiteLtpQuotes, { i: instruments });
+  }
+
+  fnoChain(name: string, expiry: string, strikes?: number) {
+    return this.#get('/fno/chain', FnoChain, { name, expiry, strikes });
+  }
+
+  fnoSummary(name: string) {
+    return this.#get('/fno/summary', FnoSummary, { name });
+  }
+
+  // ---- alerts ----
+
+  alerts(query: { state?: AlertState; limit?: number; cursor?: string } = {}) {
+    return this.#get('/alerts', AlertPage, query);
+  }
+
+  alert(id: string) {
+    return this.#get(`/alerts/${encodeURIComponent(id)}`, Alert);
+  }
+
+  createAlert(alert: NewAlert) {
+    return this.#send('POST', '/alerts', alert, Alert, 201);
+  }
+
+  deleteAlert(id: string) {
+    return this.#send('DELETE', `/alerts/${encodeURIComponent(id)}`, undefined, undefined, 204);
+  }
+
+  // ---- transport ----
+
+  #get<S extends z.ZodType>(path: string, schema: S, query: Query = {}): Promise<z.output<S>> {
+    return this.#request('GET', `${path}${queryString(query)}`, undefined, schema, 200) as Promise<z.output<S>>;
+  }
+
+  #send<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S, status?: number): Promise<z.output<S>>;
+  #send(method: string, path: string, body: unknown, schema: undefined, status: number): Promise<void>;
+  #send(method: string, path: string, body: unknown, schema: z.ZodType | undefined, status = 200): Promise<unknown> {
+    return this.#request(method, path, body, schema, status);
+  }
+
+  async #request(method: string, path: string, body: unknown, schema: z.ZodType | undefined, expected: number): Promise<unknown> {
+    const headers = new Headers({ Accept: 'application/json' });
+    const credentials = typeof this.#options.credentials === 'function' ? await this.#options.credentials() : this.#options.credentials;
+    if (credentials)
+      headers.set('Authorization', 'accessToken' in credentials ? `Bearer ${credentials.accessToken}` : `token ${credentials.apiKey}:${credentials.secret}`);
+    if (body !== undefined) headers.set('Content-Type', 'application/json');
+    const response = await (this.#options.fetch ?? fetch)(`${this.#options.baseUrl.replace(/\/$/, '')}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    const json: unknown = text === '' ? undefined : safeJson(text);
+    if (response.status !== expected) {
+      const error = ErrorBody.safeParse(json);
+      if (error.success) throw new KiteEdgeApiError(response.status, error.data.error.code, error.data.error.message, json);
+      throw new KiteEdgeApiError(response.status, 'unexpected_answer', `${method} ${path} answered ${response.status}`, json ?? text);
+    }
+    if (!schema) return undefined;
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new KiteEdgeApiError(response.status, 'unexpected_answer', `${method} ${path}: the answer does not match its schema`, json);
+    return parsed.data;
+  }
+}
+
+function queryString(query: Query): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) params.append(name, String(item));
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
