@@ -11,7 +11,7 @@ import { IST_OFFSET_MS } from '../../contracts/ist-clock.ts';
  * agree with the path. Every problem is a HistoryInputError, answered in
  * Kite's envelope as an InputException.
  */
-export type HistoryQuery = { token: number; interval: CandleInterval; from: number; to: number; continuous: boolean; oi: boolean };
+export type HistoryRequest = { token: number; interval: CandleInterval; from: number; to: number; continuous: boolean; oi: boolean };
 
 export class HistoryInputError extends Error {
   override name = 'HistoryInputError';
@@ -19,7 +19,7 @@ export class HistoryInputError extends Error {
 
 const KNOWN = new Set(['from', 'to', 'continuous', 'oi', 'instrument_token', 'interval']);
 
-export function parseHistoryQuery(tokenText: string, intervalText: string, params: URLSearchParams): HistoryQuery {
+export function parseHistoryQuery(tokenText: string, intervalText: string, params: URLSearchParams): HistoryRequest {
   if (!/^\d{1,10}$/.test(tokenText) || Number(tokenText) < 1 || Number(tokenText) > 0xffffffff) {
     throw new HistoryInputError(`invalid token: ${JSON.stringify(tokenText.slice(0, 40))} is not an instrument token (a whole number from 1 to 4294967295)`);
   }

@@ -1,6 +1,8 @@
-import { type Context, Hono } from 'hono';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { BackfillAsk } from '../../contracts/candle-backfill.ts';
 import { kiteCandleRow, minuteStart } from '../../contracts/candles.ts';
+import { HistoryParams, HistoryQuery, HistoryResponse, KiteErrorBody } from '../../contracts/history-api.ts';
 import type { KiteExchange } from '../../contracts/kite-instrument.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { feedControl, instrumentGroup } from '../../durable-objects/stubs.ts';
@@ -9,8 +11,9 @@ import { resolveInstruments } from '../../storage/resolve-instruments.ts';
 import { type AuthEnv, requires } from '../auth/policy.ts';
 import { scope } from '../auth/principal.ts';
 import { cachedJson } from '../cache/cached-json.ts';
+import { json, route } from '../openapi/describe.ts';
 import { planFill } from './fill-gaps.ts';
-import { HistoryInputError, type HistoryQuery, parseHistoryQuery } from './query.ts';
+import { HistoryInputError, type HistoryRequest, parseHistoryQuery } from './query.ts';
 import { readHistory, type Unwritten } from './read-candles.ts';
 
 /**
@@ -29,41 +32,63 @@ import { readHistory, type Unwritten } from './read-candles.ts';
  */
 const CLOSED_RANGE_TTL_S = 86_400;
 
-export const history = new Hono<AuthEnv>();
-// Market data is what an API key's `read` scope is for; budgeted per key or user.
-history.use('*', requires(scope('read'), { limit: 'api' }));
+export const history = new OpenAPIHono<AuthEnv>();
 
-history.get('/:token/:interval', async (c) => {
-  let query: HistoryQuery;
-  try {
-    query = parseHistoryQuery(c.req.param('token'), c.req.param('interval'), new URL(c.req.url).searchParams);
-  } catch (error) {
-    if (error instanceof HistoryInputError) return kiteError(c, 400, 'InputException', error.message);
-    throw error;
-  }
-  const now = Date.now();
-  const config = edgeConfig(c.env);
-  const db = openDatabase(config.database, config.queryTimeoutMs);
-  const instrument = (await resolveInstruments(db, [query.token])).resolved.get(String(query.token));
-  if (!instrument) return kiteError(c, 400, 'InputException', `invalid token: no instrument has token ${query.token}`);
-  if (query.continuous && !(instrument.instrument_type === 'FUT' && query.interval === 'day')) {
-    return kiteError(c, 400, 'InputException', 'continuous data is available only for day candles of futures');
-  }
-  const answer = () => candles(c, db, query, instrument.exchange as KiteExchange, instrument.group, now);
-  if (query.to >= minuteStart(now)) {
-    const result = await answer();
-    if (!(result instanceof Response)) c.header('Cache-Control', 'no-store');
-    return result instanceof Response ? result : c.json(result);
-  }
-  return cachedJson(c, CLOSED_RANGE_TTL_S, answer);
-});
+const kiteProblem = (description: string, message: string) =>
+  json(KiteErrorBody, description, { status: 'error', message, data: null, error_type: 'InputException' } satisfies KiteErrorBody);
 
-type KiteCandles = { status: 'success'; data: { candles: ReturnType<typeof kiteCandleRow>[] } };
+route(
+  history,
+  createRoute({
+    method: 'get',
+    path: '/{token}/{interval}',
+    tags: ['historical (Kite)'],
+    summary: 'Candles of an instrument, as Kite’s historical API',
+    description:
+      "Kite Connect's historical candle API (docs/candles.md): minute candles built from the platform's ticks, filled from Kite's own where the platform recorded nothing; intraday intervals aligned from the exchange's open; the forming minute included. Kite's range limit per interval applies. A range that ended before the current minute is cached.",
+    request: { params: HistoryParams, query: HistoryQuery },
+    responses: {
+      200: json(HistoryResponse, 'the candles, oldest first', {
+        status: 'success',
+        data: { candles: [['2026-12-04T09:15:00+0530', 1520.5, 1524, 1519.8, 1523.1, 18250]] },
+      } satisfies HistoryResponse),
+      400: kiteProblem("a parameter Kite would refuse, in Kite's envelope", 'interval exceeds max limit: 60 days'),
+    },
+  }),
+  // Market data is what an API key's `read` scope is for; budgeted per key or user.
+  requires(scope('read'), { limit: 'api' }),
+  async (c) => {
+    let query: HistoryRequest;
+    try {
+      query = parseHistoryQuery(c.req.param('token') ?? '', c.req.param('interval') ?? '', new URL(c.req.url).searchParams);
+    } catch (error) {
+      if (error instanceof HistoryInputError) return kiteError(c, 400, 'InputException', error.message);
+      throw error;
+    }
+    const now = Date.now();
+    const config = edgeConfig(c.env);
+    const db = openDatabase(config.database, config.queryTimeoutMs);
+    const instrument = (await resolveInstruments(db, [query.token])).resolved.get(String(query.token));
+    if (!instrument) return kiteError(c, 400, 'InputException', `invalid token: no instrument has token ${query.token}`);
+    if (query.continuous && !(instrument.instrument_type === 'FUT' && query.interval === 'day')) {
+      return kiteError(c, 400, 'InputException', 'continuous data is available only for day candles of futures');
+    }
+    const answer = () => candles(c, db, query, instrument.exchange as KiteExchange, instrument.group, now);
+    if (query.to >= minuteStart(now)) {
+      const result = await answer();
+      if (!(result instanceof Response)) c.header('Cache-Control', 'no-store');
+      return result instanceof Response ? result : c.json(result);
+    }
+    return cachedJson(c, CLOSED_RANGE_TTL_S, answer);
+  },
+);
+
+type KiteCandles = HistoryResponse;
 
 async function candles(
   c: Context<AuthEnv>,
   db: Database,
-  q: HistoryQuery,
+  q: HistoryRequest,
   exchange: KiteExchange,
   group: string,
   now: number,
@@ -97,6 +122,6 @@ async function fill(c: Context<AuthEnv>, plan: readonly BackfillAsk[]): Promise<
   return undefined;
 }
 
-function kiteError(c: Context, status: 400 | 403 | 429 | 500 | 503, type: string, message: string): Response {
-  return c.json({ status: 'error', message, data: null, error_type: type }, status);
+function kiteError(c: Context, status: 400, type: KiteErrorBody['error_type'], message: string): Response {
+  return c.json({ status: 'error', message, data: null, error_type: type } satisfies KiteErrorBody, status);
 }

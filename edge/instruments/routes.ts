@@ -20,7 +20,7 @@ import {
 } from '../../contracts/instruments-api.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { type Database, openDatabase } from '../../storage/database.ts';
-import { requires } from '../auth/policy.ts';
+import { type AuthEnv, requires } from '../auth/policy.ts';
 import { PUBLIC } from '../auth/principal.ts';
 import { cachedJson } from '../cache/cached-json.ts';
 import { errorResponse } from '../errors.ts';
@@ -37,9 +37,10 @@ import { searchQuery } from './search.ts';
  */
 const TTL = { list: 300, search: 300, stats: 60, instrument: 3600, expiries: 600, chain: 600 } as const;
 
-export const instruments = new OpenAPIHono<{ Bindings: Cloudflare.Env }>();
-// Public reference data, as Kite's own instrument dump is; budgeted per address (per key when one is sent).
-instruments.use('*', requires(PUBLIC, { limit: 'api' }));
+export const instruments = new OpenAPIHono<AuthEnv>();
+// Public reference data, as Kite's own instrument dump is; budgeted per address (per key when one is sent). Stated per route, not
+// for `*`: /instruments/historical (edge/history/) shares the prefix and needs a key.
+const publicData = requires(PUBLIC, { limit: 'api' });
 
 // Every answer carries an ETag (cached-json.ts): a client revalidating with it gets a 304 while the data is the same.
 const NOT_MODIFIED = { description: 'not modified: the `If-None-Match` ETag is still current' };
@@ -60,7 +61,7 @@ const EXAMPLE_ROW: InstrumentRow = {
   is_active: true,
 };
 
-function database<T>(c: Context<{ Bindings: Cloudflare.Env }>, work: (db: Database) => Promise<T>): Promise<T> {
+function database<T>(c: Context<AuthEnv>, work: (db: Database) => Promise<T>): Promise<T> {
   const config = edgeConfig(c.env);
   return work(openDatabase(config.database, config.queryTimeoutMs));
 }
@@ -87,6 +88,7 @@ route(
       400: invalidParameter('limit', 'must be at most 1000'),
     },
   }),
+  publicData,
   async (c) => {
     const query = parseQuery(c, ListQuery);
     const after = decodeCursor(query);
@@ -129,6 +131,7 @@ route(
       400: invalidParameter('q', 'must not be empty'),
     },
   }),
+  publicData,
   async (c) => {
     const query = parseQuery(c, SearchQuery);
     return cachedJson(c, TTL.search, () =>
@@ -166,6 +169,7 @@ route(
       400: invalidParameter('x', 'unknown parameter; this route takes none'),
     },
   }),
+  publicData,
   async (c) => {
     parseQuery(c, NoQuery);
     return cachedJson(c, TTL.stats, () =>
@@ -197,6 +201,7 @@ route(
       400: invalidParameter('name', 'must not be empty'),
     },
   }),
+  publicData,
   async (c) => {
     const query = parseQuery(c, ExpiriesQuery);
     return cachedJson(c, TTL.expiries, () =>
@@ -244,6 +249,7 @@ route(
       ),
     },
   }),
+  publicData,
   async (c) => {
     const query = parseQuery(c, OptionChainQuery);
     return cachedJson(c, TTL.chain, async () => {
@@ -300,6 +306,7 @@ route(
       404: problem('no instrument has that symbol', 'not_found', 'no instrument NSE:NOSUCH'),
     },
   }),
+  publicData,
   async (c) => {
     const exchange = parsePathParam(c, 'exchange', ExchangeParam);
     const tradingsymbol = parsePathParam(c, 'tradingsymbol', TradingsymbolParam);
@@ -333,6 +340,7 @@ route(
       404: problem('no instrument has that token', 'not_found', 'no instrument with token 1'),
     },
   }),
+  publicData,
   async (c) => {
     const token = parsePathParam(c, 'token', TokenParam);
     parseQuery(c, NoQuery);

@@ -16,6 +16,7 @@ import { honoPath, problem } from './describe.ts';
 export const UNDOCUMENTED: readonly { prefix: string; why: string }[] = [
   { prefix: '/origin/', why: 'the origin’s links: WebSockets for the platform’s own origin, behind ORIGIN_LINK_SECRET (docs/origin-link.md)' },
   { prefix: '/internal/', why: 'operator routes for admins (docs/origin-link.md), not a stable API' },
+  { prefix: '/metrics', why: 'Prometheus text for the operator’s scraper, behind METRICS_TOKEN (docs/edge-metrics.md), not JSON for users' },
 ];
 
 export const isUndocumented = (path: string) => UNDOCUMENTED.some(({ prefix }) => path.startsWith(prefix));
