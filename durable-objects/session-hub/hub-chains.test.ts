@@ -111,7 +111,9 @@ describe('/v2/ws option chains', () => {
     FnoChainUpdate.parse(delta);
     expect(Date.parse(update.as_of) - Date.parse(first.as_of)).toBeGreaterThanOrEqual(1_000);
     const applied: FnoChain = applyChainUpdate(chain as FnoChain, delta);
-    expect(update.rows.map((row) => row.strike)).toEqual([middle?.strike]);
+    // The bumped row, and not the chain: another row may change too when the clock moved its time to expiry past a rounding step (a slow machine).
+    expect(update.rows.map((row) => row.strike)).toContain(middle?.strike);
+    expect(update.rows.length).toBeLessThan(chain.strikes.length);
     expect(update.summary).toHaveProperty(middle?.CE ? 'total_call_oi' : 'total_put_oi');
     expect(applied.strikes).toHaveLength(chain.strikes.length);
     expect(Object.keys(update.summary)).not.toContain('forward');

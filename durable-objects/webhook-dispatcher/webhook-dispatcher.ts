@@ -92,8 +92,9 @@ export class WebhookDispatcher extends DurableObject {
     for (const [result, value] of Object.entries(outcomes) as [WebhookResult, number][]) {
       if (value > 0) tallies.push({ name: 'kite_edge_webhook_deliveries_total', labels: { result }, value });
     }
-    if (tallies.length > 0) await tally(this.env, `WebhookDispatcher ${this.#userId}`, tallies);
+    // The next attempt is scheduled before the counts are sent: a slow FeedControl must not leave a delivery without its alarm.
     if (next !== null) await this.ctx.storage.setAlarm(next);
+    if (tallies.length > 0) await tally(this.env, `WebhookDispatcher ${this.#userId}`, tallies);
   }
 
   /** Attempts what is due, counting each attempt's outcome; returns when the next pending delivery is due (null: none). */

@@ -14,7 +14,7 @@ import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack
  * minutes are built by the group from the ticks this test also receives on
  * /v2/ws, and must agree with them by the definitions; a past trading day
  * (a fixed date) is backfilled from the simulator's history through the
- * origin: all 375 NSE minutes, a day candle that agrees with them, every
+ * origin: all 375 minutes of its session, a day candle that agrees with them, every
  * interval aggregated from them. And the live stream: `subscribe_candles`.
  */
 let stack: Platform;
@@ -101,12 +101,12 @@ beforeAll(async () => {
   key = (await created.json()) as typeof key;
   kite = new KiteConnect({ api_key: key.id, root: stack.edgeUrl });
   kite.setAccessToken(key.secret);
-  // An NSE stock no other suite subscribes (they take the lowest tokens), so every tick its group sees is one this test sees.
+  // A BSE stock no other suite subscribes (the websocket suite takes NSE's, the origin's BSE RELIANCE), so every tick its group sees is one this test sees.
   const db = new pg.Client({ connectionString: stack.databaseUrl });
   await db.connect();
   try {
     const { rows } = await db.query<{ token: number }>(
-      `SELECT instrument_token::float8 AS token FROM instruments WHERE is_active AND segment = 'NSE' AND instrument_type = 'EQ'
+      `SELECT instrument_token::float8 AS token FROM instruments WHERE is_active AND segment = 'BSE' AND instrument_type = 'EQ'
        ORDER BY instrument_token DESC LIMIT 1 OFFSET $1`,
       [Math.floor(Math.random() * 40)],
     );
@@ -146,7 +146,7 @@ describe('candles: Kite’s historical API on the platform', () => {
     expect(compared[0]?.time).toBe(minuteStart((ticks[0]?.exchange_timestamp ?? 0) * 1000));
   });
 
-  it('a past trading day: all 375 NSE minutes, backfilled from Kite through the origin, and a day candle that agrees with them', async () => {
+  it('a past trading day: all 375 minutes of its session, backfilled from Kite through the origin, and a day candle that agrees with them', async () => {
     const first = await fetch(historyUrl('minute', `${PAST_DAY} 09:15:00`, `${PAST_DAY} 15:30:00`), {
       headers: { Authorization: `token ${key.id}:${key.secret}` },
     });
@@ -174,7 +174,7 @@ describe('candles: Kite’s historical API on the platform', () => {
       const got = (await history(interval, `${PAST_DAY} 09:15:00`, `${PAST_DAY} 15:30:00`)).map(asCandle);
       const buckets = new Map<number, Candle[]>();
       for (const m of minutes) {
-        const start = bucketStart(m.time, interval, 'NSE');
+        const start = bucketStart(m.time, interval, 'BSE');
         buckets.set(start, [...(buckets.get(start) ?? []), m]);
       }
       const expected = [...buckets].map(([start, list]) => ({ ...(mergeCandles(start, list) as Candle), oi: 0 }));
@@ -207,7 +207,7 @@ describe('candles: live on /v2/ws', () => {
     for (const frame of frames) {
       expect(frame).toMatchObject({ instrument_token: token, interval: '5minute' });
       const start = Date.parse(frame.candle.time.replace('+0530', '+05:30'));
-      expect(bucketStart(start, '5minute', 'NSE')).toBe(start);
+      expect(bucketStart(start, '5minute', 'BSE')).toBe(start);
       expect(frame.candle.high).toBeGreaterThanOrEqual(Math.max(frame.candle.open, frame.candle.close));
     }
     const gaps = frames.slice(1).map((f, i) => f.at - (frames[i]?.at ?? 0));

@@ -16,6 +16,8 @@ export const ORIGIN_LINK_SECRET = 'e2e-origin-link-secret';
 export const ALERTS_MIN_COOLDOWN_S = '2';
 /** Webhook retries after 0.1–0.2 s, then 0.2–0.4 s, …: a receiver that fails twice is delivered to in under a second, not 7–15 s. */
 export const ALERT_WEBHOOK_RETRY_BASE_MS = '200';
+/** Every suite registers and logs in its own users from one address: more than the 20 a minute a real address gets (the budget itself is tested in edge/auth). */
+export const RATE_LIMIT_AUTH = '1000';
 
 /** The file that holds every suite on the shared platform. */
 const E2E_FILE = 'test/e2e/platform.test.ts';
@@ -25,7 +27,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   // nothing would use the platform, and booting it would only take a core from the files that run.
   const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
   if (filters && !filters.some((filter) => E2E_FILE.includes(filter))) return undefined;
-  const stack = await launchDevStack({ ORIGIN_LINK_SECRET, ALERTS_MIN_COOLDOWN_S, ALERT_WEBHOOK_RETRY_BASE_MS });
+  const stack = await launchDevStack({ ORIGIN_LINK_SECRET, ALERTS_MIN_COOLDOWN_S, ALERT_WEBHOOK_RETRY_BASE_MS, RATE_LIMIT_AUTH });
   project.provide('platform', {
     ports: stack.ports,
     edgeUrl: stack.edgeUrl,
