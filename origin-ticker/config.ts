@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError, parseEnv, wholeNumber } from '../contracts/config-error.ts';
+import { MAX_LEASE_TTL_MS, MIN_LEASE_TTL_MS, OriginId } from '../contracts/origin-lease.ts';
 import { type TickMode, TickMode as TickModeSchema } from '../contracts/origin-link.ts';
 import { parseSealingKey } from '../contracts/sealed-blob.ts';
 
@@ -54,6 +56,19 @@ const OriginEnvSchema = SyncEnvSchema.extend({
     .string({ error: 'must be set: the shared secret of the origin link (the edge has the same)' })
     .min(16, 'must be at least 16 characters'),
   ORIGIN_PORT: z.coerce.number().int('must be a port number').min(0).max(65535, 'must be a port number').default(8080),
+  ORIGIN_ID: OriginId.optional(),
+  ORIGIN_LEASE_RENEW_MS: wholeNumber(100, 10_000, 1000, 'milliseconds'),
+  ORIGIN_LEASE_TTL_MS: wholeNumber(MIN_LEASE_TTL_MS, MAX_LEASE_TTL_MS, 5000, 'milliseconds'),
+}).check((ctx) => {
+  // A renewal that can be late once, and still in time.
+  if (ctx.value.ORIGIN_LEASE_TTL_MS < 2 * ctx.value.ORIGIN_LEASE_RENEW_MS) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['ORIGIN_LEASE_TTL_MS'],
+      message: `must be at least twice ORIGIN_LEASE_RENEW_MS (${ctx.value.ORIGIN_LEASE_RENEW_MS})`,
+      input: ctx.value.ORIGIN_LEASE_TTL_MS,
+    });
+  }
 });
 
 export type KiteAccount = { apiKey: string; apiSecret: string | undefined };
@@ -86,6 +101,8 @@ export type OriginConfig = SyncConfig & {
   pinned: PinnedInstrument[];
   edge: { url: string; linkSecret: string };
   port: number;
+  /** Which origin this is, to the lease (ORIGIN_ID; hostname:pid by default), and how it keeps the lease. */
+  lease: { originId: string; renewMs: number; ttlMs: number };
 };
 
 const minuteOfDay = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
@@ -128,6 +145,7 @@ export function originConfig(env: Record<string, string | undefined> = process.e
     pinned: parsePinned(vars.PINNED_INSTRUMENTS),
     edge: { url: vars.EDGE_URL.replace(/\/+$/, ''), linkSecret: vars.ORIGIN_LINK_SECRET },
     port: vars.ORIGIN_PORT,
+    lease: { originId: vars.ORIGIN_ID ?? `${hostname()}:${process.pid}`, renewMs: vars.ORIGIN_LEASE_RENEW_MS, ttlMs: vars.ORIGIN_LEASE_TTL_MS },
     syncMinuteIst: minuteOfDay(vars.SYNC_TIME_IST),
   };
 }

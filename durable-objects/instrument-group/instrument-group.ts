@@ -17,7 +17,7 @@ import { Demand, decodeTickBatch, LINK_ERROR_BAD_FRAME, ORIGIN_SILENT_MS, Origin
 import { frameProblem, zodMessage } from '../../contracts/zod-problem.ts';
 import { GroupAlerts, type GroupAlertsState } from '../alerts/group-alerts.ts';
 import type { OriginLinkView } from '../feed-control/feed-control.ts';
-import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
+import { acceptOriginLink, fenceLink, finishClose, linkConnectedAt, linkToken, ORIGIN_TAG, openOriginLink, sendFrame } from '../origin-socket.ts';
 import { feedControl, instrumentGroup } from '../stubs.ts';
 import { ChainStreams } from './chain-streams.ts';
 import { type DemandChange, DemandIndex } from './demand-index.ts';
@@ -79,6 +79,8 @@ export class InstrumentGroup extends DurableObject {
   #alarmAt: number | null = null;
   /** When the linked origin last sent anything; a fresh instance gives it the benefit of the doubt. */
   #heardAt = Date.now();
+  /** The newest fencing token a link was accepted with: frames still arriving on an older link are refused. */
+  #fence = 0;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
@@ -127,6 +129,7 @@ export class InstrumentGroup extends DurableObject {
           })
         : undefined;
     this.#chainStreams = this.#chains ? new ChainStreams(this.#chains.book, this.#hubs) : undefined;
+    for (const socket of ctx.getWebSockets(ORIGIN_TAG)) this.#fence = Math.max(this.#fence, linkToken(socket) ?? 0);
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
       this.#load();
@@ -136,7 +139,7 @@ export class InstrumentGroup extends DurableObject {
 
   // ---- the links: the origin's and the hubs' ----
 
-  override fetch(request: Request): Response {
+  override async fetch(request: Request): Promise<Response> {
     if (!parseGroupKey(this.#group)) return new Response(`${JSON.stringify(this.#group)} is not an instrument group key`, { status: 400 });
     if (new URL(request.url).pathname === HUB_LINK_PATH) {
       const hub = this.#hubs.accept(request);
@@ -146,8 +149,11 @@ export class InstrumentGroup extends DurableObject {
       this.#toHubs.welcome(hub.socket, this.#feedStatus(Date.now()));
       return hub.response;
     }
-    const accepted = acceptOriginLink(this.ctx, request);
+    // Only the active origin may feed the group: FeedControl holds the lease and says whose token is current.
+    const accepted = acceptOriginLink(this.ctx, request, await feedControl(this.env).leaseToken());
     if (accepted instanceof Response) return accepted;
+    if (accepted.fenced) return accepted.response;
+    this.#fence = Math.max(this.#fence, linkToken(accepted.socket) ?? 0);
     this.#heard(Date.now());
     // What the origin reported on its last link may not hold for this one: the hubs hear the first report of this one.
     this.#feed = null;
@@ -158,6 +164,7 @@ export class InstrumentGroup extends DurableObject {
   override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
     const hub = this.#hubs.hubOf(socket);
     if (hub !== undefined) this.#onHubMessage(socket, hub, message);
+    else if (this.#fenced(socket)) return;
     else if (typeof message === 'string') this.#onText(socket, message);
     else this.#onBatch(socket, message);
   }
@@ -185,6 +192,28 @@ export class InstrumentGroup extends DurableObject {
   override webSocketError(socket: WebSocket, error: unknown): void {
     console.warn(`InstrumentGroup ${this.#group}: origin link error: ${String(error)}`);
     this.webSocketClose(socket, 1006, '');
+  }
+
+  /** A frame on a link older than the newest accepted (a hung origin's, sent as it woke): refused, and the link closed (4002). */
+  #fenced(socket: WebSocket): boolean {
+    const token = linkToken(socket) ?? 0;
+    if (token >= this.#fence) return false;
+    fenceLink(socket, token, this.#fence);
+    return true;
+  }
+
+  /**
+   * At each of the origin's feed reports (every GROUP_HEARTBEAT_MS), whether
+   * its link's token is still the lease's: an origin that lost the lease
+   * while hung, linked to a group its successor has not linked yet, is
+   * closed out within one report of waking.
+   */
+  async #checkLease(socket: WebSocket): Promise<void> {
+    const token = linkToken(socket) ?? 0;
+    const current = await feedControl(this.env)
+      .leaseToken()
+      .catch(() => token);
+    if (current !== token) fenceLink(socket, token, current);
   }
 
   /** A tick batch from the origin: held, forwarded to the hubs that want its packets, evaluated for alerts. */
@@ -220,6 +249,7 @@ export class InstrumentGroup extends DurableObject {
     const now = Date.now();
     this.#heard(now);
     if (frame.type === 'feed') {
+      void this.#checkLease(socket);
       this.#feed = { state: frame.state, ...(frame.reason === undefined ? {} : { reason: frame.reason }), at: frame.at, received_at: now };
       this.#store.putMeta('feed', this.#feed);
       this.#tellHubs();

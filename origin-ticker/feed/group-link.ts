@@ -1,6 +1,6 @@
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import { type Demand, GROUP_HEARTBEAT_MS, GroupToOrigin, type KiteFeedState, type OriginToGroup, readLinkFrame } from '../../contracts/origin-link.ts';
-import { EdgeSocket } from './edge-socket.ts';
+import { type EdgeLinkAuth, EdgeSocket } from './edge-socket.ts';
 import { LatestPackets } from './latest-packets.ts';
 
 /**
@@ -18,7 +18,7 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 export type GroupLinkOptions = {
   edgeRoot: string;
   group: GroupKey;
-  secret: string;
+  auth: EdgeLinkAuth;
   onDemand: (group: GroupKey, demand: Demand) => void;
   feedState: () => { state: KiteFeedState; reason?: string };
   log: (line: string) => void;
@@ -40,7 +40,7 @@ export class GroupLink {
     const url = new URL(`/origin/groups/${options.group}`, options.edgeRoot.replace(/^http/, 'ws'));
     this.#socket = new EdgeSocket({
       url: url.toString(),
-      secret: options.secret,
+      auth: options.auth,
       name: `group ${options.group}`,
       onOpen: () => {
         this.sendFeedState();

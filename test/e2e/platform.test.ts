@@ -10,4 +10,5 @@ import './websocket.suite.ts';
 import './typed-client.suite.ts';
 import './origin-feed.suite.ts';
 import './fno.suite.ts';
+import './failover.suite.ts';
 import './fault-matrix.suite.ts';
