@@ -57,23 +57,25 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
   // Read before the feed starts: a feed that dialled first reported "no access token" to every group on each restart.
   const stored = (await store?.loadAll()) ?? [];
 
-  const tokens = new Map<string, { accessToken: string; expiresAt: Date }>();
+  /** Each account's access token, and since when this process has had it (a login's time, or the start for KITE_ACCESS_TOKEN). */
+  const tokens = new Map<string, { accessToken: string; expiresAt: Date; since: Date }>();
   let feed: OriginFeed | undefined;
-  const useToken = (apiKey: string, accessToken: string, expiresAt: Date) => {
-    tokens.set(apiKey, { accessToken, expiresAt });
+  const useToken = (apiKey: string, accessToken: string, expiresAt: Date, since: Date) => {
+    tokens.set(apiKey, { accessToken, expiresAt, since });
     feed?.setAccessToken(apiKey, { accessToken, expiresAt });
   };
+  /** Stored sessions newer than what this process holds (at start: all of them). */
   const restore = (sessions: typeof stored) => {
     for (const session of sessions) {
       if (!config.kite.accounts.some((a) => a.apiKey === session.apiKey)) continue;
-      if (tokens.get(session.apiKey)?.accessToken === session.accessToken) continue;
-      useToken(session.apiKey, session.accessToken, session.expiresAt);
+      if ((tokens.get(session.apiKey)?.since ?? 0) >= session.loginAt) continue;
+      useToken(session.apiKey, session.accessToken, session.expiresAt, session.loginAt);
       log(`Kite session of ${session.userId} (${session.apiKey}) restored; expires ${session.expiresAt.toISOString()}`);
     }
   };
   restore(stored);
   if (config.kite.accessToken) {
-    useToken(config.kite.apiKey, config.kite.accessToken, tokenExpiresAt(new Date(), config.kite.tokenExpiryMinuteIst));
+    useToken(config.kite.apiKey, config.kite.accessToken, tokenExpiresAt(new Date(), config.kite.tokenExpiryMinuteIst), new Date());
   }
   for (const account of config.kite.accounts) {
     if (!tokens.has(account.apiKey)) log(`no access token for ${account.apiKey}: log in at http://127.0.0.1:${config.port}/login?api_key=${account.apiKey}`);
@@ -96,8 +98,8 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
         silenceMs: config.kite.heartbeatTimeoutMs,
         log,
       });
-      for (const [apiKey, token] of tokens) feed.setAccessToken(apiKey, token);
-      // The other origin may have been logged in to Kite since this one started: its session is in the store.
+      for (const [apiKey, { accessToken, expiresAt }] of tokens) feed.setAccessToken(apiKey, { accessToken, expiresAt });
+      // The other origin may have been logged in to Kite since this one got its tokens: that session is in the store.
       void store?.loadAll().then(restore, (error: unknown) => log(`could not read the stored Kite sessions: ${(error as Error).message}`));
     },
     onStandby: () => {
@@ -115,7 +117,7 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
     tokenExpiryMinuteIst: config.kite.tokenExpiryMinuteIst,
     exchange: sessionExchangeProcess(programBeside('kite/session-exchange-cli')),
     onSession: (session) => {
-      useToken(session.apiKey, session.accessToken, session.expiresAt);
+      useToken(session.apiKey, session.accessToken, session.expiresAt, session.loginAt);
       log(`Kite login of ${session.userId} (${session.apiKey}); the feed resumes with the new token`);
     },
     log,
