@@ -20,7 +20,7 @@ type LinkAttachment = { connectedAt: number; token: number };
 export type AcceptedLink = { socket: WebSocket; response: Response; fenced: boolean };
 
 /** The fencing token the link's upgrade carries (the worker refused a request without a well-formed one). */
-export function requestFencingToken(request: Request): number {
+function requestFencingToken(request: Request): number {
   return Number(request.headers.get(FENCING_TOKEN_HEADER));
 }
 

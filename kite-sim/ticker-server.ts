@@ -69,7 +69,7 @@ type Connection = {
  * production, a hung origin's sockets hold their slots until Kite drops
  * them (docs/origin.md).
  */
-export const PING_INTERVAL_MS = 500;
+const PING_INTERVAL_MS = 500;
 
 /** How many ticker connections each API key holds, and the most it held at once since the last reset. */
 export type ConnectionFigures = { open: Record<string, number>; max_concurrent: Record<string, number>; since: string };
@@ -100,11 +100,12 @@ export class TickerServer {
   constructor(options: TickerOptions) {
     this.#options = options;
     this.#log = options.log ?? (() => {});
+    const pongTimeoutMs = options.pongTimeoutMs ?? 0;
     this.#timers = [
       setInterval(() => this.#round(), Math.max(20, Math.round(1000 / options.ticksPerSecond))),
       // Independent of the tick rate: at under one tick a second, heartbeats fill the gaps.
       setInterval(() => this.#heartbeats(), 250),
-      ...(options.pongTimeoutMs ? [setInterval(() => this.#liveness(options.pongTimeoutMs ?? 0), PING_INTERVAL_MS)] : []),
+      ...(pongTimeoutMs > 0 ? [setInterval(() => this.#liveness(pongTimeoutMs), PING_INTERVAL_MS)] : []),
     ];
   }
 
