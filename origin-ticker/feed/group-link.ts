@@ -56,9 +56,10 @@ export class GroupLink {
   /** A tick batch from the router (feed/tick-router.ts), sent as it is while the link keeps up. */
   sendBatch(batch: Uint8Array, packets: number): void {
     if (this.#socket.open && this.#pending.size === 0 && this.#socket.bufferedAmount < MAX_BUFFERED_BYTES) {
-      this.#socket.send(batch);
-      this.#batches++;
-      this.#packets += packets;
+      if (this.#socket.send(batch)) {
+        this.#batches++;
+        this.#packets += packets;
+      }
       return;
     }
     this.#coalesced += this.#pending.keep(batch);
@@ -92,7 +93,7 @@ export class GroupLink {
 
   #flush(): void {
     for (const { batch, packets } of this.#pending.drain()) {
-      this.#socket.send(batch);
+      if (!this.#socket.send(batch)) return;
       this.#batches++;
       this.#packets += packets;
     }
