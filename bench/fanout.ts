@@ -90,7 +90,7 @@ export async function benchFanout(): Promise<Row[]> {
   let stack: DevStack | undefined;
   let sim: { restRoot: string; tickerRoot: string; pid: number; stop(): void };
   if (TARGETS.has('edge')) {
-    stack = await startDevStack({ PINNED_INSTRUMENTS: tokens.map((t) => `${t}:full`).join(','), ...SIM_ENV });
+    stack = await startDevStack({ PINNED_INSTRUMENTS: tokens.map((t) => `${t}:full`).join(','), ...SIM_ENV, ORIGIN_STANDBY: '0' });
     const port = stack.ports.SIM_PORT;
     sim = { restRoot: `http://127.0.0.1:${port}`, tickerRoot: `ws://127.0.0.1:${port}/ws`, pid: descendant(stack.pid, 'kite-sim/main.ts'), stop: () => {} };
   } else {

@@ -7,9 +7,10 @@ import { frameProblem } from './zod-problem.ts';
 /**
  * The link between the origin process and the edge's Durable Objects,
  * defined once for both ends. Two kinds of WebSocket, both opened by the
- * origin with `Authorization: Bearer <ORIGIN_LINK_SECRET>` and the
+ * origin with `Authorization: Bearer <ORIGIN_LINK_SECRET>`, the
  * subprotocol `LINK_SUBPROTOCOL` (a version bump refuses mismatched ends at
- * the handshake instead of misreading frames):
+ * the handshake instead of misreading frames) and the fencing token of the
+ * origin's lease (contracts/origin-lease.ts):
  *
  * - the feed link, `GET /origin/feed` → the `FeedControl` DO (one):
  *   origin → edge `status` (Kite's state, for /health); edge → origin
@@ -116,10 +117,16 @@ export type FeedToOrigin = z.infer<typeof FeedToOrigin>;
 /**
  * Close codes the edge uses on either link (besides the standard ones: 1001
  * when the edge goes away, 1006 when it restarts). 4001: another link to the
- * same object replaced this one (one origin link per object); the origin
- * should not fight it by reconnecting at once.
+ * same object, with the same fencing token, replaced this one (one origin
+ * link per object); the origin should not fight it by reconnecting at once.
  */
 export const LINK_CLOSE_REPLACED = 4001;
+/**
+ * 4002: the link's fencing token (contracts/origin-lease.ts) is not the
+ * current lease's: another origin is active. The origin stops being active
+ * at once (drops its Kite connections) and does not redial this link.
+ */
+export const LINK_CLOSE_FENCED = 4002;
 /** `code` of the `error` frame answering a frame the edge could not read. */
 export const LINK_ERROR_BAD_FRAME = 'bad_frame';
 

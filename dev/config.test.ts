@@ -35,6 +35,13 @@ describe('local platform configuration', () => {
     ]);
   });
 
+  it('runs a standby origin on 8081 unless ORIGIN_STANDBY=0', () => {
+    expect(localConfig({}).standbyOriginPort).toBe(8081);
+    expect(localConfig({ ORIGIN_STANDBY_PORT: '9081' }).standbyOriginPort).toBe(9081);
+    expect(localConfig({ ORIGIN_STANDBY: '0' }).standbyOriginPort).toBeUndefined();
+    expect(problems({ ORIGIN_STANDBY: 'yes' })).toEqual([{ variable: 'ORIGIN_STANDBY', problem: 'must be 1 (start a standby origin) or 0 (one origin only)' }]);
+  });
+
   it('wants the Upstash URL and token together', () => {
     expect(problems({ UPSTASH_REDIS_REST_URL: 'https://eu1-fine-cat.upstash.io' })).toEqual([
       { variable: 'UPSTASH_REDIS_REST_TOKEN', problem: 'must be set together with UPSTASH_REDIS_REST_URL (set both, or neither)' },

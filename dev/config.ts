@@ -32,6 +32,8 @@ const LocalEnvSchema = z
     EDGE_PORT: port(8787),
     EDGE_INSPECTOR_PORT: port(9229),
     ORIGIN_PORT: port(8080),
+    ORIGIN_STANDBY_PORT: port(8081),
+    ORIGIN_STANDBY: z.enum(['0', '1'], { error: 'must be 1 (start a standby origin) or 0 (one origin only)' }).default('1'),
     DEV_CONTROL_PORT: port(8786),
     ORIGIN_LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').default(LOCAL_METRICS_TOKEN),
@@ -64,6 +66,8 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env) {
     /** workerd's DevTools inspector (wrangler dev): a debugger, a CPU profile, the worker's heap (bench/fanout.ts). */
     edgeInspectorPort: vars.EDGE_INSPECTOR_PORT,
     originPort: vars.ORIGIN_PORT,
+    /** The standby origin's port, or undefined with ORIGIN_STANDBY=0 (one origin, no failover). */
+    standbyOriginPort: vars.ORIGIN_STANDBY === '1' ? vars.ORIGIN_STANDBY_PORT : undefined,
     /** Where a test or an operator stops, starts, hangs and lets go one part at a time (control-server.ts). */
     controlPort: vars.DEV_CONTROL_PORT,
     /** A fresh secret per run unless one is given: the origin and the edge get the same. */

@@ -67,6 +67,25 @@ describe('ControlledPart', () => {
     expect(crashes).toEqual([]);
   });
 
+  it('kills every process of the part at once, paused or not, without calling it a crash, and starts it again', async () => {
+    const crashes: string[] = [];
+    const first = startSleeper();
+    const part = new ControlledPart(
+      first.service,
+      async () => startSleeper().service,
+      (how) => crashes.push(how),
+    );
+    started.push(part);
+    await until('the grandchild', () => first.grandchild() > 0);
+    const [leader, grandchild] = [first.service.pid as number, first.grandchild()];
+    await part.apply('pause');
+    expect(await part.apply('kill')).toEqual({ name: 'sleeper', state: 'stopped', pid: null });
+    await until('both gone', () => [leader, grandchild].every((pid) => processState(pid) === undefined || processState(pid) === 'Z'));
+    await expect(part.apply('kill')).rejects.toThrow('sleeper is stopped: only a running or paused part can be killed');
+    expect((await part.apply('start')).state).toBe('running');
+    expect(crashes).toEqual([]);
+  });
+
   it('refuses what its state does not allow, and hands a death of its own to onCrash', async () => {
     const crashes: string[] = [];
     const first = startSleeper();

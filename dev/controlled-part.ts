@@ -7,9 +7,11 @@ import type { Service } from './service.ts';
  * test or an operator rehearsing an outage needs (`POST /parts/…` on the
  * platform's control port, control-server.ts). A part that dies on its own
  * is handed to `onCrash` (the platform stops, or restarts the origin); one
- * stopped or paused on purpose is not a crash.
+ * stopped, killed or paused on purpose is not a crash. `kill` is `kill -9`:
+ * nothing of the part runs its shutdown (an origin gives up no lease), and it
+ * stays stopped until `start`.
  */
-export const PART_ACTIONS = ['stop', 'start', 'pause', 'resume'] as const;
+export const PART_ACTIONS = ['stop', 'start', 'kill', 'pause', 'resume'] as const;
 export type PartAction = (typeof PART_ACTIONS)[number];
 export type PartState = 'running' | 'stopped' | 'paused' | 'starting' | 'stopping';
 
@@ -44,8 +46,22 @@ export class ControlledPart implements Service {
   async apply(action: PartAction): Promise<PartStatus> {
     if (action === 'stop') await this.stop();
     else if (action === 'start') await this.start();
+    else if (action === 'kill') await this.kill();
     else this.#signal(action);
     return this.status;
+  }
+
+  /** SIGKILL to every process of the part, as a crash would end it, but on purpose: it is not restarted. */
+  async kill(): Promise<void> {
+    const current = this.#current;
+    if (!current || (this.#state !== 'running' && this.#state !== 'paused'))
+      throw new PartConflict(`${this.name} is ${this.#state}: only a running or paused part can be killed`);
+    if (current.pid === undefined) throw new PartConflict(`${this.name} runs inside the platform's own process and cannot be killed`);
+    this.#state = 'stopping';
+    this.#current = undefined;
+    signalTree(current, 'SIGKILL');
+    await current.stop();
+    this.#state = 'stopped';
   }
 
   /** Stops the part on purpose (a paused one is let go first, or it could not act on the signal to stop). */

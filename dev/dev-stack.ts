@@ -17,7 +17,16 @@ const OUTPUT_KEPT = 64 * 1024;
 
 /** The port of every part of the platform, as `npm run dev` reads them from its environment. */
 export type StackPorts = Record<
-  'EDGE_PORT' | 'EDGE_INSPECTOR_PORT' | 'ORIGIN_PORT' | 'PG_PORT' | 'NEON_RELAY_PORT' | 'REDIS_PORT' | 'REDIS_BRIDGE_PORT' | 'SIM_PORT' | 'DEV_CONTROL_PORT',
+  | 'EDGE_PORT'
+  | 'EDGE_INSPECTOR_PORT'
+  | 'ORIGIN_PORT'
+  | 'ORIGIN_STANDBY_PORT'
+  | 'PG_PORT'
+  | 'NEON_RELAY_PORT'
+  | 'REDIS_PORT'
+  | 'REDIS_BRIDGE_PORT'
+  | 'SIM_PORT'
+  | 'DEV_CONTROL_PORT',
   number
 >;
 
@@ -27,6 +36,7 @@ export async function freeStackPorts(): Promise<{ ports: StackPorts; env: Record
     EDGE_PORT: await freePort(),
     EDGE_INSPECTOR_PORT: await freePort(),
     ORIGIN_PORT: await freePort(),
+    ORIGIN_STANDBY_PORT: await freePort(),
     PG_PORT: await freePort(),
     NEON_RELAY_PORT: await freePort(),
     REDIS_PORT: await freePort(),
@@ -48,8 +58,11 @@ export const PLATFORM_UP_LAST_LINE = 'Ctrl-C stops everything.';
 export type StackAddresses = {
   ports: StackPorts;
   edgeUrl: string;
+  /** The origin started first, active once the platform is up. */
   originUrl: string;
-  /** The part control (dev/control-server.ts): stop, start, pause, resume Postgres, Redis, the origin. */
+  /** The standby origin (none with ORIGIN_STANDBY=0: nothing listens there). */
+  standbyOriginUrl: string;
+  /** The part control (dev/control-server.ts): stop, start, kill, pause, resume Postgres, Redis, each origin. */
   controlUrl: string;
   databaseUrl: string;
   pid: number;
@@ -101,6 +114,7 @@ export async function launchDevStack(env: Record<string, string> = {}): Promise<
     ports,
     edgeUrl: `http://127.0.0.1:${ports.EDGE_PORT}`,
     originUrl: `http://127.0.0.1:${ports.ORIGIN_PORT}`,
+    standbyOriginUrl: `http://127.0.0.1:${ports.ORIGIN_STANDBY_PORT}`,
     controlUrl: `http://127.0.0.1:${ports.DEV_CONTROL_PORT}`,
     databaseUrl: `postgres://postgres:postgres@127.0.0.1:${ports.PG_PORT}/kite_edge`,
     pid: dev.pid ?? 0,

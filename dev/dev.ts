@@ -24,12 +24,17 @@ import { startSimulatorService } from './simulator-service.ts';
  * one of them dies, so nothing is left half-running or holding a port. The
  * one exception is the origin, which production runs under a supervisor
  * too: when it dies it is started again (the edge's sessions see their feed
- * go stale and come back), unless it keeps dying at start. Postgres, Redis
- * and the origin can be stopped, started, hung and let go one at a time on
- * the control port (control-server.ts), for fault tests and rehearsals.
+ * go stale and come back), unless it keeps dying at start. Two origins run
+ * (ORIGIN_STANDBY=0: one): the active on ORIGIN_PORT, started first, and a
+ * standby on ORIGIN_STANDBY_PORT that takes over when the active dies or
+ * hangs (docs/origin.md, "Roles"). Postgres, Redis and each origin can be
+ * stopped, started, killed, hung and let go one at a time on the control
+ * port (control-server.ts), for fault tests and rehearsals.
  * `npm run dev:fresh` (`--fresh`) wipes the local state first.
  */
 const log = partLog('dev');
+/** Under the origins' lease time to live (ORIGIN_LEASE_TTL_MS, 5 s) less a renewal (1 s), with a second to spare. */
+const SIM_PONG_TIMEOUT_MS = 3_000;
 const services: Service[] = [];
 const parts: ControlledPart[] = [];
 let shuttingDown: Promise<never> | undefined;
@@ -66,7 +71,7 @@ function adopt(service: Service, startAgain?: () => Promise<Service>): void {
   void service.crashed.then((how) => shutdown(`${how}: stopping the platform`, 1));
 }
 
-/** Restarts the origin when it dies; three deaths within a minute of their starts stop the platform instead. */
+/** Restarts an origin when it dies; three deaths within a minute of their starts stop the platform instead. */
 function superviseOrigin(first: Service, start: () => Promise<Service>): void {
   let startedAt = Date.now();
   let quickDeaths = 0;
@@ -87,7 +92,7 @@ function superviseOrigin(first: Service, start: () => Promise<Service>): void {
     if (shuttingDown) return;
     try {
       await origin.start();
-      log('origin is back');
+      log(`${origin.name} is back`);
     } catch (error) {
       // Started meanwhile on the control port: nothing left to do.
       if (error instanceof PartConflict) return;
@@ -121,24 +126,29 @@ async function main(): Promise<void> {
     : await startSimulatorService({
         port: sim.port,
         redirectUrl: `http://127.0.0.1:${config.originPort}/login/callback`,
+        // A hung active origin's Kite sockets are cut before its lease lapses (5 s), so the standby taking over finds
+        // the API key's slots free: the stand-in for Kite dropping a dead client (kite-sim/ticker-server.ts).
+        ...(config.standbyOriginPort === undefined ? {} : { pongTimeoutMs: SIM_PONG_TIMEOUT_MS }),
         onLine: (line) => process.stdout.write(`${line}\n`),
       });
   if (kite) adopt(kite);
   if (shuttingDown) return;
   const linkSecret = config.originLinkSecret ?? randomBytes(24).toString('hex');
   const edgeUrl = `http://127.0.0.1:${config.edgePort}`;
-  const startOrigin = () =>
+  const startOrigin = (name: string, port: number) => () =>
     startOriginService({
+      name,
       databaseUrl: backing.database.url,
       kite: kite && { root: kite.restRoot, apiKey: sim.app.apiKey, apiSecret: sim.app.apiSecret, accessToken: kite.accessToken },
-      port: config.originPort,
+      port,
       edgeUrl,
       linkSecret,
       tokenKey: config.kiteTokenKey ?? localTokenKey(config.stateDir),
       pinned: config.pinned,
       onLine: (line) => process.stdout.write(`${line}\n`),
     });
-  superviseOrigin(await startOrigin(), startOrigin);
+  const startActive = startOrigin('origin', config.originPort);
+  superviseOrigin(await startActive(), startActive);
   if (shuttingDown) return;
 
   const vars: Record<string, string> = { DATABASE_URL: backing.database.url, ORIGIN_LINK_SECRET: linkSecret, METRICS_TOKEN: config.metricsToken };
@@ -156,6 +166,14 @@ async function main(): Promise<void> {
   });
   adopt(edge);
   const health = (await waitForHealth(edge.url, edge.crashed, 90_000)) as HealthResponse;
+  const standbyPort = config.standbyOriginPort;
+  if (standbyPort !== undefined) {
+    // The standby starts once the first origin holds the lease (which needs the edge), so the roles are as printed.
+    await waitForRole(`http://127.0.0.1:${config.originPort}`, 'active', 60_000);
+    const startStandby = startOrigin('origin-standby', standbyPort);
+    superviseOrigin(await startStandby(), startStandby);
+    if (shuttingDown) return;
+  }
   const control = await startControlServer(config.controlPort, parts, partLog('control'));
   adopt(inProcess('control', control.close));
 
@@ -167,7 +185,10 @@ async function main(): Promise<void> {
     `  Client WebSockets        ${edge.url.replace('http', 'ws')}/v2/ws (JSON)   ${edge.url.replace('http', 'ws')}/kite/ws (Kite's protocol)   credentials: docs/auth.md`,
     ...backing.database.summary.map((l) => `  ${l}`),
     ...('missing' in backing.redis ? [`  Redis                    none: ${backing.redis.missing}`] : backing.redis.summary.map((l) => `  ${l}`)),
-    `  Origin (Kite feed)       http://127.0.0.1:${config.originPort}   health: /health   metrics: /metrics   Kite login: /login`,
+    `  Origin (Kite feed)       http://127.0.0.1:${config.originPort}   active   health: /health   metrics: /metrics   Kite login: /login`,
+    standbyPort === undefined
+      ? '  Standby origin           none (ORIGIN_STANDBY=0)'
+      : `  Standby origin           http://127.0.0.1:${standbyPort}   standby: takes over within 10 s if the active one dies or hangs`,
     kite
       ? `  Kite simulator           REST ${kite.restRoot}   ticker ${kite.tickerRoot}   api_key ${sim.app.apiKey}   access_token ${kite.accessToken}`
       : "  Kite                     real Kite (KITE_API_KEY and KITE_API_SECRET are set): log in at the origin's /login",
@@ -178,11 +199,25 @@ async function main(): Promise<void> {
   for (const line of lines) log(line);
 }
 
+/** Waits until the origin at `url` reports `role` on /health. */
+async function waitForRole(url: string, role: 'active' | 'standby', ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const health = await fetch(`${url}/health`)
+      .then((r) => r.json() as Promise<{ role?: string }>)
+      .catch(() => undefined);
+    if (health?.role === role) return;
+    if (Date.now() > until) throw new Error(`the origin at ${url} was not ${role} within ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 function portsToBind(config: LocalConfig) {
   const ports = [
     { port: config.edgePort, variable: 'EDGE_PORT', what: 'edge worker' },
     { port: config.edgeInspectorPort, variable: 'EDGE_INSPECTOR_PORT', what: 'edge worker inspector' },
     { port: config.originPort, variable: 'ORIGIN_PORT', what: 'origin (health, metrics, Kite login)' },
+    ...(config.standbyOriginPort === undefined ? [] : [{ port: config.standbyOriginPort, variable: 'ORIGIN_STANDBY_PORT', what: 'standby origin' }]),
     { port: config.controlPort, variable: 'DEV_CONTROL_PORT', what: 'part control (stop, start, pause, resume a part)' },
   ];
   if (!config.databaseUrl) ports.push({ port: config.postgres.port, variable: 'PG_PORT', what: 'embedded Postgres' });

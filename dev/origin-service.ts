@@ -36,7 +36,7 @@ export const ORIGIN_NODE_FLAGS = ['--optimize-for-size', '--jitless', '--no-expo
 export const ORIGIN_ENV = { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=65536:glibc.malloc.trim_threshold=131072' };
 
 /**
- * Builds and runs the origin (`npm run origin`) as a child of `npm run dev`, pointed at
+ * Builds and runs an origin (`npm run origin`) as a child of `npm run dev`, pointed at
  * the local database, the edge, and the simulator (or, with `kite`
  * undefined, at real Kite as KITE_* in the environment say). It resolves
  * after the first instrument sync (or once the origin says the registry
@@ -45,6 +45,8 @@ export const ORIGIN_ENV = { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2:glibc.mall
  * login).
  */
 export async function startOriginService(options: {
+  /** The part's name on the control port and in the log: `origin`, `origin-standby`. */
+  name: string;
   databaseUrl: string;
   kite: { root: string; apiKey: string; apiSecret: string; accessToken: string } | undefined;
   port: number;
@@ -63,7 +65,7 @@ export async function startOriginService(options: {
     throw new Error(`the origin's build failed: ${(error as Error).message}`);
   }
   return startNodeService({
-    name: 'origin',
+    name: options.name,
     main,
     nodeArgs: ORIGIN_NODE_FLAGS,
     env: {
@@ -71,6 +73,8 @@ export async function startOriginService(options: {
       ...ORIGIN_ENV,
       DATABASE_URL: options.databaseUrl,
       ORIGIN_PORT: String(options.port),
+      // One id per port, the same after a restart: the lease's holder reads as the part that holds it.
+      ORIGIN_ID: `local:${options.port}`,
       EDGE_URL: options.edgeUrl,
       ORIGIN_LINK_SECRET: options.linkSecret,
       KITE_TOKEN_KEY: options.tokenKey,

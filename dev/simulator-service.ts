@@ -12,13 +12,15 @@ export async function startSimulatorService(options: {
   port: number;
   /** Where its login page sends the browser back with the request_token: the origin's /login/callback. */
   redirectUrl: string;
+  /** SIM_PONG_TIMEOUT_MS: cut a ticker client that answers no ping for this long (0: never). */
+  pongTimeoutMs?: number;
   onLine: (line: string) => void;
 }): Promise<Service & { restRoot: string; tickerRoot: string; accessToken: string }> {
   let accessToken = '';
   const service = await startNodeService({
     name: 'kite-sim',
     main: MAIN,
-    env: { ...process.env, SIM_PORT: String(options.port), SIM_REDIRECT_URL: options.redirectUrl },
+    env: { ...process.env, SIM_PORT: String(options.port), SIM_REDIRECT_URL: options.redirectUrl, SIM_PONG_TIMEOUT_MS: String(options.pongTimeoutMs ?? 0) },
     onLine: options.onLine,
     readiness: (line) => {
       accessToken = /access_token\s+([0-9a-f]{32})/.exec(line)?.[1] ?? accessToken;

@@ -43,6 +43,7 @@ const SimEnvSchema = z.object({
   SIM_SMILE_CURVATURE: z.coerce.number({ error: 'must be a number' }).min(0).max(5).optional(),
   SIM_HISTORICAL_RPS: int(3, 0, 1000),
   SIM_SEND_TIMES: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
+  SIM_PONG_TIMEOUT_MS: int(0, 0, 60_000),
 });
 
 export type SimConfig = {
@@ -68,6 +69,8 @@ export type SimConfig = {
   historicalRequestsPerSecond: number;
   /** Record when each tick frame is sent, readable at `GET /_sim/send-times` (for latency benchmarks). */
   recordSendTimes: boolean;
+  /** Cut a ticker connection that answers no ping for this long (0: never; ticker-server.ts). */
+  pongTimeoutMs: number;
 };
 
 export function simConfig(env: Record<string, string | undefined> = process.env): SimConfig {
@@ -98,5 +101,6 @@ export function simConfig(env: Record<string, string | undefined> = process.env)
     smile: { skew: vars.SIM_SMILE_SKEW ?? DEFAULT_SMILE.skew, curvature: vars.SIM_SMILE_CURVATURE ?? DEFAULT_SMILE.curvature },
     historicalRequestsPerSecond: vars.SIM_HISTORICAL_RPS,
     recordSendTimes: vars.SIM_SEND_TIMES === '1',
+    pongTimeoutMs: vars.SIM_PONG_TIMEOUT_MS,
   };
 }

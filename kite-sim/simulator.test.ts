@@ -294,6 +294,42 @@ describe('Kite’s limits', () => {
     await other.closed;
   });
 
+  it('counts the most connections an API key held at once since the last reset (GET /_sim/connections)', async () => {
+    const admin = (path: string, method = 'GET') =>
+      fetch(`${sim.restRoot}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}` } }).then(
+        async (r) => ((await r.json()) as { data: { open: Record<string, number>; max_concurrent: Record<string, number> } }).data,
+      );
+    await admin('/_sim/connections/reset', 'POST');
+    const first = await connected();
+    const second = await connected();
+    expect(await admin('/_sim/connections')).toMatchObject({ open: { [API_KEY]: 2 }, max_concurrent: { [API_KEY]: 2 } });
+    second.ws.close();
+    await until('the server to see the close', () => sim.ticker.stats().connections === 1);
+    expect(await admin('/_sim/connections/reset', 'POST')).toMatchObject({ open: { [API_KEY]: 1 }, max_concurrent: { [API_KEY]: 1 } });
+    const third = await connected();
+    expect((await admin('/_sim/connections')).max_concurrent).toEqual({ [API_KEY]: 2 });
+    for (const c of [first, third]) c.ws.close();
+    await until('the server to count no connections', () => sim.ticker.stats().connections === 0);
+  });
+
+  it('cuts a connection that answers no ping with SIM_PONG_TIMEOUT_MS, as a hung client holds its socket open', async () => {
+    const pinging = await startSimulator(simConfig({ SIM_PORT: '0', SIM_PONG_TIMEOUT_MS: '1000' }));
+    try {
+      const url = `${pinging.tickerRoot}?api_key=${pinging.demoSession.app.apiKey}&access_token=${pinging.demoSession.accessToken}`;
+      const answering = new WebSocket(url);
+      const hung = new WebSocket(url, { autoPong: false });
+      const closed = new Promise<number>((resolve) => hung.once('close', (code) => resolve(code)));
+      await Promise.all([answering, hung].map((ws) => new Promise((resolve) => ws.once('open', resolve))));
+      const opened = Date.now();
+      expect(await closed).toBe(1006);
+      expect(Date.now() - opened).toBeGreaterThanOrEqual(1_000);
+      expect(answering.readyState).toBe(WebSocket.OPEN);
+      answering.close();
+    } finally {
+      await pinging.close();
+    }
+  });
+
   it('sends a 1-byte heartbeat every second while nothing is subscribed', async () => {
     const client = await connected();
     await until('two heartbeats', () => client.binary.length >= 2, 4000);

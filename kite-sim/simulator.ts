@@ -69,6 +69,7 @@ export async function startSimulator(config: SimConfig, log: (line: string) => v
     ticksPerSecond: config.ticksPerSecond,
     maxInstrumentsPerConnection: config.maxInstrumentsPerConnection,
     maxConnectionsPerKey: config.maxConnectionsPerKey,
+    pongTimeoutMs: config.pongTimeoutMs,
     log,
     sendLog,
   });
@@ -88,6 +89,8 @@ export async function startSimulator(config: SimConfig, log: (line: string) => v
     if (req.method === 'GET' && path === '/_sim/state') {
       return sendData(res, { ...ticker.stats(), faults: ticker.faults, instruments: universe.instruments.length });
     }
+    if (req.method === 'GET' && path === '/_sim/connections') return sendData(res, ticker.connectionFigures());
+    if (req.method === 'POST' && path === '/_sim/connections/reset') return sendData(res, ticker.resetConnectionFigures());
     if (req.method === 'GET' && path === '/_sim/model') {
       const rows = modelRows(universe, market, new URL(req.url ?? '/', 'http://sim').searchParams);
       if (typeof rows === 'string') return sendError(res, 400, 'InputException', rows);

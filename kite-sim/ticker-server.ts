@@ -25,6 +25,8 @@ export type TickerOptions = {
   ticksPerSecond: number;
   maxInstrumentsPerConnection: number;
   maxConnectionsPerKey: number;
+  /** Cut a connection that answers no ping for this long; 0: never ping. */
+  pongTimeoutMs?: number;
   log?: (line: string) => void;
   /** Where each tick frame's send time goes (SIM_SEND_TIMES=1); unset: not recorded. */
   sendLog?: SendLog;
@@ -51,7 +53,26 @@ type Connection = {
   /** Tokens requested so far, duplicates included: Kite counts them against the limit. */
   requested: number;
   lastSentAt: number;
+  /** When the client last answered a ping (or connected). */
+  lastPongAt: number;
 };
+
+/**
+ * With SIM_PONG_TIMEOUT_MS set, every connection is pinged each
+ * PING_INTERVAL_MS, and one that has answered none for that long is cut,
+ * freeing its slot of the API key's three. A hung client process (SIGSTOP)
+ * keeps its TCP connection open and would otherwise hold the slot for good,
+ * so that the origin taking over from it could not connect (`npm run dev`
+ * sets it when it runs a standby origin). Off by default: a client stalled
+ * by its own garbage collector or a starved CPU keeps its connection, as the
+ * origin's own watchdog test needs. Kite documents no such timeout: in
+ * production, a hung origin's sockets hold their slots until Kite drops
+ * them (docs/origin.md).
+ */
+const PING_INTERVAL_MS = 500;
+
+/** How many ticker connections each API key holds, and the most it held at once since the last reset. */
+export type ConnectionFigures = { open: Record<string, number>; max_concurrent: Record<string, number>; since: string };
 
 const MODES = ['ltp', 'quote', 'full'] as const;
 const Tokens = z.array(z.number().int().nonnegative());
@@ -73,14 +94,18 @@ export class TickerServer {
   readonly #timers: NodeJS.Timeout[];
   readonly #log: (line: string) => void;
   #nextConnectionId = 1;
+  #maxConcurrent = new Map<string, number>();
+  #maxSince = Date.now();
 
   constructor(options: TickerOptions) {
     this.#options = options;
     this.#log = options.log ?? (() => {});
+    const pongTimeoutMs = options.pongTimeoutMs ?? 0;
     this.#timers = [
       setInterval(() => this.#round(), Math.max(20, Math.round(1000 / options.ticksPerSecond))),
       // Independent of the tick rate: at under one tick a second, heartbeats fill the gaps.
       setInterval(() => this.#heartbeats(), 250),
+      ...(pongTimeoutMs > 0 ? [setInterval(() => this.#liveness(pongTimeoutMs), PING_INTERVAL_MS)] : []),
     ];
   }
 
@@ -96,8 +121,7 @@ export class TickerServer {
       refuse(socket, 403, 'Forbidden');
       return;
     }
-    const open = [...this.#connections].filter((c) => c.apiKey === apiKey).length;
-    if (open >= this.#options.maxConnectionsPerKey) {
+    if (this.#openOf(apiKey) >= this.#options.maxConnectionsPerKey) {
       refuse(socket, 429, 'Too Many Requests');
       return;
     }
@@ -105,8 +129,12 @@ export class TickerServer {
   }
 
   #accept(ws: WebSocket, apiKey: string): void {
-    const connection: Connection = { id: this.#nextConnectionId++, ws, apiKey, subscriptions: new Map(), requested: 0, lastSentAt: Date.now() };
+    const now = Date.now();
+    const connection: Connection = { id: this.#nextConnectionId++, ws, apiKey, subscriptions: new Map(), requested: 0, lastSentAt: now, lastPongAt: now };
     this.#connections.add(connection);
+    const open = this.#openOf(apiKey);
+    this.#maxConcurrent.set(apiKey, Math.max(open, this.#maxConcurrent.get(apiKey) ?? 0));
+    ws.on('pong', () => (connection.lastPongAt = Date.now()));
     this.#log(`ticker: ${apiKey} connected (${this.#connections.size} open)`);
     ws.on('message', (data, isBinary) => this.#onMessage(connection, data, isBinary));
     ws.on('close', () => {
@@ -219,6 +247,44 @@ export class TickerServer {
     for (const connection of this.#connections) {
       if (connection.ws.readyState === WebSocket.OPEN && now - connection.lastSentAt >= 1000) this.#send(connection, HEARTBEAT, now);
     }
+  }
+
+  /** Pings every connection, and cuts one that has not answered for `timeoutMs`. A silenced simulator pings nobody. */
+  #liveness(timeoutMs: number): void {
+    const now = Date.now();
+    for (const connection of this.#connections) {
+      if (this.faults.silent) {
+        connection.lastPongAt = now;
+        continue;
+      }
+      if (connection.ws.readyState !== WebSocket.OPEN) continue;
+      if (now - connection.lastPongAt > timeoutMs) {
+        this.#log(`ticker: ${connection.apiKey} answered no ping for ${((now - connection.lastPongAt) / 1000).toFixed(1)} s; cut`);
+        connection.ws.terminate();
+        continue;
+      }
+      connection.ws.ping();
+    }
+  }
+
+  #openOf(apiKey: string): number {
+    let open = 0;
+    for (const c of this.#connections) if (c.apiKey === apiKey) open++;
+    return open;
+  }
+
+  /** `GET /_sim/connections`: what each key holds now, and the most it held at once (two clients overlapping show as their sum). */
+  connectionFigures(): ConnectionFigures {
+    const open: Record<string, number> = {};
+    for (const c of this.#connections) open[c.apiKey] = (open[c.apiKey] ?? 0) + 1;
+    return { open, max_concurrent: Object.fromEntries(this.#maxConcurrent), since: new Date(this.#maxSince).toISOString() };
+  }
+
+  /** Starts the maximum over from what is open now. */
+  resetConnectionFigures(): ConnectionFigures {
+    this.#maxConcurrent = new Map(Object.entries(this.connectionFigures().open));
+    this.#maxSince = Date.now();
+    return this.connectionFigures();
   }
 
   /** `second`: the round's, which every packet of a tick frame carries as its timestamp; absent for heartbeats. */

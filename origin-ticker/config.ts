@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError, parseEnv, wholeNumber } from '../contracts/config-error.ts';
+import { MAX_LEASE_TTL_MS, MIN_LEASE_TTL_MS, OriginId } from '../contracts/origin-lease.ts';
 import { type TickMode, TickMode as TickModeSchema } from '../contracts/origin-link.ts';
 import { parseSealingKey } from '../contracts/sealed-blob.ts';
 
@@ -56,6 +58,19 @@ const OriginEnvSchema = SyncEnvSchema.extend({
   ORIGIN_PORT: z.coerce.number().int('must be a port number').min(0).max(65535, 'must be a port number').default(8080),
   KITE_HISTORICAL_RPS: wholeNumber(1, 10, 3, 'requests a second'),
   CANDLE_RETENTION_DAYS: wholeNumber(1, 3650, 60, 'days'),
+  ORIGIN_ID: OriginId.optional(),
+  ORIGIN_LEASE_RENEW_MS: wholeNumber(100, 10_000, 1000, 'milliseconds'),
+  ORIGIN_LEASE_TTL_MS: wholeNumber(MIN_LEASE_TTL_MS, MAX_LEASE_TTL_MS, 5000, 'milliseconds'),
+}).check((ctx) => {
+  // A renewal that can be late once, and still in time.
+  if (ctx.value.ORIGIN_LEASE_TTL_MS < 2 * ctx.value.ORIGIN_LEASE_RENEW_MS) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['ORIGIN_LEASE_TTL_MS'],
+      message: `must be at least twice ORIGIN_LEASE_RENEW_MS (${ctx.value.ORIGIN_LEASE_RENEW_MS})`,
+      input: ctx.value.ORIGIN_LEASE_TTL_MS,
+    });
+  }
 });
 
 export type KiteAccount = { apiKey: string; apiSecret: string | undefined };
@@ -90,6 +105,8 @@ export type OriginConfig = SyncConfig & {
   port: number;
   /** Kite's historical API: requests a second (Kite allows about 3), and how long minute candles are kept. */
   history: { requestsPerSecond: number; retentionDays: number };
+  /** Which origin this is, to the lease (ORIGIN_ID; hostname:pid by default), and how it keeps the lease. */
+  lease: { originId: string; renewMs: number; ttlMs: number };
 };
 
 const minuteOfDay = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
@@ -133,6 +150,7 @@ export function originConfig(env: Record<string, string | undefined> = process.e
     edge: { url: vars.EDGE_URL.replace(/\/+$/, ''), linkSecret: vars.ORIGIN_LINK_SECRET },
     port: vars.ORIGIN_PORT,
     history: { requestsPerSecond: vars.KITE_HISTORICAL_RPS, retentionDays: vars.CANDLE_RETENTION_DAYS },
+    lease: { originId: vars.ORIGIN_ID ?? `${hostname()}:${process.pid}`, renewMs: vars.ORIGIN_LEASE_RENEW_MS, ttlMs: vars.ORIGIN_LEASE_TTL_MS },
     syncMinuteIst: minuteOfDay(vars.SYNC_TIME_IST),
   };
 }

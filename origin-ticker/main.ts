@@ -14,6 +14,8 @@ import { createKiteLogin } from './kite/login.ts';
 import { sessionExchangeProcess } from './kite/session-exchange.ts';
 import { tokenExpiresAt } from './kite/token-expiry.ts';
 import { TokenStore } from './kite/token-store.ts';
+import { edgeLeaseClient } from './lease/lease-client.ts';
+import { OriginRole } from './lease/origin-role.ts';
 import { programBeside } from './programs.ts';
 import { type GroupIndex, loadGroupIndex } from './registry/group-index.ts';
 import { latestDataset } from './registry/latest-dataset.ts';
@@ -27,8 +29,10 @@ import { firstSyncAt, startSyncSchedule } from './registry/sync-schedule.ts';
  * edge's clients want plus PINNED_INSTRUMENTS, lets an operator log in to
  * Kite (`/login`), keeps the registry in step with Kite's dump (a sync at
  * start, then daily at SYNC_TIME_IST), and reports on all of it at
- * `/health` and `/metrics` (ORIGIN_PORT). SIGTERM drains: /health turns 503,
- * links and Kite sockets close cleanly, then the process exits.
+ * `/health` and `/metrics` (ORIGIN_PORT). It does the Kite and edge part only
+ * while it holds the origin lease (lease/origin-role.ts); otherwise it is a
+ * standby, ready to take over. SIGTERM drains: /health turns 503, the lease
+ * is given up, links and Kite sockets close cleanly, then the process exits.
  */
 const log = partLog('origin');
 
@@ -56,41 +60,66 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
   // Read before the feed starts: a feed that dialled first reported "no access token" to every group on each restart.
   const stored = (await store?.loadAll()) ?? [];
 
-  const tokens = new Map<string, string>();
+  /** Each account's access token, and since when this process has had it (a login's time, or the start for KITE_ACCESS_TOKEN). */
+  const tokens = new Map<string, { accessToken: string; expiresAt: Date; since: Date }>();
+  let feed: OriginFeed | undefined;
+  const useToken = (apiKey: string, accessToken: string, expiresAt: Date, since: Date) => {
+    tokens.set(apiKey, { accessToken, expiresAt, since });
+    feed?.setAccessToken(apiKey, { accessToken, expiresAt });
+  };
   const candles = new CandleStore(config.databaseUrl);
   const history = new HistoryBackfill({
     // Kite's historical API with the first account's freshest token (a login may have replaced the configured one).
-    source: { root: config.kite.root, apiKey: config.kite.apiKey, accessToken: () => tokens.get(config.kite.apiKey) },
+    source: { root: config.kite.root, apiKey: config.kite.apiKey, accessToken: () => tokens.get(config.kite.apiKey)?.accessToken },
     pacer: new RequestPacer(config.history.requestsPerSecond),
     store: candles,
     log,
   });
-  const feed = new OriginFeed({
-    accounts: config.kite.accounts,
-    tickerRoot: config.kite.tickerRoot,
-    edgeRoot: config.edge.url,
-    linkSecret: config.edge.linkSecret,
-    pinned,
-    index: () => index,
-    silenceMs: config.kite.heartbeatTimeoutMs,
-    onBackfill: (request) => history.handle(request),
-    log,
-  });
-  const useToken = (apiKey: string, accessToken: string, expiresAt: Date) => {
-    tokens.set(apiKey, accessToken);
-    feed.setAccessToken(apiKey, { accessToken, expiresAt });
+  /** Stored sessions newer than what this process holds (at start: all of them). */
+  const restore = (sessions: typeof stored) => {
+    for (const session of sessions) {
+      if (!config.kite.accounts.some((a) => a.apiKey === session.apiKey)) continue;
+      if ((tokens.get(session.apiKey)?.since ?? 0) >= session.loginAt) continue;
+      useToken(session.apiKey, session.accessToken, session.expiresAt, session.loginAt);
+      log(`Kite session of ${session.userId} (${session.apiKey}) restored; expires ${session.expiresAt.toISOString()}`);
+    }
   };
-  for (const session of stored) {
-    if (!config.kite.accounts.some((a) => a.apiKey === session.apiKey)) continue;
-    useToken(session.apiKey, session.accessToken, session.expiresAt);
-    log(`Kite session of ${session.userId} (${session.apiKey}) restored; expires ${session.expiresAt.toISOString()}`);
-  }
+  restore(stored);
   if (config.kite.accessToken) {
-    useToken(config.kite.apiKey, config.kite.accessToken, tokenExpiresAt(new Date(), config.kite.tokenExpiryMinuteIst));
+    useToken(config.kite.apiKey, config.kite.accessToken, tokenExpiresAt(new Date(), config.kite.tokenExpiryMinuteIst), new Date());
   }
   for (const account of config.kite.accounts) {
     if (!tokens.has(account.apiKey)) log(`no access token for ${account.apiKey}: log in at http://127.0.0.1:${config.port}/login?api_key=${account.apiKey}`);
   }
+
+  // Kite and the edge only while this origin holds the lease: one OriginFeed per active term.
+  const role: OriginRole = new OriginRole({
+    ...config.lease,
+    lease: edgeLeaseClient(config.edge.url, config.edge.linkSecret),
+    now: () => performance.now(),
+    onActive: (fencingToken) => {
+      feed?.stop();
+      feed = new OriginFeed({
+        accounts: config.kite.accounts,
+        tickerRoot: config.kite.tickerRoot,
+        edgeRoot: config.edge.url,
+        link: { secret: config.edge.linkSecret, fencingToken, permit: () => role.mayAct(), onFenced: (why) => role.fenced(why) },
+        pinned,
+        index: () => index,
+        silenceMs: config.kite.heartbeatTimeoutMs,
+        onBackfill: (request) => history.handle(request),
+        log,
+      });
+      for (const [apiKey, { accessToken, expiresAt }] of tokens) feed.setAccessToken(apiKey, { accessToken, expiresAt });
+      // The other origin may have been logged in to Kite since this one got its tokens: that session is in the store.
+      void store?.loadAll().then(restore, (error: unknown) => log(`could not read the stored Kite sessions: ${(error as Error).message}`));
+    },
+    onStandby: () => {
+      feed?.stop();
+      feed = undefined;
+    },
+    log,
+  });
 
   const login = createKiteLogin({
     accounts: config.kite.accounts,
@@ -100,14 +129,14 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
     tokenExpiryMinuteIst: config.kite.tokenExpiryMinuteIst,
     exchange: sessionExchangeProcess(programBeside('kite/session-exchange-cli')),
     onSession: (session) => {
-      useToken(session.apiKey, session.accessToken, session.expiresAt);
+      useToken(session.apiKey, session.accessToken, session.expiresAt, session.loginAt);
       log(`Kite login of ${session.userId} (${session.apiKey}); the feed resumes with the new token`);
     },
     log,
   });
 
   let draining = false;
-  const snapshot = () => originHealth(feed, index, startedAt, history.stats());
+  const snapshot = () => originHealth(feed, role.view(), index, startedAt, history.stats());
   const server = await startOriginServer({
     port: config.port,
     health: snapshot,
@@ -117,8 +146,10 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
     log,
   });
   log(
-    `origin up on http://127.0.0.1:${server.port} (health, metrics, login): Kite at ${config.kite.root}, ${config.kite.accounts.length} account(s), edge at ${config.edge.url}`,
+    `origin up on http://127.0.0.1:${server.port} (health, metrics, login): Kite at ${config.kite.root}, ${config.kite.accounts.length} account(s), edge at ${config.edge.url}, origin id ${config.lease.originId}`,
   );
+  await role.start();
+  if (role.role === 'standby') log('standby: connects to Kite once it holds the lease');
 
   const stopSync = new AbortController();
   const latest = await latestDataset(config.databaseUrl);
@@ -133,9 +164,9 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
     minuteIst: config.syncMinuteIst,
     run: async () => {
       // The sync reads Kite's dump with the freshest token of the first account (a login may have replaced the configured one).
-      await runSyncProcess({ KITE_ACCESS_TOKEN: tokens.get(config.kite.apiKey) ?? config.kite.accessToken }, stopSync.signal);
+      await runSyncProcess({ KITE_ACCESS_TOKEN: tokens.get(config.kite.apiKey)?.accessToken ?? config.kite.accessToken }, stopSync.signal);
       index = await loadGroupIndex(config.databaseUrl, pinnedSymbols);
-      feed.registryChanged();
+      feed?.registryChanged();
     },
     log,
   });
@@ -159,7 +190,8 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
     log('draining: closing the links to the edge and the Kite connections');
     schedule.stop();
     stopSync.abort();
-    feed.stop();
+    await role.stop();
+    feed?.stop();
     await server.close();
     await store?.close();
     await candles.close();

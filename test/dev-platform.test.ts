@@ -37,6 +37,7 @@ describe('npm run dev', () => {
     expect(dev.output()).toContain(`Client WebSockets        ws://127.0.0.1:${dev.ports.EDGE_PORT}/v2/ws`);
     expect(dev.output()).toContain(`applied ${inject('migrations').join(', ')}`);
     expect(dev.output()).toMatch(/\[sync\] +dataset version 1: \d{5,} instruments/);
+    expect(dev.output()).toMatch(new RegExp(`Standby origin +http://127.0.0.1:${dev.ports.ORIGIN_STANDBY_PORT} +standby`));
     expect(dev.output()).toMatch(new RegExp(`Kite simulator +REST http://127.0.0.1:${dev.ports.SIM_PORT} +ticker ws://127.0.0.1:${dev.ports.SIM_PORT}/ws`));
 
     const up = await health(dev);
@@ -63,7 +64,15 @@ describe('npm run dev', () => {
     dev.child.kill('SIGINT');
     expect(await dev.exited).toBe(0);
     expect(dev.output()).toContain('stopped edge');
-    await assertAllPortsFree(dev, ['EDGE_PORT', 'EDGE_INSPECTOR_PORT', 'ORIGIN_PORT', 'NEON_RELAY_PORT', 'REDIS_BRIDGE_PORT', 'SIM_PORT']);
+    await assertAllPortsFree(dev, [
+      'EDGE_PORT',
+      'EDGE_INSPECTOR_PORT',
+      'ORIGIN_PORT',
+      'ORIGIN_STANDBY_PORT',
+      'NEON_RELAY_PORT',
+      'REDIS_BRIDGE_PORT',
+      'SIM_PORT',
+    ]);
   }, 180_000);
 
   it('refuses to start on a taken port, naming the port and the variable that moves it', async () => {

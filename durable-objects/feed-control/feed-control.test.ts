@@ -1,7 +1,8 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LINK_CLOSE_REPLACED, type OriginStatus, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
-import { ltpPacket, TestOrigin } from '../../test/workers/test-origin.ts';
+import { LINK_CLOSE_FENCED, LINK_CLOSE_REPLACED, type OriginStatus, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
+import { ltpPacket, TEST_ORIGIN_ID, TestOrigin, testOriginToken } from '../../test/workers/test-origin.ts';
 import { STALE_STATUS_MS, STALE_TICK_MS } from './feed-control.ts';
 
 /** This file's FeedControl is its own (each test file runs in a fresh runtime); its tests run in order. */
@@ -129,5 +130,88 @@ describe('FeedControl', () => {
   it('refuses a group that is not a group key', async () => {
     await expect(settle(feed().setGroupDemand('NIFTY', true))).rejects.toThrow('"NIFTY" is not an instrument group key');
     expect((await feed().feedHealth()).groups_with_demand).not.toContain('NIFTY');
+  });
+});
+
+describe('FeedControl: the origin lease', () => {
+  const lease = (origin_id: string, fields: { token?: number; release?: true; ttl_ms?: number } = {}) =>
+    settle(feed().lease({ origin_id, ttl_ms: 5_000, ...fields }));
+  /** Gives the lease to `origin_id` (the test origin gives it up first), as a standby takes it over. */
+  const takeOver = async (origin_id: string) => {
+    await lease(TEST_ORIGIN_ID, { token: await testOriginToken(), release: true });
+    const taken = await lease(origin_id);
+    expect(taken.granted).toBe(true);
+    return taken.token as number;
+  };
+  const giveBack = (origin_id: string, token: number) => lease(origin_id, { token, release: true });
+
+  it('is taken by one origin only, renewed by its holder, and refused to the others while held', async () => {
+    const token = await takeOver('origin-a');
+    expect(await lease('origin-b')).toEqual({ granted: false, holder: 'origin-a', token, expires_in_ms: expect.any(Number) });
+    // Renewal needs the holder's own token: another's, or a made-up one, is refused.
+    expect((await lease('origin-b', { token })).granted).toBe(false);
+    expect((await lease('origin-a', { token: token + 7 })).granted).toBe(false);
+    expect(await lease('origin-a', { token })).toMatchObject({ granted: true, holder: 'origin-a', token, expires_in_ms: 5_000 });
+    expect((await feed().feedHealth()).lease).toMatchObject({ holder: 'origin-a', token });
+    await giveBack('origin-a', token);
+  });
+
+  it('lapses after its time to live: the next taker gets a fencing token one higher, and the old holder can no longer renew', async () => {
+    const first = await takeOver('origin-a');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 5_001);
+    const second = await lease('origin-b');
+    expect(second).toMatchObject({ granted: true, holder: 'origin-b', token: first + 1, previous_holder: 'origin-a' });
+    expect((await lease('origin-a', { token: first })).granted).toBe(false);
+    vi.useRealTimers();
+    await giveBack('origin-b', second.token as number);
+  });
+
+  it('keeps its fencing token in SQLite, so it never goes back after a restart', async () => {
+    const token = await takeOver('origin-a');
+    const stored = await runInDurableObject(feed(), (_instance: unknown, state: DurableObjectState) =>
+      state.storage.sql.exec<{ holder: string; token: number }>('SELECT holder, token FROM lease').one(),
+    );
+    expect(stored).toEqual({ holder: 'origin-a', token });
+    await giveBack('origin-a', token);
+    expect((await lease('origin-b')).token).toBe(token + 1);
+    await giveBack('origin-b', token + 1);
+  });
+
+  it('closes links carrying an old fencing token with 4002, and the older holder’s feed link when a new one takes over', async () => {
+    const first = await takeOver('origin-a');
+    const older = await TestOrigin.connect('/origin/feed', { fencingToken: first });
+    await older.next();
+    await giveBack('origin-a', first);
+    const second = (await lease('origin-b')).token as number;
+    expect(await older.closed).toEqual({ code: LINK_CLOSE_FENCED, reason: `fencing token ${first} refused: the current lease's token is ${second}` });
+
+    // Refused at the upgrade, on the feed link and on a group link alike.
+    for (const path of ['/origin/feed', '/origin/groups/index:NSE']) {
+      const stale = await TestOrigin.connect(path, { fencingToken: first });
+      expect((await stale.closed).code).toBe(LINK_CLOSE_FENCED);
+    }
+    // The current holder links, and a newer link on the same token only replaces it.
+    const current = await TestOrigin.connect('/origin/groups/index:NSE', { fencingToken: second });
+    const again = await TestOrigin.connect('/origin/groups/index:NSE', { fencingToken: second });
+    expect((await current.closed).code).toBe(LINK_CLOSE_REPLACED);
+    again.close();
+    await giveBack('origin-b', second);
+  });
+
+  it('closes a group link at its next feed report once the lease has changed hands, before it can send a batch', async () => {
+    const first = await takeOver('origin-a');
+    const stale = await TestOrigin.connect('/origin/groups/cash:NSE:09', { fencingToken: first });
+    await giveBack('origin-a', first);
+    const second = (await lease('origin-b')).token as number;
+    // The woken origin's heartbeat: the group asks FeedControl whose token is current.
+    stale.sendJson({ type: 'feed', state: 'live', at: Date.now() });
+    expect(await stale.closed).toEqual({ code: LINK_CLOSE_FENCED, reason: `fencing token ${first} refused: the current lease's token is ${second}` });
+    await giveBack('origin-b', second);
+  });
+
+  it('refuses a malformed lease request', async () => {
+    await expect(settle(feed().lease({ origin_id: '', ttl_ms: 5_000 }))).rejects.toThrow(/lease request refused: origin_id/);
+    await expect(settle(feed().lease({ origin_id: 'origin-a', ttl_ms: 50 }))).rejects.toThrow(/ttl_ms/);
   });
 });

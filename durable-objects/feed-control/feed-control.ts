@@ -3,11 +3,12 @@ import type { BackfillAsk } from '../../contracts/candle-backfill.ts';
 import { EdgeTallies, type Sample } from '../../contracts/edge-metrics.ts';
 import type { FeedHealth } from '../../contracts/health.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
+import { type LeaseAnswer, LeaseRequest } from '../../contracts/origin-lease.ts';
 import { type KiteFeedState, LINK_ERROR_BAD_FRAME, type OriginStatus, OriginToFeed, readLinkFrame, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
 import { frameProblem } from '../../contracts/zod-problem.ts';
 import { countingErrors } from '../metrics/handler-errors.ts';
 import { ObjectCounters } from '../metrics/object-counters.ts';
-import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
+import { acceptOriginLink, fenceLink, finishClose, linkConnectedAt, linkToken, openOriginLink, sendFrame } from '../origin-socket.ts';
 import { BackfillRequests, type BackfillResult } from './backfill-requests.ts';
 
 /**
@@ -19,12 +20,20 @@ import { BackfillRequests, type BackfillResult } from './backfill-requests.ts';
  *   group link for each, and closes the others), as the whole list, on
  *   connect and on every change;
  * - up the link: the origin's `status` (Kite's state, last tick, token
- *   expiry), which `/health` reads through `feedHealth()`.
+ *   expiry), which `/health` reads through `feedHealth()`;
+ * - the origin lease (`lease()`, contracts/origin-lease.ts): which of the
+ *   origin processes is active, and its fencing token. Here because this
+ *   object is already the one place the edge agrees on the feed, it is
+ *   strongly consistent, and the objects that take the links can ask it
+ *   (`leaseToken()`) whether a link's token is current; in Postgres every
+ *   link would need the edge to consult the database.
  *
  * State. The set of groups with demand, in SQLite (`groups`), changed only by
  * the InstrumentGroups through `setGroupDemand` (each retries until this
  * object acknowledges). The origin's last status and when it arrived, in
- * memory and in `meta`. When the link last dropped, in `meta`.
+ * memory and in `meta`. When the link last dropped, in `meta`. The lease
+ * (holder, fencing token, expiry on this object's clock) in `lease`, so the
+ * token never goes back, restarts included.
  *
  * Restart and hibernation: everything above is reloaded by the constructor;
  * a hibernated link survives, a restart drops it and the origin reconnects
@@ -54,6 +63,8 @@ export type FeedView = {
   token_expires_at: string | null;
   instruments: number | null;
   groups_with_demand: GroupKey[];
+  /** The origin lease: who holds it, its fencing token, how long it has left without a renewal. */
+  lease: { holder: string | null; token: number | null; expires_in_ms: number };
 };
 
 /**
@@ -66,6 +77,8 @@ export type OriginLinkView = { linked: boolean; state: FeedHealth['status']; rea
 
 type ReceivedStatus = { status: OriginStatus; receivedAt: number };
 type LinkHistory = { ever_connected: boolean; disconnected_at: number | null };
+/** `holder` stays after the lease lapses or is released (it is the previous holder for the next); held while now < expiresAt. */
+type Lease = { holder: string | null; token: number; expiresAt: number };
 
 export class FeedControl extends DurableObject {
   readonly #sql: SqlStorage;
@@ -73,6 +86,7 @@ export class FeedControl extends DurableObject {
   #status: ReceivedStatus | null = null;
   #history: LinkHistory = { ever_connected: false, disconnected_at: null };
   readonly #backfills = new BackfillRequests();
+  #lease: Lease = { holder: null, token: 0, expiresAt: 0 };
   readonly #counters: ObjectCounters;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
@@ -102,8 +116,8 @@ export class FeedControl extends DurableObject {
   }
 
   #acceptLink(request: Request): Response {
-    const accepted = acceptOriginLink(this.ctx, request);
-    if (accepted instanceof Response) return accepted;
+    const accepted = acceptOriginLink(this.ctx, request, this.leaseToken());
+    if (accepted instanceof Response || accepted.fenced) return accepted instanceof Response ? accepted : accepted.response;
     this.#history = { ever_connected: true, disconnected_at: null };
     this.#putMeta('link', this.#history);
     sendFrame(accepted.socket, { type: 'groups', groups: this.#groupList() });
@@ -113,6 +127,12 @@ export class FeedControl extends DurableObject {
   #onMessage(socket: WebSocket, message: string | ArrayBuffer): void {
     if (typeof message !== 'string') {
       sendFrame(socket, { type: 'error', code: LINK_ERROR_BAD_FRAME, message: 'the feed link carries JSON text frames only; tick batches go on group links' });
+      return;
+    }
+    const token = linkToken(socket);
+    if (token !== this.leaseToken()) {
+      // A hung active woke after its lease lapsed: what it reports is no longer the feed's state.
+      fenceLink(socket, token ?? 0, this.leaseToken());
       return;
     }
     const read = readLinkFrame(OriginToFeed, message);
@@ -163,6 +183,53 @@ export class FeedControl extends DurableObject {
     return this.#backfills.request(ask, (frame) => sendFrame(openOriginLink(this.ctx), frame));
   }
 
+  /**
+   * The origin lease: taken (no `token`) when free or lapsed, with a new
+   * fencing token one above the last; renewed (`token`: the holder's own)
+   * for another `ttl_ms`; given up (`release`). A new holder's token closes
+   * the older holder's feed link (4002).
+   */
+  lease(request: LeaseRequest): LeaseAnswer {
+    const parsed = LeaseRequest.safeParse(request);
+    if (!parsed.success) throw new TypeError(`lease request refused: ${frameProblem(parsed.error)}`);
+    const { origin_id, ttl_ms, token, release } = parsed.data;
+    const now = Date.now();
+    const lease = this.#lease;
+    const held = lease.holder !== null && now < lease.expiresAt;
+    const holds = held && lease.holder === origin_id && lease.token === token;
+    if (release || token !== undefined) {
+      if (holds) this.#putLease({ ...lease, expiresAt: release ? now : now + ttl_ms });
+      return this.#leaseAnswer(holds, now);
+    }
+    if (held) return this.#leaseAnswer(false, now);
+    this.#putLease({ holder: origin_id, token: lease.token + 1, expiresAt: now + ttl_ms });
+    const link = openOriginLink(this.ctx);
+    const linked = link ? linkToken(link) : null;
+    if (link && linked !== this.#lease.token) fenceLink(link, linked ?? 0, this.#lease.token);
+    return { ...this.#leaseAnswer(true, now), previous_holder: lease.holder };
+  }
+
+  /** The current lease's fencing token, or null when nobody holds it (it lapsed, was released, or never was taken). */
+  leaseToken(): number | null {
+    return this.#lease.holder !== null && Date.now() < this.#lease.expiresAt ? this.#lease.token : null;
+  }
+
+  #leaseAnswer(granted: boolean, now: number): LeaseAnswer {
+    const { holder, token, expiresAt } = this.#lease;
+    return { granted, holder, token: token === 0 ? null : token, expires_in_ms: Math.max(0, expiresAt - now) };
+  }
+
+  #putLease(lease: Lease): void {
+    this.#lease = lease;
+    this.#sql.exec(
+      `INSERT INTO lease (id, holder, token, expires_at) VALUES (1, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, token = excluded.token, expires_at = excluded.expires_at`,
+      lease.holder,
+      lease.token,
+      lease.expiresAt,
+    );
+  }
+
   #changeGroups(group: GroupKey, hasDemand: boolean): void {
     if (hasDemand) {
       this.#groups.add(group);
@@ -206,6 +273,7 @@ export class FeedControl extends DurableObject {
       token_expires_at: status?.token_expires_at ?? null,
       instruments: status?.instruments ?? null,
       groups_with_demand: this.#groupList(),
+      lease: { holder: this.#lease.holder, token: this.#lease.token === 0 ? null : this.#lease.token, expires_in_ms: Math.max(0, this.#lease.expiresAt - now) },
     };
   }
 
@@ -250,6 +318,12 @@ export class FeedControl extends DurableObject {
   #load(): void {
     this.#sql.exec('CREATE TABLE IF NOT EXISTS groups (group_key TEXT PRIMARY KEY)');
     this.#sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    this.#sql.exec(
+      'CREATE TABLE IF NOT EXISTS lease (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT, token INTEGER NOT NULL, expires_at INTEGER NOT NULL)',
+    );
+    for (const row of this.#sql.exec<{ holder: string | null; token: number; expires_at: number }>('SELECT holder, token, expires_at FROM lease')) {
+      this.#lease = { holder: row.holder, token: row.token, expiresAt: row.expires_at };
+    }
     for (const row of this.#sql.exec<{ group_key: string }>('SELECT group_key FROM groups')) this.#groups.add(row.group_key);
     for (const row of this.#sql.exec<{ key: string; value: string }>('SELECT key, value FROM meta')) {
       if (row.key === 'status') this.#status = JSON.parse(row.value) as ReceivedStatus;

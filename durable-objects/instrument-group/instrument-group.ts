@@ -23,7 +23,7 @@ import { GroupAlerts, type GroupAlertsState } from '../alerts/group-alerts.ts';
 import type { OriginLinkView } from '../feed-control/feed-control.ts';
 import { tally } from '../metrics/edge-tally.ts';
 import { countingErrors } from '../metrics/handler-errors.ts';
-import { acceptOriginLink, finishClose, linkConnectedAt, openOriginLink, sendFrame } from '../origin-socket.ts';
+import { acceptOriginLink, fenceLink, finishClose, linkConnectedAt, linkToken, ORIGIN_TAG, openOriginLink, sendFrame } from '../origin-socket.ts';
 import { feedControl, instrumentGroup } from '../stubs.ts';
 import { CandleStreams, PUSH_INTERVAL_MS } from './candles/candle-streams.ts';
 import { GroupCandles, type UnwrittenCandles } from './candles/group-candles.ts';
@@ -96,6 +96,8 @@ export class InstrumentGroup extends DurableObject {
   #alarmAt: number | null = null;
   /** When the linked origin last sent anything; a fresh instance gives it the benefit of the doubt. */
   #heardAt = Date.now();
+  /** The newest fencing token a link was accepted with: frames still arriving on an older link are refused. */
+  #fence = 0;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
@@ -162,6 +164,7 @@ export class InstrumentGroup extends DurableObject {
       setDemand: (wants) => void this.#applyDemand(CANDLES_CONSUMER, this.#demand.set(CANDLES_CONSUMER, wants)),
       wakeIn: (ms) => this.#wakeCandleStreams(ms),
     });
+    for (const socket of ctx.getWebSockets(ORIGIN_TAG)) this.#fence = Math.max(this.#fence, linkToken(socket) ?? 0);
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
       this.#load();
@@ -171,7 +174,7 @@ export class InstrumentGroup extends DurableObject {
 
   // ---- the links: the origin's and the hubs' ----
 
-  override fetch(request: Request): Response {
+  override fetch(request: Request): Promise<Response> {
     return this.#counting(() => this.#accept(request));
   }
 
@@ -188,7 +191,7 @@ export class InstrumentGroup extends DurableObject {
     this.webSocketClose(socket, 1006, '');
   }
 
-  #accept(request: Request): Response {
+  async #accept(request: Request): Promise<Response> {
     if (!parseGroupKey(this.#group)) return new Response(`${JSON.stringify(this.#group)} is not an instrument group key`, { status: 400 });
     if (new URL(request.url).pathname === HUB_LINK_PATH) {
       const hub = this.#hubs.accept(request);
@@ -199,8 +202,11 @@ export class InstrumentGroup extends DurableObject {
       this.#toHubs.welcome(hub.socket, this.#feedStatus(Date.now()));
       return hub.response;
     }
-    const accepted = acceptOriginLink(this.ctx, request);
+    // Only the active origin may feed the group: FeedControl holds the lease and says whose token is current.
+    const accepted = acceptOriginLink(this.ctx, request, await feedControl(this.env).leaseToken());
     if (accepted instanceof Response) return accepted;
+    if (accepted.fenced) return accepted.response;
+    this.#fence = Math.max(this.#fence, linkToken(accepted.socket) ?? 0);
     this.#heard(Date.now());
     // What the origin reported on its last link may not hold for this one: the hubs hear the first report of this one.
     this.#feed = null;
@@ -211,6 +217,7 @@ export class InstrumentGroup extends DurableObject {
   #onMessage(socket: WebSocket, message: string | ArrayBuffer): void {
     const hub = this.#hubs.hubOf(socket);
     if (hub !== undefined) this.#onHubMessage(socket, hub, message);
+    else if (this.#fenced(socket)) return;
     else if (typeof message === 'string') this.#onText(socket, message);
     else this.#onBatch(socket, message);
   }
@@ -239,6 +246,28 @@ export class InstrumentGroup extends DurableObject {
   /** A handler's escaping error counts at FeedControl: a group's own total would leave /metrics with its demand. */
   #counting<T>(handler: () => T): T {
     return countingErrors(() => void tally(this.env, `InstrumentGroup ${this.#group}`, [errorTally]), handler);
+  }
+
+  /** A frame on a link older than the newest accepted (a hung origin's, sent as it woke): refused, and the link closed (4002). */
+  #fenced(socket: WebSocket): boolean {
+    const token = linkToken(socket) ?? 0;
+    if (token >= this.#fence) return false;
+    fenceLink(socket, token, this.#fence);
+    return true;
+  }
+
+  /**
+   * At each of the origin's feed reports (every GROUP_HEARTBEAT_MS), whether
+   * its link's token is still the lease's: an origin that lost the lease
+   * while hung, linked to a group its successor has not linked yet, is
+   * closed out within one report of waking.
+   */
+  async #checkLease(socket: WebSocket): Promise<void> {
+    const token = linkToken(socket) ?? 0;
+    const current = await feedControl(this.env)
+      .leaseToken()
+      .catch(() => token);
+    if (current !== token) fenceLink(socket, token, current);
   }
 
   /** A tick batch from the origin: held, forwarded to the hubs that want its packets, evaluated for alerts. */
@@ -275,6 +304,7 @@ export class InstrumentGroup extends DurableObject {
     const now = Date.now();
     this.#heard(now);
     if (frame.type === 'feed') {
+      void this.#checkLease(socket);
       this.#feed = { state: frame.state, ...(frame.reason === undefined ? {} : { reason: frame.reason }), at: frame.at, received_at: now };
       this.#store.putMeta('feed', this.#feed);
       this.#tellHubs();

@@ -1,4 +1,5 @@
 import type { Context, Next } from 'hono';
+import { FENCING_TOKEN_HEADER, FencingToken } from '../../contracts/origin-lease.ts';
 import { LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { requireBearerSecret } from '../auth/bearer-secret.ts';
@@ -18,8 +19,9 @@ export function requireOriginSecret<E extends { Bindings: Cloudflare.Env }>(c: C
 
 /**
  * A link request must be a WebSocket upgrade offering this edge's link
- * subprotocol (a mismatched version is refused here, before any frame).
- * Returns the refusal, or undefined when the request may go on.
+ * subprotocol (a mismatched version is refused here, before any frame) and
+ * carrying a fencing token (whether it is the current lease's is the
+ * object's to say). Returns the refusal, or undefined when the request may go on.
  */
 export function refuseNonLinkUpgrade(c: Context): Response | undefined {
   if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
@@ -34,6 +36,11 @@ export function refuseNonLinkUpgrade(c: Context): Response | undefined {
     const got = offered.length ? `offered ${offered.join(', ')}` : 'offered none';
     return errorResponse(c, 400, 'invalid_parameter', `Sec-WebSocket-Protocol: this edge speaks ${LINK_SUBPROTOCOL}; the request ${got}`, {
       param: 'Sec-WebSocket-Protocol',
+    });
+  }
+  if (!FencingToken.safeParse(c.req.header(FENCING_TOKEN_HEADER) ?? '').success) {
+    return errorResponse(c, 400, 'invalid_parameter', `${FENCING_TOKEN_HEADER}: a link carries the fencing token of the origin's lease (POST /origin/lease)`, {
+      param: FENCING_TOKEN_HEADER,
     });
   }
   return undefined;

@@ -3,10 +3,11 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorBody } from '../../contracts/errors.ts';
 import { type DemandSummary, type GroupState, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../contracts/group-state.ts';
+import { FENCING_TOKEN_HEADER, type LeaseAnswer } from '../../contracts/origin-lease.ts';
 import { LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
 import type { FeedView } from '../../durable-objects/feed-control/feed-control.ts';
 import { fetchEdge } from '../../test/workers/documented.ts';
-import { base64, EDGE, linkRequest, ltpPacket, ORIGIN_SECRET, TestOrigin } from '../../test/workers/test-origin.ts';
+import { base64, EDGE, linkRequest, ltpPacket, ORIGIN_SECRET, TEST_ORIGIN_ID, TestOrigin, testOriginToken } from '../../test/workers/test-origin.ts';
 import { newUser } from '../../test/workers/test-users.ts';
 import worker from '../index.ts';
 
@@ -72,6 +73,35 @@ describe('origin link routes: who may link', () => {
         message: expect.stringContaining(`this edge speaks ${LINK_SUBPROTOCOL}`),
       });
     }
+  });
+
+  it('refuses a link without a fencing token, naming the header', async () => {
+    for (const path of ['/origin/feed', '/origin/groups/index:NSE']) {
+      const response = await linkRequest(path, { fencingToken: null });
+      expect(response.status).toBe(400);
+      expect(await error(response)).toMatchObject({ code: 'invalid_parameter', param: FENCING_TOKEN_HEADER });
+    }
+  });
+
+  it('takes, renews and gives up the origin lease on POST /origin/lease, with the secret only', async () => {
+    const post = (body: unknown, secret = ORIGIN_SECRET) =>
+      fetchEdge(`${EDGE}/origin/lease`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post({ origin_id: 'routes-a', ttl_ms: 5_000 }, 'x'.repeat(40))).status).toBe(401);
+    const bad = await post({ origin_id: 'routes-a', ttl_ms: 10 });
+    expect(bad.status).toBe(400);
+    expect(await error(bad)).toMatchObject({ code: 'invalid_parameter', param: 'ttl_ms' });
+    // The test origin holds it (it linked above): another is told who does, and takes it once it is given up.
+    const refused = (await (await post({ origin_id: 'routes-a', ttl_ms: 5_000 })).json()) as LeaseAnswer;
+    expect(refused).toMatchObject({ granted: false, holder: TEST_ORIGIN_ID });
+    const token = await testOriginToken();
+    expect(await (await post({ origin_id: TEST_ORIGIN_ID, ttl_ms: 5_000, token, release: true })).json()).toMatchObject({ granted: true, expires_in_ms: 0 });
+    const taken = (await (await post({ origin_id: 'routes-a', ttl_ms: 5_000 })).json()) as LeaseAnswer;
+    expect(taken).toMatchObject({ granted: true, holder: 'routes-a', token: token + 1, previous_holder: TEST_ORIGIN_ID });
+    expect((await post({ origin_id: 'routes-a', ttl_ms: 5_000, token: token + 1, release: true })).status).toBe(200);
   });
 
   it('refuses a group that is not a group key, naming the parameter', async () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConsumerName, type LatestPacket, MAX_CONSUMER_TOKENS } from '../../contracts/group-state.ts';
 import { hubConfig } from '../../contracts/hub-config.ts';
 import { type GroupKey, parseGroupKey } from '../../contracts/instrument-group.ts';
+import { LeaseRequest } from '../../contracts/origin-lease.ts';
 import { Demand } from '../../contracts/origin-link.ts';
 import { feedControl, instrumentGroup, sessionHub } from '../../durable-objects/stubs.ts';
 import { type AuthEnv, requires } from '../auth/policy.ts';
@@ -20,6 +21,10 @@ import { refuseNonLinkUpgrade } from './link-auth.ts';
  *
  *   GET    /origin/feed                              the feed link → FeedControl
  *   GET    /origin/groups/:group                     a group link → InstrumentGroup :group
+ *   POST   /origin/lease                             take, renew or give up the origin lease (FeedControl)
+ *
+ * Each link carries the active origin's fencing token (X-Origin-Fencing-Token);
+ * the object refuses one that is not the current lease's (4002).
  *
  * Operator routes, for admins (an admin's access token, or an API key with
  * scope admin: docs/auth.md):
@@ -42,6 +47,8 @@ originLink.get('/groups/:group', (c) => {
   const group = groupParam(c);
   return refuseNonLinkUpgrade(c) ?? instrumentGroup(c.env, group).fetch(c.req.raw);
 });
+
+originLink.post('/lease', async (c) => c.json(await feedControl(c.env).lease(await parseBody(c, LeaseRequest))));
 
 export const internal = new Hono<AuthEnv>();
 internal.use('*', requires(ADMIN));

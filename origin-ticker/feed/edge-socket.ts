@@ -1,17 +1,30 @@
 import WebSocket from 'ws';
 import { Backoff, type BackoffPolicy } from '../../contracts/backoff.ts';
-import { LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
+import { FENCING_TOKEN_HEADER } from '../../contracts/origin-lease.ts';
+import { LINK_CLOSE_FENCED, LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
 
 /**
  * One reconnecting, authenticated WebSocket from the origin to the edge
- * (the feed link or a group link): Bearer ORIGIN_LINK_SECRET and the link
- * subprotocol on every dial, capped jittered backoff between dials, and a
- * clear log line for why the edge refused (401: wrong secret; 426/400: a
- * protocol version the edge does not speak).
+ * (the feed link or a group link): Bearer ORIGIN_LINK_SECRET, the link
+ * subprotocol and the lease's fencing token on every dial, capped jittered
+ * backoff between dials, and a clear log line for why the edge refused
+ * (401: wrong secret; 426/400: a protocol version the edge does not speak).
+ * Nothing is sent unless `permit()` says this origin still holds the lease;
+ * a close with 4002 (the edge holds a newer lease) is not redialled but
+ * handed to `onFenced`.
  */
+/** What every link of one active term carries and obeys (origin-ticker/lease/origin-role.ts). */
+export type EdgeLinkAuth = {
+  secret: string;
+  fencingToken: number;
+  /** Asked before every send: false once this origin's lease may have lapsed. */
+  permit: () => boolean;
+  onFenced: (reason: string) => void;
+};
+
 export type EdgeSocketOptions = {
   url: string;
-  secret: string;
+  auth: EdgeLinkAuth;
   name: string;
   onOpen: () => void;
   onText: (text: string) => void;
@@ -58,7 +71,7 @@ export class EdgeSocket {
 
   /** Sends when open; false otherwise (the caller keeps what matters for the reconnect). */
   send(data: string | Uint8Array): boolean {
-    if (!this.open) return false;
+    if (!this.open || !this.#options.auth.permit()) return false;
     this.#ws?.send(data);
     return true;
   }
@@ -75,7 +88,7 @@ export class EdgeSocket {
   #dial(): void {
     if (this.#closed) return;
     const ws = new WebSocket(this.#options.url, LINK_SUBPROTOCOL, {
-      headers: { Authorization: `Bearer ${this.#options.secret}` },
+      headers: { Authorization: `Bearer ${this.#options.auth.secret}`, [FENCING_TOKEN_HEADER]: String(this.#options.auth.fencingToken) },
       perMessageDeflate: false,
       handshakeTimeout: 10_000,
     });
@@ -97,7 +110,15 @@ export class EdgeSocket {
     ws.on('message', (data: Buffer, isBinary) => {
       if (this.#ws === ws && !isBinary) this.#options.onText(data.toString('utf8'));
     });
-    ws.on('close', (code, reason) => this.#retry(ws, `${this.#options.name} link closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`));
+    ws.on('close', (code, reason) => {
+      const why = `${this.#options.name} link closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`;
+      if (code === LINK_CLOSE_FENCED && this.#ws === ws) {
+        this.close();
+        this.#options.auth.onFenced(why);
+        return;
+      }
+      this.#retry(ws, why);
+    });
     ws.on('error', (error) => this.#retry(ws, `${this.#options.name} link: ${error.message}`));
   }
 

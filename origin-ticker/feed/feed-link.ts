@@ -1,6 +1,6 @@
 import type { BackfillAnswer, BackfillRequest } from '../../contracts/candle-backfill.ts';
 import { FeedToOrigin, type OriginStatus, readLinkFrame, STATUS_INTERVAL_MS } from '../../contracts/origin-link.ts';
-import { EdgeSocket } from './edge-socket.ts';
+import { type EdgeLinkAuth, EdgeSocket } from './edge-socket.ts';
 
 /**
  * The origin's one link to the edge's FeedControl object: Kite's state up
@@ -10,7 +10,7 @@ import { EdgeSocket } from './edge-socket.ts';
  */
 export type FeedLinkOptions = {
   edgeRoot: string;
-  secret: string;
+  auth: EdgeLinkAuth;
   status: () => Omit<OriginStatus, 'type' | 'at'>;
   onGroups: (groups: string[]) => void;
   onBackfill: (request: BackfillRequest) => Promise<BackfillAnswer>;
@@ -26,7 +26,7 @@ export class FeedLink {
     this.#options = options;
     this.#socket = new EdgeSocket({
       url: new URL('/origin/feed', options.edgeRoot.replace(/^http/, 'ws')).toString(),
-      secret: options.secret,
+      auth: options.auth,
       name: 'feed',
       onOpen: () => {
         options.log('feed link to the edge is up');

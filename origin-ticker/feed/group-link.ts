@@ -1,6 +1,6 @@
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import { type Demand, GROUP_HEARTBEAT_MS, GroupToOrigin, type KiteFeedState, type OriginToGroup, readLinkFrame } from '../../contracts/origin-link.ts';
-import { EdgeSocket } from './edge-socket.ts';
+import { type EdgeLinkAuth, EdgeSocket } from './edge-socket.ts';
 import { LatestPackets } from './latest-packets.ts';
 
 /**
@@ -18,7 +18,7 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 export type GroupLinkOptions = {
   edgeRoot: string;
   group: GroupKey;
-  secret: string;
+  auth: EdgeLinkAuth;
   onDemand: (group: GroupKey, demand: Demand) => void;
   feedState: () => { state: KiteFeedState; reason?: string };
   log: (line: string) => void;
@@ -40,7 +40,7 @@ export class GroupLink {
     const url = new URL(`/origin/groups/${options.group}`, options.edgeRoot.replace(/^http/, 'ws'));
     this.#socket = new EdgeSocket({
       url: url.toString(),
-      secret: options.secret,
+      auth: options.auth,
       name: `group ${options.group}`,
       onOpen: () => {
         this.sendFeedState();
@@ -56,9 +56,10 @@ export class GroupLink {
   /** A tick batch from the router (feed/tick-router.ts), sent as it is while the link keeps up. */
   sendBatch(batch: Uint8Array, packets: number): void {
     if (this.#socket.open && this.#pending.size === 0 && this.#socket.bufferedAmount < MAX_BUFFERED_BYTES) {
-      this.#socket.send(batch);
-      this.#batches++;
-      this.#packets += packets;
+      if (this.#socket.send(batch)) {
+        this.#batches++;
+        this.#packets += packets;
+      }
       return;
     }
     this.#coalesced += this.#pending.keep(batch);
@@ -92,7 +93,7 @@ export class GroupLink {
 
   #flush(): void {
     for (const { batch, packets } of this.#pending.drain()) {
-      this.#socket.send(batch);
+      if (!this.#socket.send(batch)) return;
       this.#batches++;
       this.#packets += packets;
     }

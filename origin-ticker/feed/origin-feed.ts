@@ -3,6 +3,7 @@ import type { Demand, TickMode } from '../../contracts/origin-link.ts';
 import { type AccountToken, ConnectionPool, type PoolAccount } from '../kite/connection-pool.ts';
 import type { GroupIndex } from '../registry/group-index.ts';
 import { DemandBook } from './demand-book.ts';
+import type { EdgeLinkAuth } from './edge-socket.ts';
 import { FeedLink, type FeedLinkOptions } from './feed-link.ts';
 import { type FeedState, feedStateOf, STARTING } from './feed-state.ts';
 import { GroupLink } from './group-link.ts';
@@ -14,13 +15,16 @@ import { TickRouter } from './tick-router.ts';
  * batch per Kite frame; demand comes up the group links, is merged with the
  * pinned set and handed to the pool; what the pool cannot place goes back
  * to the group as a `capacity` frame. The feed link says which groups to
- * link at all.
+ * link at all. One OriginFeed lives for one active term of this origin
+ * (lease/origin-role.ts): it is made when the origin takes the lease and
+ * stopped when it loses it; nothing reaches Kite or the edge unless
+ * `link.permit()` says the lease still holds.
  */
 export type OriginFeedOptions = {
   accounts: readonly PoolAccount[];
   tickerRoot: string;
   edgeRoot: string;
-  linkSecret: string;
+  link: EdgeLinkAuth;
   pinned: () => ReadonlyMap<number, TickMode>;
   index: () => GroupIndex;
   /** The edge's backfill requests (origin-ticker/history/); answered on the feed link. */
@@ -76,7 +80,7 @@ export class OriginFeed {
     });
     this.#feed = new FeedLink({
       edgeRoot: options.edgeRoot,
-      secret: options.linkSecret,
+      auth: options.link,
       status: () => this.#status(),
       onGroups: (groups) => {
         this.#edgeGroups = new Set(groups);
@@ -143,6 +147,7 @@ export class OriginFeed {
 
   /** Hands the merged demand to the pool and tells each group what it could not have. */
   #resubscribe(refusedByGroup: Map<GroupKey, Map<number, string>>): void {
+    if (!this.#options.link.permit()) return;
     const wanted = this.#book.wanted();
     const rejected = wanted === this.#placed ? this.#rejected : this.pool.setWanted(wanted);
     this.#placed = wanted;
@@ -185,7 +190,7 @@ export class OriginFeed {
         new GroupLink({
           edgeRoot: this.#options.edgeRoot,
           group,
-          secret: this.#options.linkSecret,
+          auth: this.#options.link,
           onDemand: (g, demand) => this.#onDemand(g, demand),
           feedState: () => this.#feedState,
           log: this.#options.log,

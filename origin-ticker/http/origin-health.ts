@@ -1,13 +1,16 @@
 import type { KiteFeedState } from '../../contracts/origin-link.ts';
 import type { OriginFeed } from '../feed/origin-feed.ts';
 import type { BackfillStats } from '../history/history-backfill.ts';
+import type { Role, RoleView } from '../lease/origin-role.ts';
 import type { GroupIndex } from '../registry/group-index.ts';
 
 /**
  * What `GET /health` on the origin answers (and `/metrics` reads): the
  * whole feed at a glance, from Kite's sockets to the links to the edge.
  * `status` is `ok` when Kite is live and the edge is linked, `down` when no
- * tick can flow (Kite down, or its token expired), `degraded` otherwise.
+ * tick can flow (Kite down, or its token expired), `degraded` otherwise. A
+ * standby holds no Kite connection and no link: it is `ok` while it can ask
+ * the edge for the lease (ready to take over), `degraded` when it cannot.
  */
 export type OriginHealth = {
   /** The candle backfill from Kite's historical API (origin-ticker/history/). */
@@ -15,6 +18,8 @@ export type OriginHealth = {
   status: 'ok' | 'degraded' | 'down';
   version: string;
   uptime_s: number;
+  role: Role;
+  lease: Omit<RoleView, 'role'>;
   kite: { state: KiteFeedState; reason: string | null; last_tick_age_ms: number | null; malformed_frames: number; unrouted_packets: number };
   accounts: {
     api_key: string;
@@ -41,8 +46,26 @@ export type OriginHealth = {
 
 const VERSION = process.env.npm_package_version ?? '0.0.0';
 
-export function originHealth(feed: OriginFeed, index: GroupIndex, startedAt: number, history: BackfillStats): OriginHealth {
+const STANDBY_KITE = { state: 'down', reason: 'standby: this origin connects to Kite once it holds the lease' } as const;
+
+export function originHealth(feed: OriginFeed | undefined, lease: RoleView, index: GroupIndex, startedAt: number, history: BackfillStats): OriginHealth {
   const now = Date.now();
+  const { role, ...held } = lease;
+  if (!feed) {
+    return {
+      status: lease.last_error === null ? 'ok' : 'degraded',
+      version: VERSION,
+      uptime_s: Math.round((now - startedAt) / 1000),
+      role,
+      lease: held,
+      kite: { ...STANDBY_KITE, last_tick_age_ms: null, malformed_frames: 0, unrouted_packets: 0 },
+      accounts: [],
+      demand: { wanted: 0, rejected: 0 },
+      history,
+      edge: { feed_link: { connected: false, reconnects: 0, last_error: null }, groups: [] },
+      registry: { instruments: index.size, dataset_version: index.version },
+    };
+  }
   const stats = feed.stats();
   const age = (at: number | null) => (at === null ? null : now - at);
   const kiteUp = stats.feed.state === 'live';
@@ -51,6 +74,8 @@ export function originHealth(feed: OriginFeed, index: GroupIndex, startedAt: num
     status,
     version: VERSION,
     uptime_s: Math.round((now - startedAt) / 1000),
+    role,
+    lease: held,
     kite: {
       state: stats.feed.state,
       reason: stats.feed.reason ?? null,

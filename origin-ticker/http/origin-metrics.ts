@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { exchangeSession } from '../../contracts/trading-calendar.ts';
 import type { OriginHealth } from './origin-health.ts';
 
@@ -71,6 +71,23 @@ export function originMetrics(snapshot: () => OriginHealth, now: () => number = 
   gauge('kite_market_next_open_seconds', 'Seconds until the next NSE open, 0 while the session runs', [], (g) =>
     g.set(exchangeSession(now()).secondsToNextOpen),
   );
+  gauge('kite_origin_role', "This origin's role (1 for the current one): active holds the lease and Kite, standby waits", ['role'], (g) => {
+    const { role } = snapshot();
+    for (const r of ['active', 'standby'] as const) g.set({ role: r }, role === r ? 1 : 0);
+  });
+  gauge('kite_origin_lease_age_seconds', 'Seconds since the active origin last renewed its lease (-1 on a standby)', [], (g) => {
+    const age = snapshot().lease.age_ms;
+    g.set(age === null ? -1 : age / 1000);
+  });
+  new Counter({
+    name: 'kite_origin_failovers_total',
+    help: 'Times this origin took the lease over from another holder',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(snapshot().lease.failovers);
+    },
+  });
   gauge('origin_registry_instruments', 'Active instruments in the registry index', [], (g) => g.set(snapshot().registry.instruments));
   return registry;
 }

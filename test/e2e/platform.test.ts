@@ -12,4 +12,5 @@ import './api-documents.suite.ts';
 import './origin-feed.suite.ts';
 import './fno.suite.ts';
 import './candles.suite.ts';
+import './failover.suite.ts';
 import './fault-matrix.suite.ts';

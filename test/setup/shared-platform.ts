@@ -5,7 +5,7 @@ import { portIsFree } from '../../dev/ports.ts';
 
 /**
  * Vitest global setup: one whole local platform (`npm run dev`: embedded
- * Postgres, Redis, wrangler dev, the origin on the simulator) for the
+ * Postgres, Redis, wrangler dev, an active and a standby origin on the simulator) for the
  * end-to-end suites (test/e2e/platform.test.ts). It is launched, not
  * awaited, so the other test files run while it boots; the suites wait for
  * it in test/e2e/platform.ts. They share it, so each makes its own users,
@@ -32,6 +32,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     ports: stack.ports,
     edgeUrl: stack.edgeUrl,
     originUrl: stack.originUrl,
+    standbyOriginUrl: stack.standbyOriginUrl,
     controlUrl: stack.controlUrl,
     databaseUrl: stack.databaseUrl,
     pid: stack.pid,

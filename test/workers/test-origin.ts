@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { DEPTH_LEVEL, FULL, PACKET, PACKET_LENGTH, priceDivisor, QUOTE } from '../../contracts/kite-ticks/packet-layout.ts';
+import { FENCING_TOKEN_HEADER } from '../../contracts/origin-lease.ts';
 import { encodeTickBatch, LINK_SUBPROTOCOL } from '../../contracts/origin-link.ts';
 import { fetchEdge } from './documented.ts';
 
@@ -11,11 +12,31 @@ import { fetchEdge } from './documented.ts';
 export const ORIGIN_SECRET = env.ORIGIN_LINK_SECRET ?? '';
 export const EDGE = 'http://edge.test';
 
-export type LinkRequestOptions = { secret?: string | null; protocol?: string | null; upgrade?: boolean };
+/** `fencingToken`: the token the link carries; by default the test origin's, which holds the lease (null: none). */
+export type LinkRequestOptions = { secret?: string | null; protocol?: string | null; upgrade?: boolean; fencingToken?: number | null };
+
+export const TEST_ORIGIN_ID = 'test-origin';
+let heldToken: number | undefined;
+
+/**
+ * The lease's fencing token of the test origin, which takes the lease (or
+ * renews it) as the real one does before it links, for a minute: a test
+ * file's runtime is its own, so nobody else holds it unless a test says so.
+ */
+export async function testOriginToken(): Promise<number> {
+  const feed = env.FEED_CONTROL.getByName('feed');
+  const renewed = heldToken === undefined ? undefined : await feed.lease({ origin_id: TEST_ORIGIN_ID, ttl_ms: 60_000, token: heldToken });
+  const answer = renewed?.granted ? renewed : await feed.lease({ origin_id: TEST_ORIGIN_ID, ttl_ms: 60_000 });
+  if (!answer.granted || answer.token === null) throw new Error(`the test origin could not take the lease: ${JSON.stringify(answer)}`);
+  heldToken = answer.token;
+  return answer.token;
+}
 
 /** A request to a link route, by default exactly as the origin makes it. */
-export function linkRequest(path: string, options: LinkRequestOptions = {}): Promise<Response> {
+export async function linkRequest(path: string, options: LinkRequestOptions = {}): Promise<Response> {
   const headers = new Headers();
+  const token = options.fencingToken === undefined ? await testOriginToken() : options.fencingToken;
+  if (token !== null) headers.set(FENCING_TOKEN_HEADER, String(token));
   if (options.upgrade !== false) headers.set('Upgrade', 'websocket');
   const secret = options.secret === undefined ? ORIGIN_SECRET : options.secret;
   if (secret !== null) headers.set('Authorization', `Bearer ${secret}`);
