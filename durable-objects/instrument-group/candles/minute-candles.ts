@@ -108,10 +108,23 @@ export class MinuteCandles {
     const tradable = length === PACKET_LENGTH.quote || length === PACKET_LENGTH.full;
     const volume = tradable ? view.getUint32(o + QUOTE.volumeTraded) : -1;
     const oi = length === PACKET_LENGTH.full ? view.getUint32(o + FULL.oi) : -1;
-    const minute = minuteStart(at);
     this.#changed = true;
-    this.#addToDay(token, entry, view, o, length, price, at, volume, oi);
     const forming = entry.forming;
+    // The common case, a tick in the forming minute: no minute or day arithmetic, and the day follows from the price (Kite's own
+    // day OHLC is read once a minute, on the slow path below).
+    if (forming !== undefined && at >= forming.minute && at < forming.minute + 60_000 && entry.day !== undefined) {
+      amend(forming, price, at, volume, oi);
+      const day = entry.day;
+      if (price > day.high) day.high = price;
+      if (price < day.low) day.low = price;
+      day.close = price;
+      if (volume > day.volume) day.volume = volume;
+      if (oi >= 0) day.oi = oi;
+      if (!entry.dayMoved) this.#markDayMoved(token);
+      return;
+    }
+    const minute = minuteStart(at);
+    this.#addToDay(token, entry, view, o, length, price, at, volume, oi);
     if (forming !== undefined) {
       if (minute === forming.minute) {
         amend(forming, price, at, volume, oi);
