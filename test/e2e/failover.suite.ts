@@ -1,10 +1,10 @@
+import { type FeedStatus, KiteEdgeClient, type SocketConstructor } from '@kite-edge/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { type FeedStatus, KiteEdgeClient, type SocketConstructor } from '../../client/kite-edge-client.ts';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
 import type { PartStatus } from '../../dev/controlled-part.ts';
 import type { OriginHealth } from '../../origin-ticker/http/origin-health.ts';
-import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+import { firstOriginActive, type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
 
 /**
  * Origin failover (issue 20) on the shared platform's two origins: the
@@ -114,10 +114,7 @@ describe('origin failover: a standby takes over from a dead or hung active origi
       120_000,
     );
     // An earlier suite may have killed the first origin and let the standby take over: the first takes the lease back.
-    if ((await activeOrigin(30_000)) !== 'origin') {
-      await part('origin-standby', 'stop');
-      await part('origin-standby', 'start');
-    }
+    await firstOriginActive(stack);
     expect(await activeOrigin()).toBe('origin');
     watcher = new Watcher({ apiKey: key.id, secret: key.secret });
     await watcher.client.connect();

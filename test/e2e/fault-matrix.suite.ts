@@ -6,7 +6,7 @@ import { hubConfig, hubName } from '../../contracts/hub-config.ts';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
 import type { PartStatus } from '../../dev/controlled-part.ts';
 import type { OriginHealth } from '../../origin-ticker/http/origin-health.ts';
-import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+import { activeOriginUrl, firstOriginActive, type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
 
 /**
  * The fault matrix (issue 21): each part of the platform failing while a
@@ -32,7 +32,8 @@ const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, m
 const edge = (path: string, init: RequestInit = {}, token = admin) =>
   fetch(`${stack.edgeUrl}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...init.headers } });
 const health = async () => (await (await fetch(`${stack.edgeUrl}/health`)).json()) as HealthResponse;
-const originHealth = async () => (await (await fetch(`${stack.originUrl}/health`)).json()) as OriginHealth;
+/** The health of the origin holding the lease (the failover suite before may have left the standby active). */
+const originHealth = async () => (await (await fetch(`${await activeOriginUrl(stack)}/health`)).json()) as OriginHealth;
 const simFault = async (action: string) => {
   const response = await fetch(`http://127.0.0.1:${stack.ports.SIM_PORT}/_sim/faults/${action}`, {
     method: 'POST',
@@ -122,6 +123,7 @@ describe('the fault matrix: what a client sees when a part fails, and that it ge
       async () => ((await (await fetch(`${stack.controlUrl}/parts`)).json()) as { parts: PartStatus[] }).parts.every((p) => p.state === 'running'),
       120_000,
     );
+    await firstOriginActive(stack);
     watcher = new Watcher({ apiKey: key.id, secret: key.secret });
     await watcher.client.connect();
     await watcher.client.subscribe([NIFTY], 'quote');

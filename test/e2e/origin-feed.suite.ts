@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type GroupedInstrument, instrumentGroup } from '../../contracts/instrument-group.ts';
 import { decodePacket } from '../../contracts/kite-ticks/decode.ts';
-import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+import { activeOriginUrl, type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
 
 /**
  * The tick path end to end on the whole local platform (`npm run dev`):
@@ -122,7 +122,8 @@ describe('the origin feeding the edge', () => {
   });
 
   it('exposes its state as Prometheus metrics', async () => {
-    const text = await (await fetch(`http://127.0.0.1:${ports.ORIGIN_PORT}/metrics`)).text();
+    // Whichever origin holds the lease: an earlier suite's kill may have handed it to the standby.
+    const text = await (await fetch(`${await activeOriginUrl(stack)}/metrics`)).text();
     expect(text).toMatch(/origin_kite_connection_state\{connection="kitesim#1",state="live"\} 1/);
     expect(text).toMatch(/origin_edge_feed_link_up 1/);
     expect(text).toMatch(/origin_process_resident_memory_bytes \d+/);

@@ -63,3 +63,39 @@ export async function signIn(stack: Platform, email: string, password: string, o
   const body = (await login.json()) as { access_token: string; user: { id: string } };
   return { id: body.user.id, token: body.access_token };
 }
+
+/**
+ * The origin that holds the lease now (origin-ticker/lease/): `npm run dev`
+ * runs two, and a suite that kills or hangs one leaves the other active, so
+ * a test that reads the origin's Kite state asks whichever is active.
+ */
+export async function activeOriginUrl(stack: Platform, ms = 30_000): Promise<string> {
+  return waitFor(
+    stack,
+    'an active origin',
+    async () => {
+      for (const url of [stack.originUrl, stack.standbyOriginUrl]) {
+        const health = (await fetch(`${url}/health`)
+          .then((response) => response.json())
+          .catch(() => undefined)) as { role?: string } | undefined;
+        if (health?.role === 'active') return url;
+      }
+      return undefined;
+    },
+    ms,
+  );
+}
+
+/**
+ * Makes the first origin (ORIGIN_PORT, where the simulator's Kite login
+ * redirects) the active one again after a suite left the standby active:
+ * the standby is restarted, which gives up its lease, and the first takes it.
+ */
+export async function firstOriginActive(stack: Platform): Promise<void> {
+  if ((await activeOriginUrl(stack)) === stack.originUrl) return;
+  for (const action of ['stop', 'start']) {
+    const response = await fetch(`${stack.controlUrl}/parts/origin-standby/${action}`, { method: 'POST', headers: { 'X-Dev-Control': '1' } });
+    expect(response.status, `${action} origin-standby: ${await response.clone().text()}`).toBe(200);
+  }
+  await waitFor(stack, 'the first origin active', async () => (await activeOriginUrl(stack)) === stack.originUrl, 30_000);
+}
