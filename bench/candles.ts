@@ -1,6 +1,8 @@
+import { KiteEdgeClient, type SocketConstructor } from '@kite-edge/client';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import WebSocket from 'ws';
 import { type Candle, mergeCandles } from '../contracts/candles.ts';
 import { instrumentToken } from '../contracts/kite-instrument.ts';
 import { FULL, PACKET, PACKET_LENGTH, QUOTE } from '../contracts/kite-ticks/packet-layout.ts';
@@ -10,6 +12,7 @@ import { MinuteCandles } from '../durable-objects/instrument-group/candles/minut
 import { LatestPackets } from '../durable-objects/instrument-group/latest-packets.ts';
 import { type TokenCandle, writeCandles } from '../storage/candles.ts';
 import { openDatabase } from '../storage/database.ts';
+import { samplesUnder, workerCpuProfile } from './worker-cpu-profile.ts';
 
 /**
  * Candles (issue 18, docs/candles.md):
@@ -114,7 +117,8 @@ async function servingAndWritingRows(): Promise<Row[]> {
       new Date(SESSION_OPEN + 375 * 60_000),
     ]);
 
-    const authorization = await apiKeyHeader(stack.edgeUrl);
+    const key = await apiKey(stack.edgeUrl);
+    const authorization = `token ${key.id}:${key.secret}`;
     const path = (to: string) => `/instruments/historical/${token}/minute?from=${encodeURIComponent(`${DAY} 09:15:00`)}&to=${encodeURIComponent(to)}`;
     let n = 0;
     const cached = await load(stack.edgeUrl, authorization, () => path(`${DAY} 15:30:00`));
@@ -142,6 +146,37 @@ async function servingAndWritingRows(): Promise<Row[]> {
         detail: `${describe(uncached)} (direct p95 ${ms(direct.p95)})`,
       },
     ];
+
+    // Inside the worker: a group streaming 3,000 NIFTY contracts in full mode (one session holds them), and the worker's CPU
+    // profile through its inspector: the samples under the group's candle building against those under its whole batch handling.
+    const contracts = (
+      await pool.query<{ t: number }>(
+        `SELECT instrument_token::float8 AS t FROM instruments WHERE is_active AND exchange = 'NFO' AND name = 'NIFTY' ORDER BY expiry, strike LIMIT 3000`,
+      )
+    ).rows.map((r) => r.t);
+    const watcher = new KiteEdgeClient({
+      url: `${stack.edgeUrl.replace('http', 'ws')}/v2/ws`,
+      credentials: { apiKey: key.id, secret: key.secret },
+      WebSocket: WebSocket as unknown as SocketConstructor,
+    });
+    let ticks = 0;
+    watcher.on('ticks', (batch) => {
+      ticks += batch.length;
+    });
+    await watcher.connect();
+    await watcher.subscribe(contracts, 'full');
+    const warm = Date.now() + 60_000;
+    while (ticks < contracts.length * 3 && Date.now() < warm) await new Promise((resolve) => setTimeout(resolve, 200));
+    const profile = await workerCpuProfile(stack.ports.EDGE_INSPECTOR_PORT, 30_000);
+    watcher.close();
+    const candleSamples = samplesUnder(profile, (name) => name === 'onPackets');
+    const batchSamples = samplesUnder(profile, (name) => name === '#onBatch');
+    rows.push({
+      name: `candles: building in the worker, a group streaming ${contracts.length.toLocaleString('en')} contracts (CPU profile)`,
+      baseline: "the rest of the group's batch handling in the same profile (#onBatch less the candles)",
+      ratio: candleSamples / Math.max(1, batchSamples - candleSamples),
+      detail: `${candleSamples} samples under the candles, ${batchSamples} under #onBatch, of ${profile.samples.length} (100 µs sampling, 30 s)`,
+    });
 
     // The write path: a group's flush, 9,000 instruments' minute, ten times.
     const flushes = Array.from({ length: 10 }, (_, f) =>
@@ -231,7 +266,7 @@ function fullPacket(token: number, price: number, volume: number, at: number): U
   return packet;
 }
 
-async function apiKeyHeader(edge: string): Promise<string> {
+async function apiKey(edge: string): Promise<{ id: string; secret: string }> {
   const email = `bench-candles+${Date.now()}@example.test`;
   const password = 'candles bench password 1';
   const post = (path: string, body: unknown, bearer?: string) =>
@@ -242,8 +277,7 @@ async function apiKeyHeader(edge: string): Promise<string> {
     });
   await post('/auth/register', { email, password });
   const { access_token } = (await (await post('/auth/login', { email, password })).json()) as { access_token: string };
-  const key = (await (await post('/api-keys', { name: 'candles bench', scopes: ['read'] }, access_token)).json()) as { id: string; secret: string };
-  return `token ${key.id}:${key.secret}`;
+  return (await (await post('/api-keys', { name: 'candles bench', scopes: ['read'] }, access_token)).json()) as { id: string; secret: string };
 }
 
 type Latency = { p50: number; p95: number; p99: number; rps: number };
