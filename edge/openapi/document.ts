@@ -143,7 +143,7 @@ export function openApiDocument<E extends Env>(app: OpenAPIHono<E>): unknown {
       title: 'kite-edge',
       version: packageJson.version,
       description:
-        'Market data for Zerodha Kite users: instruments, Kite-shaped quotes, live option chains, price alerts and WebSocket streams (their messages: /asyncapi.json). Every error has one body: `{"error": {"code", "message", …}}` (docs/errors.md).',
+        'Market data for Zerodha Kite users: instruments, Kite-shaped quotes and historical candles, live option chains, price alerts and WebSocket streams (their messages: /asyncapi.json). Every error has one body: `{"error": {"code", "message", …}}` (docs/errors.md), but the Kite-shaped historical API answers in Kite’s own error envelope.',
     },
     tags: [
       { name: 'accounts', description: 'registration, sessions (docs/auth.md)' },
