@@ -1,4 +1,4 @@
-import WebSocket from 'ws';
+import { withWorkerInspector } from './worker-inspector.ts';
 
 /**
  * A CPU profile of the local worker (every Durable Object of it runs in
@@ -12,39 +12,14 @@ export type CpuProfile = {
   timeDeltas: number[];
 };
 
-export async function workerCpuProfile(inspectorPort: number, ms: number): Promise<CpuProfile> {
-  const socket = new WebSocket(`ws://127.0.0.1:${inspectorPort}/ws`);
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
-  let id = 0;
-  const answers = new Map<number, (message: { result?: unknown; error?: { message: string } }) => void>();
-  socket.on('message', (data) => {
-    const message = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: { message: string } };
-    if (message.id !== undefined) answers.get(message.id)?.(message);
-  });
-  const call = <T>(method: string, params: Record<string, unknown> = {}): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const sent = ++id;
-      const timer = setTimeout(() => reject(new Error(`the worker's inspector did not answer ${method} within 60 s`)), 60_000);
-      answers.set(sent, (message) => {
-        clearTimeout(timer);
-        answers.delete(sent);
-        if (message.error) reject(new Error(`${method}: ${message.error.message}`));
-        else resolve(message.result as T);
-      });
-      socket.send(JSON.stringify({ id: sent, method, params }));
-    });
-  try {
+export function workerCpuProfile(inspectorPort: number, ms: number): Promise<CpuProfile> {
+  return withWorkerInspector(inspectorPort, async (call) => {
     await call('Profiler.enable');
     await call('Profiler.setSamplingInterval', { interval: 100 });
     await call('Profiler.start');
     await new Promise((resolve) => setTimeout(resolve, ms));
     return (await call<{ profile: CpuProfile }>('Profiler.stop')).profile;
-  } finally {
-    socket.terminate();
-  }
+  });
 }
 
 /** Samples whose stack holds a frame named `name` (inclusive time), as a count. */

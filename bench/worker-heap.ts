@@ -1,4 +1,4 @@
-import WebSocket from 'ws';
+import { withWorkerInspector } from './worker-inspector.ts';
 
 /**
  * The JavaScript heap of the local worker (every Durable Object of it runs
@@ -21,36 +21,10 @@ export async function workerHeapBytes(inspectorPort: number): Promise<number> {
   throw new Error(`three tries: ${errors.join('; ')}`);
 }
 
-async function readHeap(inspectorPort: number): Promise<number> {
-  const socket = new WebSocket(`ws://127.0.0.1:${inspectorPort}/ws`);
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
-  let id = 0;
-  const answers = new Map<number, (message: { result?: unknown; error?: { message: string } }) => void>();
-  socket.on('message', (data) => {
-    const message = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: { message: string } };
-    if (message.id !== undefined) answers.get(message.id)?.(message);
-  });
-  const call = <T>(method: string): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const sent = ++id;
-      // The inspector is served between the isolate's tasks: a saturated worker (5,000 sessions here) answers late.
-      const timer = setTimeout(() => reject(new Error(`the worker's inspector did not answer ${method} within 60 s`)), 60_000);
-      answers.set(sent, (message) => {
-        clearTimeout(timer);
-        answers.delete(sent);
-        if (message.error) reject(new Error(`${method}: ${message.error.message}`));
-        else resolve(message.result as T);
-      });
-      socket.send(JSON.stringify({ id: sent, method }));
-    });
-  try {
+function readHeap(inspectorPort: number): Promise<number> {
+  return withWorkerInspector(inspectorPort, async (call) => {
     await call('HeapProfiler.collectGarbage');
     await call('HeapProfiler.collectGarbage');
     return (await call<{ usedSize: number }>('Runtime.getHeapUsage')).usedSize;
-  } finally {
-    socket.terminate();
-  }
+  });
 }
