@@ -1,5 +1,4 @@
 import { KiteEdgeClient, type SocketConstructor } from '@kite-edge/client';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import WebSocket from 'ws';
@@ -12,6 +11,7 @@ import { MinuteCandles } from '../durable-objects/instrument-group/candles/minut
 import { LatestPackets } from '../durable-objects/instrument-group/latest-packets.ts';
 import { type TokenCandle, writeCandles } from '../storage/candles.ts';
 import { openDatabase } from '../storage/database.ts';
+import { describeLatency as describe, loadOneAtATime, ms, timeDirect } from './request-latency.ts';
 import { samplesUnder, workerCpuProfile } from './worker-cpu-profile.ts';
 
 /**
@@ -37,7 +37,6 @@ const INSTRUMENTS = 9_000;
 const BATCH = 300;
 const ROUNDS = 6;
 const ROUND_MS = 400;
-const SECONDS = 5;
 const DAY = '2026-12-04';
 const SESSION_OPEN = Date.parse(`${DAY}T09:15:00+05:30`);
 
@@ -121,9 +120,11 @@ async function servingAndWritingRows(): Promise<Row[]> {
     const authorization = `token ${key.id}:${key.secret}`;
     const path = (to: string) => `/instruments/historical/${token}/minute?from=${encodeURIComponent(`${DAY} 09:15:00`)}&to=${encodeURIComponent(to)}`;
     let n = 0;
-    const cached = await load(stack.edgeUrl, authorization, () => path(`${DAY} 15:30:00`));
-    const uncached = await load(stack.edgeUrl, authorization, () =>
-      path(`${DAY} 15:${String(30 + (Math.floor(++n / 60) % 29)).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}`),
+    const cached = await loadOneAtATime(stack.edgeUrl, () => path(`${DAY} 15:30:00`), { headers: { authorization } });
+    const uncached = await loadOneAtATime(
+      stack.edgeUrl,
+      () => path(`${DAY} 15:${String(30 + (Math.floor(++n / 60) % 29)).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}`),
+      { headers: { authorization } },
     );
     const direct = await timeDirect(async () => {
       await pool.query(
@@ -279,42 +280,3 @@ async function apiKey(edge: string): Promise<{ id: string; secret: string }> {
   const { access_token } = (await (await post('/auth/login', { email, password })).json()) as { access_token: string };
   return (await (await post('/api-keys', { name: 'candles bench', scopes: ['read'] }, access_token)).json()) as { id: string; secret: string };
 }
-
-type Latency = { p50: number; p95: number; p99: number; rps: number };
-
-async function load(base: string, authorization: string, path: () => string): Promise<Latency> {
-  const latencies: number[] = [];
-  let unexpected = 0;
-  await new Promise<autocannon.Result>((resolve, reject) => {
-    const run = autocannon(
-      { url: base, connections: 1, duration: SECONDS, headers: { authorization }, requests: [{ setupRequest: (req) => ({ ...req, path: path() }) }] },
-      (error, done) => (error ? reject(error) : resolve(done)),
-    );
-    run.on('response', (_client, status, _bytes, responseTime) => {
-      if (status !== 200) unexpected++;
-      latencies.push(responseTime);
-    });
-  });
-  if (unexpected > 0) throw new Error(`${unexpected} answers other than 200`);
-  return { ...percentiles(latencies), rps: Math.round(latencies.length / SECONDS) };
-}
-
-async function timeDirect(run: () => Promise<void>): Promise<Latency> {
-  const latencies: number[] = [];
-  const until = Date.now() + SECONDS * 1000;
-  while (Date.now() < until) {
-    const start = performance.now();
-    await run();
-    latencies.push(performance.now() - start);
-  }
-  return { ...percentiles(latencies), rps: Math.round(latencies.length / SECONDS) };
-}
-
-function percentiles(values: number[]): Omit<Latency, 'rps'> {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
-}
-
-const ms = (value: number) => `${value.toFixed(1)} ms`;
-const describe = (l: Latency) => `p50 ${ms(l.p50)}, p95 ${ms(l.p95)}, p99 ${ms(l.p99)}, ${l.rps} req/s`;

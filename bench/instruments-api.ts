@@ -1,4 +1,3 @@
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { ListQuery, SearchQuery } from '../contracts/instruments-api.ts';
 import { startDevStack } from '../dev/dev-stack.ts';
@@ -6,6 +5,7 @@ import { countQuery, pageQuery } from '../edge/instruments/filter.ts';
 import { searchQuery } from '../edge/instruments/search.ts';
 import { syncConfig } from '../origin-ticker/config.ts';
 import { runSync } from '../origin-ticker/registry/run-sync.ts';
+import { describeLatency as describe, type Latency, loadOneAtATime, ms, percentiles, timeDirect } from './request-latency.ts';
 
 /**
  * The instruments API on the whole local stack (`npm run dev` in a temporary
@@ -20,18 +20,13 @@ import { runSync } from '../origin-ticker/registry/run-sync.ts';
  * timed against its 10 s budget.
  */
 type Row = { name: string; baseline: string; ratio: number; detail: string };
-type Latency = { p50: number; p95: number; p99: number; rps: number };
-
-const SECONDS = 5;
-/** One request at a time: the percentiles are latency, not queueing on 2 shared cores. */
-const CONNECTIONS = 1;
 
 export async function benchInstrumentsApi(): Promise<Row[]> {
   const stack = await startDevStack();
   try {
     const base = stack.edgeUrl;
     const databaseUrl = stack.databaseUrl;
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: CONNECTIONS });
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
     await pool.query('SELECT 1'); // the baseline starts on an open connection
     const symbols = (await pool.query<{ s: string }>('SELECT DISTINCT left(tradingsymbol, 6) AS s FROM instruments WHERE is_active')).rows.map((r) => r.s);
 
@@ -61,12 +56,12 @@ export async function benchInstrumentsApi(): Promise<Row[]> {
       },
     ];
 
-    const floor = await load(base, () => '/no-such-route', 404);
+    const floor = await loadOneAtATime(base, () => '/no-such-route', { expectedStatus: 404 });
     const rows: Row[] = [{ name: 'unknown path (404), the floor of wrangler dev', baseline: '—', ratio: Number.NaN, detail: `${describe(floor)}` }];
     for (const c of cases) {
       const direct = await timeDirect(c.direct);
-      const hit = await load(base, () => c.hit);
-      const miss = await load(base, c.miss);
+      const hit = await loadOneAtATime(base, () => c.hit);
+      const miss = await loadOneAtATime(base, c.miss);
       rows.push(
         {
           name: `${c.name}, cache hit`,
@@ -84,7 +79,7 @@ export async function benchInstrumentsApi(): Promise<Row[]> {
     }
     const statsSql = 'SELECT id::float8 AS id, synced_at, stats FROM dataset_versions WHERE stats IS NOT NULL ORDER BY id DESC LIMIT 1';
     const statsDirect = await timeDirect(async () => void (await pool.query(statsSql)));
-    const stats = await load(base, () => '/instruments/stats');
+    const stats = await loadOneAtATime(base, () => '/instruments/stats');
     rows.push({
       name: 'stats, cache hit',
       baseline: 'same SQL straight to Postgres (p95)',
@@ -111,35 +106,6 @@ export async function benchInstrumentsApi(): Promise<Row[]> {
   } finally {
     await stack.stop();
   }
-}
-
-async function load(base: string, path: () => string, expectedStatus = 200): Promise<Latency> {
-  const latencies: number[] = [];
-  let unexpected = 0;
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const run = autocannon(
-      { url: base, connections: CONNECTIONS, duration: SECONDS, requests: [{ setupRequest: (req) => ({ ...req, path: path() }) }] },
-      (error, done) => (error ? reject(error) : resolve(done)),
-    );
-    run.on('response', (_client, status, _bytes, responseTime) => {
-      if (status !== expectedStatus) unexpected++;
-      latencies.push(responseTime);
-    });
-  });
-  if (unexpected > 0 || result.errors > 0) throw new Error(`${unexpected} answers other than ${expectedStatus} and ${result.errors} errors`);
-  return { ...percentiles(latencies), rps: Math.round(latencies.length / SECONDS) };
-}
-
-/** The baseline: the same SQL from this process through a pool, one query at a time like the load. */
-async function timeDirect(run: () => Promise<void>): Promise<Latency> {
-  const latencies: number[] = [];
-  const until = Date.now() + SECONDS * 1000;
-  while (Date.now() < until) {
-    const start = performance.now();
-    await run();
-    latencies.push(performance.now() - start);
-  }
-  return { ...percentiles(latencies), rps: Math.round(latencies.length / SECONDS) };
 }
 
 /**
@@ -173,14 +139,3 @@ async function statsMisses(base: string, pool: pg.Pool): Promise<Latency> {
   }
   return { ...percentiles(latencies), rps: Number.NaN };
 }
-
-function percentiles(latencies: number[]): Omit<Latency, 'rps'> {
-  if (latencies.length === 0) throw new Error('no request completed');
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
-}
-
-const ms = (value: number) => `${value.toFixed(1)} ms`;
-const describe = (l: Latency) =>
-  `p50 ${l.p50.toFixed(1)} / p95 ${l.p95.toFixed(1)} / p99 ${l.p99.toFixed(1)} ms${Number.isNaN(l.rps) ? '' : `, ${l.rps} req/s`}`;
