@@ -108,3 +108,21 @@ export function parseKiteCandleTime(text: string): number {
   if (!match) throw new RangeError(`candle time ${JSON.stringify(text)} is not Kite's YYYY-MM-DDTHH:MM:SS+0530`);
   return Date.parse(`${match[1]}Z`) - IST_OFFSET_MS;
 }
+
+/**
+ * Candles as the arrays of a Postgres `unnest(…)` insert, one per column:
+ * time (ms), open, high, low, close, volume, oi (whole numbers, as the
+ * bigint columns take them). The groups' writes and the origin's backfill
+ * insert with it.
+ */
+export function candleColumns(candles: readonly Candle[]): [number[], number[], number[], number[], number[], number[], number[]] {
+  return [
+    candles.map((c) => c.time),
+    candles.map((c) => c.open),
+    candles.map((c) => c.high),
+    candles.map((c) => c.low),
+    candles.map((c) => c.close),
+    candles.map((c) => Math.round(c.volume)),
+    candles.map((c) => Math.round(c.oi)),
+  ];
+}

@@ -1,4 +1,4 @@
-import { type Candle, type CandleInterval, INTERVAL_MINUTES } from '../contracts/candles.ts';
+import { type Candle, type CandleInterval, candleColumns, INTERVAL_MINUTES } from '../contracts/candles.ts';
 import type { KiteExchange } from '../contracts/kite-instrument.ts';
 import { tradingSession } from '../contracts/trading-calendar.ts';
 import type { Database } from './database.ts';
@@ -149,14 +149,5 @@ function lastCopies(candles: readonly TokenCandle[]): TokenCandle[] {
 }
 
 function columns(candles: readonly TokenCandle[]): unknown[][] {
-  return [
-    candles.map((c) => c.token),
-    candles.map((c) => c.time),
-    candles.map((c) => c.open),
-    candles.map((c) => c.high),
-    candles.map((c) => c.low),
-    candles.map((c) => c.close),
-    candles.map((c) => Math.round(c.volume)),
-    candles.map((c) => Math.round(c.oi)),
-  ];
+  return [candles.map((c) => c.token), ...candleColumns(candles)];
 }

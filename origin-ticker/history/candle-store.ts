@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { type Candle, mergeCandles } from '../../contracts/candles.ts';
+import { type Candle, candleColumns, mergeCandles } from '../../contracts/candles.ts';
 import type { KiteExchange } from '../../contracts/kite-instrument.ts';
 import { istDay, sessionBounds, tradingDaysBetween } from '../../contracts/trading-calendar.ts';
 
@@ -115,7 +115,7 @@ async function insertCandles(client: pg.PoolClient, table: 'candles', token: num
      SELECT $1, to_timestamp(at / 1000.0), o, h, l, c, v, oi
      FROM unnest($2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::bigint[], $8::bigint[]) AS x(at, o, h, l, c, v, oi)
      ON CONFLICT (instrument_token, time) DO NOTHING`,
-    [token, ...columns(candles)],
+    [token, ...candleColumns(candles)],
   );
   return result.rowCount ?? 0;
 }
@@ -127,19 +127,7 @@ async function insertDays(client: pg.PoolClient, token: number, days: readonly (
      SELECT $1, d, o, h, l, c, v, oi
      FROM unnest($2::date[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::bigint[], $8::bigint[]) AS x(d, o, h, l, c, v, oi)
      ON CONFLICT (instrument_token, day) DO NOTHING`,
-    [token, days.map((d) => d.day), ...columns(days).slice(1)],
+    [token, days.map((d) => d.day), ...candleColumns(days).slice(1)],
   );
   return result.rowCount ?? 0;
-}
-
-function columns(candles: readonly Candle[]): unknown[][] {
-  return [
-    candles.map((c) => c.time),
-    candles.map((c) => c.open),
-    candles.map((c) => c.high),
-    candles.map((c) => c.low),
-    candles.map((c) => c.close),
-    candles.map((c) => Math.round(c.volume)),
-    candles.map((c) => Math.round(c.oi)),
-  ];
 }
