@@ -2,7 +2,7 @@ import type { FnoChain } from '../../contracts/fno-chain.ts';
 import type { ChainStreamKey } from '../../contracts/hub-link.ts';
 import { chainDelta } from './analytics/chain-delta.ts';
 import type { ChainBook } from './chain-book.ts';
-import { type HubLinks, sendToHub } from './hub-socket.ts';
+import { type HubLinks, sendTextToHubs, sendToHub } from './hub-socket.ts';
 
 /**
  * The chain streams an `fno` group pushes to its hubs (contracts/hub-link.ts):
@@ -73,7 +73,7 @@ export class ChainStreams {
       stream.sent = next;
       if (!frame) continue;
       const text = JSON.stringify(frame);
-      for (const { socket, hub } of open) if (stream.hubs.has(hub)) sendText(socket, text);
+      sendTextToHubs(open, stream.hubs, text);
     }
   }
 
@@ -91,12 +91,3 @@ export class ChainStreams {
 }
 
 const streamKey = (stream: ChainStreamKey) => `${stream.expiry}|${stream.window ?? ''}`;
-
-/** One frame's JSON to several hubs: stringified once. */
-function sendText(socket: WebSocket, text: string): void {
-  try {
-    socket.send(text);
-  } catch {
-    // The hub reconnects and names its streams again.
-  }
-}

@@ -88,3 +88,15 @@ export function sendToHub(socket: WebSocket, frame: GroupToHub | Uint8Array): vo
     // Closed under us; its close event cleans up.
   }
 }
+
+/** One frame's JSON, stringified once by the caller, to each of `links` whose hub is in `hubs` (a stream's hubs). */
+export function sendTextToHubs(links: readonly HubLink[], hubs: ReadonlySet<string>, text: string): void {
+  for (const { socket, hub } of links) {
+    if (!hubs.has(hub)) continue;
+    try {
+      socket.send(text);
+    } catch {
+      // The hub reconnects and names its streams again.
+    }
+  }
+}

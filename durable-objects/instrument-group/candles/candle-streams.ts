@@ -2,7 +2,7 @@ import { bucketEnd, bucketStart, type Candle, type CandleInterval, mergeCandles 
 import type { CandleStreamKey, GroupToHub } from '../../../contracts/hub-link.ts';
 import type { KiteExchange } from '../../../contracts/kite-instrument.ts';
 import type { TickMode } from '../../../contracts/origin-link.ts';
-import type { HubLinks } from '../hub-socket.ts';
+import { type HubLinks, sendTextToHubs } from '../hub-socket.ts';
 
 /**
  * The candle streams a group pushes to its hubs (contracts/hub-link.ts,
@@ -181,14 +181,7 @@ export class CandleStreams {
     const text = JSON.stringify(frame);
     if (!closed && text === stream.lastSent) return;
     stream.lastSent = closed ? undefined : text;
-    for (const { socket, hub } of this.#deps.hubs.open()) {
-      if (!stream.hubs.has(hub)) continue;
-      try {
-        socket.send(text);
-      } catch {
-        // The hub reconnects and names its streams again.
-      }
-    }
+    sendTextToHubs(this.#deps.hubs.open(), stream.hubs, text);
   }
 
   #leave(hub: string, key: string): void {
