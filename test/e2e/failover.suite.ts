@@ -1,10 +1,8 @@
-import { type FeedStatus, KiteEdgeClient, type SocketConstructor } from '@kite-edge/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import type { Tick } from '../../contracts/kite-ticks/tick.ts';
 import type { PartStatus } from '../../dev/controlled-part.ts';
 import type { OriginHealth } from '../../origin-ticker/http/origin-health.ts';
 import { firstOriginActive, type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+import { Watcher } from './watcher.ts';
 
 /**
  * Origin failover (issue 20) on the shared platform's two origins: the
@@ -55,47 +53,6 @@ const activeOrigin = (ms?: number) =>
     ms,
   );
 
-/** The typed client on an API key, with what it saw and when. */
-class Watcher {
-  readonly client: KiteEdgeClient;
-  readonly ticks: { at: number; tick: Tick }[] = [];
-  readonly statuses: { at: number; status: FeedStatus }[] = [];
-  opens = 0;
-
-  constructor(credentials: { apiKey: string; secret: string }) {
-    this.client = new KiteEdgeClient({
-      url: `${stack.edgeUrl.replace('http', 'ws')}/v2/ws`,
-      credentials,
-      WebSocket: WebSocket as unknown as SocketConstructor,
-      reconnect: { initialDelayMs: 100, maxDelayMs: 1_000 },
-    });
-    this.client.on('tick', (tick) => this.ticks.push({ at: Date.now(), tick }));
-    this.client.on('status', (status) => this.statuses.push({ at: Date.now(), status }));
-    this.client.on('open', () => this.opens++);
-  }
-
-  /** When every watched instrument has ticked at or after `since`. */
-  everyInstrumentTicksSince(since: number, ms = 20_000): Promise<number> {
-    return waitFor(
-      `a tick of NIFTY 50 and of ${stock} after ${new Date(since).toISOString()}`,
-      async () => {
-        const firsts = [NIFTY, stock].map((token) => this.ticks.find((t) => t.at >= since && t.tick.instrument_token === token)?.at);
-        return firsts.every((at) => at !== undefined) ? Math.max(...(firsts as number[])) : undefined;
-      },
-      ms,
-    );
-  }
-
-  /** When index:NSE was first reported `state` at or after `since`. */
-  statusSince(since: number, state: FeedStatus['state'], ms = 20_000): Promise<number> {
-    return waitFor(
-      `status ${state} of index:NSE`,
-      async () => this.statuses.find((s) => s.at >= since && s.status.state === state && s.status.group === 'index:NSE')?.at,
-      ms,
-    );
-  }
-}
-
 describe('origin failover: a standby takes over from a dead or hung active origin', () => {
   beforeAll(async () => {
     stack = await platform();
@@ -116,11 +73,11 @@ describe('origin failover: a standby takes over from a dead or hung active origi
     // An earlier suite may have killed the first origin and let the standby take over: the first takes the lease back.
     await firstOriginActive(stack);
     expect(await activeOrigin()).toBe('origin');
-    watcher = new Watcher({ apiKey: key.id, secret: key.secret });
+    watcher = new Watcher(stack, { apiKey: key.id, secret: key.secret });
     await watcher.client.connect();
     await watcher.client.subscribe([NIFTY], 'quote');
     await watcher.client.subscribe([stock], 'full');
-    await watcher.everyInstrumentTicksSince(0);
+    await watcher.ticksOfAllSince(0, [NIFTY, stock]);
   }, 200_000);
 
   afterAll(() => {
@@ -131,15 +88,15 @@ describe('origin failover: a standby takes over from a dead or hung active origi
   it('kill -9 of the active: sessions see stale, then live on the same socket within 15 s, and the killed one comes back as standby', async () => {
     const killed = await activeOrigin();
     const survivor = other(killed);
-    const opens = watcher.opens;
+    const opens = watcher.opens.length;
     const at = Date.now();
     await part(killed, 'kill');
-    await watcher.statusSince(at, 'stale', RECOVERY_MS);
-    const live = await watcher.statusSince(at, 'live', RECOVERY_MS);
-    const ticking = await watcher.everyInstrumentTicksSince(live, RECOVERY_MS);
+    await watcher.statusSince(at, 'stale', 'index:NSE', undefined, RECOVERY_MS);
+    const live = (await watcher.statusSince(at, 'live', 'index:NSE', undefined, RECOVERY_MS)).at;
+    const ticking = await watcher.ticksOfAllSince(live, [NIFTY, stock], RECOVERY_MS);
     figures.push(`kill -9: live after ${live - at} ms, every instrument ticking after ${ticking - at} ms`);
     expect(ticking - at).toBeLessThan(RECOVERY_MS);
-    expect(watcher.opens).toBe(opens);
+    expect(watcher.opens.length).toBe(opens);
     const taken = await originHealth(survivor);
     expect(taken).toMatchObject({ role: 'active', lease: { failovers: expect.any(Number) } });
     expect(taken.lease.failovers).toBeGreaterThanOrEqual(1);
@@ -161,7 +118,7 @@ describe('origin failover: a standby takes over from a dead or hung active origi
       // Within the pause: the standby is active and every instrument ticks again.
       await waitFor(`${survivor} active`, async () => (await originHealth(survivor)).role === 'active', RECOVERY_MS);
       const active = Date.now();
-      const ticking = await watcher.everyInstrumentTicksSince(active, RECOVERY_MS);
+      const ticking = await watcher.ticksOfAllSince(active, [NIFTY, stock], RECOVERY_MS);
       figures.push(`SIGSTOP: the standby active after ${active - at} ms, every instrument ticking after ${ticking - at} ms`);
       expect(ticking - at).toBeLessThan(PAUSE_MS);
       await new Promise((r) => setTimeout(r, at + PAUSE_MS - Date.now()));
@@ -179,6 +136,6 @@ describe('origin failover: a standby takes over from a dead or hung active origi
     figures.push(`SIGSTOP: Kite connections ${before} before, ${after} after, at most ${kite.max_concurrent[SIM_KEY]} at once`);
     // Both origins on Kite at once would have shown as the sum of their connections.
     expect(kite.max_concurrent[SIM_KEY]).toBeLessThanOrEqual(Math.max(before, after));
-    await watcher.everyInstrumentTicksSince(Date.now());
+    await watcher.ticksOfAllSince(Date.now(), [NIFTY, stock]);
   }, 60_000);
 });

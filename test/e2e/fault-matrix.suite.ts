@@ -1,12 +1,10 @@
-import { type ClientEvents, type FeedStatus, KiteEdgeClient, type SocketConstructor } from '@kite-edge/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import type { HealthResponse } from '../../contracts/health.ts';
 import { hubConfig, hubName } from '../../contracts/hub-config.ts';
-import type { Tick } from '../../contracts/kite-ticks/tick.ts';
 import type { PartStatus } from '../../dev/controlled-part.ts';
 import type { OriginHealth } from '../../origin-ticker/http/origin-health.ts';
 import { activeOriginUrl, firstOriginActive, type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+import { Watcher } from './watcher.ts';
 
 /**
  * The fault matrix (issue 21): each part of the platform failing while a
@@ -47,51 +45,6 @@ const part = async (name: string, action: 'stop' | 'start' | 'pause' | 'resume')
   return (await response.json()) as PartStatus;
 };
 
-/** The typed client, with everything it saw and when. */
-class Watcher {
-  readonly client: KiteEdgeClient;
-  readonly ticks: { at: number; tick: Tick }[] = [];
-  readonly statuses: { at: number; status: FeedStatus }[] = [];
-  readonly opens: { at: number; open: ClientEvents['open'] }[] = [];
-
-  constructor(credentials: { apiKey: string; secret: string }) {
-    this.client = new KiteEdgeClient({
-      url: `${stack.edgeUrl.replace('http', 'ws')}/v2/ws`,
-      credentials,
-      WebSocket: WebSocket as unknown as SocketConstructor,
-      reconnect: { initialDelayMs: 100, maxDelayMs: 1_000 },
-    });
-    this.client.on('tick', (tick) => this.ticks.push({ at: Date.now(), tick }));
-    this.client.on('status', (status) => this.statuses.push({ at: Date.now(), status }));
-    this.client.on('open', (open) => this.opens.push({ at: Date.now(), open }));
-  }
-
-  /** When every one of `tokens` has ticked at or after `since`. */
-  async ticksOfAllSince(since: number, tokens: number[], ms = 20_000): Promise<number> {
-    return waitFor(
-      `a tick of each of ${tokens.join(', ')} after ${new Date(since).toISOString()}`,
-      async () => {
-        const firsts = tokens.map((token) => this.ticks.find((t) => t.at >= since && t.tick.instrument_token === token)?.at);
-        return firsts.every((at) => at !== undefined) ? Math.max(...(firsts as number[])) : undefined;
-      },
-      ms,
-    );
-  }
-
-  /** The first status of `group` received at or after `since` in one of `states` (and, if given, whose reason matches). */
-  async statusSince(since: number, states: FeedStatus['state'] | FeedStatus['state'][], group: string, reason?: RegExp, ms = 20_000): Promise<FeedStatus> {
-    const wanted = [states].flat();
-    return waitFor(
-      `status ${wanted.join(' or ')} of ${group}${reason ? ` with a reason matching ${reason}` : ''}`,
-      async () =>
-        this.statuses.find(
-          (s) => s.at >= since && wanted.includes(s.status.state) && s.status.group === group && (!reason || reason.test(s.status.reason ?? '')),
-        )?.status,
-      ms,
-    );
-  }
-}
-
 const watched = () => [NIFTY, stock];
 
 /** The watcher gets ticks of both instruments again, on the subscriptions it had. */
@@ -124,7 +77,7 @@ describe('the fault matrix: what a client sees when a part fails, and that it ge
       120_000,
     );
     await firstOriginActive(stack);
-    watcher = new Watcher({ apiKey: key.id, secret: key.secret });
+    watcher = new Watcher(stack, { apiKey: key.id, secret: key.secret });
     await watcher.client.connect();
     await watcher.client.subscribe([NIFTY], 'quote');
     await watcher.client.subscribe([stock], 'full');
@@ -286,7 +239,7 @@ describe('the fault matrix: what a client sees when a part fails, and that it ge
       await waitFor('/health to report Postgres', async () => (await health()).database.status === 'unhealthy');
       await watcher.ticksOfAllSince(Date.now(), watched());
       // A new session on a key verified before the outage still opens (AUTH_OUTAGE_GRACE_MS).
-      const second = new Watcher({ apiKey: key.id, secret: key.secret });
+      const second = new Watcher(stack, { apiKey: key.id, secret: key.secret });
       try {
         await second.client.connect();
         await second.client.subscribe([NIFTY], 'quote');
