@@ -2,11 +2,12 @@ import { type Candle, type CandleInterval, kiteCandleTime } from '../../contract
 import type { CandleFrame, ServerMessage } from '../../contracts/client-protocol.ts';
 import type { CandleStreamKey, GroupToHub } from '../../contracts/hub-link.ts';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
+import { SessionStreams } from './session-streams.ts';
 
 /**
  * The candle streams a hub's sessions hold (docs/candles.md,
  * `subscribe_candles`): one stream per (token, interval) however many
- * sessions hold it, named to its group over the hub's link (`candles`),
+ * sessions hold it (session-streams.ts), named to its group over the hub's link (`candles`),
  * and each candle the group sends fanned out as it came, stringified once.
  * The last candle of a stream is kept, so a session joining a stream gets
  * it at once. Memory only: a session's candle streams end with it.
@@ -16,48 +17,30 @@ type Stream = { group: GroupKey; token: number; interval: CandleInterval; last: 
 export type CandleOut = { message: Extract<ServerMessage, { type: 'candle' | 'candle_closed' }>; sessions: Iterable<string> };
 
 export class HubCandles {
-  readonly #streams = new Map<string, Stream>();
-  /** session id → the keys of its streams. */
-  readonly #bySession = new Map<string, Set<string>>();
+  readonly #streams = new SessionStreams<Stream>();
 
   countOf(session: string): number {
-    return this.#bySession.get(session)?.size ?? 0;
+    return this.#streams.countOf(session);
   }
 
   has(session: string, token: number, interval: CandleInterval): boolean {
-    return this.#bySession.get(session)?.has(streamKey(token, interval)) ?? false;
+    return this.#streams.keysOf(session).has(streamKey(token, interval));
   }
 
   /** A session joins a stream; `isNew` when the hub did not stream it (the group must hear of it), and the candle as held. */
   subscribe(session: string, group: GroupKey, token: number, interval: CandleInterval): { isNew: boolean; last: Candle | null } {
-    const key = streamKey(token, interval);
-    let stream = this.#streams.get(key);
-    const isNew = stream === undefined;
-    if (!stream) {
-      stream = { group, token, interval, last: null, sessions: new Set() };
-      this.#streams.set(key, stream);
-    }
-    stream.sessions.add(session);
-    const held = this.#bySession.get(session) ?? new Set<string>();
-    held.add(key);
-    this.#bySession.set(session, held);
+    const { stream, isNew } = this.#streams.join(session, streamKey(token, interval), () => ({ group, token, interval, last: null, sessions: new Set() }));
     return { isNew, last: stream.last };
   }
 
   /** A session leaves a stream; the group whose streams changed (the last session left), if any. */
   unsubscribe(session: string, token: number, interval: CandleInterval): GroupKey | undefined {
-    const key = streamKey(token, interval);
-    return this.#bySession.get(session)?.has(key) ? this.#leave(session, key) : undefined;
+    return this.#streams.leave(session, streamKey(token, interval));
   }
 
   /** A session ended: the groups whose streams changed. */
   dropSession(session: string): Set<GroupKey> {
-    const changed = new Set<GroupKey>();
-    for (const key of [...(this.#bySession.get(session) ?? [])]) {
-      const group = this.#leave(session, key);
-      if (group !== undefined) changed.add(group);
-    }
-    return changed;
+    return this.#streams.dropSession(session);
   }
 
   /** The streams the hub holds on a group, as its link names them. */
@@ -77,18 +60,6 @@ export class HubCandles {
 
   list(): (CandleStreamKey & { group: string; sessions: number })[] {
     return [...this.#streams.values()].map((s) => ({ group: s.group, token: s.token, interval: s.interval, sessions: s.sessions.size }));
-  }
-
-  #leave(session: string, key: string): GroupKey | undefined {
-    const held = this.#bySession.get(session);
-    held?.delete(key);
-    if (held?.size === 0) this.#bySession.delete(session);
-    const stream = this.#streams.get(key);
-    if (!stream) return undefined;
-    stream.sessions.delete(session);
-    if (stream.sessions.size > 0) return undefined;
-    this.#streams.delete(key);
-    return stream.group;
   }
 }
 

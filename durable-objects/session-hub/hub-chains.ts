@@ -2,6 +2,7 @@ import type { ServerMessage } from '../../contracts/client-protocol.ts';
 import { applyChainUpdate, type FnoChain } from '../../contracts/fno-chain.ts';
 import type { ChainStreamKey, GroupToHub } from '../../contracts/hub-link.ts';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
+import { SessionStreams } from './session-streams.ts';
 
 /**
  * The option chains a hub's sessions stream (docs/websocket.md,
@@ -21,13 +22,11 @@ export type HeldChain = { group: GroupKey; name: string; expiry: string; window:
 export type ChainFrame = Extract<ServerMessage, { type: 'chain' | 'chain_update' }>;
 
 export class HubChains {
-  readonly #streams = new Map<string, Stream>();
-  /** session id → the keys of its streams. */
-  readonly #bySession = new Map<string, Set<string>>();
+  readonly #streams = new SessionStreams<Stream>();
 
   /** How many chains a session streams. */
   countOf(session: string): number {
-    return this.#bySession.get(session)?.size ?? 0;
+    return this.#streams.countOf(session);
   }
 
   has(session: string, name: string, expiry: string, window: number | null): boolean {
@@ -36,40 +35,32 @@ export class HubChains {
 
   /** A session joins a stream; `isNew` when the hub did not stream it (the group must hear of it), and the chain as held. */
   subscribe(session: string, group: GroupKey, name: string, expiry: string, window: number | null): { isNew: boolean; chain: FnoChain | null } {
-    const key = streamKey(group, expiry, window);
-    let stream = this.#streams.get(key);
-    const isNew = stream === undefined;
-    if (!stream) {
-      stream = { group, name, expiry, window, chain: null, sessions: new Set() };
-      this.#streams.set(key, stream);
-    }
-    stream.sessions.add(session);
-    const held = this.#bySession.get(session) ?? new Set<string>();
-    held.add(key);
-    this.#bySession.set(session, held);
+    const { stream, isNew } = this.#streams.join(session, streamKey(group, expiry, window), () => ({
+      group,
+      name,
+      expiry,
+      window,
+      chain: null,
+      sessions: new Set(),
+    }));
     return { isNew, chain: stream.chain };
   }
 
   /** A session leaves a stream; the group whose streams changed (the last session left), if any. */
   unsubscribe(session: string, name: string, expiry: string, window: number | null): GroupKey | undefined {
     const key = this.#find(session, name, expiry, window);
-    return key === undefined ? undefined : this.#leave(session, key);
+    return key === undefined ? undefined : this.#streams.leave(session, key);
   }
 
   /** A session ended: the groups whose streams changed. */
   dropSession(session: string): Set<GroupKey> {
-    const changed = new Set<GroupKey>();
-    for (const key of [...(this.#bySession.get(session) ?? [])]) {
-      const group = this.#leave(session, key);
-      if (group !== undefined) changed.add(group);
-    }
-    return changed;
+    return this.#streams.dropSession(session);
   }
 
   /** The chains a session streams, to store with it. */
   chainsOf(session: string): HeldChain[] {
     const held: HeldChain[] = [];
-    for (const key of this.#bySession.get(session) ?? []) {
+    for (const key of this.#streams.keysOf(session)) {
       const stream = this.#streams.get(key);
       if (stream) held.push({ group: stream.group, name: stream.name, expiry: stream.expiry, window: stream.window });
     }
@@ -112,23 +103,11 @@ export class HubChains {
   }
 
   #find(session: string, name: string, expiry: string, window: number | null): string | undefined {
-    for (const key of this.#bySession.get(session) ?? []) {
+    for (const key of this.#streams.keysOf(session)) {
       const stream = this.#streams.get(key);
       if (stream?.name === name && stream.expiry === expiry && stream.window === window) return key;
     }
     return undefined;
-  }
-
-  #leave(session: string, key: string): GroupKey | undefined {
-    const held = this.#bySession.get(session);
-    if (!held?.delete(key)) return undefined;
-    if (held.size === 0) this.#bySession.delete(session);
-    const stream = this.#streams.get(key);
-    if (!stream) return undefined;
-    stream.sessions.delete(session);
-    if (stream.sessions.size > 0) return undefined;
-    this.#streams.delete(key);
-    return stream.group;
   }
 }
 
