@@ -25,15 +25,25 @@ export async function assertPortsFree(ports: { port: number; variable: string; w
   );
 }
 
-/** A port the OS says is free right now (for tests that start their own servers). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
+/**
+ * Ports for tests' and benches' own servers are drawn below the kernel's
+ * ephemeral range (32768-60999 here): a port the OS hands out for `listen(0)`
+ * may be taken a moment later as the local end of an outgoing connection, and
+ * a redis-server started on it then exits with "Address already in use" (it
+ * took a CI run's soak down). Never the same port twice in one process, so
+ * two parts of one stack cannot be given the same number.
+ */
+const LOW = 20_000;
+const HIGH = 32_000;
+const handedOut = new Set<number>();
+
+/** A free port, outside the ephemeral range, not handed out before by this process. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
+    if (handedOut.has(port) || !(await portIsFree(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port found between ${LOW} and ${HIGH} after 200 tries`);
 }

@@ -56,17 +56,26 @@ export type RedisServerOptions = {
 /** Starts a private redis-server on 127.0.0.1 and resolves once it answers PING. */
 export async function startRedisServer(options: RedisServerOptions): Promise<Service & { url: string }> {
   mkdirSync(options.dir, { recursive: true });
+  // redis-server says why it stopped on its own output ("Address already in
+  // use", a bad option): keep the last lines so a failed start names its cause.
+  const lastLines: string[] = [];
+  const onLine = (line: string) => {
+    lastLines.push(line);
+    if (lastLines.length > 5) lastLines.shift();
+    options.onLine?.(line);
+  };
   const service = spawnService(
     'redis',
     options.binary,
     ['--port', String(options.port), '--bind', '127.0.0.1', '--dir', options.dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
-    { onLine: options.onLine, stopGraceMs: 3000 },
+    { onLine, stopGraceMs: 3000 },
   );
   const url = `redis://127.0.0.1:${options.port}`;
   const ready = await Promise.race([waitForPing(options.port, 10_000), service.crashed]);
   if (ready !== true) {
     await service.stop();
-    throw new Error(typeof ready === 'string' ? ready : `redis-server did not answer PING on port ${options.port} within 10 s`);
+    const why = typeof ready === 'string' ? ready : `redis-server did not answer PING on port ${options.port} within 10 s`;
+    throw new Error(lastLines.length > 0 ? `${why}; it said:\n    ${lastLines.join('\n    ')}` : why);
   }
   return { ...service, url };
 }
