@@ -471,7 +471,7 @@ export class SessionHub extends DurableObject {
   // ---- session bookkeeping ----
 
   #adopt(socket: WebSocket, attachment: Attachment): Session {
-    const speaks = attachment.format === 'binary' ? v2BinaryProtocol : PROTOCOLS[attachment.protocol];
+    const speaks = attachment.protocol === 'v2' && attachment.format === 'binary' ? v2BinaryProtocol : PROTOCOLS[attachment.protocol];
     return this.#sessions.adopt(socket, attachment, speaks, this.#config.limits.messagesPerSecond);
   }
 
