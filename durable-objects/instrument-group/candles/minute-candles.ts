@@ -33,8 +33,8 @@ import { CANDLES_HOLDER, TokenSlots } from '../token-slots.ts';
  * STRIDE numbers a slot (token-slots.ts). The group passes the slots its
  * latest packets looked up, so a tick costs no map lookup here and
  * allocates nothing; a tick inside the forming minute touches the slot's
- * first cache line only (the token and the minute's moving fields), as the
- * day candle takes the minute in when it closes.
+ * first two cache lines only (the token and the minute's moving fields,
+ * then the day's).
  */
 export type MinuteState = {
   minute: number;
@@ -59,8 +59,8 @@ export type DayCandle = Candle & { token: number };
 export type CandleCounters = { late_ticks: number; minutes_closed: number };
 
 // A slot's numbers. A minute (the forming one from FORMING, the closed one from CLOSED) is a block of fields from its start, its
-// volume base apart, so the token and what a tick moves of the forming minute fill the slot's first 64 bytes. -1 in TOKEN, in
-// a block's MINUTE or in DAY: none.
+// volume base apart, so the token and what a tick moves of the forming minute fill the slot's first 64 bytes, and the day's the
+// next 64. -1 in TOKEN, in a block's MINUTE or in DAY: none.
 const STRIDE = 32;
 const TOKEN = 0;
 const MINUTE = 0;
@@ -153,19 +153,31 @@ export class MinuteCandles {
     const oi = length === PACKET_LENGTH.full ? view.getUint32(o + FULL.oi) : -1;
     this.#changed = true;
     const formingMinute = s[base + FORMING + MINUTE] as number;
-    // The common case, a tick in the forming minute: only the minute moves, in the slot's first cache line. The day candle takes
-    // the minute in when it closes (#close), and is read with it meanwhile (dayCandle); Kite's own day OHLC is read once a
-    // minute, on the slow path below.
-    if (formingMinute >= 0 && at >= formingMinute && at < formingMinute + 60_000) {
+    // The common case, a tick in the forming minute: no minute or day arithmetic, and the day follows from the price (Kite's own
+    // day OHLC is read once a minute, on the slow path below). It touches the slot's first two cache lines only.
+    if (formingMinute >= 0 && at >= formingMinute && at < formingMinute + 60_000 && (s[base + DAY] as number) >= 0) {
       amend(s, base + FORMING, price, at, volume, oi);
+      if (price > (s[base + DAY_HIGH] as number)) s[base + DAY_HIGH] = price;
+      if (price < (s[base + DAY_LOW] as number)) s[base + DAY_LOW] = price;
+      s[base + DAY_CLOSE] = price;
+      if (volume > (s[base + DAY_VOLUME] as number)) s[base + DAY_VOLUME] = volume;
+      if (oi >= 0) s[base + DAY_OI] = oi;
+      if (s[base + DAY_MOVED] === 0) this.#markDayMoved(base);
       return;
     }
     const minute = minuteStart(at);
-    // A later minute closes the forming one first, so the day takes that minute in before this tick.
-    if (formingMinute >= 0 && minute > formingMinute) this.#close(base);
     this.#addToDay(base, view, o, length, divisor, price, at, volume, oi);
-    const closedMinute = s[base + CLOSED + MINUTE] as number;
-    if (formingMinute >= 0 ? minute < formingMinute : closedMinute >= 0 && minute <= closedMinute) {
+    if (formingMinute >= 0) {
+      if (minute === formingMinute) {
+        amend(s, base + FORMING, price, at, volume, oi);
+        return;
+      }
+      if (minute < formingMinute) {
+        this.#amendClosed(base, minute, price, at, volume, oi);
+        return;
+      }
+      this.#close(base);
+    } else if ((s[base + CLOSED + MINUTE] as number) >= 0 && minute <= (s[base + CLOSED + MINUTE] as number)) {
       this.#amendClosed(base, minute, price, at, volume, oi);
       return;
     }
@@ -420,8 +432,6 @@ export class MinuteCandles {
   #close(base: number): void {
     const s = this.#state;
     if ((s[base + FORMING + MINUTE] as number) < 0) return;
-    foldIntoDay(s, base);
-    if (s[base + DAY_MOVED] === 0) this.#markDayMoved(base);
     s.copyWithin(base + CLOSED, base + FORMING, base + FORMING + OPEN + 1);
     s[base + CLOSED_VOLUME_BASE] = s[base + FORMING_VOLUME_BASE] as number;
     s[base + FORMING + MINUTE] = -1;
@@ -538,26 +548,8 @@ function putMinuteState(s: Float64Array, minute: number, volumeBase: number, sta
   s[volumeBase] = state.volumeBase;
 }
 
-/** Whether the forming minute is of the day the day candle holds (its ticks then belong to that day). */
-function formingInDay(s: Float64Array, base: number): boolean {
-  const minute = s[base + FORMING + MINUTE] as number;
-  return minute >= 0 && istDayNumber(minute) === s[base + DAY];
-}
-
-/** The day candle takes in the forming minute (as it closes): its high and low, its close, volume and OI as the day's latest. */
-function foldIntoDay(s: Float64Array, base: number): void {
-  if (!formingInDay(s, base)) return;
-  const f = base + FORMING;
-  s[base + DAY_HIGH] = Math.max(s[base + DAY_HIGH] as number, s[f + HIGH] as number);
-  s[base + DAY_LOW] = Math.min(s[base + DAY_LOW] as number, s[f + LOW] as number);
-  s[base + DAY_CLOSE] = s[f + CLOSE] as number;
-  s[base + DAY_VOLUME] = Math.max(s[base + DAY_VOLUME] as number, s[f + VOLUME_END] as number);
-  s[base + DAY_OI] = s[f + OI] as number;
-}
-
-/** The day candle with the forming minute in it (what it will be when the minute closes). */
 function dayCandle(s: Float64Array, base: number): Candle {
-  const day: Candle = {
+  return {
     time: (s[base + DAY] as number) * DAY_MS - IST_OFFSET_MS,
     open: s[base + DAY_OPEN] as number,
     high: s[base + DAY_HIGH] as number,
@@ -565,16 +557,6 @@ function dayCandle(s: Float64Array, base: number): Candle {
     close: s[base + DAY_CLOSE] as number,
     volume: s[base + DAY_VOLUME] as number,
     oi: s[base + DAY_OI] as number,
-  };
-  if (!formingInDay(s, base)) return day;
-  const f = base + FORMING;
-  return {
-    ...day,
-    high: Math.max(day.high, s[f + HIGH] as number),
-    low: Math.min(day.low, s[f + LOW] as number),
-    close: s[f + CLOSE] as number,
-    volume: Math.max(day.volume, s[f + VOLUME_END] as number),
-    oi: s[f + OI] as number,
   };
 }
 
