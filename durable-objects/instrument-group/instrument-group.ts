@@ -36,6 +36,7 @@ import { GroupStore, type LinkHistory } from './group-store.ts';
 import { HubFanOut } from './hub-fan-out.ts';
 import { HubLinks } from './hub-socket.ts';
 import { LatestPackets } from './latest-packets.ts';
+import { TokenSlots } from './token-slots.ts';
 
 /**
  * InstrumentGroup: the edge's end of one instrument group's origin link
@@ -72,7 +73,9 @@ export const SNAPSHOT_INTERVAL_MS = 5_000;
 export class InstrumentGroup extends DurableObject {
   readonly #group: GroupKey;
   readonly #store: GroupStore;
-  readonly #latest = new LatestPackets();
+  /** The one token → slot lookup of the tick path, shared by the latest packets and the candles (token-slots.ts). */
+  readonly #slots = new TokenSlots();
+  readonly #latest = new LatestPackets(this.#slots);
   readonly #demand = new DemandIndex();
   readonly #hubs: HubLinks;
   readonly #toHubs: HubFanOut;
@@ -155,6 +158,7 @@ export class InstrumentGroup extends DurableObject {
       group: this.#group,
       wakeAt: (at) => this.#scheduleAlarm(at),
       minuteClosed: (token, minute) => this.#candleStreams.minuteClosed(token, minute),
+      slots: this.#slots,
     });
     this.#candleStreams = new CandleStreams({
       hubs: this.#hubs,
@@ -285,12 +289,12 @@ export class InstrumentGroup extends DurableObject {
     }
     this.#heard(Date.now());
     if (batch.packets.length === 0) return;
-    this.#latest.put(batch.packets, batch.receivedAt, Date.now());
+    const slots = this.#latest.put(batch.packets, batch.receivedAt, Date.now());
     this.#scheduleAlarm(Date.now() + SNAPSHOT_INTERVAL_MS);
     this.#toHubs.forward((hub) => this.#demand.wantsOf(hubConsumer(hub)), data, batch.receivedAt, batch.packets);
     this.#alerts?.onTicks(batch.packets, batch.receivedAt);
     this.#chains?.onTicks(batch.packets, Date.now());
-    this.#candles.onPackets(batch.packets, batch.receivedAt);
+    this.#candles.onPackets(batch.packets, slots, batch.receivedAt);
   }
 
   /** The origin's text frames: Kite's feed state, and the instruments it could not subscribe. */

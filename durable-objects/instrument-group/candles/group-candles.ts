@@ -2,6 +2,7 @@ import { type Candle, minuteStart } from '../../../contracts/candles.ts';
 import type { GroupCandlesState } from '../../../contracts/group-state.ts';
 import { readMinutes, writeCandles } from '../../../storage/candles.ts';
 import { type Database, describe } from '../../../storage/database.ts';
+import type { TokenSlots } from '../token-slots.ts';
 import { type CandleSnapshot, MinuteCandles } from './minute-candles.ts';
 
 /**
@@ -47,8 +48,10 @@ export class GroupCandles {
     group: string;
     wakeAt: (at: number) => void;
     minuteClosed: (token: number, minute: Candle) => void;
+    /** The token → slot lookup shared with the group's latest packets. */
+    slots: TokenSlots;
   }) {
-    this.#candles = new MinuteCandles(deps.minuteClosed);
+    this.#candles = new MinuteCandles(deps.minuteClosed, deps.slots);
     this.#sql = deps.sql;
     this.#db = deps.db;
     this.#group = deps.group;
@@ -56,9 +59,13 @@ export class GroupCandles {
     this.#sql.exec('CREATE TABLE IF NOT EXISTS candle_state (chunk INTEGER PRIMARY KEY, data TEXT NOT NULL)');
   }
 
-  /** A batch's packets (the hot path): the sweep that closes the current minute is set once per minute, not per batch. */
-  onPackets(packets: readonly Uint8Array[], receivedAt: number): void {
-    for (const packet of packets) this.#candles.add(packet, receivedAt);
+  /**
+   * A batch's packets (the hot path), with their slots as the latest packets
+   * looked them up: the sweep that closes the current minute is set once per
+   * minute, not per batch.
+   */
+  onPackets(packets: readonly Uint8Array[], slots: Int32Array, receivedAt: number): void {
+    this.#candles.addBatch(packets, slots, receivedAt);
     // On the group's own clock, as the sweep closes by it.
     this.#wakeAt(minuteStart(Date.now()) + 60_000 + CLOSE_GRACE_MS);
   }

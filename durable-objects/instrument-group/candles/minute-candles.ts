@@ -1,6 +1,7 @@
 import { type Candle, minuteStart } from '../../../contracts/candles.ts';
 import { DAY_MS, IST_OFFSET_MS } from '../../../contracts/ist-clock.ts';
 import { FULL, INDEX, PACKET, PACKET_LENGTH, priceDivisor, QUOTE } from '../../../contracts/kite-ticks/packet-layout.ts';
+import { CANDLES_HOLDER, TokenSlots } from '../token-slots.ts';
 
 /**
  * Minute candles of a group's instruments, built from the packets as they
@@ -27,8 +28,13 @@ import { FULL, INDEX, PACKET, PACKET_LENGTH, priceDivisor, QUOTE } from '../../.
  * dropped. Day candles ride along: Kite's own day OHLC from quote and full
  * packets, `volume_traded` as the day's volume.
  *
- * The hot path is `add`: reads in place from the packet's bytes, one map
- * lookup, no allocation but a new minute's record.
+ * The hot path is `addBatch`: it reads in place from the batch's bytes (one
+ * DataView a batch) and keeps each instrument's state in one Float64Array,
+ * STRIDE numbers a slot (token-slots.ts). The group passes the slots its
+ * latest packets looked up, so a tick costs no map lookup here and
+ * allocates nothing; a tick inside the forming minute touches the slot's
+ * first two cache lines only (the token and the minute's moving fields,
+ * then the day's).
  */
 export type MinuteState = {
   minute: number;
@@ -47,56 +53,93 @@ export type MinuteState = {
 
 export type DayState = { day: number; open: number; high: number; low: number; close: number; volume: number; oi: number };
 
-type TokenCandles = {
-  /** What the token's prices are divided by (its segment's). */
-  divisor: number;
-  forming: MinuteState | undefined;
-  closed: MinuteState | undefined;
-  closedQueued: boolean;
-  day: DayState | undefined;
-  /** Whether the day candle moved since the last `takeDays` (the token is then in #daysMoved). */
-  dayMoved: boolean;
-};
-
 export type OutboxCandle = Candle & { token: number };
 export type DayCandle = Candle & { token: number };
 
 export type CandleCounters = { late_ticks: number; minutes_closed: number };
 
+// A slot's numbers. A minute (the forming one from FORMING, the closed one from CLOSED) is a block of fields from its start, its
+// volume base apart, so the token and what a tick moves of the forming minute fill the slot's first 64 bytes, and the day's the
+// next 64. -1 in TOKEN, in a block's MINUTE or in DAY: none.
+const STRIDE = 32;
+const TOKEN = 0;
+const MINUTE = 0;
+const HIGH = 1;
+const LOW = 2;
+const CLOSE = 3;
+const LAST_AT = 4;
+const VOLUME_END = 5;
+const OI = 6;
+const OPEN = 7;
+const FORMING = 1;
+const DAY = 9;
+const DAY_HIGH = 10;
+const DAY_LOW = 11;
+const DAY_CLOSE = 12;
+const DAY_VOLUME = 13;
+const DAY_OI = 14;
+/** 1 while the day candle moved since the last `takeDays` (the slot is then in #daysMoved). */
+const DAY_MOVED = 15;
+const FORMING_VOLUME_BASE = 16;
+const DAY_OPEN = 17;
+/** 1 while the closed minute waits in the outbox. */
+const CLOSED_QUEUED = 18;
+const CLOSED_VOLUME_BASE = 19;
+const CLOSED = 20;
+
 export class MinuteCandles {
   readonly #onClosed: ((token: number, minute: Candle) => void) | undefined;
-  readonly #tokens = new Map<number, TokenCandles>();
+  readonly #slots: TokenSlots;
+  /** STRIDE numbers a slot; slots this builder does not hold have -1 in TOKEN. */
+  #state = new Float64Array(0);
+  /** How many slots this builder holds. */
+  #held = 0;
   /** Closed minutes not yet handed to the writer, in closing order. */
   #outbox: OutboxCandle[] = [];
-  /** Tokens whose day candle moved since the last `takeDays`, once each (TokenCandles.dayMoved). */
+  /** The first numbers of the slots whose day candle moved since the last `takeDays`, once each (DAY_MOVED). */
   #daysMoved: number[] = [];
-  /** One DataView per batch buffer, not one per packet: the packets of a batch are views of one buffer. */
-  #view: DataView | undefined;
-  /** Tokens whose state moved since the last `written` (what a snapshot must write). */
+  /** Whether anything moved since the last snapshot. */
   #changed = false;
   readonly counters: CandleCounters = { late_ticks: 0, minutes_closed: 0 };
 
-  /** `onClosed` hears each minute as it closes (live candle streams). */
-  constructor(onClosed?: (token: number, minute: Candle) => void) {
+  /**
+   * `onClosed` hears each minute as it closes (live candle streams);
+   * `slots` is the token → slot lookup the group shares with its latest
+   * packets.
+   */
+  constructor(onClosed?: (token: number, minute: Candle) => void, slots = new TokenSlots()) {
     this.#onClosed = onClosed;
+    this.#slots = slots;
   }
 
   /** One packet from the origin, received at `receivedAt`. */
   add(packet: Uint8Array, receivedAt: number): void {
-    const length = packet.byteLength;
-    let view = this.#view;
-    if (view === undefined || view.buffer !== packet.buffer) {
-      view = new DataView(packet.buffer);
-      this.#view = view;
+    this.#add(new DataView(packet.buffer), packet.byteOffset, packet.byteLength, receivedAt, -1);
+  }
+
+  /**
+   * The packets of one tick batch (views into one buffer, as decodeTickBatch
+   * gives them: one DataView for all), with their tokens' slots as the
+   * group's latest packets looked them up in the shared slots.
+   */
+  addBatch(packets: readonly Uint8Array[], slots: Int32Array, receivedAt: number): void {
+    const first = packets[0];
+    if (first === undefined) return;
+    const view = new DataView(first.buffer);
+    for (let i = 0; i < packets.length; i++) {
+      const packet = packets[i] as Uint8Array;
+      this.#add(view, packet.byteOffset, packet.byteLength, receivedAt, slots[i] as number);
     }
-    const o = packet.byteOffset;
+  }
+
+  /** The packet at `o` in `view`, `length` bytes; `slot`: its token's, if known (-1: look it up). */
+  #add(view: DataView, o: number, length: number, receivedAt: number, slot: number): void {
     const token = view.getUint32(o + PACKET.token);
-    let entry = this.#tokens.get(token);
-    if (entry === undefined) {
-      entry = { divisor: priceDivisor(token), forming: undefined, closed: undefined, closedQueued: false, day: undefined, dayMoved: false };
-      this.#tokens.set(token, entry);
-    }
-    const price = view.getInt32(o + PACKET.lastPrice) / entry.divisor;
+    let base = slot * STRIDE;
+    if (slot < 0 || base >= this.#state.length || this.#state[base + TOKEN] !== token) base = this.#claim(token);
+    const s = this.#state;
+    const divisor = priceDivisor(token);
+    const price = view.getInt32(o + PACKET.lastPrice) / divisor;
     let at = receivedAt;
     if (length === PACKET_LENGTH.full) {
       const exchangeAt = view.getUint32(o + FULL.exchangeTimestamp) * 1000;
@@ -109,68 +152,69 @@ export class MinuteCandles {
     const volume = tradable ? view.getUint32(o + QUOTE.volumeTraded) : -1;
     const oi = length === PACKET_LENGTH.full ? view.getUint32(o + FULL.oi) : -1;
     this.#changed = true;
-    const forming = entry.forming;
+    const formingMinute = s[base + FORMING + MINUTE] as number;
     // The common case, a tick in the forming minute: no minute or day arithmetic, and the day follows from the price (Kite's own
-    // day OHLC is read once a minute, on the slow path below).
-    if (forming !== undefined && at >= forming.minute && at < forming.minute + 60_000 && entry.day !== undefined) {
-      amend(forming, price, at, volume, oi);
-      const day = entry.day;
-      if (price > day.high) day.high = price;
-      if (price < day.low) day.low = price;
-      day.close = price;
-      if (volume > day.volume) day.volume = volume;
-      if (oi >= 0) day.oi = oi;
-      if (!entry.dayMoved) this.#markDayMoved(token);
+    // day OHLC is read once a minute, on the slow path below). It touches the slot's first two cache lines only.
+    if (formingMinute >= 0 && at >= formingMinute && at < formingMinute + 60_000 && (s[base + DAY] as number) >= 0) {
+      amend(s, base + FORMING, price, at, volume, oi);
+      if (price > (s[base + DAY_HIGH] as number)) s[base + DAY_HIGH] = price;
+      if (price < (s[base + DAY_LOW] as number)) s[base + DAY_LOW] = price;
+      s[base + DAY_CLOSE] = price;
+      if (volume > (s[base + DAY_VOLUME] as number)) s[base + DAY_VOLUME] = volume;
+      if (oi >= 0) s[base + DAY_OI] = oi;
+      if (s[base + DAY_MOVED] === 0) this.#markDayMoved(base);
       return;
     }
     const minute = minuteStart(at);
-    this.#addToDay(token, entry, view, o, length, price, at, volume, oi);
-    if (forming !== undefined) {
-      if (minute === forming.minute) {
-        amend(forming, price, at, volume, oi);
+    this.#addToDay(base, view, o, length, divisor, price, at, volume, oi);
+    if (formingMinute >= 0) {
+      if (minute === formingMinute) {
+        amend(s, base + FORMING, price, at, volume, oi);
         return;
       }
-      if (minute < forming.minute) {
-        this.#amendClosed(token, entry, minute, price, at, volume, oi);
+      if (minute < formingMinute) {
+        this.#amendClosed(base, minute, price, at, volume, oi);
         return;
       }
-      this.#close(token, entry);
-    } else if (entry.closed !== undefined && minute <= entry.closed.minute) {
-      this.#amendClosed(token, entry, minute, price, at, volume, oi);
+      this.#close(base);
+    } else if ((s[base + CLOSED + MINUTE] as number) >= 0 && minute <= (s[base + CLOSED + MINUTE] as number)) {
+      this.#amendClosed(base, minute, price, at, volume, oi);
       return;
     }
-    const previous = entry.closed;
-    const sameDay = previous !== undefined && istDayNumber(previous.minute) === istDayNumber(minute);
+    const previousMinute = s[base + CLOSED + MINUTE] as number;
+    const previousVolumeEnd = s[base + CLOSED + VOLUME_END] as number;
+    const sameDay = previousMinute >= 0 && istDayNumber(previousMinute) === istDayNumber(minute);
     // Kite's definition: from the previous minute's last tick, and from zero when a new day starts after one we saw.
-    const base =
+    const volumeBase =
       volume < 0
         ? -1
         : sameDay
-          ? previous.volumeEnd >= 0
-            ? previous.volumeEnd
+          ? previousVolumeEnd >= 0
+            ? previousVolumeEnd
             : firstBase(view, o, length, volume)
-          : previous
+          : previousMinute >= 0
             ? 0
             : firstBase(view, o, length, volume);
-    entry.forming = {
-      minute,
-      open: price,
-      high: price,
-      low: price,
-      close: price,
-      lastAt: at,
-      volumeEnd: volume,
-      volumeBase: base,
-      oi: oi >= 0 ? oi : sameDay ? previous.oi : 0,
-    };
+    const f = base + FORMING;
+    s[f + MINUTE] = minute;
+    s[f + OPEN] = price;
+    s[f + HIGH] = price;
+    s[f + LOW] = price;
+    s[f + CLOSE] = price;
+    s[f + LAST_AT] = at;
+    s[f + VOLUME_END] = volume;
+    s[f + OI] = oi >= 0 ? oi : sameDay ? (s[base + CLOSED + OI] as number) : 0;
+    s[base + FORMING_VOLUME_BASE] = volumeBase;
   }
 
   /** Closes every forming minute that ended at or before `until` (the alarm's sweep). Returns how many closed. */
   closeUntil(until: number): number {
     let closed = 0;
-    for (const [token, entry] of this.#tokens) {
-      if (entry.forming !== undefined && entry.forming.minute + 60_000 <= until) {
-        this.#close(token, entry);
+    const s = this.#state;
+    for (let base = 0; base < s.length; base += STRIDE) {
+      const minute = s[base + FORMING + MINUTE] as number;
+      if (s[base + TOKEN] !== -1 && minute >= 0 && minute + 60_000 <= until) {
+        this.#close(base);
         closed++;
       }
     }
@@ -180,9 +224,12 @@ export class MinuteCandles {
   /** The earliest end of a forming minute (when the sweep has work), or undefined. */
   nextMinuteEnd(): number | undefined {
     let earliest: number | undefined;
-    for (const entry of this.#tokens.values()) {
-      const end = entry.forming === undefined ? undefined : entry.forming.minute + 60_000;
-      if (end !== undefined && (earliest === undefined || end < earliest)) earliest = end;
+    const s = this.#state;
+    for (let base = 0; base < s.length; base += STRIDE) {
+      const minute = s[base + FORMING + MINUTE] as number;
+      if (s[base + TOKEN] === -1 || minute < 0) continue;
+      const end = minute + 60_000;
+      if (earliest === undefined || end < earliest) earliest = end;
     }
     return earliest;
   }
@@ -193,8 +240,8 @@ export class MinuteCandles {
     this.#outbox = [];
     if (taken.length > 0) this.#changed = true;
     for (const candle of taken) {
-      const entry = this.#tokens.get(candle.token);
-      if (entry?.closed?.minute === candle.time) entry.closedQueued = false;
+      const base = this.#baseOf(candle.token);
+      if (base !== undefined && this.#state[base + CLOSED + MINUTE] === candle.time) this.#state[base + CLOSED_QUEUED] = 0;
     }
     return taken;
   }
@@ -204,8 +251,8 @@ export class MinuteCandles {
     const queued = new Set(this.#outbox.map((c) => `${c.token}:${c.time}`));
     this.#outbox = [...candles.filter((c) => !queued.has(`${c.token}:${c.time}`)), ...this.#outbox];
     for (const candle of candles) {
-      const entry = this.#tokens.get(candle.token);
-      if (entry?.closed?.minute === candle.time) entry.closedQueued = true;
+      const base = this.#baseOf(candle.token);
+      if (base !== undefined && this.#state[base + CLOSED + MINUTE] === candle.time) this.#state[base + CLOSED_QUEUED] = 1;
     }
     this.#changed = true;
   }
@@ -217,11 +264,9 @@ export class MinuteCandles {
   /** The day candles that moved since the last call. */
   takeDays(): DayCandle[] {
     const days: DayCandle[] = [];
-    for (const token of this.#daysMoved) {
-      const entry = this.#tokens.get(token);
-      if (!entry?.day) continue;
-      entry.dayMoved = false;
-      days.push({ token, ...dayCandle(entry.day) });
+    for (const base of this.#daysMoved) {
+      this.#state[base + DAY_MOVED] = 0;
+      days.push({ token: this.#state[base + TOKEN] as number, ...dayCandle(this.#state, base) });
     }
     this.#daysMoved = [];
     return days;
@@ -229,31 +274,36 @@ export class MinuteCandles {
 
   /** Day candles whose write failed: taken again with the next `takeDays`. */
   daysNotWritten(days: readonly DayCandle[]): void {
-    for (const day of days) this.#markDayMoved(day.token);
+    for (const day of days) {
+      const base = this.#baseOf(day.token);
+      if (base !== undefined && (this.#state[base + DAY] as number) >= 0 && this.#state[base + DAY_MOVED] === 0) this.#markDayMoved(base);
+    }
   }
 
   /** What the writer has not written of `token`: its closed minutes in the outbox, then the forming one; oldest first. */
   unwritten(token: number): Candle[] {
     const candles: Candle[] = this.#outbox.filter((c) => c.token === token).map(({ token: _, ...candle }) => candle);
-    const forming = this.#tokens.get(token)?.forming;
-    if (forming) candles.push(candleOf(forming));
+    const forming = this.forming(token);
+    if (forming) candles.push(forming);
     return candles;
   }
 
   /** The forming minute of `token`, if one is. */
   forming(token: number): Candle | undefined {
-    const forming = this.#tokens.get(token)?.forming;
-    return forming ? candleOf(forming) : undefined;
+    const base = this.#baseOf(token);
+    return base === undefined || (this.#state[base + FORMING + MINUTE] as number) < 0
+      ? undefined
+      : candleOf(this.#state, base + FORMING, base + FORMING_VOLUME_BASE);
   }
 
   /** The day candle of `token` (the latest day it ticked). */
   day(token: number): Candle | undefined {
-    const day = this.#tokens.get(token)?.day;
-    return day ? dayCandle(day) : undefined;
+    const base = this.#baseOf(token);
+    return base === undefined || (this.#state[base + DAY] as number) < 0 ? undefined : dayCandle(this.#state, base);
   }
 
   get size(): number {
-    return this.#tokens.size;
+    return this.#held;
   }
 
   /** Whether anything moved since the last snapshot. */
@@ -264,106 +314,171 @@ export class MinuteCandles {
   /** Everything, for the group's snapshot: restored by `restore` so a restart mid-minute loses nothing written. */
   snapshot(): CandleSnapshot {
     this.#changed = false;
+    const s = this.#state;
     const tokens: CandleSnapshot['tokens'] = [];
-    for (const [token, entry] of this.#tokens) tokens.push([token, entry.forming ?? null, entry.closed ?? null, entry.closedQueued, entry.day ?? null]);
-    return { tokens, outbox: this.#outbox, days_moved: [...this.#daysMoved] };
+    for (let base = 0; base < s.length; base += STRIDE) {
+      if (s[base + TOKEN] === -1) continue;
+      tokens.push([
+        s[base + TOKEN] as number,
+        minuteState(s, base + FORMING, base + FORMING_VOLUME_BASE),
+        minuteState(s, base + CLOSED, base + CLOSED_VOLUME_BASE),
+        s[base + CLOSED_QUEUED] === 1,
+        (s[base + DAY] as number) < 0
+          ? null
+          : {
+              day: s[base + DAY] as number,
+              open: s[base + DAY_OPEN] as number,
+              high: s[base + DAY_HIGH] as number,
+              low: s[base + DAY_LOW] as number,
+              close: s[base + DAY_CLOSE] as number,
+              volume: s[base + DAY_VOLUME] as number,
+              oi: s[base + DAY_OI] as number,
+            },
+      ]);
+    }
+    return { tokens, outbox: this.#outbox, days_moved: this.#daysMoved.map((base) => s[base + TOKEN] as number) };
   }
 
   restore(snapshot: CandleSnapshot): void {
     for (const [token, forming, closed, closedQueued, day] of snapshot.tokens) {
-      this.#tokens.set(token, {
-        divisor: priceDivisor(token),
-        forming: forming ?? undefined,
-        closed: closed ?? undefined,
-        closedQueued,
-        day: day ?? undefined,
-        dayMoved: false,
-      });
+      const base = this.#claim(token);
+      const s = this.#state;
+      if (forming) putMinuteState(s, base + FORMING, base + FORMING_VOLUME_BASE, forming);
+      if (closed) putMinuteState(s, base + CLOSED, base + CLOSED_VOLUME_BASE, closed);
+      s[base + CLOSED_QUEUED] = closedQueued ? 1 : 0;
+      if (day) {
+        s[base + DAY] = day.day;
+        s[base + DAY_OPEN] = day.open;
+        s[base + DAY_HIGH] = day.high;
+        s[base + DAY_LOW] = day.low;
+        s[base + DAY_CLOSE] = day.close;
+        s[base + DAY_VOLUME] = day.volume;
+        s[base + DAY_OI] = day.oi;
+      }
     }
     this.#outbox = snapshot.outbox;
-    for (const token of snapshot.days_moved) this.#markDayMoved(token);
+    for (const token of snapshot.days_moved) {
+      const base = this.#baseOf(token);
+      if (base !== undefined && (this.#state[base + DAY] as number) >= 0 && this.#state[base + DAY_MOVED] === 0) this.#markDayMoved(base);
+    }
   }
 
   /** Drops the state of tokens that have not ticked since `before` and have nothing left to write (bounded memory). */
   dropIdle(before: number): void {
-    for (const [token, entry] of this.#tokens) {
+    const s = this.#state;
+    const today = istDayNumber(before);
+    for (let base = 0; base < s.length; base += STRIDE) {
       if (
-        entry.forming === undefined &&
-        !entry.closedQueued &&
-        !entry.dayMoved &&
-        (entry.closed?.lastAt ?? 0) < before &&
-        (entry.day?.day ?? 0) < istDayNumber(before)
+        s[base + TOKEN] !== -1 &&
+        (s[base + FORMING + MINUTE] as number) < 0 &&
+        s[base + CLOSED_QUEUED] === 0 &&
+        s[base + DAY_MOVED] === 0 &&
+        ((s[base + CLOSED + MINUTE] as number) < 0 ? 0 : (s[base + CLOSED + LAST_AT] as number)) < before &&
+        (s[base + DAY] as number) < today
       ) {
-        this.#tokens.delete(token);
+        s[base + TOKEN] = -1;
+        this.#slots.release(base / STRIDE, CANDLES_HOLDER);
+        this.#held--;
         this.#changed = true;
       }
     }
   }
 
+  /** The slot of `token` in this builder (its first number's index), given one with empty state if it has none. */
+  #claim(token: number): number {
+    const slot = this.#slots.claim(token, CANDLES_HOLDER);
+    const base = slot * STRIDE;
+    if (base + STRIDE > this.#state.length) {
+      const grown = new Float64Array(Math.max(base + STRIDE, this.#state.length * 2));
+      grown.fill(-1, this.#state.length);
+      grown.set(this.#state);
+      this.#state = grown;
+    }
+    const s = this.#state;
+    if (s[base + TOKEN] !== token) {
+      s.fill(0, base, base + STRIDE);
+      s[base + TOKEN] = token;
+      s[base + FORMING + MINUTE] = -1;
+      s[base + CLOSED + MINUTE] = -1;
+      s[base + DAY] = -1;
+      this.#held++;
+    }
+    return base;
+  }
+
+  /** The index of `token`'s first number, if this builder holds it. */
+  #baseOf(token: number): number | undefined {
+    const slot = this.#slots.find(token);
+    if (slot === undefined) return undefined;
+    const base = slot * STRIDE;
+    return base < this.#state.length && this.#state[base + TOKEN] === token ? base : undefined;
+  }
+
   /** A tick for a minute before the forming one: the minute just closed is amended, anything older is history. */
-  #amendClosed(token: number, entry: TokenCandles, minute: number, price: number, at: number, volume: number, oi: number): void {
-    const closed = entry.closed;
-    if (closed === undefined || closed.minute !== minute) {
+  #amendClosed(base: number, minute: number, price: number, at: number, volume: number, oi: number): void {
+    if (this.#state[base + CLOSED + MINUTE] !== minute) {
       this.counters.late_ticks++;
       return;
     }
-    amend(closed, price, at, volume, oi);
-    if (!entry.closedQueued) this.#queue(token, entry);
+    amend(this.#state, base + CLOSED, price, at, volume, oi);
+    if (this.#state[base + CLOSED_QUEUED] === 0) this.#queue(base);
   }
 
-  #markDayMoved(token: number): void {
-    const entry = this.#tokens.get(token);
-    if (!entry || entry.dayMoved) return;
-    entry.dayMoved = true;
-    this.#daysMoved.push(token);
+  #markDayMoved(base: number): void {
+    this.#state[base + DAY_MOVED] = 1;
+    this.#daysMoved.push(base);
   }
 
-  #close(token: number, entry: TokenCandles): void {
-    const forming = entry.forming;
-    if (forming === undefined) return;
-    entry.closed = forming;
-    entry.forming = undefined;
+  #close(base: number): void {
+    const s = this.#state;
+    if ((s[base + FORMING + MINUTE] as number) < 0) return;
+    s.copyWithin(base + CLOSED, base + FORMING, base + FORMING + OPEN + 1);
+    s[base + CLOSED_VOLUME_BASE] = s[base + FORMING_VOLUME_BASE] as number;
+    s[base + FORMING + MINUTE] = -1;
     this.counters.minutes_closed++;
-    this.#queue(token, entry);
-    this.#onClosed?.(token, candleOf(forming));
+    this.#queue(base);
+    this.#onClosed?.(s[base + TOKEN] as number, candleOf(s, base + CLOSED, base + CLOSED_VOLUME_BASE));
   }
 
-  #queue(token: number, entry: TokenCandles): void {
-    const closed = entry.closed;
-    if (closed === undefined) return;
+  #queue(base: number): void {
+    const s = this.#state;
+    const token = s[base + TOKEN] as number;
+    const time = s[base + CLOSED + MINUTE] as number;
     // An amended minute already waiting is replaced in place, so the outbox holds one copy of it.
-    const waiting = entry.closedQueued ? this.#outbox.findIndex((c) => c.token === token && c.time === closed.minute) : -1;
-    const candle = { token, ...candleOf(closed) };
+    const waiting = s[base + CLOSED_QUEUED] === 1 ? this.#outbox.findIndex((c) => c.token === token && c.time === time) : -1;
+    const candle = { token, ...candleOf(s, base + CLOSED, base + CLOSED_VOLUME_BASE) };
     if (waiting >= 0) this.#outbox[waiting] = candle;
     else this.#outbox.push(candle);
-    entry.closedQueued = true;
+    s[base + CLOSED_QUEUED] = 1;
   }
 
-  #addToDay(token: number, entry: TokenCandles, view: DataView, o: number, length: number, price: number, at: number, volume: number, oi: number): void {
+  #addToDay(base: number, view: DataView, o: number, length: number, divisor: number, price: number, at: number, volume: number, oi: number): void {
+    const s = this.#state;
     const dayNumber = istDayNumber(at);
-    let day = entry.day;
-    if (day === undefined || dayNumber > day.day) {
-      day = { day: dayNumber, open: price, high: price, low: price, close: price, volume: 0, oi: 0 };
-      entry.day = day;
-    } else if (dayNumber < day.day) return;
-    if (price > day.high) day.high = price;
-    if (price < day.low) day.low = price;
+    const day = s[base + DAY] as number;
+    if (day < 0 || dayNumber > day) {
+      s[base + DAY] = dayNumber;
+      s[base + DAY_OPEN] = price;
+      s[base + DAY_HIGH] = price;
+      s[base + DAY_LOW] = price;
+      s[base + DAY_CLOSE] = price;
+      s[base + DAY_VOLUME] = 0;
+      s[base + DAY_OI] = 0;
+    } else if (dayNumber < day) return;
+    if (price > (s[base + DAY_HIGH] as number)) s[base + DAY_HIGH] = price;
+    if (price < (s[base + DAY_LOW] as number)) s[base + DAY_LOW] = price;
     // Quote and full packets carry the exchange's own day OHLC: the day candle is then Kite's, not only what we saw.
     const ohlc = length === PACKET_LENGTH.quote || length === PACKET_LENGTH.full ? QUOTE : length === PACKET_LENGTH.ltp ? undefined : INDEX;
-    const divisor = entry.divisor;
     const open = ohlc === undefined ? 0 : view.getInt32(o + ohlc.open) / divisor;
     if (ohlc !== undefined && open > 0) {
-      day.open = open;
-      day.high = Math.max(view.getInt32(o + ohlc.high) / divisor, price);
-      day.low = Math.min(view.getInt32(o + ohlc.low) / divisor, price);
+      s[base + DAY_OPEN] = open;
+      s[base + DAY_HIGH] = Math.max(view.getInt32(o + ohlc.high) / divisor, price);
+      s[base + DAY_LOW] = Math.min(view.getInt32(o + ohlc.low) / divisor, price);
     }
-    day.close = price;
-    if (volume > day.volume) day.volume = volume;
-    if (oi >= 0) day.oi = oi;
-    if (!entry.dayMoved) {
-      entry.dayMoved = true;
-      this.#daysMoved.push(token);
-    }
+    s[base + DAY_CLOSE] = price;
+    if (volume > (s[base + DAY_VOLUME] as number)) s[base + DAY_VOLUME] = volume;
+    if (oi >= 0) s[base + DAY_OI] = oi;
+    if (s[base + DAY_MOVED] === 0) this.#markDayMoved(base);
   }
 }
 
@@ -373,15 +488,15 @@ export type CandleSnapshot = {
   days_moved: number[];
 };
 
-function amend(state: MinuteState, price: number, at: number, volume: number, oi: number): void {
-  if (price > state.high) state.high = price;
-  if (price < state.low) state.low = price;
-  if (at >= state.lastAt) {
-    state.close = price;
-    state.lastAt = at;
-    if (oi >= 0) state.oi = oi;
+function amend(s: Float64Array, minute: number, price: number, at: number, volume: number, oi: number): void {
+  if (price > (s[minute + HIGH] as number)) s[minute + HIGH] = price;
+  if (price < (s[minute + LOW] as number)) s[minute + LOW] = price;
+  if (at >= (s[minute + LAST_AT] as number)) {
+    s[minute + CLOSE] = price;
+    s[minute + LAST_AT] = at;
+    if (oi >= 0) s[minute + OI] = oi;
   }
-  if (volume > state.volumeEnd) state.volumeEnd = volume;
+  if (volume > (s[minute + VOLUME_END] as number)) s[minute + VOLUME_END] = volume;
 }
 
 /** The first minute seen of an instrument: what was traded before its first tick's own trade. */
@@ -390,13 +505,59 @@ function firstBase(view: DataView, o: number, length: number, volume: number): n
   return Math.max(0, volume - quantity);
 }
 
-function candleOf(state: MinuteState): Candle {
-  const volume = state.volumeEnd < 0 || state.volumeBase < 0 ? 0 : Math.max(0, state.volumeEnd - state.volumeBase);
-  return { time: state.minute, open: state.open, high: state.high, low: state.low, close: state.close, volume, oi: state.oi };
+/** The candle of the minute block at `minute`, its volume base at `volumeBase`. */
+function candleOf(s: Float64Array, minute: number, volumeBase: number): Candle {
+  const end = s[minute + VOLUME_END] as number;
+  const start = s[volumeBase] as number;
+  const volume = end < 0 || start < 0 ? 0 : Math.max(0, end - start);
+  return {
+    time: s[minute + MINUTE] as number,
+    open: s[minute + OPEN] as number,
+    high: s[minute + HIGH] as number,
+    low: s[minute + LOW] as number,
+    close: s[minute + CLOSE] as number,
+    volume,
+    oi: s[minute + OI] as number,
+  };
 }
 
-function dayCandle(day: DayState): Candle {
-  return { time: day.day * DAY_MS - IST_OFFSET_MS, open: day.open, high: day.high, low: day.low, close: day.close, volume: day.volume, oi: day.oi };
+function minuteState(s: Float64Array, minute: number, volumeBase: number): MinuteState | null {
+  if ((s[minute + MINUTE] as number) < 0) return null;
+  return {
+    minute: s[minute + MINUTE] as number,
+    open: s[minute + OPEN] as number,
+    high: s[minute + HIGH] as number,
+    low: s[minute + LOW] as number,
+    close: s[minute + CLOSE] as number,
+    lastAt: s[minute + LAST_AT] as number,
+    volumeEnd: s[minute + VOLUME_END] as number,
+    volumeBase: s[volumeBase] as number,
+    oi: s[minute + OI] as number,
+  };
+}
+
+function putMinuteState(s: Float64Array, minute: number, volumeBase: number, state: MinuteState): void {
+  s[minute + MINUTE] = state.minute;
+  s[minute + OPEN] = state.open;
+  s[minute + HIGH] = state.high;
+  s[minute + LOW] = state.low;
+  s[minute + CLOSE] = state.close;
+  s[minute + LAST_AT] = state.lastAt;
+  s[minute + VOLUME_END] = state.volumeEnd;
+  s[minute + OI] = state.oi;
+  s[volumeBase] = state.volumeBase;
+}
+
+function dayCandle(s: Float64Array, base: number): Candle {
+  return {
+    time: (s[base + DAY] as number) * DAY_MS - IST_OFFSET_MS,
+    open: s[base + DAY_OPEN] as number,
+    high: s[base + DAY_HIGH] as number,
+    low: s[base + DAY_LOW] as number,
+    close: s[base + DAY_CLOSE] as number,
+    volume: s[base + DAY_VOLUME] as number,
+    oi: s[base + DAY_OI] as number,
+  };
 }
 
 /** Days since the epoch on the IST calendar. */
