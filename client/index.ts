@@ -12,5 +12,6 @@ export type { FnoChain, FnoSummary } from '../contracts/fno-chain.ts';
 export type { InstrumentRow } from '../contracts/instruments-api.ts';
 export type { Tick } from '../contracts/kite-ticks/tick.ts';
 export type { KiteLtpQuote, KiteOhlcQuote, KiteQuote } from '../contracts/quote-api.ts';
+export type { Watchlist, WatchlistList } from '../contracts/watchlists.ts';
 export * from './kite-edge-client.ts';
 export * from './rest.ts';

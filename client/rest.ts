@@ -6,6 +6,7 @@ import { FnoChain, FnoSummary } from '../contracts/fno-chain.ts';
 import { HealthResponse } from '../contracts/health.ts';
 import { ExpiriesResponse, InstrumentRow, ListResponse, OptionChainResponse, SearchResponse, StatsResponse } from '../contracts/instruments-api.ts';
 import { KiteLtpQuote, KiteOhlcQuote, KiteQuote, quoteResponse } from '../contracts/quote-api.ts';
+import { Watchlist, WatchlistList } from '../contracts/watchlists.ts';
 import type { Credentials } from './kite-edge-client.ts';
 
 /**
@@ -177,6 +178,42 @@ export class KiteEdgeRest {
 
   deleteAlert(id: string) {
     return this.#send('DELETE', `/alerts/${encodeURIComponent(id)}`, undefined, undefined, 204);
+  }
+
+  // ---- watchlists (an access token; reading them also an API key with scope read) ----
+
+  listWatchlists() {
+    return this.#get('/watchlists', WatchlistList);
+  }
+
+  watchlist(id: string) {
+    return this.#get(`/watchlists/${encodeURIComponent(id)}`, Watchlist);
+  }
+
+  createWatchlist(name: string) {
+    return this.#send('POST', '/watchlists', { name }, Watchlist, 201);
+  }
+
+  renameWatchlist(id: string, name: string) {
+    return this.#send('PATCH', `/watchlists/${encodeURIComponent(id)}`, { name }, Watchlist);
+  }
+
+  deleteWatchlist(id: string) {
+    return this.#send('DELETE', `/watchlists/${encodeURIComponent(id)}`, undefined, undefined, 204);
+  }
+
+  /** Appends it; adding one already listed changes nothing. */
+  addToWatchlist(id: string, instrumentToken: number) {
+    return this.#send('POST', `/watchlists/${encodeURIComponent(id)}/instruments`, { instrument_token: instrumentToken }, Watchlist);
+  }
+
+  removeFromWatchlist(id: string, instrumentToken: number) {
+    return this.#send('DELETE', `/watchlists/${encodeURIComponent(id)}/instruments/${instrumentToken}`, undefined, Watchlist);
+  }
+
+  /** Replaces the list (to reorder it, say): each token once. */
+  setWatchlistInstruments(id: string, instrumentTokens: readonly number[]) {
+    return this.#send('PUT', `/watchlists/${encodeURIComponent(id)}/instruments`, { instrument_tokens: instrumentTokens }, Watchlist);
   }
 
   // ---- transport ----

@@ -38,7 +38,7 @@ export const ErrorCode = z.enum([
   'rate_limited',
   /** Too many failed logins for this e-mail or from this address: logins to it are refused until `Retry-After`. */
   'account_locked',
-  /** The user already holds as many of something as one user may (active API keys, alerts, webhook alerts): delete one first. */
+  /** The user already holds as many of something as one user may (active API keys, alerts, webhook alerts, watchlists, instruments in a watchlist): delete one first. */
   'limit_exceeded',
   /** No alert with this id belongs to the caller (another user's alert answers the same). */
   'alert_not_found',
@@ -46,6 +46,10 @@ export const ErrorCode = z.enum([
   'alert_expired',
   /** An alert with a webhook needs the user's webhook secret to sign with: create it first (POST /alerts/webhook-secret). */
   'webhook_secret_missing',
+  /** No watchlist with this id belongs to the caller (another user's watchlist answers the same). */
+  'watchlist_not_found',
+  /** The user already has a watchlist of this name (names are compared without regard to case). */
+  'watchlist_name_taken',
   /** The route is a WebSocket endpoint and the request is not a WebSocket upgrade. */
   'upgrade_required',
   /** The request body is larger than the route reads (edge/body-cap.ts). */
