@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { Alert, AlertPage, type AlertState, type InstrumentRef } from '../contracts/alerts.ts';
-import { ApiKeyList, Me, NewApiKey, Registration, type Scope, SessionTokens } from '../contracts/auth-api.ts';
+import { Alert, AlertPage, type AlertState, type InstrumentRef, TriggerPage } from '../contracts/alerts.ts';
+import { ApiKey, ApiKeyList, Me, NewApiKey, Registration, type Scope, SessionTokens } from '../contracts/auth-api.ts';
 import { ErrorBody, type ErrorCode } from '../contracts/errors.ts';
 import { FnoChain, FnoSummary } from '../contracts/fno-chain.ts';
 import { HealthResponse } from '../contracts/health.ts';
@@ -101,12 +101,22 @@ export class KiteEdgeRest {
     return this.#get('/auth/me', Me);
   }
 
+  /** Ends every session of the user (an access token only): their refresh tokens are revoked, their sockets closed. */
+  logout() {
+    return this.#send('POST', '/auth/logout', undefined, undefined, 204);
+  }
+
   createApiKey(name: string, scopes: Scope[]) {
     return this.#send('POST', '/api-keys', { name, scopes }, NewApiKey, 201);
   }
 
   apiKeys() {
     return this.#get('/api-keys', ApiKeyList);
+  }
+
+  /** Revokes it (idempotent) and closes the sessions opened with it; answers the key with `revoked_at` set. */
+  revokeApiKey(id: string) {
+    return this.#send('DELETE', `/api-keys/${encodeURIComponent(id)}`, undefined, ApiKey);
   }
 
   // ---- instruments ----
@@ -170,6 +180,11 @@ export class KiteEdgeRest {
 
   alert(id: string) {
     return this.#get(`/alerts/${encodeURIComponent(id)}`, Alert);
+  }
+
+  /** The user's alert history: triggers across alerts (or of one, `alert_id`) with their deliveries, newest first. */
+  alertTriggers(query: { alert_id?: string; limit?: number; cursor?: string } = {}) {
+    return this.#get('/alerts/triggers', TriggerPage, query);
   }
 
   createAlert(alert: NewAlert) {

@@ -9,6 +9,7 @@ import './alerts.suite.ts';
 import './websocket.suite.ts';
 import './typed-client.suite.ts';
 import './api-documents.suite.ts';
+import './web-app.suite.ts';
 import './origin-feed.suite.ts';
 import './fno.suite.ts';
 import './candles.suite.ts';
