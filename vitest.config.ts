@@ -74,6 +74,9 @@ export default defineConfig({
                 ALERT_SECRET_KEY: '6b1f0c4e9a2d7358e0b4c1d2f3a4b5c6d7e8f90112233445566778899aabbccd',
                 ALERTS_PER_USER: '5',
                 ALERT_WEBHOOKS_PER_USER: '2',
+                // Watchlists (edge/watchlists/routes.test.ts): limits small enough to reach.
+                WATCHLISTS_PER_USER: '3',
+                WATCHLIST_INSTRUMENTS: '4',
                 // A recurring alert's cool-down short enough to watch it fire twice (durable-objects/alerts/group-alerts.test.ts).
                 ALERTS_MIN_COOLDOWN_S: '1',
                 // Webhook retries after 5–10 ms, doubling: a delivery's ten attempts (durable-objects/webhook-dispatcher/webhook-dispatcher.test.ts)

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MIN_COOLDOWN_S, WEBHOOK_RETRY_BASE_MS } from './alerts.ts';
 import { bothOrNeither, emptyToUndefined, parseEnv, wholeNumber } from './config-error.ts';
 import { parseSealingKey } from './sealed-blob.ts';
+import { DEFAULT_WATCHLIST_INSTRUMENTS, DEFAULT_WATCHLISTS_PER_USER } from './watchlists.ts';
 
 /**
  * The worker's configuration: every variable it reads, validated once per
@@ -74,6 +75,8 @@ const EdgeEnvSchema = z
     ALERTS_MIN_COOLDOWN_S: wholeNumber(1, 3600, MIN_COOLDOWN_S, 'seconds'),
     /** The ceiling of a webhook's first retry delay; each later one doubles it, up to 30 minutes. Tests shorten it. */
     ALERT_WEBHOOK_RETRY_BASE_MS: wholeNumber(10, 60_000, WEBHOOK_RETRY_BASE_MS, 'milliseconds'),
+    WATCHLISTS_PER_USER: wholeNumber(1, 1000, DEFAULT_WATCHLISTS_PER_USER, 'watchlists'),
+    WATCHLIST_INSTRUMENTS: wholeNumber(1, 10_000, DEFAULT_WATCHLIST_INSTRUMENTS, 'instruments'),
     /** The rate r of the option chains (docs/fno.md): continuously compounded, per year; 0.065 is 6.5 %. */
     FNO_RATE: z.coerce
       .number({ error: 'must be a number (0.065 for 6.5 %)' })
@@ -131,6 +134,12 @@ export type EdgeConfig = {
     /** The ceiling of a webhook's first retry delay (the dispatcher's backoff base). */
     webhookRetryBaseMs: number;
   };
+  watchlists: {
+    /** Watchlists one user may hold. */
+    perUser: number;
+    /** Instruments one watchlist may hold. */
+    instruments: number;
+  };
   /** The option chains' rate r (FNO_RATE): continuously compounded, per year. */
   fnoRate: number;
 };
@@ -178,6 +187,7 @@ export function edgeConfig(env: object): EdgeConfig {
       minCooldownS: vars.ALERTS_MIN_COOLDOWN_S,
       webhookRetryBaseMs: vars.ALERT_WEBHOOK_RETRY_BASE_MS,
     },
+    watchlists: { perUser: vars.WATCHLISTS_PER_USER, instruments: vars.WATCHLIST_INSTRUMENTS },
     fnoRate: vars.FNO_RATE,
   };
   parsed.set(env, config);

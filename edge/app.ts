@@ -14,6 +14,7 @@ import { metrics } from './metrics/route.ts';
 import { documentation } from './openapi/routes.ts';
 import { internal, originLink } from './origin/routes.ts';
 import { quote } from './quote/routes.ts';
+import { watchlists } from './watchlists/routes.ts';
 import { sessions } from './ws/routes.ts';
 
 /**
@@ -36,6 +37,7 @@ export function createApp() {
   app.route('/quote', quote);
   app.route('/fno', fno);
   app.route('/alerts', alerts);
+  app.route('/watchlists', watchlists);
   app.route('/origin', originLink);
   app.route('/internal', internal);
   app.route('/', sessions);

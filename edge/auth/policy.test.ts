@@ -26,6 +26,8 @@ describe('route policies', () => {
     expect(policyOf('GET', '/auth/me')).toBe('user (limit: api)');
     expect(policyOf('POST', '/auth/logout')).toBe('session (limit: api)');
     expect(policyOf('POST', '/api-keys')).toBe('session (limit: api)');
+    expect(policyOf('GET', '/watchlists/:id')).toBe('scope:read (limit: api)');
+    expect(policyOf('PUT', '/watchlists/:id/instruments')).toBe('session (limit: api)');
     expect(policyOf('GET', '/origin/feed')).toBe('origin');
     expect(policyOf('GET', '/metrics')).toBe('metrics');
     expect(policyOf('POST', '/internal/groups/:group/restart')).toBe('admin');

@@ -1,4 +1,5 @@
 import type { InstrumentSort, ListQuery } from '../../contracts/instruments-api.ts';
+import { ROW_COLUMNS } from '../../storage/instrument-row-columns.ts';
 
 /**
  * One filter object, turned into one parameterised WHERE clause, used by
@@ -42,10 +43,6 @@ export function sortOf(sort: ListQuery['sort']): { key: InstrumentSort; descendi
   const key = (descending ? sort.slice(1) : sort) as InstrumentSort;
   return { key, descending, ...SORT_EXPRESSIONS[key] };
 }
-
-export const ROW_COLUMNS = `instrument_token::float8 AS instrument_token, exchange_token, tradingsymbol, name,
-  last_price::float8 AS last_price, expiry::text AS expiry, strike::float8 AS strike, tick_size::float8 AS tick_size,
-  lot_size, instrument_type, segment, exchange, is_active`;
 
 /** After: the (sort value, token) of the last row of the previous page. */
 export function pageQuery(query: ListQuery, after: { value: string; token: number } | undefined): Sql {

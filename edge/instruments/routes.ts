@@ -20,6 +20,7 @@ import {
 } from '../../contracts/instruments-api.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { type Database, openDatabase } from '../../storage/database.ts';
+import { ROW_COLUMNS } from '../../storage/instrument-row-columns.ts';
 import { type AuthEnv, requires } from '../auth/policy.ts';
 import { PUBLIC } from '../auth/principal.ts';
 import { cachedJson } from '../cache/cached-json.ts';
@@ -27,7 +28,7 @@ import { errorResponse } from '../errors.ts';
 import { invalidParameter, json, problem, route } from '../openapi/describe.ts';
 import { parsePathParam, parseQuery } from '../validate.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { countQuery, pageQuery, ROW_COLUMNS } from './filter.ts';
+import { countQuery, pageQuery } from './filter.ts';
 import { searchQuery } from './search.ts';
 
 /**

@@ -1,5 +1,6 @@
 import type { SearchQuery } from '../../contracts/instruments-api.ts';
-import { ROW_COLUMNS, type Sql } from './filter.ts';
+import { ROW_COLUMNS } from '../../storage/instrument-row-columns.ts';
+import type { Sql } from './filter.ts';
 
 /**
  * Ranked, typo-tolerant search in two phases: symbols equal to or starting

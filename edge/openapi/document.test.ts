@@ -25,8 +25,8 @@ describe('the OpenAPI document', () => {
 
   it('misses a route registered without a description, and says which', () => {
     const app = createApp();
-    app.get('/watchlists', requires(USER), (c) => c.json({ watchlists: [] }));
-    expect(undescribed(app as unknown as OpenAPIHono)).toEqual(['GET /watchlists']);
+    app.get('/bookmarks', requires(USER), (c) => c.json({ bookmarks: [] }));
+    expect(undescribed(app as unknown as OpenAPIHono)).toEqual(['GET /bookmarks']);
   });
 
   it('leaves out only prefixes that hold registered routes', () => {
@@ -96,7 +96,9 @@ describe('the documents the edge serves', () => {
     expect(response.status).toBe(200);
     const document = (await response.json()) as { openapi: string; paths: Record<string, unknown>; components: { securitySchemes: object } };
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/quote', '/fno/chain', '/alerts/{id}', '/v2/ws', '/kite/ws']));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/quote', '/fno/chain', '/alerts/{id}', '/watchlists/{id}/instruments', '/v2/ws', '/kite/ws']),
+    );
     expect(Object.keys(document.components.securitySchemes)).toEqual(['accessToken', 'apiKey']);
   });
 

@@ -152,6 +152,7 @@ export function openApiDocument<E extends Env>(app: OpenAPIHono<E>): unknown {
       { name: 'quote (Kite)', description: 'Kite Connect’s quote routes from the platform’s feed (docs/quote.md)' },
       { name: 'fno', description: 'live option chains (docs/fno.md)' },
       { name: 'alerts', description: 'price alerts, their history and webhooks (docs/alerts.md)' },
+      { name: 'watchlists', description: 'a user’s named lists of instruments (docs/watchlists.md)' },
       { name: 'streaming', description: 'the WebSockets (docs/websocket.md)' },
       { name: 'platform', description: 'health and these documents' },
     ],

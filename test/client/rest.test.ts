@@ -9,7 +9,7 @@ function restAnswering(status: number, body: unknown) {
     credentials: { apiKey: 'ak_0123456789abcdef', secret: 'sk_secret' },
     fetch: async (input, init) => {
       sent.push(new Request(input, init));
-      return Response.json(body, { status });
+      return status === 204 ? new Response(null, { status }) : Response.json(body, { status });
     },
   });
   return { rest, sent };
@@ -34,6 +34,36 @@ describe('KiteEdgeRest', () => {
     const refused = await rest.alert('x').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(KiteEdgeApiError);
     expect(refused).toMatchObject({ status: 404, code: 'alert_not_found', message: 'you have no alert x' });
+  });
+
+  it('manages watchlists: each helper sends its method, path and body, and answers the parsed watchlist', async () => {
+    const watchlist = {
+      id: '3d6f1b2a-7c4e-4f9a-8b1d-2e5c6a7b8c9d',
+      name: 'Banks',
+      instruments: [],
+      created_at: '2026-01-05T09:45:12.000Z',
+      updated_at: '2026-01-05T09:45:12.000Z',
+    };
+    const { rest, sent } = restAnswering(200, watchlist);
+    const id = watchlist.id;
+    expect(await rest.renameWatchlist(id, 'Banks')).toEqual(watchlist);
+    await rest.addToWatchlist(id, 341249);
+    await rest.removeFromWatchlist(id, 341249);
+    await rest.setWatchlistInstruments(id, [341249, 1270529]);
+    const requests = await Promise.all(sent.map(async (request) => [request.method, new URL(request.url).pathname, await request.text()]));
+    expect(requests).toEqual([
+      ['PATCH', `/watchlists/${id}`, '{"name":"Banks"}'],
+      ['POST', `/watchlists/${id}/instruments`, '{"instrument_token":341249}'],
+      ['DELETE', `/watchlists/${id}/instruments/341249`, ''],
+      ['PUT', `/watchlists/${id}/instruments`, '{"instrument_tokens":[341249,1270529]}'],
+    ]);
+    expect((await restAnswering(201, watchlist).rest.createWatchlist('Banks')).name).toBe('Banks');
+    expect((await restAnswering(200, { watchlists: [watchlist] }).rest.listWatchlists()).watchlists).toEqual([watchlist]);
+    await expect(restAnswering(204, undefined).rest.deleteWatchlist(id)).resolves.toBeUndefined();
+    const refused = await restAnswering(409, { error: { code: 'watchlist_name_taken', message: 'taken' } })
+      .rest.createWatchlist('Banks')
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ status: 409, code: 'watchlist_name_taken' });
   });
 
   it('refuses an answer that does not match its schema, rather than typing it', async () => {
