@@ -74,7 +74,7 @@ describe('the web app and its sessions', () => {
     }
   }, 60_000);
 
-  it('signs a user in, after telling them in plain words that a wrong password does not match', async () => {
+  it('signs a user in after telling them in plain words that a wrong password does not match, and out again', async () => {
     const user = await newUser(stack, 'web-signin');
     const page = await browser.newPage({ viewport: DESKTOP });
     try {
@@ -91,6 +91,17 @@ describe('the web app and its sessions', () => {
       await page.reload();
       await liveFeed(page);
       await page.getByRole('banner').getByText(user.email).waitFor();
+      // Signing out ends the session on the server too: its refresh token is refused afterwards.
+      const { refresh_token } = JSON.parse((await page.evaluate(() => localStorage.getItem('kite-edge.session'))) ?? '{}') as { refresh_token: string };
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByTestId('session-ended').getByText('You signed out.').waitFor();
+      const refresh = await fetch(`${stack.edgeUrl}/auth/refresh`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ refresh_token }),
+      });
+      expect(refresh.status).toBe(401);
+      await refresh.arrayBuffer();
     } finally {
       await page.close();
     }

@@ -117,6 +117,30 @@ describe('the web app: search and watchlists', () => {
     }
   }, 60_000);
 
+  it('explains a limit reached (as many watchlists as a user may hold) in plain words', async () => {
+    const user = await newUser(stack, 'web-limit');
+    await fillWatchlist(stack, user, [NIFTY]);
+    for (let n = 2; n <= 10; n++) {
+      const made = await fetch(`${stack.edgeUrl}/watchlists`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${user.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: `List ${n}` }),
+      });
+      expect(made.status).toBe(201);
+      await made.arrayBuffer();
+    }
+    const page = await signedInPage(browser, stack, user);
+    try {
+      await page.getByTestId('watchlist-new').click();
+      await page.getByTestId('watchlist-name').fill('One too many');
+      await page.getByTestId('watchlist-name').press('Enter');
+      await page.getByRole('alert').getByText('You have reached a limit: a user may hold 10 watchlists: delete one first.').waitFor();
+      await page.screenshot({ path: await screenshotPath('web-limit') });
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
   it('works on a 390×844 phone: the rows tick, the search is at hand, nothing overflows sideways', async () => {
     const user = await newUser(stack, 'web-phone');
     await fillWatchlist(stack, user, [NIFTY, NIFTY_BANK, INFY]);

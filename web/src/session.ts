@@ -78,6 +78,8 @@ export class Session {
 
   /** Signs out everywhere (POST /auth/logout ends every session of the user), then here. */
   async signOut(): Promise<void> {
+    // Closed first: the logout closes the user's sockets (4003) before it answers, which would read as ended elsewhere.
+    this.live.close();
     try {
       await this.rest.logout();
     } finally {
