@@ -37,6 +37,7 @@ export default defineConfig({
             'bench/**/*.test.ts',
             'ops/**/*.test.ts',
             'contracts/**/*.test.ts',
+            'web/**/*.test.ts',
             'test/**/*.test.ts',
           ],
           testTimeout: 30_000,

@@ -10,6 +10,8 @@ import './websocket.suite.ts';
 import './typed-client.suite.ts';
 import './api-documents.suite.ts';
 import './web-app.suite.ts';
+import './web-watchlist.suite.ts';
+import './web-alerts-keys.suite.ts';
 import './web-chart.suite.ts';
 import './web-chain.suite.ts';
 import './origin-feed.suite.ts';

@@ -27,7 +27,7 @@ function explainApi(error: KiteEdgeApiError): string {
     case 'rate_limited':
       return 'Too many requests in a short time: wait a minute and try again.';
     case 'limit_exceeded':
-      return `You have reached a limit: ${error.message}. Delete one first.`;
+      return `You have reached a limit: ${error.message}.`;
     case 'invalid_parameter': {
       const param = (error.body as { error?: { param?: string } } | undefined)?.error?.param;
       return param ? `${fieldName(param)} ${error.message}.` : `${error.message}.`;

@@ -20,6 +20,8 @@ import { Store } from './store.ts';
 const STORAGE_KEY = 'kite-edge.session';
 /** Renewed this long before the access token expires (half its life when that is shorter). */
 const RENEW_AHEAD_MS = 60_000;
+const ENDED_ELSEWHERE =
+  'Your session was ended: you signed out on another device, your password was changed, or your sign-in was used in two places at once. Sign in again.';
 /** Close code of a socket whose credential ended (contracts/client-protocol.ts CloseCode.CREDENTIAL_ENDED). */
 const CREDENTIAL_ENDED = 4003;
 
@@ -55,7 +57,7 @@ export class Session {
       credentialsIn: 'subprotocol',
     });
     this.live.on('close', ({ code }) => {
-      if (code === CREDENTIAL_ENDED) this.end('Your session was ended: you signed out on another device, or your password was changed. Sign in again.');
+      if (code === CREDENTIAL_ENDED) this.end(ENDED_ELSEWHERE);
     });
     window.addEventListener('storage', this.#onStorage);
     this.#scheduleRenewal();
@@ -76,6 +78,8 @@ export class Session {
 
   /** Signs out everywhere (POST /auth/logout ends every session of the user), then here. */
   async signOut(): Promise<void> {
+    // Closed first: the logout closes the user's sockets (4003) before it answers, which would read as ended elsewhere.
+    this.live.close();
     try {
       await this.rest.logout();
     } finally {
@@ -129,7 +133,7 @@ export class Session {
         .json()
         .then((body: { error?: { code?: string } }) => body.error?.code)
         .catch(() => undefined);
-      if (code === 'token_revoked') this.end('Your session was ended: you signed out on another device, or your password was changed. Sign in again.');
+      if (code === 'token_revoked') this.end(ENDED_ELSEWHERE);
       else if (code === 'token_expired') void this.refresh().catch(() => {});
     }
     return response;
@@ -200,7 +204,7 @@ function renewAheadMs(tokens: StoredTokens): number {
 
 function refusedRefresh(code: string): string {
   if (code === 'token_expired') return 'Your session expired. Sign in again.';
-  if (code === 'token_revoked') return 'Your session was ended: you signed out on another device, or your password was changed. Sign in again.';
+  if (code === 'token_revoked') return ENDED_ELSEWHERE;
   return 'Your session is no longer valid. Sign in again.';
 }
 

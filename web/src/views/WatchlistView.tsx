@@ -198,8 +198,12 @@ function WatchlistRow({ listId, row }: { listId: string; row: InstrumentRow }) {
       <td class={`num ${change === undefined ? '' : change >= 0 ? 'up' : 'down'}`} data-testid="change">
         {change === undefined ? '—' : `${change >= 0 ? '+' : ''}${change.toFixed(2)}%`}
       </td>
-      <td class="num wide-only">{volume === undefined ? '—' : volume.toLocaleString('en-IN')}</td>
-      <td class="num wide-only">{oi === undefined ? (isDerivative(row) ? '…' : '') : oi.toLocaleString('en-IN')}</td>
+      <td class="num wide-only" data-testid="volume">
+        {volume === undefined ? '—' : volume.toLocaleString('en-IN')}
+      </td>
+      <td class="num wide-only" data-testid="oi">
+        {oi === undefined ? (isDerivative(row) ? '…' : '') : oi.toLocaleString('en-IN')}
+      </td>
       <td class="actions">
         <button
           type="button"
@@ -211,7 +215,10 @@ function WatchlistRow({ listId, row }: { listId: string; row: InstrumentRow }) {
           Alert
         </button>
         <button type="button" class="quiet" onClick={remove} aria-label={`Remove ${row.tradingsymbol} from this watchlist`} data-testid="row-remove">
-          Remove
+          <span class="wide-only">Remove</span>
+          <span class="narrow-only" aria-hidden="true">
+            ×
+          </span>
         </button>
       </td>
     </tr>
