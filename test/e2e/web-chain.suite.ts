@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath } from './browser.ts';
-import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
-import { signedInPage } from './web-sign-in.ts';
+import { type Platform, platform, waitFor as waitForOnStack } from './platform.ts';
+import { DESKTOP, newUser, PHONE, signedInPage } from './web-user.ts';
 
 /**
  * The web app's option chain (web/src/chain/, docs/web.md#the-option-chain)
@@ -21,7 +21,7 @@ const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, m
 beforeAll(async () => {
   stack = await platform();
   browser = await launchChromium();
-  const { token } = await signIn(stack, uniqueEmail('web-chain-expiries'), 'web chain expiries password 1');
+  const { token } = await newUser(stack, 'web-chain-expiries');
   const listed = await fetch(`${stack.edgeUrl}/instruments/expiries?name=NIFTY&exchange=NFO`, { headers: { Authorization: `Bearer ${token}` } });
   const { expiries } = (await listed.json()) as { expiries: string[] };
   // A day to run at least: on the expiry day itself, T shrinks to minutes and IVs swing with every tick.
@@ -32,6 +32,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
+
+/** The chain page for a new user signed in through the form. */
+async function chainPage(name: string, viewport = DESKTOP): Promise<Page> {
+  const page = await signedInPage(browser, stack, await newUser(stack, name), viewport);
+  await page.goto(`${stack.edgeUrl}/#/chain`);
+  return page;
+}
 
 /** NIFTY's chain at the test's expiry, once its rows carry IVs. */
 async function niftyChain(page: Page): Promise<void> {
@@ -50,7 +57,7 @@ async function numbers(page: Page, selector: string): Promise<number[]> {
 
 describe('the web app: option chain', () => {
   it('streams NIFTY’s chain: calls | strike | puts with IVs, the ATM row marked, PCR and the smile, live', async () => {
-    const page = await signedInPage(browser, stack, { viewport: { width: 1280, height: 800 }, hash: '#/chain', name: 'web-chain' });
+    const page = await chainPage('web-chain');
     try {
       await niftyChain(page);
       const rows = page.getByTestId('chain-row');
@@ -75,18 +82,17 @@ describe('the web app: option chain', () => {
   }, 120_000);
 
   it('fits a 390×844 phone: the table scrolls sideways and the strike column stays in view', async () => {
-    const phone = { width: 390, height: 844 };
-    const page = await signedInPage(browser, stack, { viewport: phone, hash: '#/chain', name: 'web-chain-phone' });
+    const page = await chainPage('web-chain-phone', PHONE);
     try {
       await niftyChain(page);
       const scroller = page.locator('.chain-scroll');
       const { scrollWidth, clientWidth } = await scroller.evaluate((box) => ({ scrollWidth: box.scrollWidth, clientWidth: box.clientWidth }));
       expect(scrollWidth).toBeGreaterThan(clientWidth);
       // The page itself does not scroll sideways: only the table does.
-      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(phone.width);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
       const strikeInView = async () => {
         const box = await page.locator('[data-testid="chain-row"][data-atm="true"] th.strike').boundingBox();
-        return box !== null && box.x >= 0 && box.x + box.width <= phone.width;
+        return box !== null && box.x >= 0 && box.x + box.width <= PHONE.width;
       };
       expect(await strikeInView()).toBe(true);
       // Scrolled to either end, the strike column is held in view.

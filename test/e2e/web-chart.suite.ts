@@ -5,7 +5,7 @@ import { bucketStart, minuteStart } from '../../contracts/candles.ts';
 import { IST_OFFSET_MS } from '../../contracts/ist-clock.ts';
 import { launchChromium, screenshotPath } from './browser.ts';
 import { type Platform, platform, waitFor as waitForOnStack } from './platform.ts';
-import { signedInPage } from './web-sign-in.ts';
+import { newUser, signedInPage } from './web-user.ts';
 
 /**
  * The web app's chart (web/src/chart/, docs/web.md#the-chart) in Chromium
@@ -15,7 +15,6 @@ import { signedInPage } from './web-sign-in.ts';
  * `/v2/ws`, the market depth, the alert form, and the intervals switched by
  * pointer and by keyboard. Screenshots: test-results/web-chart*.png.
  */
-const DESKTOP = { width: 1280, height: 800 };
 /** A full NSE session: 09:15 to 15:30. */
 const SESSION_MINUTES = 375;
 
@@ -46,6 +45,15 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** The chart of the test's instrument, for a new user signed in through the form. */
+async function chartPage(name: string): Promise<Page> {
+  const page = await signedInPage(browser, stack, await newUser(stack, name));
+  await page.goto(`${stack.edgeUrl}/#/chart/${token}`);
+  // The pointer rests where the form's submit button was: moved off the page, so the crosshair does not start on a candle.
+  await page.mouse.move(0, 0);
+  return page;
+}
+
 const candleCount = async (page: Page) => Number(await page.getByTestId('chart-summary').getAttribute('data-candles'));
 const legendTime = async (page: Page) => Number(await page.getByTestId('chart-legend').getAttribute('data-time'));
 
@@ -60,7 +68,7 @@ async function shownCandles(page: Page, spoken: string): Promise<number> {
 
 describe('the web app: chart', () => {
   it('draws the history’s candles and volume, moves the forming candle live, shows the depth and opens the alert form', async () => {
-    const page = await signedInPage(browser, stack, { viewport: DESKTOP, hash: `#/chart/${token}`, name: 'web-chart' });
+    const page = await chartPage('web-chart');
     try {
       const openedAt = Date.now();
       await page.locator('[data-testid="chart"] canvas').first().waitFor();
@@ -98,7 +106,7 @@ describe('the web app: chart', () => {
   }, 120_000);
 
   it('switches intervals by pointer and by keyboard: 5-minute candles aligned to 09:15 IST, day candles at IST midnight', async () => {
-    const page = await signedInPage(browser, stack, { viewport: DESKTOP, hash: `#/chart/${token}`, name: 'web-chart-intervals' });
+    const page = await chartPage('web-chart-intervals');
     try {
       const minutes = await shownCandles(page, '1 minute');
 

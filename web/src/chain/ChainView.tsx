@@ -5,6 +5,7 @@ import { explain } from '../problems.ts';
 import { formatPrice } from '../views/WatchlistView.tsx';
 import { useWorkspace } from '../workspace.ts';
 import { ChainTable } from './ChainTable.tsx';
+import { comingExpiries, type Underlying, underlyingsOf } from './pickers.ts';
 import type { SmileChart } from './smile-chart.ts';
 import { useLiveChain } from './use-live-chain.ts';
 import './chain.css';
@@ -13,12 +14,8 @@ import './chain.css';
  * The option chain (`#/chain`, docs/web.md#the-option-chain): an
  * underlying and an expiry picked, the chain live from `/v2/ws`, its
  * figures in a header (forward, basis, ATM, PCR, max pain), the table and
- * the IV smile. The underlyings are those the registry lists option
- * expiries for (GET /instruments/stats), the expiries its
- * GET /instruments/expiries.
+ * the IV smile. What the pickers offer: pickers.ts.
  */
-type Underlying = { name: string; exchange: string };
-
 /** Each side of the ATM strike; `undefined`: the whole chain. */
 const WINDOWS: { label: string; strikes: number | undefined }[] = [
   { label: '10 each side', strikes: 10 },
@@ -26,11 +23,6 @@ const WINDOWS: { label: string; strikes: number | undefined }[] = [
   { label: '40 each side', strikes: 40 },
   { label: 'All strikes', strikes: undefined },
 ];
-/** Indices first, as a trader looks for them; then stocks alphabetically. */
-const FIRST = ['NIFTY', 'BANKNIFTY', 'FINNIFTY', 'MIDCPNIFTY', 'NIFTYNXT50', 'SENSEX', 'BANKEX'];
-const OPTION_EXCHANGES = new Set(['NFO', 'BFO']);
-/** Chains expire at 15:30 IST (10:00 UTC) on their day. */
-const EXPIRY_CLOSE_UTC = 'T10:00:00Z';
 
 export function ChainView() {
   const { session } = useWorkspace();
@@ -59,7 +51,7 @@ export function ChainView() {
     if (!underlying) return;
     session.rest.expiries(underlying.name, underlying.exchange).then(
       ({ expiries: listed }) => {
-        const coming = listed.filter((day) => Date.parse(`${day}${EXPIRY_CLOSE_UTC}`) > Date.now());
+        const coming = comingExpiries(listed, Date.now());
         setExpiries(coming);
         setExpiry(coming[0]);
       },
@@ -225,20 +217,6 @@ function Smile({ chain }: { chain: FnoChain }) {
       <div ref={container} class="smile-chart" data-testid="chain-smile" role="img" aria-label={`IV smile of ${chain.name} ${chain.expiry}`} />
     </figure>
   );
-}
-
-function underlyingsOf(expiriesPerUnderlying: Record<string, number>): Underlying[] {
-  const listed = Object.keys(expiriesPerUnderlying)
-    .map((entry) => {
-      const [exchange = '', name = ''] = entry.split(/:(.*)/s);
-      return { exchange, name };
-    })
-    .filter((u) => OPTION_EXCHANGES.has(u.exchange) && u.name !== '');
-  const rank = (u: Underlying) => {
-    const at = FIRST.indexOf(u.name);
-    return at === -1 ? FIRST.length : at;
-  };
-  return listed.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name) || a.exchange.localeCompare(b.exchange));
 }
 
 const key = (u: Underlying) => `${u.exchange}:${u.name}`;
