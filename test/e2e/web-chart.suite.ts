@@ -5,7 +5,7 @@ import { bucketStart, minuteStart } from '../../contracts/candles.ts';
 import { IST_OFFSET_MS } from '../../contracts/ist-clock.ts';
 import { launchChromium, screenshotPath } from './browser.ts';
 import { type Platform, platform, waitFor as waitForOnStack } from './platform.ts';
-import { newUser, signedInPage } from './web-user.ts';
+import { DESKTOP, newUser, PHONE, signedInPage } from './web-user.ts';
 
 /**
  * The web app's chart (web/src/chart/, docs/web.md#the-chart) in Chromium
@@ -46,8 +46,8 @@ afterAll(async () => {
 });
 
 /** The chart of the test's instrument, for a new user signed in through the form. */
-async function chartPage(name: string): Promise<Page> {
-  const page = await signedInPage(browser, stack, await newUser(stack, name));
+async function chartPage(name: string, viewport = DESKTOP): Promise<Page> {
+  const page = await signedInPage(browser, stack, await newUser(stack, name), viewport);
   await page.goto(`${stack.edgeUrl}/#/chart/${token}`);
   // The pointer rests where the form's submit button was: moved off the page, so the crosshair does not start on a candle.
   await page.mouse.move(0, 0);
@@ -105,30 +105,57 @@ describe('the web app: chart', () => {
     }
   }, 120_000);
 
-  it('switches intervals by pointer and by keyboard: 5-minute candles aligned to 09:15 IST, day candles at IST midnight', async () => {
+  it('switches intervals by pointer and by keyboard: whole sessions of 5-minute and hourly candles aligned to 09:15 IST, day candles at IST midnight', async () => {
     const page = await chartPage('web-chart-intervals');
     try {
-      const minutes = await shownCandles(page, '1 minute');
+      await shownCandles(page, '1 minute');
+      const button = (spoken: string) => page.getByRole('button', { name: spoken, exact: true });
 
-      await page.getByRole('button', { name: '5 minutes', exact: true }).click();
-      expect(await page.getByRole('button', { name: '5 minutes', exact: true }).getAttribute('aria-pressed')).toBe('true');
-      expect(await page.getByRole('button', { name: '1 minute', exact: true }).getAttribute('aria-pressed')).toBe('false');
-      const fives = await shownCandles(page, '5 minutes');
-      expect(fives).toBeGreaterThan(0);
-      // Five past sessions of 75 each, against one session of 375 minutes and today's: same order, never more than five times.
-      expect(fives).toBeLessThanOrEqual(minutes * 5);
+      await button('5 minutes').click();
+      expect(await button('5 minutes').getAttribute('aria-pressed')).toBe('true');
+      expect(await button('1 minute').getAttribute('aria-pressed')).toBe('false');
+      // Five past sessions of 75 candles each, and today's.
+      expect(await shownCandles(page, '5 minutes')).toBeGreaterThanOrEqual(5 * 75);
       const fiveStart = await legendTime(page);
       expect(bucketStart(fiveStart, '5minute', 'NSE')).toBe(fiveStart);
 
-      const daily = page.getByRole('button', { name: '1 day', exact: true });
-      await daily.focus();
+      // From the 5m button, Tab past 15m to 1h and press Space.
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Space');
+      expect(await button('1 hour').getAttribute('aria-pressed')).toBe('true');
+      // Forty past sessions of 7 (09:15, 10:15, … 15:15, the last 15 minutes long).
+      expect(await shownCandles(page, '1 hour')).toBeGreaterThanOrEqual(40 * 7);
+      const hourStart = await legendTime(page);
+      expect(bucketStart(hourStart, '60minute', 'NSE')).toBe(hourStart);
+
+      await page.keyboard.press('Tab');
       await page.keyboard.press('Enter');
-      expect(await daily.getAttribute('aria-pressed')).toBe('true');
-      expect(await shownCandles(page, '1 day')).toBeGreaterThan(100);
+      expect(await button('1 day').getAttribute('aria-pressed')).toBe('true');
+      expect(await shownCandles(page, '1 day')).toBeGreaterThanOrEqual(250);
       expect(((await legendTime(page)) + IST_OFFSET_MS) % 86_400_000).toBe(0);
       await page.screenshot({ path: await screenshotPath('web-chart-day') });
     } finally {
       await page.close();
     }
   }, 150_000);
+
+  it('fits a 390×844 phone: the chart over the depth, nothing wider than the screen', async () => {
+    const page = await chartPage('web-chart-phone', PHONE);
+    try {
+      await page.locator('[data-testid="chart"] canvas').first().waitFor();
+      expect(await shownCandles(page, '1 minute')).toBeGreaterThanOrEqual(SESSION_MINUTES);
+      await page.getByTestId('depth').waitFor({ timeout: 20_000 });
+      const chart = await page.getByTestId('chart').boundingBox();
+      const depth = await page.getByTestId('depth').boundingBox();
+      if (!chart || !depth) throw new Error('the chart or the depth has no box');
+      expect(chart.x).toBeGreaterThanOrEqual(0);
+      expect(chart.x + chart.width).toBeLessThanOrEqual(PHONE.width);
+      expect(depth.y).toBeGreaterThanOrEqual(chart.y + chart.height);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+      await page.screenshot({ path: await screenshotPath('web-chart-phone'), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 });

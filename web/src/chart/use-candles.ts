@@ -12,7 +12,9 @@ import { type ChartInterval, historyRange } from './intervals.ts';
  * forming candle from `/v2/ws` (`subscribe_candles`) laid over its last one
  * at most once a second. The stream is asked for at once, beside the
  * history; a frame that arrives before the history waits for it. Switching
- * the instrument or the interval drops the stream and starts over.
+ * the instrument or the interval drops the stream and starts over, and so
+ * does a new connection after a lost one (the client subscribes the stream
+ * again by itself; the history fills what closed meanwhile).
  */
 export type CandlesState =
   | { phase: 'loading' }
@@ -32,8 +34,12 @@ export type CandlesView = {
 export function useCandles(session: Session, chart: CandleChart | undefined, token: number, interval: ChartInterval, attempt: number): CandlesView {
   // Each field is kept with the request it belongs to: the render between a switch and the effect that follows it
   // must not show the last interval's candles under the new interval's name.
-  const request = `${token}|${interval.kite}|${attempt}`;
+  const [reconnects, setReconnects] = useState(0);
+  const request = `${token}|${interval.kite}|${attempt}|${reconnects}`;
   const [view, setView] = useState<CandlesView & { request: string }>({ request: '', ...LOADING });
+
+  // Candles that closed while the connection was down never came as frames: a new connection draws the history again.
+  useEffect(() => session.live.on('open', ({ reconnected }) => reconnected && setReconnects((n) => n + 1)), [session]);
 
   useEffect(() => {
     if (!chart) return;
@@ -82,7 +88,7 @@ export function useCandles(session: Session, chart: CandleChart | undefined, tok
       // The session may be gone (signed out): nothing to stop then.
       session.live.unsubscribeCandles([token], interval.kite).catch(() => {});
     };
-  }, [session, chart, token, interval, attempt, request]);
+  }, [session, chart, token, interval, attempt, reconnects, request]);
 
   const { request: shownFor, ...shown } = view;
   return shownFor === request ? shown : LOADING;
