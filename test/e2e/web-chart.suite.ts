@@ -2,10 +2,11 @@ import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketStart, minuteStart } from '../../contracts/candles.ts';
+import { hubConfig, hubName } from '../../contracts/hub-config.ts';
 import { IST_OFFSET_MS } from '../../contracts/ist-clock.ts';
 import { launchChromium, screenshotPath } from './browser.ts';
-import { type Platform, platform, waitFor as waitForOnStack } from './platform.ts';
-import { DESKTOP, newUser, PHONE, signedInPage } from './web-user.ts';
+import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+import { DESKTOP, newUser, PASSWORD, PHONE, signedInPage, type WebUser } from './web-user.ts';
 
 /**
  * The web app's chart (web/src/chart/, docs/web.md#the-chart) in Chromium
@@ -46,8 +47,8 @@ afterAll(async () => {
 });
 
 /** The chart of the test's instrument, for a new user signed in through the form. */
-async function chartPage(name: string, viewport = DESKTOP): Promise<Page> {
-  const page = await signedInPage(browser, stack, await newUser(stack, name), viewport);
+async function chartPage(name: string, viewport = DESKTOP, user?: WebUser): Promise<Page> {
+  const page = await signedInPage(browser, stack, user ?? (await newUser(stack, name)), viewport);
   await page.goto(`${stack.edgeUrl}/#/chart/${token}`);
   // The pointer rests where the form's submit button was: moved off the page, so the crosshair does not start on a candle.
   await page.mouse.move(0, 0);
@@ -154,6 +155,39 @@ describe('the web app: chart', () => {
       expect(depth.y).toBeGreaterThanOrEqual(chart.y + chart.height);
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
       await page.screenshot({ path: await screenshotPath('web-chart-phone'), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  it('draws the history again when the lost connection comes back (its session hub restarts), and the forming candle goes on, without a reload', async () => {
+    const user = await newUser(stack, 'web-chart-reconnect');
+    const admin = await signIn(stack, uniqueEmail('web-chart-reconnect-admin'), PASSWORD, { admin: true });
+    const page = await chartPage('web-chart-reconnect', DESKTOP, user);
+    try {
+      const before = await shownCandles(page, '1 minute');
+      await page.locator('[data-testid="chart-live"][data-live="true"]').waitFor({ timeout: 30_000 });
+      // Every state of the summary from now on (no count: loading), and a marker a reload would lose.
+      await page.evaluate(`
+        window.counts = [];
+        window.sameDocument = true;
+        const summary = document.querySelector('[data-testid="chart-summary"]');
+        new MutationObserver(() => window.counts.push(summary.dataset.candles ?? 'loading')).observe(summary, { attributes: true, attributeFilter: ['data-candles'] });
+      `);
+      const restart = await fetch(`${stack.edgeUrl}/internal/hubs/${hubName(user.id, hubConfig({}).shards)}/restart`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${admin.token}` },
+      });
+      expect(restart.status).toBe(200);
+      const counts = await waitFor('the history drawn again', async () => {
+        const seen = (await page.evaluate('window.counts')) as string[];
+        return seen.includes('loading') && seen.at(-1) !== 'loading' ? seen : undefined;
+      });
+      expect(Number(counts.at(-1))).toBeGreaterThanOrEqual(before);
+      await page.locator('[data-testid="chart-live"][data-live="true"]').waitFor({ timeout: 30_000 });
+      const legend = await page.getByTestId('chart-legend').textContent();
+      await waitFor('the forming candle to move again', async () => (await page.getByTestId('chart-legend').textContent()) !== legend, 30_000);
+      expect(await page.evaluate('window.sameDocument')).toBe(true);
     } finally {
       await page.close();
     }
