@@ -4,6 +4,7 @@ import { benchAuthVerify } from './auth-verify.ts';
 import { benchCandles } from './candles.ts';
 import { benchFanout } from './fanout.ts';
 import { benchFnoChain } from './fno-chain.ts';
+import { benchFrameBytes } from './frame-bytes.ts';
 import { benchInstrumentsApi } from './instruments-api.ts';
 import { benchKiteDecoder } from './kite-decoder.ts';
 import { benchKiteSimulator } from './kite-sim.ts';
@@ -19,6 +20,7 @@ const rows = [
   ...(await benchRedisBridge()),
   ...(await benchKiteSimulator()),
   ...(await benchKiteDecoder()),
+  ...(await benchFrameBytes()),
   ...(await benchOriginFeed()),
   ...(await benchInstrumentsApi()),
   ...(await benchAuthVerify()),
