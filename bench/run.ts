@@ -4,11 +4,13 @@ import { benchAuthVerify } from './auth-verify.ts';
 import { benchCandles } from './candles.ts';
 import { benchFanout } from './fanout.ts';
 import { benchFnoChain } from './fno-chain.ts';
+import { benchFrameBytes } from './frame-bytes.ts';
 import { benchInstrumentsApi } from './instruments-api.ts';
 import { benchKiteDecoder } from './kite-decoder.ts';
 import { benchKiteSimulator } from './kite-sim.ts';
 import { benchOriginFeed } from './origin-feed.ts';
 import { benchRedisBridge } from './redis-bridge.ts';
+import { benchWebFrames } from './web-frames.ts';
 
 /**
  * `npm run bench`: every benchmark, each against a baseline measured in the
@@ -18,6 +20,7 @@ const rows = [
   ...(await benchRedisBridge()),
   ...(await benchKiteSimulator()),
   ...(await benchKiteDecoder()),
+  ...(await benchFrameBytes()),
   ...(await benchOriginFeed()),
   ...(await benchInstrumentsApi()),
   ...(await benchAuthVerify()),
@@ -26,6 +29,7 @@ const rows = [
   ...(await benchCandles()),
   ...(await benchAlertDelivery()),
   ...(await benchFanout()),
+  ...(await benchWebFrames()),
 ];
 console.log('| benchmark | baseline | ratio (lower is better) | measured |');
 console.log('|---|---|---|---|');

@@ -17,6 +17,15 @@ import { unstorableText } from './storable-text.ts';
 
 export const V2_SUBPROTOCOL = 'kite-edge.v2';
 
+/**
+ * How a session's ticks travel, chosen at connect with `?format=`: `json`
+ * (the default: `ticks` and `snapshot` text frames) or `binary` (Kite's
+ * packets in binary frames, contracts/binary-tick-frame.ts). Every other
+ * message is a JSON text frame either way.
+ */
+export const TickFormat = z.enum(['json', 'binary'], { error: 'must be json or binary' });
+export type TickFormat = z.infer<typeof TickFormat>;
+
 /** A session's modes are Kite's, the same the origin link carries. */
 export const ClientMode = TickMode;
 export type ClientMode = TickMode;

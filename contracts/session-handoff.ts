@@ -11,6 +11,8 @@ export const SESSION_HEADERS = {
   /** When the access token the session opens with expires (ms since the epoch): the hub ends the session then. */
   expires: 'X-Session-Expires',
   protocol: 'X-Session-Protocol',
+  /** `binary` for /v2/ws?format=binary (contracts/client-protocol.ts TickFormat); absent means json. */
+  format: 'X-Session-Format',
   subprotocol: 'X-Session-Subprotocol',
   resume: 'X-Session-Resume',
 } as const;

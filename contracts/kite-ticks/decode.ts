@@ -26,7 +26,8 @@ import type { DepthLevel, FullTick, IndexFullTick, IndexQuoteTick, LtpTick, Quot
  * frames rejected rather than half-read) is in docs/kite-ticks.md.
  */
 
-export type KiteFrameProblem = 'empty-frame' | 'truncated' | 'unknown-packet-length' | 'trailing-bytes';
+/** `unknown-frame-type`: the first byte of a /v2/ws binary tick frame (contracts/binary-tick-frame.ts). */
+export type KiteFrameProblem = 'empty-frame' | 'truncated' | 'unknown-packet-length' | 'trailing-bytes' | 'unknown-frame-type';
 
 /** A frame (or packet) that is not what Kite sends; `problem` says which way, `offset` where. */
 export class KiteFrameError extends Error {

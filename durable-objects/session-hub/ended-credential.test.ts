@@ -9,6 +9,7 @@ const session = (keyId: string | null, epoch: number | null): Attachment => ({
   epoch,
   expiresAt: null,
   protocol: 'v2',
+  format: 'json',
   connectedAt: 0,
 });
 

@@ -8,6 +8,7 @@ import { type EndedCredential, SESSION_HEADERS } from '../../contracts/session-h
 import { countingErrors } from '../metrics/handler-errors.ts';
 import { ObjectCounters } from '../metrics/object-counters.ts';
 import { instrumentGroup } from '../stubs.ts';
+import { v2BinaryProtocol } from './binary-frames.ts';
 import { actOnCandles } from './candle-control.ts';
 import { actOnChain } from './chain-control.ts';
 import { ABUSE_IN_A_ROW } from './control-budget.ts';
@@ -154,7 +155,9 @@ export class SessionHub extends DurableObject {
     if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
     const userId = request.headers.get(SESSION_HEADERS.user);
     const protocol = request.headers.get(SESSION_HEADERS.protocol);
-    if (!userId || (protocol !== 'v2' && protocol !== 'kite')) return new Response('a hub is reached through the worker only', { status: 400 });
+    const format = request.headers.get(SESSION_HEADERS.format) ?? 'json';
+    if (!userId || (protocol !== 'v2' && protocol !== 'kite') || (format !== 'json' && format !== 'binary'))
+      return new Response('a hub is reached through the worker only', { status: 400 });
     const keyId = request.headers.get(SESSION_HEADERS.key) || null;
     const epoch = wholeNumber(request.headers.get(SESSION_HEADERS.epoch));
     const expiresAt = wholeNumber(request.headers.get(SESSION_HEADERS.expires));
@@ -167,7 +170,7 @@ export class SessionHub extends DurableObject {
     if (open >= this.#config.limits.sessionsPerKey) return tooManySessions(keyId, open, this.#config.limits.sessionsPerKey);
     const { 0: client, 1: server } = new WebSocketPair();
     const resumable = this.#store.resumable(request.headers.get(SESSION_HEADERS.resume), userId, keyId, protocol);
-    const attachment: Attachment = { id: resumable ?? crypto.randomUUID(), userId, keyId, epoch, expiresAt, protocol, connectedAt: now };
+    const attachment: Attachment = { id: resumable ?? crypto.randomUUID(), userId, keyId, epoch, expiresAt, protocol, format, connectedAt: now };
     this.#store.accept(server, attachment);
     const session = this.#adopt(server, attachment);
     if (expiresAt !== null) this.#alarm.by(expiresAt);
@@ -468,7 +471,8 @@ export class SessionHub extends DurableObject {
   // ---- session bookkeeping ----
 
   #adopt(socket: WebSocket, attachment: Attachment): Session {
-    return this.#sessions.adopt(socket, attachment, PROTOCOLS[attachment.protocol], this.#config.limits.messagesPerSecond);
+    const speaks = attachment.protocol === 'v2' && attachment.format === 'binary' ? v2BinaryProtocol : PROTOCOLS[attachment.protocol];
+    return this.#sessions.adopt(socket, attachment, speaks, this.#config.limits.messagesPerSecond);
   }
 
   /** After a restart or hibernation: the surviving sockets, their subscriptions from SQLite, the uplinks they need, the alarm. */

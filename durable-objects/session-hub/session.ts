@@ -1,4 +1,4 @@
-import type { ServerMessage, SessionErrorCode } from '../../contracts/client-protocol.ts';
+import type { ServerMessage, SessionErrorCode, TickFormat } from '../../contracts/client-protocol.ts';
 import type { GroupKey } from '../../contracts/instrument-group.ts';
 import type { TickMode } from '../../contracts/origin-link.ts';
 import { ControlBudget } from './control-budget.ts';
@@ -18,7 +18,8 @@ export type Protocol = 'v2' | 'kite';
  * `epoch`: the session epoch of the access token a session opened with (null
  * for an API key's), so a logout can end it; `expiresAt`: when that token
  * expires (ms since the epoch; null for an API key's), when the hub ends the
- * session. Both move on with each `reauth`.
+ * session. Both move on with each `reauth`. `format`: how a /v2/ws
+ * session's ticks travel (binary-frames.ts for `binary`); json for /kite/ws.
  */
 export type Attachment = {
   id: string;
@@ -27,12 +28,13 @@ export type Attachment = {
   epoch: number | null;
   expiresAt: number | null;
   protocol: Protocol;
+  format: TickFormat;
   connectedAt: number;
 };
 
 /** The part of a session its socket's attachment keeps. */
-export function attachmentOf({ id, userId, keyId, epoch, expiresAt, protocol, connectedAt }: Attachment): Attachment {
-  return { id, userId, keyId, epoch, expiresAt, protocol, connectedAt };
+export function attachmentOf({ id, userId, keyId, epoch, expiresAt, protocol, format, connectedAt }: Attachment): Attachment {
+  return { id, userId, keyId, epoch, expiresAt, protocol, format, connectedAt };
 }
 
 export type Session = Attachment & {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BINARY_FRAME_TYPE } from '../../contracts/binary-tick-frame.ts';
 import { ClientMessage, CloseCode, SERVER_MESSAGES, V2_SUBPROTOCOL } from '../../contracts/client-protocol.ts';
 import { KNOWN_PACKET_LENGTHS } from '../../contracts/kite-ticks/packet-layout.ts';
 import { KiteControlMessage, KiteErrorMessage } from '../../contracts/kite-ws-protocol.ts';
@@ -74,6 +75,11 @@ const KITE_BINARY =
   `all big-endian. A packet is ${KNOWN_PACKET_LENGTHS} long (ltp; index quote; index full; quote; full, with five levels of depth a side), cut to the token's mode; ` +
   'prices are integers: divide by 100 (by 10,000,000 for NSE currency derivatives, 10,000 for BSE’s). A 1-byte frame is the heartbeat of a session idle for a second.';
 
+const V2_BINARY =
+  'With `?format=binary` only: the `ticks` and `snapshot` frames as binary frames instead (every other message stays JSON). Byte 0 is the frame type ' +
+  `(${BINARY_FRAME_TYPE.ticks} = ticks, ${BINARY_FRAME_TYPE.snapshot} = snapshot); bytes 1–2 a big-endian uint16 count of packets; then each packet as a uint16 length and its bytes: ` +
+  `from byte 1 on, exactly a Kite frame. A packet is ${KNOWN_PACKET_LENGTHS} long and carries its mode by its length; decoded, it is the tick the JSON frame would carry.`;
+
 function refsTo(channel: string, names: string[]) {
   return names.map((name) => ({ $ref: `#/channels/${channel}/messages/${name}` }));
 }
@@ -85,6 +91,13 @@ export function asyncApiDocument(): unknown {
   const shared: Schemas = {};
   const client = clientMessages(shared);
   const server = serverMessages(shared);
+  server.binary_ticks = {
+    name: 'binary_ticks',
+    title: 'ticks and snapshot (server → client, binary, ?format=binary)',
+    summary: V2_BINARY,
+    contentType: 'application/octet-stream',
+    payload: { type: 'string', format: 'binary', description: V2_BINARY },
+  };
   const kiteClient: Record<string, Message> = {
     control: {
       name: 'control',
@@ -123,7 +136,7 @@ export function asyncApiDocument(): unknown {
       v2: {
         address: '/v2/ws',
         title: 'The JSON protocol',
-        description: `JSON text frames both ways. Credentials: \`Authorization\` (Bearer access token, or \`token <api_key>:<secret>\`), \`?access_token=\`, or the subprotocols \`bearer.<access token>\` / \`apikey.<api_key>.<secret>\` beside \`${V2_SUBPROTOCOL}\`. \`?resume=<session id>\` takes a lost session back.`,
+        description: `JSON text frames both ways; with \`?format=binary\` the ticks go as binary frames (binary_ticks). Credentials: \`Authorization\` (Bearer access token, or \`token <api_key>:<secret>\`), \`?access_token=\`, or the subprotocols \`bearer.<access token>\` / \`apikey.<api_key>.<secret>\` beside \`${V2_SUBPROTOCOL}\`. \`?resume=<session id>\` takes a lost session back.`,
         messages: { ...client, ...server },
         bindings: {
           ws: {
@@ -132,6 +145,12 @@ export function asyncApiDocument(): unknown {
               properties: {
                 resume: { type: 'string', format: 'uuid', description: 'a session lost within the last two minutes' },
                 access_token: { type: 'string', description: 'a user’s access token, where a header cannot be set' },
+                format: {
+                  type: 'string',
+                  enum: ['json', 'binary'],
+                  default: 'json',
+                  description: 'how ticks travel; any other value is refused with HTTP 400 before the upgrade',
+                },
               },
             },
           },

@@ -2,14 +2,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { NoQuery, TokenParam } from '../../contracts/instruments-api.ts';
-import {
-  type Watchlist,
-  WatchlistAdd,
-  WatchlistInstruments,
-  WatchlistList,
-  WatchlistNameBody,
-  Watchlist as WatchlistSchema,
-} from '../../contracts/watchlists.ts';
+import { Watchlist, WatchlistAdd, WatchlistInstruments, WatchlistList, WatchlistNameBody } from '../../contracts/watchlists.ts';
 import { edgeConfig } from '../../contracts/worker-config.ts';
 import { type Database, openDatabase } from '../../storage/database.ts';
 import { resolveInstruments } from '../../storage/resolve-instruments.ts';
@@ -116,7 +109,7 @@ route(
     summary: 'Create an empty watchlist',
     request: { body: { required: true, content: { 'application/json': { schema: WatchlistNameBody, example: { name: 'Banks' } } } } },
     responses: {
-      201: json(WatchlistSchema, 'the new watchlist', { ...EXAMPLE, instruments: [], updated_at: EXAMPLE.created_at }),
+      201: json(Watchlist, 'the new watchlist', { ...EXAMPLE, instruments: [], updated_at: EXAMPLE.created_at }),
       400: invalidParameter('name', 'must be at most 40 characters'),
       409: problem(
         'the name is taken (`watchlist_name_taken`), or the user holds as many watchlists as one may (`limit_exceeded`)',
@@ -141,7 +134,7 @@ route(
     tags: ['watchlists'],
     summary: 'One watchlist',
     request: { params: IdParams, query: NoQuery },
-    responses: { 200: json(WatchlistSchema, 'the watchlist', EXAMPLE), 400: BAD_ID, 404: NO_LIST },
+    responses: { 200: json(Watchlist, 'the watchlist', EXAMPLE), 400: BAD_ID, 404: NO_LIST },
   }),
   READ,
   async (c) => {
@@ -161,7 +154,7 @@ route(
     summary: 'Rename a watchlist',
     request: { params: IdParams, body: { required: true, content: { 'application/json': { schema: WatchlistNameBody, example: { name: 'Private banks' } } } } },
     responses: {
-      200: json(WatchlistSchema, 'the renamed watchlist', { ...EXAMPLE, name: 'Private banks' }),
+      200: json(Watchlist, 'the renamed watchlist', { ...EXAMPLE, name: 'Private banks' }),
       400: invalidParameter('name', 'must not be empty'),
       404: NO_LIST,
       409: NAME_TAKEN,
@@ -202,7 +195,7 @@ route(
     summary: 'Append an instrument (one already listed stays where it is)',
     request: instrumentBody(WatchlistAdd, { instrument_token: 341249 }),
     responses: {
-      200: json(WatchlistSchema, 'the watchlist', EXAMPLE),
+      200: json(Watchlist, 'the watchlist', EXAMPLE),
       400: invalidParameter('instrument_token', 'no active instrument has token 1; find one with GET /instruments/search?q=…'),
       404: NO_LIST,
       409: problem('the watchlist holds as many instruments as one may', 'limit_exceeded', 'a watchlist may hold 100 instruments: remove one first'),
@@ -228,7 +221,7 @@ route(
     summary: 'Replace a watchlist’s instruments (to reorder them, say)',
     request: instrumentBody(WatchlistInstruments, { instrument_tokens: [341249, 1270529] }),
     responses: {
-      200: json(WatchlistSchema, 'the watchlist, in the order given', EXAMPLE),
+      200: json(Watchlist, 'the watchlist, in the order given', EXAMPLE),
       400: invalidParameter('instrument_tokens', 'must not list an instrument twice'),
       404: NO_LIST,
       409: problem('more instruments than a watchlist may hold', 'limit_exceeded', 'a watchlist may hold 100 instruments: this list has 120'),
@@ -256,7 +249,7 @@ route(
     summary: 'Remove an instrument (one not listed: nothing changes)',
     request: { params: IdParams.extend({ instrument_token: TokenParam }) },
     responses: {
-      200: json(WatchlistSchema, 'the watchlist', { ...EXAMPLE, instruments: [] }),
+      200: json(Watchlist, 'the watchlist', { ...EXAMPLE, instruments: [] }),
       400: invalidParameter('instrument_token', 'must be an instrument_token: a whole number from 0 to 4294967295'),
       404: NO_LIST,
     },

@@ -1,14 +1,14 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { V2_SUBPROTOCOL } from '../../contracts/client-protocol.ts';
+import { TickFormat, V2_SUBPROTOCOL } from '../../contracts/client-protocol.ts';
 import { hubConfig } from '../../contracts/hub-config.ts';
 import { SESSION_HEADERS } from '../../contracts/session-handoff.ts';
 import { sessionHubOf } from '../../durable-objects/stubs.ts';
 import { type AuthEnv, principalOf, requires } from '../auth/policy.ts';
 import { scope } from '../auth/principal.ts';
-import { errorResponse } from '../errors.ts';
-import { problem, route } from '../openapi/describe.ts';
+import { errorResponse, InvalidParameter } from '../errors.ts';
+import { invalidParameter, problem, route } from '../openapi/describe.ts';
 
 /**
  * The clients' WebSockets (docs/websocket.md). Both need the `read` scope:
@@ -19,7 +19,11 @@ import { problem, route } from '../openapi/describe.ts';
  * access token's expiry among them: the hub ends the session then.
  *
  *   GET /v2/ws     the JSON protocol (contracts/client-protocol.ts);
- *                  `?resume=<session id>` takes a lost session back
+ *                  `?resume=<session id>` takes a lost session back;
+ *                  `?format=binary` sends its ticks as binary frames
+ *                  (contracts/binary-tick-frame.ts), refused with a 400
+ *                  naming `format` before the upgrade when it is neither
+ *                  json nor binary
  *   GET /kite/ws   Kite's own protocol, for programs written for Kite's
  *                  ticker (`?api_key=<key id>&access_token=<secret>`); bad
  *                  credentials get 403, as from Kite
@@ -46,11 +50,22 @@ route(
     summary: 'The JSON streaming protocol (messages: /asyncapi.json)',
     description:
       'A WebSocket. Besides the Authorization header, a browser can carry its credential as a subprotocol (`bearer.<access token>` or `apikey.<api_key>.<secret>`, with `kite-edge.v2`), or the URL as `?access_token=`. `?resume=<session id>` takes a lost session back (docs/websocket.md).',
-    request: { query: z.object({ resume: z.uuid().optional().meta({ description: 'the id of a session lost within the last two minutes' }) }) },
-    responses: { 101: { description: 'switching protocols: the session; its first frame is `welcome`' }, 426: NOT_AN_UPGRADE },
+    request: {
+      query: z.object({
+        resume: z.uuid().optional().meta({ description: 'the id of a session lost within the last two minutes' }),
+        format: TickFormat.optional().meta({
+          description: 'how ticks travel: `json` (the default) or `binary`, Kite’s packets in binary frames (docs/websocket.md); every other message is JSON',
+        }),
+      }),
+    },
+    responses: {
+      101: { description: 'switching protocols: the session; its first frame is `welcome`' },
+      400: invalidParameter('format', 'must be json or binary'),
+      426: NOT_AN_UPGRADE,
+    },
   }),
   requires(scope('read'), { limit: 'refused' }),
-  (c) => toHub(c, 'v2'),
+  (c) => toHub(c, 'v2', tickFormatOf(c)),
 );
 
 route(
@@ -78,7 +93,16 @@ route(
   (c) => toHub(c, 'kite'),
 );
 
-async function toHub(c: Context<AuthEnv>, protocol: 'v2' | 'kite'): Promise<Response> {
+/** `?format=` of a /v2/ws upgrade: json when absent; anything else but binary is refused before the upgrade. */
+function tickFormatOf(c: Context<AuthEnv>): TickFormat {
+  const given = c.req.queries('format') ?? [];
+  if (given.length > 1) throw new InvalidParameter('format', 'must be given once');
+  const parsed = TickFormat.safeParse(given[0] ?? 'json');
+  if (!parsed.success) throw new InvalidParameter('format', `must be json or binary, not ${JSON.stringify(given[0]).slice(0, 40)}`);
+  return parsed.data;
+}
+
+async function toHub(c: Context<AuthEnv>, protocol: 'v2' | 'kite', format: TickFormat = 'json'): Promise<Response> {
   if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
     c.header('Upgrade', 'websocket');
     return errorResponse(c, 426, 'upgrade_required', `${c.req.path} is a WebSocket: connect with Upgrade: websocket`);
@@ -86,6 +110,7 @@ async function toHub(c: Context<AuthEnv>, protocol: 'v2' | 'kite'): Promise<Resp
   const principal = principalOf(c);
   const headers = new Headers({ Upgrade: 'websocket', [SESSION_HEADERS.user]: principal.userId, [SESSION_HEADERS.protocol]: protocol });
   if (principal.keyId) headers.set(SESSION_HEADERS.key, principal.keyId);
+  if (format === 'binary') headers.set(SESSION_HEADERS.format, format);
   if (principal.epoch !== undefined) headers.set(SESSION_HEADERS.epoch, String(principal.epoch));
   if (principal.expiresAt !== undefined) headers.set(SESSION_HEADERS.expires, String(principal.expiresAt));
   const resume = c.req.query('resume');

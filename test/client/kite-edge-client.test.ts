@@ -2,7 +2,10 @@ import type { AddressInfo } from 'node:net';
 import { type ClientEvents, KiteEdgeClient, KiteEdgeError } from '@kite-edge/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { binaryTickFrame } from '../../contracts/binary-tick-frame.ts';
 import { CloseCode, DEFAULT_LIMITS, type ServerMessage } from '../../contracts/client-protocol.ts';
+import { FULL, PACKET, PACKET_LENGTH, QUOTE } from '../../contracts/kite-ticks/packet-layout.ts';
+import { tickJson } from '../../contracts/kite-ticks/tick-json.ts';
 
 /**
  * The client's own logic, over a real socket: a local `ws` server that
@@ -458,6 +461,62 @@ describe('reconnecting', () => {
     await server.until(() => seen.length === 6 || undefined);
     expect(seen).toEqual(['snapshot 1', 'tick 1', 'ticks 2', 'tick 1', 'tick 2', 'status NSE:EQ stale']);
     expect(c.feedStatus.get('NSE:EQ')?.state).toBe('stale');
+  });
+});
+
+describe('binary ticks (format: binary)', () => {
+  /** A Kite packet of `length` bytes for `token` at `price` (a quote or full one with a volume and an open interest too). */
+  function packet(token: number, price: number, length: number): Uint8Array {
+    const bytes = new Uint8Array(length);
+    const view = new DataView(bytes.buffer);
+    view.setUint32(PACKET.token, token);
+    view.setInt32(PACKET.lastPrice, Math.round(price * 100));
+    if (length >= PACKET_LENGTH.quote) {
+      view.setUint32(QUOTE.volumeTraded, 12_345);
+      view.setInt32(QUOTE.close, Math.round((price - 1) * 100));
+    }
+    if (length === PACKET_LENGTH.full) view.setUint32(FULL.oi, 678);
+    return bytes;
+  }
+
+  it('asks for format=binary and gives the same ticks for a binary frame as for the JSON frame of the same packets', async () => {
+    const c = await connected({ format: 'binary' });
+    expect(new URL(server.upgrades[0]?.url ?? '', 'http://x').searchParams.get('format')).toBe('binary');
+    const seen: { event: string; ticks: unknown }[] = [];
+    c.on('snapshot', (ticks) => seen.push({ event: 'snapshot', ticks }));
+    c.on('ticks', (ticks) => seen.push({ event: 'ticks', ticks }));
+    c.on('tick', (tick) => seen.push({ event: 'tick', ticks: tick }));
+    const packets = [packet(408065, 1520.5, PACKET_LENGTH.ltp), packet(408321, 99.95, PACKET_LENGTH.quote), packet(12_345_602, 250.05, PACKET_LENGTH.full)];
+    const asJson = JSON.parse(`[${packets.map((p) => tickJson(p)).join(',')}]`);
+    server.sockets[0]?.send(binaryTickFrame('snapshot', packets.slice(0, 1)));
+    server.sockets[0]?.send(binaryTickFrame('ticks', packets));
+    await server.until(() => seen.length === 6 || undefined);
+    expect(seen).toEqual([
+      { event: 'snapshot', ticks: asJson.slice(0, 1) },
+      { event: 'tick', ticks: asJson[0] },
+      { event: 'ticks', ticks: asJson },
+      ...asJson.map((tick: unknown) => ({ event: 'tick', ticks: tick })),
+    ]);
+    expect(asJson[2]).toMatchObject({ mode: 'full', last_price: 250.05, volume_traded: 12_345, oi: 678 });
+  });
+
+  it('reports a binary frame it cannot read as an error event, and keeps the session', async () => {
+    const c = await connected({ format: 'binary' });
+    const errors: string[] = [];
+    c.on('error', (error) => errors.push(`${error.code}: ${error.message}`));
+    server.sockets[0]?.send(new Uint8Array([9, 0, 0]));
+    await server.until(() => errors.length === 1 || undefined);
+    expect(errors).toEqual(['bad_message: a binary frame the client could not read: frame type 9 is neither ticks (1) nor snapshot (2)']);
+    const pong = c.ping();
+    const ping = await server.until(() => server.sent.find((s) => s.message.action === 'ping'));
+    server.answer(0, { type: 'pong', id: ping.message.id as number, server_time: Date.now() });
+    await pong;
+    expect(c.state).toBe('open');
+  });
+
+  it('leaves format out of the URL by default', async () => {
+    await connected();
+    expect(new URL(server.upgrades[0]?.url ?? '', 'http://x').searchParams.has('format')).toBe(false);
   });
 });
 

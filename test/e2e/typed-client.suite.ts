@@ -1,5 +1,5 @@
 import { type Ack, type ClientEvents, KiteEdgeClient, type SocketConstructor } from '@kite-edge/client';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
 import { type Platform, platform, uniqueEmail } from './platform.ts';
@@ -92,6 +92,55 @@ describe('the typed client on the whole platform', () => {
       expect(Math.abs(ping.clockOffsetMs)).toBeLessThan(1000); // one machine, one clock
     } finally {
       c.close();
+    }
+  });
+
+  it('in binary format gets, as binary frames, the very ticks a JSON client gets, in each mode, and keeps the format across a resume', async () => {
+    const json = client();
+    const binary = client({ format: 'binary' });
+    try {
+      await json.connect();
+      await binary.connect();
+      const socket = sockets.at(-1) as WebSocket;
+      let binaryFrames = 0;
+      socket.on('message', (_data, isBinary) => (binaryFrames += isBinary ? 1 : 0));
+      const infy = ((await (await fetch(`${stack.edgeUrl}/instruments/by-symbol/NSE/INFY`)).json()) as { instrument_token: number }).instrument_token;
+      // Full-mode ticks carry their round's second: the same (token, second) is the same packet, which both must decode alike.
+      const seen = (c: KiteEdgeClient) => {
+        const ticks = new Map<string, Tick>();
+        c.on('tick', (tick) => {
+          if (tick.mode === 'full') ticks.set(`${tick.instrument_token}@${tick.exchange_timestamp}`, tick);
+        });
+        return ticks;
+      };
+      const fromJson = seen(json);
+      const fromBinary = seen(binary);
+      for (const c of [json, binary]) {
+        expect((await c.subscribe([NIFTY, infy], 'full')).rejected).toEqual([]);
+        expect((await c.subscribe(['NSE:NIFTY BANK'], 'quote')).rejected).toEqual([]);
+      }
+      const common = () => [...fromBinary.keys()].filter((k) => fromJson.has(k));
+      await vi.waitFor(() => expect(new Set(common().map((k) => Number(k.split('@')[0])))).toEqual(new Set([NIFTY, infy])), { timeout: 20_000, interval: 100 });
+      for (const k of common()) expect(fromBinary.get(k)).toEqual(fromJson.get(k));
+      expect(binaryFrames).toBeGreaterThan(0);
+
+      const bank = [...binary.subscriptions.entries()].find(([, mode]) => mode === 'quote')?.[0] ?? 0;
+      const keysOf = async (c: KiteEdgeClient) => Object.keys(await nextTicks(c, bank));
+      expect(await keysOf(binary)).toEqual(await keysOf(json));
+      for (const c of [json, binary]) await c.setMode([bank], 'ltp');
+      await nextTicks(binary, bank); // a tick may have been on its way in the old mode
+      expect(await keysOf(binary)).toEqual(['tradable', 'mode', 'instrument_token', 'last_price']);
+
+      const reopened = new Promise<ClientEvents['open']>((resolve) => binary.on('open', resolve));
+      socket.terminate();
+      expect(await reopened).toMatchObject({ resumed: true });
+      const resumedSocket = sockets.at(-1) as WebSocket;
+      const binaryAfter = new Promise<void>((resolve) => resumedSocket.on('message', (_data, isBinary) => isBinary && resolve()));
+      expect((await nextTicks(binary, NIFTY)).mode).toBe('full');
+      await binaryAfter;
+    } finally {
+      json.close();
+      binary.close();
     }
   });
 

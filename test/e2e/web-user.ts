@@ -60,3 +60,10 @@ export async function lastPrice(page: Page, token: number): Promise<number | und
   const price = Number((text ?? '').replace(/,/g, ''));
   return text && Number.isFinite(price) && /\d/.test(text) ? price : undefined;
 }
+
+/** Whether every row's buttons lie inside the table (fixed column widths must leave them room). */
+export async function rowButtonsFit(page: Page): Promise<boolean> {
+  const table = await page.locator('table.quotes').boundingBox();
+  const buttons = await page.getByTestId('row-remove').evaluateAll((all) => all.map((b) => b.getBoundingClientRect().right));
+  return table !== null && buttons.length > 0 && buttons.every((right) => right <= table.x + table.width + 0.5);
+}

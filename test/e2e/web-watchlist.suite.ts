@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath } from './browser.ts';
 import { type Platform, platform, waitFor } from './platform.ts';
-import { fillWatchlist, lastPrice, NIFTY, NIFTY_BANK, newUser, PHONE, signedInPage } from './web-user.ts';
+import { fillWatchlist, lastPrice, NIFTY, NIFTY_BANK, newUser, PHONE, rowButtonsFit, signedInPage } from './web-user.ts';
 
 /**
  * The web app's search and watchlists in Chromium (docs/web.md): a typo
@@ -78,6 +78,7 @@ describe('the web app: search and watchlists', () => {
       await waitFor(stack, 'the future’s open interest', async () => /^\d[\d,]*$/.test((await row(future).getByTestId('oi').textContent()) ?? ''));
       expect(await row(INFY).getByTestId('volume').textContent()).toMatch(/^\d[\d,]*$/);
       await page.screenshot({ path: await screenshotPath('web-watchlist') });
+      expect(await rowButtonsFit(page)).toBe(true);
     } finally {
       await page.close();
     }
@@ -153,6 +154,7 @@ describe('the web app: search and watchlists', () => {
       await page.getByTestId('search-input').fill('');
       await page.screenshot({ path: await screenshotPath('web-phone') });
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+      expect(await rowButtonsFit(page)).toBe(true);
     } finally {
       await page.close();
     }

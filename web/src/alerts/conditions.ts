@@ -1,4 +1,5 @@
 import type { AlertCondition } from '@kite-edge/client';
+import { formatCount } from '../format.ts';
 
 /** The alert conditions (docs/alerts.md#conditions) as the form offers them and the pages describe them. */
 export type ConditionType = AlertCondition['type'];
@@ -23,5 +24,5 @@ export function describeCondition(condition: AlertCondition): string {
   const known = CONDITIONS.find((c) => c.type === condition.type);
   const value = 'price' in condition ? condition.price : 'percent' in condition ? condition.percent : 'volume' in condition ? condition.volume : condition.oi;
   if (!known) return `${condition.type} ${value}`;
-  return known.unit === '%' ? `${known.label} ${value}%` : `${known.label} ${known.unit}${value.toLocaleString('en-IN')}`;
+  return known.unit === '%' ? `${known.label} ${value}%` : `${known.label} ${known.unit}${formatCount(value)}`;
 }

@@ -1,6 +1,7 @@
 import type { InstrumentRow, Tick, Watchlist } from '@kite-edge/client';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { openAlertForm } from '../alerts/open-form.ts';
+import { formatCount, formatPercent, formatPrice } from '../format.ts';
 import { explain } from '../problems.ts';
 import { routeHash } from '../router.ts';
 import { useStore } from '../store.ts';
@@ -125,19 +126,19 @@ function WatchlistTable({ list }: { list: Watchlist }) {
       <thead>
         <tr>
           <th scope="col">Instrument</th>
-          <th scope="col" class="num">
+          <th scope="col" class="num col-price">
             Last price
           </th>
-          <th scope="col" class="num">
+          <th scope="col" class="num col-change">
             Change
           </th>
-          <th scope="col" class="num wide-only">
+          <th scope="col" class="num wide-only col-count">
             Volume
           </th>
-          <th scope="col" class="num wide-only">
+          <th scope="col" class="num wide-only col-count">
             OI
           </th>
-          <th scope="col">
+          <th scope="col" class="col-actions">
             <span class="visually-hidden">Actions</span>
           </th>
         </tr>
@@ -193,16 +194,16 @@ function WatchlistRow({ listId, row }: { listId: string; row: InstrumentRow }) {
         {!row.is_active && <span class="expired">expired</span>}
       </th>
       <td class="num price" data-testid="last-price">
-        {tick ? formatPrice(tick.last_price) : '—'}
+        <span class="live">{tick ? formatPrice(tick.last_price) : '—'}</span>
       </td>
       <td class={`num ${change === undefined ? '' : change >= 0 ? 'up' : 'down'}`} data-testid="change">
-        {change === undefined ? '—' : `${change >= 0 ? '+' : ''}${change.toFixed(2)}%`}
+        <span class="live">{change === undefined ? '—' : formatPercent(change)}</span>
       </td>
       <td class="num wide-only" data-testid="volume">
-        {volume === undefined ? '—' : volume.toLocaleString('en-IN')}
+        <span class="live">{volume === undefined ? '—' : formatCount(volume)}</span>
       </td>
       <td class="num wide-only" data-testid="oi">
-        {oi === undefined ? (isDerivative(row) ? '…' : '') : oi.toLocaleString('en-IN')}
+        <span class="live">{oi === undefined ? (isDerivative(row) ? '…' : '') : formatCount(oi)}</span>
       </td>
       <td class="actions">
         <button
@@ -223,10 +224,6 @@ function WatchlistRow({ listId, row }: { listId: string; row: InstrumentRow }) {
       </td>
     </tr>
   );
-}
-
-export function formatPrice(price: number): string {
-  return price.toLocaleString('en-IN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 
 function focusOnMount(element: HTMLInputElement | null): void {
