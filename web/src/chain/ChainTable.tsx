@@ -1,7 +1,7 @@
 import type { FnoChain, FnoOption, FnoStrikeRow } from '@kite-edge/client';
 import { useEffect, useRef } from 'preact/hooks';
+import { formatCount, formatPrice } from '../format.ts';
 import { routeHash } from '../router.ts';
-import { formatPrice } from '../views/WatchlistView.tsx';
 
 /**
  * The chain as a terminal shows it: calls on the left, the strike in the
@@ -85,7 +85,7 @@ function ChainRow({ row, atm, forward }: { row: FnoStrikeRow; atm: boolean; forw
         <Cell key={`ce-${column.key}`} side="ce" column={column} option={row.CE} itm={callInTheMoney} />
       ))}
       <th scope="row" class="strike num">
-        {row.strike.toLocaleString('en-IN')}
+        {formatCount(row.strike)}
         {atm && <span class="atm-tag"> ATM</span>}
         {atm && <span class="visually-hidden"> (at the money)</span>}
       </th>
@@ -115,9 +115,9 @@ function Cell({ side, column, option, itm }: { side: 'ce' | 'pe'; column: Column
 }
 
 function whole(value: number | null): string {
-  return value == null ? '—' : value.toLocaleString('en-IN');
+  return value == null ? '—' : formatCount(value);
 }
 
 function signed(value: number | null): string {
-  return value == null ? '—' : `${value > 0 ? '+' : ''}${value.toLocaleString('en-IN')}`;
+  return value == null ? '—' : `${value > 0 ? '+' : ''}${formatCount(value)}`;
 }

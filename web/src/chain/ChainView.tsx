@@ -1,8 +1,8 @@
 import type { FnoChain } from '@kite-edge/client';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { CHART_COLORS } from '../chart/chart-colors.ts';
+import { formatCount, formatPrice } from '../format.ts';
 import { explain } from '../problems.ts';
-import { formatPrice } from '../views/WatchlistView.tsx';
 import { useWorkspace } from '../workspace.ts';
 import { ChainTable } from './ChainTable.tsx';
 import { comingExpiries, type Underlying, underlyingsOf } from './pickers.ts';
@@ -150,11 +150,11 @@ function ChainFigures({ chain, windowed }: { chain: FnoChain; windowed: boolean 
         ? '—'
         : `${formatPrice(chain.basis)}${chain.basis_annualised === null ? '' : `, ${(chain.basis_annualised * 100).toFixed(2)}% a year`}`,
     ],
-    ['ATM strike', chain.atm_strike === null ? '—' : chain.atm_strike.toLocaleString('en-IN')],
+    ['ATM strike', chain.atm_strike === null ? '—' : formatCount(chain.atm_strike)],
     ['ATM IV', chain.atm_iv === null ? '—' : `${chain.atm_iv.toFixed(2)}%`],
     [`PCR (OI)${over}`, chain.pcr_oi === null ? '—' : chain.pcr_oi.toFixed(2), 'chain-pcr'],
     [`PCR (volume)${over}`, chain.pcr_volume === null ? '—' : chain.pcr_volume.toFixed(2)],
-    [`Max pain${over}`, chain.max_pain === null ? '—' : chain.max_pain.toLocaleString('en-IN')],
+    [`Max pain${over}`, chain.max_pain === null ? '—' : formatCount(chain.max_pain)],
     ['25Δ risk reversal', chain.risk_reversal_25d === null ? '—' : `${chain.risk_reversal_25d.toFixed(2)} vol pts`],
     ['To expiry', days <= 0 ? 'expired' : days < 1 ? `${(days * 24).toFixed(1)} h` : `${days.toFixed(1)} days`],
   ];

@@ -3,8 +3,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { KiteExchange } from '../../../contracts/kite-instrument.ts';
 import { exchangeSession } from '../../../contracts/trading-calendar.ts';
 import { openAlertForm } from '../alerts/open-form.ts';
+import { formatCount, formatPercent, formatPrice } from '../format.ts';
 import { explain } from '../problems.ts';
-import { formatPrice } from '../views/WatchlistView.tsx';
 import { useWorkspace } from '../workspace.ts';
 import type { Bar, CandleChart } from './candle-chart.ts';
 import { DepthPanel } from './DepthPanel.tsx';
@@ -77,7 +77,7 @@ export function ChartView({ token }: { token: number }) {
         {instrument && <span class="chart-name">{instrument.name}</span>}
         <span class="chart-last" aria-live="off">
           {tick ? formatPrice(tick.last_price) : ''}
-          {change !== undefined && <span class={change >= 0 ? 'up' : 'down'}>{` ${change >= 0 ? '+' : ''}${change.toFixed(2)}%`}</span>}
+          {change !== undefined && <span class={change >= 0 ? 'up' : 'down'}> {formatPercent(change)}</span>}
         </span>
         <button
           type="button"
@@ -162,7 +162,7 @@ function Legend({ bar, hovering, daily }: { bar: Bar | undefined; hovering: bool
         C <b class={move >= 0 ? 'up' : 'down'}>{formatPrice(bar.close)}</b>
       </span>
       <span>
-        V <b>{bar.volume.toLocaleString('en-IN')}</b>
+        V <b>{formatCount(bar.volume)}</b>
       </span>
     </p>
   );
@@ -206,7 +206,7 @@ function ChartStatus({
     <div class="chart-status">
       <p id="chart-summary" data-testid="chart-summary" data-candles={state.phase === 'shown' ? state.count : undefined}>
         {state.phase === 'shown'
-          ? `${state.count.toLocaleString('en-IN')} candles of ${interval.spoken}${state.first === undefined ? '' : ` since ${formatIst(state.first, interval.kite === 'day')} IST`}.`
+          ? `${formatCount(state.count)} candles of ${interval.spoken}${state.first === undefined ? '' : ` since ${formatIst(state.first, interval.kite === 'day')} IST`}.`
           : ''}
       </p>
       <p data-testid="chart-live" data-live={live}>

@@ -1,5 +1,5 @@
 import type { Tick } from '@kite-edge/client';
-import { formatPrice } from '../views/WatchlistView.tsx';
+import { formatCount, formatPrice } from '../format.ts';
 
 /**
  * Market depth from the live full-mode tick: five levels of bids and offers
@@ -42,10 +42,10 @@ export function DepthPanel({ tick }: { tick: Tick | undefined }) {
           return (
             <tr key={level}>
               <td class="num muted">{bid?.orders ?? ''}</td>
-              <td class="num">{bid ? bid.quantity.toLocaleString('en-IN') : ''}</td>
+              <td class="num">{bid ? formatCount(bid.quantity) : ''}</td>
               <td class="num up">{bid?.price ? formatPrice(bid.price) : '—'}</td>
               <td class="num down">{ask?.price ? formatPrice(ask.price) : '—'}</td>
-              <td class="num">{ask ? ask.quantity.toLocaleString('en-IN') : ''}</td>
+              <td class="num">{ask ? formatCount(ask.quantity) : ''}</td>
               <td class="num muted">{ask?.orders ?? ''}</td>
             </tr>
           );
@@ -54,10 +54,10 @@ export function DepthPanel({ tick }: { tick: Tick | undefined }) {
       <tfoot>
         <tr>
           <td colSpan={3} class="num">
-            Total bids {tick.total_buy_quantity.toLocaleString('en-IN')}
+            Total bids {formatCount(tick.total_buy_quantity)}
           </td>
           <td colSpan={3} class="num">
-            Total offers {tick.total_sell_quantity.toLocaleString('en-IN')}
+            Total offers {formatCount(tick.total_sell_quantity)}
           </td>
         </tr>
       </tfoot>
