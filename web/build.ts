@@ -11,6 +11,8 @@ import { build } from 'vite';
  */
 const HERE = import.meta.dirname;
 export const WEB_DIST = join(HERE, 'dist');
+/** Copied into web/dist as they are (Vite's publicDir): the headers file. */
+const PUBLIC = join(HERE, 'public');
 /** The budget for the JavaScript of a first visit, gzipped. */
 export const FIRST_LOAD_JS_BUDGET_BYTES = 250 * 1024;
 
@@ -19,7 +21,10 @@ export type WebBuild = { dist: string; files: string[]; firstLoadJsGzipBytes: nu
 export async function buildWebApp(): Promise<WebBuild> {
   const result = await build({ configFile: join(HERE, 'vite.config.ts') });
   const outputs = (Array.isArray(result) ? result : [result]).flatMap((r) => ('output' in r ? r.output : []));
-  const written = new Set(['index.html', ...outputs.map((o) => o.fileName)]);
+  const copied = (await readdir(PUBLIC, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => relative(PUBLIC, join(e.parentPath, e.name)));
+  const written = new Set(['index.html', ...outputs.map((o) => o.fileName), ...copied]);
   await pruneStale(written);
   const firstLoadJsGzipBytes = await firstLoadJs();
   if (firstLoadJsGzipBytes > FIRST_LOAD_JS_BUDGET_BYTES)
@@ -27,7 +32,7 @@ export async function buildWebApp(): Promise<WebBuild> {
   return { dist: WEB_DIST, files: [...written].sort(), firstLoadJsGzipBytes };
 }
 
-/** Files of earlier builds (their names carry content hashes) that this one did not write. */
+/** Files of earlier builds (their names carry content hashes) that this one did not write or copy. */
 async function pruneStale(written: Set<string>): Promise<void> {
   for (const entry of await readdir(WEB_DIST, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;

@@ -10,7 +10,8 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: import.meta.dirname,
   base: '/',
-  publicDir: false,
+  // public/_headers: the security and caching headers Workers Static Assets sends with the files.
+  publicDir: 'public',
   logLevel: 'warn',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   resolve: {

@@ -31,12 +31,17 @@ describe('the web app and its sessions', () => {
     const index = await fetch(`${stack.edgeUrl}/`);
     expect(index.status).toBe(200);
     expect(index.headers.get('content-type')).toMatch(/^text\/html/);
+    // web/public/_headers: only the app's own origin, for scripts and connections alike.
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(index.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    expect((await fetch(`${stack.edgeUrl}/_headers`)).status).not.toBe(200);
     const html = await index.text();
     const script = html.match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
     expect(script, html).toBeDefined();
     const asset = await fetch(`${stack.edgeUrl}${script}`);
     expect(asset.status).toBe(200);
     expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
     await asset.arrayBuffer();
 
     const health = await fetch(`${stack.edgeUrl}/health`);
