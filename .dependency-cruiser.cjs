@@ -66,6 +66,13 @@ module.exports = {
       to: { path: OURS, pathNot: '^(client|contracts)/' },
     },
     {
+      name: 'web-app-speaks-through-the-client',
+      comment: 'The web app (web/) reaches the platform through the typed client (@kite-edge/client) and the shapes of contracts/ only.',
+      severity: 'error',
+      from: { path: '^web/', pathNot: TESTS },
+      to: { path: OURS, pathNot: '^(web|client|contracts)/' },
+    },
+    {
       name: 'worker-ships-alone',
       comment: 'The worker bundle holds no operator, local-platform or origin code.',
       severity: 'error',
@@ -81,7 +88,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^node_modules/|^dist/|^\\.wrangler/|^\\.local/)' },
+    exclude: { path: '(^node_modules/|^dist/|^web/dist/|^\\.wrangler/|^\\.local/)' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.js', '.json'] },

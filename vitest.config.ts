@@ -1,9 +1,13 @@
+import { mkdirSync } from 'node:fs';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { OFFLINE_WRANGLER_ENV } from './dev/edge-service.ts';
 import LongFilesFirst from './test/setup/long-files-first.ts';
 
 Object.assign(process.env, OFFLINE_WRANGLER_ENV);
+// wrangler.toml's [assets] directory must exist for the workers project to start; `npm test` builds the web app
+// into it first (pretest), a lone `vitest run edge/…` finds it empty, which no workers test minds.
+mkdirSync(new URL('./web/dist', import.meta.url), { recursive: true });
 
 /**
  * Two projects: `workers` runs the edge, storage and Durable Object tests
@@ -36,6 +40,7 @@ export default defineConfig({
             'bench/**/*.test.ts',
             'ops/**/*.test.ts',
             'contracts/**/*.test.ts',
+            'web/**/*.test.ts',
             'test/**/*.test.ts',
           ],
           testTimeout: 30_000,

@@ -10,6 +10,7 @@ import { benchKiteDecoder } from './kite-decoder.ts';
 import { benchKiteSimulator } from './kite-sim.ts';
 import { benchOriginFeed } from './origin-feed.ts';
 import { benchRedisBridge } from './redis-bridge.ts';
+import { benchWebFrames } from './web-frames.ts';
 
 /**
  * `npm run bench`: every benchmark, each against a baseline measured in the
@@ -28,6 +29,7 @@ const rows = [
   ...(await benchCandles()),
   ...(await benchAlertDelivery()),
   ...(await benchFanout()),
+  ...(await benchWebFrames()),
 ];
 console.log('| benchmark | baseline | ratio (lower is better) | measured |');
 console.log('|---|---|---|---|');

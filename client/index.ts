@@ -4,11 +4,12 @@
  * schemas the server describes itself with (contracts/, bundled in).
  */
 
-export type { Alert } from '../contracts/alerts.ts';
-export type { ApiKey, Me, SessionTokens } from '../contracts/auth-api.ts';
-export type { ClientMessage, ClientMode, InstrumentRef, ServerMessage, SessionErrorCode, SessionLimits } from '../contracts/client-protocol.ts';
+export type { Alert, AlertCondition, AlertFrame, TriggerView } from '../contracts/alerts.ts';
+export type { ApiKey, Me, NewApiKey, SessionTokens } from '../contracts/auth-api.ts';
+export type { CandleInterval, KiteCandleRow } from '../contracts/candles.ts';
+export type { CandleFrame, ClientMessage, ClientMode, InstrumentRef, ServerMessage, SessionErrorCode, SessionLimits } from '../contracts/client-protocol.ts';
 export type { ErrorBody, ErrorCode } from '../contracts/errors.ts';
-export type { FnoChain, FnoSummary } from '../contracts/fno-chain.ts';
+export type { FnoChain, FnoOption, FnoStrikeRow, FnoSummary } from '../contracts/fno-chain.ts';
 export type { InstrumentRow } from '../contracts/instruments-api.ts';
 export type { Tick } from '../contracts/kite-ticks/tick.ts';
 export type { KiteLtpQuote, KiteOhlcQuote, KiteQuote } from '../contracts/quote-api.ts';

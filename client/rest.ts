@@ -1,9 +1,11 @@
 import type { z } from 'zod';
-import { Alert, AlertPage, type AlertState, type InstrumentRef } from '../contracts/alerts.ts';
-import { ApiKeyList, Me, NewApiKey, Registration, type Scope, SessionTokens } from '../contracts/auth-api.ts';
+import { Alert, AlertPage, type AlertState, type InstrumentRef, TriggerPage } from '../contracts/alerts.ts';
+import { ApiKey, ApiKeyList, Me, NewApiKey, Registration, type Scope, SessionTokens } from '../contracts/auth-api.ts';
+import type { CandleInterval } from '../contracts/candles.ts';
 import { ErrorBody, type ErrorCode } from '../contracts/errors.ts';
 import { FnoChain, FnoSummary } from '../contracts/fno-chain.ts';
 import { HealthResponse } from '../contracts/health.ts';
+import { HistoryResponse, KiteErrorBody } from '../contracts/history-api.ts';
 import { ExpiriesResponse, InstrumentRow, ListResponse, OptionChainResponse, SearchResponse, StatsResponse } from '../contracts/instruments-api.ts';
 import { KiteLtpQuote, KiteOhlcQuote, KiteQuote, quoteResponse } from '../contracts/quote-api.ts';
 import { Watchlist, WatchlistList } from '../contracts/watchlists.ts';
@@ -101,12 +103,22 @@ export class KiteEdgeRest {
     return this.#get('/auth/me', Me);
   }
 
+  /** Ends every session of the user (an access token only): their refresh tokens are revoked, their sockets closed. */
+  logout() {
+    return this.#send('POST', '/auth/logout', undefined, undefined, 204);
+  }
+
   createApiKey(name: string, scopes: Scope[]) {
     return this.#send('POST', '/api-keys', { name, scopes }, NewApiKey, 201);
   }
 
   apiKeys() {
     return this.#get('/api-keys', ApiKeyList);
+  }
+
+  /** Revokes it (idempotent) and closes the sessions opened with it; answers the key with `revoked_at` set. */
+  revokeApiKey(id: string) {
+    return this.#send('DELETE', `/api-keys/${encodeURIComponent(id)}`, undefined, ApiKey);
   }
 
   // ---- instruments ----
@@ -154,6 +166,26 @@ export class KiteEdgeRest {
     return this.#get('/quote/ltp', KiteLtpQuotes, { i: instruments });
   }
 
+  /**
+   * Kite's historical candles (docs/candles.md): `from` and `to` in IST as
+   * Kite writes them (`YYYY-MM-DD HH:MM:SS`, or a bare date), both inclusive.
+   * Rows are Kite's `[time, open, high, low, close, volume(, oi)]`, oldest
+   * first; `incomplete` is why part of the range could not be filled from
+   * Kite this time (the `X-History-Incomplete` header), else null. Kite's
+   * `InputException` (a bad range, interval or token) throws as
+   * `invalid_parameter` with Kite's message.
+   */
+  async history(token: number, interval: CandleInterval, range: { from: string; to: string; oi?: boolean }) {
+    const path = `/instruments/historical/${token}/${interval}${queryString({ from: range.from, to: range.to, oi: range.oi ? 1 : undefined })}`;
+    const { response, body } = await this.#exchange('GET', path, undefined);
+    if (response.status === 400) {
+      const kite = KiteErrorBody.safeParse(body);
+      if (kite.success) throw new KiteEdgeApiError(400, 'invalid_parameter', kite.data.message, body);
+    }
+    const { candles } = (this.#parse('GET', path, response, body, HistoryResponse, 200) as HistoryResponse).data;
+    return { candles, incomplete: response.headers.get('X-History-Incomplete') };
+  }
+
   fnoChain(name: string, expiry: string, strikes?: number) {
     return this.#get('/fno/chain', FnoChain, { name, expiry, strikes });
   }
@@ -170,6 +202,11 @@ export class KiteEdgeRest {
 
   alert(id: string) {
     return this.#get(`/alerts/${encodeURIComponent(id)}`, Alert);
+  }
+
+  /** The user's alert history: triggers across alerts (or of one, `alert_id`) with their deliveries, newest first. */
+  alertTriggers(query: { alert_id?: string; limit?: number; cursor?: string } = {}) {
+    return this.#get('/alerts/triggers', TriggerPage, query);
   }
 
   createAlert(alert: NewAlert) {
@@ -229,6 +266,12 @@ export class KiteEdgeRest {
   }
 
   async #request(method: string, path: string, body: unknown, schema: z.ZodType | undefined, expected: number): Promise<unknown> {
+    const answer = await this.#exchange(method, path, body);
+    return this.#parse(method, path, answer.response, answer.body, schema, expected);
+  }
+
+  /** One request with the credentials; the answer and its body (parsed JSON; the text when it is not JSON; undefined when empty). */
+  async #exchange(method: string, path: string, body: unknown): Promise<{ response: Response; body: unknown }> {
     const headers = new Headers({ Accept: 'application/json' });
     const credentials = typeof this.#options.credentials === 'function' ? await this.#options.credentials() : this.#options.credentials;
     if (credentials)
@@ -240,15 +283,19 @@ export class KiteEdgeRest {
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await response.text();
-    const json: unknown = text === '' ? undefined : safeJson(text);
+    return { response, body: text === '' ? undefined : (safeJson(text) ?? text) };
+  }
+
+  /** The route's success parsed by its schema, or the refusal thrown with the platform's error body. */
+  #parse(method: string, path: string, response: Response, body: unknown, schema: z.ZodType | undefined, expected: number): unknown {
     if (response.status !== expected) {
-      const error = ErrorBody.safeParse(json);
-      if (error.success) throw new KiteEdgeApiError(response.status, error.data.error.code, error.data.error.message, json);
-      throw new KiteEdgeApiError(response.status, 'unexpected_answer', `${method} ${path} answered ${response.status}`, json ?? text);
+      const error = ErrorBody.safeParse(body);
+      if (error.success) throw new KiteEdgeApiError(response.status, error.data.error.code, error.data.error.message, body);
+      throw new KiteEdgeApiError(response.status, 'unexpected_answer', `${method} ${path} answered ${response.status}`, body);
     }
     if (!schema) return undefined;
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new KiteEdgeApiError(response.status, 'unexpected_answer', `${method} ${path}: the answer does not match its schema`, json);
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw new KiteEdgeApiError(response.status, 'unexpected_answer', `${method} ${path}: the answer does not match its schema`, body);
     return parsed.data;
   }
 }

@@ -5,6 +5,7 @@ import { ConfigError } from '../contracts/config-error.ts';
 import type { HealthResponse } from '../contracts/health.ts';
 import { partLog } from '../contracts/part-log.ts';
 import { simConfig } from '../kite-sim/config.ts';
+import { buildWebApp, kb } from '../web/build.ts';
 import { startBackingServices } from './backing-services.ts';
 import { type LocalConfig, localConfig } from './config.ts';
 import { CONTROL_HEADER, startControlServer } from './control-server.ts';
@@ -31,6 +32,9 @@ import { startSimulatorService } from './simulator-service.ts';
  * stopped, started, killed, hung and let go one at a time on the control
  * port (control-server.ts), for fault tests and rehearsals.
  * `npm run dev:fresh` (`--fresh`) wipes the local state first.
+ * The web app (web/) is built once at start, beside the backing services,
+ * before `wrangler dev` serves it: a change to it needs a restart (or
+ * `npm run build:web`, which the running worker then serves).
  */
 const log = partLog('dev');
 /** Under the origins' lease time to live (ORIGIN_LEASE_TTL_MS, 5 s) less a renewal (1 s), with a second to spare. */
@@ -113,6 +117,9 @@ async function main(): Promise<void> {
     log(`--fresh: removed ${config.stateDir}`);
   }
   await assertPortsFree([...portsToBind(config), ...(config.realKite ? [] : [{ port: sim.port, variable: 'SIM_PORT', what: 'Kite simulator' }])]);
+  const webApp = buildWebApp();
+  // Awaited before wrangler starts; a failure is reported there, not as an unhandled rejection meanwhile.
+  webApp.catch(() => {});
 
   const backing = await startBackingServices(config, adopt);
   if ('missing' in backing.redis) {
@@ -157,6 +164,10 @@ async function main(): Promise<void> {
     vars.UPSTASH_REDIS_REST_URL = backing.redis.url;
     vars.UPSTASH_REDIS_REST_TOKEN = backing.redis.token;
   }
+  const web = await webApp.catch((error: Error) => {
+    throw new Error(`the web app did not build (npm run build:web): ${error.message}`);
+  });
+  log(`web app built (first-load JavaScript ${kb(web.firstLoadJsGzipBytes)} gzipped)`);
   const edge = startEdgeService({
     port: config.edgePort,
     inspectorPort: config.edgeInspectorPort,
@@ -181,6 +192,7 @@ async function main(): Promise<void> {
   const lines = [
     `platform is up in ${seconds} s`,
     `  Edge worker (wrangler)   ${edge.url}   health: ${edge.url}/health   DevTools inspector: ws://127.0.0.1:${config.edgeInspectorPort}/ws`,
+    `  Web app                  ${edge.url}/   built once at start from web/ (docs/web.md)`,
     `  Edge metrics             ${edge.url}/metrics   Authorization: Bearer ${config.metricsToken}   (docs/edge-metrics.md)`,
     `  Client WebSockets        ${edge.url.replace('http', 'ws')}/v2/ws (JSON)   ${edge.url.replace('http', 'ws')}/kite/ws (Kite's protocol)   credentials: docs/auth.md`,
     ...backing.database.summary.map((l) => `  ${l}`),

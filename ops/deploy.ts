@@ -7,15 +7,18 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, parseEnv } from '../contracts/config-error.ts';
+import { buildWebApp, kb } from '../web/build.ts';
 import { applyMigrations } from './migrate.ts';
 
 /**
  * `npm run deploy -- --env <staging|production>`: applies the pending
  * database migrations to DATABASE_URL (Neon's direct connection string),
- * then `wrangler deploy --env <env>`. Migrations go first and must suit the
- * worker still running until the deploy lands (docs/rollback.md).
- * `--dry-run` migrates nothing and has wrangler bundle the worker into a
- * temporary directory without uploading it (what CI checks).
+ * after building the web app (`npm run build:web`: web/dist, wrangler.toml
+ * `[assets]`), then `wrangler deploy --env <env>` uploads both. Migrations
+ * go before the worker and must suit the worker still running until the deploy lands
+ * (docs/rollback.md). `--dry-run` migrates and builds nothing and has
+ * wrangler bundle the worker into a temporary directory without uploading
+ * it (what CI checks, after `npm test` built the web app).
  * `--secrets-file <path>` is handed to wrangler: the first deploy of an
  * environment needs its secrets with it (docs/deploy.md).
  */
@@ -79,6 +82,9 @@ try {
     process.exitCode = code;
   } else {
     const { DATABASE_URL } = parseEnv(Env, process.env);
+    // Before the migrations: a web app that does not build stops the deploy while nothing has changed yet.
+    const web = await buildWebApp();
+    console.log(`web app built: first-load JavaScript ${kb(web.firstLoadJsGzipBytes)} gzipped`);
     const applied = await applyMigrations(DATABASE_URL, (line) => console.error(line));
     console.log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'migrations: the schema is up to date');
     const code = await wrangler(['deploy', '--env', command.env, ...secrets]);

@@ -2,12 +2,14 @@ import { spawn } from 'node:child_process';
 
 /**
  * The static half of `npm test`, run side by side (each is one process on
- * one core): both type checks, Biome, and the import rules. Prints each
- * check's output as a block when it ends and fails if any failed, naming it.
+ * one core): the three type checks (Node, workers, the web app), Biome, and
+ * the import rules. Prints each check's output as a block when it ends and
+ * fails if any failed, naming it.
  */
 const CHECKS: [name: string, command: string, args: string[]][] = [
   ['typecheck (node)', 'tsc', ['-p', 'tsconfig.json']],
   ['typecheck (workers)', 'tsc', ['-p', 'tsconfig.workers.json']],
+  ['typecheck (web)', 'tsc', ['-p', 'web/tsconfig.json']],
   ['lint (biome)', 'biome', ['check', '.']],
   ['imports (dependency-cruiser)', 'depcruise', ['--config', '.dependency-cruiser.cjs', ...process.argv.slice(2)]],
 ];

@@ -66,6 +66,35 @@ describe('KiteEdgeRest', () => {
     expect(refused).toMatchObject({ status: 409, code: 'watchlist_name_taken' });
   });
 
+  it('reads Kite’s historical candles: the rows, a range the backfill could not complete, and Kite’s refusal in plain terms', async () => {
+    const sent: Request[] = [];
+    const answering = (response: Response) =>
+      new KiteEdgeRest({
+        baseUrl: 'http://edge.test',
+        credentials: { accessToken: 'an.access.token' },
+        fetch: async (input, init) => {
+          sent.push(new Request(input, init));
+          return response;
+        },
+      });
+    const row = ['2026-12-04T09:15:00+0530', 1520.5, 1524, 1519.8, 1523.1, 18250];
+    const range = { from: '2026-12-04 09:15:00', to: '2026-12-04 15:30:00' };
+    const incomplete = Response.json({ status: 'success', data: { candles: [row] } }, { headers: { 'X-History-Incomplete': 'no origin is linked' } });
+    expect(await answering(incomplete).history(408065, '5minute', range)).toEqual({ candles: [row], incomplete: 'no origin is linked' });
+    expect(sent[0]?.url).toBe('http://edge.test/instruments/historical/408065/5minute?from=2026-12-04+09%3A15%3A00&to=2026-12-04+15%3A30%3A00');
+    expect(sent[0]?.headers.get('Authorization')).toBe('Bearer an.access.token');
+    const complete = Response.json({ status: 'success', data: { candles: [] } });
+    expect(await answering(complete).history(408065, 'day', { ...range, oi: true })).toEqual({ candles: [], incomplete: null });
+    expect(new URL(sent[1]?.url ?? '').searchParams.get('oi')).toBe('1');
+
+    const kiteRefusal = { status: 'error', message: 'interval exceeds max limit: 60 days', data: null, error_type: 'InputException' };
+    const refused = await answering(Response.json(kiteRefusal, { status: 400 }))
+      .history(408065, 'minute', { from: '2026-01-01', to: '2026-12-01' })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(KiteEdgeApiError);
+    expect(refused).toMatchObject({ status: 400, code: 'invalid_parameter', message: 'interval exceeds max limit: 60 days' });
+  });
+
   it('refuses an answer that does not match its schema, rather than typing it', async () => {
     const { rest } = restAnswering(200, { instrument_token: '408065' });
     await expect(rest.instrument(408065)).rejects.toMatchObject({ code: 'unexpected_answer', status: 200 });

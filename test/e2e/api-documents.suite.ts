@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Parser } from '@asyncapi/parser';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshotPath } from './browser.ts';
 import { type Platform, platform, signIn, uniqueEmail } from './platform.ts';
 
 /**
@@ -17,8 +17,6 @@ import { type Platform, platform, signIn, uniqueEmail } from './platform.ts';
  */
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
-/** Debian's package (`apt-get install chromium`; .ci/run installs it). */
-const CHROMIUM = '/usr/bin/chromium';
 const NIFTY = 256265; // pinned by npm run dev, so it always has a latest tick
 
 let stack: Platform;
@@ -62,7 +60,7 @@ describe('the API documents the platform serves', () => {
   it('/docs renders the operations in Chromium', async () => {
     // The page loads Scalar's pinned bundle from jsDelivr; offline, the same file comes from node_modules.
     const bundle = join(ROOT, 'node_modules/@scalar/api-reference/dist/browser/standalone.js');
-    const browser = await chromium.launch({ executablePath: CHROMIUM });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       let bundleServed = false;
@@ -72,8 +70,7 @@ describe('the API documents the platform serves', () => {
       });
       await page.goto(`${stack.edgeUrl}/docs`);
       await page.getByText('Log in: a session’s access and refresh tokens').first().waitFor({ timeout: 30_000 });
-      await mkdir(join(ROOT, 'test-results'), { recursive: true });
-      await page.screenshot({ path: join(ROOT, 'test-results/docs.png') });
+      await page.screenshot({ path: await screenshotPath('docs') });
       expect(bundleServed).toBe(true);
       await expect(page.getByRole('heading', { name: 'kite-edge' }).first().isVisible()).resolves.toBe(true);
       // Every area of the document is in the sidebar.

@@ -1,0 +1,36 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+
+/**
+ * Real Chromium for the end-to-end suites: Debian's `chromium` package
+ * driven by playwright-core (which brings no browser of its own). When it
+ * is missing, a run as root installs it with apt-get (as .ci/run does);
+ * any other run fails saying what to install.
+ */
+export const CHROMIUM = '/usr/bin/chromium';
+/** Where the suites' screenshots go (gitignored). */
+export const SCREENSHOTS = resolve(import.meta.dirname, '../../test-results');
+
+export async function launchChromium(): Promise<Browser> {
+  installChromiumIfMissing();
+  return chromium.launch({ executablePath: CHROMIUM });
+}
+
+/** The path of a screenshot named `name` (its folder made). */
+export async function screenshotPath(name: string): Promise<string> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  return join(SCREENSHOTS, `${name}.png`);
+}
+
+function installChromiumIfMissing(): void {
+  if (existsSync(CHROMIUM)) return;
+  if (process.getuid?.() !== 0) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's package with \`apt-get install chromium\` (as root)`);
+  for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'chromium']]) {
+    const run = spawnSync('apt-get', args, { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (run.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${run.status}):\n${(run.stderr || run.stdout).slice(-2000)}`);
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium, yet ${CHROMIUM} is not there`);
+}
