@@ -124,7 +124,7 @@ export class Session {
     this.#renewTimer = setTimeout(() => this.refresh().catch(() => {}), Math.max(0, due));
   }
 
-  /** Every authenticated request passes here: a 401 that says the session is over ends it, whichever view made the request. */
+  /** Every authenticated request passes here: a 401 ends the session (or renews an expired token), whichever view made the request. */
   async #fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const response = await fetch(input, init);
     if (response.status === 401) {
@@ -133,8 +133,9 @@ export class Session {
         .json()
         .then((body: { error?: { code?: string } }) => body.error?.code)
         .catch(() => undefined);
-      if (code === 'token_revoked') this.end(ENDED_ELSEWHERE);
-      else if (code === 'token_expired') void this.refresh().catch(() => {});
+      // An expired token is renewed (this tab's clock ran behind, or it slept); any other refusal means the session is over.
+      if (code === 'token_expired') void this.refresh().catch(() => {});
+      else this.end(refusedRefresh(code ?? 'unauthorized'));
     }
     return response;
   }
