@@ -1,4 +1,7 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Resolves true when nothing listens on 127.0.0.1:port. */
 export function portIsFree(port: number): Promise<boolean> {
@@ -30,20 +33,49 @@ export async function assertPortsFree(ports: { port: number; variable: string; w
  * ephemeral range (32768-60999 here): a port the OS hands out for `listen(0)`
  * may be taken a moment later as the local end of an outgoing connection, and
  * a redis-server started on it then exits with "Address already in use" (it
- * took a CI run's soak down). Never the same port twice in one process, so
- * two parts of one stack cannot be given the same number.
+ * took a CI run's soak down).
+ *
+ * A port is also reserved, for as long as the process that drew it lives, by
+ * a file in the temporary directory: a part that is stopped on purpose (the
+ * fault matrix stops the shared platform's Postgres) leaves its port free for
+ * a while, and another test process drawing ports at that moment took it, so
+ * the part could not start again and the whole platform stopped.
  */
 const LOW = 20_000;
 const HIGH = 32_000;
-const handedOut = new Set<number>();
+const RESERVATIONS = join(tmpdir(), 'kite-edge-ports');
 
-/** A free port, outside the ephemeral range, not handed out before by this process. */
+/** A free port, outside the ephemeral range, reserved for this process's life. */
 export async function freePort(): Promise<number> {
+  mkdirSync(RESERVATIONS, { recursive: true });
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
-    if (handedOut.has(port) || !(await portIsFree(port))) continue;
-    handedOut.add(port);
-    return port;
+    if (!reserve(port)) continue;
+    if (await portIsFree(port)) return port;
   }
   throw new Error(`no free port found between ${LOW} and ${HIGH} after 200 tries`);
+}
+
+/** Claims the port for this process, unless a live process holds it (a dead one's claim is taken over). */
+function reserve(port: number): boolean {
+  const file = join(RESERVATIONS, String(port));
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    const holder = Number(readFileSync(file, 'utf8'));
+    if (holder === process.pid || isAlive(holder)) return false;
+    writeFileSync(file, String(process.pid));
+    return true;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
