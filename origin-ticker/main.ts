@@ -67,7 +67,7 @@ async function start(config: OriginConfig): Promise<() => Promise<void>> {
     tokens.set(apiKey, { accessToken, expiresAt, since });
     feed?.setAccessToken(apiKey, { accessToken, expiresAt });
   };
-  const candles = new CandleStore(config.databaseUrl);
+  const candles = new CandleStore(config.databaseUrl, log);
   const history = new HistoryBackfill({
     // Kite's historical API with the first account's freshest token (a login may have replaced the configured one).
     source: { root: config.kite.root, apiKey: config.kite.apiKey, accessToken: () => tokens.get(config.kite.apiKey)?.accessToken },

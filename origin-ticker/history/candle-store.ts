@@ -13,8 +13,11 @@ import { istDay, sessionBounds, tradingDaysBetween } from '../../contracts/tradi
 export class CandleStore {
   readonly #pool: pg.Pool;
 
-  constructor(databaseUrl: string) {
+  constructor(databaseUrl: string, log: (line: string) => void) {
     this.#pool = new pg.Pool({ connectionString: databaseUrl, max: 2, connectionTimeoutMillis: 5_000, query_timeout: 60_000 });
+    // An idle client losing its connection (Postgres restarted) must not take the origin down: pg emits it on the
+    // pool, and an 'error' nobody listens to ends the process. The next backfill connects again.
+    this.#pool.on('error', (error) => log(`candle store: idle database connection failed: ${error.message}`));
   }
 
   /** Kite's minutes of [from, to) for `token`; whole past trading days in it get their day candle (the minutes' aggregate) and count as filled. */

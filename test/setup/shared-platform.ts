@@ -39,10 +39,18 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     logFile: stack.logFile,
     originLinkSecret: ORIGIN_LINK_SECRET,
   });
+  let gone = false;
+  stack.exited.then(() => (gone = true));
   return async () => {
     // Its last check, the one a developer's Ctrl-C cannot make: when a part of the platform's own dies (here its
     // private redis-server), the whole platform stops, says which part, exits 1 and frees every port.
-    createConnection(stack.ports.REDIS_PORT, '127.0.0.1').end('SHUTDOWN NOSAVE\r\n');
+    if (gone) {
+      await stack.stop();
+      throw new Error(`the shared platform stopped during the run (the suites after it failed for that reason):\n${stack.output().slice(-6000)}`);
+    }
+    createConnection(stack.ports.REDIS_PORT, '127.0.0.1')
+      .on('error', () => {})
+      .end('SHUTDOWN NOSAVE\r\n');
     const code = await stack.exited;
     const busy = [];
     for (const [name, port] of Object.entries(stack.ports)) if (!(await portIsFree(port))) busy.push(`${name} ${port}`);
