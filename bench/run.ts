@@ -9,6 +9,7 @@ import { benchKiteDecoder } from './kite-decoder.ts';
 import { benchKiteSimulator } from './kite-sim.ts';
 import { benchOriginFeed } from './origin-feed.ts';
 import { benchRedisBridge } from './redis-bridge.ts';
+import { printTable } from './table.ts';
 
 /**
  * `npm run bench`: every benchmark, each against a baseline measured in the
@@ -27,6 +28,4 @@ const rows = [
   ...(await benchAlertDelivery()),
   ...(await benchFanout()),
 ];
-console.log('| benchmark | baseline | ratio (lower is better) | measured |');
-console.log('|---|---|---|---|');
-for (const row of rows) console.log(`| ${row.name} | ${row.baseline} | ${Number.isNaN(row.ratio) ? '—' : `${row.ratio.toFixed(2)}×`} | ${row.detail} |`);
+printTable(rows);
