@@ -41,8 +41,10 @@ import { v2Protocol, welcome } from './v2-protocol.ts';
  * the SubscriptionIndex, in SQLite a row per session: session-store.ts);
  * one uplink per instrument group its sessions hold instruments of
  * (group-links.ts), each group sending one batch per hub that the hub cuts
- * per session; the ticks due to each session, written once per flush
- * (session-fan-out.ts); the credentials that ended lately, in SQLite
+ * per session; the ticks due, per audience (sessions holding the same
+ * instruments in the same modes share one: session-audiences.ts), each
+ * audience's frame encoded once per flush (session-fan-out.ts); the
+ * credentials that ended lately, in SQLite
  * (revocations.ts).
  *
  * Credentials: a session ends with the credential it opened with. One
@@ -172,7 +174,10 @@ export class SessionHub extends DurableObject {
     const session = this.#adopt(server, attachment);
     if (expiresAt !== null) this.#alarm.by(expiresAt);
     if (resumable) this.#resume(session);
-    else this.#store.add(attachment);
+    else {
+      this.#store.add(attachment);
+      this.#fanOut.placed(session);
+    }
     if (protocol === 'v2') sendJson(session, welcome(session, resumable !== undefined, this.#index.tokensOf(session.id).size, this.#config.limits));
     else this.#heartbeat.start();
     if (resumable) this.#resumeChains(session);
@@ -240,6 +245,8 @@ export class SessionHub extends DurableObject {
     /** Sessions whose sockets are over the unsent-bytes bound, and the ticks held for all sessions (at most one per instrument each). */
     slow_sessions: number;
     held_ticks: number;
+    /** The sets of sessions holding the same instruments in the same modes over one protocol, each written one frame per flush (session-audiences.ts). */
+    shared_audiences: number;
     groups: { group: string; connected: boolean; state: string | undefined }[];
     /** The option chain streams the hub holds, each with how many sessions stream it. */
     chains: ReturnType<HubChains['list']>;
@@ -253,6 +260,7 @@ export class SessionHub extends DurableObject {
       instruments: this.#index.tokenCount,
       slow_sessions: sessions.filter((s) => s.outbox.slowSince !== null).length,
       held_ticks: sessions.reduce((n, s) => n + s.outbox.size, 0),
+      shared_audiences: this.#fanOut.sharedAudiences,
       groups: this.#groups.list(),
       chains: this.#chains.list(),
       candles: this.#candles.list(),
@@ -378,7 +386,7 @@ export class SessionHub extends DurableObject {
     for (const group of changed) this.#groups.sync(group);
     session.speaks.ack(session, { ...id, action: control.op, accepted, rejected, subscribed: this.#index.tokensOf(session.id).size });
     if (control.op === 'subscribe') this.#tellStatusOfNewGroups(session, found);
-    if (session.outbox.snapshot.size > 0) this.#fanOut.markDirty(session);
+    if (accepted.length > 0) this.#fanOut.placed(session);
   }
 
   /** Holds (or re-modes) one instrument for a session; a new one gets the latest packet as its snapshot, or asks the group for it. */
@@ -438,11 +446,24 @@ export class SessionHub extends DurableObject {
 
   // ---- group status ----
 
-  /** When the origin flaps, every group's status moves at once: walk the group's holders, not every session's instruments. */
+  /**
+   * When the origin flaps, every group's status moves at once: walk the
+   * group's holders, not every session's instruments, and write each frame
+   * once for the sessions holding the same instruments of the group over
+   * the same protocol.
+   */
   #statusMoved(group: GroupKey, status: GroupFeedStatus): void {
+    const frames = new Map<string, string | undefined>();
     for (const [sessionId, instruments] of this.#index.holdersOfGroup(group)) {
       const session = this.#sessions.get(sessionId);
-      if (session) session.speaks.status(session, group, status, instruments);
+      if (!session) continue;
+      const key = `${session.protocol}|${instruments.join(',')}`;
+      let frame = frames.get(key);
+      if (!frames.has(key)) {
+        frame = session.speaks.statusFrame(group, status, instruments);
+        frames.set(key, frame);
+      }
+      if (frame !== undefined) sendRaw(session, frame);
     }
   }
 
@@ -454,7 +475,8 @@ export class SessionHub extends DurableObject {
       if (!status || status.state === 'live') continue;
       const instruments: number[] = [];
       for (const token of this.#index.tokensOf(session.id).keys()) if (this.#index.groupOf(token) === group) instruments.push(token);
-      if (instruments.length > 0) session.speaks.status(session, group, status, instruments);
+      const frame = instruments.length > 0 ? session.speaks.statusFrame(group, status, instruments) : undefined;
+      if (frame !== undefined) sendRaw(session, frame);
     }
   }
 
@@ -477,6 +499,7 @@ export class SessionHub extends DurableObject {
     for (const { session, subscriptions } of this.#store.liveSubscriptions((id) => this.#sessions.has(id))) {
       for (const { token, mode, group } of subscriptions) this.#index.set(session, token, group, mode);
     }
+    for (const session of this.#sessions.values()) this.#fanOut.placed(session);
     for (const { session, chains } of this.#store.liveChains((id) => this.#sessions.has(id))) {
       for (const { group, name, expiry, window } of chains) this.#chains.subscribe(session, group, name, expiry, window);
     }
@@ -510,7 +533,7 @@ export class SessionHub extends DurableObject {
     // The stored set is what it holds again, so it needs no writing back.
     for (const { token, mode, group } of this.#store.subscriptionsOf(session.id)) this.#hold(session, { instrument_token: token, group }, mode, true, changed);
     for (const group of changed) this.#groups.sync(group);
-    if (session.outbox.snapshot.size > 0) this.#fanOut.markDirty(session);
+    this.#fanOut.placed(session);
   }
 
   /**
