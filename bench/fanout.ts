@@ -15,10 +15,11 @@ import { fetchSendTimes, latencies, quantile } from './fanout-latency.ts';
 import type { LoadPlan, LoadReady, LoadResult } from './fanout-load.ts';
 import { INSTRUMENTS_PER_SESSION, type Workload, workloadSets } from './fanout-sessions.ts';
 import { cpuSeconds, residentBytes } from './proc-usage.ts';
-import { descendant, descendants } from './process-tree.ts';
+import { descendant } from './process-tree.ts';
 import { printTable, type Row } from './table.ts';
 import { type CpuProfile, topSelfTime, workerCpuProfile } from './worker-cpu-profile.ts';
 import { workerHeapBytes } from './worker-heap.ts';
+import { workerdEntryUrl, workerdProcesses } from './workerd-entry.ts';
 
 /**
  * Fan-out to many sessions (issue 7): the whole stack (`npm run dev`,
@@ -28,6 +29,12 @@ import { workerHeapBytes } from './worker-heap.ts';
  * FANOUT_SESSIONS (default 100,1000,5000), every session holding 100
  * instruments (bench/fanout-sessions.ts: a shared popular set and a long
  * tail, mixed modes).
+ *
+ * The sessions connect to the worker's own workerd socket, past wrangler
+ * dev's proxy (bench/workerd-entry.ts): the proxy answered 503 at 5,000
+ * sessions, and every frame to a client passed through it, its CPU counted
+ * as the worker's; a deployed worker has no such proxy. Its CPU is still
+ * shown, apart.
  *
  * The load generator is one child process (bench/fanout-load.ts), so on
  * this 2-core machine it can take at most one core and the servers always
@@ -60,6 +67,7 @@ import { workerHeapBytes } from './worker-heap.ts';
  * instruments, bench/fanout-sessions.ts). The flag `--profile` (or
  * `--profile=DIR`) records the worker's CPU profile over each edge window
  * through its inspector and writes it as DIR/fanout-<workload>-<sessions>.cpuprofile
+ * (and the reconnect storm's first 20 s as …-<sessions>-reopen.cpuprofile)
  * (default DIR: the system's temporary directory), printing its top
  * self-time functions; profiling costs the worker CPU, so compare the
  * µs-per-tick figures of runs made alike.
@@ -139,22 +147,22 @@ export async function benchFanout(): Promise<Row[]> {
       originPid = descendant(stack.pid, 'origin-ticker/main.ts');
       const devPid = stack.pid;
       const { ports } = stack;
-      const available = await edgeServesV2(stack.edgeUrl);
+      // The worker's own socket, past wrangler dev's proxy (workerd-entry.ts); the proxy's CPU is shown apart.
+      const workerUrl = await workerdEntryUrl(devPid);
+      const available = await edgeServesV2(workerUrl);
       for (const count of SESSION_COUNTS) {
         if (available !== true) {
           edge.set(count, new Error(available));
           continue;
         }
         const target: Target = {
-          url: `${stack.edgeUrl.replace('http', 'ws')}/v2/ws`,
+          url: `${workerUrl.replace('http', 'ws')}/v2/ws`,
           apiKey: 'kitesim',
           credentials: await edgeCredentials(stack.databaseUrl, count),
-          processes: () => [
-            ...descendants(devPid)
-              .filter((p) => /\bworkerd\b/.test(p.args))
-              .map((p) => ({ label: 'workerd', pid: p.pid })),
-            { label: 'origin', pid: originPid },
-          ],
+          processes: () => {
+            const { worker, proxies } = workerdProcesses(devPid);
+            return [{ label: 'workerd', pid: worker }, ...proxies.map((pid) => ({ label: 'wrangler proxy', pid })), { label: 'origin', pid: originPid }];
+          },
           server: 'workerd',
           heapBytes: () => whileStopped(originPid, () => workerHeapBytes(ports.EDGE_INSPECTOR_PORT)),
           ...(PROFILE_DIR ? { profile: (ms: number) => workerCpuProfile(ports.EDGE_INSPECTOR_PORT, ms) } : {}),
@@ -231,11 +239,14 @@ async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { re
     const { ms, unmatched } = latencies(result.samples, await fetchSendTimes(sim.restRoot), target.apiKey);
     const heap = { before: heapBefore, during: await target.heapBytes().catch((error: Error) => error) };
     load.send({ type: 'reopen' });
+    // The storm's first 20 s, profiled apart: what opening costs the worker.
+    const stormProfiled = target.profile?.(20_000).then((profile) => saveProfile(profile, `${sessions.length}-reopen`));
     const reopened = await next<LoadReady>(load, 'reopened', openBudgetMs + 120_000).catch((error: Error) => error);
     if (!(reopened instanceof Error))
       console.error(
         `[fanout] ${target.url}: reconnect storm: ${reopened.opened} sessions open again in ${(reopened.openMs / 1000).toFixed(1)} s, ${reopened.failed} failed`,
       );
+    await stormProfiled?.catch((error: Error) => console.error(`[fanout] no CPU profile of the reconnect storm: ${error.message}`));
     load.send({ type: 'stop' });
     return {
       sessions: sessions.length,
@@ -458,7 +469,7 @@ function profileDir(argv: readonly string[]): string | undefined {
 }
 
 /** Writes the profile (open it in Chrome DevTools' Performance panel or speedscope) and prints its top self-time functions. */
-function saveProfile(profile: CpuProfile, sessions: number): void {
+function saveProfile(profile: CpuProfile, sessions: number | string): void {
   const dir = PROFILE_DIR as string;
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `fanout-${WORKLOAD}-${sessions}.cpuprofile`);
