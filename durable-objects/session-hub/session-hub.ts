@@ -407,7 +407,6 @@ export class SessionHub extends DurableObject {
   #drop(session: Session, token: number, changed: Set<GroupKey>): void {
     const group = this.#index.groupOf(token);
     if (this.#index.delete(session.id, token) && group !== undefined) changed.add(group);
-    if (this.#index.groupOf(token) === undefined) this.#names.forget(token);
     session.outbox.forget(token);
     session.awaiting.delete(token);
   }
@@ -467,15 +466,24 @@ export class SessionHub extends DurableObject {
     }
   }
 
-  /** A session subscribing into a group that is not live hears so at once (live is the default it assumes). */
+  /** A session subscribing into a group that is not live hears so at once (live is the default it assumes); a live feed costs one look per group. */
   #tellStatusOfNewGroups(session: Session, found: Map<InstrumentRef, ResolvedGroup>): void {
-    const groups = new Set([...found.values()].map((i) => i.group));
-    for (const group of groups) {
+    const notLive = new Map<GroupKey, GroupFeedStatus>();
+    for (const { group } of found.values()) {
       const status = this.#groups.statusOf(group);
-      if (!status || status.state === 'live') continue;
-      const instruments: number[] = [];
-      for (const token of this.#index.tokensOf(session.id).keys()) if (this.#index.groupOf(token) === group) instruments.push(token);
-      const frame = instruments.length > 0 ? session.speaks.statusFrame(group, status, instruments) : undefined;
+      if (status && status.state !== 'live') notLive.set(group, status);
+    }
+    if (notLive.size === 0) return;
+    const instruments = new Map<GroupKey, number[]>();
+    for (const token of this.#index.tokensOf(session.id).keys()) {
+      const group = this.#index.groupOf(token);
+      if (group === undefined || !notLive.has(group)) continue;
+      const held = instruments.get(group);
+      if (held) held.push(token);
+      else instruments.set(group, [token]);
+    }
+    for (const [group, tokens] of instruments) {
+      const frame = session.speaks.statusFrame(group, notLive.get(group) as GroupFeedStatus, tokens);
       if (frame !== undefined) sendRaw(session, frame);
     }
   }
@@ -565,11 +573,9 @@ export class SessionHub extends DurableObject {
     if (!this.#sessions.delete(session)) return;
     this.#counters.add('kite_edge_sessions_closed_total', { code: String(code) });
     this.#fanOut.forget(session);
-    const tokens = [...this.#index.tokensOf(session.id).keys()];
     for (const group of this.#index.removeSession(session.id)) this.#groups.sync(group);
     for (const group of this.#chains.dropSession(session.id)) this.#groups.syncChains(group);
     for (const group of this.#candles.dropSession(session.id)) this.#groups.syncCandles(group);
-    for (const token of tokens) if (this.#index.groupOf(token) === undefined) this.#names.forget(token);
     if (resumable) {
       const now = Date.now();
       this.#store.markGone([session.id], now);
