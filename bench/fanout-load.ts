@@ -197,8 +197,8 @@ function openCounted(plan: LoadPlan, picks: Pick[], credentials: Credentials, co
   });
 }
 
-async function run(plan: LoadPlan): Promise<void> {
-  const counters: Counters = { frames: 0, ticks: 0, snapshots: 0, closed: 0, samples: [], counting: false };
+/** Opens every planned session, `openConcurrency` at a time, within the budget. */
+async function openAll(plan: LoadPlan, counters: Counters): Promise<{ sessions: Opened[]; ready: LoadReady }> {
   const every = Math.max(1, Math.floor(plan.sessions.length / Math.max(1, plan.measured)));
   const sessions: Opened[] = [];
   let failed = 0;
@@ -234,6 +234,12 @@ async function run(plan: LoadPlan): Promise<void> {
     ...(sessions.find((s) => s.firstRejection) ? { firstRejection: sessions.find((s) => s.firstRejection)?.firstRejection } : {}),
     openMs: Date.now() - started,
   };
+  return { sessions, ready };
+}
+
+async function run(plan: LoadPlan): Promise<void> {
+  const counters: Counters = { frames: 0, ticks: 0, snapshots: 0, closed: 0, samples: [], counting: false };
+  let { sessions, ready } = await openAll(plan, counters);
   process.send?.(ready);
 
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -258,6 +264,14 @@ async function run(plan: LoadPlan): Promise<void> {
         eventLoopP99Ms: loop.percentile(99) / 1e6,
       };
       process.send?.(result);
+    } else if (message.type === 'reopen') {
+      // A reconnect storm: every session drops at once and opens again with the same credentials and watchlist.
+      for (const session of sessions) session.close();
+      void openAll(plan, counters).then((again) => {
+        sessions = again.sessions;
+        ready = again.ready;
+        process.send?.({ ...ready, type: 'reopened' });
+      });
     } else if (message.type === 'stop') {
       for (const session of sessions) session.close();
       setTimeout(() => process.exit(0), 500);

@@ -57,3 +57,17 @@ export function subscriptionSets(tokens: number[], sessions: number, seed = 7, s
     return [...picked].map((token) => ({ token, mode: mode() }));
   });
 }
+
+/**
+ * Which sessions the bench opens: `long-tail` (the default) draws each
+ * session's own watchlist as above; `popular` gives every session the same
+ * instruments in the same modes (the first session's draw from the popular
+ * set), as when every client watches one index's options.
+ */
+export type Workload = 'long-tail' | 'popular';
+
+export function workloadSets(workload: Workload, tokens: number[], sessions: number): Pick[][] {
+  if (workload === 'long-tail') return subscriptionSets(tokens, sessions);
+  const [shared] = subscriptionSets(tokens, 1, 7, { ...FANOUT_SHAPE, popular: FANOUT_SHAPE.perSession, popularPicks: FANOUT_SHAPE.perSession });
+  return Array.from({ length: sessions }, () => shared as Pick[]);
+}

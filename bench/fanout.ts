@@ -1,5 +1,8 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Credentials } from '@kite-edge/client';
 import { type DevStack, startDevStack } from '../dev/dev-stack.ts';
@@ -10,10 +13,13 @@ import type { BaselineStats } from './baseline-fanout-server.ts';
 import { edgeCredentials, edgeServesV2 } from './fanout-edge.ts';
 import { fetchSendTimes, latencies, quantile } from './fanout-latency.ts';
 import type { LoadPlan, LoadReady, LoadResult } from './fanout-load.ts';
-import { INSTRUMENTS_PER_SESSION, subscriptionSets } from './fanout-sessions.ts';
+import { INSTRUMENTS_PER_SESSION, type Workload, workloadSets } from './fanout-sessions.ts';
 import { cpuSeconds, residentBytes } from './proc-usage.ts';
-import { descendant, descendants } from './process-tree.ts';
+import { descendant } from './process-tree.ts';
+import { printTable, type Row } from './table.ts';
+import { type CpuProfile, topSelfTime, workerCpuProfile } from './worker-cpu-profile.ts';
 import { workerHeapBytes } from './worker-heap.ts';
+import { workerdEntryUrl, workerdProcesses } from './workerd-entry.ts';
 
 /**
  * Fan-out to many sessions (issue 7): the whole stack (`npm run dev`,
@@ -23,6 +29,12 @@ import { workerHeapBytes } from './worker-heap.ts';
  * FANOUT_SESSIONS (default 100,1000,5000), every session holding 100
  * instruments (bench/fanout-sessions.ts: a shared popular set and a long
  * tail, mixed modes).
+ *
+ * The sessions connect to the worker's own workerd socket, past wrangler
+ * dev's proxy (bench/workerd-entry.ts): the proxy answered 503 at 5,000
+ * sessions, and every frame to a client passed through it, its CPU counted
+ * as the worker's; a deployed worker has no such proxy. Its CPU is still
+ * shown, apart.
  *
  * The load generator is one child process (bench/fanout-load.ts), so on
  * this 2-core machine it can take at most one core and the servers always
@@ -42,17 +54,33 @@ import { workerHeapBytes } from './worker-heap.ts';
  * stopped for a moment (whileStopped). Resident memory is shown too, but
  * workerd keeps native memory it no longer uses, so it only grows.
  *
- * Knobs: FANOUT_SESSIONS, FANOUT_TARGETS (edge,baseline), FANOUT_WINDOW_S
- * (20), FANOUT_MEASURED (sessions measured with the typed client, 50).
+ * CPU per delivered tick: the server's CPU time over the window (workerd's
+ * for the edge, the baseline process's) divided by the ticks the load
+ * generator received in it, in microseconds: the figure to compare across
+ * session counts and workloads.
+ *
+ * Knobs: FANOUT_SESSIONS, FANOUT_INSTRUMENTS (streaming, 9000: fewer leave
+ * the group objects less to do, so the hubs' share of the worker shows on a
+ * busy machine), FANOUT_TARGETS (edge,baseline), FANOUT_WINDOW_S
+ * (20), FANOUT_MEASURED (sessions measured with the typed client, 50),
+ * FANOUT_WORKLOAD (long-tail, or popular: every session the same
+ * instruments, bench/fanout-sessions.ts). The flag `--profile` (or
+ * `--profile=DIR`) records the worker's CPU profile over each edge window
+ * through its inspector and writes it as DIR/fanout-<workload>-<sessions>.cpuprofile
+ * (and the reconnect storm's first 20 s as …-<sessions>-reopen.cpuprofile)
+ * (default DIR: the system's temporary directory), printing its top
+ * self-time functions; profiling costs the worker CPU, so compare the
+ * µs-per-tick figures of runs made alike.
  */
-type Row = { name: string; baseline: string; ratio: number; detail: string };
 
-const INSTRUMENTS = 9000;
+const INSTRUMENTS = Number(process.env.FANOUT_INSTRUMENTS ?? 9000);
 const SESSION_COUNTS = (process.env.FANOUT_SESSIONS ?? '100,1000,5000').split(',').map(Number);
 const TARGETS = new Set((process.env.FANOUT_TARGETS ?? 'edge,baseline').split(','));
 const WINDOW_MS = Number(process.env.FANOUT_WINDOW_S ?? 20) * 1000;
 // Each measured session parses every frame (~70 µs for 33 ticks): more of them delay the generator's own receipts.
 const MEASURED = Number(process.env.FANOUT_MEASURED ?? 50);
+const WORKLOAD = workloadOf(process.env.FANOUT_WORKLOAD ?? 'long-tail');
+const PROFILE_DIR = profileDir(process.argv);
 const WARMUP_MS = 5000;
 // The second Kite app of the simulator (SIM_APP_COUNT=2): the origin holds all three connections of the first.
 const BASELINE_APP = { apiKey: 'kitesim2', apiSecret: 'kitesim-secret-2' };
@@ -65,14 +93,28 @@ const SIM = fileURLToPath(new URL('../kite-sim/main.ts', import.meta.url));
  * `processes()`: the server's processes, looked up when a window opens (wrangler starts and ends workerd processes of its own);
  * `heapBytes()`: the server's live JavaScript heap, after forced collections.
  */
-type Target = { url: string; apiKey: string; credentials: Credentials[]; processes(): { label: string; pid: number }[]; heapBytes(): Promise<number> };
+type Target = {
+  url: string;
+  apiKey: string;
+  credentials: Credentials[];
+  processes(): { label: string; pid: number }[];
+  /** The labels of `processes()` that are the server proper (the worker, not the origin feeding it): its CPU per tick. */
+  server: string;
+  heapBytes(): Promise<number>;
+  /** The worker's CPU profile over `ms`, when `--profile` asked for one. */
+  profile?: (ms: number) => Promise<CpuProfile>;
+};
 
 type Measurement = {
   sessions: number;
   ready: LoadReady;
+  /** The same sessions dropped at once after the window and opened again (a reconnect storm), or why not. */
+  reopened: LoadReady | Error;
   result: LoadResult;
   latency: { p50: number; p99: number; p999: number; samples: number; unmatched: number };
   cpu: Record<string, number>;
+  /** CPU seconds the server proper used over the window. */
+  serverCpuSeconds: number;
   rssMb: Record<string, number>;
   /** The server's live heap before the sessions opened, and with them open after the window (or why it could not be read). */
   heap: { before: number | Error; during: number | Error };
@@ -83,14 +125,16 @@ export async function benchFanout(): Promise<Row[]> {
     .instruments.filter((_, i) => i % 11 === 0)
     .slice(0, INSTRUMENTS)
     .map((i) => i.instrument_token);
-  const sets = subscriptionSets(tokens, Math.max(...SESSION_COUNTS));
+  const sets = workloadSets(WORKLOAD, tokens, Math.max(...SESSION_COUNTS));
   const edge = new Map<number, Measurement | Error>();
   const baseline = new Map<number, Measurement | Error>();
 
   let stack: DevStack | undefined;
   let sim: { restRoot: string; tickerRoot: string; pid: number; stop(): void };
   if (TARGETS.has('edge')) {
-    stack = await startDevStack({ PINNED_INSTRUMENTS: tokens.map((t) => `${t}:full`).join(','), ...SIM_ENV, ORIGIN_STANDBY: '0' });
+    // Full is a pinned instrument's default mode: 9,000 tokens with `:full` overflow one environment variable (128 KiB).
+    // One origin and no standby: a worker busy past the lease's 5 s let it lapse, and the feed restarted inside the window.
+    stack = await startDevStack({ PINNED_INSTRUMENTS: tokens.join(','), ...SIM_ENV, ORIGIN_STANDBY: '0', ORIGIN_LEASE_TTL_MS: '30000' });
     const port = stack.ports.SIM_PORT;
     sim = { restRoot: `http://127.0.0.1:${port}`, tickerRoot: `ws://127.0.0.1:${port}/ws`, pid: descendant(stack.pid, 'kite-sim/main.ts'), stop: () => {} };
   } else {
@@ -103,23 +147,25 @@ export async function benchFanout(): Promise<Row[]> {
       originPid = descendant(stack.pid, 'origin-ticker/main.ts');
       const devPid = stack.pid;
       const { ports } = stack;
-      const available = await edgeServesV2(stack.edgeUrl);
+      // The worker's own socket, past wrangler dev's proxy (workerd-entry.ts); the proxy's CPU is shown apart.
+      const workerUrl = await workerdEntryUrl(devPid);
+      const available = await edgeServesV2(workerUrl);
       for (const count of SESSION_COUNTS) {
         if (available !== true) {
           edge.set(count, new Error(available));
           continue;
         }
         const target: Target = {
-          url: `${stack.edgeUrl.replace('http', 'ws')}/v2/ws`,
+          url: `${workerUrl.replace('http', 'ws')}/v2/ws`,
           apiKey: 'kitesim',
           credentials: await edgeCredentials(stack.databaseUrl, count),
-          processes: () => [
-            ...descendants(devPid)
-              .filter((p) => /\bworkerd\b/.test(p.args))
-              .map((p) => ({ label: 'workerd', pid: p.pid })),
-            { label: 'origin', pid: originPid },
-          ],
+          processes: () => {
+            const { worker, proxies } = workerdProcesses(devPid);
+            return [{ label: 'workerd', pid: worker }, ...proxies.map((pid) => ({ label: 'wrangler proxy', pid })), { label: 'origin', pid: originPid }];
+          },
+          server: 'workerd',
           heapBytes: () => whileStopped(originPid, () => workerHeapBytes(ports.EDGE_INSPECTOR_PORT)),
+          ...(PROFILE_DIR ? { profile: (ms: number) => workerCpuProfile(ports.EDGE_INSPECTOR_PORT, ms) } : {}),
         };
         edge.set(count, await measure(target, sets.slice(0, count), sim).catch((error: Error) => error));
       }
@@ -135,6 +181,7 @@ export async function benchFanout(): Promise<Row[]> {
             apiKey: BASELINE_APP.apiKey,
             credentials: [{ accessToken: 'baseline.ignores.credentials' }],
             processes: () => [{ label: 'baseline', pid: server.pid }],
+            server: 'baseline',
             heapBytes: server.heapBytes,
           };
           baseline.set(count, await measure(target, sets.slice(0, count), sim).catch((error: Error) => error));
@@ -172,6 +219,7 @@ async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { re
     const peak = new Map<string, number>();
     load.send({ type: 'window-start' });
     const started = performance.now();
+    const profiled = target.profile?.(WINDOW_MS).then((profile) => saveProfile(profile, sessions.length));
     while (performance.now() - started < WINDOW_MS) {
       const now = new Map<string, number>();
       for (const p of processes) now.set(p.label, (now.get(p.label) ?? 0) + alive(() => residentBytes(p.pid).total, 0) / 1024 / 1024);
@@ -181,6 +229,7 @@ async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { re
     load.send({ type: 'window-end' });
     const result = await next<LoadResult>(load, 'result', 60_000);
     const seconds = (performance.now() - started) / 1000;
+    await profiled?.catch((error: Error) => console.error(`[fanout] no CPU profile: ${error.message}`));
     const cpu: Record<string, number> = {};
     // Processes sharing a label (workerd's) add up; one that ended during the window counts nothing.
     for (const [i, p] of processes.entries()) {
@@ -189,11 +238,22 @@ async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { re
     const rssMb = Object.fromEntries(peak);
     const { ms, unmatched } = latencies(result.samples, await fetchSendTimes(sim.restRoot), target.apiKey);
     const heap = { before: heapBefore, during: await target.heapBytes().catch((error: Error) => error) };
+    load.send({ type: 'reopen' });
+    // The storm's first 20 s, profiled apart: what opening costs the worker.
+    const stormProfiled = target.profile?.(20_000).then((profile) => saveProfile(profile, `${sessions.length}-reopen`));
+    const reopened = await next<LoadReady>(load, 'reopened', openBudgetMs + 120_000).catch((error: Error) => error);
+    if (!(reopened instanceof Error))
+      console.error(
+        `[fanout] ${target.url}: reconnect storm: ${reopened.opened} sessions open again in ${(reopened.openMs / 1000).toFixed(1)} s, ${reopened.failed} failed`,
+      );
+    await stormProfiled?.catch((error: Error) => console.error(`[fanout] no CPU profile of the reconnect storm: ${error.message}`));
     load.send({ type: 'stop' });
     return {
       sessions: sessions.length,
       ready,
+      reopened,
       result,
+      serverCpuSeconds: ((cpu[target.server] ?? 0) / 100) * seconds,
       latency: { p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), p999: quantile(ms, 0.999), samples: ms.length, unmatched },
       cpu,
       rssMb,
@@ -205,7 +265,7 @@ async function measure(target: Target, sessions: LoadPlan['sessions'], sim: { re
 }
 
 function rows(count: number, edge: Measurement | Error | undefined, baseline: Measurement | Error | undefined): Row[] {
-  const name = `fan-out, ${count.toLocaleString('en')} sessions × ${INSTRUMENTS_PER_SESSION} instruments`;
+  const name = `fan-out, ${count.toLocaleString('en')} sessions × ${INSTRUMENTS_PER_SESSION} of ${INSTRUMENTS.toLocaleString('en')} instruments, ${WORKLOAD}`;
   const perSecond = (m: Measurement, n: number) => n / (m.result.windowMs / 1000);
   const expected = count * INSTRUMENTS_PER_SESSION;
   const lat = (m: Measurement | Error | undefined) =>
@@ -233,7 +293,33 @@ function rows(count: number, edge: Measurement | Error | undefined, baseline: Me
     Object.entries(m.cpu)
       .filter(([label]) => label !== 'simulator' && label !== 'load generator')
       .reduce((n, [, v]) => n + v, 0);
+  const perTick = (m: Measurement) => (m.serverCpuSeconds / Math.max(1, m.result.ticks)) * 1e6;
+  const cpuPerTick = (m: Measurement | Error | undefined, server: string) =>
+    m instanceof Error || !m
+      ? `— (${m?.message ?? 'not run'})`
+      : `${perTick(m).toFixed(2)} µs of ${server} CPU per delivered tick (${m.serverCpuSeconds.toFixed(1)} CPU s, ${m.result.ticks} ticks)`;
+  const opening = (m: Measurement | Error | undefined) =>
+    m instanceof Error || !m
+      ? `— (${m?.message ?? 'not run'})`
+      : `opened in ${(m.ready.openMs / 1000).toFixed(1)} s (${m.ready.opened} of ${count}); reopened in ${
+          m.reopened instanceof Error
+            ? `— (${m.reopened.message})`
+            : `${(m.reopened.openMs / 1000).toFixed(1)} s (${m.reopened.opened}, ${m.reopened.failed} failed)`
+        }`;
+  const reopenMs = (m: Measurement) => (m.reopened instanceof Error ? Number.NaN : m.reopened.openMs);
   return [
+    {
+      name: `${name}: opening, then a reconnect storm (every session drops and opens again, 50 upgrades at a time; ratio of the reopening times, goal ≤ 5 s at 1,000)`,
+      baseline: `Node ws server: ${opening(baseline)}`,
+      ratio: both ? reopenMs(both.edge) / reopenMs(both.baseline) : Number.NaN,
+      detail: `edge: ${opening(edge)}`,
+    },
+    {
+      name: `${name}: server CPU per delivered tick (goal ≤ 3×)`,
+      baseline: `Node ws server: ${cpuPerTick(baseline, 'baseline')}`,
+      ratio: both ? perTick(both.edge) / perTick(both.baseline) : Number.NaN,
+      detail: `edge: ${cpuPerTick(edge, 'workerd')}`,
+    },
     {
       name: `${name}: latency, simulator send → client receipt`,
       baseline: `Node ws server: ${lat(baseline)}`,
@@ -368,6 +454,32 @@ async function whileStopped<T>(pid: number, read: () => Promise<T>): Promise<T> 
   }
 }
 
+function workloadOf(name: string): Workload {
+  if (name === 'long-tail' || name === 'popular') return name;
+  throw new Error(`FANOUT_WORKLOAD must be long-tail or popular, not ${JSON.stringify(name)}`);
+}
+
+/** `--profile` (the system's temporary directory) or `--profile=DIR`: where the worker's CPU profiles go; undefined without the flag. */
+function profileDir(argv: readonly string[]): string | undefined {
+  const flag = argv.find((arg) => arg === '--profile' || arg.startsWith('--profile='));
+  if (flag === undefined) return undefined;
+  const dir = flag === '--profile' ? join(tmpdir(), 'kite-edge-profiles') : flag.slice('--profile='.length);
+  if (dir === '') throw new Error('--profile= must name a directory');
+  return dir;
+}
+
+/** Writes the profile (open it in Chrome DevTools' Performance panel or speedscope) and prints its top self-time functions. */
+function saveProfile(profile: CpuProfile, sessions: number | string): void {
+  const dir = PROFILE_DIR as string;
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `fanout-${WORKLOAD}-${sessions}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  const top = topSelfTime(profile, 12)
+    .map(({ name, share }) => `${(share * 100).toFixed(1)} % ${name}`)
+    .join('; ');
+  console.error(`[fanout] worker CPU profile: ${file}; top self time: ${top}`);
+}
+
 /** A /proc reading, or `fallback` once the process has gone. */
 function alive(read: () => number, fallback: number): number {
   try {
@@ -376,3 +488,5 @@ function alive(read: () => number, fallback: number): number {
     return fallback;
   }
 }
+
+if (process.argv[1] === import.meta.filename) printTable(await benchFanout());

@@ -25,7 +25,7 @@ export async function benchOriginFeed(): Promise<Row[]> {
     .instruments.filter((_, i) => i % 11 === 0)
     .slice(0, INSTRUMENTS)
     .map((i) => i.instrument_token);
-  const stack = await startDevStack({ PINNED_INSTRUMENTS: tokens.map((t) => `${t}:full`).join(','), ORIGIN_STANDBY: '0' });
+  const stack = await startDevStack({ PINNED_INSTRUMENTS: tokens.join(','), ORIGIN_STANDBY: '0' });
   try {
     const origin = stack.originUrl;
     const health = async () => (await (await fetch(`${origin}/health`)).json()) as OriginHealth;

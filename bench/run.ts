@@ -10,6 +10,7 @@ import { benchKiteDecoder } from './kite-decoder.ts';
 import { benchKiteSimulator } from './kite-sim.ts';
 import { benchOriginFeed } from './origin-feed.ts';
 import { benchRedisBridge } from './redis-bridge.ts';
+import { printTable } from './table.ts';
 import { benchWebFrames } from './web-frames.ts';
 
 /**
@@ -31,6 +32,4 @@ const rows = [
   ...(await benchFanout()),
   ...(await benchWebFrames()),
 ];
-console.log('| benchmark | baseline | ratio (lower is better) | measured |');
-console.log('|---|---|---|---|');
-for (const row of rows) console.log(`| ${row.name} | ${row.baseline} | ${Number.isNaN(row.ratio) ? '—' : `${row.ratio.toFixed(2)}×`} | ${row.detail} |`);
+printTable(rows);

@@ -39,3 +39,18 @@ export function samplesUnder(profile: CpuProfile, name: (functionName: string) =
   };
   return profile.samples.filter((id) => isUnder(id)).length;
 }
+
+/** The functions with the most self time (samples whose top frame they are), as shares of all samples: what to read first. */
+export function topSelfTime(profile: CpuProfile, count: number): { name: string; share: number }[] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  for (const id of profile.samples) {
+    const frame = byId.get(id)?.callFrame;
+    const name = frame ? `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop() ?? ''}`.trim() : '(unknown)';
+    self.set(name, (self.get(name) ?? 0) + 1);
+  }
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, samples]) => ({ name, share: samples / Math.max(1, profile.samples.length) }));
+}

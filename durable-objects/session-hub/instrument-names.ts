@@ -6,21 +6,29 @@ import { type ResolvedInstrument, resolveInstruments } from '../../storage/resol
 
 /**
  * The instruments a control message names, resolved to their tokens, groups
- * and names (for the ack). A token the hub already carries needs no lookup:
- * its group is in the subscription index and its names are kept here while
- * any session holds it. The rest go to the instrument registry in one query.
+ * and names (for the ack). A token the hub resolved in the last
+ * NAMES_KEPT_MS needs no lookup, held or not: when every session drops at
+ * once (a network blip) and comes back, the reconnect storm's subscribes
+ * would otherwise each go to the registry again, each in a connection of
+ * its own. The rest go to the instrument registry in one query. At most MAX_NAMES are kept (the
+ * oldest go first), so the memory is bounded whatever the sessions ask.
  */
 export type ResolvedGroup = Pick<ResolvedInstrument, 'instrument_token' | 'group' | 'exchange' | 'tradingsymbol'>;
 
+/** How long a resolved token is answered from memory: a registry sync that moved it is seen within this. */
+const NAMES_KEPT_MS = 10 * 60_000;
+const MAX_NAMES = 50_000;
+
 export class InstrumentNames {
   readonly #env: Cloudflare.Env;
-  readonly #names = new Map<number, { exchange: string; tradingsymbol: string }>();
+  /** By token, oldest resolution first. */
+  readonly #names = new Map<number, { resolved: ResolvedGroup; at: number }>();
 
   constructor(env: Cloudflare.Env) {
     this.#env = env;
   }
 
-  /** `groupOf`: the group of a token the hub carries. Refs the registry does not know, or could not be asked about, are `failed`. */
+  /** `groupOf`: the group of a token the hub carries (its subscription index's word wins). Refs the registry does not know, or could not be asked about, are `failed`. */
   async resolve(
     refs: InstrumentRef[],
     groupOf: (token: number) => GroupKey | undefined,
@@ -28,10 +36,10 @@ export class InstrumentNames {
     const found = new Map<InstrumentRef, ResolvedGroup>();
     const failed: Rejected[] = [];
     const lookup: InstrumentRef[] = [];
+    const now = Date.now();
     for (const ref of refs) {
-      const group = typeof ref === 'number' ? groupOf(ref) : undefined;
-      const named = group !== undefined ? this.#names.get(ref as number) : undefined;
-      if (group !== undefined && named) found.set(ref, { instrument_token: ref as number, group, ...named });
+      const kept = typeof ref === 'number' ? this.#names.get(ref) : undefined;
+      if (kept && now - kept.at < NAMES_KEPT_MS) found.set(ref, { ...kept.resolved, group: groupOf(ref as number) ?? kept.resolved.group });
       else lookup.push(ref);
     }
     if (lookup.length === 0) return { found, failed };
@@ -42,7 +50,7 @@ export class InstrumentNames {
         const instrument: ResolvedInstrument | undefined = resolved.get(String(ref));
         if (instrument) {
           found.set(ref, instrument);
-          this.#names.set(instrument.instrument_token, { exchange: instrument.exchange, tradingsymbol: instrument.tradingsymbol });
+          this.#keep(instrument, Date.now());
         } else failed.push({ instrument: ref, code: 'unknown_instrument', reason: 'no active instrument has this token or symbol' });
       }
     } catch (error) {
@@ -52,8 +60,9 @@ export class InstrumentNames {
     return { found, failed };
   }
 
-  /** No session holds the token any more. */
-  forget(token: number): void {
-    this.#names.delete(token);
+  #keep({ instrument_token, group, exchange, tradingsymbol }: ResolvedGroup, at: number): void {
+    this.#names.delete(instrument_token);
+    this.#names.set(instrument_token, { resolved: { instrument_token, group, exchange, tradingsymbol }, at });
+    if (this.#names.size > MAX_NAMES) this.#names.delete(this.#names.keys().next().value as number);
   }
 }

@@ -22,13 +22,15 @@ export const kiteProtocol: SessionProtocol = {
   },
   closing() {},
   ack() {},
-  status() {},
+  statusFrame: () => undefined,
   push: () => false,
-  write(session, snapshots) {
-    const packets = snapshots.map(({ packet, mode }) => cutToMode(packet, mode));
-    session.outbox.takeDue((_token, mode, packet) => packets.push(cutToMode(packet, mode)));
-    if (packets.length > 0) sendRaw(session, kiteFrame(packets));
-    return packets.length;
+  snapshotFrame(snapshots) {
+    return kiteFrame(snapshots.map(({ packet, mode }) => cutToMode(packet, mode)));
+  },
+  ticksFrame(due) {
+    const packets: Uint8Array[] = [];
+    due.takeDue((_token, mode, packet) => packets.push(cutToMode(packet, mode)));
+    return packets.length === 0 ? undefined : { frame: kiteFrame(packets), ticks: packets.length };
   },
 };
 

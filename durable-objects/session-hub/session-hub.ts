@@ -42,8 +42,10 @@ import { v2Protocol, welcome } from './v2-protocol.ts';
  * the SubscriptionIndex, in SQLite a row per session: session-store.ts);
  * one uplink per instrument group its sessions hold instruments of
  * (group-links.ts), each group sending one batch per hub that the hub cuts
- * per session; the ticks due to each session, written once per flush
- * (session-fan-out.ts); the credentials that ended lately, in SQLite
+ * per session; the ticks due, per audience (sessions holding the same
+ * instruments in the same modes share one: session-audiences.ts), each
+ * audience's frame encoded once per flush (session-fan-out.ts); the
+ * credentials that ended lately, in SQLite
  * (revocations.ts).
  *
  * Credentials: a session ends with the credential it opened with. One
@@ -175,7 +177,10 @@ export class SessionHub extends DurableObject {
     const session = this.#adopt(server, attachment);
     if (expiresAt !== null) this.#alarm.by(expiresAt);
     if (resumable) this.#resume(session);
-    else this.#store.add(attachment);
+    else {
+      this.#store.add(attachment);
+      this.#fanOut.placed(session);
+    }
     if (protocol === 'v2') sendJson(session, welcome(session, resumable !== undefined, this.#index.tokensOf(session.id).size, this.#config.limits));
     else this.#heartbeat.start();
     if (resumable) this.#resumeChains(session);
@@ -243,6 +248,8 @@ export class SessionHub extends DurableObject {
     /** Sessions whose sockets are over the unsent-bytes bound, and the ticks held for all sessions (at most one per instrument each). */
     slow_sessions: number;
     held_ticks: number;
+    /** The sets of sessions holding the same instruments in the same modes over one protocol, each written one frame per flush (session-audiences.ts). */
+    shared_audiences: number;
     groups: { group: string; connected: boolean; state: string | undefined }[];
     /** The option chain streams the hub holds, each with how many sessions stream it. */
     chains: ReturnType<HubChains['list']>;
@@ -256,6 +263,7 @@ export class SessionHub extends DurableObject {
       instruments: this.#index.tokenCount,
       slow_sessions: sessions.filter((s) => s.outbox.slowSince !== null).length,
       held_ticks: sessions.reduce((n, s) => n + s.outbox.size, 0),
+      shared_audiences: this.#fanOut.sharedAudiences,
       groups: this.#groups.list(),
       chains: this.#chains.list(),
       candles: this.#candles.list(),
@@ -381,7 +389,7 @@ export class SessionHub extends DurableObject {
     for (const group of changed) this.#groups.sync(group);
     session.speaks.ack(session, { ...id, action: control.op, accepted, rejected, subscribed: this.#index.tokensOf(session.id).size });
     if (control.op === 'subscribe') this.#tellStatusOfNewGroups(session, found);
-    if (session.outbox.snapshot.size > 0) this.#fanOut.markDirty(session);
+    if (accepted.length > 0) this.#fanOut.placed(session);
   }
 
   /** Holds (or re-modes) one instrument for a session; a new one gets the latest packet as its snapshot, or asks the group for it. */
@@ -402,7 +410,6 @@ export class SessionHub extends DurableObject {
   #drop(session: Session, token: number, changed: Set<GroupKey>): void {
     const group = this.#index.groupOf(token);
     if (this.#index.delete(session.id, token) && group !== undefined) changed.add(group);
-    if (this.#index.groupOf(token) === undefined) this.#names.forget(token);
     session.outbox.forget(token);
     session.awaiting.delete(token);
   }
@@ -441,23 +448,46 @@ export class SessionHub extends DurableObject {
 
   // ---- group status ----
 
-  /** When the origin flaps, every group's status moves at once: walk the group's holders, not every session's instruments. */
+  /**
+   * When the origin flaps, every group's status moves at once: walk the
+   * group's holders, not every session's instruments, and write each frame
+   * once for the sessions holding the same instruments of the group over
+   * the same protocol.
+   */
   #statusMoved(group: GroupKey, status: GroupFeedStatus): void {
+    const frames = new Map<string, string | undefined>();
     for (const [sessionId, instruments] of this.#index.holdersOfGroup(group)) {
       const session = this.#sessions.get(sessionId);
-      if (session) session.speaks.status(session, group, status, instruments);
+      if (!session) continue;
+      const key = `${session.protocol}|${instruments.join(',')}`;
+      let frame = frames.get(key);
+      if (!frames.has(key)) {
+        frame = session.speaks.statusFrame(group, status, instruments);
+        frames.set(key, frame);
+      }
+      if (frame !== undefined) sendRaw(session, frame);
     }
   }
 
-  /** A session subscribing into a group that is not live hears so at once (live is the default it assumes). */
+  /** A session subscribing into a group that is not live hears so at once (live is the default it assumes); a live feed costs one look per group. */
   #tellStatusOfNewGroups(session: Session, found: Map<InstrumentRef, ResolvedGroup>): void {
-    const groups = new Set([...found.values()].map((i) => i.group));
-    for (const group of groups) {
+    const notLive = new Map<GroupKey, GroupFeedStatus>();
+    for (const { group } of found.values()) {
       const status = this.#groups.statusOf(group);
-      if (!status || status.state === 'live') continue;
-      const instruments: number[] = [];
-      for (const token of this.#index.tokensOf(session.id).keys()) if (this.#index.groupOf(token) === group) instruments.push(token);
-      if (instruments.length > 0) session.speaks.status(session, group, status, instruments);
+      if (status && status.state !== 'live') notLive.set(group, status);
+    }
+    if (notLive.size === 0) return;
+    const instruments = new Map<GroupKey, number[]>();
+    for (const token of this.#index.tokensOf(session.id).keys()) {
+      const group = this.#index.groupOf(token);
+      if (group === undefined || !notLive.has(group)) continue;
+      const held = instruments.get(group);
+      if (held) held.push(token);
+      else instruments.set(group, [token]);
+    }
+    for (const [group, tokens] of instruments) {
+      const frame = session.speaks.statusFrame(group, notLive.get(group) as GroupFeedStatus, tokens);
+      if (frame !== undefined) sendRaw(session, frame);
     }
   }
 
@@ -481,6 +511,7 @@ export class SessionHub extends DurableObject {
     for (const { session, subscriptions } of this.#store.liveSubscriptions((id) => this.#sessions.has(id))) {
       for (const { token, mode, group } of subscriptions) this.#index.set(session, token, group, mode);
     }
+    for (const session of this.#sessions.values()) this.#fanOut.placed(session);
     for (const { session, chains } of this.#store.liveChains((id) => this.#sessions.has(id))) {
       for (const { group, name, expiry, window } of chains) this.#chains.subscribe(session, group, name, expiry, window);
     }
@@ -514,7 +545,7 @@ export class SessionHub extends DurableObject {
     // The stored set is what it holds again, so it needs no writing back.
     for (const { token, mode, group } of this.#store.subscriptionsOf(session.id)) this.#hold(session, { instrument_token: token, group }, mode, true, changed);
     for (const group of changed) this.#groups.sync(group);
-    if (session.outbox.snapshot.size > 0) this.#fanOut.markDirty(session);
+    this.#fanOut.placed(session);
   }
 
   /**
@@ -546,11 +577,9 @@ export class SessionHub extends DurableObject {
     if (!this.#sessions.delete(session)) return;
     this.#counters.add('kite_edge_sessions_closed_total', { code: String(code) });
     this.#fanOut.forget(session);
-    const tokens = [...this.#index.tokensOf(session.id).keys()];
     for (const group of this.#index.removeSession(session.id)) this.#groups.sync(group);
     for (const group of this.#chains.dropSession(session.id)) this.#groups.syncChains(group);
     for (const group of this.#candles.dropSession(session.id)) this.#groups.syncCandles(group);
-    for (const token of tokens) if (this.#index.groupOf(token) === undefined) this.#names.forget(token);
     if (resumable) {
       const now = Date.now();
       this.#store.markGone([session.id], now);

@@ -71,6 +71,11 @@ export class SessionOutbox {
     this.#due.length = 0;
   }
 
+  /** The live ticks due, oldest first, left due (a slow session leaving a shared audience takes a copy). */
+  forEachDue(visit: (token: number, mode: TickMode, packet: Uint8Array) => void): void {
+    for (const slot of this.#due) if (slot.packet !== null) visit(slot.token, slot.mode, slot.packet);
+  }
+
   /** Whether to write now, given the socket's unsent bytes (WebSocket.bufferedAmount). */
   verdict(buffered: number, now: number, bound: SlowBound): OutboxVerdict {
     if (buffered <= bound.bytes) {

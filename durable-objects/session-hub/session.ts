@@ -73,12 +73,18 @@ export type SessionProtocol = {
   closing(session: Session, code: number, reason: string): void;
   /** A subscribe, unsubscribe or mode done: what was accepted and rejected. */
   ack(session: Session, ack: Ack): void;
-  /** A group's feed state moved, for these instruments the session holds. */
-  status(session: Session, group: GroupKey, status: GroupFeedStatus, instruments: number[]): void;
+  /** A group's feed state moved, for these instruments a session holds: the frame that says so, or undefined when the protocol has none (Kite). */
+  statusFrame(group: GroupKey, status: GroupFeedStatus, instruments: number[]): string | undefined;
   /** A frame the hub pushes on its own (an alert); false when the session did not get it. */
   push(session: Session, frame: ServerMessage): boolean;
-  /** The snapshots and the live ticks due, as the protocol's frames; answers how many ticks that was. */
-  write(session: Session, snapshots: readonly Snapshot[], json: TickJson): number;
+  /** A session's snapshots due, as one frame of the protocol. */
+  snapshotFrame(snapshots: readonly Snapshot[], json: TickJson): string | Uint8Array;
+  /**
+   * The live ticks due to an audience (session-audiences.ts), taken from its
+   * outbox, as one frame of the protocol that every member gets as it is;
+   * undefined when none are due.
+   */
+  ticksFrame(due: SessionOutbox, json: TickJson): { frame: string | Uint8Array; ticks: number } | undefined;
 };
 
 /** The sessions of a hub in memory, by socket and by id. */

@@ -2,7 +2,7 @@ import { ClientMessage, type ServerMessage } from '../../contracts/client-protoc
 import type { HubConfig } from '../../contracts/hub-config.ts';
 import { unstorableText } from '../../contracts/storable-text.ts';
 import { frameProblem } from '../../contracts/zod-problem.ts';
-import { type Session, type SessionProtocol, sendJson, sendRaw } from './session.ts';
+import { type Session, type SessionProtocol, sendJson } from './session.ts';
 import { type Control, type ControlError, unstorableField } from './session-control.ts';
 import { v2TickFrame } from './session-frames.ts';
 
@@ -24,23 +24,26 @@ export const v2Protocol: SessionProtocol = {
   ack(session, ack) {
     sendJson(session, { type: 'ack', ...ack });
   },
-  status(session, group, status, instruments) {
-    sendJson(session, { type: 'status', group, state: status.state, ...(status.reason === undefined ? {} : { reason: status.reason }), instruments });
+  statusFrame(group, status, instruments) {
+    return JSON.stringify({
+      type: 'status',
+      group,
+      state: status.state,
+      ...(status.reason === undefined ? {} : { reason: status.reason }),
+      instruments,
+    } satisfies ServerMessage);
   },
   push: sendJson,
-  write(session, snapshots, json) {
-    if (snapshots.length > 0)
-      sendRaw(
-        session,
-        v2TickFrame(
-          'snapshot',
-          snapshots.map(({ token, packet, mode }) => json.of(token, packet, mode)),
-        ),
-      );
+  snapshotFrame(snapshots, json) {
+    return v2TickFrame(
+      'snapshot',
+      snapshots.map(({ token, packet, mode }) => json.of(token, packet, mode)),
+    );
+  },
+  ticksFrame(due, json) {
     const ticks: string[] = [];
-    session.outbox.takeDue((token, mode, packet) => ticks.push(json.of(token, packet, mode)));
-    if (ticks.length > 0) sendRaw(session, v2TickFrame('ticks', ticks));
-    return snapshots.length + ticks.length;
+    due.takeDue((token, mode, packet) => ticks.push(json.of(token, packet, mode)));
+    return ticks.length === 0 ? undefined : { frame: v2TickFrame('ticks', ticks), ticks: ticks.length };
   },
 };
 
