@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../contracts/client-protocol.ts';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
-import { type Platform, platform, signIn, uniqueEmail } from './platform.ts';
+import { type Platform, platform, signIn, uniqueEmail, waitFor } from './platform.ts';
 
 /**
  * The client WebSockets on the whole local platform (`npm run dev`): the
@@ -163,7 +163,13 @@ describe('/v2/ws on the whole platform', () => {
     // unsent bytes (bufferedAmount stays 0 locally), so the merging itself is tested on SessionOutbox.
     paused.ws.pause();
     const pausedAt = Date.now();
-    await new Promise((r) => setTimeout(r, 6_000));
+    // At least 6 s of the other session not reading, and the fast one's ticks of it (at most 20 s, on a loaded machine).
+    await waitFor(
+      stack,
+      'six seconds of ticks on the fast session',
+      async () => Date.now() - pausedAt >= 6_000 && fast.ticks(pausedAt).length >= 5 * 4,
+      20_000,
+    ).catch(() => undefined); // the assertions below say what the fast session got instead
     const fastTicks = fast.ticks(pausedAt);
     const arrivals = [...new Set(fastTicks.map((t) => t.at))].sort((x, y) => x - y);
     const gaps = arrivals.map((at, i) => at - (arrivals[i - 1] ?? pausedAt));
