@@ -1,8 +1,7 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshotPath } from './browser.ts';
-import { type Platform, platform, waitFor } from './platform.ts';
-import { fillWatchlist, lastPrice, NIFTY, newUser, signedInPage } from './web-user.ts';
+import { describe, expect, it } from 'vitest';
+import { screenshotPath } from './browser.ts';
+import { waitFor } from './platform.ts';
+import { fillWatchlist, lastPrice, NIFTY, newUser, signedInPage, webSuite } from './web-user.ts';
 
 /**
  * The web app's alerts and API keys in Chromium (docs/web.md): an alert
@@ -10,25 +9,15 @@ import { fillWatchlist, lastPrice, NIFTY, newUser, signedInPage } from './web-us
  * a toast and in the history, then deleted; an API key created (its secret
  * shown once and copied), used, and revoked.
  */
-let stack: Platform;
-let browser: Browser;
-
-beforeAll(async () => {
-  stack = await platform();
-  browser = await launchChromium();
-}, 200_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const web = webSuite();
 
 describe('the web app: alerts and API keys', () => {
   it('makes an alert from a watchlist row; the simulator’s ticks fire it: a toast, the history, and it is deleted', async () => {
-    const user = await newUser(stack, 'web-alert');
-    await fillWatchlist(stack, user, [NIFTY]);
-    const page = await signedInPage(browser, stack, user);
+    const user = await newUser(web.stack, 'web-alert');
+    await fillWatchlist(web.stack, user, [NIFTY]);
+    const page = await signedInPage(web.browser, web.stack, user);
     try {
-      const price = await waitFor(stack, 'a NIFTY 50 price', () => lastPrice(page, NIFTY));
+      const price = await waitFor(web.stack, 'a NIFTY 50 price', () => lastPrice(page, NIFTY));
       await page.locator(`[data-testid="watchlist-row"][data-token="${NIFTY}"] [data-testid="row-alert"]`).click();
       const form = page.getByTestId('alert-form');
       await form.getByRole('heading', { name: 'New alert on NSE:NIFTY 50' }).waitFor();
@@ -49,7 +38,7 @@ describe('the web app: alerts and API keys', () => {
       await page.screenshot({ path: await screenshotPath('web-alerts') });
       await row.getByRole('button', { name: /Delete the alert/ }).click();
       await row.waitFor({ state: 'detached' });
-      const left = await fetch(`${stack.edgeUrl}/alerts`, { headers: { Authorization: `Bearer ${user.token}` } });
+      const left = await fetch(`${web.stack.edgeUrl}/alerts`, { headers: { Authorization: `Bearer ${user.token}` } });
       expect(((await left.json()) as { alerts: unknown[] }).alerts).toEqual([]);
     } finally {
       await page.close();
@@ -57,9 +46,9 @@ describe('the web app: alerts and API keys', () => {
   }, 60_000);
 
   it('refuses a bad alert in plain words, keeping the form open', async () => {
-    const user = await newUser(stack, 'web-alert-refused');
-    await fillWatchlist(stack, user, [NIFTY]);
-    const page = await signedInPage(browser, stack, user);
+    const user = await newUser(web.stack, 'web-alert-refused');
+    await fillWatchlist(web.stack, user, [NIFTY]);
+    const page = await signedInPage(web.browser, web.stack, user);
     try {
       await page.locator(`[data-testid="watchlist-row"][data-token="${NIFTY}"] [data-testid="row-alert"]`).click();
       const form = page.getByTestId('alert-form');
@@ -75,9 +64,9 @@ describe('the web app: alerts and API keys', () => {
   }, 60_000);
 
   it('creates an API key, shows its secret once with a copy button, and revokes it', async () => {
-    const user = await newUser(stack, 'web-keys');
-    const page = await signedInPage(browser, stack, user);
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.edgeUrl });
+    const user = await newUser(web.stack, 'web-keys');
+    const page = await signedInPage(web.browser, web.stack, user);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.stack.edgeUrl });
     page.on('dialog', (dialog) => void dialog.accept());
     try {
       await page.getByRole('link', { name: 'API keys' }).click();
@@ -92,7 +81,7 @@ describe('the web app: alerts and API keys', () => {
       const id = (await row.getAttribute('data-key-id')) ?? '';
       await page.screenshot({ path: await screenshotPath('web-api-key') });
 
-      const me = () => fetch(`${stack.edgeUrl}/auth/me`, { headers: { Authorization: `token ${id}:${secret}` } });
+      const me = () => fetch(`${web.stack.edgeUrl}/auth/me`, { headers: { Authorization: `token ${id}:${secret}` } });
       expect((await me()).status).toBe(200);
       // Once stored, the secret is gone from the page for good.
       await page.getByRole('button', { name: 'I have stored it' }).click();

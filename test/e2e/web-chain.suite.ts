@@ -1,8 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshotPath } from './browser.ts';
-import { type Platform, platform, waitFor as waitForOnStack } from './platform.ts';
-import { DESKTOP, newUser, PHONE, signedInPage } from './web-user.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshotPath } from './browser.ts';
+import { waitFor as waitForOnStack } from './platform.ts';
+import { DESKTOP, newUser, PHONE, signedInPage, webSuite } from './web-user.ts';
 
 /**
  * The web app's option chain (web/src/chain/, docs/web.md#the-option-chain)
@@ -13,30 +13,23 @@ import { DESKTOP, newUser, PHONE, signedInPage } from './web-user.ts';
  * sideways and keeps the strike column in view.
  * Screenshots: test-results/web-chain*.png.
  */
-let stack: Platform;
-let browser: Browser;
+const web = webSuite();
 let expiry = '';
-const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, ms?: number) => waitForOnStack(stack, what, check, ms);
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, ms?: number) => waitForOnStack(web.stack, what, check, ms);
 
 beforeAll(async () => {
-  stack = await platform();
-  browser = await launchChromium();
-  const { token } = await newUser(stack, 'web-chain-expiries');
-  const listed = await fetch(`${stack.edgeUrl}/instruments/expiries?name=NIFTY&exchange=NFO`, { headers: { Authorization: `Bearer ${token}` } });
+  const { token } = await newUser(web.stack, 'web-chain-expiries');
+  const listed = await fetch(`${web.stack.edgeUrl}/instruments/expiries?name=NIFTY&exchange=NFO`, { headers: { Authorization: `Bearer ${token}` } });
   const { expiries } = (await listed.json()) as { expiries: string[] };
   // A day to run at least: on the expiry day itself, T shrinks to minutes and IVs swing with every tick.
   expiry = expiries.find((day) => Date.parse(`${day}T10:00:00Z`) > Date.now() + 86_400_000) ?? '';
   expect(expiry).not.toBe('');
 }, 200_000);
 
-afterAll(async () => {
-  await browser?.close();
-});
-
 /** The chain page for a new user signed in through the form. */
 async function chainPage(name: string, viewport = DESKTOP): Promise<Page> {
-  const page = await signedInPage(browser, stack, await newUser(stack, name), viewport);
-  await page.goto(`${stack.edgeUrl}/#/chain`);
+  const page = await signedInPage(web.browser, web.stack, await newUser(web.stack, name), viewport);
+  await page.goto(`${web.stack.edgeUrl}/#/chain`);
   return page;
 }
 

@@ -1,12 +1,12 @@
 import pg from 'pg';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketStart, minuteStart } from '../../contracts/candles.ts';
 import { hubConfig, hubName } from '../../contracts/hub-config.ts';
 import { IST_OFFSET_MS } from '../../contracts/ist-clock.ts';
-import { launchChromium, screenshotPath } from './browser.ts';
-import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
-import { DESKTOP, newUser, PASSWORD, PHONE, signedInPage, type WebUser } from './web-user.ts';
+import { screenshotPath } from './browser.ts';
+import { signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+import { DESKTOP, newUser, PASSWORD, PHONE, signedInPage, type WebUser, webSuite } from './web-user.ts';
 
 /**
  * The web app's chart (web/src/chart/, docs/web.md#the-chart) in Chromium
@@ -19,15 +19,12 @@ import { DESKTOP, newUser, PASSWORD, PHONE, signedInPage, type WebUser } from '.
 /** A full NSE session: 09:15 to 15:30. */
 const SESSION_MINUTES = 375;
 
-let stack: Platform;
-let browser: Browser;
+const web = webSuite();
 let token = 0;
-const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, ms?: number) => waitForOnStack(stack, what, check, ms);
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, ms?: number) => waitForOnStack(web.stack, what, check, ms);
 
 beforeAll(async () => {
-  stack = await platform();
-  browser = await launchChromium();
-  const db = new pg.Client({ connectionString: stack.databaseUrl });
+  const db = new pg.Client({ connectionString: web.stack.databaseUrl });
   await db.connect();
   try {
     const { rows } = await db.query<{ token: number }>(
@@ -42,14 +39,10 @@ beforeAll(async () => {
   expect(token).toBeGreaterThan(0);
 }, 200_000);
 
-afterAll(async () => {
-  await browser?.close();
-});
-
 /** The chart of the test's instrument, for a new user signed in through the form. */
 async function chartPage(name: string, viewport = DESKTOP, user?: WebUser): Promise<Page> {
-  const page = await signedInPage(browser, stack, user ?? (await newUser(stack, name)), viewport);
-  await page.goto(`${stack.edgeUrl}/#/chart/${token}`);
+  const page = await signedInPage(web.browser, web.stack, user ?? (await newUser(web.stack, name)), viewport);
+  await page.goto(`${web.stack.edgeUrl}/#/chart/${token}`);
   // The pointer rests where the form's submit button was: moved off the page, so the crosshair does not start on a candle.
   await page.mouse.move(0, 0);
   return page;
@@ -161,8 +154,8 @@ describe('the web app: chart', () => {
   }, 120_000);
 
   it('draws the history again when the lost connection comes back (its session hub restarts), and the forming candle goes on, without a reload', async () => {
-    const user = await newUser(stack, 'web-chart-reconnect');
-    const admin = await signIn(stack, uniqueEmail('web-chart-reconnect-admin'), PASSWORD, { admin: true });
+    const user = await newUser(web.stack, 'web-chart-reconnect');
+    const admin = await signIn(web.stack, uniqueEmail('web-chart-reconnect-admin'), PASSWORD, { admin: true });
     const page = await chartPage('web-chart-reconnect', DESKTOP, user);
     try {
       const before = await shownCandles(page, '1 minute');
@@ -174,7 +167,7 @@ describe('the web app: chart', () => {
         const summary = document.querySelector('[data-testid="chart-summary"]');
         new MutationObserver(() => window.counts.push(summary.dataset.candles ?? 'loading')).observe(summary, { attributes: true, attributeFilter: ['data-candles'] });
       `);
-      const restart = await fetch(`${stack.edgeUrl}/internal/hubs/${hubName(user.id, hubConfig({}).shards)}/restart`, {
+      const restart = await fetch(`${web.stack.edgeUrl}/internal/hubs/${hubName(user.id, hubConfig({}).shards)}/restart`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${admin.token}` },
       });

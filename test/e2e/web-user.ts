@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
-import { expect } from 'vitest';
-import { type Platform, type SignedIn, signIn, uniqueEmail } from './platform.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { launchChromium } from './browser.ts';
+import { type Platform, platform, type SignedIn, signIn, uniqueEmail } from './platform.ts';
 
 /**
  * A person at the web app in the end-to-end suites (web-*.suite.ts): a
@@ -66,4 +67,21 @@ export async function rowButtonsFit(page: Page): Promise<boolean> {
   const table = await page.locator('table.quotes').boundingBox();
   const buttons = await page.getByTestId('row-remove').evaluateAll((all) => all.map((b) => b.getBoundingClientRect().right));
   return table !== null && buttons.length > 0 && buttons.every((right) => right <= table.x + table.width + 0.5);
+}
+
+/**
+ * What each web suite's file works with: the shared platform once it is up,
+ * and one Chromium for its tests, closed after them. Read its fields inside
+ * hooks and tests (they are set before the first runs).
+ */
+export function webSuite(): { stack: Platform; browser: Browser } {
+  const web = {} as { stack: Platform; browser: Browser };
+  beforeAll(async () => {
+    web.stack = await platform();
+    web.browser = await launchChromium();
+  }, 200_000);
+  afterAll(async () => {
+    await web.browser?.close();
+  });
+  return web;
 }

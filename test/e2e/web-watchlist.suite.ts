@@ -1,8 +1,7 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshotPath } from './browser.ts';
-import { type Platform, platform, waitFor } from './platform.ts';
-import { fillWatchlist, lastPrice, NIFTY, NIFTY_BANK, newUser, PHONE, rowButtonsFit, signedInPage } from './web-user.ts';
+import { describe, expect, it } from 'vitest';
+import { screenshotPath } from './browser.ts';
+import { waitFor } from './platform.ts';
+import { fillWatchlist, lastPrice, NIFTY, NIFTY_BANK, newUser, PHONE, rowButtonsFit, signedInPage, webSuite } from './web-user.ts';
 
 /**
  * The web app's search and watchlists in Chromium (docs/web.md): a typo
@@ -13,21 +12,11 @@ import { fillWatchlist, lastPrice, NIFTY, NIFTY_BANK, newUser, PHONE, rowButtons
  */
 const INFY = 408065;
 
-let stack: Platform;
-let browser: Browser;
-
-beforeAll(async () => {
-  stack = await platform();
-  browser = await launchChromium();
-}, 200_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const web = webSuite();
 
 /** The nearest NIFTY future: a derivative, so its row shows open interest. */
 async function niftyFuture(): Promise<number> {
-  const answer = await fetch(`${stack.edgeUrl}/instruments/list?name=NIFTY&exchange=NFO&instrument_type=FUT&sort=expiry&limit=1`);
+  const answer = await fetch(`${web.stack.edgeUrl}/instruments/list?name=NIFTY&exchange=NFO&instrument_type=FUT&sort=expiry&limit=1`);
   const { rows } = (await answer.json()) as { rows: { instrument_token: number }[] };
   expect(rows[0]).toBeDefined();
   return rows[0]?.instrument_token as number;
@@ -35,8 +24,8 @@ async function niftyFuture(): Promise<number> {
 
 describe('the web app: search and watchlists', () => {
   it('finds an instrument despite a typo, chooses it with the keyboard: it joins the watchlist and its chart opens', async () => {
-    const user = await newUser(stack, 'web-search');
-    const page = await signedInPage(browser, stack, user);
+    const user = await newUser(web.stack, 'web-search');
+    const page = await signedInPage(web.browser, web.stack, user);
     try {
       const search = page.getByTestId('search-input');
       await search.fill('relaince');
@@ -60,22 +49,22 @@ describe('the web app: search and watchlists', () => {
   }, 60_000);
 
   it('shows live prices that change and flash, with the change, the volume and a future’s open interest', async () => {
-    const user = await newUser(stack, 'web-prices');
+    const user = await newUser(web.stack, 'web-prices');
     const future = await niftyFuture();
-    await fillWatchlist(stack, user, [NIFTY, NIFTY_BANK, INFY, future]);
-    const page = await signedInPage(browser, stack, user);
+    await fillWatchlist(web.stack, user, [NIFTY, NIFTY_BANK, INFY, future]);
+    const page = await signedInPage(web.browser, web.stack, user);
     try {
-      const first = await waitFor(stack, 'a NIFTY 50 price', () => lastPrice(page, NIFTY));
-      await waitFor(stack, 'NIFTY 50 to tick', async () => (await lastPrice(page, NIFTY)) !== first);
+      const first = await waitFor(web.stack, 'a NIFTY 50 price', () => lastPrice(page, NIFTY));
+      await waitFor(web.stack, 'NIFTY 50 to tick', async () => (await lastPrice(page, NIFTY)) !== first);
       await page.locator('[data-testid="watchlist-row"].flash-up, [data-testid="watchlist-row"].flash-down').first().waitFor({ timeout: 10_000 });
       const row = (token: number) => page.locator(`[data-testid="watchlist-row"][data-token="${token}"]`);
-      await waitFor(stack, 'the change of INFY', async () => /^[+-]\d+\.\d{2}%$/.test((await row(INFY).getByTestId('change').textContent()) ?? ''));
+      await waitFor(web.stack, 'the change of INFY', async () => /^[+-]\d+\.\d{2}%$/.test((await row(INFY).getByTestId('change').textContent()) ?? ''));
       await waitFor(
-        stack,
+        web.stack,
         'INFY and the future priced',
         async () => (await lastPrice(page, INFY)) !== undefined && (await lastPrice(page, future)) !== undefined,
       );
-      await waitFor(stack, 'the future’s open interest', async () => /^\d[\d,]*$/.test((await row(future).getByTestId('oi').textContent()) ?? ''));
+      await waitFor(web.stack, 'the future’s open interest', async () => /^\d[\d,]*$/.test((await row(future).getByTestId('oi').textContent()) ?? ''));
       expect(await row(INFY).getByTestId('volume').textContent()).toMatch(/^\d[\d,]*$/);
       await page.screenshot({ path: await screenshotPath('web-watchlist') });
       expect(await rowButtonsFit(page)).toBe(true);
@@ -85,9 +74,9 @@ describe('the web app: search and watchlists', () => {
   }, 60_000);
 
   it('makes, renames, switches and deletes watchlists, and removes a row, all kept on the server', async () => {
-    const user = await newUser(stack, 'web-lists');
-    await fillWatchlist(stack, user, [NIFTY, INFY]);
-    const page = await signedInPage(browser, stack, user);
+    const user = await newUser(web.stack, 'web-lists');
+    await fillWatchlist(web.stack, user, [NIFTY, INFY]);
+    const page = await signedInPage(web.browser, web.stack, user);
     page.on('dialog', (dialog) => void dialog.accept());
     try {
       const select = page.getByTestId('watchlist-select');
@@ -110,7 +99,7 @@ describe('the web app: search and watchlists', () => {
       await page.locator(`[data-testid="watchlist-row"][data-token="${INFY}"] [data-testid="row-remove"]`).click();
       await page.locator(`[data-testid="watchlist-row"][data-token="${INFY}"]`).waitFor({ state: 'detached' });
       // The server has it so.
-      const stored = await fetch(`${stack.edgeUrl}/watchlists`, { headers: { Authorization: `Bearer ${user.token}` } });
+      const stored = await fetch(`${web.stack.edgeUrl}/watchlists`, { headers: { Authorization: `Bearer ${user.token}` } });
       const { watchlists } = (await stored.json()) as { watchlists: { name: string; instruments: { instrument_token: number }[] }[] };
       expect(watchlists.map((w) => [w.name, w.instruments.map((i) => i.instrument_token)])).toEqual([['My watchlist', [NIFTY]]]);
     } finally {
@@ -119,10 +108,10 @@ describe('the web app: search and watchlists', () => {
   }, 60_000);
 
   it('explains a limit reached (as many watchlists as a user may hold) in plain words', async () => {
-    const user = await newUser(stack, 'web-limit');
-    await fillWatchlist(stack, user, [NIFTY]);
+    const user = await newUser(web.stack, 'web-limit');
+    await fillWatchlist(web.stack, user, [NIFTY]);
     for (let n = 2; n <= 10; n++) {
-      const made = await fetch(`${stack.edgeUrl}/watchlists`, {
+      const made = await fetch(`${web.stack.edgeUrl}/watchlists`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${user.token}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ name: `List ${n}` }),
@@ -130,7 +119,7 @@ describe('the web app: search and watchlists', () => {
       expect(made.status).toBe(201);
       await made.arrayBuffer();
     }
-    const page = await signedInPage(browser, stack, user);
+    const page = await signedInPage(web.browser, web.stack, user);
     try {
       await page.getByTestId('watchlist-new').click();
       await page.getByTestId('watchlist-name').fill('One too many');
@@ -143,11 +132,11 @@ describe('the web app: search and watchlists', () => {
   }, 60_000);
 
   it('works on a 390×844 phone: the rows tick, the search is at hand, nothing overflows sideways', async () => {
-    const user = await newUser(stack, 'web-phone');
-    await fillWatchlist(stack, user, [NIFTY, NIFTY_BANK, INFY]);
-    const page = await signedInPage(browser, stack, user, PHONE);
+    const user = await newUser(web.stack, 'web-phone');
+    await fillWatchlist(web.stack, user, [NIFTY, NIFTY_BANK, INFY]);
+    const page = await signedInPage(web.browser, web.stack, user, PHONE);
     try {
-      await waitFor(stack, 'NIFTY 50 priced', () => lastPrice(page, NIFTY));
+      await waitFor(web.stack, 'NIFTY 50 priced', () => lastPrice(page, NIFTY));
       await page.getByTestId('search-input').fill('INFY');
       await page.locator(`[data-testid="search-result"][data-token="${INFY}"]`).waitFor();
       await page.getByTestId('search-input').press('Escape');
