@@ -11,7 +11,8 @@ import type { Service } from '../../dev/service.ts';
 import { buildUniverse } from '../../kite-sim/universe.ts';
 import { MIGRATIONS_DIR } from '../../ops/migrate.ts';
 import { syncInstruments } from '../../origin-ticker/registry/sync.ts';
-import { copyOf, createMigratedDatabase, MIGRATED_TEMPLATE, REGISTRY_TEMPLATE } from './migrated-database.ts';
+import { copyOf, createMigratedDatabase } from './migrated-database.ts';
+import { MIGRATED_TEMPLATE, REGISTRY_TEMPLATE } from './template-names.ts';
 
 /**
  * Vitest global setup: the same backing services `npm run dev` starts (the

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { applyMigrations } from '../../ops/migrate.ts';
+import { MIGRATED_TEMPLATE, REGISTRY_TEMPLATE } from './template-names.ts';
 
 /**
  * Databases of a test file's own on the shared test Postgres, copied from
@@ -7,8 +8,6 @@ import { applyMigrations } from '../../ops/migrate.ts';
  * the file can change its copy freely without touching what other files
  * read, and nobody waits for migrations or a 100,000-instrument sync again.
  */
-export const MIGRATED_TEMPLATE = 'template_migrated';
-export const REGISTRY_TEMPLATE = 'template_registry';
 
 /** A fresh database with every migration applied and no rows. Returns its connection string. */
 export function migratedDatabase(serverUrl: string, name: string): Promise<string> {

@@ -58,20 +58,27 @@ export type Tokens = {
 };
 export type TestUser = { id: string; email: string; ip: string; tokens: Tokens };
 
-export async function login(email: string, password = PASSWORD, ip = newIp()): Promise<Tokens> {
-  const response = await call('/auth/login', { json: { email, password }, ip });
+export async function login(email: string, password = PASSWORD, ip = newIp(), overrides: Record<string, string | undefined> = {}): Promise<Tokens> {
+  const response = await callWith(overrides, '/auth/login', { json: { email, password }, ip });
   if (response.status !== 200) throw new Error(`login of ${email} failed: ${response.status} ${await response.text()}`);
   return (await response.json()) as Tokens;
 }
 
 /** A registered, logged-in user (an admin when asked: promoted in SQL, as `npm run users -- promote` does). */
-export async function newUser(options: { admin?: boolean } = {}): Promise<TestUser> {
+export function newUser(options: { admin?: boolean } = {}): Promise<TestUser> {
+  return newUserWith({}, async (email) => {
+    if (options.admin) await sql("UPDATE users SET role = 'admin' WHERE email = $1", [email]);
+  });
+}
+
+/** A registered, logged-in user of a differently configured deployment (its own database, say). */
+export async function newUserWith(overrides: Record<string, string | undefined>, beforeLogin?: (email: string) => Promise<void>): Promise<TestUser> {
   const email = `user-${crypto.randomUUID()}@example.test`;
   const ip = newIp();
-  const registered = await call('/auth/register', { json: { email, password: PASSWORD }, ip });
+  const registered = await callWith(overrides, '/auth/register', { json: { email, password: PASSWORD }, ip });
   if (registered.status !== 202) throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
-  if (options.admin) await sql("UPDATE users SET role = 'admin' WHERE email = $1", [email]);
-  const tokens = await login(email, PASSWORD, ip);
+  await beforeLogin?.(email);
+  const tokens = await login(email, PASSWORD, ip, overrides);
   return { id: tokens.user.id, email, ip, tokens };
 }
 
