@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { OFFLINE_WRANGLER_ENV } from './dev/edge-service.ts';
+import { FRESH_RUNTIME_FILES } from './test/setup/fresh-runtime-files.ts';
 import { KITE_TICKER_FILES } from './test/setup/kite-ticker-files.ts';
 import LongFilesFirst from './test/setup/long-files-first.ts';
 
@@ -11,11 +12,13 @@ Object.assign(process.env, OFFLINE_WRANGLER_ENV);
 mkdirSync(new URL('./web/dist', import.meta.url), { recursive: true });
 
 /**
- * Two projects: `workers` runs the edge, storage and Durable Object tests
- * inside workerd with the real wrangler.toml; `node` runs the origin, the
- * simulator, the local stand-ins, the operator tools and the end-to-end
- * suites on one shared `npm run dev` platform. Both get real Postgres and
- * Redis from test/setup/backing-services.ts.
+ * `workers` runs the edge, storage and Durable Object tests inside workerd
+ * with the real wrangler.toml (`workers-fresh` the few that need a runtime
+ * of their own); `node` runs the origin, the simulator, the local
+ * stand-ins, the operator tools and the end-to-end suites on one shared
+ * `npm run dev` platform (`node-kite-ticker` the files that drive
+ * KiteTicker). All get real Postgres and Redis from
+ * test/setup/backing-services.ts.
  */
 const NODE_FILES = [
   'origin-ticker/**/*.test.ts',
@@ -27,6 +30,51 @@ const NODE_FILES = [
   'web/**/*.test.ts',
   'test/**/*.test.ts',
 ];
+
+const WORKERS_FILES = ['edge/**/*.test.ts', 'durable-objects/**/*.test.ts', 'storage/**/*.test.ts'];
+
+/** workerd with the real wrangler.toml and the test backing services, for the two workers projects. */
+const workerd = () =>
+  cloudflareTest(({ inject }) => ({
+    wrangler: { configPath: './wrangler.toml' },
+    miniflare: {
+      bindings: {
+        DATABASE_URL: inject('databaseUrl'),
+        NEON_HTTP_ENDPOINT: inject('neonHttpEndpoint'),
+        UPSTASH_REDIS_REST_URL: inject('redisRestUrl'),
+        UPSTASH_REDIS_REST_TOKEN: inject('redisRestToken'),
+        // The secret the workers tests present as the origin (test/workers/test-origin.ts).
+        ORIGIN_LINK_SECRET: 'test-origin-link-secret',
+        // The bearer token of GET /metrics (test/workers/metrics-text.ts).
+        METRICS_TOKEN: 'test-metrics-token-0123456789',
+        // The key the workers tests' access tokens are signed with (test/workers/test-users.ts forges expired ones with it).
+        AUTH_JWT_SECRET: 'test-auth-jwt-secret-0123456789abcdef',
+        // Every test file shares one client address: budgets high enough never to get in their way;
+        // the tests of the limits themselves set small ones (edge/auth/rate-limit.test.ts).
+        RATE_LIMIT_API: '1000000',
+        RATE_LIMIT_IP: '1000000',
+        RATE_LIMIT_AUTH: '1000000',
+        // Session limits small enough for the hub tests to reach (durable-objects/session-hub/session-hub.test.ts).
+        WS_MAX_INSTRUMENTS: '6',
+        WS_SESSIONS_PER_KEY: '3',
+        WS_MESSAGES_PER_SECOND: '5',
+        WS_MAX_FRAME_BYTES: '4096',
+        HUB_SHARDS: '4',
+        // Alerts (edge/alerts/routes.test.ts): a sealing key for webhook secrets, and limits small enough to reach.
+        ALERT_SECRET_KEY: '6b1f0c4e9a2d7358e0b4c1d2f3a4b5c6d7e8f90112233445566778899aabbccd',
+        ALERTS_PER_USER: '5',
+        ALERT_WEBHOOKS_PER_USER: '2',
+        // Watchlists (edge/watchlists/routes.test.ts): limits small enough to reach.
+        WATCHLISTS_PER_USER: '3',
+        WATCHLIST_INSTRUMENTS: '4',
+        // A recurring alert's cool-down short enough to watch it fire twice (durable-objects/alerts/group-alerts.test.ts).
+        ALERTS_MIN_COOLDOWN_S: '1',
+        // Webhook retries after 5–10 ms, doubling: a delivery's ten attempts (durable-objects/webhook-dispatcher/webhook-dispatcher.test.ts)
+        // are over within about 5 s (511 × this at most).
+        ALERT_WEBHOOK_RETRY_BASE_MS: '10',
+      },
+    },
+  }));
 
 export default defineConfig({
   test: {
@@ -64,51 +112,22 @@ export default defineConfig({
         },
       },
       {
-        plugins: [
-          cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: './wrangler.toml' },
-            miniflare: {
-              bindings: {
-                DATABASE_URL: inject('databaseUrl'),
-                NEON_HTTP_ENDPOINT: inject('neonHttpEndpoint'),
-                UPSTASH_REDIS_REST_URL: inject('redisRestUrl'),
-                UPSTASH_REDIS_REST_TOKEN: inject('redisRestToken'),
-                // The secret the workers tests present as the origin (test/workers/test-origin.ts).
-                ORIGIN_LINK_SECRET: 'test-origin-link-secret',
-                // The bearer token of GET /metrics (test/workers/metrics-text.ts).
-                METRICS_TOKEN: 'test-metrics-token-0123456789',
-                // The key the workers tests' access tokens are signed with (test/workers/test-users.ts forges expired ones with it).
-                AUTH_JWT_SECRET: 'test-auth-jwt-secret-0123456789abcdef',
-                // Every test file shares one client address: budgets high enough never to get in their way;
-                // the tests of the limits themselves set small ones (edge/auth/rate-limit.test.ts).
-                RATE_LIMIT_API: '1000000',
-                RATE_LIMIT_IP: '1000000',
-                RATE_LIMIT_AUTH: '1000000',
-                // Session limits small enough for the hub tests to reach (durable-objects/session-hub/session-hub.test.ts).
-                WS_MAX_INSTRUMENTS: '6',
-                WS_SESSIONS_PER_KEY: '3',
-                WS_MESSAGES_PER_SECOND: '5',
-                WS_MAX_FRAME_BYTES: '4096',
-                HUB_SHARDS: '4',
-                // Alerts (edge/alerts/routes.test.ts): a sealing key for webhook secrets, and limits small enough to reach.
-                ALERT_SECRET_KEY: '6b1f0c4e9a2d7358e0b4c1d2f3a4b5c6d7e8f90112233445566778899aabbccd',
-                ALERTS_PER_USER: '5',
-                ALERT_WEBHOOKS_PER_USER: '2',
-                // Watchlists (edge/watchlists/routes.test.ts): limits small enough to reach.
-                WATCHLISTS_PER_USER: '3',
-                WATCHLIST_INSTRUMENTS: '4',
-                // A recurring alert's cool-down short enough to watch it fire twice (durable-objects/alerts/group-alerts.test.ts).
-                ALERTS_MIN_COOLDOWN_S: '1',
-                // Webhook retries after 5–10 ms, doubling: a delivery's ten attempts (durable-objects/webhook-dispatcher/webhook-dispatcher.test.ts)
-                // are over within about 5 s (511 × this at most).
-                ALERT_WEBHOOK_RETRY_BASE_MS: '10',
-              },
-            },
-          })),
-        ],
+        plugins: [workerd()],
         test: {
           name: 'workers',
-          include: ['edge/**/*.test.ts', 'durable-objects/**/*.test.ts', 'storage/**/*.test.ts'],
+          // One runtime per worker for many files (see test/setup/fresh-runtime-files.ts for the ones that need their own).
+          isolate: false,
+          include: WORKERS_FILES,
+          exclude: FRESH_RUNTIME_FILES,
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        plugins: [workerd()],
+        test: {
+          name: 'workers-fresh',
+          include: FRESH_RUNTIME_FILES,
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },

@@ -1,0 +1,9 @@
+/**
+ * Workers test files that need a runtime of their own. The `workers`
+ * project runs its files one after another in a reused workerd (a fresh one
+ * per file cost about 2.6 s each), so Durable Objects keep what earlier files
+ * left in them. These files assert on the one FeedControl object as new:
+ * no origin linked yet, no lease taken, exactly their own groups with
+ * demand. vitest.config.ts gives each of them a fresh runtime.
+ */
+export const FRESH_RUNTIME_FILES = ['durable-objects/feed-control/feed-control.test.ts', 'durable-objects/feed-control/backfill-requests.test.ts'];
