@@ -3,6 +3,7 @@ import { chmodSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PartStatus } from './controlled-part.ts';
 import { freePort } from './ports.ts';
 
 /**
@@ -136,6 +137,33 @@ export async function startDevStack(env: Record<string, string> = {}): Promise<D
     throw error;
   }
   return stack;
+}
+
+/** The origin that holds the lease, as its part on the control port, its URL and its pid. */
+export type ActiveOrigin = { part: 'origin' | 'origin-standby'; url: string; pid: number };
+
+/**
+ * The origin that says it is active now, or undefined while none does.
+ * `npm run dev` runs two, and which one is active changes with each
+ * failover (the one started again after a death may take the lease back):
+ * a fault meant for the active one finds it by its role, never by the
+ * order of the processes (the lower pid is the standby after a failover).
+ */
+export async function activeOrigin(stack: Pick<StackAddresses, 'originUrl' | 'standbyOriginUrl' | 'controlUrl'>): Promise<ActiveOrigin | undefined> {
+  const origins = [
+    { part: 'origin', url: stack.originUrl },
+    { part: 'origin-standby', url: stack.standbyOriginUrl },
+  ] as const;
+  for (const { part, url } of origins) {
+    const health = (await fetch(`${url}/health`)
+      .then((response) => response.json())
+      .catch(() => undefined)) as { role?: string } | undefined;
+    if (health?.role !== 'active') continue;
+    const { parts } = (await (await fetch(`${stack.controlUrl}/parts`)).json()) as { parts: PartStatus[] };
+    const pid = parts.find((p) => p.name === part && p.state === 'running')?.pid;
+    return pid == null ? undefined : { part, url, pid };
+  }
+  return undefined;
 }
 
 function waitForLine(child: ChildProcess, text: string, ms: number): Promise<void> {

@@ -246,7 +246,7 @@ async function load(
       recovery,
       progress,
       sessions: fleet,
-      targets: { sim, edgeUrl: stack.edgeUrl, adminToken: () => accounts.admin?.current ?? '', devPid: stack.pid },
+      targets: { sim, edgeUrl: stack.edgeUrl, adminToken: () => accounts.admin?.current ?? '', origins: stack },
       signal,
       onFault: (run, phase) => {
         if (phase === 'started') faults.push(run);

@@ -15,10 +15,22 @@ const RENEW = 1_000;
 class FakeEdge {
   clock = 0;
   reachable = true;
+  /** How long each answer takes; one slower than the origin waits is lost, though the edge acted on the request. */
+  latency = 0;
   #lease = { holder: null as string | null, token: 0, expiresAt: 0 };
 
-  readonly client: LeaseClient = async (request: LeaseRequest): Promise<LeaseAnswer> => {
+  readonly client: LeaseClient = async (request: LeaseRequest, timeoutMs: number): Promise<LeaseAnswer> => {
     if (!this.reachable) throw new Error('connect ECONNREFUSED');
+    const answer = this.#answer(request);
+    if (this.latency > timeoutMs) {
+      this.clock += timeoutMs;
+      throw new Error(`the edge did not answer the lease request within ${timeoutMs} ms`);
+    }
+    this.clock += this.latency;
+    return answer;
+  };
+
+  #answer(request: LeaseRequest): LeaseAnswer {
     const lease = this.#lease;
     const held = lease.holder !== null && this.clock < lease.expiresAt;
     const holds = held && lease.holder === request.origin_id && lease.token === request.token;
@@ -31,7 +43,7 @@ class FakeEdge {
     const previous = lease.holder;
     this.#lease = { holder: request.origin_id, token: lease.token + 1, expiresAt: this.clock + request.ttl_ms };
     return { ...answer(true), previous_holder: previous };
-  };
+  }
 
   origin(originId: string) {
     const events: string[] = [];
@@ -88,6 +100,23 @@ describe('OriginRole', () => {
     expect(waited).toBeLessThanOrEqual(TTL + RENEW);
     expect(b.events).toEqual(['active 2']);
     expect(b.role.view()).toMatchObject({ token: 2, failovers: 1 });
+  });
+
+  it('takes over from a dead active though the edge answers slower than a round (a busy machine), and keeps the lease', async () => {
+    const edge = new FakeEdge();
+    const a = edge.origin('a');
+    const b = edge.origin('b');
+    await a.role.tick();
+    await edge.run(3_000, a.role, b.role);
+    // a is killed; the edge now takes 1.5 s to answer: the lease b is granted must not be lost on the way.
+    edge.latency = 1_500;
+    const killedAt = edge.clock;
+    while (b.role.role === 'standby' && edge.clock - killedAt < 60_000) await edge.run(RENEW, b.role);
+    expect(edge.clock - killedAt).toBeLessThanOrEqual(TTL + RENEW + edge.latency);
+    expect(b.events).toEqual(['active 2']);
+    await edge.run(30_000, b.role);
+    expect(b.role.mayAct()).toBe(true);
+    expect(b.events).toEqual(['active 2']);
   });
 
   it('steps down before its first send when it resumes after a pause longer than the time to live', async () => {

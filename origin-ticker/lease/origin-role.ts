@@ -126,8 +126,11 @@ export class OriginRole {
     const held = this.#role === 'active' ? this.#token : null;
     const { originId, ttlMs } = this.#options;
     try {
-      // An answer that comes after the lease would have lapsed is of no use: wait no longer than what is left.
-      const timeout = held === null ? this.#options.renewMs : ttlMs - (sentAt - this.#renewedAt);
+      // An answer that comes after the lease would have lapsed is of no use: wait no longer than what is left (a
+      // whole time to live for a lease being taken). A take that waited only a round lost every grant of an edge
+      // slower than that: the lease stood granted to an origin that did not know it, lapsed, and went the same way
+      // again, so on a busy machine a dead active's standby never took over.
+      const timeout = ttlMs - (held === null ? 0 : sentAt - this.#renewedAt);
       const answer = await this.#options.lease({ origin_id: originId, ttl_ms: ttlMs, ...(held === null ? {} : { token: held }) }, timeout);
       this.#lastError = null;
       this.#heard(answer, sentAt, held);

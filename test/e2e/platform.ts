@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, inject } from 'vitest';
-import { PLATFORM_UP_LAST_LINE, type StackAddresses } from '../../dev/dev-stack.ts';
+import { type ActiveOrigin, activeOrigin, PLATFORM_UP_LAST_LINE, type StackAddresses } from '../../dev/dev-stack.ts';
 
 /**
  * What the end-to-end tests on the shared platform (test/setup/shared-platform.ts)
@@ -65,25 +65,17 @@ export async function signIn(stack: Platform, email: string, password: string, o
 }
 
 /**
- * The origin that holds the lease now (origin-ticker/lease/): `npm run dev`
- * runs two, and a suite that kills or hangs one leaves the other active, so
- * a test that reads the origin's Kite state asks whichever is active.
+ * The origin that holds the lease now (origin-ticker/lease/), once one
+ * does: `npm run dev` runs two, and a suite that kills or hangs one leaves
+ * either active, so a test that reads the origin's Kite state asks
+ * whichever is active, and one that kills the active finds its pid here.
  */
+export function waitForActiveOrigin(stack: Platform, ms = 30_000): Promise<ActiveOrigin> {
+  return waitFor(stack, 'an active origin', () => activeOrigin(stack), ms);
+}
+
 export async function activeOriginUrl(stack: Platform, ms = 30_000): Promise<string> {
-  return waitFor(
-    stack,
-    'an active origin',
-    async () => {
-      for (const url of [stack.originUrl, stack.standbyOriginUrl]) {
-        const health = (await fetch(`${url}/health`)
-          .then((response) => response.json())
-          .catch(() => undefined)) as { role?: string } | undefined;
-        if (health?.role === 'active') return url;
-      }
-      return undefined;
-    },
-    ms,
-  );
+  return (await waitForActiveOrigin(stack, ms)).url;
 }
 
 /**
