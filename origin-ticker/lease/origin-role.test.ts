@@ -171,4 +171,37 @@ describe('OriginRole', () => {
     await edge.run(RENEW, b.role);
     expect(b.role.view()).toMatchObject({ role: 'active', token: 2, failovers: 1 });
   });
+
+  it('gives back a lease granted while it was stopping, without going active (a SIGTERM during a slow take)', async () => {
+    const edge = new FakeEdge();
+    let grant: () => void = () => {};
+    const answered = new Promise<void>((resolve) => (grant = resolve));
+    const slow = edge.origin('a');
+    const role = new OriginRole({
+      originId: 'a',
+      renewMs: RENEW,
+      ttlMs: TTL,
+      // The edge grants at once; its answer reaches the origin only when the test lets it.
+      lease: async (request, timeoutMs) => {
+        const answer = await edge.client(request, timeoutMs);
+        if (request.release) return answer;
+        await answered;
+        return answer;
+      },
+      now: () => edge.clock,
+      onActive: (token) => slow.events.push(`active ${token}`),
+      onStandby: (why) => slow.events.push(`standby: ${why}`),
+      log: () => {},
+    });
+    const asking = role.tick();
+    const stopping = role.stop();
+    grant();
+    await Promise.all([asking, stopping]);
+    expect(slow.events.filter((event) => event.startsWith('active'))).toEqual([]);
+    expect(role.view()).toMatchObject({ role: 'standby' });
+    // Given back: another origin takes it at its first round, not a time to live later.
+    const b = edge.origin('b');
+    await b.role.tick();
+    expect(b.role.view()).toMatchObject({ role: 'active', token: 2 });
+  });
 });

@@ -59,7 +59,8 @@ export class OriginRole {
   #renewedAt = 0;
   #failovers = 0;
   #lastError: string | null = null;
-  #asking = false;
+  #asking: Promise<void> | null = null;
+  #stopping = false;
   #timer: NodeJS.Timeout | undefined;
   readonly #options: OriginRoleOptions;
 
@@ -80,6 +81,9 @@ export class OriginRole {
   /** Stops asking, and gives the lease up if held so that a standby takes over at once (SIGTERM). */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.#stopping = true;
+    // A take in flight may still be granted: wait for its answer, so a lease granted now is given back, not left to lapse.
+    await this.#asking;
     const token = this.#token;
     if (this.#role !== 'active' || token === null) return;
     this.#stepDown('stopping');
@@ -118,10 +122,16 @@ export class OriginRole {
   }
 
   /** One round: renew (active) or ask (standby); one request at a time. */
-  async tick(): Promise<void> {
-    if (this.#asking) return;
-    if (this.#role === 'active' && !this.mayAct()) return;
-    this.#asking = true;
+  tick(): Promise<void> {
+    if (this.#asking || this.#stopping) return this.#asking ?? Promise.resolve();
+    if (this.#role === 'active' && !this.mayAct()) return Promise.resolve();
+    this.#asking = this.#ask().finally(() => {
+      this.#asking = null;
+    });
+    return this.#asking;
+  }
+
+  async #ask(): Promise<void> {
     const sentAt = this.#options.now();
     const held = this.#role === 'active' ? this.#token : null;
     const { originId, ttlMs } = this.#options;
@@ -138,8 +148,6 @@ export class OriginRole {
       const message = (error as Error).message;
       if (message !== this.#lastError) this.#options.log(`lease request failed: ${message}`);
       this.#lastError = message;
-    } finally {
-      this.#asking = false;
     }
   }
 
@@ -157,9 +165,15 @@ export class OriginRole {
       return;
     }
     if (answer.token === null) throw new Error('the edge granted the lease without a fencing token');
-    this.#role = 'active';
     this.#token = answer.token;
     this.#renewedAt = sentAt;
+    if (this.#stopping) {
+      // Granted to an origin on its way out: held only until stop() gives it back, never acted on.
+      this.#role = 'active';
+      this.#options.log(`granted the lease with fencing token ${answer.token} while stopping: giving it back`);
+      return;
+    }
+    this.#role = 'active';
     const previous = answer.previous_holder ?? null;
     if (previous !== null && previous !== this.#options.originId) this.#failovers++;
     this.#options.log(`active: holds the lease with fencing token ${answer.token}${previous ? ` (taken over from ${previous})` : ''}`);
