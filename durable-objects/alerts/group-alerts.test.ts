@@ -142,17 +142,9 @@ describe('alerts in the group object', () => {
     origin.sendBatch([ltpPacket(bse.token, 11)]);
     const frame = await session.nextOf('alert');
     expect(frame).toMatchObject({ idempotency_key: `${alert.id}:0`, value: 11 });
-    // Fired and kept in the outbox, not yet in Postgres: its recording waits on the held key. The recording starts only once the
-    // frame's outcome is on the outbox row; a restart before that would send the frame again (at least once: docs/alerts.md).
-    await settled(async () => {
-      const [row] = await sql<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-         WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%jsonb_to_recordset%' AND pid <> pg_backend_pid()`,
-      );
-      expect(row?.n).toBe(1);
-    });
-    // Now the object restarts.
-    expect(await groupAlerts(bse.group)).toMatchObject({ pending: 1 });
+    // Fired and kept in the outbox with the frame's outcome, not yet in Postgres: now the object restarts. (A restart before the
+    // outcome is kept sends the frame again, by design: at least once, docs/alerts.md.)
+    await settled(async () => expect(await groupAlerts(bse.group)).toMatchObject({ pending: 1, awaiting_sessions: 0 }));
     await expect(settle(env.INSTRUMENT_GROUP.getByName(bse.group).restart())).rejects.toThrow('restart requested');
     expect(await stall).toContain('division by zero');
 
