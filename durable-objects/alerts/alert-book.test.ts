@@ -368,16 +368,34 @@ describe('AlertBook: exactly once across reloads and pushes', () => {
     expect(keys(book.evaluate([tick(1501)], NOW + 60_000))).toEqual([`${a.id}:1`]);
   });
 
-  it('forgets a fired one-shot alert once Postgres has recorded it, clearing the outbox row', () => {
+  it('clears the outbox row of a recorded fire and forgets the fired one-shot alert at Postgres’s next word about it', () => {
     const a = alert({ type: 'price_above', price: 1500 });
     const book = bookWith(a);
     book.evaluate([tick(1501)], NOW);
-    expect(book.size).toBe(1);
     const recorded = book.recorded([{ alert_id: a.id, generation: 0, idempotency_key: `${a.id}:0` }]);
     expect(recorded.recorded).toEqual([`${a.id}:0`]);
-    expect(recorded.removed).toEqual([a.id]);
+    expect(recorded.removed).toEqual([]);
+    expect(recorded.saved.get(a.id)).toMatchObject({ recorded_generation: 1, alert: { generation: 1, state: 'triggered' } });
+    expect(book.size).toBe(1);
+    // Postgres says what it recorded: generation 1, triggered.
+    expect(book.upsert({ ...a, generation: 1, state: 'triggered' }, NOW).removed).toContain(a.id);
     expect(book.size).toBe(0);
   });
+
+  // A read from Postgres taken before the recording committed, applied after it (the group reads and records concurrently).
+  for (const push of ['upsert', 'sync'] as const) {
+    it(`does not fire a recorded one-shot alert again when a read older than the recording arrives after it (${push})`, () => {
+      const a = alert({ type: 'price_above', price: 1500 });
+      const book = bookWith(a);
+      expect(keys(book.evaluate([tick(1501)], NOW))).toEqual([`${a.id}:0`]);
+      book.recorded([{ alert_id: a.id, generation: 0, idempotency_key: `${a.id}:0` }]);
+      const stale = push === 'upsert' ? book.upsert(a, NOW) : book.sync([a], NOW);
+      expect(stale.saved.has(a.id)).toBe(false);
+      expect(book.size).toBe(0);
+      expect(book.watches(INFY.instrument_token)).toBe(false);
+      expect(keys(book.evaluate([tick(1501)], NOW))).toEqual([]);
+    });
+  }
 
   it('reconciles with Postgres: unlisted alerts go, listed ones merge', () => {
     const kept = alert({ type: 'price_above', price: 10 });

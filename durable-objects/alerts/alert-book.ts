@@ -55,6 +55,15 @@ import { TimeQueue } from './time-queue.ts';
  * fire stays `triggered` until a push whose generation has caught up (a
  * resume) re-arms it. Alerts that are not active and have nothing unrecorded
  * are dropped; the book keeps the others only to remember their generation.
+ *
+ * Forgotten only on Postgres's word. Recording a fire (`recorded`) never
+ * drops the alert: a read from Postgres may have been taken before that
+ * recording committed and be applied after it, and such a push, meeting no
+ * entry, would bring the one-shot alert back armed at its old generation and
+ * fire the same key again (a second frame to the owner). Kept, the entry
+ * merges with that push and stays fired; it goes at the next push or load
+ * that finds it not worth keeping, and a read begun after that began after
+ * the recording committed, so it sees the new generation.
  */
 
 /** What the book reads of a tick. */
@@ -169,7 +178,7 @@ export class AlertBook {
   /** Live alerts with an expiry, by it. */
   readonly #expiries = new TimeQueue<Held>();
 
-  /** Alerts held (active ones, and others kept for their unrecorded fires). */
+  /** Alerts held (active ones, and others kept for their fires until Postgres's next word about them). */
   get size(): number {
     return this.#alerts.size;
   }
@@ -264,7 +273,10 @@ export class AlertBook {
     return changes;
   }
 
-  /** Postgres holds these triggers now: their outbox rows go, and alerts kept only for them are dropped. */
+  /**
+   * Postgres holds these triggers now: their outbox rows go. An alert kept
+   * only for them stays until Postgres's next word about it (see the header).
+   */
   recorded(triggers: readonly Pick<AlertTrigger, 'alert_id' | 'generation' | 'idempotency_key'>[]): BookChanges {
     const changes = emptyChanges();
     for (const trigger of triggers) {
@@ -272,8 +284,7 @@ export class AlertBook {
       const held = this.#alerts.get(trigger.alert_id);
       if (!held || held.entry.recorded_generation > trigger.generation) continue;
       held.entry = { ...held.entry, recorded_generation: trigger.generation + 1 };
-      if (worthKeeping(held.entry)) changes.saved.set(held.id, held.entry);
-      else this.#forget(held, changes);
+      changes.saved.set(held.id, held.entry);
     }
     return changes;
   }

@@ -62,7 +62,8 @@ export type GroupAlertsHooks = {
   wakeAt(at: number): void;
 };
 
-export type GroupAlertsState = { held: number; pending: number; next_sync_at: number | null };
+/** `pending`: triggers not in Postgres yet; `awaiting_sessions`: those of them whose frame's outcome at the sessions is not kept yet. */
+export type GroupAlertsState = { held: number; pending: number; awaiting_sessions: number; next_sync_at: number | null };
 
 export class GroupAlerts {
   readonly #ctx: DurableObjectState;
@@ -137,7 +138,7 @@ export class GroupAlerts {
   }
 
   state(): GroupAlertsState {
-    return { held: this.#book.size, pending: this.#outbox.pendingCount, next_sync_at: this.#syncAt };
+    return { held: this.#book.size, pending: this.#outbox.pendingCount, awaiting_sessions: this.#outbox.awaitingSessionsCount, next_sync_at: this.#syncAt };
   }
 
   // ---- storage ----

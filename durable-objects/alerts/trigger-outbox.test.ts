@@ -73,7 +73,7 @@ describe('TriggerOutbox', () => {
     expect(afterCrash.pending).toEqual(fired);
     expect(afterCrash.again).toEqual([]);
 
-    // Postgres took it (INSERT … ON CONFLICT DO NOTHING): the row goes, and the fired one-shot alert with it.
+    // Postgres took it (INSERT … ON CONFLICT DO NOTHING): the row goes, and the reload drops the fired one-shot alert, recorded.
     await group.inside(NOW + 2_000, (book, outbox) => outbox.apply(book.recorded(outbox.pending().map((row) => row.trigger))));
     await group.abort();
     expect(await group.inside(NOW + 3_000, (book, outbox) => ({ pending: outbox.pendingCount, held: book.size }))).toEqual({ pending: 0, held: 0 });

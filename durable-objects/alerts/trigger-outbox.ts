@@ -122,6 +122,12 @@ export class TriggerOutbox {
     return this.#sql.exec<{ n: number }>('SELECT count(*) AS n FROM alert_outbox').one().n;
   }
 
+  /** Pending triggers whose frame to the owner's sessions has no outcome kept yet: a restart would send those frames again. */
+  get awaitingSessionsCount(): number {
+    return this.#sql.exec<{ n: number }>(`SELECT count(*) AS n FROM alert_outbox WHERE sessions_at IS NULL AND json_extract(channels, '$.sessions') = 1`).one()
+      .n;
+  }
+
   /** Keeps how the frame of `key` reached the sessions, so a restart neither sends it again nor loses the outcome. */
   sessionsDone(key: string, outcome: SessionsOutcome): void {
     this.#sql.exec(
