@@ -31,6 +31,8 @@ const NODE_FILES = [
   'test/**/*.test.ts',
 ];
 
+const E2E_FILES = ['test/e2e/*.test.ts'];
+
 const WORKERS_FILES = ['edge/**/*.test.ts', 'durable-objects/**/*.test.ts', 'storage/**/*.test.ts'];
 
 /** workerd with the real wrangler.toml and the test backing services, for the two workers projects. */
@@ -78,12 +80,13 @@ const workerd = () =>
 
 export default defineConfig({
   test: {
-    // Started in Node (not under workerd's resolution): the backing services every project talks to, and the shared platform of the end-to-end suites
-    // (test/e2e/platform.test.ts), launched without waiting so the other files run while it boots.
-    globalSetup: ['test/setup/backing-services.ts', 'test/setup/shared-platform.ts'],
+    // Started in Node (not under workerd's resolution): the shared platform of the end-to-end suites (test/e2e/), launched
+    // first and not awaited so that it boots while the backing services every project talks to start and the files run.
+    globalSetup: ['test/setup/shared-platform.ts', 'test/setup/backing-services.ts'],
     // Most test time is spent waiting on other processes (the platform, workerd, Postgres, the simulator's clock),
-    // so three files at a time keep two cores busy where vitest's default (cores - 1) would run one.
-    maxWorkers: 3,
+    // so four files at a time (two of them the end-to-end files, mostly waiting) keep two cores busy where vitest's
+    // default (cores - 1) would run one.
+    maxWorkers: 4,
     sequence: { sequencer: LongFilesFirst },
     projects: [
       {
@@ -94,7 +97,7 @@ export default defineConfig({
           isolate: false,
           environment: 'node',
           include: NODE_FILES,
-          exclude: KITE_TICKER_FILES,
+          exclude: [...KITE_TICKER_FILES, ...E2E_FILES],
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },
@@ -107,6 +110,17 @@ export default defineConfig({
           name: 'node-kite-ticker',
           environment: 'node',
           include: KITE_TICKER_FILES,
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          // The suites on the shared platform, in two files side by side under its lock (test/e2e/platform-lock.ts),
+          // each in a fresh process (KiteTicker's module state, Chromium).
+          name: 'e2e',
+          environment: 'node',
+          include: E2E_FILES,
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },

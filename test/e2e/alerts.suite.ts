@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Alert, AlertFrame } from '../../contracts/alerts.ts';
 import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+import { alone } from './platform-lock.ts';
 
 /**
  * Price alerts end to end on the whole local platform (`npm run dev`): the
@@ -235,7 +236,7 @@ describe('price alerts on the whole platform', () => {
     expect(verify('whsec_someone-else', String(requests[2]?.headers['x-alert-signature']), requests[2]?.body ?? '')).toBe(false);
   }, 60_000);
 
-  it('neither loses nor repeats a trigger when the group object restarts between the crossing and its recording', async () => {
+  it(alone('neither loses nor repeats a trigger when the group object restarts between the crossing and its recording'), async () => {
     const session = await Session.open(owner);
     const alert = (await (await api(owner, '/alerts', { json: { instrument: NIFTY, condition: { type: 'price_above', price: 1e9 } } })).json()) as Alert;
     // Postgres stalls the recording: a transaction holds the trigger's idempotency key, uncommitted, until the test rolls it back.

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartStatus } from '../../dev/controlled-part.ts';
 import type { OriginHealth } from '../../origin-ticker/http/origin-health.ts';
 import { firstOriginActive, type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+import { aloneInThisSuite } from './platform-lock.ts';
 import { Watcher } from './watcher.ts';
 
 /**
@@ -54,6 +55,7 @@ const activeOrigin = (ms?: number) =>
   );
 
 describe('origin failover: a standby takes over from a dead or hung active origin', () => {
+  aloneInThisSuite();
   beforeAll(async () => {
     stack = await platform();
     const user = await signIn(stack, uniqueEmail('failover'), 'failover watcher password');

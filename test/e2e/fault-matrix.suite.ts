@@ -4,6 +4,7 @@ import { hubConfig, hubName } from '../../contracts/hub-config.ts';
 import type { PartStatus } from '../../dev/controlled-part.ts';
 import type { OriginHealth } from '../../origin-ticker/http/origin-health.ts';
 import { activeOriginUrl, firstOriginActive, type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+import { aloneInThisSuite } from './platform-lock.ts';
 import { Watcher } from './watcher.ts';
 
 /**
@@ -61,6 +62,7 @@ async function recovered(fault: string, since: number, ms?: number): Promise<num
 }
 
 describe('the fault matrix: what a client sees when a part fails, and that it gets everything back', () => {
+  aloneInThisSuite();
   // Inside the describe, so they run when its turn comes: the suites before it (which restart the origin) are done.
   beforeAll(async () => {
     stack = await platform();

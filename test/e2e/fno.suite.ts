@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { FnoChain, FnoChainUpdate, FnoOption } from '../../contracts/fno-chain.ts';
 import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+import { alone } from './platform-lock.ts';
 
 /**
  * The live option chain end to end (docs/fno.md): NIFTY's nearest expiry
@@ -138,7 +139,7 @@ describe('the live option chain', () => {
     expect(await client.unsubscribeChain('NIFTY', expiry, { strikes: 10 })).toMatchObject({ chains: 0 });
   });
 
-  it('survives a restart of the group object', async () => {
+  it(alone('survives a restart of the group object'), async () => {
     expect((await edge('/internal/groups/fno:NFO:NIFTY/restart', adminToken, { method: 'POST' })).status).toBe(200);
     const after = await chain();
     expect(after?.strikes.length).toBeGreaterThan(20);

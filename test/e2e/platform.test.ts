@@ -1,21 +1,20 @@
 /**
- * The end-to-end suites on the one shared platform (test/setup/shared-platform.ts),
- * in one file so they run one after another: a fault one injects (Kite
- * silenced, tokens expired, the origin killed, a group restarted) is put
- * back before the next starts, while the other test files run beside it.
+ * The end-to-end suites on the shared platform (test/setup/shared-platform.ts)
+ * that inject faults or watch the feed as a whole (the origin killed and
+ * hung, Kite silenced, tokens expired, groups restarted, Postgres and Redis
+ * stopped), and the API documents with the packed client. They run one after another here, beside test/e2e/platform-web.test.ts;
+ * the platform lock (test/e2e/platform-lock.ts) keeps each fault away from the
+ * tests of the other file, and each fault is put back before the next test.
  */
 import './platform-health.suite.ts';
 import './alerts.suite.ts';
 import './websocket.suite.ts';
-import './typed-client.suite.ts';
-import './api-documents.suite.ts';
-import './web-app.suite.ts';
-import './web-watchlist.suite.ts';
-import './web-alerts-keys.suite.ts';
-import './web-chart.suite.ts';
-import './web-chain.suite.ts';
 import './origin-feed.suite.ts';
 import './fno.suite.ts';
 import './candles.suite.ts';
+import './api-documents.suite.ts';
 import './failover.suite.ts';
 import './fault-matrix.suite.ts';
+import { sharedPlatformFile } from './platform-lock.ts';
+
+sharedPlatformFile();

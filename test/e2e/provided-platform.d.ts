@@ -6,5 +6,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The shared platform, not yet up when provided: test/e2e/platform.ts waits for it. */
     platform: StackAddresses & { originLinkSecret: string };
+    /** The platform lock the end-to-end files share it under (test/e2e/platform-lock.ts). */
+    platformLockUrl: string;
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hubConfig, hubName } from '../../contracts/hub-config.ts';
 import { screenshotPath } from './browser.ts';
 import { signIn, uniqueEmail, waitFor } from './platform.ts';
+import { alone } from './platform-lock.ts';
 import { DESKTOP, fillWatchlist, lastPrice, liveFeed, NIFTY, newUser, PASSWORD, signedInPage, webSuite } from './web-user.ts';
 
 /**
@@ -163,7 +164,7 @@ describe('the web app and its sessions', () => {
     }
   }, 60_000);
 
-  it('loses the live connection (its session hub restarts), says so, and is live again without a reload', async () => {
+  it(alone('loses the live connection (its session hub restarts), says so, and is live again without a reload'), async () => {
     const user = await newUser(web.stack, 'web-reconnect');
     const admin = await signIn(web.stack, uniqueEmail('web-reconnect-admin'), PASSWORD, { admin: true });
     await fillWatchlist(web.stack, user, [NIFTY]);

@@ -6,6 +6,7 @@ import { hubConfig, hubName } from '../../contracts/hub-config.ts';
 import { IST_OFFSET_MS } from '../../contracts/ist-clock.ts';
 import { screenshotPath } from './browser.ts';
 import { signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+import { alone } from './platform-lock.ts';
 import { DESKTOP, newUser, PASSWORD, PHONE, signedInPage, type WebUser, webSuite } from './web-user.ts';
 
 /**
@@ -153,7 +154,9 @@ describe('the web app: chart', () => {
     }
   }, 120_000);
 
-  it('draws the history again when the lost connection comes back (its session hub restarts), and the forming candle goes on, without a reload', async () => {
+  it(alone(
+    'draws the history again when the lost connection comes back (its session hub restarts), and the forming candle goes on, without a reload',
+  ), async () => {
     const user = await newUser(web.stack, 'web-chart-reconnect');
     const admin = await signIn(web.stack, uniqueEmail('web-chart-reconnect-admin'), PASSWORD, { admin: true });
     const page = await chartPage('web-chart-reconnect', DESKTOP, user);

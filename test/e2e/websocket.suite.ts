@@ -6,6 +6,7 @@ import type { ServerMessage } from '../../contracts/client-protocol.ts';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
 import type { PartStatus } from '../../dev/controlled-part.ts';
 import { type Platform, platform, signIn, uniqueEmail, waitFor, waitForActiveOrigin } from './platform.ts';
+import { alone } from './platform-lock.ts';
 
 /**
  * The client WebSockets on the whole local platform (`npm run dev`): the
@@ -152,7 +153,7 @@ describe('/v2/ws on the whole platform', () => {
     two.ws.close();
   });
 
-  it('keeps a fast session at its pace while another session of the same user stops reading', async () => {
+  it(alone('keeps a fast session at its pace while another session of the same user stops reading'), async () => {
     const many = equities.slice(0, 3000).map((e) => e.token);
     const fast = await Session.open();
     const paused = await Session.open();
@@ -179,7 +180,7 @@ describe('/v2/ws on the whole platform', () => {
     for (const s of [fast, paused]) s.ws.close();
   }, 60_000);
 
-  it('turns sessions stale when the origin dies and live again when it is back, on the same socket', async () => {
+  it(alone('turns sessions stale when the origin dies and live again when it is back, on the same socket'), async () => {
     const session = await Session.open();
     await session.subscribe([NIFTY], 'quote', 'nifty');
     await session.until('a tick', (f) => (f.type === 'ticks' || f.type === 'snapshot' ? f : undefined));

@@ -2,6 +2,7 @@ import { createConnection } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { launchDevStack } from '../../dev/dev-stack.ts';
 import { portIsFree } from '../../dev/ports.ts';
+import { startPlatformLockServer } from './platform-lock-server.ts';
 
 /**
  * Vitest global setup: one whole local platform (`npm run dev`: embedded
@@ -19,15 +20,17 @@ export const ALERT_WEBHOOK_RETRY_BASE_MS = '200';
 /** Every suite registers and logs in its own users from one address: more than the 20 a minute a real address gets (the budget itself is tested in edge/auth). */
 export const RATE_LIMIT_AUTH = '1000';
 
-/** The file that holds every suite on the shared platform. */
-const E2E_FILE = 'test/e2e/platform.test.ts';
+/** The files that hold the suites on the shared platform, side by side under its lock (test/e2e/platform-lock.ts). */
+const E2E_FILES = ['test/e2e/platform.test.ts', 'test/e2e/platform-web.test.ts'];
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   // `vitest run edge/foo` names its files by substrings of their paths: when none of them picks the end-to-end file,
   // nothing would use the platform, and booting it would only take a core from the files that run.
   const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
-  if (filters && !filters.some((filter) => E2E_FILE.includes(filter))) return undefined;
+  if (filters && !filters.some((filter) => E2E_FILES.some((file) => file.includes(filter)))) return undefined;
   const stack = await launchDevStack({ ORIGIN_LINK_SECRET, ALERTS_MIN_COOLDOWN_S, ALERT_WEBHOOK_RETRY_BASE_MS, RATE_LIMIT_AUTH });
+  const lock = await startPlatformLockServer();
+  project.provide('platformLockUrl', lock.url);
   project.provide('platform', {
     ports: stack.ports,
     edgeUrl: stack.edgeUrl,
@@ -42,6 +45,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   let gone = false;
   stack.exited.then(() => (gone = true));
   return async () => {
+    await lock.close();
     // Its last check, the one a developer's Ctrl-C cannot make: when a part of the platform's own dies (here its
     // private redis-server), the whole platform stops, says which part, exits 1 and frees every port.
     if (gone) {
