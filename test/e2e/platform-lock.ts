@@ -18,7 +18,11 @@ async function hold(mode: Mode): Promise<() => void> {
   const controller = new AbortController();
   const response = await fetch(`${inject('platformLockUrl')}/${mode}`, { signal: controller.signal });
   if (response.status !== 200) throw new Error(`the platform lock refused ${mode}: ${response.status} ${await response.text()}`);
-  return () => controller.abort();
+  // The closure keeps the answer: Node's fetch cancels the body of an answer it collects, which would end the hold early.
+  return () => {
+    void response.body?.cancel().catch(() => {});
+    controller.abort();
+  };
 }
 
 /** Every test of this file holds the platform lock while it runs. */
