@@ -29,13 +29,12 @@ import { CANDLES_HOLDER, TokenSlots } from '../token-slots.ts';
  * packets, `volume_traded` as the day's volume.
  *
  * The hot path is `addBatch`: it reads in place from the batch's bytes (one
- * DataView a batch) and allocates nothing. Each instrument's state lives by
- * slot (token-slots.ts; the group passes the slots its latest packets looked
- * up, so a tick costs no map lookup here) in two arrays: a 64-byte block of
- * what a tick in the forming minute moves (the minute's and the day's
- * high, low, close, volume and OI), and the rest (opens, volume bases, the
- * closed minute) apart. Prices are kept as the packets' integers and divided
- * only when a candle is read, so a tick costs no division and one block.
+ * DataView a batch) and keeps each instrument's state in one Float64Array,
+ * STRIDE numbers a slot (token-slots.ts). The group passes the slots its
+ * latest packets looked up, so a tick costs no map lookup here and
+ * allocates nothing; a tick inside the forming minute touches the slot's
+ * first two cache lines only (the token and the minute's moving fields,
+ * then the day's).
  */
 export type MinuteState = {
   minute: number;
@@ -59,61 +58,45 @@ export type DayCandle = Candle & { token: number };
 
 export type CandleCounters = { late_ticks: number; minutes_closed: number };
 
-// A slot's hot block (one cache line, or two adjacent ones as the allocator aligns the buffer): HOT_BYTES, read as doubles (the times) and as 32-bit words (prices as the packets' integers, volumes, OI),
-// at slot * HOT_DOUBLES and slot * HOT_WORDS. -1 in MINUTE or DAY: none.
-const HOT_BYTES = 64;
-const HOT_DOUBLES = HOT_BYTES / 8;
-const HOT_WORDS = HOT_BYTES / 4;
-/** Doubles: the forming minute's start, and the exchange (or receipt) time of the tick that set its close. */
-const MINUTE = 0;
-const LAST_AT = 1;
-/** Words: FLAGS (HELD, HAS_VOLUME, DAY_MOVED), the forming minute's, then the day's (DAY its IST day number). */
-const FLAGS = 4;
-const HIGH = 5;
-const LOW = 6;
-const CLOSE = 7;
-const VOLUME_END = 8;
-const OI = 9;
-const DAY = 10;
-const DAY_HIGH = 11;
-const DAY_LOW = 12;
-const DAY_CLOSE = 13;
-const DAY_VOLUME = 14;
-const DAY_OI = 15;
-/** The slot is this builder's. */
-const HELD = 1;
-/** The forming minute's VOLUME_END holds a volume (ltp packets carry none). */
-const HAS_VOLUME = 2;
-/** The day candle moved since the last `takeDays` (the slot is then in #daysMoved). */
-const DAY_MOVED = 4;
-
-// A slot's cold block, COLD_STRIDE doubles at slot * COLD_STRIDE: what a tick inside the forming minute does not touch.
-const COLD_STRIDE = 16;
+// A slot's numbers. A minute (the forming one from FORMING, the closed one from CLOSED) is a block of fields from its start, its
+// volume base apart, so the token and what a tick moves of the forming minute fill the slot's first 64 bytes, and the day's the
+// next 64. -1 in TOKEN, in a block's MINUTE or in DAY: none.
+const STRIDE = 32;
 const TOKEN = 0;
-const OPEN = 1;
-const FORMING_VOLUME_BASE = 2;
-const DAY_OPEN = 3;
+const MINUTE = 0;
+const HIGH = 1;
+const LOW = 2;
+const CLOSE = 3;
+const LAST_AT = 4;
+const VOLUME_END = 5;
+const OI = 6;
+const OPEN = 7;
+const FORMING = 1;
+const DAY = 9;
+const DAY_HIGH = 10;
+const DAY_LOW = 11;
+const DAY_CLOSE = 12;
+const DAY_VOLUME = 13;
+const DAY_OI = 14;
+/** 1 while the day candle moved since the last `takeDays` (the slot is then in #daysMoved). */
+const DAY_MOVED = 15;
+const FORMING_VOLUME_BASE = 16;
+const DAY_OPEN = 17;
 /** 1 while the closed minute waits in the outbox. */
-const CLOSED_QUEUED = 4;
-/** The closed minute, a block of fields from CLOSED (prices as integers; volume end -1: none). */
-const CLOSED = 5;
-const C = { minute: 0, open: 1, high: 2, low: 3, close: 4, lastAt: 5, volumeEnd: 6, oi: 7, volumeBase: 8 } as const;
+const CLOSED_QUEUED = 18;
+const CLOSED_VOLUME_BASE = 19;
+const CLOSED = 20;
 
 export class MinuteCandles {
   readonly #onClosed: ((token: number, minute: Candle) => void) | undefined;
   readonly #slots: TokenSlots;
-  /** The hot blocks, as doubles and as 32-bit words (signed for prices and days, unsigned for flags, volumes and OI). */
-  #times = new Float64Array(0);
-  #ints = new Int32Array(0);
-  #uints = new Uint32Array(0);
-  #cold = new Float64Array(0);
-  /** How many slots the arrays have room for. */
-  #capacity = 0;
+  /** STRIDE numbers a slot; slots this builder does not hold have -1 in TOKEN. */
+  #state = new Float64Array(0);
   /** How many slots this builder holds. */
   #held = 0;
   /** Closed minutes not yet handed to the writer, in closing order. */
   #outbox: OutboxCandle[] = [];
-  /** The slots whose day candle moved since the last `takeDays`, once each (DAY_MOVED). */
+  /** The first numbers of the slots whose day candle moved since the last `takeDays`, once each (DAY_MOVED). */
   #daysMoved: number[] = [];
   /** Whether anything moved since the last snapshot. */
   #changed = false;
@@ -131,7 +114,6 @@ export class MinuteCandles {
 
   /** One packet from the origin, received at `receivedAt`. */
   add(packet: Uint8Array, receivedAt: number): void {
-    this.#changed = true;
     this.#add(new DataView(packet.buffer), packet.byteOffset, packet.byteLength, receivedAt, -1);
   }
 
@@ -143,7 +125,6 @@ export class MinuteCandles {
   addBatch(packets: readonly Uint8Array[], slots: Int32Array, receivedAt: number): void {
     const first = packets[0];
     if (first === undefined) return;
-    this.#changed = true;
     const view = new DataView(first.buffer);
     for (let i = 0; i < packets.length; i++) {
       const packet = packets[i] as Uint8Array;
@@ -151,19 +132,14 @@ export class MinuteCandles {
     }
   }
 
-  /** The packet at `o` in `view`, `length` bytes; `slot`: its token's in the shared slots, if known (-1: look it up). */
+  /** The packet at `o` in `view`, `length` bytes; `slot`: its token's, if known (-1: look it up). */
   #add(view: DataView, o: number, length: number, receivedAt: number, slot: number): void {
-    // A slot passed in is trusted only while it is still the token's in the shared slots (they give a slot held here to no other
-    // token, so its state is then the token's).
     const token = view.getUint32(o + PACKET.token);
-    if (slot < 0 || slot >= this.#capacity || ((this.#uints[slot * HOT_WORDS + FLAGS] as number) & HELD) === 0 || this.#slots.tokenOf(slot) !== token) {
-      slot = this.#claim(token);
-    }
-    const times = this.#times;
-    const ints = this.#ints;
-    const d = slot * HOT_DOUBLES;
-    const w = slot * HOT_WORDS;
-    const price = view.getInt32(o + PACKET.lastPrice);
+    let base = slot * STRIDE;
+    if (slot < 0 || base >= this.#state.length || this.#state[base + TOKEN] !== token) base = this.#claim(token);
+    const s = this.#state;
+    const divisor = priceDivisor(token);
+    const price = view.getInt32(o + PACKET.lastPrice) / divisor;
     let at = receivedAt;
     if (length === PACKET_LENGTH.full) {
       const exchangeAt = view.getUint32(o + FULL.exchangeTimestamp) * 1000;
@@ -175,45 +151,38 @@ export class MinuteCandles {
     const tradable = length === PACKET_LENGTH.quote || length === PACKET_LENGTH.full;
     const volume = tradable ? view.getUint32(o + QUOTE.volumeTraded) : -1;
     const oi = length === PACKET_LENGTH.full ? view.getUint32(o + FULL.oi) : -1;
-    const formingMinute = times[d + MINUTE] as number;
+    this.#changed = true;
+    const formingMinute = s[base + FORMING + MINUTE] as number;
     // The common case, a tick in the forming minute: no minute or day arithmetic, and the day follows from the price (Kite's own
-    // day OHLC is read once a minute, in #addOutsideForming). It touches the slot's hot block only.
-    if (formingMinute >= 0 && at >= formingMinute && at < formingMinute + 60_000 && (ints[w + DAY] as number) >= 0) {
-      this.#amendForming(slot, price, at, volume, oi);
-      this.#amendDay(slot, price, volume, oi);
+    // day OHLC is read once a minute, on the slow path below). It touches the slot's first two cache lines only.
+    if (formingMinute >= 0 && at >= formingMinute && at < formingMinute + 60_000 && (s[base + DAY] as number) >= 0) {
+      amend(s, base + FORMING, price, at, volume, oi);
+      if (price > (s[base + DAY_HIGH] as number)) s[base + DAY_HIGH] = price;
+      if (price < (s[base + DAY_LOW] as number)) s[base + DAY_LOW] = price;
+      s[base + DAY_CLOSE] = price;
+      if (volume > (s[base + DAY_VOLUME] as number)) s[base + DAY_VOLUME] = volume;
+      if (oi >= 0) s[base + DAY_OI] = oi;
+      if (s[base + DAY_MOVED] === 0) this.#markDayMoved(base);
       return;
     }
-    this.#addOutsideForming(slot, view, o, length, price, at, volume, oi);
-  }
-
-  /** A tick outside the forming minute (or its slot's first of a day): the day, then a minute closed, amended or started. */
-  #addOutsideForming(slot: number, view: DataView, o: number, length: number, price: number, at: number, volume: number, oi: number): void {
-    const times = this.#times;
-    const ints = this.#ints;
-    const uints = this.#uints;
-    const d = slot * HOT_DOUBLES;
-    const w = slot * HOT_WORDS;
-    const formingMinute = times[d + MINUTE] as number;
     const minute = minuteStart(at);
-    this.#addToDay(slot, view, o, length, price, at, volume, oi);
-    const cold = this.#cold;
-    const c = slot * COLD_STRIDE;
+    this.#addToDay(base, view, o, length, divisor, price, at, volume, oi);
     if (formingMinute >= 0) {
       if (minute === formingMinute) {
-        this.#amendForming(slot, price, at, volume, oi);
+        amend(s, base + FORMING, price, at, volume, oi);
         return;
       }
       if (minute < formingMinute) {
-        this.#amendClosed(slot, minute, price, at, volume, oi);
+        this.#amendClosed(base, minute, price, at, volume, oi);
         return;
       }
-      this.#close(slot);
-    } else if ((cold[c + CLOSED + C.minute] as number) >= 0 && minute <= (cold[c + CLOSED + C.minute] as number)) {
-      this.#amendClosed(slot, minute, price, at, volume, oi);
+      this.#close(base);
+    } else if ((s[base + CLOSED + MINUTE] as number) >= 0 && minute <= (s[base + CLOSED + MINUTE] as number)) {
+      this.#amendClosed(base, minute, price, at, volume, oi);
       return;
     }
-    const previousMinute = cold[c + CLOSED + C.minute] as number;
-    const previousVolumeEnd = cold[c + CLOSED + C.volumeEnd] as number;
+    const previousMinute = s[base + CLOSED + MINUTE] as number;
+    const previousVolumeEnd = s[base + CLOSED + VOLUME_END] as number;
     const sameDay = previousMinute >= 0 && istDayNumber(previousMinute) === istDayNumber(minute);
     // Kite's definition: from the previous minute's last tick, and from zero when a new day starts after one we saw.
     const volumeBase =
@@ -226,30 +195,26 @@ export class MinuteCandles {
           : previousMinute >= 0
             ? 0
             : firstBase(view, o, length, volume);
-    times[d + MINUTE] = minute;
-    times[d + LAST_AT] = at;
-    cold[c + OPEN] = price;
-    ints[w + HIGH] = price;
-    ints[w + LOW] = price;
-    ints[w + CLOSE] = price;
-    if (volume >= 0) {
-      uints[w + VOLUME_END] = volume;
-      uints[w + FLAGS] = (uints[w + FLAGS] as number) | HAS_VOLUME;
-    } else {
-      uints[w + VOLUME_END] = 0;
-      uints[w + FLAGS] = (uints[w + FLAGS] as number) & ~HAS_VOLUME;
-    }
-    uints[w + OI] = oi >= 0 ? oi : sameDay ? (cold[c + CLOSED + C.oi] as number) : 0;
-    cold[c + FORMING_VOLUME_BASE] = volumeBase;
+    const f = base + FORMING;
+    s[f + MINUTE] = minute;
+    s[f + OPEN] = price;
+    s[f + HIGH] = price;
+    s[f + LOW] = price;
+    s[f + CLOSE] = price;
+    s[f + LAST_AT] = at;
+    s[f + VOLUME_END] = volume;
+    s[f + OI] = oi >= 0 ? oi : sameDay ? (s[base + CLOSED + OI] as number) : 0;
+    s[base + FORMING_VOLUME_BASE] = volumeBase;
   }
 
   /** Closes every forming minute that ended at or before `until` (the alarm's sweep). Returns how many closed. */
   closeUntil(until: number): number {
     let closed = 0;
-    for (let slot = 0; slot < this.#capacity; slot++) {
-      const minute = this.#times[slot * HOT_DOUBLES + MINUTE] as number;
-      if (this.#holds(slot) && minute >= 0 && minute + 60_000 <= until) {
-        this.#close(slot);
+    const s = this.#state;
+    for (let base = 0; base < s.length; base += STRIDE) {
+      const minute = s[base + FORMING + MINUTE] as number;
+      if (s[base + TOKEN] !== -1 && minute >= 0 && minute + 60_000 <= until) {
+        this.#close(base);
         closed++;
       }
     }
@@ -259,9 +224,10 @@ export class MinuteCandles {
   /** The earliest end of a forming minute (when the sweep has work), or undefined. */
   nextMinuteEnd(): number | undefined {
     let earliest: number | undefined;
-    for (let slot = 0; slot < this.#capacity; slot++) {
-      const minute = this.#times[slot * HOT_DOUBLES + MINUTE] as number;
-      if (!this.#holds(slot) || minute < 0) continue;
+    const s = this.#state;
+    for (let base = 0; base < s.length; base += STRIDE) {
+      const minute = s[base + FORMING + MINUTE] as number;
+      if (s[base + TOKEN] === -1 || minute < 0) continue;
       const end = minute + 60_000;
       if (earliest === undefined || end < earliest) earliest = end;
     }
@@ -274,9 +240,8 @@ export class MinuteCandles {
     this.#outbox = [];
     if (taken.length > 0) this.#changed = true;
     for (const candle of taken) {
-      const slot = this.#slotOf(candle.token);
-      const c = (slot ?? 0) * COLD_STRIDE;
-      if (slot !== undefined && this.#cold[c + CLOSED + C.minute] === candle.time) this.#cold[c + CLOSED_QUEUED] = 0;
+      const base = this.#baseOf(candle.token);
+      if (base !== undefined && this.#state[base + CLOSED + MINUTE] === candle.time) this.#state[base + CLOSED_QUEUED] = 0;
     }
     return taken;
   }
@@ -286,9 +251,8 @@ export class MinuteCandles {
     const queued = new Set(this.#outbox.map((c) => `${c.token}:${c.time}`));
     this.#outbox = [...candles.filter((c) => !queued.has(`${c.token}:${c.time}`)), ...this.#outbox];
     for (const candle of candles) {
-      const slot = this.#slotOf(candle.token);
-      const c = (slot ?? 0) * COLD_STRIDE;
-      if (slot !== undefined && this.#cold[c + CLOSED + C.minute] === candle.time) this.#cold[c + CLOSED_QUEUED] = 1;
+      const base = this.#baseOf(candle.token);
+      if (base !== undefined && this.#state[base + CLOSED + MINUTE] === candle.time) this.#state[base + CLOSED_QUEUED] = 1;
     }
     this.#changed = true;
   }
@@ -300,9 +264,9 @@ export class MinuteCandles {
   /** The day candles that moved since the last call. */
   takeDays(): DayCandle[] {
     const days: DayCandle[] = [];
-    for (const slot of this.#daysMoved) {
-      this.#uints[slot * HOT_WORDS + FLAGS] = (this.#uints[slot * HOT_WORDS + FLAGS] as number) & ~DAY_MOVED;
-      days.push({ token: this.#cold[slot * COLD_STRIDE + TOKEN] as number, ...this.#dayCandle(slot) });
+    for (const base of this.#daysMoved) {
+      this.#state[base + DAY_MOVED] = 0;
+      days.push({ token: this.#state[base + TOKEN] as number, ...dayCandle(this.#state, base) });
     }
     this.#daysMoved = [];
     return days;
@@ -311,8 +275,8 @@ export class MinuteCandles {
   /** Day candles whose write failed: taken again with the next `takeDays`. */
   daysNotWritten(days: readonly DayCandle[]): void {
     for (const day of days) {
-      const slot = this.#slotOf(day.token);
-      if (slot !== undefined && this.#hasDay(slot) && !this.#dayMoved(slot)) this.#markDayMoved(slot);
+      const base = this.#baseOf(day.token);
+      if (base !== undefined && (this.#state[base + DAY] as number) >= 0 && this.#state[base + DAY_MOVED] === 0) this.#markDayMoved(base);
     }
   }
 
@@ -326,16 +290,16 @@ export class MinuteCandles {
 
   /** The forming minute of `token`, if one is. */
   forming(token: number): Candle | undefined {
-    const slot = this.#slotOf(token);
-    if (slot === undefined) return undefined;
-    const state = this.#formingState(slot);
-    return state === null ? undefined : candleOfState(state);
+    const base = this.#baseOf(token);
+    return base === undefined || (this.#state[base + FORMING + MINUTE] as number) < 0
+      ? undefined
+      : candleOf(this.#state, base + FORMING, base + FORMING_VOLUME_BASE);
   }
 
   /** The day candle of `token` (the latest day it ticked). */
   day(token: number): Candle | undefined {
-    const slot = this.#slotOf(token);
-    return slot === undefined || !this.#hasDay(slot) ? undefined : this.#dayCandle(slot);
+    const base = this.#baseOf(token);
+    return base === undefined || (this.#state[base + DAY] as number) < 0 ? undefined : dayCandle(this.#state, base);
   }
 
   get size(): number {
@@ -350,312 +314,171 @@ export class MinuteCandles {
   /** Everything, for the group's snapshot: restored by `restore` so a restart mid-minute loses nothing written. */
   snapshot(): CandleSnapshot {
     this.#changed = false;
+    const s = this.#state;
     const tokens: CandleSnapshot['tokens'] = [];
-    for (let slot = 0; slot < this.#capacity; slot++) {
-      if (!this.#holds(slot)) continue;
-      const c = slot * COLD_STRIDE;
+    for (let base = 0; base < s.length; base += STRIDE) {
+      if (s[base + TOKEN] === -1) continue;
       tokens.push([
-        this.#cold[c + TOKEN] as number,
-        this.#formingState(slot),
-        this.#closedState(slot),
-        this.#cold[c + CLOSED_QUEUED] === 1,
-        this.#dayState(slot),
+        s[base + TOKEN] as number,
+        minuteState(s, base + FORMING, base + FORMING_VOLUME_BASE),
+        minuteState(s, base + CLOSED, base + CLOSED_VOLUME_BASE),
+        s[base + CLOSED_QUEUED] === 1,
+        (s[base + DAY] as number) < 0
+          ? null
+          : {
+              day: s[base + DAY] as number,
+              open: s[base + DAY_OPEN] as number,
+              high: s[base + DAY_HIGH] as number,
+              low: s[base + DAY_LOW] as number,
+              close: s[base + DAY_CLOSE] as number,
+              volume: s[base + DAY_VOLUME] as number,
+              oi: s[base + DAY_OI] as number,
+            },
       ]);
     }
-    return { tokens, outbox: this.#outbox, days_moved: this.#daysMoved.map((slot) => this.#cold[slot * COLD_STRIDE + TOKEN] as number) };
+    return { tokens, outbox: this.#outbox, days_moved: this.#daysMoved.map((base) => s[base + TOKEN] as number) };
   }
 
   restore(snapshot: CandleSnapshot): void {
     for (const [token, forming, closed, closedQueued, day] of snapshot.tokens) {
-      const slot = this.#claim(token);
-      const divisor = priceDivisor(token);
-      const raw = (price: number) => Math.round(price * divisor);
-      const d = slot * HOT_DOUBLES;
-      const w = slot * HOT_WORDS;
-      const c = slot * COLD_STRIDE;
-      if (forming) {
-        this.#times[d + MINUTE] = forming.minute;
-        this.#times[d + LAST_AT] = forming.lastAt;
-        this.#cold[c + OPEN] = raw(forming.open);
-        this.#ints[w + HIGH] = raw(forming.high);
-        this.#ints[w + LOW] = raw(forming.low);
-        this.#ints[w + CLOSE] = raw(forming.close);
-        this.#uints[w + VOLUME_END] = Math.max(0, forming.volumeEnd);
-        const flags = this.#uints[w + FLAGS] as number;
-        this.#uints[w + FLAGS] = forming.volumeEnd >= 0 ? flags | HAS_VOLUME : flags & ~HAS_VOLUME;
-        this.#uints[w + OI] = forming.oi;
-        this.#cold[c + FORMING_VOLUME_BASE] = forming.volumeBase;
-      }
-      if (closed) {
-        const b = c + CLOSED;
-        this.#cold[b + C.minute] = closed.minute;
-        this.#cold[b + C.open] = raw(closed.open);
-        this.#cold[b + C.high] = raw(closed.high);
-        this.#cold[b + C.low] = raw(closed.low);
-        this.#cold[b + C.close] = raw(closed.close);
-        this.#cold[b + C.lastAt] = closed.lastAt;
-        this.#cold[b + C.volumeEnd] = closed.volumeEnd;
-        this.#cold[b + C.oi] = closed.oi;
-        this.#cold[b + C.volumeBase] = closed.volumeBase;
-      }
-      this.#cold[c + CLOSED_QUEUED] = closedQueued ? 1 : 0;
+      const base = this.#claim(token);
+      const s = this.#state;
+      if (forming) putMinuteState(s, base + FORMING, base + FORMING_VOLUME_BASE, forming);
+      if (closed) putMinuteState(s, base + CLOSED, base + CLOSED_VOLUME_BASE, closed);
+      s[base + CLOSED_QUEUED] = closedQueued ? 1 : 0;
       if (day) {
-        this.#ints[w + DAY] = day.day;
-        this.#cold[c + DAY_OPEN] = raw(day.open);
-        this.#ints[w + DAY_HIGH] = raw(day.high);
-        this.#ints[w + DAY_LOW] = raw(day.low);
-        this.#ints[w + DAY_CLOSE] = raw(day.close);
-        this.#uints[w + DAY_VOLUME] = day.volume;
-        this.#uints[w + DAY_OI] = day.oi;
+        s[base + DAY] = day.day;
+        s[base + DAY_OPEN] = day.open;
+        s[base + DAY_HIGH] = day.high;
+        s[base + DAY_LOW] = day.low;
+        s[base + DAY_CLOSE] = day.close;
+        s[base + DAY_VOLUME] = day.volume;
+        s[base + DAY_OI] = day.oi;
       }
     }
     this.#outbox = snapshot.outbox;
     for (const token of snapshot.days_moved) {
-      const slot = this.#slotOf(token);
-      if (slot !== undefined && this.#hasDay(slot) && !this.#dayMoved(slot)) this.#markDayMoved(slot);
+      const base = this.#baseOf(token);
+      if (base !== undefined && (this.#state[base + DAY] as number) >= 0 && this.#state[base + DAY_MOVED] === 0) this.#markDayMoved(base);
     }
   }
 
   /** Drops the state of tokens that have not ticked since `before` and have nothing left to write (bounded memory). */
   dropIdle(before: number): void {
+    const s = this.#state;
     const today = istDayNumber(before);
-    for (let slot = 0; slot < this.#capacity; slot++) {
-      const c = slot * COLD_STRIDE;
-      const closedMinute = this.#cold[c + CLOSED + C.minute] as number;
+    for (let base = 0; base < s.length; base += STRIDE) {
       if (
-        this.#holds(slot) &&
-        (this.#times[slot * HOT_DOUBLES + MINUTE] as number) < 0 &&
-        this.#cold[c + CLOSED_QUEUED] === 0 &&
-        !this.#dayMoved(slot) &&
-        (closedMinute < 0 ? 0 : (this.#cold[c + CLOSED + C.lastAt] as number)) < before &&
-        (this.#ints[slot * HOT_WORDS + DAY] as number) < today
+        s[base + TOKEN] !== -1 &&
+        (s[base + FORMING + MINUTE] as number) < 0 &&
+        s[base + CLOSED_QUEUED] === 0 &&
+        s[base + DAY_MOVED] === 0 &&
+        ((s[base + CLOSED + MINUTE] as number) < 0 ? 0 : (s[base + CLOSED + LAST_AT] as number)) < before &&
+        (s[base + DAY] as number) < today
       ) {
-        this.#uints[slot * HOT_WORDS + FLAGS] = 0;
-        this.#slots.release(slot, CANDLES_HOLDER);
+        s[base + TOKEN] = -1;
+        this.#slots.release(base / STRIDE, CANDLES_HOLDER);
         this.#held--;
         this.#changed = true;
       }
     }
   }
 
-  /** The slot of `token`, given empty state here if this builder does not hold it yet. */
+  /** The slot of `token` in this builder (its first number's index), given one with empty state if it has none. */
   #claim(token: number): number {
     const slot = this.#slots.claim(token, CANDLES_HOLDER);
-    if (slot >= this.#capacity) this.#grow(slot + 1);
-    if (!this.#holds(slot)) {
-      const w = slot * HOT_WORDS;
-      const c = slot * COLD_STRIDE;
-      this.#ints.fill(0, w, w + HOT_WORDS);
-      this.#cold.fill(0, c, c + COLD_STRIDE);
-      this.#uints[w + FLAGS] = HELD;
-      this.#times[slot * HOT_DOUBLES + MINUTE] = -1;
-      this.#ints[w + DAY] = -1;
-      this.#cold[c + TOKEN] = token;
-      this.#cold[c + CLOSED + C.minute] = -1;
+    const base = slot * STRIDE;
+    if (base + STRIDE > this.#state.length) {
+      const grown = new Float64Array(Math.max(base + STRIDE, this.#state.length * 2));
+      grown.fill(-1, this.#state.length);
+      grown.set(this.#state);
+      this.#state = grown;
+    }
+    const s = this.#state;
+    if (s[base + TOKEN] !== token) {
+      s.fill(0, base, base + STRIDE);
+      s[base + TOKEN] = token;
+      s[base + FORMING + MINUTE] = -1;
+      s[base + CLOSED + MINUTE] = -1;
+      s[base + DAY] = -1;
       this.#held++;
     }
-    return slot;
+    return base;
   }
 
-  #grow(needed: number): void {
-    const capacity = Math.max(needed, this.#capacity * 2);
-    const hot = new ArrayBuffer(capacity * HOT_BYTES);
-    new Uint8Array(hot).set(new Uint8Array(this.#times.buffer));
-    this.#times = new Float64Array(hot);
-    this.#ints = new Int32Array(hot);
-    this.#uints = new Uint32Array(hot);
-    const cold = new Float64Array(capacity * COLD_STRIDE);
-    cold.set(this.#cold);
-    this.#cold = cold;
-    this.#capacity = capacity;
-  }
-
-  /** The slot of `token`, if this builder holds it. */
-  #slotOf(token: number): number | undefined {
+  /** The index of `token`'s first number, if this builder holds it. */
+  #baseOf(token: number): number | undefined {
     const slot = this.#slots.find(token);
-    return slot !== undefined && slot < this.#capacity && this.#holds(slot) && this.#cold[slot * COLD_STRIDE + TOKEN] === token ? slot : undefined;
-  }
-
-  #holds(slot: number): boolean {
-    return ((this.#uints[slot * HOT_WORDS + FLAGS] as number) & HELD) !== 0;
-  }
-
-  #hasDay(slot: number): boolean {
-    return (this.#ints[slot * HOT_WORDS + DAY] as number) >= 0;
-  }
-
-  #dayMoved(slot: number): boolean {
-    return ((this.#uints[slot * HOT_WORDS + FLAGS] as number) & DAY_MOVED) !== 0;
-  }
-
-  /** A tick of the forming minute: the high, low, close (by exchange time), OI and volume. */
-  #amendForming(slot: number, price: number, at: number, volume: number, oi: number): void {
-    const ints = this.#ints;
-    const uints = this.#uints;
-    const d = slot * HOT_DOUBLES;
-    const w = slot * HOT_WORDS;
-    if (price > (ints[w + HIGH] as number)) ints[w + HIGH] = price;
-    if (price < (ints[w + LOW] as number)) ints[w + LOW] = price;
-    if (at >= (this.#times[d + LAST_AT] as number)) {
-      ints[w + CLOSE] = price;
-      this.#times[d + LAST_AT] = at;
-      if (oi >= 0) uints[w + OI] = oi;
-    }
-    if (volume >= 0) {
-      const flags = uints[w + FLAGS] as number;
-      if ((flags & HAS_VOLUME) === 0) uints[w + FLAGS] = flags | HAS_VOLUME;
-      else if (volume <= (uints[w + VOLUME_END] as number)) return;
-      uints[w + VOLUME_END] = volume;
-    }
+    if (slot === undefined) return undefined;
+    const base = slot * STRIDE;
+    return base < this.#state.length && this.#state[base + TOKEN] === token ? base : undefined;
   }
 
   /** A tick for a minute before the forming one: the minute just closed is amended, anything older is history. */
-  #amendClosed(slot: number, minute: number, price: number, at: number, volume: number, oi: number): void {
-    const cold = this.#cold;
-    const b = slot * COLD_STRIDE + CLOSED;
-    if (cold[b + C.minute] !== minute) {
+  #amendClosed(base: number, minute: number, price: number, at: number, volume: number, oi: number): void {
+    if (this.#state[base + CLOSED + MINUTE] !== minute) {
       this.counters.late_ticks++;
       return;
     }
-    if (price > (cold[b + C.high] as number)) cold[b + C.high] = price;
-    if (price < (cold[b + C.low] as number)) cold[b + C.low] = price;
-    if (at >= (cold[b + C.lastAt] as number)) {
-      cold[b + C.close] = price;
-      cold[b + C.lastAt] = at;
-      if (oi >= 0) cold[b + C.oi] = oi;
-    }
-    if (volume > (cold[b + C.volumeEnd] as number)) cold[b + C.volumeEnd] = volume;
-    if (cold[slot * COLD_STRIDE + CLOSED_QUEUED] === 0) this.#queue(slot);
+    amend(this.#state, base + CLOSED, price, at, volume, oi);
+    if (this.#state[base + CLOSED_QUEUED] === 0) this.#queue(base);
   }
 
-  #markDayMoved(slot: number): void {
-    this.#uints[slot * HOT_WORDS + FLAGS] = (this.#uints[slot * HOT_WORDS + FLAGS] as number) | DAY_MOVED;
-    this.#daysMoved.push(slot);
+  #markDayMoved(base: number): void {
+    this.#state[base + DAY_MOVED] = 1;
+    this.#daysMoved.push(base);
   }
 
-  #close(slot: number): void {
-    const d = slot * HOT_DOUBLES;
-    const w = slot * HOT_WORDS;
-    const c = slot * COLD_STRIDE;
-    const minute = this.#times[d + MINUTE] as number;
-    if (minute < 0) return;
-    const cold = this.#cold;
-    const b = c + CLOSED;
-    cold[b + C.minute] = minute;
-    cold[b + C.open] = cold[c + OPEN] as number;
-    cold[b + C.high] = this.#ints[w + HIGH] as number;
-    cold[b + C.low] = this.#ints[w + LOW] as number;
-    cold[b + C.close] = this.#ints[w + CLOSE] as number;
-    cold[b + C.lastAt] = this.#times[d + LAST_AT] as number;
-    cold[b + C.volumeEnd] = ((this.#uints[w + FLAGS] as number) & HAS_VOLUME) === 0 ? -1 : (this.#uints[w + VOLUME_END] as number);
-    cold[b + C.oi] = this.#uints[w + OI] as number;
-    cold[b + C.volumeBase] = cold[c + FORMING_VOLUME_BASE] as number;
-    this.#times[d + MINUTE] = -1;
+  #close(base: number): void {
+    const s = this.#state;
+    if ((s[base + FORMING + MINUTE] as number) < 0) return;
+    s.copyWithin(base + CLOSED, base + FORMING, base + FORMING + OPEN + 1);
+    s[base + CLOSED_VOLUME_BASE] = s[base + FORMING_VOLUME_BASE] as number;
+    s[base + FORMING + MINUTE] = -1;
     this.counters.minutes_closed++;
-    const candle = this.#queue(slot);
-    this.#onClosed?.(cold[c + TOKEN] as number, candle);
+    this.#queue(base);
+    this.#onClosed?.(s[base + TOKEN] as number, candleOf(s, base + CLOSED, base + CLOSED_VOLUME_BASE));
   }
 
-  /** Puts the slot's closed minute in the outbox; returns its candle. */
-  #queue(slot: number): Candle {
-    const cold = this.#cold;
-    const c = slot * COLD_STRIDE;
-    const token = cold[c + TOKEN] as number;
-    const time = cold[c + CLOSED + C.minute] as number;
+  #queue(base: number): void {
+    const s = this.#state;
+    const token = s[base + TOKEN] as number;
+    const time = s[base + CLOSED + MINUTE] as number;
     // An amended minute already waiting is replaced in place, so the outbox holds one copy of it.
-    const waiting = cold[c + CLOSED_QUEUED] === 1 ? this.#outbox.findIndex((m) => m.token === token && m.time === time) : -1;
-    const candle = candleOfState(closedState(cold, c + CLOSED, priceDivisor(token)));
-    const queued = { token, ...candle };
-    if (waiting >= 0) this.#outbox[waiting] = queued;
-    else this.#outbox.push(queued);
-    cold[c + CLOSED_QUEUED] = 1;
-    return candle;
+    const waiting = s[base + CLOSED_QUEUED] === 1 ? this.#outbox.findIndex((c) => c.token === token && c.time === time) : -1;
+    const candle = { token, ...candleOf(s, base + CLOSED, base + CLOSED_VOLUME_BASE) };
+    if (waiting >= 0) this.#outbox[waiting] = candle;
+    else this.#outbox.push(candle);
+    s[base + CLOSED_QUEUED] = 1;
   }
 
-  #addToDay(slot: number, view: DataView, o: number, length: number, price: number, at: number, volume: number, oi: number): void {
-    const ints = this.#ints;
-    const uints = this.#uints;
-    const w = slot * HOT_WORDS;
-    const c = slot * COLD_STRIDE;
+  #addToDay(base: number, view: DataView, o: number, length: number, divisor: number, price: number, at: number, volume: number, oi: number): void {
+    const s = this.#state;
     const dayNumber = istDayNumber(at);
-    const day = ints[w + DAY] as number;
+    const day = s[base + DAY] as number;
     if (day < 0 || dayNumber > day) {
-      ints[w + DAY] = dayNumber;
-      this.#cold[c + DAY_OPEN] = price;
-      ints[w + DAY_HIGH] = price;
-      ints[w + DAY_LOW] = price;
-      ints[w + DAY_CLOSE] = price;
-      uints[w + DAY_VOLUME] = 0;
-      uints[w + DAY_OI] = 0;
+      s[base + DAY] = dayNumber;
+      s[base + DAY_OPEN] = price;
+      s[base + DAY_HIGH] = price;
+      s[base + DAY_LOW] = price;
+      s[base + DAY_CLOSE] = price;
+      s[base + DAY_VOLUME] = 0;
+      s[base + DAY_OI] = 0;
     } else if (dayNumber < day) return;
+    if (price > (s[base + DAY_HIGH] as number)) s[base + DAY_HIGH] = price;
+    if (price < (s[base + DAY_LOW] as number)) s[base + DAY_LOW] = price;
     // Quote and full packets carry the exchange's own day OHLC: the day candle is then Kite's, not only what we saw.
     const ohlc = length === PACKET_LENGTH.quote || length === PACKET_LENGTH.full ? QUOTE : length === PACKET_LENGTH.ltp ? undefined : INDEX;
-    const open = ohlc === undefined ? 0 : view.getInt32(o + ohlc.open);
+    const open = ohlc === undefined ? 0 : view.getInt32(o + ohlc.open) / divisor;
     if (ohlc !== undefined && open > 0) {
-      this.#cold[c + DAY_OPEN] = open;
-      ints[w + DAY_HIGH] = Math.max(view.getInt32(o + ohlc.high), price);
-      ints[w + DAY_LOW] = Math.min(view.getInt32(o + ohlc.low), price);
+      s[base + DAY_OPEN] = open;
+      s[base + DAY_HIGH] = Math.max(view.getInt32(o + ohlc.high) / divisor, price);
+      s[base + DAY_LOW] = Math.min(view.getInt32(o + ohlc.low) / divisor, price);
     }
-    this.#amendDay(slot, price, volume, oi);
-  }
-
-  /** A tick of the day candle's day: the high, low, close (the latest to arrive), volume and OI. */
-  #amendDay(slot: number, price: number, volume: number, oi: number): void {
-    const ints = this.#ints;
-    const uints = this.#uints;
-    const w = slot * HOT_WORDS;
-    if (price > (ints[w + DAY_HIGH] as number)) ints[w + DAY_HIGH] = price;
-    if (price < (ints[w + DAY_LOW] as number)) ints[w + DAY_LOW] = price;
-    ints[w + DAY_CLOSE] = price;
-    if (volume > (uints[w + DAY_VOLUME] as number)) uints[w + DAY_VOLUME] = volume;
-    if (oi >= 0) uints[w + DAY_OI] = oi;
-    if (((uints[w + FLAGS] as number) & DAY_MOVED) === 0) this.#markDayMoved(slot);
-  }
-
-  /** The forming minute of the slot, prices divided, or null. */
-  #formingState(slot: number): MinuteState | null {
-    const d = slot * HOT_DOUBLES;
-    const w = slot * HOT_WORDS;
-    const c = slot * COLD_STRIDE;
-    const minute = this.#times[d + MINUTE] as number;
-    if (minute < 0) return null;
-    const divisor = priceDivisor(this.#cold[c + TOKEN] as number);
-    return {
-      minute,
-      open: (this.#cold[c + OPEN] as number) / divisor,
-      high: (this.#ints[w + HIGH] as number) / divisor,
-      low: (this.#ints[w + LOW] as number) / divisor,
-      close: (this.#ints[w + CLOSE] as number) / divisor,
-      lastAt: this.#times[d + LAST_AT] as number,
-      volumeEnd: ((this.#uints[w + FLAGS] as number) & HAS_VOLUME) === 0 ? -1 : (this.#uints[w + VOLUME_END] as number),
-      volumeBase: this.#cold[c + FORMING_VOLUME_BASE] as number,
-      oi: this.#uints[w + OI] as number,
-    };
-  }
-
-  #closedState(slot: number): MinuteState | null {
-    const c = slot * COLD_STRIDE;
-    return (this.#cold[c + CLOSED + C.minute] as number) < 0 ? null : closedState(this.#cold, c + CLOSED, priceDivisor(this.#cold[c + TOKEN] as number));
-  }
-
-  #dayState(slot: number): DayState | null {
-    if (!this.#hasDay(slot)) return null;
-    const { time: _, ...day } = this.#dayCandle(slot);
-    return { day: this.#ints[slot * HOT_WORDS + DAY] as number, ...day };
-  }
-
-  #dayCandle(slot: number): Candle {
-    const w = slot * HOT_WORDS;
-    const divisor = priceDivisor(this.#cold[slot * COLD_STRIDE + TOKEN] as number);
-    return {
-      time: (this.#ints[w + DAY] as number) * DAY_MS - IST_OFFSET_MS,
-      open: (this.#cold[slot * COLD_STRIDE + DAY_OPEN] as number) / divisor,
-      high: (this.#ints[w + DAY_HIGH] as number) / divisor,
-      low: (this.#ints[w + DAY_LOW] as number) / divisor,
-      close: (this.#ints[w + DAY_CLOSE] as number) / divisor,
-      volume: this.#uints[w + DAY_VOLUME] as number,
-      oi: this.#uints[w + DAY_OI] as number,
-    };
+    s[base + DAY_CLOSE] = price;
+    if (volume > (s[base + DAY_VOLUME] as number)) s[base + DAY_VOLUME] = volume;
+    if (oi >= 0) s[base + DAY_OI] = oi;
+    if (s[base + DAY_MOVED] === 0) this.#markDayMoved(base);
   }
 }
 
@@ -665,30 +488,76 @@ export type CandleSnapshot = {
   days_moved: number[];
 };
 
+function amend(s: Float64Array, minute: number, price: number, at: number, volume: number, oi: number): void {
+  if (price > (s[minute + HIGH] as number)) s[minute + HIGH] = price;
+  if (price < (s[minute + LOW] as number)) s[minute + LOW] = price;
+  if (at >= (s[minute + LAST_AT] as number)) {
+    s[minute + CLOSE] = price;
+    s[minute + LAST_AT] = at;
+    if (oi >= 0) s[minute + OI] = oi;
+  }
+  if (volume > (s[minute + VOLUME_END] as number)) s[minute + VOLUME_END] = volume;
+}
+
 /** The first minute seen of an instrument: what was traded before its first tick's own trade. */
 function firstBase(view: DataView, o: number, length: number, volume: number): number {
   const quantity = length === PACKET_LENGTH.quote || length === PACKET_LENGTH.full ? view.getUint32(o + QUOTE.lastTradedQuantity) : 0;
   return Math.max(0, volume - quantity);
 }
 
-/** The closed minute block at `b` of the cold array, prices divided. */
-function closedState(cold: Float64Array, b: number, divisor: number): MinuteState {
+/** The candle of the minute block at `minute`, its volume base at `volumeBase`. */
+function candleOf(s: Float64Array, minute: number, volumeBase: number): Candle {
+  const end = s[minute + VOLUME_END] as number;
+  const start = s[volumeBase] as number;
+  const volume = end < 0 || start < 0 ? 0 : Math.max(0, end - start);
   return {
-    minute: cold[b + C.minute] as number,
-    open: (cold[b + C.open] as number) / divisor,
-    high: (cold[b + C.high] as number) / divisor,
-    low: (cold[b + C.low] as number) / divisor,
-    close: (cold[b + C.close] as number) / divisor,
-    lastAt: cold[b + C.lastAt] as number,
-    volumeEnd: cold[b + C.volumeEnd] as number,
-    volumeBase: cold[b + C.volumeBase] as number,
-    oi: cold[b + C.oi] as number,
+    time: s[minute + MINUTE] as number,
+    open: s[minute + OPEN] as number,
+    high: s[minute + HIGH] as number,
+    low: s[minute + LOW] as number,
+    close: s[minute + CLOSE] as number,
+    volume,
+    oi: s[minute + OI] as number,
   };
 }
 
-function candleOfState(state: MinuteState): Candle {
-  const volume = state.volumeEnd < 0 || state.volumeBase < 0 ? 0 : Math.max(0, state.volumeEnd - state.volumeBase);
-  return { time: state.minute, open: state.open, high: state.high, low: state.low, close: state.close, volume, oi: state.oi };
+function minuteState(s: Float64Array, minute: number, volumeBase: number): MinuteState | null {
+  if ((s[minute + MINUTE] as number) < 0) return null;
+  return {
+    minute: s[minute + MINUTE] as number,
+    open: s[minute + OPEN] as number,
+    high: s[minute + HIGH] as number,
+    low: s[minute + LOW] as number,
+    close: s[minute + CLOSE] as number,
+    lastAt: s[minute + LAST_AT] as number,
+    volumeEnd: s[minute + VOLUME_END] as number,
+    volumeBase: s[volumeBase] as number,
+    oi: s[minute + OI] as number,
+  };
+}
+
+function putMinuteState(s: Float64Array, minute: number, volumeBase: number, state: MinuteState): void {
+  s[minute + MINUTE] = state.minute;
+  s[minute + OPEN] = state.open;
+  s[minute + HIGH] = state.high;
+  s[minute + LOW] = state.low;
+  s[minute + CLOSE] = state.close;
+  s[minute + LAST_AT] = state.lastAt;
+  s[minute + VOLUME_END] = state.volumeEnd;
+  s[minute + OI] = state.oi;
+  s[volumeBase] = state.volumeBase;
+}
+
+function dayCandle(s: Float64Array, base: number): Candle {
+  return {
+    time: (s[base + DAY] as number) * DAY_MS - IST_OFFSET_MS,
+    open: s[base + DAY_OPEN] as number,
+    high: s[base + DAY_HIGH] as number,
+    low: s[base + DAY_LOW] as number,
+    close: s[base + DAY_CLOSE] as number,
+    volume: s[base + DAY_VOLUME] as number,
+    oi: s[base + DAY_OI] as number,
+  };
 }
 
 /** Days since the epoch on the IST calendar. */
