@@ -13,6 +13,7 @@ import { TokenSlots } from '../durable-objects/instrument-group/token-slots.ts';
 import { type TokenCandle, writeCandles } from '../storage/candles.ts';
 import { openDatabase } from '../storage/database.ts';
 import { describeLatency as describe, loadOneAtATime, ms, timeDirect } from './request-latency.ts';
+import { printTable } from './table.ts';
 import { samplesUnder, workerCpuProfile } from './worker-cpu-profile.ts';
 
 /**
@@ -281,3 +282,7 @@ async function apiKey(edge: string): Promise<{ id: string; secret: string }> {
   const { access_token } = (await (await post('/auth/login', { email, password })).json()) as { access_token: string };
   return (await (await post('/api-keys', { name: 'candles bench', scopes: ['read'] }, access_token)).json()) as { id: string; secret: string };
 }
+
+// On its own: `node bench/candles.ts`, or `node bench/candles.ts --building` for the building row alone (no local stack; what
+// `node --cpu-prof` profiles).
+if (import.meta.main) printTable(process.argv.includes('--building') ? buildingRows() : await benchCandles());
