@@ -172,7 +172,8 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
     } catch (error) {
       // Redis's own refusals (wrong type, syntax, EXECABORT) are the caller's to fix.
       if ((error as Error).name === 'ReplyError') throw new BridgeError(400, (error as Error).message);
-      throw new BridgeError(503, `ERR Redis failed: ${(error as Error).message}`);
+      // Anything else is the connection failing under the command (it closed after the ready check, say).
+      throw new BridgeError(503, `ERR Redis at ${options.redisUrl} is unavailable: ${(error as Error).message}`);
     }
   }
 

@@ -209,15 +209,20 @@ describe('internal routes', () => {
   });
 
   it('restart a group, which comes back with its snapshot', async () => {
+    // Other test files may have sent this group ticks before (the runtime is reused): counts are taken from here on.
+    const before = await json<GroupState>(await internalRequest('/internal/groups/cash:BSE:04'));
     const origin = await TestOrigin.connect('/origin/groups/cash:BSE:04');
     await origin.next();
     origin.sendBatch([ltpPacket(600, 6)]);
-    await vi.waitFor(async () => expect((await json<GroupState>(await internalRequest('/internal/groups/cash:BSE:04'))).ticks_received).toBe(1));
+    await vi.waitFor(async () =>
+      expect((await json<GroupState>(await internalRequest('/internal/groups/cash:BSE:04'))).ticks_received).toBe(before.ticks_received + 1),
+    );
 
     const restarted = await json<{ restarted: boolean; state: GroupState }>(await internalRequest('/internal/groups/cash:BSE:04/restart', { method: 'POST' }));
-    expect(restarted).toMatchObject({ group: 'cash:BSE:04', restarted: true, state: { instruments_held: 1, link: { connected: false } } });
+    expect(restarted).toMatchObject({ group: 'cash:BSE:04', restarted: true, state: { link: { connected: false } } });
+    expect(restarted.state.instruments_held).toBeGreaterThanOrEqual(1);
     expect((await origin.closed).code).toBe(1006);
-    const latest = await json<{ latest: LatestPacket[] }>(await internalRequest('/internal/groups/cash:BSE:04/latest'));
+    const latest = await json<{ latest: LatestPacket[] }>(await internalRequest('/internal/groups/cash:BSE:04/latest?tokens=600'));
     expect(latest.latest.map((p) => p.packet)).toEqual([base64(ltpPacket(600, 6))]);
   });
 
