@@ -48,8 +48,14 @@ export function uniqueEmail(name: string): string {
 export type SignedIn = { id: string; token: string };
 
 export async function signIn(stack: Platform, email: string, password: string, options: { admin?: boolean } = {}): Promise<SignedIn> {
-  const post = (path: string, body: unknown) =>
-    fetch(`${stack.edgeUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  // A 503 (the database slow to answer while the whole suite loads the machine) is retried, as the API asks clients to.
+  const post = async (path: string, body: unknown) => {
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(`${stack.edgeUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      if (response.status !== 503 || attempt === 3) return response;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  };
   expect((await post('/auth/register', { email, password })).status).toBe(202);
   if (options.admin) {
     const promote = spawnSync(process.execPath, ['ops/users-cli.ts', 'promote', email], {
