@@ -139,16 +139,22 @@ describe('/v2/ws on the whole platform', () => {
     expect(firstNifty.type).toBe('snapshot');
     expect(one.frames.findIndex((f) => f.frame === firstNifty)).toBeGreaterThan(ackAt);
 
+    // Watched until every instrument has ticked a few times (a new instrument reaches Kite through the origin first,
+    // which under the whole suite's load has taken more than a fixed few seconds).
     const since = Date.now();
-    await new Promise((r) => setTimeout(r, 3_500));
+    const count = (session: Session, token: number) => session.ticks(since).filter((t) => t.tick.instrument_token === token).length;
+    await waitFor(
+      stack,
+      'ticks of every subscribed instrument',
+      async () => count(one, nifty) >= 2 && count(one, a.token) >= 2 && count(two, b.token) >= 2,
+      30_000,
+    );
     const seenOne = one.ticks(since);
     const seenTwo = two.ticks(since);
     expect(new Set(seenOne.map((t) => t.tick.instrument_token))).toEqual(new Set([nifty, a.token]));
     expect(seenOne.every((t) => t.tick.mode === 'ltp' && !('volume_traded' in t.tick))).toBe(true);
     expect(new Set(seenTwo.map((t) => t.tick.instrument_token))).toEqual(new Set([b.token]));
     expect(seenTwo.every((t) => t.tick.mode === 'full' && 'depth' in t.tick)).toBe(true);
-    // One tick a second per instrument from the simulator: about three each, none lost.
-    expect(seenTwo.length).toBeGreaterThanOrEqual(2);
     one.ws.close();
     two.ws.close();
   });
