@@ -7,6 +7,7 @@ import { bucketStart, type Candle, INTERVAL_MINUTES, kiteCandleTime, mergeCandle
 import { IST_OFFSET_MS, istTimestamp } from '../../contracts/ist-clock.ts';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
 import { type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+import { alone } from './platform-lock.ts';
 
 /**
  * Candles end to end (docs/candles.md): the official kiteconnect client's
@@ -122,7 +123,8 @@ afterAll(() => {
 });
 
 describe('candles: Kite’s historical API on the platform', () => {
-  it('today’s minute candles agree with the ticks the same test received on /v2/ws', async () => {
+  // Alone: the candles must be made of this session's ticks only, so no other test may stream the instrument meanwhile.
+  it(alone('today’s minute candles agree with the ticks the same test received on /v2/ws'), async () => {
     const session = client();
     const ticks: FullTick[] = [];
     session.on('tick', (tick) => {
