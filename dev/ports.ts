@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processIsAlive } from './process-alive.ts';
 
 /** Resolves true when nothing listens on 127.0.0.1:port. */
 export function portIsFree(port: number): Promise<boolean> {
@@ -64,18 +65,8 @@ function reserve(port: number): boolean {
     return true;
   } catch {
     const holder = Number(readFileSync(file, 'utf8'));
-    if (holder === process.pid || isAlive(holder)) return false;
+    if (holder === process.pid || processIsAlive(holder)) return false;
     writeFileSync(file, String(process.pid));
     return true;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
