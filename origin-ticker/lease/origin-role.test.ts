@@ -45,13 +45,14 @@ class FakeEdge {
     return { ...answer(true), previous_holder: previous };
   }
 
-  origin(originId: string) {
+  /** An origin on this edge; `lease` stands between it and the edge when a test holds answers back. */
+  origin(originId: string, lease: LeaseClient = this.client) {
     const events: string[] = [];
     const role = new OriginRole({
       originId,
       renewMs: RENEW,
       ttlMs: TTL,
-      lease: this.client,
+      lease,
       now: () => this.clock,
       onActive: (token) => events.push(`active ${token}`),
       onStandby: (why) => events.push(`standby: ${why}`),
@@ -176,28 +177,17 @@ describe('OriginRole', () => {
     const edge = new FakeEdge();
     let grant: () => void = () => {};
     const answered = new Promise<void>((resolve) => (grant = resolve));
-    const slow = edge.origin('a');
-    const role = new OriginRole({
-      originId: 'a',
-      renewMs: RENEW,
-      ttlMs: TTL,
-      // The edge grants at once; its answer reaches the origin only when the test lets it.
-      lease: async (request, timeoutMs) => {
-        const answer = await edge.client(request, timeoutMs);
-        if (request.release) return answer;
-        await answered;
-        return answer;
-      },
-      now: () => edge.clock,
-      onActive: (token) => slow.events.push(`active ${token}`),
-      onStandby: (why) => slow.events.push(`standby: ${why}`),
-      log: () => {},
+    // The edge grants at once; its answer reaches the origin only when the test lets it.
+    const { role, events } = edge.origin('a', async (request, timeoutMs) => {
+      const answer = await edge.client(request, timeoutMs);
+      if (!request.release) await answered;
+      return answer;
     });
     const asking = role.tick();
     const stopping = role.stop();
     grant();
     await Promise.all([asking, stopping]);
-    expect(slow.events.filter((event) => event.startsWith('active'))).toEqual([]);
+    expect(events.filter((event) => event.startsWith('active'))).toEqual([]);
     expect(role.view()).toMatchObject({ role: 'standby' });
     // Given back: another origin takes it at its first round, not a time to live later.
     const b = edge.origin('b');

@@ -165,15 +165,14 @@ export class OriginRole {
       return;
     }
     if (answer.token === null) throw new Error('the edge granted the lease without a fencing token');
+    this.#role = 'active';
     this.#token = answer.token;
     this.#renewedAt = sentAt;
     if (this.#stopping) {
       // Granted to an origin on its way out: held only until stop() gives it back, never acted on.
-      this.#role = 'active';
       this.#options.log(`granted the lease with fencing token ${answer.token} while stopping: giving it back`);
       return;
     }
-    this.#role = 'active';
     const previous = answer.previous_holder ?? null;
     if (previous !== null && previous !== this.#options.originId) this.#failovers++;
     this.#options.log(`active: holds the lease with fencing token ${answer.token}${previous ? ` (taken over from ${previous})` : ''}`);
