@@ -323,17 +323,7 @@ export class MinuteCandles {
         minuteState(s, base + FORMING, base + FORMING_VOLUME_BASE),
         minuteState(s, base + CLOSED, base + CLOSED_VOLUME_BASE),
         s[base + CLOSED_QUEUED] === 1,
-        (s[base + DAY] as number) < 0
-          ? null
-          : {
-              day: s[base + DAY] as number,
-              open: s[base + DAY_OPEN] as number,
-              high: s[base + DAY_HIGH] as number,
-              low: s[base + DAY_LOW] as number,
-              close: s[base + DAY_CLOSE] as number,
-              volume: s[base + DAY_VOLUME] as number,
-              oi: s[base + DAY_OI] as number,
-            },
+        dayState(s, base),
       ]);
     }
     return { tokens, outbox: this.#outbox, days_moved: this.#daysMoved.map((base) => s[base + TOKEN] as number) };
@@ -346,15 +336,7 @@ export class MinuteCandles {
       if (forming) putMinuteState(s, base + FORMING, base + FORMING_VOLUME_BASE, forming);
       if (closed) putMinuteState(s, base + CLOSED, base + CLOSED_VOLUME_BASE, closed);
       s[base + CLOSED_QUEUED] = closedQueued ? 1 : 0;
-      if (day) {
-        s[base + DAY] = day.day;
-        s[base + DAY_OPEN] = day.open;
-        s[base + DAY_HIGH] = day.high;
-        s[base + DAY_LOW] = day.low;
-        s[base + DAY_CLOSE] = day.close;
-        s[base + DAY_VOLUME] = day.volume;
-        s[base + DAY_OI] = day.oi;
-      }
+      if (day) putDayState(s, base, day);
     }
     this.#outbox = snapshot.outbox;
     for (const token of snapshot.days_moved) {
@@ -548,9 +530,10 @@ function putMinuteState(s: Float64Array, minute: number, volumeBase: number, sta
   s[volumeBase] = state.volumeBase;
 }
 
-function dayCandle(s: Float64Array, base: number): Candle {
+function dayState(s: Float64Array, base: number): DayState | null {
+  if ((s[base + DAY] as number) < 0) return null;
   return {
-    time: (s[base + DAY] as number) * DAY_MS - IST_OFFSET_MS,
+    day: s[base + DAY] as number,
     open: s[base + DAY_OPEN] as number,
     high: s[base + DAY_HIGH] as number,
     low: s[base + DAY_LOW] as number,
@@ -558,6 +541,22 @@ function dayCandle(s: Float64Array, base: number): Candle {
     volume: s[base + DAY_VOLUME] as number,
     oi: s[base + DAY_OI] as number,
   };
+}
+
+function putDayState(s: Float64Array, base: number, day: DayState): void {
+  s[base + DAY] = day.day;
+  s[base + DAY_OPEN] = day.open;
+  s[base + DAY_HIGH] = day.high;
+  s[base + DAY_LOW] = day.low;
+  s[base + DAY_CLOSE] = day.close;
+  s[base + DAY_VOLUME] = day.volume;
+  s[base + DAY_OI] = day.oi;
+}
+
+/** The day candle of a slot whose day is set: the day's state, dated at its IST midnight. */
+function dayCandle(s: Float64Array, base: number): Candle {
+  const { day, ...candle } = dayState(s, base) as DayState;
+  return { time: day * DAY_MS - IST_OFFSET_MS, ...candle };
 }
 
 /** Days since the epoch on the IST calendar. */
