@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { OFFLINE_WRANGLER_ENV } from './dev/edge-service.ts';
+import { E2E_FILES } from './test/setup/e2e-files.ts';
 import { FRESH_RUNTIME_FILES } from './test/setup/fresh-runtime-files.ts';
 import { KITE_TICKER_FILES } from './test/setup/kite-ticker-files.ts';
 import LongFilesFirst from './test/setup/long-files-first.ts';
@@ -13,11 +14,11 @@ mkdirSync(new URL('./web/dist', import.meta.url), { recursive: true });
 
 /**
  * `workers` runs the edge, storage and Durable Object tests inside workerd
- * with the real wrangler.toml (`workers-fresh` the few that need a runtime
- * of their own); `node` runs the origin, the simulator, the local
- * stand-ins, the operator tools and the end-to-end suites on one shared
- * `npm run dev` platform (`node-kite-ticker` the files that drive
- * KiteTicker). All get real Postgres and Redis from
+ * with the real wrangler.toml (`workers-fresh` the files that drive the
+ * objects themselves, a runtime each); `node` runs the origin, the
+ * simulator, the local stand-ins and the operator tools (`node-kite-ticker`
+ * the files that drive KiteTicker); `e2e` the end-to-end suites on one
+ * shared `npm run dev` platform. All get real Postgres and Redis from
  * test/setup/backing-services.ts.
  */
 const NODE_FILES = [
@@ -30,8 +31,6 @@ const NODE_FILES = [
   'web/**/*.test.ts',
   'test/**/*.test.ts',
 ];
-
-const E2E_FILES = ['test/e2e/*.test.ts'];
 
 const WORKERS_FILES = ['edge/**/*.test.ts', 'durable-objects/**/*.test.ts', 'storage/**/*.test.ts'];
 

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
  * test holds the platform lock (test/setup/platform-lock-server.ts) while it
  * runs: to read by default, alone (to write) when it injects a fault or
  * needs the platform to itself. `sharedPlatformFile()` at the top of a file
- * sets that up; `itAlone` marks a test, `aloneInThisSuite()` a whole
+ * sets that up; `it(alone('…'))` marks a test, `aloneInThisSuite()` a whole
  * describe (its own set-up and tear-down included).
  */
 type Mode = 'read' | 'write';

@@ -1,4 +1,5 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { E2E_FILES } from './e2e-files.ts';
 
 /**
  * Vitest's order (files it has timed before, slowest first; the others by
@@ -7,7 +8,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * and hold the run up by themselves. The end-to-end suites lead: they wait
  * for the shared platform to boot, which costs them a place but no CPU.
  */
-const LONGEST_FIRST = ['test/e2e/platform.test.ts', 'test/e2e/platform-web.test.ts', 'test/dev-platform.test.ts', 'origin-ticker/registry/sync.test.ts'];
+const LONGEST_FIRST = [...E2E_FILES, 'test/dev-platform.test.ts', 'origin-ticker/registry/sync.test.ts'];
 
 export default class LongFilesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

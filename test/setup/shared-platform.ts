@@ -2,6 +2,7 @@ import { createConnection } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { launchDevStack } from '../../dev/dev-stack.ts';
 import { portIsFree } from '../../dev/ports.ts';
+import { E2E_FILES } from './e2e-files.ts';
 import { startPlatformLockServer } from './platform-lock-server.ts';
 
 /**
@@ -19,9 +20,6 @@ export const ALERTS_MIN_COOLDOWN_S = '2';
 export const ALERT_WEBHOOK_RETRY_BASE_MS = '200';
 /** Every suite registers and logs in its own users from one address: more than the 20 a minute a real address gets (the budget itself is tested in edge/auth). */
 export const RATE_LIMIT_AUTH = '1000';
-
-/** The files that hold the suites on the shared platform, side by side under its lock (test/e2e/platform-lock.ts). */
-const E2E_FILES = ['test/e2e/platform.test.ts', 'test/e2e/platform-web.test.ts'];
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   // `vitest run edge/foo` names its files by substrings of their paths: when none of them picks the end-to-end file,
