@@ -118,17 +118,30 @@ describe('price alerts on the whole platform', () => {
   it('fires a crossing once, with the price that crossed, to both sessions of its owner and to no one else', async () => {
     const [one, two, theirs] = [await Session.open(owner), await Session.open(owner), await Session.open(other)];
     const price = await niftyPrice(owner);
-    // One bound a tick above and one below: the simulator's random walk crosses one of them within seconds.
-    const bounds = { up: Math.round((price + 0.05) * 100) / 100, down: Math.round((price - 0.05) * 100) / 100 };
-    const up = (await (await api(owner, '/alerts', { json: { instrument: NIFTY, condition: { type: 'crosses_up', price: bounds.up } } })).json()) as Alert;
-    const down = (await (
-      await api(owner, '/alerts', { json: { instrument: NIFTY, condition: { type: 'crosses_down', price: bounds.down } } })
-    ).json()) as Alert;
+    // A ladder of levels around the price, each with a crosses_up a tick above it and a crosses_down a tick below: wherever the
+    // simulator's random walk (about 1.5 points a second) has gone by the time the alerts are armed, a crosses_up sits above
+    // it and a crosses_down below within a level's spacing, and one of them is crossed within seconds. (A single pair around
+    // the price read first could end up both on one side of it under load, and wait for a walk back.)
+    const levels = [-10, -7.5, -5, -2.5, 0, 2.5, 5, 7.5, 10].map((offset) => Math.round((price + offset) * 20) / 20);
+    const placed: { id: string; condition: { type: 'crosses_up' | 'crosses_down'; price: number } }[] = [];
+    for (const level of levels) {
+      for (const [type, bound] of [
+        ['crosses_up', level + 0.05],
+        ['crosses_down', level - 0.05],
+      ] as const) {
+        const condition = { type, price: Math.round(bound * 100) / 100 };
+        const { id } = (await (await api(owner, '/alerts', { json: { instrument: NIFTY, condition } })).json()) as Alert;
+        placed.push({ id, condition });
+      }
+    }
 
     const frame = await waitFor('a crossing', async () => one.alerts[0], 30_000);
-    const crossedUp = frame.alert_id === up.id;
-    const bound = crossedUp ? bounds.up : bounds.down;
-    expect(frame.condition).toEqual({ type: crossedUp ? 'crosses_up' : 'crosses_down', price: bound });
+    const fired = placed.find((alert) => alert.id === frame.alert_id);
+    expect(fired).toBeDefined();
+    const { condition } = fired as (typeof placed)[number];
+    const crossedUp = condition.type === 'crosses_up';
+    const bound = condition.price;
+    expect(frame.condition).toEqual(condition);
     expect(frame.value).toBe(frame.last_price);
     // Strictly on one side before, at or past the bound now.
     if (crossedUp) {
@@ -164,7 +177,7 @@ describe('price alerts on the whole platform', () => {
     // User B sees none of it.
     expect((await api(other, `/alerts/${frame.alert_id}`)).status).toBe(404);
     expect(((await (await api(other, '/alerts')).json()) as { alerts: unknown[] }).alerts).toEqual([]);
-    for (const id of [up.id, down.id]) await api(owner, `/alerts/${id}`, { method: 'DELETE' });
+    for (const { id } of placed) await api(owner, `/alerts/${id}`, { method: 'DELETE' });
     for (const session of [one, two, theirs]) session.close();
   }, 60_000);
 
