@@ -159,10 +159,20 @@ describe('Upstash REST bridge with the real @upstash/redis client', () => {
   });
 
   it('answers 503 while Redis is down, and recovers by itself when it is back', async () => {
-    await redisServer.stop();
+    // The pipeline goes at once, while the bridge may still think the connection ready: its commands then fail under it
+    // ("Stream isn't writeable"), which is Redis unavailable too, not an error of each command.
+    const stopping = redisServer.stop();
+    const pipelines = [];
+    for (let i = 0; i < 5; i++) pipelines.push(await rest('/pipeline', [['PING'], ['GET', 'k']]));
+    await stopping;
+    for (const pipeline of pipelines) {
+      if (pipeline.status === 200) expect(pipeline.body).toEqual([{ result: 'PONG' }, { result: null }]);
+      else expect(pipeline).toEqual({ status: 503, body: { error: expect.stringContaining('unavailable') } });
+    }
     const down = await rest('/', ['PING']);
     expect(down.status).toBe(503);
     expect(down.body).toEqual({ error: expect.stringContaining('unavailable') });
+    expect(await rest('/pipeline', [['PING']])).toEqual({ status: 503, body: { error: expect.stringContaining('unavailable') } });
 
     await startRedis();
     const until = Date.now() + 10_000;

@@ -138,7 +138,13 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
       commands.forEach(refuseUnsupported);
       const batch = path === '/pipeline' ? redis.pipeline() : redis.multi();
       for (const [name, ...args] of commands) batch.callBuffer(String(name), ...args.map(String));
-      const replies = await execute(() => batch.exec());
+      const replies = await execute(async () => {
+        const done = await batch.exec();
+        // A command's own refusal stays its entry's error; the connection failing under the batch fails the whole batch.
+        const lost = (done ?? []).find(([error]) => error && error.name !== 'ReplyError')?.[0];
+        if (lost) throw lost;
+        return done;
+      });
       // exec() resolves null only when a WATCHed key changed, which cannot happen here.
       send(
         res,
