@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MIGRATIONS_TABLE } from '../contracts/database.ts';
+import { WEB_DIST } from '../web/build.ts';
 
 /**
  * `npm run deploy`, run as an operator runs it. The dry runs bundle each
@@ -95,10 +96,18 @@ describe('npm run deploy', () => {
     expect(pooled).toMatchObject({ code: 1, err: expect.stringContaining('not the pooled one') });
   });
 
-  it('applies the migrations first, then runs wrangler deploy for the environment', async () => {
+  it('applies the migrations first, then runs wrangler deploy for the environment with the web app it built', async () => {
+    const served = readdirSync(WEB_DIST, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => [join(e.parentPath, e.name), statSync(join(e.parentPath, e.name)).mtimeMs]);
     const run = await deploy(['--env', 'staging'], { DATABASE_URL: url });
     expect(run.out).toContain(`migrations applied: ${inject('migrations').join(', ')}`);
-    expect(run.out).toContain('> wrangler deploy --env staging');
+    const built = /web app built: first-load JavaScript .* gzipped \((.+)\)/.exec(run.out)?.[1] as string;
+    expect(readdirSync(built)).toContain('index.html');
+    expect(run.out).toContain(`> wrangler deploy --env staging --assets ${built}`);
+    rmSync(built, { recursive: true, force: true });
+    // web/dist, which a running `npm run dev` serves (and would reload on), is left as it was.
+    expect(served.map(([path]) => [path, statSync(path as string).mtimeMs])).toEqual(served);
     // No Cloudflare credentials here: wrangler refuses, after the migrations, and the deploy fails with its code.
     expect(run.code).not.toBe(0);
     expect(run.err).toContain('CLOUDFLARE_API_TOKEN');

@@ -82,12 +82,14 @@ try {
     process.exitCode = code;
   } else {
     const { DATABASE_URL } = parseEnv(Env, process.env);
-    // Before the migrations: a web app that does not build stops the deploy while nothing has changed yet.
-    const web = await buildWebApp();
-    console.log(`web app built: first-load JavaScript ${kb(web.firstLoadJsGzipBytes)} gzipped`);
+    // Before the migrations: a web app that does not build stops the deploy while nothing has changed yet. It is built into
+    // a directory of its own and uploaded from there, so the deploy ships exactly this build and leaves web/dist (which a
+    // running `npm run dev` serves, and would reload on) alone.
+    const web = await buildWebApp(mkdtempSync(join(tmpdir(), `kite-edge-${command.env}-web-`)));
+    console.log(`web app built: first-load JavaScript ${kb(web.firstLoadJsGzipBytes)} gzipped (${web.dist})`);
     const applied = await applyMigrations(DATABASE_URL, (line) => console.error(line));
     console.log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'migrations: the schema is up to date');
-    const code = await wrangler(['deploy', '--env', command.env, ...secrets]);
+    const code = await wrangler(['deploy', '--env', command.env, '--assets', web.dist, ...secrets]);
     if (code !== 0) console.error(`wrangler deploy --env ${command.env} failed (exit ${code}); the migrations above stay applied (docs/rollback.md)`);
     process.exitCode = code;
   }

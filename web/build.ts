@@ -18,35 +18,36 @@ export const FIRST_LOAD_JS_BUDGET_BYTES = 250 * 1024;
 
 export type WebBuild = { dist: string; files: string[]; firstLoadJsGzipBytes: number };
 
-export async function buildWebApp(): Promise<WebBuild> {
-  const result = await build({ configFile: join(HERE, 'vite.config.ts') });
+/** Builds into `dist` (web/dist unless told; `npm run deploy` builds into a directory of its own). */
+export async function buildWebApp(dist = WEB_DIST): Promise<WebBuild> {
+  const result = await build({ configFile: join(HERE, 'vite.config.ts'), build: { outDir: dist } });
   const outputs = (Array.isArray(result) ? result : [result]).flatMap((r) => ('output' in r ? r.output : []));
   const copied = (await readdir(PUBLIC, { recursive: true, withFileTypes: true }))
     .filter((e) => e.isFile())
     .map((e) => relative(PUBLIC, join(e.parentPath, e.name)));
   const written = new Set(['index.html', ...outputs.map((o) => o.fileName), ...copied]);
-  await pruneStale(written);
-  const firstLoadJsGzipBytes = await firstLoadJs();
+  await pruneStale(dist, written);
+  const firstLoadJsGzipBytes = await firstLoadJs(dist);
   if (firstLoadJsGzipBytes > FIRST_LOAD_JS_BUDGET_BYTES)
     throw new Error(`the web app's first-load JavaScript is ${kb(firstLoadJsGzipBytes)} gzipped, over the ${kb(FIRST_LOAD_JS_BUDGET_BYTES)} budget`);
-  return { dist: WEB_DIST, files: [...written].sort(), firstLoadJsGzipBytes };
+  return { dist, files: [...written].sort(), firstLoadJsGzipBytes };
 }
 
 /** Files of earlier builds (their names carry content hashes) that this one did not write or copy. */
-async function pruneStale(written: Set<string>): Promise<void> {
-  for (const entry of await readdir(WEB_DIST, { recursive: true, withFileTypes: true })) {
+async function pruneStale(dist: string, written: Set<string>): Promise<void> {
+  for (const entry of await readdir(dist, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath, entry.name);
-    if (!written.has(relative(WEB_DIST, path))) await rm(path);
+    if (!written.has(relative(dist, path))) await rm(path);
   }
 }
 
 /** The scripts index.html loads at once (its module entry and what it preloads), gzipped as a server would send them. */
-async function firstLoadJs(): Promise<number> {
-  const html = await readFile(join(WEB_DIST, 'index.html'), 'utf8');
+async function firstLoadJs(dist: string): Promise<number> {
+  const html = await readFile(join(dist, 'index.html'), 'utf8');
   const scripts = [...html.matchAll(/<(?:script[^>]*\bsrc|link[^>]*rel="modulepreload"[^>]*\bhref)="\/([^"]+\.js)"/g)].map((m) => m[1] as string);
   let bytes = 0;
-  for (const script of new Set(scripts)) bytes += gzipSync(await readFile(join(WEB_DIST, script)), { level: 9 }).length;
+  for (const script of new Set(scripts)) bytes += gzipSync(await readFile(join(dist, script)), { level: 9 }).length;
   return bytes;
 }
 
