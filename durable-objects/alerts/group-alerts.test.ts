@@ -168,6 +168,8 @@ describe('alerts in the group object', () => {
     const bse = await instrument(6);
     let { origin } = await originOf(bse.group);
     const session = await v2(owner);
+    // The group's own read of its alerts at start is done: the row below is one it cannot have read.
+    await settled(async () => expect((await groupAlerts(bse.group)).reading).toBe(false));
     // Written to Postgres as the API would, but the group was never told (a lost notification).
     const [row] = await sql<{ id: string }>(
       `INSERT INTO alerts (user_id, instrument_token, exchange, tradingsymbol, group_key, condition)

@@ -62,8 +62,11 @@ export type GroupAlertsHooks = {
   wakeAt(at: number): void;
 };
 
-/** `pending`: triggers not in Postgres yet; `awaiting_sessions`: those of them whose frame's outcome at the sessions is not kept yet. */
-export type GroupAlertsState = { held: number; pending: number; awaiting_sessions: number; next_sync_at: number | null };
+/**
+ * `pending`: triggers not in Postgres yet; `awaiting_sessions`: those of them whose frame's outcome at the sessions is not
+ * kept yet; `reading`: a read of the group's alerts from Postgres is under way (one starts with the object).
+ */
+export type GroupAlertsState = { held: number; pending: number; awaiting_sessions: number; reading: boolean; next_sync_at: number | null };
 
 export class GroupAlerts {
   readonly #ctx: DurableObjectState;
@@ -138,7 +141,13 @@ export class GroupAlerts {
   }
 
   state(): GroupAlertsState {
-    return { held: this.#book.size, pending: this.#outbox.pendingCount, awaiting_sessions: this.#outbox.awaitingSessionsCount, next_sync_at: this.#syncAt };
+    return {
+      held: this.#book.size,
+      pending: this.#outbox.pendingCount,
+      awaiting_sessions: this.#outbox.awaitingSessionsCount,
+      reading: this.#reading !== null,
+      next_sync_at: this.#syncAt,
+    };
   }
 
   // ---- storage ----

@@ -390,7 +390,7 @@ export class InstrumentGroup extends DurableObject {
   /** The alerts this group holds and the triggers it has not recorded yet. */
   alertState(): GroupAlertsState {
     this.#requireGroupKey();
-    return this.#alerts?.state() ?? { held: 0, pending: 0, awaiting_sessions: 0, next_sync_at: null };
+    return this.#alerts?.state() ?? { held: 0, pending: 0, awaiting_sessions: 0, reading: false, next_sync_at: null };
   }
 
   /**
