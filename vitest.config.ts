@@ -17,8 +17,8 @@ mkdirSync(new URL('./web/dist', import.meta.url), { recursive: true });
  * with the real wrangler.toml (`workers-fresh` the files that drive the
  * objects themselves, a runtime each); `node` runs the origin, the
  * simulator, the local stand-ins and the operator tools (`node-kite-ticker`
- * the files that drive KiteTicker); `e2e` the end-to-end suites on one
- * shared `npm run dev` platform. All get real Postgres and Redis from
+ * the files that drive KiteTicker); `e2e` the end-to-end suites on a
+ * shared `npm run dev` platform and the faults' on one of their own. All get real Postgres and Redis from
  * test/setup/backing-services.ts.
  */
 const NODE_FILES = [
@@ -83,9 +83,9 @@ export default defineConfig({
     // first and not awaited so that it boots while the backing services every project talks to start and the files run.
     globalSetup: ['test/setup/shared-platform.ts', 'test/setup/backing-services.ts'],
     // Most test time is spent waiting on other processes (the platform, workerd, Postgres, the simulator's clock),
-    // so four files at a time (two of them the end-to-end files, mostly waiting) keep two cores busy where vitest's
+    // so five files at a time (three of them the end-to-end files, mostly waiting) keep two cores busy where vitest's
     // default (cores - 1) would run one.
-    maxWorkers: 4,
+    maxWorkers: 5,
     sequence: { sequencer: LongFilesFirst },
     projects: [
       {
@@ -116,7 +116,7 @@ export default defineConfig({
       {
         test: {
           // The suites on the shared platform, in two files side by side under its lock (test/e2e/platform-lock.ts),
-          // each in a fresh process (KiteTicker's module state, Chromium).
+          // and the faults' file on a platform of its own; each in a fresh process (KiteTicker's module state, Chromium).
           name: 'e2e',
           environment: 'node',
           include: E2E_FILES,

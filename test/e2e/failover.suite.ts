@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartStatus } from '../../dev/controlled-part.ts';
 import type { OriginHealth } from '../../origin-ticker/http/origin-health.ts';
 import { firstOriginActive, type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
-import { aloneInThisSuite } from './platform-lock.ts';
 import { Watcher } from './watcher.ts';
 
 /**
- * Origin failover (issue 20) on the shared platform's two origins: the
- * active one killed (`kill -9`), then the active one hung (SIGSTOP) for
- * 15 s, while a client watches NIFTY 50 and one NSE stock on /v2/ws. The
+ * Origin failover (issue 20) on the platform's two origins: the
+ * active one killed (`kill -9`), then the active one hung (SIGSTOP) until
+ * the standby has taken over and the feed is back, while a client watches
+ * NIFTY 50 and one NSE stock on /v2/ws. The
  * client must see the feed stale and live again on the same session, every
  * instrument ticking within 15 s, and the simulator must never have seen
  * both origins on Kite at once. Both origins run again at the end, the one
@@ -22,7 +22,6 @@ const NIFTY = 256265;
 const SIM_KEY = 'kitesim';
 /** What the issue allows from the failure to ticks of every instrument again. */
 const RECOVERY_MS = 15_000;
-const PAUSE_MS = 15_000;
 
 let stack: Platform;
 let watcher: Watcher;
@@ -55,7 +54,6 @@ const activeOrigin = (ms?: number) =>
   );
 
 describe('origin failover: a standby takes over from a dead or hung active origin', () => {
-  aloneInThisSuite();
   beforeAll(async () => {
     stack = await platform();
     const user = await signIn(stack, uniqueEmail('failover'), 'failover watcher password');
@@ -109,7 +107,7 @@ describe('origin failover: a standby takes over from a dead or hung active origi
     expect(await originHealth(killed)).toMatchObject({ role: 'standby', accounts: [], lease: { holder: `local:${new URL(urlOf(survivor)).port}` } });
   }, 60_000);
 
-  it('SIGSTOP of the active for 15 s: the standby takes over, the hung one steps down when it wakes, and Kite never had both', async () => {
+  it('SIGSTOP of the active: the standby takes over within 15 s, the hung one steps down when it wakes, and Kite never had both', async () => {
     const hung = await activeOrigin();
     const survivor = other(hung);
     const before = (await sim('/_sim/connections/reset', 'POST')).open[SIM_KEY] ?? 0;
@@ -122,8 +120,8 @@ describe('origin failover: a standby takes over from a dead or hung active origi
       const active = Date.now();
       const ticking = await watcher.ticksOfAllSince(active, [NIFTY, stock], RECOVERY_MS);
       figures.push(`SIGSTOP: the standby active after ${active - at} ms, every instrument ticking after ${ticking - at} ms`);
-      expect(ticking - at).toBeLessThan(PAUSE_MS);
-      await new Promise((r) => setTimeout(r, at + PAUSE_MS - Date.now()));
+      expect(ticking - at).toBeLessThan(RECOVERY_MS);
+      // It wakes now, its lease long lapsed (a lease lasts 5 s) and taken by the survivor: it must see that, not go on.
     } finally {
       await part(hung, 'resume');
     }

@@ -4,12 +4,12 @@ import { hubConfig, hubName } from '../../contracts/hub-config.ts';
 import type { PartStatus } from '../../dev/controlled-part.ts';
 import type { OriginHealth } from '../../origin-ticker/http/origin-health.ts';
 import { activeOriginUrl, firstOriginActive, type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
-import { aloneInThisSuite } from './platform-lock.ts';
 import { Watcher } from './watcher.ts';
 
 /**
  * The fault matrix (issue 21): each part of the platform failing while a
- * client watches, on the shared platform, one fault at a time. The watcher
+ * client watches, on the faults' own platform (test/e2e/platform-faults.test.ts),
+ * one fault at a time. The watcher
  * is what a user runs: the typed client on an API key, subscribed to NIFTY
  * 50 (quote) and one NSE stock (full). Each case asserts what it sees
  * (status frames, /health), that its subscriptions and what is stored
@@ -62,7 +62,6 @@ async function recovered(fault: string, since: number, ms?: number): Promise<num
 }
 
 describe('the fault matrix: what a client sees when a part fails, and that it gets everything back', () => {
-  aloneInThisSuite();
   // Inside the describe, so they run when its turn comes: the suites before it (which restart the origin) are done.
   beforeAll(async () => {
     stack = await platform();

@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type GroupedInstrument, instrumentGroup } from '../../contracts/instrument-group.ts';
 import { decodePacket } from '../../contracts/kite-ticks/decode.ts';
 import { activeOriginUrl, type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
-import { aloneInThisSuite } from './platform-lock.ts';
 
 /**
  * The tick path end to end on the whole local platform (`npm run dev`):
@@ -44,7 +43,6 @@ beforeAll(async () => {
 }, 200_000);
 
 describe('the origin feeding the edge', () => {
-  aloneInThisSuite();
   it('puts a tick from the simulator into its group object, whose snapshot survives a restart', async () => {
     const nifty = await tokenOf('NSE', 'NIFTY 50'); // pinned by npm run dev
     const held = await waitFor('a NIFTY 50 tick in index:NSE', async () => {

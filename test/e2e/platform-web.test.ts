@@ -1,9 +1,8 @@
 /**
  * The end-to-end suites on the shared platform (test/setup/shared-platform.ts)
- * of a client's view: the typed client and the web app in Chromium. They run beside
- * test/e2e/platform.test.ts under the platform lock (test/e2e/platform-lock.ts).
+ * of the web app in Chromium. They run beside test/e2e/platform.test.ts
+ * under the platform lock (test/e2e/platform-lock.ts).
  */
-import './typed-client.suite.ts';
 import './web-app.suite.ts';
 import './web-watchlist.suite.ts';
 import './web-alerts-keys.suite.ts';

@@ -1,22 +1,62 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { expect, inject } from 'vitest';
-import { type ActiveOrigin, activeOrigin, PLATFORM_UP_LAST_LINE, type StackAddresses } from '../../dev/dev-stack.ts';
+import { afterAll, expect, inject } from 'vitest';
+import { type ActiveOrigin, activeOrigin, type DevStack, launchDevStack, PLATFORM_UP_LAST_LINE, type StackAddresses } from '../../dev/dev-stack.ts';
+import { ORIGIN_LINK_SECRET, PLATFORM_ENV } from '../setup/shared-platform.ts';
 
 /**
- * What the end-to-end tests on the shared platform (test/setup/shared-platform.ts)
- * share: the platform once it is up, waiting for something with the
- * platform's output in the failure, and a signed-in user made as a user
- * would be (POST /auth/register, then /auth/login), an admin promoted with
+ * What the end-to-end tests share: the platform once it is up (the shared
+ * one of test/setup/shared-platform.ts, or the file's own, see
+ * `ownPlatformFile`), waiting for something with the platform's output in
+ * the failure, and a signed-in user made as a user would be (POST
+ * /auth/register, then /auth/login), an admin promoted with
  * `npm run users -- promote` first.
  */
 export type Platform = StackAddresses & { originLinkSecret: string; output(): string };
 
 const OUTPUT_SHOWN = 3000;
 
-/** The shared platform, once it has said it is up (it boots while the unit tests run). */
+/** This file's own platform, when it has one (`ownPlatformFile`). */
+let own: Promise<DevStack> | undefined;
+
+/**
+ * The suites of this file run on a platform of their own, not the shared
+ * one: the suites that stop, kill and hang its parts one after another
+ * (failover, the fault matrix) would otherwise hold the shared platform
+ * alone for a minute and more, with every other end-to-end test waiting.
+ * It starts once the shared platform is up, so that the two boots do not
+ * share the cores, and stops when the file ends; a platform that stopped
+ * by itself during the file fails it.
+ */
+export function ownPlatformFile(): void {
+  let ended = false;
+  const shared = inject('platform') ? sharedPlatform() : Promise.resolve();
+  own = shared.then(async () => {
+    const stack = await launchDevStack(PLATFORM_ENV);
+    stack.exited.then(() => (ended = true));
+    return stack;
+  });
+  afterAll(async () => {
+    const stack = await own;
+    if (!stack) return;
+    const early = ended;
+    const output = stack.output();
+    await stack.stop();
+    if (early) throw new Error(`this file's own platform stopped during the run:\n${output.slice(-OUTPUT_SHOWN)}`);
+  }, 60_000);
+}
+
+/** The platform this file's suites run on, once it has said it is up (it boots while the unit tests run). */
 export async function platform(ms = 180_000): Promise<Platform> {
+  if (!own) return sharedPlatform(ms);
+  const stack = await own;
+  const mine: Platform = { ...stack, originLinkSecret: ORIGIN_LINK_SECRET, output: () => stack.output() };
+  await waitFor(mine, "this file's own platform to come up", async () => stack.output().includes(PLATFORM_UP_LAST_LINE), ms);
+  return mine;
+}
+
+async function sharedPlatform(ms = 180_000): Promise<Platform> {
   const addresses = inject('platform');
   const output = () => {
     try {

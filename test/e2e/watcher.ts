@@ -4,7 +4,7 @@ import type { Tick } from '../../contracts/kite-ticks/tick.ts';
 import { type Platform, waitFor } from './platform.ts';
 
 /**
- * What a user runs, watching the shared platform through a fault: the typed
+ * What a user runs, watching the platform through a fault: the typed
  * client on an API key (quick reconnects), with every tick, feed status and
  * session open it saw, and when. The fault matrix and the failover suite
  * watch with it.

@@ -2,7 +2,7 @@ import { createConnection } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { launchDevStack } from '../../dev/dev-stack.ts';
 import { portIsFree } from '../../dev/ports.ts';
-import { E2E_FILES } from './e2e-files.ts';
+import { SHARED_PLATFORM_FILES } from './e2e-files.ts';
 import { startPlatformLockServer } from './platform-lock-server.ts';
 
 /**
@@ -21,12 +21,15 @@ export const ALERT_WEBHOOK_RETRY_BASE_MS = '200';
 /** Every suite registers and logs in its own users from one address: more than the 20 a minute a real address gets (the budget itself is tested in edge/auth). */
 export const RATE_LIMIT_AUTH = '1000';
 
+/** The platform's settings for the end-to-end suites (a file's own platform, test/e2e/platform.ts, takes the same). */
+export const PLATFORM_ENV = { ORIGIN_LINK_SECRET, ALERTS_MIN_COOLDOWN_S, ALERT_WEBHOOK_RETRY_BASE_MS, RATE_LIMIT_AUTH };
+
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   // `vitest run edge/foo` names its files by substrings of their paths: when none of them picks the end-to-end file,
   // nothing would use the platform, and booting it would only take a core from the files that run.
   const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
-  if (filters && !filters.some((filter) => E2E_FILES.some((file) => file.includes(filter)))) return undefined;
-  const stack = await launchDevStack({ ORIGIN_LINK_SECRET, ALERTS_MIN_COOLDOWN_S, ALERT_WEBHOOK_RETRY_BASE_MS, RATE_LIMIT_AUTH });
+  if (filters && !filters.some((filter) => SHARED_PLATFORM_FILES.some((file) => file.includes(filter)))) return undefined;
+  const stack = await launchDevStack(PLATFORM_ENV);
   const lock = await startPlatformLockServer();
   project.provide('platformLockUrl', lock.url);
   project.provide('platform', {

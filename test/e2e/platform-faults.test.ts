@@ -1,0 +1,13 @@
+/**
+ * The end-to-end suites that fail the platform's parts one after another
+ * (the origin feed's own demand and snapshots, origin failover, the fault
+ * matrix), on a platform of this file's own (`ownPlatformFile`): on the
+ * shared one each would hold it alone, with every other end-to-end test
+ * waiting. Each fault is put back before the next test.
+ */
+import './origin-feed.suite.ts';
+import './failover.suite.ts';
+import './fault-matrix.suite.ts';
+import { ownPlatformFile } from './platform.ts';
+
+ownPlatformFile();
