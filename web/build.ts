@@ -1,5 +1,6 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 
@@ -11,35 +12,52 @@ import { build } from 'vite';
  */
 const HERE = import.meta.dirname;
 export const WEB_DIST = join(HERE, 'dist');
-/** Copied into web/dist as they are (Vite's publicDir): the headers file. */
-const PUBLIC = join(HERE, 'public');
 /** The issue's budget for the JavaScript of a first visit, gzipped. */
 export const FIRST_LOAD_JS_BUDGET_BYTES = 250 * 1024;
 
 export type WebBuild = { dist: string; files: string[]; firstLoadJsGzipBytes: number };
 
-/** Builds into `dist` (web/dist unless told; `npm run deploy` builds into a directory of its own). */
+/**
+ * Builds into `dist` (web/dist unless told; `npm run deploy` builds into a
+ * directory of its own). Vite writes into a scratch directory first, and
+ * only the files whose bytes changed are written into `dist` (and those the
+ * new build no longer has removed): a running `wrangler dev` reloads its
+ * worker, and restarts every object, on any write under its assets, so a
+ * build that changes nothing (a second `npm run dev`, `npm test` after a
+ * build) must touch nothing; and `dist` is never empty while it is read.
+ */
 export async function buildWebApp(dist = WEB_DIST): Promise<WebBuild> {
-  const result = await build({ configFile: join(HERE, 'vite.config.ts'), build: { outDir: dist } });
-  const outputs = (Array.isArray(result) ? result : [result]).flatMap((r) => ('output' in r ? r.output : []));
-  const copied = (await readdir(PUBLIC, { recursive: true, withFileTypes: true }))
-    .filter((e) => e.isFile())
-    .map((e) => relative(PUBLIC, join(e.parentPath, e.name)));
-  const written = new Set(['index.html', ...outputs.map((o) => o.fileName), ...copied]);
-  await pruneStale(dist, written);
-  const firstLoadJsGzipBytes = await firstLoadJs(dist);
-  if (firstLoadJsGzipBytes > FIRST_LOAD_JS_BUDGET_BYTES)
-    throw new Error(`the web app's first-load JavaScript is ${kb(firstLoadJsGzipBytes)} gzipped, over the ${kb(FIRST_LOAD_JS_BUDGET_BYTES)} budget`);
-  return { dist, files: [...written].sort(), firstLoadJsGzipBytes };
+  const scratch = await mkdtemp(join(tmpdir(), 'kite-edge-web-'));
+  try {
+    await build({ configFile: join(HERE, 'vite.config.ts'), build: { outDir: scratch } });
+    const written = await filesUnder(scratch);
+    await mkdir(dist, { recursive: true });
+    for (const file of written) await copyIfChanged(join(scratch, file), join(dist, file));
+    await pruneStale(dist, new Set(written));
+    const firstLoadJsGzipBytes = await firstLoadJs(dist);
+    if (firstLoadJsGzipBytes > FIRST_LOAD_JS_BUDGET_BYTES)
+      throw new Error(`the web app's first-load JavaScript is ${kb(firstLoadJsGzipBytes)} gzipped, over the ${kb(FIRST_LOAD_JS_BUDGET_BYTES)} budget`);
+    return { dist, files: written.sort(), firstLoadJsGzipBytes };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
-/** Files of earlier builds (their names carry content hashes) that this one did not write or copy. */
+async function filesUnder(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
+}
+
+async function copyIfChanged(from: string, to: string): Promise<void> {
+  const bytes = await readFile(from);
+  const old = await readFile(to).catch(() => undefined);
+  if (old?.equals(bytes)) return;
+  await mkdir(dirname(to), { recursive: true });
+  await writeFile(to, bytes);
+}
+
+/** Files of earlier builds (their names carry content hashes) that this one did not write. */
 async function pruneStale(dist: string, written: Set<string>): Promise<void> {
-  for (const entry of await readdir(dist, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    if (!written.has(relative(dist, path))) await rm(path);
-  }
+  for (const file of await filesUnder(dist)) if (!written.has(file)) await rm(join(dist, file));
 }
 
 /** The scripts index.html loads at once (its module entry and what it preloads), gzipped as a server would send them. */
