@@ -70,6 +70,27 @@ describe('minute candles from scripted ticks', () => {
     expect(candles.forming(TOKEN)).toMatchObject({ open: 101, low: 101 });
   });
 
+  it('a late tick for a closed minute still waiting to be written amends the copy that will be written, which stays one', () => {
+    const candles = build([
+      { minute: 0, second: 10, last: 100, volume: 10, quantity: 10 },
+      { minute: 1, second: 5, last: 101, volume: 20 },
+    ]);
+    candles.add(tick({ minute: 0, second: 58, last: 98, volume: 11 }), at(1, 6));
+    candles.add(tick({ minute: 0, second: 59, last: 104, volume: 12 }), at(1, 7));
+    expect(candles.outboxSize).toBe(1);
+    expect(candles.takeOutbox()).toEqual([{ token: TOKEN, time: at(0), open: 100, high: 104, low: 98, close: 104, volume: 12, oi: 0 }]);
+  });
+
+  it('a write that failed puts its minutes back, and a late tick then amends the copy put back', () => {
+    const candles = build([
+      { minute: 0, second: 10, last: 100, volume: 10, quantity: 10 },
+      { minute: 1, second: 5, last: 101, volume: 20 },
+    ]);
+    candles.requeue(candles.takeOutbox());
+    candles.add(tick({ minute: 0, second: 59, last: 104, volume: 12 }), at(1, 7));
+    expect(candles.takeOutbox()).toEqual([expect.objectContaining({ time: at(0), high: 104, close: 104 })]);
+  });
+
   it("a new trading day's volume starts again from zero", () => {
     const nextDay = at(24 * 60 - 44); // 2026-12-05 09:16 IST
     const candles = new MinuteCandles();

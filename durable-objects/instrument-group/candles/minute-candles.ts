@@ -23,9 +23,9 @@ import { CANDLES_HOLDER, TokenSlots } from '../token-slots.ts';
  * A minute closes when a later minute's tick arrives, or when `closeUntil`
  * (the group's alarm, a little after the minute ends) passes it. Closed
  * candles wait in the outbox until `takeOutbox` hands them to the writer.
- * A tick for the minute just closed still amends it (and queues it again
- * if it was already written); a tick older than that is counted and
- * dropped. Day candles ride along: Kite's own day OHLC from quote and full
+ * A tick for the minute just closed still amends it (its copy waiting in
+ * the outbox, or a new copy if it was already written); a tick older than
+ * that is counted and dropped. Day candles ride along: Kite's own day OHLC from quote and full
  * packets, `volume_traded` as the day's volume.
  *
  * The hot path is `addBatch`: it reads in place from the batch's bytes (one
@@ -82,8 +82,8 @@ const DAY_OI = 14;
 const DAY_MOVED = 15;
 const FORMING_VOLUME_BASE = 16;
 const DAY_OPEN = 17;
-/** 1 while the closed minute waits in the outbox. */
-const CLOSED_QUEUED = 18;
+/** Where the closed minute's candle waits in the outbox (-1: it does not), so an amendment replaces that copy at once. */
+const CLOSED_OUTBOX_AT = 18;
 const CLOSED_VOLUME_BASE = 19;
 const CLOSED = 20;
 
@@ -241,7 +241,7 @@ export class MinuteCandles {
     if (taken.length > 0) this.#changed = true;
     for (const candle of taken) {
       const base = this.#baseOf(candle.token);
-      if (base !== undefined && this.#state[base + CLOSED + MINUTE] === candle.time) this.#state[base + CLOSED_QUEUED] = 0;
+      if (base !== undefined && this.#state[base + CLOSED + MINUTE] === candle.time) this.#state[base + CLOSED_OUTBOX_AT] = -1;
     }
     return taken;
   }
@@ -250,10 +250,7 @@ export class MinuteCandles {
   requeue(candles: OutboxCandle[]): void {
     const queued = new Set(this.#outbox.map((c) => `${c.token}:${c.time}`));
     this.#outbox = [...candles.filter((c) => !queued.has(`${c.token}:${c.time}`)), ...this.#outbox];
-    for (const candle of candles) {
-      const base = this.#baseOf(candle.token);
-      if (base !== undefined && this.#state[base + CLOSED + MINUTE] === candle.time) this.#state[base + CLOSED_QUEUED] = 1;
-    }
+    this.#indexOutbox();
     this.#changed = true;
   }
 
@@ -322,7 +319,7 @@ export class MinuteCandles {
         s[base + TOKEN] as number,
         minuteState(s, base + FORMING, base + FORMING_VOLUME_BASE),
         minuteState(s, base + CLOSED, base + CLOSED_VOLUME_BASE),
-        s[base + CLOSED_QUEUED] === 1,
+        (s[base + CLOSED_OUTBOX_AT] as number) >= 0,
         dayState(s, base),
       ]);
     }
@@ -330,15 +327,15 @@ export class MinuteCandles {
   }
 
   restore(snapshot: CandleSnapshot): void {
-    for (const [token, forming, closed, closedQueued, day] of snapshot.tokens) {
+    for (const [token, forming, closed, , day] of snapshot.tokens) {
       const base = this.#claim(token);
       const s = this.#state;
       if (forming) putMinuteState(s, base + FORMING, base + FORMING_VOLUME_BASE, forming);
       if (closed) putMinuteState(s, base + CLOSED, base + CLOSED_VOLUME_BASE, closed);
-      s[base + CLOSED_QUEUED] = closedQueued ? 1 : 0;
       if (day) putDayState(s, base, day);
     }
     this.#outbox = snapshot.outbox;
+    this.#indexOutbox();
     for (const token of snapshot.days_moved) {
       const base = this.#baseOf(token);
       if (base !== undefined && (this.#state[base + DAY] as number) >= 0 && this.#state[base + DAY_MOVED] === 0) this.#markDayMoved(base);
@@ -353,7 +350,7 @@ export class MinuteCandles {
       if (
         s[base + TOKEN] !== -1 &&
         (s[base + FORMING + MINUTE] as number) < 0 &&
-        s[base + CLOSED_QUEUED] === 0 &&
+        (s[base + CLOSED_OUTBOX_AT] as number) < 0 &&
         s[base + DAY_MOVED] === 0 &&
         ((s[base + CLOSED + MINUTE] as number) < 0 ? 0 : (s[base + CLOSED + LAST_AT] as number)) < before &&
         (s[base + DAY] as number) < today
@@ -382,6 +379,7 @@ export class MinuteCandles {
       s[base + TOKEN] = token;
       s[base + FORMING + MINUTE] = -1;
       s[base + CLOSED + MINUTE] = -1;
+      s[base + CLOSED_OUTBOX_AT] = -1;
       s[base + DAY] = -1;
       this.#held++;
     }
@@ -403,7 +401,7 @@ export class MinuteCandles {
       return;
     }
     amend(this.#state, base + CLOSED, price, at, volume, oi);
-    if (this.#state[base + CLOSED_QUEUED] === 0) this.#queue(base);
+    this.#queue(base);
   }
 
   #markDayMoved(base: number): void {
@@ -422,16 +420,26 @@ export class MinuteCandles {
     this.#onClosed?.(s[base + TOKEN] as number, candleOf(s, base + CLOSED, base + CLOSED_VOLUME_BASE));
   }
 
+  /** The closed minute into the outbox: in place of its waiting copy (an amendment), or at the end. */
   #queue(base: number): void {
     const s = this.#state;
-    const token = s[base + TOKEN] as number;
-    const time = s[base + CLOSED + MINUTE] as number;
-    // An amended minute already waiting is replaced in place, so the outbox holds one copy of it.
-    const waiting = s[base + CLOSED_QUEUED] === 1 ? this.#outbox.findIndex((c) => c.token === token && c.time === time) : -1;
-    const candle = { token, ...candleOf(s, base + CLOSED, base + CLOSED_VOLUME_BASE) };
-    if (waiting >= 0) this.#outbox[waiting] = candle;
-    else this.#outbox.push(candle);
-    s[base + CLOSED_QUEUED] = 1;
+    const candle = { token: s[base + TOKEN] as number, ...candleOf(s, base + CLOSED, base + CLOSED_VOLUME_BASE) };
+    const waiting = s[base + CLOSED_OUTBOX_AT] as number;
+    if (waiting >= 0 && this.#outbox[waiting]?.token === candle.token && this.#outbox[waiting]?.time === candle.time) {
+      this.#outbox[waiting] = candle;
+      return;
+    }
+    s[base + CLOSED_OUTBOX_AT] = this.#outbox.length;
+    this.#outbox.push(candle);
+  }
+
+  /** Each closed minute waiting in the outbox, found again after the outbox was rebuilt (a failed write's, a restart's). */
+  #indexOutbox(): void {
+    for (let base = 0; base < this.#state.length; base += STRIDE) if (this.#state[base + TOKEN] !== -1) this.#state[base + CLOSED_OUTBOX_AT] = -1;
+    this.#outbox.forEach((candle, at) => {
+      const base = this.#baseOf(candle.token);
+      if (base !== undefined && this.#state[base + CLOSED + MINUTE] === candle.time) this.#state[base + CLOSED_OUTBOX_AT] = at;
+    });
   }
 
   #addToDay(base: number, view: DataView, o: number, length: number, divisor: number, price: number, at: number, volume: number, oi: number): void {
@@ -465,6 +473,7 @@ export class MinuteCandles {
 }
 
 export type CandleSnapshot = {
+  /** `closedQueued` says whether the closed minute is in `outbox`; `restore` finds its copy there itself. */
   tokens: [token: number, forming: MinuteState | null, closed: MinuteState | null, closedQueued: boolean, day: DayState | null][];
   outbox: OutboxCandle[];
   days_moved: number[];
