@@ -91,8 +91,13 @@ describe('origin failover: a standby takes over from a dead or hung active origi
     const opens = watcher.opens.length;
     const at = Date.now();
     await part(killed, 'kill');
-    await watcher.statusSince(at, 'stale', 'index:NSE', undefined, RECOVERY_MS);
+    await watcher.statusSince(at, 'stale', 'index:NSE', /origin/, RECOVERY_MS);
     const live = (await watcher.statusSince(at, 'live', 'index:NSE', undefined, RECOVERY_MS)).at;
+    // On the way, only true states: a reconnecting or starting origin is stale; down only once it has been away 30 s
+    // (DOWN_AFTER_MS), and never for want of an access token it had (issue 21, defect 9).
+    const statuses = watcher.statuses.filter((s) => s.at >= at).map((s) => ({ after: s.at - at, ...s.status }));
+    const untrue = statuses.filter((s) => (s.state === 'down' && s.after < 30_000) || /access token/.test(s.reason ?? ''));
+    expect(untrue, JSON.stringify(statuses)).toEqual([]);
     const ticking = await watcher.ticksOfAllSince(live, [NIFTY, stock], RECOVERY_MS);
     figures.push(`kill -9: live after ${live - at} ms, every instrument ticking after ${ticking - at} ms`);
     expect(ticking - at).toBeLessThan(RECOVERY_MS);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, expect, inject } from 'vitest';
-import { type ActiveOrigin, activeOrigin, type DevStack, launchDevStack, PLATFORM_UP_LAST_LINE, type StackAddresses } from '../../dev/dev-stack.ts';
+import { activeOrigin, type DevStack, launchDevStack, PLATFORM_UP_LAST_LINE, type StackAddresses } from '../../dev/dev-stack.ts';
 import { ORIGIN_LINK_SECRET, PLATFORM_ENV } from '../setup/shared-platform.ts';
 
 /**
@@ -111,17 +111,13 @@ export async function signIn(stack: Platform, email: string, password: string, o
 }
 
 /**
- * The origin that holds the lease now (origin-ticker/lease/), once one
- * does: `npm run dev` runs two, and a suite that kills or hangs one leaves
- * either active, so a test that reads the origin's Kite state asks
- * whichever is active, and one that kills the active finds its pid here.
+ * The URL of the origin that holds the lease now (origin-ticker/lease/),
+ * once one does: `npm run dev` runs two, and a suite that kills or hangs one
+ * leaves either active, so a test that reads the origin's Kite state asks
+ * whichever is active.
  */
-export function waitForActiveOrigin(stack: Platform, ms = 30_000): Promise<ActiveOrigin> {
-  return waitFor(stack, 'an active origin', () => activeOrigin(stack), ms);
-}
-
 export async function activeOriginUrl(stack: Platform, ms = 30_000): Promise<string> {
-  return (await waitForActiveOrigin(stack, ms)).url;
+  return (await waitFor(stack, 'an active origin', () => activeOrigin(stack), ms)).url;
 }
 
 /**

@@ -4,8 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../contracts/client-protocol.ts';
 import type { Tick } from '../../contracts/kite-ticks/tick.ts';
-import type { PartStatus } from '../../dev/controlled-part.ts';
-import { type Platform, platform, signIn, uniqueEmail, waitFor, waitForActiveOrigin } from './platform.ts';
+import { type Platform, platform, signIn, uniqueEmail, waitFor } from './platform.ts';
 import { alone } from './platform-lock.ts';
 
 /**
@@ -186,38 +185,6 @@ describe('/v2/ws on the whole platform', () => {
     paused.ws.resume();
     for (const s of [fast, paused]) s.ws.close();
   }, 60_000);
-
-  it(alone('turns sessions stale when the origin dies and live again when it is back, on the same socket'), async () => {
-    const session = await Session.open();
-    await session.subscribe([NIFTY], 'quote', 'nifty');
-    await session.until('a tick', (f) => (f.type === 'ticks' || f.type === 'snapshot' ? f : undefined));
-    // `npm run dev` runs two origins, and either may hold the lease: the active one dies (the standby's death would
-    // tell the sessions nothing), and `npm run dev` starts it again.
-    const killed = await waitForActiveOrigin(stack);
-    const killedAt = Date.now();
-    process.kill(killed.pid, 'SIGKILL');
-    const stale = await session.until('stale', (f) => (f.type === 'status' && f.state === 'stale' ? f : undefined), 15_000, killedAt);
-    expect(stale.reason).toMatch(/origin/);
-    // The other origin takes the lease over (or this one, started again by `npm run dev`); the session hears `live`
-    // and ticks resume, with no reconnect.
-    await session.until('live', (f) => (f.type === 'status' && f.state === 'live' ? f : undefined), 60_000, killedAt);
-    // On the way, only true states: a reconnecting or starting origin is stale; down only once it has been away 30 s
-    // (DOWN_AFTER_MS), and never for want of an access token it had (issue 21, defect 9).
-    const statuses = session.frames.flatMap(({ at, frame }) => (at >= killedAt && frame.type === 'status' ? [{ after: at - killedAt, ...frame }] : []));
-    const untrue = statuses.filter((s) => (s.state === 'down' && s.after < 30_000) || /access token/.test(s.reason ?? ''));
-    expect(untrue, JSON.stringify(statuses)).toEqual([]);
-    const back = Date.now();
-    await session.until('a tick after the return', (f) => (f.type === 'ticks' ? f : undefined), 10_000, back);
-    expect(session.ticks(back).length).toBeGreaterThan(0);
-    expect(session.ws.readyState).toBe(WebSocket.OPEN);
-    session.ws.close();
-    // The suites after this one find both origins: `npm run dev` has started the dead one again.
-    const running = async () => {
-      const { parts } = (await (await fetch(`${stack.controlUrl}/parts`)).json()) as { parts: PartStatus[] };
-      return parts.some((p) => p.name === killed.part && p.state === 'running' && p.pid !== killed.pid);
-    };
-    await waitFor(stack, `${killed.part} started again`, running, 60_000);
-  }, 150_000);
 });
 
 describe('/kite/ws with the official kiteconnect KiteTicker', () => {
