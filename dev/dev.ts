@@ -154,6 +154,10 @@ async function main(): Promise<void> {
       pinned: config.pinned,
       onLine: (line) => process.stdout.write(`${line}\n`),
     });
+  const startActive = startOrigin('origin', config.originPort);
+  superviseOrigin(await startActive(), startActive);
+  if (shuttingDown) return;
+
   const vars: Record<string, string> = { DATABASE_URL: backing.database.url, ORIGIN_LINK_SECRET: linkSecret, METRICS_TOKEN: config.metricsToken };
   if (backing.database.httpEndpoint) vars.NEON_HTTP_ENDPOINT = backing.database.httpEndpoint;
   if (!('missing' in backing.redis)) {
@@ -172,11 +176,6 @@ async function main(): Promise<void> {
     onLine: partLog('edge'),
   });
   adopt(edge);
-  // The origin starts while wrangler does: its first sync (most of a start) and wrangler's start overlap, and the
-  // origin asks for its lease until the edge answers, as after any restart of the edge.
-  const startActive = startOrigin('origin', config.originPort);
-  superviseOrigin(await startActive(), startActive);
-  if (shuttingDown) return;
   const health = (await waitForHealth(edge.url, edge.crashed, 90_000)) as HealthResponse;
   const standbyPort = config.standbyOriginPort;
   if (standbyPort !== undefined) {
