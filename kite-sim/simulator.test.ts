@@ -5,6 +5,7 @@ import { simConfig } from './config.ts';
 import type { ModelRow } from './model-route.ts';
 import { DEFAULT_SMILE, impliedVol, MIN_YEARS, smileVol, yearsToExpiry } from './pricing.ts';
 import { type Simulator, startSimulator } from './simulator.ts';
+import { buildUniverse } from './universe.ts';
 import type { SimInstrument } from './universe-types.ts';
 
 /**
@@ -394,10 +395,13 @@ describe('fault controls, as a client sees them', () => {
  */
 describe.concurrent('simulators started with settings of their own', () => {
   let pinging: Simulator;
+  /** When `pinging` started: its universe is that day's. */
+  const pingingSince = Date.now();
   let slow: Simulator;
   let timed: Simulator;
   beforeAll(async () => {
-    pinging = await startSimulator(simConfig({ SIM_PORT: '0', SIM_PONG_TIMEOUT_MS: '1000' }));
+    // Two settings on one simulator: the pong timeout, and a universe of two exchanges.
+    pinging = await startSimulator(simConfig({ SIM_PORT: '0', SIM_PONG_TIMEOUT_MS: '1000', SIM_EXCHANGES: 'MCX,CDS' }), () => {}, { startMs: pingingSince });
     slow = await startSimulator(simConfig({ SIM_PORT: '0', SIM_TICKS_PER_SECOND: '0.25' }));
     timed = await startSimulator(simConfig({ SIM_PORT: '0', SIM_SEND_TIMES: '1' }));
   });
@@ -416,6 +420,25 @@ describe.concurrent('simulators started with settings of their own', () => {
     expect(Date.now() - opened).toBeGreaterThanOrEqual(1_000);
     expect(answering.readyState).toBe(WebSocket.OPEN);
     answering.close();
+  });
+
+  it('lists and streams only the exchanges SIM_EXCHANGES names, each instrument with its token of the whole universe', async () => {
+    const rows = (await new KiteConnect({
+      api_key: 'kitesim',
+      root: pinging.restRoot,
+      access_token: pinging.demoSession.accessToken,
+    }).getInstruments()) as unknown as {
+      exchange?: string;
+      instrument_token?: number;
+      tradingsymbol?: string;
+    }[];
+    const listed = rows.filter((r) => r.exchange);
+    expect(new Set(listed.map((r) => r.exchange))).toEqual(new Set(['MCX', 'CDS']));
+    const whole = buildUniverse({ seed: 1, today: new Date(pingingSince) }).instruments.filter((i) => i.exchange === 'MCX' || i.exchange === 'CDS');
+    expect(listed.map((r) => `${r.instrument_token} ${r.tradingsymbol}`)).toEqual(whole.map((i) => `${i.instrument_token} ${i.tradingsymbol}`));
+    const nse = await fetch(`${pinging.restRoot}/instruments/NSE`);
+    expect(nse.status).toBe(400);
+    expect(await nse.json()).toMatchObject({ error_type: 'InputException', message: 'Invalid exchange `NSE`; one of MCX, CDS.' });
   });
 
   it('sends a 1-byte heartbeat every second while nothing is subscribed', async () => {
