@@ -33,7 +33,9 @@ export const INSTRUMENT_COLUMNS = [
   'exchange',
 ] as const;
 
-export type KiteExchange = 'NSE' | 'BSE' | 'NFO' | 'BFO' | 'MCX' | 'CDS' | 'BCD';
+/** Kite's exchanges, as its instrument dump names them. */
+export const KITE_EXCHANGES = ['NSE', 'BSE', 'NFO', 'BFO', 'MCX', 'CDS', 'BCD'] as const;
+export type KiteExchange = (typeof KITE_EXCHANGES)[number];
 export type KiteSegment =
   | 'NSE'
   | 'BSE'

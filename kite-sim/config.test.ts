@@ -22,6 +22,14 @@ describe('Kite simulator configuration', () => {
     expect(() => simConfig({ SIM_HISTORICAL_RPS: '-1' })).toThrow(/SIM_HISTORICAL_RPS/);
   });
 
+  it('lists every exchange of Kite unless SIM_EXCHANGES names some, and refuses one Kite does not have', () => {
+    expect(simConfig({}).exchanges).toEqual(['NSE', 'BSE', 'NFO', 'BFO', 'MCX', 'CDS', 'BCD']);
+    expect(simConfig({ SIM_EXCHANGES: 'MCX,CDS,MCX' }).exchanges).toEqual(['MCX', 'CDS']);
+    for (const bad of ['NSE,LSE', 'nse', 'NSE,', ' NSE']) {
+      expect(() => simConfig({ SIM_EXCHANGES: bad })).toThrow('SIM_EXCHANGES: must be a comma-separated list of NSE, BSE, NFO, BFO, MCX, CDS, BCD');
+    }
+  });
+
   it('keeps the default for the smile parameter that is not set', () => {
     expect(simConfig({ SIM_SMILE_SKEW: '-0.3' }).smile).toEqual({ skew: -0.3, curvature: DEFAULT_SMILE.curvature });
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseEnv } from '../contracts/config-error.ts';
+import { KITE_EXCHANGES, type KiteExchange } from '../contracts/kite-instrument.ts';
 import { MAX_PACKETS_PER_FRAME } from '../contracts/kite-ticks/packet-layout.ts';
 import { DEFAULT_SMILE, type Smile } from './pricing.ts';
 
@@ -44,6 +45,10 @@ const SimEnvSchema = z.object({
   SIM_HISTORICAL_RPS: int(3, 0, 1000),
   SIM_SEND_TIMES: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
   SIM_PONG_TIMEOUT_MS: int(0, 0, 60_000),
+  SIM_EXCHANGES: z
+    .string()
+    .regex(new RegExp(`^(${KITE_EXCHANGES.join('|')})(,(${KITE_EXCHANGES.join('|')}))*$`), `must be a comma-separated list of ${KITE_EXCHANGES.join(', ')}`)
+    .optional(),
 });
 
 export type SimConfig = {
@@ -71,6 +76,8 @@ export type SimConfig = {
   recordSendTimes: boolean;
   /** Cut a ticker connection that answers no ping for this long (0: never; ticker-server.ts). */
   pongTimeoutMs: number;
+  /** The exchanges whose instruments it lists and streams (SIM_EXCHANGES); all of Kite's by default. */
+  exchanges: readonly KiteExchange[];
 };
 
 export function simConfig(env: Record<string, string | undefined> = process.env): SimConfig {
@@ -102,5 +109,6 @@ export function simConfig(env: Record<string, string | undefined> = process.env)
     historicalRequestsPerSecond: vars.SIM_HISTORICAL_RPS,
     recordSendTimes: vars.SIM_SEND_TIMES === '1',
     pongTimeoutMs: vars.SIM_PONG_TIMEOUT_MS,
+    exchanges: vars.SIM_EXCHANGES ? [...new Set(vars.SIM_EXCHANGES.split(',') as KiteExchange[])] : KITE_EXCHANGES,
   };
 }

@@ -5,6 +5,7 @@ import { simConfig } from './config.ts';
 import type { ModelRow } from './model-route.ts';
 import { DEFAULT_SMILE, impliedVol, MIN_YEARS, smileVol, yearsToExpiry } from './pricing.ts';
 import { type Simulator, startSimulator } from './simulator.ts';
+import { buildUniverse } from './universe.ts';
 import type { SimInstrument } from './universe-types.ts';
 
 /**
@@ -311,31 +312,6 @@ describe('Kite’s limits', () => {
     for (const c of [first, third]) c.ws.close();
     await until('the server to count no connections', () => sim.ticker.stats().connections === 0);
   });
-
-  it('cuts a connection that answers no ping with SIM_PONG_TIMEOUT_MS, as a hung client holds its socket open', async () => {
-    const pinging = await startSimulator(simConfig({ SIM_PORT: '0', SIM_PONG_TIMEOUT_MS: '1000' }));
-    try {
-      const url = `${pinging.tickerRoot}?api_key=${pinging.demoSession.app.apiKey}&access_token=${pinging.demoSession.accessToken}`;
-      const answering = new WebSocket(url);
-      const hung = new WebSocket(url, { autoPong: false });
-      const closed = new Promise<number>((resolve) => hung.once('close', (code) => resolve(code)));
-      await Promise.all([answering, hung].map((ws) => new Promise((resolve) => ws.once('open', resolve))));
-      const opened = Date.now();
-      expect(await closed).toBe(1006);
-      expect(Date.now() - opened).toBeGreaterThanOrEqual(1_000);
-      expect(answering.readyState).toBe(WebSocket.OPEN);
-      answering.close();
-    } finally {
-      await pinging.close();
-    }
-  });
-
-  it('sends a 1-byte heartbeat every second while nothing is subscribed', async () => {
-    const client = await connected();
-    await until('two heartbeats', () => client.binary.length >= 2, 4000);
-    expect(client.binary.every((f) => f.length === 1)).toBe(true);
-    client.ws.close();
-  });
 });
 
 describe('fault controls, as a client sees them', () => {
@@ -410,21 +386,107 @@ describe('fault controls, as a client sees them', () => {
   });
 });
 
-describe('a slow tick rate', () => {
-  it('still sends a heartbeat every second between tick frames', async () => {
-    const slow = await startSimulator(simConfig({ SIM_PORT: '0', SIM_TICKS_PER_SECOND: '0.25' }));
-    try {
-      const token = slow.universe.instruments[0]?.instrument_token ?? 0;
-      const frames: Buffer[] = [];
-      const ws = new WebSocket(`${slow.tickerRoot}?api_key=kitesim&access_token=${slow.demoSession.accessToken}`);
-      ws.on('message', (data: Buffer) => frames.push(data));
-      await new Promise((r) => ws.once('open', r));
-      ws.send(JSON.stringify({ a: 'subscribe', v: [token] }));
-      await new Promise((r) => setTimeout(r, 3500));
-      ws.close();
-      expect(frames.filter((f) => f.length === 1).length).toBeGreaterThanOrEqual(2);
-    } finally {
-      await slow.close();
+/**
+ * Settings a test needs a simulator of its own for, and the heartbeat of an
+ * idle connection timed beside them. The three simulators start first, one
+ * after another (a start builds the universe, which holds the event loop and
+ * would delay the frames a test times); then the tests wait on their clocks
+ * side by side.
+ */
+describe.concurrent('simulators started with settings of their own', () => {
+  let pinging: Simulator;
+  /** When `pinging` started: its universe is that day's. */
+  const pingingSince = Date.now();
+  let slow: Simulator;
+  let timed: Simulator;
+  beforeAll(async () => {
+    // Two settings on one simulator: the pong timeout, and a universe of two exchanges.
+    pinging = await startSimulator(simConfig({ SIM_PORT: '0', SIM_PONG_TIMEOUT_MS: '1000', SIM_EXCHANGES: 'MCX,CDS' }), () => {}, { startMs: pingingSince });
+    slow = await startSimulator(simConfig({ SIM_PORT: '0', SIM_TICKS_PER_SECOND: '0.25' }));
+    timed = await startSimulator(simConfig({ SIM_PORT: '0', SIM_SEND_TIMES: '1' }));
+  });
+  afterAll(async () => {
+    await Promise.all([pinging, slow, timed].map((started) => started?.close()));
+  });
+
+  it('cuts a connection that answers no ping with SIM_PONG_TIMEOUT_MS, as a hung client holds its socket open', async () => {
+    const url = `${pinging.tickerRoot}?api_key=${pinging.demoSession.app.apiKey}&access_token=${pinging.demoSession.accessToken}`;
+    const answering = new WebSocket(url);
+    const hung = new WebSocket(url, { autoPong: false });
+    const closed = new Promise<number>((resolve) => hung.once('close', (code) => resolve(code)));
+    await Promise.all([answering, hung].map((ws) => new Promise((resolve) => ws.once('open', resolve))));
+    const opened = Date.now();
+    expect(await closed).toBe(1006);
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(1_000);
+    expect(answering.readyState).toBe(WebSocket.OPEN);
+    answering.close();
+  });
+
+  it('lists and streams only the exchanges SIM_EXCHANGES names, each instrument with its token of the whole universe', async () => {
+    const rows = (await new KiteConnect({
+      api_key: 'kitesim',
+      root: pinging.restRoot,
+      access_token: pinging.demoSession.accessToken,
+    }).getInstruments()) as unknown as {
+      exchange?: string;
+      instrument_token?: number;
+      tradingsymbol?: string;
+    }[];
+    const listed = rows.filter((r) => r.exchange);
+    expect(new Set(listed.map((r) => r.exchange))).toEqual(new Set(['MCX', 'CDS']));
+    const whole = buildUniverse({ seed: 1, today: new Date(pingingSince) }).instruments.filter((i) => i.exchange === 'MCX' || i.exchange === 'CDS');
+    expect(listed.map((r) => `${r.instrument_token} ${r.tradingsymbol}`)).toEqual(whole.map((i) => `${i.instrument_token} ${i.tradingsymbol}`));
+    const nse = await fetch(`${pinging.restRoot}/instruments/NSE`);
+    expect(nse.status).toBe(400);
+    expect(await nse.json()).toMatchObject({ error_type: 'InputException', message: 'Invalid exchange `NSE`; one of MCX, CDS.' });
+  });
+
+  it('sends a 1-byte heartbeat every second while nothing is subscribed', async () => {
+    const frames: Buffer[] = [];
+    const ws = new WebSocket(`${timed.tickerRoot}?api_key=kitesim&access_token=${timed.demoSession.accessToken}`);
+    ws.on('message', (data: Buffer) => frames.push(data));
+    await until('two heartbeats', () => frames.length >= 2, 4000);
+    expect(frames.every((f) => f.length === 1)).toBe(true);
+    ws.close();
+  });
+
+  it('a slow tick rate still sends a heartbeat every second between tick frames', async () => {
+    const token = slow.universe.instruments[0]?.instrument_token ?? 0;
+    const frames: Buffer[] = [];
+    const ws = new WebSocket(`${slow.tickerRoot}?api_key=kitesim&access_token=${slow.demoSession.accessToken}`);
+    ws.on('message', (data: Buffer) => frames.push(data));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ a: 'subscribe', v: [token] }));
+    // One tick frame every 4 s: within 3.5 s of subscribing, at least two seconds have only a heartbeat.
+    await until('two heartbeats while subscribed', () => frames.filter((f) => f.length === 1).length >= 2, 3500);
+    ws.close();
+  });
+
+  it('SIM_SEND_TIMES=1 gives the send time of the very frame that carried a tick, by connection and the tick’s timestamp', async () => {
+    const token = timed.universe.instruments.find((i) => i.segment === 'NSE')?.instrument_token ?? 0;
+    const ws = new WebSocket(`${timed.tickerRoot}?api_key=kitesim&access_token=${timed.demoSession.accessToken}`);
+    const received: { second: number; at: number }[] = [];
+    ws.on('message', (data: Buffer) => {
+      // A full packet's exchange_timestamp is at offset 60, after the frame's 4-byte header.
+      if (data.length > 1) received.push({ second: data.readUInt32BE(4 + 60), at: Date.now() });
+    });
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ a: 'subscribe', v: [token] }));
+    ws.send(JSON.stringify({ a: 'mode', v: ['full', [token]] }));
+    await until('two tick frames', () => received.length >= 2, 4000);
+    const response = await fetch(`${timed.restRoot}/_sim/send-times`, { headers: { authorization: 'Bearer kitesim-admin' } });
+    const { data } = (await response.json()) as {
+      data: { frames: [number, number, number][]; connections: { id: number; api_key: string; tokens: number[] }[] };
+    };
+    ws.close();
+    const connection = data.connections.find((c) => c.tokens.includes(token));
+    expect(connection?.api_key).toBe('kitesim');
+    for (const tick of received.slice(0, 2)) {
+      const sent = data.frames.filter(([c, second]) => c === connection?.id && second === tick.second);
+      expect(sent).toHaveLength(1);
+      const sentAt = sent[0]?.[2] ?? 0;
+      expect(tick.at - sentAt).toBeGreaterThanOrEqual(0);
+      expect(tick.at - sentAt).toBeLessThan(500);
     }
   });
 });
@@ -433,39 +495,6 @@ describe('send times for latency benchmarks (SIM_SEND_TIMES=1)', () => {
   it('are not recorded by default', async () => {
     const response = await fetch(`${sim.restRoot}/_sim/send-times`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect(response.status).toBe(404);
-  });
-
-  it('give the send time of the very frame that carried a tick, by connection and the tick’s timestamp', async () => {
-    const timed = await startSimulator(simConfig({ SIM_PORT: '0', SIM_SEND_TIMES: '1' }));
-    try {
-      const token = timed.universe.instruments.find((i) => i.segment === 'NSE')?.instrument_token ?? 0;
-      const ws = new WebSocket(`${timed.tickerRoot}?api_key=kitesim&access_token=${timed.demoSession.accessToken}`);
-      const received: { second: number; at: number }[] = [];
-      ws.on('message', (data: Buffer) => {
-        // A full packet's exchange_timestamp is at offset 60, after the frame's 4-byte header.
-        if (data.length > 1) received.push({ second: data.readUInt32BE(4 + 60), at: Date.now() });
-      });
-      await new Promise((r) => ws.once('open', r));
-      ws.send(JSON.stringify({ a: 'subscribe', v: [token] }));
-      ws.send(JSON.stringify({ a: 'mode', v: ['full', [token]] }));
-      await until('two tick frames', () => received.length >= 2, 4000);
-      const response = await fetch(`${timed.restRoot}/_sim/send-times`, { headers: { authorization: 'Bearer kitesim-admin' } });
-      const { data } = (await response.json()) as {
-        data: { frames: [number, number, number][]; connections: { id: number; api_key: string; tokens: number[] }[] };
-      };
-      ws.close();
-      const connection = data.connections.find((c) => c.tokens.includes(token));
-      expect(connection?.api_key).toBe('kitesim');
-      for (const tick of received.slice(0, 2)) {
-        const sent = data.frames.filter(([c, second]) => c === connection?.id && second === tick.second);
-        expect(sent).toHaveLength(1);
-        const sentAt = sent[0]?.[2] ?? 0;
-        expect(tick.at - sentAt).toBeGreaterThanOrEqual(0);
-        expect(tick.at - sentAt).toBeLessThan(500);
-      }
-    } finally {
-      await timed.close();
-    }
   });
 });
 

@@ -59,7 +59,7 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-describe('npm run deploy', () => {
+describe.concurrent('npm run deploy', () => {
   it('--dry-run bundles the staging and the production worker without migrating or uploading', async () => {
     const environments = ['staging', 'production'];
     const runs = await Promise.all(environments.map(async (env) => ({ env, ...(await deploy(['--env', env, '--dry-run'])) })));

@@ -1,6 +1,6 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { CloseCode } from '../../contracts/client-protocol.ts';
 import { hubName } from '../../contracts/hub-config.ts';
 import { originOf } from '../../test/workers/test-origin.ts';
@@ -14,14 +14,34 @@ import { accessTokenFor, call, newKey, newUser, PASSWORD, type TestUser } from '
  * in a `reauth`. Tokens here expire two seconds after they are made.
  */
 const TOKEN_EXPIRED = 'access token expired: reconnect with a fresh one (or send a reauth before it expires)';
-const hubOf = (user: TestUser) => env.SESSION_HUB.getByName(hubName(user.id, 4));
+const hubNameOf = (user: TestUser) => hubName(user.id, 4);
+const hubOf = (user: TestUser) => env.SESSION_HUB.getByName(hubNameOf(user));
 const opened = (path: '/v2/ws' | '/kite/ws', token: string) => TestSession.open(path, `access_token=${token}`);
 /** The hub's alarm, as set now. */
 const alarmOf = (user: TestUser) => runInDurableObject(hubOf(user), (_hub, state) => state.storage.getAlarm());
 
-describe('SessionHub: sessions end when their access token expires', () => {
+/** `count` new users whose sessions live on `count` different hubs (of the tests' four). */
+async function usersOnDistinctHubs(count: number): Promise<TestUser[]> {
+  const byHub = new Map<string, TestUser>();
+  while (byHub.size < count) {
+    for (const user of await Promise.all(Array.from({ length: count }, () => newUser()))) {
+      if (!byHub.has(hubNameOf(user))) byHub.set(hubNameOf(user), user);
+    }
+  }
+  return [...byHub.values()].slice(0, count);
+}
+
+// The three wait out their tokens side by side, each user on a hub no other test of them touches: one evicts its
+// hub, and the others' sessions must close by their own hub's alarm.
+describe.concurrent('SessionHub: sessions end when their access token expires', () => {
+  let users: TestUser[] = [];
+  beforeAll(async () => {
+    users = await usersOnDistinctHubs(3);
+  });
+  const ownHubUser = () => users.pop() as TestUser;
+
   it('closes a /v2/ws session at its token’s expiry (4001, told why first), and its welcome says when', async () => {
-    const user = await newUser();
+    const user = ownHubUser();
     const { token, expiresAt } = await accessTokenFor(user, 2);
     const session = await opened('/v2/ws', token);
     expect(await session.nextOf('welcome')).toMatchObject({ expires_at: expiresAt });
@@ -31,7 +51,7 @@ describe('SessionHub: sessions end when their access token expires', () => {
   });
 
   it('closes it at expiry though the hub hibernated in between, while the user’s API key session goes on', async () => {
-    const user = await newUser();
+    const user = ownHubUser();
     const key = await newKey(user, ['read']);
     const { token } = await accessTokenFor(user, 2);
     const session = await opened('/v2/ws', token);
@@ -47,7 +67,7 @@ describe('SessionHub: sessions end when their access token expires', () => {
   });
 
   it('closes a /kite/ws session opened with an access token at its expiry too', async () => {
-    const user = await newUser();
+    const user = ownHubUser();
     const { token } = await accessTokenFor(user, 2);
     const session = await opened('/kite/ws', token);
     expect(await session.closedWithin(5_000)).toEqual({ code: CloseCode.ACCESS_TOKEN_EXPIRED, reason: TOKEN_EXPIRED });

@@ -105,9 +105,11 @@ describe('the Kite connection pool', () => {
     await until('the new set in its modes', allArrivedSince(start));
     for (const [token, slot] of placedBefore) if (wanted.has(token)) expect(pool.placed(token)).toBe(slot);
     expect(connections().map((c) => c.reconnects)).toEqual(reconnectsBefore);
-    const stoppedAt = Date.now();
-    await new Promise((r) => setTimeout(r, 2_500));
-    expect(removed.filter((t) => (seen.get(t)?.at ?? 0) > stoppedAt + 500)).toEqual([]);
+    // Every instrument still wanted arrives in each round of its connection's frames: once each has arrived again
+    // after the removal settled, a whole round has gone by, and the removed ones must not have been in it.
+    const settledAt = Date.now() + 500;
+    await until('a whole round after the removal', allArrivedSince(settledAt));
+    expect(removed.filter((t) => (seen.get(t)?.at ?? 0) > settledAt)).toEqual([]);
   });
 
   it('reconnects after Kite drops every socket, everything back in its mode', async () => {

@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { INSTRUMENT_COLUMNS } from '../../contracts/kite-instrument.ts';
+import { istDay } from '../../contracts/trading-calendar.ts';
 import { instrumentsCsv } from '../../kite-sim/instruments-csv.ts';
 import { buildUniverse } from '../../kite-sim/universe.ts';
 import { migratedDatabase } from '../../test/setup/migrated-database.ts';
@@ -16,8 +17,18 @@ const DAY = 86_400_000;
  * days of syncs stay quick. The whole dump is synced by the test platform.
  */
 const DUMP_PART = new Set(['CDS', 'BCD', 'BFO', 'MCX']);
-const dumpFor = (day: Date) =>
-  instrumentsCsv(buildUniverse({ seed: 3, today: day }).instruments.filter((i) => DUMP_PART.has(i.exchange) || i.name === 'NIFTY' || i.segment === 'INDICES'));
+/** Each IST day's dump, built once (a universe is the same all day; the fixed day may be today). */
+const dumps = new Map<string, string>();
+const dumpFor = (day: Date) => {
+  const key = istDay(day.getTime());
+  const dump =
+    dumps.get(key) ??
+    instrumentsCsv(
+      buildUniverse({ seed: 3, today: day }).instruments.filter((i) => DUMP_PART.has(i.exchange) || i.name === 'NIFTY' || i.segment === 'INDICES'),
+    );
+  dumps.set(key, dump);
+  return dump;
+};
 const todaysCsv = dumpFor(new Date());
 
 /**
@@ -25,9 +36,10 @@ const todaysCsv = dumpFor(new Date());
  * its own: from a fixed day (2026-12-06, a Sunday on which a simulator that
  * numbered contracts in listing order gave 96,700 tokens to other contracts
  * forty days on) and from today. kite-sim/universe.test.ts checks tokens
- * from more days.
+ * from more days. The two run side by side (their tests in order, each
+ * building on the one before).
  */
-describe.each([
+describe.concurrent.each([
   ['2026-12-06', new Date('2026-12-06T04:00:00Z')],
   ['today', new Date()],
 ])('instrument registry sync from %s', (label, today) => {
@@ -48,7 +60,7 @@ describe.each([
     await client?.end();
   });
 
-  it('loads a fresh dump whole, typed, as dataset version 1', async () => {
+  it('loads a fresh dump whole, typed, as dataset version 1', { concurrent: false }, async () => {
     const report = await syncInstruments(client, todaysRows, { source: 'test' });
     expect(report).toMatchObject({ version: 1, rows: todaysRows.length, inserted: todaysRows.length, updated: 0, deactivated: 0 });
     expect(await scalar('SELECT count(*) AS n FROM instruments WHERE is_active')).toBe(todaysRows.length);
@@ -68,13 +80,13 @@ describe.each([
     expect(indexName.rows).toEqual([{ name: 'NIFTY 50' }]);
   });
 
-  it('repeats as a new version that changes nothing', async () => {
+  it('repeats as a new version that changes nothing', { concurrent: false }, async () => {
     const report = await syncInstruments(client, todaysRows, { source: 'test' });
     expect(report).toMatchObject({ version: 2, inserted: 0, updated: 0, deactivated: 0, reactivated: 0 });
     expect(await scalar('SELECT count(*) AS n FROM dataset_versions')).toBe(2);
   });
 
-  it('retires contracts that expired and keeps them, and lists the new ones', async () => {
+  it('retires contracts that expired and keeps them, and lists the new ones', { concurrent: false }, async () => {
     const later = parseInstrumentDump(dumpFor(new Date(today.getTime() + 40 * DAY)));
     const laterTokens = new Set(later.map((r) => r.instrument_token));
     const gone = todaysRows.filter((r) => !laterTokens.has(r.instrument_token));
@@ -109,13 +121,13 @@ describe.each([
     expect(v2?.stats).toMatchObject({ active: todaysRows.length, inactive: 0 });
   });
 
-  it('brings a retired instrument back when a dump lists it again', async () => {
+  it('brings a retired instrument back when a dump lists it again', { concurrent: false }, async () => {
     const report = await syncInstruments(client, todaysRows, { source: 'test' });
     expect(report.reactivated).toBeGreaterThan(1000);
     expect(await scalar('SELECT count(*) AS n FROM instruments WHERE is_active')).toBe(todaysRows.length);
   });
 
-  it('refuses a dump far smaller than the registry, leaving it untouched', async () => {
+  it('refuses a dump far smaller than the registry, leaving it untouched', { concurrent: false }, async () => {
     const versions = await scalar('SELECT count(*) AS n FROM dataset_versions');
     await expect(syncInstruments(client, todaysRows.slice(0, 1000), { source: 'test' })).rejects.toThrow(/refusing it as incomplete/);
     expect(await scalar('SELECT count(*) AS n FROM dataset_versions')).toBe(versions);
