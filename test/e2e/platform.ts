@@ -29,11 +29,11 @@ let own: Promise<DevStack> | undefined;
  * share the cores, and stops when the file ends; a platform that stopped
  * by itself during the file fails it.
  */
-export function ownPlatformFile(): void {
+export function ownPlatformFile(env: Record<string, string> = {}): void {
   let ended = false;
   const shared = inject('platform') ? sharedPlatform() : Promise.resolve();
   own = shared.then(async () => {
-    const stack = await launchDevStack(PLATFORM_ENV);
+    const stack = await launchDevStack({ ...PLATFORM_ENV, ...env });
     stack.exited.then(() => (ended = true));
     return stack;
   });
