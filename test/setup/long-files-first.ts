@@ -1,14 +1,18 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { E2E_FILES } from './e2e-files.ts';
+import { FRESH_RUNTIME_FILES } from './fresh-runtime-files.ts';
 
 /**
  * Vitest's order (files it has timed before, slowest first; the others by
  * size) with the files known to take longest put first: on a fresh clone
  * nothing is timed yet, and these, left to their size, would start last
  * and hold the run up by themselves. The end-to-end suites lead: they wait
- * for the shared platform to boot, which costs them a place but no CPU.
+ * for the shared platform to boot, which costs them a place but no CPU. The
+ * files that start a workerd of their own come next: left to their place
+ * they ran last, few at a time, each waiting on its runtime's start, and
+ * made the run's tail.
  */
-const LONGEST_FIRST = [...E2E_FILES, 'test/dev-platform.test.ts', 'origin-ticker/registry/sync.test.ts'];
+const LONGEST_FIRST = [...E2E_FILES, 'test/dev-platform.test.ts', 'origin-ticker/registry/sync.test.ts', ...FRESH_RUNTIME_FILES];
 
 export default class LongFilesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

@@ -43,9 +43,10 @@ export async function callWith(overrides: Record<string, string | undefined>, pa
 
 export const errorOf = async (response: Response) => ErrorBody.parse(await response.json()).error;
 
-export async function sql<T extends Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
+/** A statement on the test database, within the worker's query deadline unless `timeoutMs` says otherwise. */
+export async function sql<T extends Record<string, unknown>>(text: string, values: unknown[] = [], timeoutMs?: number): Promise<T[]> {
   const config = edgeConfig(env);
-  return (await openDatabase(config.database, config.queryTimeoutMs).query<T>(text, values)).rows;
+  return (await openDatabase(config.database, timeoutMs ?? config.queryTimeoutMs).query<T>(text, values)).rows;
 }
 
 export type Tokens = {
