@@ -9,5 +9,7 @@ import './web-alerts-keys.suite.ts';
 import './web-chart.suite.ts';
 import './web-chain.suite.ts';
 import { sharedPlatformFile } from './platform-lock.ts';
+import { webFile } from './web-user.ts';
 
 sharedPlatformFile();
+webFile();

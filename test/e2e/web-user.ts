@@ -69,19 +69,28 @@ export async function rowButtonsFit(page: Page): Promise<boolean> {
   return table !== null && buttons.length > 0 && buttons.every((right) => right <= table.x + table.width + 0.5);
 }
 
+/** The Chromium the web suites of this process share (launching one costs a second or two of a core). */
+let chromium: Promise<Browser> | undefined;
+
 /**
- * What each web suite's file works with: the shared platform once it is up,
- * and one Chromium for its tests, closed after them. Read its fields inside
- * hooks and tests (they are set before the first runs).
+ * What each web suite works with: the shared platform once it is up, and the
+ * file's one Chromium (its pages are the suite's own, each closed by its
+ * test). Read its fields inside hooks and tests (they are set before the
+ * first runs). The file closes the browser when it ends: `webFile()`.
  */
 export function webSuite(): { stack: Platform; browser: Browser } {
   const web = {} as { stack: Platform; browser: Browser };
   beforeAll(async () => {
     web.stack = await platform();
-    web.browser = await launchChromium();
+    chromium ??= launchChromium();
+    web.browser = await chromium;
   }, 200_000);
-  afterAll(async () => {
-    await web.browser?.close();
-  });
   return web;
+}
+
+/** At the top of a file of web suites: its Chromium is closed after the last of them. */
+export function webFile(): void {
+  afterAll(async () => {
+    await (await chromium?.catch(() => undefined))?.close();
+  });
 }
