@@ -51,9 +51,9 @@ export function ownPlatformFile(env: Record<string, string> = {}): void {
 export async function platform(ms = 180_000): Promise<Platform> {
   if (!own) return sharedPlatform(ms);
   const stack = await own;
-  const mine: Platform = { ...stack, originLinkSecret: ORIGIN_LINK_SECRET, output: () => stack.output() };
-  await waitFor(mine, "this file's own platform to come up", async () => stack.output().includes(PLATFORM_UP_LAST_LINE), ms);
-  return mine;
+  // `up` settles once: a later suite's call does not depend on the line still being in the output's tail.
+  await stack.up;
+  return { ...stack, originLinkSecret: ORIGIN_LINK_SECRET, output: () => stack.output() };
 }
 
 async function sharedPlatform(ms = 180_000): Promise<Platform> {
