@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KITE_EXCHANGES, type KiteExchange } from '../contracts/kite-instrument.ts';
 import { istDay } from '../contracts/trading-calendar.ts';
 import { CandleHistory } from './candle-history.ts';
 import type { SimConfig } from './config.ts';
@@ -13,7 +12,7 @@ import { SendLog } from './send-log.ts';
 import { type Session, Sessions } from './sessions.ts';
 import { SyntheticHistory } from './synthetic-history.ts';
 import { TickerServer, type TickSource } from './ticker-server.ts';
-import { buildUniverse } from './universe.ts';
+import { buildUniverse, listedOn } from './universe.ts';
 import type { Universe } from './universe-types.ts';
 
 /**
@@ -195,22 +194,6 @@ export async function startSimulator(config: SimConfig, log: (line: string) => v
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-  };
-}
-
-/**
- * The universe cut to the instruments of `exchanges` (SIM_EXCHANGES): a
- * smaller dump for a platform that does not need all of Kite's (a test of
- * `npm run dev` itself). Each instrument keeps its token.
- */
-function listedOn(universe: Universe, exchanges: readonly KiteExchange[]): Universe {
-  if (KITE_EXCHANGES.every((exchange) => exchanges.includes(exchange))) return universe;
-  const instruments = universe.instruments.filter((instrument) => exchanges.includes(instrument.exchange));
-  return {
-    instruments,
-    byToken: new Map(instruments.map((instrument) => [instrument.instrument_token, instrument])),
-    bySymbol: new Map(instruments.map((instrument) => [`${instrument.exchange}:${instrument.tradingsymbol}`, instrument])),
-    underlyings: universe.underlyings,
   };
 }
 

@@ -1,5 +1,5 @@
 import { DAY_MS } from '../contracts/ist-clock.ts';
-import { instrumentToken, type SEGMENT_CODE } from '../contracts/kite-instrument.ts';
+import { instrumentToken, KITE_EXCHANGES, type KiteExchange, type SEGMENT_CODE } from '../contracts/kite-instrument.ts';
 import { type ContractSlot, contractTokenSpace, type DerivativeSpace, type FamilyTokens, MAX_HALF_WIDTH } from './contract-tokens.ts';
 import {
   type Expiry,
@@ -74,6 +74,26 @@ export function buildUniverse(options: UniverseOptions): Universe {
   return book.universe;
 }
 
+/**
+ * The universe cut to the instruments of `exchanges` (SIM_EXCHANGES): a
+ * smaller dump for a platform that does not need all of Kite's (a test of
+ * `npm run dev` itself, the end-to-end faults). Each instrument keeps its
+ * token.
+ */
+export function listedOn(universe: Universe, exchanges: readonly KiteExchange[]): Universe {
+  if (KITE_EXCHANGES.every((exchange) => exchanges.includes(exchange))) return universe;
+  const instruments = universe.instruments.filter((instrument) => exchanges.includes(instrument.exchange));
+  return {
+    instruments,
+    byToken: new Map(instruments.map((instrument) => [instrument.instrument_token, instrument])),
+    bySymbol: new Map(instruments.map((instrument) => [symbolKey(instrument), instrument])),
+    underlyings: universe.underlyings,
+  };
+}
+
+/** An instrument's key in `Universe.bySymbol`: 'NFO:NIFTY25DEC26000CE'. */
+const symbolKey = (instrument: SimInstrument) => `${instrument.exchange}:${instrument.tradingsymbol}`;
+
 // ---------------------------------------------------------------------------
 // Randomness and rounding
 
@@ -146,7 +166,7 @@ function createBook(random: () => number): Book {
   return {
     universe,
     add(instrument) {
-      const symbol = `${instrument.exchange}:${instrument.tradingsymbol}`;
+      const symbol = symbolKey(instrument);
       if (universe.byToken.has(instrument.instrument_token)) throw new Error(`duplicate instrument_token ${instrument.instrument_token} (${symbol})`);
       if (universe.bySymbol.has(symbol)) throw new Error(`duplicate tradingsymbol ${symbol}`);
       if (!universe.underlyings.has(instrument.underlying)) throw new Error(`${symbol} is priced from unknown underlying ${instrument.underlying}`);
