@@ -34,4 +34,8 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
 });
-execFileSync(process.execPath, [join(here, '../node_modules/typescript/bin/tsc'), '-p', join(here, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [join(here, '../node_modules/typescript/bin/tsc'), '-p', join(here, 'tsconfig.build.json'), '--incremental', '--tsBuildInfoFile', TYPES_STATE],
+  { stdio: 'inherit' },
+);
