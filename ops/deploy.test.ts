@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MIGRATIONS_TABLE } from '../contracts/database.ts';
+import { fileStamps } from '../test/file-stamps.ts';
 import { WEB_DIST } from '../web/build.ts';
 
 /**
@@ -97,9 +98,7 @@ describe.concurrent('npm run deploy', () => {
   });
 
   it('applies the migrations first, then runs wrangler deploy for the environment with the web app it built', async () => {
-    const served = readdirSync(WEB_DIST, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => [join(e.parentPath, e.name), statSync(join(e.parentPath, e.name)).mtimeMs]);
+    const served = fileStamps(WEB_DIST);
     const run = await deploy(['--env', 'staging'], { DATABASE_URL: url });
     expect(run.out).toContain(`migrations applied: ${inject('migrations').join(', ')}`);
     const built = /web app built: first-load JavaScript .* gzipped \((.+)\)/.exec(run.out)?.[1] as string;
@@ -107,7 +106,7 @@ describe.concurrent('npm run deploy', () => {
     expect(run.out).toContain(`> wrangler deploy --env staging --assets ${built}`);
     rmSync(built, { recursive: true, force: true });
     // web/dist, which a running `npm run dev` serves (and would reload on), is left as it was.
-    expect(served.map(([path]) => [path, statSync(path as string).mtimeMs])).toEqual(served);
+    expect(fileStamps(WEB_DIST)).toEqual(served);
     // No Cloudflare credentials here: wrangler refuses, after the migrations, and the deploy fails with its code.
     expect(run.code).not.toBe(0);
     expect(run.err).toContain('CLOUDFLARE_API_TOKEN');

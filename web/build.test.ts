@@ -1,16 +1,9 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fileStamps } from '../test/file-stamps.ts';
 import { buildWebApp } from './build.ts';
-
-/** Every file under `dir` with its modification time. */
-const stamps = (dir: string) =>
-  Object.fromEntries(
-    readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => [join(e.parentPath, e.name).slice(dir.length + 1), statSync(join(e.parentPath, e.name)).mtimeMs]),
-  );
 
 const dist = mkdtempSync(join(tmpdir(), 'web-build-test-'));
 afterAll(() => rmSync(dist, { recursive: true, force: true }));
@@ -21,13 +14,13 @@ describe('the web app build', () => {
     expect(first.files).toEqual(expect.arrayContaining(['index.html', '_headers']));
     expect(first.files.some((file) => /^assets\/index-.+\.js$/.test(file))).toBe(true);
     expect(first.firstLoadJsGzipBytes).toBeGreaterThan(10_000);
-    const before = stamps(dist);
+    const before = fileStamps(dist);
     expect(Object.keys(before).sort()).toEqual([...first.files].sort());
 
     writeFileSync(join(dist, 'assets', 'index-of-an-older-build.js'), '');
     const second = await buildWebApp(dist);
     expect(second.files).toEqual(first.files);
     // The older build's file is gone; every other file is as the first build left it, not written again.
-    expect(stamps(dist)).toEqual(before);
+    expect(fileStamps(dist)).toEqual(before);
   }, 60_000);
 });
