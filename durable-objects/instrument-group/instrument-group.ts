@@ -485,10 +485,10 @@ export class InstrumentGroup extends DurableObject {
   // ---- the alarm: snapshot, bounds, FeedControl retries, alerts ----
 
   override alarm(): Promise<void> {
-    return this.#counting(() => this.#onAlarm());
+    return this.#counting(() => this.#groupAlarm());
   }
 
-  async #onAlarm(): Promise<void> {
+  async #groupAlarm(): Promise<void> {
     this.#alarmAt = null;
     this.#tellHubs();
     // While the origin is linked and heard from, look again when it would have been silent too long.
@@ -498,8 +498,8 @@ export class InstrumentGroup extends DurableObject {
     await this.#feedControl.sync();
     await this.#alerts?.alarm(Date.now());
     await this.#chains?.alarm(Date.now(), this.#chainStreams?.expiries() ?? new Set());
-    await this.#candles.alarm(Date.now());
-    this.#candles.writeSnapshot();
+    await this.#candles.closeAndWrite(Date.now());
+    this.#candles.writeState();
   }
 
   /** One timer for every candle stream: it pushes, then comes back a second later while any stream is held. */
@@ -561,7 +561,7 @@ export class InstrumentGroup extends DurableObject {
 
   #writeSnapshot(): void {
     this.#store.writeSnapshot(this.#latest, (consumer) => this.#demand.wantsOf(consumer));
-    this.#candles.writeSnapshot();
+    this.#candles.writeState();
   }
 
   #load(): void {

@@ -16,7 +16,7 @@ const db = () => {
 };
 
 describe('InstrumentGroup: candles', () => {
-  it('keeps the forming minute through a restart, then writes the closed minute to Postgres', async () => {
+  it('keeps the forming minute and the closed one waiting for Postgres through restarts, then writes the closed minute', async () => {
     const key = 'fno:NFO:CANDLEGRP';
     const token = 7_000_001 * 256 + 2;
     // Minutes ahead of the clock, so no sweep closes them while the test runs, whatever the time.
@@ -35,6 +35,10 @@ describe('InstrumentGroup: candles', () => {
     await again.next();
     again.sendBatch([tick(50, 99, 1_150), tick(70, 101, 1_200)]);
     await settled(async () => expect((await stub(key).unwrittenCandles(token)).minutes).toHaveLength(2));
+    // The closed minute waits in the outbox: a restart before the write keeps it, as it keeps the forming one.
+    const waiting = (await stub(key).unwrittenCandles(token)).minutes;
+    await expect(settle(stub(key).restart())).rejects.toThrow('restart requested');
+    expect((await stub(key).unwrittenCandles(token)).minutes).toEqual(waiting);
     // The alarm writes the closed minute (one statement for the flush) and keeps the forming one.
     await settled(async () => {
       await runDurableObjectAlarm(stub(key));

@@ -3,18 +3,20 @@ import type { GroupCandlesState } from '../../../contracts/group-state.ts';
 import { readMinutes, writeCandles } from '../../../storage/candles.ts';
 import { type Database, describe } from '../../../storage/database.ts';
 import type { TokenSlots } from '../token-slots.ts';
-import { type CandleSnapshot, MinuteCandles } from './minute-candles.ts';
+import { MinuteCandles, type OutboxCandle, STRIDE } from './minute-candles.ts';
 
 /**
  * A group's candles (docs/candles.md): minute-candles.ts builds them from
  * the packets; this keeps them through restarts and writes the closed ones
  * to Postgres.
  *
- * - Snapshot: the whole state (forming minutes, the outbox of closed
- *   minutes not yet in Postgres, the day candles) goes to SQLite with the
- *   group's snapshot (every SNAPSHOT_INTERVAL_MS while ticks flow, and
- *   before a `restart()`), a few JSON rows of TOKENS_PER_ROW tokens each,
- *   never per tick.
+ * - Snapshot: the state (forming and last closed minutes, day candles)
+ *   goes to SQLite with the group's snapshot (every SNAPSHOT_INTERVAL_MS
+ *   while ticks flow, and before a `restart()`) as it is in memory, a few
+ *   BLOB rows of SLOTS_PER_ROW slots' numbers (a copy, not a
+ *   serialization: the snapshot had cost candles five times their
+ *   building, docs/benchmarks.md#candles); the outbox of closed minutes
+ *   not yet in Postgres as JSON rows, when it changed. Never per tick.
  * - Close: the group's alarm closes every minute that ended CLOSE_GRACE_MS
  *   ago, so a quiet instrument's minute closes on time.
  * - Write: when minutes closed, the outbox and the moved day candles go to
@@ -24,7 +26,9 @@ import { type CandleSnapshot, MinuteCandles } from './minute-candles.ts';
  */
 export const CLOSE_GRACE_MS = 2_000;
 const RETRY_MS = 5_000;
-const TOKENS_PER_ROW = 2_000;
+/** 4,096 slots' numbers are 1 MiB, half of what a SQLite value of a Durable Object may hold. */
+const SLOTS_PER_ROW = 4_096;
+const OUTBOX_PER_ROW = 5_000;
 /** A token that has not ticked for a day, with nothing left to write, is forgotten. */
 const IDLE_MS = 24 * 3_600_000;
 
@@ -56,7 +60,8 @@ export class GroupCandles {
     this.#db = deps.db;
     this.#group = deps.group;
     this.#wakeAt = deps.wakeAt;
-    this.#sql.exec('CREATE TABLE IF NOT EXISTS candle_state (chunk INTEGER PRIMARY KEY, data TEXT NOT NULL)');
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS candle_slots (chunk INTEGER PRIMARY KEY, data BLOB NOT NULL)');
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS candle_outbox (chunk INTEGER PRIMARY KEY, data TEXT NOT NULL)');
   }
 
   /**
@@ -71,7 +76,7 @@ export class GroupCandles {
   }
 
   /** The alarm: close ended minutes, write what closed, and come back for the next minute's close. */
-  async alarm(now: number): Promise<void> {
+  async closeAndWrite(now: number): Promise<void> {
     this.#candles.closeUntil(now - CLOSE_GRACE_MS);
     if (this.#candles.outboxSize > 0 && now >= this.#retryAfter && !this.#writing) await this.#write(now);
     if (this.#candles.outboxSize > 0) this.#wakeAt(Math.max(now + 1_000, this.#retryAfter));
@@ -111,31 +116,42 @@ export class GroupCandles {
     };
   }
 
-  /** Writes the state to SQLite when it moved since the last write. */
-  writeSnapshot(): void {
-    if (!this.#candles.changed) return;
-    const { tokens, outbox, days_moved } = this.#candles.snapshot();
-    const rows: string[] = [];
-    for (let i = 0; i < tokens.length || rows.length === 0; i += TOKENS_PER_ROW) {
-      const head = rows.length === 0 ? { outbox, days_moved } : { outbox: [], days_moved: [] };
-      rows.push(JSON.stringify({ ...head, tokens: tokens.slice(i, i + TOKENS_PER_ROW) }));
+  /** Writes what moved of the state and the outbox to SQLite. */
+  writeState(): void {
+    const { state, outbox } = this.#candles.takeSnapshot();
+    if (state) {
+      const perRow = SLOTS_PER_ROW * STRIDE;
+      const rows = Math.max(1, Math.ceil(state.length / perRow));
+      for (let i = 0; i < rows; i++) {
+        const part = rows === 1 ? state : state.slice(i * perRow, (i + 1) * perRow);
+        this.#sql.exec('INSERT OR REPLACE INTO candle_slots (chunk, data) VALUES (?, ?)', i, part.buffer);
+      }
+      this.#sql.exec('DELETE FROM candle_slots WHERE chunk >= ?', rows);
     }
-    for (const [i, data] of rows.entries()) this.#sql.exec('INSERT OR REPLACE INTO candle_state (chunk, data) VALUES (?, ?)', i, data);
-    this.#sql.exec('DELETE FROM candle_state WHERE chunk >= ?', rows.length);
+    if (outbox) {
+      const rows = Math.max(1, Math.ceil(outbox.length / OUTBOX_PER_ROW));
+      for (let i = 0; i < rows; i++) {
+        const data = JSON.stringify(outbox.slice(i * OUTBOX_PER_ROW, (i + 1) * OUTBOX_PER_ROW));
+        this.#sql.exec('INSERT OR REPLACE INTO candle_outbox (chunk, data) VALUES (?, ?)', i, data);
+      }
+      this.#sql.exec('DELETE FROM candle_outbox WHERE chunk >= ?', rows);
+    }
   }
 
   load(now: number): void {
-    const snapshot: CandleSnapshot = { tokens: [], outbox: [], days_moved: [] };
-    for (const row of this.#sql.exec<{ data: string }>('SELECT data FROM candle_state ORDER BY chunk')) {
-      const part = JSON.parse(row.data) as CandleSnapshot;
-      snapshot.tokens.push(...part.tokens);
-      snapshot.outbox.push(...part.outbox);
-      snapshot.days_moved.push(...part.days_moved);
-    }
-    this.#candles.restore(snapshot);
+    // Whole numbers only: a row cut short (it cannot be, as SQLite writes a row whole) would fail the array's construction.
+    const states = this.#sql
+      .exec<{ data: ArrayBuffer }>('SELECT data FROM candle_slots ORDER BY chunk')
+      .toArray()
+      .map((row) => new Float64Array(row.data, 0, Math.floor(row.data.byteLength / Float64Array.BYTES_PER_ELEMENT)));
+    const outbox = this.#sql
+      .exec<{ data: string }>('SELECT data FROM candle_outbox ORDER BY chunk')
+      .toArray()
+      .flatMap((row) => JSON.parse(row.data) as OutboxCandle[]);
+    this.#candles.restore(states, outbox);
     const nextEnd = this.#candles.nextMinuteEnd();
     // Minutes that ended while the object was away close (and closed ones are written) at once.
-    if (nextEnd !== undefined || snapshot.outbox.length > 0) this.#wakeAt(now);
+    if (nextEnd !== undefined || outbox.length > 0) this.#wakeAt(now);
   }
 
   async #write(now: number): Promise<void> {

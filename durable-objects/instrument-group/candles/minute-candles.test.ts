@@ -121,7 +121,9 @@ describe('minute candles from scripted ticks', () => {
       { minute: 1, second: 20, last: 103, volume: 170 },
     ]);
     const after = new MinuteCandles();
-    after.restore(JSON.parse(JSON.stringify(before.snapshot())));
+    const { state, outbox } = before.takeSnapshot();
+    // As stored: the state's bytes, the outbox as JSON.
+    after.restore([new Float64Array((state as Float64Array).slice().buffer)], JSON.parse(JSON.stringify(outbox)));
     for (const candles of [before, after]) {
       candles.add(tick({ minute: 1, second: 50, last: 107, volume: 200 }), at(1, 51));
       candles.add(tick({ minute: 2, second: 1, last: 106, volume: 230 }), at(2, 2));

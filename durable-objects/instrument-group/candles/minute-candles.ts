@@ -36,23 +36,6 @@ import { CANDLES_HOLDER, TokenSlots } from '../token-slots.ts';
  * first two cache lines only (the token and the minute's moving fields,
  * then the day's).
  */
-export type MinuteState = {
-  minute: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  /** Exchange (or receipt) time of the tick that set the close. */
-  lastAt: number;
-  /** volume_traded at the minute's last tick (-1: the packets carry no volume). */
-  volumeEnd: number;
-  /** volume_traded at the previous minute's last tick. */
-  volumeBase: number;
-  oi: number;
-};
-
-export type DayState = { day: number; open: number; high: number; low: number; close: number; volume: number; oi: number };
-
 export type OutboxCandle = Candle & { token: number };
 export type DayCandle = Candle & { token: number };
 
@@ -61,7 +44,8 @@ export type CandleCounters = { late_ticks: number; minutes_closed: number };
 // A slot's numbers. A minute (the forming one from FORMING, the closed one from CLOSED) is a block of fields from its start, its
 // volume base apart, so the token and what a tick moves of the forming minute fill the slot's first 64 bytes, and the day's the
 // next 64. -1 in TOKEN, in a block's MINUTE or in DAY: none.
-const STRIDE = 32;
+/** Numbers a slot (in memory and in `takeSnapshot`'s state). */
+export const STRIDE = 32;
 const TOKEN = 0;
 const MINUTE = 0;
 const HIGH = 1;
@@ -98,8 +82,9 @@ export class MinuteCandles {
   #outbox: OutboxCandle[] = [];
   /** The first numbers of the slots whose day candle moved since the last `takeDays`, once each (DAY_MOVED). */
   #daysMoved: number[] = [];
-  /** Whether anything moved since the last snapshot. */
+  /** Whether the state moved since the last snapshot, and the outbox. */
   #changed = false;
+  #outboxChanged = false;
   readonly counters: CandleCounters = { late_ticks: 0, minutes_closed: 0 };
 
   /**
@@ -126,9 +111,21 @@ export class MinuteCandles {
     const first = packets[0];
     if (first === undefined) return;
     const view = new DataView(first.buffer);
+    this.#changed = true;
     for (let i = 0; i < packets.length; i++) {
       const packet = packets[i] as Uint8Array;
-      this.#add(view, packet.byteOffset, packet.byteLength, receivedAt, slots[i] as number);
+      const o = packet.byteOffset;
+      const length = packet.byteLength;
+      const slot = slots[i] as number;
+      // The common case inline (a tick in its instrument's forming minute, a call less a packet); `#add` takes every other.
+      const base = slot * STRIDE;
+      const s = this.#state;
+      if (slot >= 0 && base < s.length && s[base + TOKEN] === view.getUint32(o + PACKET.token)) {
+        const amended = amendFormingMinute(s, base, view, o, length, receivedAt);
+        if (amended === DAY_NOW_MOVED) this.#markDayMoved(base);
+        if (amended !== NOT_FORMING) continue;
+      }
+      this.#add(view, o, length, receivedAt, slot);
     }
   }
 
@@ -140,31 +137,15 @@ export class MinuteCandles {
     const s = this.#state;
     const divisor = priceDivisor(token);
     const price = view.getInt32(o + PACKET.lastPrice) / divisor;
-    let at = receivedAt;
-    if (length === PACKET_LENGTH.full) {
-      const exchangeAt = view.getUint32(o + FULL.exchangeTimestamp) * 1000;
-      if (exchangeAt > 0) at = exchangeAt;
-    } else if (length === PACKET_LENGTH.indexFull) {
-      const exchangeAt = view.getUint32(o + INDEX.exchangeTimestamp) * 1000;
-      if (exchangeAt > 0) at = exchangeAt;
-    }
+    const at = tickTime(view, o, length, receivedAt);
     const tradable = length === PACKET_LENGTH.quote || length === PACKET_LENGTH.full;
     const volume = tradable ? view.getUint32(o + QUOTE.volumeTraded) : -1;
     const oi = length === PACKET_LENGTH.full ? view.getUint32(o + FULL.oi) : -1;
     this.#changed = true;
     const formingMinute = s[base + FORMING + MINUTE] as number;
-    // The common case, a tick in the forming minute: no minute or day arithmetic, and the day follows from the price (Kite's own
-    // day OHLC is read once a minute, on the slow path below). It touches the slot's first two cache lines only.
-    if (formingMinute >= 0 && at >= formingMinute && at < formingMinute + 60_000 && (s[base + DAY] as number) >= 0) {
-      amend(s, base + FORMING, price, at, volume, oi);
-      if (price > (s[base + DAY_HIGH] as number)) s[base + DAY_HIGH] = price;
-      if (price < (s[base + DAY_LOW] as number)) s[base + DAY_LOW] = price;
-      s[base + DAY_CLOSE] = price;
-      if (volume > (s[base + DAY_VOLUME] as number)) s[base + DAY_VOLUME] = volume;
-      if (oi >= 0) s[base + DAY_OI] = oi;
-      if (s[base + DAY_MOVED] === 0) this.#markDayMoved(base);
-      return;
-    }
+    const amended = amendFormingMinute(s, base, view, o, length, receivedAt);
+    if (amended === DAY_NOW_MOVED) this.#markDayMoved(base);
+    if (amended !== NOT_FORMING) return;
     const minute = minuteStart(at);
     this.#addToDay(base, view, o, length, divisor, price, at, volume, oi);
     if (formingMinute >= 0) {
@@ -238,7 +219,7 @@ export class MinuteCandles {
   takeOutbox(): OutboxCandle[] {
     const taken = this.#outbox;
     this.#outbox = [];
-    if (taken.length > 0) this.#changed = true;
+    if (taken.length > 0) this.#outboxChanged = true;
     for (const candle of taken) {
       const base = this.#baseOf(candle.token);
       if (base !== undefined && this.#state[base + CLOSED + MINUTE] === candle.time) this.#state[base + CLOSED_OUTBOX_AT] = -1;
@@ -251,7 +232,7 @@ export class MinuteCandles {
     const queued = new Set(this.#outbox.map((c) => `${c.token}:${c.time}`));
     this.#outbox = [...candles.filter((c) => !queued.has(`${c.token}:${c.time}`)), ...this.#outbox];
     this.#indexOutbox();
-    this.#changed = true;
+    this.#outboxChanged = true;
   }
 
   get outboxSize(): number {
@@ -303,43 +284,35 @@ export class MinuteCandles {
     return this.#held;
   }
 
-  /** Whether anything moved since the last snapshot. */
-  get changed(): boolean {
-    return this.#changed;
-  }
-
-  /** Everything, for the group's snapshot: restored by `restore` so a restart mid-minute loses nothing written. */
-  snapshot(): CandleSnapshot {
+  /**
+   * What moved since the last call, for the group's snapshot (`restore`
+   * takes it back): the slots' numbers, STRIDE a slot with its token first
+   * (-1: a slot this builder does not hold), when any moved; the outbox
+   * when it changed. The state is bytes, not objects: written every few
+   * seconds while ticks flow, it must cost little more than a copy.
+   */
+  takeSnapshot(): { state?: Float64Array; outbox?: OutboxCandle[] } {
+    const taken: { state?: Float64Array; outbox?: OutboxCandle[] } = {};
+    // One copy of every slot up to the last ever given (free ones have -1 in TOKEN): slots are dense from zero.
+    if (this.#changed) taken.state = this.#state.slice(0, Math.min(this.#state.length, this.#slots.highWater * STRIDE));
+    if (this.#outboxChanged) taken.outbox = this.#outbox;
     this.#changed = false;
-    const s = this.#state;
-    const tokens: CandleSnapshot['tokens'] = [];
-    for (let base = 0; base < s.length; base += STRIDE) {
-      if (s[base + TOKEN] === -1) continue;
-      tokens.push([
-        s[base + TOKEN] as number,
-        minuteState(s, base + FORMING, base + FORMING_VOLUME_BASE),
-        minuteState(s, base + CLOSED, base + CLOSED_VOLUME_BASE),
-        (s[base + CLOSED_OUTBOX_AT] as number) >= 0,
-        dayState(s, base),
-      ]);
-    }
-    return { tokens, outbox: this.#outbox, days_moved: this.#daysMoved.map((base) => s[base + TOKEN] as number) };
+    this.#outboxChanged = false;
+    return taken;
   }
 
-  restore(snapshot: CandleSnapshot): void {
-    for (const [token, forming, closed, , day] of snapshot.tokens) {
-      const base = this.#claim(token);
-      const s = this.#state;
-      if (forming) putMinuteState(s, base + FORMING, base + FORMING_VOLUME_BASE, forming);
-      if (closed) putMinuteState(s, base + CLOSED, base + CLOSED_VOLUME_BASE, closed);
-      if (day) putDayState(s, base, day);
+  /** At start: a snapshot's state (`takeSnapshot`'s numbers, any number of chunks of whole slots) and outbox. */
+  restore(states: readonly Float64Array[], outbox: OutboxCandle[]): void {
+    for (const state of states) {
+      for (let from = 0; from + STRIDE <= state.length; from += STRIDE) {
+        if (state[from + TOKEN] === -1) continue;
+        const base = this.#claim(state[from + TOKEN] as number);
+        this.#state.set(state.subarray(from, from + STRIDE), base);
+        if (this.#state[base + DAY_MOVED] === 1) this.#daysMoved.push(base);
+      }
     }
-    this.#outbox = snapshot.outbox;
+    this.#outbox = outbox;
     this.#indexOutbox();
-    for (const token of snapshot.days_moved) {
-      const base = this.#baseOf(token);
-      if (base !== undefined && (this.#state[base + DAY] as number) >= 0 && this.#state[base + DAY_MOVED] === 0) this.#markDayMoved(base);
-    }
   }
 
   /** Drops the state of tokens that have not ticked since `before` and have nothing left to write (bounded memory). */
@@ -415,6 +388,7 @@ export class MinuteCandles {
     s.copyWithin(base + CLOSED, base + FORMING, base + FORMING + OPEN + 1);
     s[base + CLOSED_VOLUME_BASE] = s[base + FORMING_VOLUME_BASE] as number;
     s[base + FORMING + MINUTE] = -1;
+    this.#changed = true;
     this.counters.minutes_closed++;
     this.#queue(base);
     this.#onClosed?.(s[base + TOKEN] as number, candleOf(s, base + CLOSED, base + CLOSED_VOLUME_BASE));
@@ -427,10 +401,12 @@ export class MinuteCandles {
     const waiting = s[base + CLOSED_OUTBOX_AT] as number;
     if (waiting >= 0 && this.#outbox[waiting]?.token === candle.token && this.#outbox[waiting]?.time === candle.time) {
       this.#outbox[waiting] = candle;
+      this.#outboxChanged = true;
       return;
     }
     s[base + CLOSED_OUTBOX_AT] = this.#outbox.length;
     this.#outbox.push(candle);
+    this.#outboxChanged = true;
   }
 
   /** Each closed minute waiting in the outbox, found again after the outbox was rebuilt (a failed write's, a restart's). */
@@ -472,12 +448,46 @@ export class MinuteCandles {
   }
 }
 
-export type CandleSnapshot = {
-  /** `closedQueued` says whether the closed minute is in `outbox`; `restore` finds its copy there itself. */
-  tokens: [token: number, forming: MinuteState | null, closed: MinuteState | null, closedQueued: boolean, day: DayState | null][];
-  outbox: OutboxCandle[];
-  days_moved: number[];
-};
+/** The tick's time: its exchange timestamp (full packets carry one), else when the origin received it. */
+function tickTime(view: DataView, o: number, length: number, receivedAt: number): number {
+  const exchangeAt =
+    length === PACKET_LENGTH.full
+      ? view.getUint32(o + FULL.exchangeTimestamp) * 1000
+      : length === PACKET_LENGTH.indexFull
+        ? view.getUint32(o + INDEX.exchangeTimestamp) * 1000
+        : 0;
+  return exchangeAt > 0 ? exchangeAt : receivedAt;
+}
+
+/** What `amendFormingMinute` did. */
+const NOT_FORMING = 0;
+const AMENDED = 1;
+/** Amended, and the day candle moved for the first time since the last `takeDays` (the caller lists it). */
+const DAY_NOW_MOVED = 2;
+
+/**
+ * The common case, small enough for V8 to inline into `addBatch`'s loop: a
+ * tick in its instrument's forming minute of a day already seen. No minute
+ * or day arithmetic, and the day follows from the price (Kite's own day
+ * OHLC is read once a minute, on `#add`'s path). It touches the slot's
+ * first two cache lines only. NOT_FORMING: any other tick, nothing changed.
+ */
+function amendFormingMinute(s: Float64Array, base: number, view: DataView, o: number, length: number, receivedAt: number): number {
+  const formingMinute = s[base + FORMING + MINUTE] as number;
+  if (formingMinute < 0 || (s[base + DAY] as number) < 0) return NOT_FORMING;
+  const at = tickTime(view, o, length, receivedAt);
+  if (at < formingMinute || at >= formingMinute + 60_000) return NOT_FORMING;
+  const price = view.getInt32(o + PACKET.lastPrice) / priceDivisor(s[base + TOKEN] as number);
+  const volume = length === PACKET_LENGTH.quote || length === PACKET_LENGTH.full ? view.getUint32(o + QUOTE.volumeTraded) : -1;
+  const oi = length === PACKET_LENGTH.full ? view.getUint32(o + FULL.oi) : -1;
+  amend(s, base + FORMING, price, at, volume, oi);
+  if (price > (s[base + DAY_HIGH] as number)) s[base + DAY_HIGH] = price;
+  if (price < (s[base + DAY_LOW] as number)) s[base + DAY_LOW] = price;
+  s[base + DAY_CLOSE] = price;
+  if (volume > (s[base + DAY_VOLUME] as number)) s[base + DAY_VOLUME] = volume;
+  if (oi >= 0) s[base + DAY_OI] = oi;
+  return s[base + DAY_MOVED] === 0 ? DAY_NOW_MOVED : AMENDED;
+}
 
 function amend(s: Float64Array, minute: number, price: number, at: number, volume: number, oi: number): void {
   if (price > (s[minute + HIGH] as number)) s[minute + HIGH] = price;
@@ -512,37 +522,10 @@ function candleOf(s: Float64Array, minute: number, volumeBase: number): Candle {
   };
 }
 
-function minuteState(s: Float64Array, minute: number, volumeBase: number): MinuteState | null {
-  if ((s[minute + MINUTE] as number) < 0) return null;
+/** The day candle of a slot whose day is set, dated at its IST midnight. */
+function dayCandle(s: Float64Array, base: number): Candle {
   return {
-    minute: s[minute + MINUTE] as number,
-    open: s[minute + OPEN] as number,
-    high: s[minute + HIGH] as number,
-    low: s[minute + LOW] as number,
-    close: s[minute + CLOSE] as number,
-    lastAt: s[minute + LAST_AT] as number,
-    volumeEnd: s[minute + VOLUME_END] as number,
-    volumeBase: s[volumeBase] as number,
-    oi: s[minute + OI] as number,
-  };
-}
-
-function putMinuteState(s: Float64Array, minute: number, volumeBase: number, state: MinuteState): void {
-  s[minute + MINUTE] = state.minute;
-  s[minute + OPEN] = state.open;
-  s[minute + HIGH] = state.high;
-  s[minute + LOW] = state.low;
-  s[minute + CLOSE] = state.close;
-  s[minute + LAST_AT] = state.lastAt;
-  s[minute + VOLUME_END] = state.volumeEnd;
-  s[minute + OI] = state.oi;
-  s[volumeBase] = state.volumeBase;
-}
-
-function dayState(s: Float64Array, base: number): DayState | null {
-  if ((s[base + DAY] as number) < 0) return null;
-  return {
-    day: s[base + DAY] as number,
+    time: (s[base + DAY] as number) * DAY_MS - IST_OFFSET_MS,
     open: s[base + DAY_OPEN] as number,
     high: s[base + DAY_HIGH] as number,
     low: s[base + DAY_LOW] as number,
@@ -550,22 +533,6 @@ function dayState(s: Float64Array, base: number): DayState | null {
     volume: s[base + DAY_VOLUME] as number,
     oi: s[base + DAY_OI] as number,
   };
-}
-
-function putDayState(s: Float64Array, base: number, day: DayState): void {
-  s[base + DAY] = day.day;
-  s[base + DAY_OPEN] = day.open;
-  s[base + DAY_HIGH] = day.high;
-  s[base + DAY_LOW] = day.low;
-  s[base + DAY_CLOSE] = day.close;
-  s[base + DAY_VOLUME] = day.volume;
-  s[base + DAY_OI] = day.oi;
-}
-
-/** The day candle of a slot whose day is set: the day's state, dated at its IST midnight. */
-function dayCandle(s: Float64Array, base: number): Candle {
-  const { day, ...candle } = dayState(s, base) as DayState;
-  return { time: day * DAY_MS - IST_OFFSET_MS, ...candle };
 }
 
 /** Days since the epoch on the IST calendar. */
