@@ -40,7 +40,7 @@ const byToken = (frames: Received[]) => new Map(frames.flatMap((frame) => frame.
 describe('SessionHub: /v2/ws?format=binary', () => {
   it('answers control messages in JSON and sends ticks as binary frames that decode to the JSON session’s ticks, in ltp, quote and full', async () => {
     const user = await newUser();
-    const [a, b, c] = (await instrumentsOfOneGroup('BSE', 3, 3)) as [TestInstrument, TestInstrument, TestInstrument];
+    const [a, b, c] = (await instrumentsOfOneGroup('BSE', 3, 12)) as [TestInstrument, TestInstrument, TestInstrument];
     const { origin, demand } = await originOf(a.group);
     const json = await open(user);
     const binary = await open(user, 'binary');
@@ -76,7 +76,7 @@ describe('SessionHub: /v2/ws?format=binary', () => {
 
   it('sends a new subscription’s snapshot as a binary snapshot frame after the JSON ack, and follows a mode change', async () => {
     const user = await newUser();
-    const [a] = (await instrumentsOfOneGroup('BSE', 1, 4)) as [TestInstrument];
+    const [a] = (await instrumentsOfOneGroup('BSE', 1, 13)) as [TestInstrument];
     const { origin } = await originOf(a.group);
     // Someone else's demand makes the hub hold the instrument's latest tick before this session subscribes.
     const other = await open(await newUser());
@@ -106,7 +106,7 @@ describe('SessionHub: /v2/ws?format=binary', () => {
 
   it('keeps a JSON session’s ticks in JSON when format is json or absent', async () => {
     const user = await newUser();
-    const [a] = (await instrumentsOfOneGroup('BSE', 1, 5)) as [TestInstrument];
+    const [a] = (await instrumentsOfOneGroup('BSE', 1, 14)) as [TestInstrument];
     const { origin } = await originOf(a.group);
     const sessions = [await open(user, 'json'), await open(user)];
     for (const session of sessions) await subscribe(session, [a.token], 'quote');

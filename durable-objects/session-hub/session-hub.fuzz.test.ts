@@ -58,7 +58,7 @@ describe('SessionHub (fuzzed)', () => {
   it('answers any frames on /v2/ws and /kite/ws clearly, and a bystander session on the same hub is untouched', async () => {
     const user = await newUser();
     const key = await newKey(user, ['read']);
-    const [a] = (await instrumentsOfOneGroup('NSE', 1, 11)) as [TestInstrument];
+    const [a] = (await instrumentsOfOneGroup('BSE', 1, 15)) as [TestInstrument];
     const { origin } = await originOf(a.group);
     const bystander = await TestSession.open('/v2/ws', `api_key=${key.id}&access_token=${key.secret}`);
     await bystander.nextOf('welcome');

@@ -9,7 +9,7 @@ import type { ErrorBody } from '../../contracts/errors.ts';
 import { KITE_TOKEN_SEALING, Sealer } from '../../contracts/sealed-blob.ts';
 import { simConfig } from '../../kite-sim/config.ts';
 import { type Simulator, startSimulator } from '../../kite-sim/simulator.ts';
-import { migratedDatabase } from '../../test/setup/migrated-database.ts';
+import { dropDatabase, migratedDatabase } from '../../test/setup/migrated-database.ts';
 import { createKiteLogin, type KiteLogin, type KiteLoginOptions } from './login.ts';
 import { sessionExchangeProcess } from './session-exchange.ts';
 import { tokenExpiresAt } from './token-expiry.ts';
@@ -144,10 +144,7 @@ afterAll(async () => {
   await origin?.close();
   await sim?.close();
   await pool?.end();
-  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.end();
+  await dropDatabase(inject('databaseUrl'), DATABASE);
 });
 
 describe('GET /login', () => {

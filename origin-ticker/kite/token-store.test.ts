@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { keyFingerprint as fingerprintOf, KITE_TOKEN_SEALING, SealedBlobError, Sealer } from '../../contracts/sealed-blob.ts';
-import { migratedDatabase } from '../../test/setup/migrated-database.ts';
+import { dropDatabase, migratedDatabase } from '../../test/setup/migrated-database.ts';
 import { type KiteSession, TokenStore } from './token-store.ts';
 
 /** A database of its own, migrated from scratch: the store as the origin uses it. */
@@ -45,10 +45,7 @@ beforeEach(async () => {
 
 afterAll(async () => {
   await pool?.end();
-  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.end();
+  await dropDatabase(inject('databaseUrl'), DATABASE);
 });
 
 describe('TokenStore', () => {

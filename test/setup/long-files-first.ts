@@ -1,6 +1,6 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { E2E_FILES } from './e2e-files.ts';
-import { FRESH_RUNTIME_FILES } from './fresh-runtime-files.ts';
+import { FRESH_RUNTIME_FILES, OBJECT_FILES } from './fresh-runtime-files.ts';
 
 /**
  * Vitest's order (files it has timed before, slowest first; the others by
@@ -12,7 +12,7 @@ import { FRESH_RUNTIME_FILES } from './fresh-runtime-files.ts';
  * they ran last, few at a time, each waiting on its runtime's start, and
  * made the run's tail.
  */
-const LONGEST_FIRST = [...E2E_FILES, 'test/dev-platform.test.ts', 'origin-ticker/registry/sync.test.ts', ...FRESH_RUNTIME_FILES];
+const LONGEST_FIRST = [...E2E_FILES, 'test/dev-platform.test.ts', 'origin-ticker/registry/sync.test.ts', ...FRESH_RUNTIME_FILES, ...OBJECT_FILES];
 
 export default class LongFilesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

@@ -33,6 +33,25 @@ export async function copyOf(serverUrl: string, template: string, name: string):
   return urlOf(serverUrl, name);
 }
 
+/**
+ * Drops `name` once its last connection has gone. A pg pool's `end()`
+ * resolves before its connections' backends have exited; FORCE would then
+ * end one mid-goodbye, which its client reports as an uncaught error.
+ */
+export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const until = Date.now() + 5_000;
+    const connected = async () =>
+      (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name])).rows[0]?.n ?? 0;
+    while ((await connected()) > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
 async function admin(serverUrl: string, statements: string[]): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
