@@ -59,7 +59,8 @@ describe('resolveInstruments', () => {
   it('reports an inactive (expired or delisted) instrument as unknown, by token and by symbol', async () => {
     // NCO: an exchange the instruments API tests never filter on, so this row stays out of their counts.
     const token = 4_294_960_001;
-    const version = (await live().query<{ id: string }>('SELECT max(id)::text AS id FROM dataset_versions')).rows[0]?.id;
+    // A version rows already reference, so no other file can delete it meanwhile (the instruments API tests add one and drop it).
+    const version = (await live().query<{ id: string }>('SELECT max(last_seen_version)::text AS id FROM instruments')).rows[0]?.id;
     await live().query(
       `INSERT INTO instruments (instrument_token, exchange_token, tradingsymbol, name, tick_size, lot_size, instrument_type, segment, exchange,
                                 is_active, first_seen_version, last_seen_version)
