@@ -3,7 +3,7 @@ import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { OFFLINE_WRANGLER_ENV } from './dev/edge-service.ts';
 import { E2E_FILES } from './test/setup/e2e-files.ts';
-import { FRESH_RUNTIME_FILES, OBJECT_FILES } from './test/setup/fresh-runtime-files.ts';
+import { FRESH_RUNTIME_FILES } from './test/setup/fresh-runtime-files.ts';
 import { KITE_TICKER_FILES } from './test/setup/kite-ticker-files.ts';
 import LongFilesFirst from './test/setup/long-files-first.ts';
 
@@ -14,9 +14,8 @@ mkdirSync(new URL('./web/dist', import.meta.url), { recursive: true });
 
 /**
  * `workers` runs the edge, storage and Durable Object tests inside workerd
- * with the real wrangler.toml (the files that drive the objects
- * themselves in `workers-objects`, reused runtimes of their own, and those
- * that see FeedControl in `workers-fresh`, a runtime each); `node` runs the origin, the
+ * with the real wrangler.toml (`workers-fresh` the files that drive
+ * objects other files share, a runtime each); `node` runs the origin, the
  * simulator, the local stand-ins and the operator tools (`node-kite-ticker`
  * the files that drive KiteTicker); `e2e` the end-to-end suites on a
  * shared `npm run dev` platform and the faults' on one of their own. All get real Postgres and Redis from
@@ -129,21 +128,10 @@ export default defineConfig({
         plugins: [workerd()],
         test: {
           name: 'workers',
-          // One runtime per worker for many files (test/setup/fresh-runtime-files.ts: the files that drive the objects run apart).
+          // One runtime per worker for many files (test/setup/fresh-runtime-files.ts: which files that drive the objects share them).
           isolate: false,
           include: WORKERS_FILES,
-          exclude: [...FRESH_RUNTIME_FILES, ...OBJECT_FILES],
-          testTimeout: 30_000,
-          hookTimeout: 120_000,
-        },
-      },
-      {
-        plugins: [workerd()],
-        test: {
-          // The files that drive the objects, each on objects of its own: reused runtimes among themselves.
-          name: 'workers-objects',
-          isolate: false,
-          include: OBJECT_FILES,
+          exclude: FRESH_RUNTIME_FILES,
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },

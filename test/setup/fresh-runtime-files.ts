@@ -1,22 +1,23 @@
 /**
  * The workers test files that drive the Durable Objects themselves (origin
- * links, sessions, object stubs). The `workers` project runs the other
- * files one after another in a reused workerd, and these would find there
- * what earlier files left in the objects; a fresh runtime per file cost
- * about 2.6 s of start and 11 MB of modules sent to it, each. So two kinds:
+ * links, sessions, object stubs). The `workers` project runs its files one
+ * after another in reused workerd runtimes, where each finds what earlier
+ * files left in the objects; a fresh runtime per file costs about 2.6 s of
+ * start and 11 MB of modules sent to it. So two kinds:
  *
- * - FRESH_RUNTIME_FILES, a runtime each, for what another file's objects
- *   would change under them: they see FeedControl, one per deployment, and
- *   assert on it as they make it (no origin linked, no lease taken, the
- *   feed's state, a group's whole demand as the origin's feed link hears
- *   it); or they stream option chains, whose spot instruments go into the
- *   demand of cash groups they do not choose; or they evict a session hub,
- *   which holds other users' sessions too (a hub is a shard of all).
- * - OBJECT_FILES share runtimes among themselves (`workers-objects`):
- *   each drives objects of its own (its own groups, so its own
- *   instruments: a file's `instrumentsOfOneGroup(segment, n, nth)` groups
- *   are no other file's; its own users, keys and sessions), and asserts on
- *   a group's whole demand only for groups of its own.
+ * - FRESH_RUNTIME_FILES, a runtime each (`workers-fresh`), for what
+ *   another file would change under them: they see FeedControl, one per
+ *   deployment, and assert on it as they make it (no origin linked, no
+ *   lease taken, the feed's state, a group's whole demand as the origin's
+ *   feed link hears it); or they stream option chains, whose spot
+ *   instruments go into the demand of cash groups they do not choose; or
+ *   they evict a session hub, which holds other users' sessions too (a
+ *   hub is a shard of all).
+ * - OBJECT_FILES run in the `workers` runtimes with the other files: each
+ *   drives objects of its own (its own groups, so its own instruments: a
+ *   file's `instrumentsOfOneGroup(segment, n, nth)` groups are no other
+ *   file's; its own users, keys and sessions), and asserts on a group's
+ *   whole demand only for groups of its own.
  *
  * test/fresh-runtime-files.test.ts holds the lists to the files.
  */
