@@ -8,9 +8,10 @@ import { FRESH_RUNTIME_FILES, OBJECT_FILES } from './fresh-runtime-files.ts';
  * nothing is timed yet, and these, left to their size, would start last
  * and hold the run up by themselves. The end-to-end suites lead: they wait
  * for the shared platform to boot, which costs them a place but no CPU. The
- * files that start a workerd of their own come next: left to their place
- * they ran last, few at a time, each waiting on its runtime's start, and
- * made the run's tail.
+ * files that drive the Durable Objects come next (those that start a
+ * workerd of their own first): left to their place they ran last, few at a
+ * time, each waiting on its objects or its runtime's start, and made the
+ * run's tail.
  */
 const LONGEST_FIRST = [...E2E_FILES, 'test/dev-platform.test.ts', 'origin-ticker/registry/sync.test.ts', ...FRESH_RUNTIME_FILES, ...OBJECT_FILES];
 
