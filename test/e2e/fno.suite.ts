@@ -67,6 +67,8 @@ describe('the live option chain', () => {
       };
       const discount = Math.exp(-got.rate * got.time_to_expiry_years);
       for (const row of got.strikes) {
+        // The options with time value enough to imply a volatility from (a few rupees of time value is mostly tick rounding).
+        const rich = new Set<number>();
         for (const [kind, option] of [
           ['CE', row.CE],
           ['PE', row.PE],
@@ -74,14 +76,15 @@ describe('the live option chain', () => {
           const priced = sameTrade(option);
           if (!priced || !option?.iv || option.last_price === null) continue;
           const intrinsic = discount * Math.max(kind === 'CE' ? forward - row.strike : row.strike - forward, 0);
-          if (option.last_price - intrinsic > 5) compared.set(option.instrument_token, { iv: option.iv, model: priced.iv });
+          if (option.last_price - intrinsic > 5) {
+            compared.set(option.instrument_token, { iv: option.iv, model: priced.iv });
+            rich.add(option.instrument_token);
+          }
         }
-        const call = sameTrade(row.CE);
-        const put = sameTrade(row.PE);
-        // Parity holds between a call and a put priced off one forward: the simulator prices each at its own tick, and each may
-        // sit a rupee from the chain's forward, in opposite directions (a loaded run once saw 0.21 vol points between such a pair).
-        if (call && put && Math.abs(call.forward - put.forward) <= 0.25 && Math.abs(row.strike / forward - 1) <= 0.02)
-          sameStrike.push({ strike: row.strike, call: row.CE?.iv as number, put: row.PE?.iv as number });
+        // Parity: a call and a put of one strike near the money imply one volatility, where both have time value to imply it
+        // from (an in-the-money weekly's is often under 5 rupees: a loaded run saw 0.22 vol points between such a pair).
+        const both = row.CE && row.PE && rich.has(row.CE.instrument_token) && rich.has(row.PE.instrument_token);
+        if (both && Math.abs(row.strike / forward - 1) <= 0.02) sameStrike.push({ strike: row.strike, call: row.CE?.iv as number, put: row.PE?.iv as number });
       }
       if (compared.size < 30 || sameStrike.length === 0) {
         sameStrike = [];
