@@ -99,7 +99,7 @@ export class MinuteCandles {
 
   /** One packet from the origin, received at `receivedAt`. */
   add(packet: Uint8Array, receivedAt: number): void {
-    this.#add(new DataView(packet.buffer), packet.byteOffset, packet.byteLength, receivedAt, -1);
+    this.addBatch([packet], NO_SLOT, receivedAt);
   }
 
   /**
@@ -117,35 +117,31 @@ export class MinuteCandles {
       const o = packet.byteOffset;
       const length = packet.byteLength;
       const slot = slots[i] as number;
-      // The common case inline (a tick in its instrument's forming minute, a call less a packet); `#add` takes every other.
-      const base = slot * STRIDE;
-      const s = this.#state;
-      if (slot >= 0 && base < s.length && s[base + TOKEN] === view.getUint32(o + PACKET.token)) {
-        const amended = amendFormingMinute(s, base, view, o, length, receivedAt);
-        if (amended === DAY_NOW_MOVED) this.#markDayMoved(base);
-        if (amended !== NOT_FORMING) continue;
+      const token = view.getUint32(o + PACKET.token);
+      let base = slot * STRIDE;
+      let s = this.#state;
+      if (slot < 0 || base >= s.length || s[base + TOKEN] !== token) {
+        base = this.#claim(token);
+        s = this.#state;
       }
-      this.#add(view, o, length, receivedAt, slot);
+      // The common case inline (a tick in its instrument's forming minute, a call less a packet); `#addOutsideForming` takes
+      // every other.
+      const amended = amendFormingMinute(s, base, view, o, length, receivedAt);
+      if (amended === DAY_NOW_MOVED) this.#markDayMoved(base);
+      else if (amended === NOT_FORMING) this.#addOutsideForming(base, view, o, length, receivedAt);
     }
   }
 
-  /** The packet at `o` in `view`, `length` bytes; `slot`: its token's, if known (-1: look it up). */
-  #add(view: DataView, o: number, length: number, receivedAt: number, slot: number): void {
-    const token = view.getUint32(o + PACKET.token);
-    let base = slot * STRIDE;
-    if (slot < 0 || base >= this.#state.length || this.#state[base + TOKEN] !== token) base = this.#claim(token);
+  /** The packet at `o` in `view`, `length` bytes, for the slot at `base`: a tick outside its forming minute, or of a new day. */
+  #addOutsideForming(base: number, view: DataView, o: number, length: number, receivedAt: number): void {
     const s = this.#state;
-    const divisor = priceDivisor(token);
+    const divisor = priceDivisor(s[base + TOKEN] as number);
     const price = view.getInt32(o + PACKET.lastPrice) / divisor;
     const at = tickTime(view, o, length, receivedAt);
     const tradable = length === PACKET_LENGTH.quote || length === PACKET_LENGTH.full;
     const volume = tradable ? view.getUint32(o + QUOTE.volumeTraded) : -1;
     const oi = length === PACKET_LENGTH.full ? view.getUint32(o + FULL.oi) : -1;
-    this.#changed = true;
     const formingMinute = s[base + FORMING + MINUTE] as number;
-    const amended = amendFormingMinute(s, base, view, o, length, receivedAt);
-    if (amended === DAY_NOW_MOVED) this.#markDayMoved(base);
-    if (amended !== NOT_FORMING) return;
     const minute = minuteStart(at);
     this.#addToDay(base, view, o, length, divisor, price, at, volume, oi);
     if (formingMinute >= 0) {
@@ -458,6 +454,9 @@ function tickTime(view: DataView, o: number, length: number, receivedAt: number)
         : 0;
   return exchangeAt > 0 ? exchangeAt : receivedAt;
 }
+
+/** `add`'s one packet has no slot looked up yet. */
+const NO_SLOT = Int32Array.of(-1);
 
 /** What `amendFormingMinute` did. */
 const NOT_FORMING = 0;
