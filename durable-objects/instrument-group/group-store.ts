@@ -1,5 +1,6 @@
 import type { GroupCapacity, GroupFeedState } from '../../contracts/group-state.ts';
 import type { TickMode } from '../../contracts/origin-link.ts';
+import { createChunkRows, readChunkRows, writeChunkRows } from './chunk-rows.ts';
 import type { ConsumerDemand, DemandIndex } from './demand-index.ts';
 import { decodeHeldChunk, encodeHeldChunks } from './held-packets.ts';
 import type { LatestPackets, TickCounters } from './latest-packets.ts';
@@ -41,7 +42,7 @@ export class GroupStore {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
-    this.#sql.exec('CREATE TABLE IF NOT EXISTS latest_chunks (chunk INTEGER PRIMARY KEY, data BLOB NOT NULL)');
+    createChunkRows(this.#sql, 'latest_chunks', 'BLOB');
     this.#sql.exec('CREATE TABLE IF NOT EXISTS demand_sets (consumer TEXT PRIMARY KEY, tokens TEXT NOT NULL)');
     this.#sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
     this.#sql.exec('CREATE TABLE IF NOT EXISTS chains (expiry TEXT PRIMARY KEY, definition TEXT NOT NULL)');
@@ -78,10 +79,7 @@ export class GroupStore {
     for (const row of this.#sql.exec<{ key: string; value: string }>('SELECT key, value FROM meta')) {
       (meta as Record<string, unknown>)[row.key] = JSON.parse(row.value);
     }
-    const held = this.#sql
-      .exec<{ data: ArrayBuffer }>('SELECT data FROM latest_chunks ORDER BY chunk')
-      .toArray()
-      .flatMap((row) => decodeHeldChunk(row.data));
+    const held = readChunkRows<ArrayBuffer>(this.#sql, 'latest_chunks').flatMap((data) => decodeHeldChunk(data));
     latest.restore(held, meta.counters);
     this.#lastWrittenAt = meta.counters?.last_written_at ?? null;
     for (const row of this.#sql.exec<{ consumer: string; tokens: string }>('SELECT consumer, tokens FROM demand_sets')) {
@@ -111,9 +109,7 @@ export class GroupStore {
     this.writeDemand(wantsOf);
     if (latest.pendingWrites === 0 && !latest.countersBehind) return;
     if (latest.pendingWrites > 0) {
-      const chunks = encodeHeldChunks(latest.values());
-      for (const [i, chunk] of chunks.entries()) this.#sql.exec('INSERT OR REPLACE INTO latest_chunks (chunk, data) VALUES (?, ?)', i, exactBuffer(chunk));
-      this.#sql.exec('DELETE FROM latest_chunks WHERE chunk >= ?', chunks.length);
+      writeChunkRows(this.#sql, 'latest_chunks', encodeHeldChunks(latest.values()).map(exactBuffer));
     }
     this.#lastWrittenAt = Date.now();
     this.putMeta('counters', { ...latest.counters, last_written_at: this.#lastWrittenAt });

@@ -2,6 +2,7 @@ import { type Candle, minuteStart } from '../../../contracts/candles.ts';
 import type { GroupCandlesState } from '../../../contracts/group-state.ts';
 import { readMinutes, writeCandles } from '../../../storage/candles.ts';
 import { type Database, describe } from '../../../storage/database.ts';
+import { createChunkRows, readChunkRows, writeChunkRows } from '../chunk-rows.ts';
 import type { TokenSlots } from '../token-slots.ts';
 import { MinuteCandles, type OutboxCandle, STRIDE } from './minute-candles.ts';
 
@@ -60,8 +61,8 @@ export class GroupCandles {
     this.#db = deps.db;
     this.#group = deps.group;
     this.#wakeAt = deps.wakeAt;
-    this.#sql.exec('CREATE TABLE IF NOT EXISTS candle_slots (chunk INTEGER PRIMARY KEY, data BLOB NOT NULL)');
-    this.#sql.exec('CREATE TABLE IF NOT EXISTS candle_outbox (chunk INTEGER PRIMARY KEY, data TEXT NOT NULL)');
+    createChunkRows(this.#sql, 'candle_slots', 'BLOB');
+    createChunkRows(this.#sql, 'candle_outbox', 'TEXT');
   }
 
   /**
@@ -122,32 +123,29 @@ export class GroupCandles {
     if (state) {
       const perRow = SLOTS_PER_ROW * STRIDE;
       const rows = Math.max(1, Math.ceil(state.length / perRow));
-      for (let i = 0; i < rows; i++) {
-        const part = rows === 1 ? state : state.slice(i * perRow, (i + 1) * perRow);
-        this.#sql.exec('INSERT OR REPLACE INTO candle_slots (chunk, data) VALUES (?, ?)', i, part.buffer);
-      }
-      this.#sql.exec('DELETE FROM candle_slots WHERE chunk >= ?', rows);
+      // One row: the snapshot's own copy as it is; more: each row's part copied out.
+      writeChunkRows(
+        this.#sql,
+        'candle_slots',
+        Array.from({ length: rows }, (_, i) => (rows === 1 ? state : state.slice(i * perRow, (i + 1) * perRow)).buffer as ArrayBuffer),
+      );
     }
     if (outbox) {
       const rows = Math.max(1, Math.ceil(outbox.length / OUTBOX_PER_ROW));
-      for (let i = 0; i < rows; i++) {
-        const data = JSON.stringify(outbox.slice(i * OUTBOX_PER_ROW, (i + 1) * OUTBOX_PER_ROW));
-        this.#sql.exec('INSERT OR REPLACE INTO candle_outbox (chunk, data) VALUES (?, ?)', i, data);
-      }
-      this.#sql.exec('DELETE FROM candle_outbox WHERE chunk >= ?', rows);
+      writeChunkRows(
+        this.#sql,
+        'candle_outbox',
+        Array.from({ length: rows }, (_, i) => JSON.stringify(outbox.slice(i * OUTBOX_PER_ROW, (i + 1) * OUTBOX_PER_ROW))),
+      );
     }
   }
 
   load(now: number): void {
     // Whole numbers only: a row cut short (it cannot be, as SQLite writes a row whole) would fail the array's construction.
-    const states = this.#sql
-      .exec<{ data: ArrayBuffer }>('SELECT data FROM candle_slots ORDER BY chunk')
-      .toArray()
-      .map((row) => new Float64Array(row.data, 0, Math.floor(row.data.byteLength / Float64Array.BYTES_PER_ELEMENT)));
-    const outbox = this.#sql
-      .exec<{ data: string }>('SELECT data FROM candle_outbox ORDER BY chunk')
-      .toArray()
-      .flatMap((row) => JSON.parse(row.data) as OutboxCandle[]);
+    const states = readChunkRows<ArrayBuffer>(this.#sql, 'candle_slots').map(
+      (data) => new Float64Array(data, 0, Math.floor(data.byteLength / Float64Array.BYTES_PER_ELEMENT)),
+    );
+    const outbox = readChunkRows<string>(this.#sql, 'candle_outbox').flatMap((data) => JSON.parse(data) as OutboxCandle[]);
     this.#candles.restore(states, outbox);
     const nextEnd = this.#candles.nextMinuteEnd();
     // Minutes that ended while the object was away close (and closed ones are written) at once.
