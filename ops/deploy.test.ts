@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MIGRATIONS_TABLE } from '../contracts/database.ts';
 import { fileStamps } from '../test/file-stamps.ts';
+import { dropDatabase } from '../test/setup/migrated-database.ts';
 import { WEB_DIST } from '../web/build.ts';
 
 /**
@@ -56,7 +57,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await admin(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+  await dropDatabase(inject('databaseUrl'), DATABASE);
   rmSync(home, { recursive: true, force: true });
 });
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MIGRATIONS_TABLE } from '../contracts/database.ts';
+import { dropDatabase } from '../test/setup/migrated-database.ts';
 import { applyMigrations, revertMigrations } from './migrate.ts';
 
 /** A database of its own, so this test sees migrations from scratch. */
@@ -29,7 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await query(inject('databaseUrl'), `DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+  await dropDatabase(inject('databaseUrl'), DATABASE);
 });
 
 describe('applyMigrations', () => {
