@@ -83,9 +83,9 @@ export default defineConfig({
     // first and not awaited so that it boots while the backing services every project talks to start and the files run.
     globalSetup: ['test/setup/shared-platform.ts', 'test/setup/backing-services.ts'],
     // Most test time is spent waiting on other processes (the platform, workerd, Postgres, the simulator's clock),
-    // so five files at a time (three of them the end-to-end files, mostly waiting) keep two cores busy where vitest's
+    // so six files at a time (three of them the end-to-end files, mostly waiting) keep two cores busy where vitest's
     // default (cores - 1) would run one.
-    maxWorkers: 5,
+    maxWorkers: 6,
     sequence: { sequencer: LongFilesFirst },
     projects: [
       {

@@ -11,16 +11,25 @@ import { FRESH_RUNTIME_FILES, OBJECT_FILES } from './fresh-runtime-files.ts';
  * files that drive the Durable Objects come next (those that start a
  * workerd of their own first): left to their place they ran last, few at a
  * time, each waiting on its objects or its runtime's start, and made the
- * run's tail.
+ * run's tail. The rest follow a project at a time: vitest keeps a worker
+ * of an `isolate: false` project (a workerd runtime, a Node process) for
+ * the next file only when the file queued next is of the same project, so
+ * with the projects mixed it started eight workerd runtimes for the
+ * `workers` files where three do.
  */
 const LONGEST_FIRST = [...E2E_FILES, 'test/dev-platform.test.ts', 'origin-ticker/registry/sync.test.ts', ...FRESH_RUNTIME_FILES, ...OBJECT_FILES];
+
+/** The order of the projects whose other files follow (a project's files together, as above). */
+const PROJECT_ORDER = ['workers', 'node-kite-ticker', 'node'];
 
 export default class LongFilesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const rank = (spec: TestSpecification) => {
       const at = LONGEST_FIRST.findIndex((path) => spec.moduleId.endsWith(`/${path}`));
-      return at === -1 ? LONGEST_FIRST.length : at;
+      if (at !== -1) return at;
+      const project = PROJECT_ORDER.indexOf(spec.project.name);
+      return LONGEST_FIRST.length + (project === -1 ? PROJECT_ORDER.length : project);
     };
     return sorted
       .map((spec, i) => ({ spec, i }))
