@@ -102,6 +102,11 @@ export function kiteCandleRow(candle: Candle, withOi: boolean): KiteCandleRow {
   return row;
 }
 
+/** A row of Kite's historical API read back (an absent OI reads 0). */
+export function candleOfKiteRow([time, open, high, low, close, volume, oi]: readonly [string, number, number, number, number, number, ...number[]]): Candle {
+  return { time: parseKiteCandleTime(time), open, high, low, close, volume, oi: oi ?? 0 };
+}
+
 /** Reads "2026-12-04T09:15:00+0530" (Kite's candle time) back to ms. */
 export function parseKiteCandleTime(text: string): number {
   const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\+0530$/.exec(text);

@@ -1,6 +1,6 @@
 import { KiteConnect, KiteTicker } from 'kiteconnect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Candle, type CandleInterval, type KiteCandleRow, mergeCandles, minuteStart, parseKiteCandleTime } from '../contracts/candles.ts';
+import { type Candle, type CandleInterval, candleOfKiteRow, type KiteCandleRow, mergeCandles, minuteStart } from '../contracts/candles.ts';
 import { istTimestamp } from '../contracts/ist-clock.ts';
 import { simConfig } from './config.ts';
 import type { Quote } from './quote.ts';
@@ -43,15 +43,7 @@ function auth(simulator = sim): string {
 async function candles(token: number, interval: CandleInterval, from: string, to: string, oi = false): Promise<Candle[]> {
   const { status, body } = await historical(token, interval, { from, to, oi: oi ? '1' : '0' });
   expect(status).toBe(200);
-  return (body.data?.candles ?? []).map(([time, open, high, low, close, volume, lastOi]) => ({
-    time: parseKiteCandleTime(time),
-    open,
-    high,
-    low,
-    close,
-    volume,
-    oi: lastOi ?? 0,
-  }));
+  return (body.data?.candles ?? []).map(candleOfKiteRow);
 }
 
 const instrument = (find: (i: SimInstrument) => boolean): SimInstrument => {
@@ -291,15 +283,7 @@ describe('Kite historical API: a simulator running in real time', () => {
       { headers: { authorization: `token ${session.app.apiKey}:${session.accessToken}` } },
     );
     const body = (await response.json()) as Answer['body'];
-    const minutes = (body.data?.candles ?? []).map(([time, open, high, low, close, volume, oi]) => ({
-      time: parseKiteCandleTime(time),
-      open,
-      high,
-      low,
-      close,
-      volume,
-      oi,
-    }));
+    const minutes = (body.data?.candles ?? []).map(candleOfKiteRow);
     const last = ticks[ticks.length - 1];
     expect(minutes.at(-1)).toMatchObject({ close: last?.last_price, oi: last?.oi });
     expect(minutes.reduce((sum, m) => sum + m.volume, 0)).toBe(last?.volume_traded);

@@ -3,6 +3,7 @@ import type { ChainStreamKey } from '../../contracts/hub-link.ts';
 import { chainDelta } from './analytics/chain-delta.ts';
 import type { ChainBook } from './chain-book.ts';
 import { type HubLinks, sendTextToHubs, sendToHub } from './hub-socket.ts';
+import { HubStreams } from './hub-streams.ts';
 
 /**
  * The chain streams an `fno` group pushes to its hubs (contracts/hub-link.ts):
@@ -10,16 +11,16 @@ import { type HubLinks, sendTextToHubs, sendToHub } from './hub-socket.ts';
  * stream's chain goes whole (`chain`) to a hub that has not had it, then
  * as `chain_update`s. The delta is computed once per stream, not per hub or
  * per session: every hub of a stream holds the same chain. Memory only: a
- * hub names its streams again when its link reconnects.
+ * hub names its streams again when its link reconnects (hub-streams.ts).
  */
 type Stream = { expiry: string; window: number | null; sent: FnoChain | null; hubs: Set<string> };
 
 export class ChainStreams {
   readonly #book: ChainBook;
   readonly #hubs: HubLinks;
-  readonly #streams = new Map<string, Stream>();
-  /** hub → the streams it named. */
-  readonly #byHub = new Map<string, Set<string>>();
+  // Its idle time counts from when no hub streams it, not from the alarm that last saw it streamed: a session resuming
+  // within its window finds it running.
+  readonly #streams = new HubStreams<Stream>((stream) => this.#book.touch(stream.expiry, Date.now()));
 
   constructor(book: ChainBook, hubs: HubLinks) {
     this.#book = book;
@@ -28,28 +29,20 @@ export class ChainStreams {
 
   /** A hub's whole set of streams: new ones get their chain now (when there is one), dropped ones stop. */
   set(hub: string, socket: WebSocket, streams: readonly ChainStreamKey[]): void {
-    const keys = new Set(streams.map(streamKey));
-    for (const key of this.#byHub.get(hub) ?? []) if (!keys.has(key)) this.#leave(hub, key);
-    const held = this.#byHub.get(hub) ?? new Set<string>();
-    for (const stream of streams) {
-      const key = streamKey(stream);
-      if (held.has(key)) continue;
-      held.add(key);
-      let entry = this.#streams.get(key);
-      if (!entry) {
-        entry = { expiry: stream.expiry, window: stream.window, sent: this.#book.last(stream.expiry, stream.window ?? undefined), hubs: new Set() };
-        this.#streams.set(key, entry);
-      }
-      entry.hubs.add(hub);
-      if (entry.sent) sendToHub(socket, { type: 'chain', window: entry.window, chain: entry.sent });
-    }
-    if (held.size > 0) this.#byHub.set(hub, held);
-    else this.#byHub.delete(hub);
+    const named = new Map(
+      streams.map(({ expiry, window }) => [
+        streamKey({ expiry, window }),
+        (): Stream => ({ expiry, window, sent: this.#book.last(expiry, window ?? undefined), hubs: new Set() }),
+      ]),
+    );
+    this.#streams.name(hub, named, (stream) => {
+      if (stream.sent) sendToHub(socket, { type: 'chain', window: stream.window, chain: stream.sent });
+    });
   }
 
   /** A hub's link closed: its streams go with it. */
   drop(hub: string): void {
-    for (const key of [...(this.#byHub.get(hub) ?? [])]) this.#leave(hub, key);
+    this.#streams.drop(hub);
   }
 
   /** The expiries some hub streams (they count as asked for: chains with subscribers are not idle). */
@@ -59,7 +52,7 @@ export class ChainStreams {
 
   /** An expiry's chain was recomputed: each of its streams sends what changed (or the whole chain, to a stream that had none). */
   published(expiry: string): void {
-    const open = this.#hubs.open().filter(({ hub }) => this.#byHub.has(hub));
+    const open = this.#hubs.open().filter(({ hub }) => this.#streams.streamsTo(hub));
     for (const stream of this.#streams.values()) {
       if (stream.expiry !== expiry) continue;
       const next = this.#book.last(expiry, stream.window ?? undefined);
@@ -75,18 +68,6 @@ export class ChainStreams {
       const text = JSON.stringify(frame);
       sendTextToHubs(open, stream.hubs, text);
     }
-  }
-
-  #leave(hub: string, key: string): void {
-    this.#byHub.get(hub)?.delete(key);
-    if (this.#byHub.get(hub)?.size === 0) this.#byHub.delete(hub);
-    const stream = this.#streams.get(key);
-    if (!stream) return;
-    stream.hubs.delete(hub);
-    if (stream.hubs.size > 0) return;
-    this.#streams.delete(key);
-    // Its idle time counts from now, not from the alarm that last saw it streamed: a session resuming within its window finds it running.
-    this.#book.touch(stream.expiry, Date.now());
   }
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorBody } from '../../contracts/errors.ts';
 import { nastyBody, nastyNumber, nastyText, nearlyValid, percentEncoded } from '../../test/fuzz.ts';
+import { expectClearAnswer } from '../../test/workers/clear-answer.ts';
 import { asUser, createAlert } from '../../test/workers/test-alerts.ts';
 import { instrumentsOfOneGroup, type TestInstrument } from '../../test/workers/test-session.ts';
 import { newUser } from '../../test/workers/test-users.ts';
@@ -12,17 +12,6 @@ import { newUser } from '../../test/workers/test-users.ts';
  * 409 for the user's limits), never a 5xx; and an alert that is created
  * holds exactly the note it was given.
  */
-async function expectClearAnswer(response: Response, allowed: number[], what: string): Promise<unknown> {
-  expect(allowed, `${what} answered ${response.status}`).toContain(response.status);
-  if (response.status === 204) return undefined;
-  const body = (await response.json()) as unknown;
-  if (response.status >= 400) {
-    const error = ErrorBody.parse(body).error;
-    if (response.status === 400) expect(error).toMatchObject({ code: 'invalid_parameter', param: expect.any(String) });
-  }
-  return body;
-}
-
 describe('the alerts API (fuzzed)', () => {
   it('answers any body of POST /alerts and PATCH /alerts/:id with 200/201, a 400 naming the field, or 409', async () => {
     const user = await newUser();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorBody } from '../../contracts/errors.ts';
 import { nastyBody, nastyText, nearlyValid, percentEncoded } from '../../test/fuzz.ts';
+import { expectClearAnswer } from '../../test/workers/clear-answer.ts';
 import { call, newIp, newUser } from '../../test/workers/test-users.ts';
 
 /**
@@ -9,14 +9,6 @@ import { call, newIp, newUser } from '../../test/workers/test-users.ts';
  * any body or key id gets a clear answer, never a 5xx, and a key that is
  * created holds exactly the name it was given (trimmed).
  */
-async function expectClearAnswer(response: Response, allowed: number[], what: string): Promise<unknown> {
-  expect(allowed, `${what} answered ${response.status}`).toContain(response.status);
-  if (response.status === 204) return undefined;
-  const body = (await response.json()) as unknown;
-  if (response.status === 400) expect(ErrorBody.parse(body).error).toMatchObject({ code: 'invalid_parameter', param: expect.any(String) });
-  return body;
-}
-
 describe('API keys and accounts (fuzzed)', () => {
   it('creates a key from any body with exactly its name, or refuses it with a 400 naming the field', async () => {
     const user = await newUser();

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorBody } from '../../contracts/errors.ts';
 import { Watchlist } from '../../contracts/watchlists.ts';
 import { nastyBody, nastyNumber, nastyText, nearlyValid, percentEncoded } from '../../test/fuzz.ts';
+import { expectClearAnswer } from '../../test/workers/clear-answer.ts';
 import { asUser } from '../../test/workers/test-alerts.ts';
 import { newUser, sql } from '../../test/workers/test-users.ts';
 
@@ -13,17 +13,6 @@ import { newUser, sql } from '../../test/workers/test-users.ts';
  * sent less its surrounding white space; and whatever is sent, a list never
  * holds an instrument twice nor more than WATCHLIST_INSTRUMENTS (4 here).
  */
-async function expectClearAnswer(response: Response, allowed: number[], what: string): Promise<unknown> {
-  expect(allowed, `${what} answered ${response.status}`).toContain(response.status);
-  if (response.status === 204) return undefined;
-  const body = (await response.json()) as unknown;
-  if (response.status >= 400) {
-    const error = ErrorBody.parse(body).error;
-    if (response.status === 400) expect(error).toMatchObject({ code: 'invalid_parameter', param: expect.any(String) });
-  }
-  return body;
-}
-
 const sent = (text: string): Record<string, unknown> => {
   try {
     const body = JSON.parse(text) as unknown;

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
-import { type Candle, INTERVAL_MAX_DAYS, parseKiteCandleTime } from '../../contracts/candles.ts';
+import { type Candle, candleOfKiteRow, INTERVAL_MAX_DAYS } from '../../contracts/candles.ts';
 import { istTimestamp } from '../../contracts/ist-clock.ts';
 
 /**
@@ -53,15 +53,7 @@ export async function fetchHistorical(source: HistoricalSource, token: number, i
   }
   const parsed = KiteCandles.safeParse(body);
   if (!parsed.success) throw new KiteHistoryError(`Kite's historical answer is not candles: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
-  return parsed.data.data.candles.map(([time, open, high, low, close, volume, oi]) => ({
-    time: parseKiteCandleTime(time),
-    open,
-    high,
-    low,
-    close,
-    volume,
-    oi: oi ?? 0,
-  }));
+  return parsed.data.data.candles.map(candleOfKiteRow);
 }
 
 /** [from, to) cut into the ranges Kite takes in one request for `interval` (each as Kite's inclusive [from, to]). */

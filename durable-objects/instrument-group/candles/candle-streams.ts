@@ -3,6 +3,7 @@ import type { CandleStreamKey, GroupToHub } from '../../../contracts/hub-link.ts
 import type { KiteExchange } from '../../../contracts/kite-instrument.ts';
 import type { TickMode } from '../../../contracts/origin-link.ts';
 import { type HubLinks, sendTextToHubs } from '../hub-socket.ts';
+import { HubStreams } from '../hub-streams.ts';
 
 /**
  * The candle streams a group pushes to its hubs (contracts/hub-link.ts,
@@ -47,11 +48,13 @@ export type CandleStreamDeps = {
 
 export class CandleStreams {
   readonly #deps: CandleStreamDeps;
-  readonly #streams = new Map<string, Stream>();
+  readonly #streams = new HubStreams<Stream>((stream) => {
+    const keys = this.#byToken.get(stream.token);
+    keys?.delete(streamKey(stream.token, stream.interval));
+    if (keys?.size === 0) this.#byToken.delete(stream.token);
+  });
   /** token → its streams' keys (closing minutes find their streams in one lookup). */
   readonly #byToken = new Map<number, Set<string>>();
-  /** hub → the keys it named. */
-  readonly #byHub = new Map<string, Set<string>>();
 
   constructor(deps: CandleStreamDeps) {
     this.#deps = deps;
@@ -63,38 +66,30 @@ export class CandleStreams {
 
   /** A hub's whole set of streams: new ones start, dropped ones stop, and the streamed tokens are the group's `candles` demand. */
   set(hub: string, streams: readonly CandleStreamKey[], now: number): void {
-    const keys = new Set(streams.map((s) => streamKey(s.token, s.interval)));
-    for (const key of this.#byHub.get(hub) ?? []) if (!keys.has(key)) this.#leave(hub, key);
-    const held = this.#byHub.get(hub) ?? new Set<string>();
-    for (const { token, interval } of streams) {
-      const key = streamKey(token, interval);
-      held.add(key);
-      const existing = this.#streams.get(key);
-      if (existing) {
-        existing.hubs.add(hub);
-        // A hub naming a stream again (a reconnect) gets its candle with the next push.
-        existing.lastSent = undefined;
-        continue;
+    const named = new Map(
+      streams.map(({ token, interval }) => [
+        streamKey(token, interval),
+        (): Stream => ({ token, interval, hubs: new Set(), bucket: undefined, minutes: new Map(), ready: false, lastSent: undefined }),
+      ]),
+    );
+    this.#streams.name(hub, named, (stream, created) => {
+      if (!created) {
+        // A hub joining a stream others have (its new link after a reconnect) gets its candle with the next push.
+        stream.lastSent = undefined;
+        return;
       }
-      const stream: Stream = { token, interval, hubs: new Set([hub]), bucket: undefined, minutes: new Map(), ready: false, lastSent: undefined };
-      this.#streams.set(key, stream);
-      const byToken = this.#byToken.get(token) ?? new Set<string>();
-      byToken.add(key);
-      this.#byToken.set(token, byToken);
+      const keys = this.#byToken.get(stream.token) ?? new Set<string>();
+      keys.add(streamKey(stream.token, stream.interval));
+      this.#byToken.set(stream.token, keys);
       void this.#seed(stream, now);
-    }
-    if (held.size > 0) this.#byHub.set(hub, held);
-    else this.#byHub.delete(hub);
+    });
     this.#demandChanged();
     this.#deps.wakeIn(0);
   }
 
   /** A hub's link closed: its streams go with it. */
   drop(hub: string): void {
-    const held = this.#byHub.get(hub);
-    if (!held) return;
-    for (const key of [...held]) this.#leave(hub, key);
-    this.#demandChanged();
+    if (this.#streams.drop(hub)) this.#demandChanged();
   }
 
   /** A minute of `token` closed (minute-candles.ts): folded into its streams; an interval it completes closes. */
@@ -182,19 +177,6 @@ export class CandleStreams {
     if (!closed && text === stream.lastSent) return;
     stream.lastSent = closed ? undefined : text;
     sendTextToHubs(this.#deps.hubs.open(), stream.hubs, text);
-  }
-
-  #leave(hub: string, key: string): void {
-    this.#byHub.get(hub)?.delete(key);
-    if (this.#byHub.get(hub)?.size === 0) this.#byHub.delete(hub);
-    const stream = this.#streams.get(key);
-    if (!stream) return;
-    stream.hubs.delete(hub);
-    if (stream.hubs.size > 0) return;
-    this.#streams.delete(key);
-    const byToken = this.#byToken.get(stream.token);
-    byToken?.delete(key);
-    if (byToken?.size === 0) this.#byToken.delete(stream.token);
   }
 
   #demandChanged(): void {
