@@ -6,7 +6,7 @@ import { launchChromium, screenshotPath } from '../test/e2e/browser.ts';
 /**
  * The web app under a trader's load (issue 19, docs/web.md): a 100-row
  * watchlist of NSE equities, each ticking once a second from the
- * simulator (SIM_TICKS_PER_SECOND 1), in Debian's Chromium at 1280×800 on
+ * simulator (SIM_TICKS_PER_SECOND 1), in Debian's Chromium (its headless shell) at 1280×800 on
  * the whole local stack. Ten seconds of Chromium's own trace (CDP Tracing:
  * the renderer's main-thread tasks, its frames, and V8's CPU profile,
  * saved beside the screenshots for DevTools' Performance panel) once every

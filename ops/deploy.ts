@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, parseEnv } from '../contracts/config-error.ts';
-import { buildWebApp, kb } from '../web/build.ts';
 import { applyMigrations } from './migrate.ts';
 
 /**
@@ -85,6 +84,8 @@ try {
     // Before the migrations: a web app that does not build stops the deploy while nothing has changed yet. It is built into
     // a directory of its own and uploaded from there, so the deploy ships exactly this build and leaves web/dist (which a
     // running `npm run dev` serves, and would reload on) alone.
+    // Loaded here, not at the top: Vite takes half a second to load, which a dry run or a refused command never needs.
+    const { buildWebApp, kb } = await import('../web/build.ts');
     const web = await buildWebApp(mkdtempSync(join(tmpdir(), `kite-edge-${command.env}-web-`)));
     console.log(`web app built: first-load JavaScript ${kb(web.firstLoadJsGzipBytes)} gzipped (${web.dist})`);
     const applied = await applyMigrations(DATABASE_URL, (line) => console.error(line));
