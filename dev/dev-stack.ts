@@ -117,7 +117,8 @@ export async function launchDevStack(env: Record<string, string> = {}): Promise<
     originUrl: `http://127.0.0.1:${ports.ORIGIN_PORT}`,
     standbyOriginUrl: `http://127.0.0.1:${ports.ORIGIN_STANDBY_PORT}`,
     controlUrl: `http://127.0.0.1:${ports.DEV_CONTROL_PORT}`,
-    databaseUrl: `postgres://postgres:postgres@127.0.0.1:${ports.PG_PORT}/kite_edge`,
+    // The platform's own embedded Postgres, unless it runs on one of the caller's.
+    databaseUrl: env.DATABASE_URL ?? `postgres://postgres:postgres@127.0.0.1:${ports.PG_PORT}/kite_edge`,
     pid: dev.pid ?? 0,
     logFile,
     output: () => output,

@@ -3,7 +3,7 @@ import type { HealthResponse } from '../../contracts/health.ts';
 import { hubConfig, hubName } from '../../contracts/hub-config.ts';
 import type { PartStatus } from '../../dev/controlled-part.ts';
 import type { OriginHealth } from '../../origin-ticker/http/origin-health.ts';
-import { activeOriginUrl, firstOriginActive, type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
+import { activeOriginUrl, externalServices, firstOriginActive, type Platform, platform, signIn, uniqueEmail, waitFor as waitForOnStack } from './platform.ts';
 import { Watcher } from './watcher.ts';
 
 /**
@@ -14,8 +14,10 @@ import { Watcher } from './watcher.ts';
  * 50 (quote) and one NSE stock (full). Each case asserts what it sees
  * (status frames, /health), that its subscriptions and what is stored
  * survive, and how long until ticks flow again, which afterAll prints as a
- * table (docs/security.md keeps a run's figures). Parts are stopped and hung
- * with the platform's part control (dev/control-server.ts).
+ * table (docs/security.md keeps a run's figures). The origins are stopped
+ * and hung with the platform's part control (dev/control-server.ts); the
+ * platform runs on a Postgres and a Redis of the file's own, which the
+ * tests stop and hang themselves (test/e2e/external-services.ts).
  */
 let stack: Platform;
 let admin = '';
@@ -40,7 +42,9 @@ const simFault = async (action: string) => {
   });
   expect(response.status, `the simulator's ${action}`).toBe(200);
 };
-const part = async (name: string, action: 'stop' | 'start' | 'pause' | 'resume') => {
+/** An origin through the platform's part control; Postgres or Redis, which the platform runs on but did not start, directly. */
+const part = async (name: 'origin' | 'origin-standby' | 'postgres' | 'redis', action: 'stop' | 'start' | 'pause' | 'resume') => {
+  if (name === 'postgres' || name === 'redis') return (await externalServices())[name].apply(action);
   const response = await fetch(`${stack.controlUrl}/parts/${name}/${action}`, { method: 'POST', headers: { 'X-Dev-Control': '1' } });
   expect(response.status, `${action} ${name}: ${await response.clone().text()}`).toBe(200);
   return (await response.json()) as PartStatus;
@@ -94,11 +98,9 @@ describe('the fault matrix: what a client sees when a part fails, and that it ge
     }
   });
 
-  it('the part control refuses what it cannot do, naming why', async () => {
+  it('the part control refuses what it cannot do, naming why: on external Postgres and Redis, it controls the origins alone', async () => {
     const parts = ((await (await fetch(`${stack.controlUrl}/parts`)).json()) as { parts: PartStatus[] }).parts;
     expect(parts.map((p) => [p.name, p.state])).toEqual([
-      ['postgres', 'running'],
-      ['redis', 'running'],
       ['origin', 'running'],
       ['origin-standby', 'running'],
     ]);
@@ -107,22 +109,27 @@ describe('the fault matrix: what a client sees when a part fails, and that it ge
         status: r.status,
         body: (await r.json()) as { error: { message: string } },
       }));
-    expect(await post('/parts/redis/stop', {})).toMatchObject({ status: 403, body: { error: { message: expect.stringContaining('X-Dev-Control: 1') } } });
-    expect(await post('/parts/edge/stop')).toMatchObject({
-      status: 404,
-      body: { error: { message: 'no part edge; controllable here: postgres, redis, origin, origin-standby' } },
+    expect(await post('/parts/origin-standby/stop', {})).toMatchObject({
+      status: 403,
+      body: { error: { message: expect.stringContaining('X-Dev-Control: 1') } },
     });
-    expect(await post('/parts/redis/explode')).toMatchObject({
+    for (const name of ['edge', 'postgres', 'redis']) {
+      expect(await post(`/parts/${name}/stop`)).toMatchObject({
+        status: 404,
+        body: { error: { message: `no part ${name}; controllable here: origin, origin-standby` } },
+      });
+    }
+    expect(await post('/parts/origin-standby/explode')).toMatchObject({
       status: 400,
       body: { error: { message: 'no action explode; one of stop, start, kill, pause, resume' } },
     });
-    expect(await post('/parts/redis/start')).toMatchObject({
+    expect(await post('/parts/origin-standby/start')).toMatchObject({
       status: 409,
-      body: { error: { message: 'redis is running: only a stopped part can be started' } },
+      body: { error: { message: 'origin-standby is running: only a stopped part can be started' } },
     });
-    expect(await post('/parts/redis/resume')).toMatchObject({
+    expect(await post('/parts/origin-standby/resume')).toMatchObject({
       status: 409,
-      body: { error: { message: 'redis is running: only a paused part can be resumed' } },
+      body: { error: { message: 'origin-standby is running: only a paused part can be resumed' } },
     });
   });
 
@@ -238,6 +245,7 @@ describe('the fault matrix: what a client sees when a part fails, and that it ge
     await part('postgres', 'stop');
     try {
       await waitFor('/health to report Postgres', async () => (await health()).database.status === 'unhealthy');
+      expect((await health()).redis.status).toBe('healthy');
       await watcher.ticksOfAllSince(Date.now(), watched());
       // A new session on a key verified before the outage still opens (AUTH_OUTAGE_GRACE_MS).
       const second = new Watcher(stack, { apiKey: key.id, secret: key.secret });
@@ -287,7 +295,12 @@ describe('the fault matrix: what a client sees when a part fails, and that it ge
     };
     await part('redis', 'stop');
     try {
-      await waitFor('/health to report Redis', async () => (await health()).redis.status === 'unhealthy');
+      const down = await waitFor('/health to report Redis', async () => {
+        const report = await health();
+        return report.redis.status === 'unhealthy' ? report : undefined;
+      });
+      expect(down.redis.reason).toContain('unavailable');
+      expect(down.database.status).toBe('healthy');
       expect((await search()).status).toBe(200);
       await watcher.ticksOfAllSince(Date.now(), watched());
     } finally {

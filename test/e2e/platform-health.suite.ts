@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import type { ServerMessage } from '../../contracts/client-protocol.ts';
 import { HealthResponse } from '../../contracts/health.ts';
 import { LOCAL_METRICS_TOKEN } from '../../dev/config.ts';
+import type { PartStatus } from '../../dev/controlled-part.ts';
 import { type Platform, platform, signIn, uniqueEmail, waitFor } from './platform.ts';
 
 /**
@@ -25,6 +26,13 @@ describe('npm run dev on its own Postgres and Redis', () => {
     const health = HealthResponse.parse(await response.json());
     expect(health.database).toMatchObject({ status: 'healthy', schema: inject('migrations').at(-1) });
     expect(health.redis.status).toBe('healthy');
+  });
+
+  it('controls the Postgres and Redis it started, as it controls its origins', async () => {
+    const { parts } = (await (await fetch(`${stack.controlUrl}/parts`)).json()) as { parts: PartStatus[] };
+    // The origins' states are left out: a suite may be restarting one.
+    expect(parts.map((p) => p.name)).toEqual(['postgres', 'redis', 'origin', 'origin-standby']);
+    expect(parts.filter((p) => p.name === 'postgres' || p.name === 'redis').map((p) => p.state)).toEqual(['running', 'running']);
   });
 });
 

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, expect, inject } from 'vitest';
 import { activeOrigin, type DevStack, launchDevStack, PLATFORM_UP_LAST_LINE, type StackAddresses } from '../../dev/dev-stack.ts';
+import { portIsFree } from '../../dev/ports.ts';
 import { ORIGIN_LINK_SECRET, PLATFORM_ENV } from '../setup/shared-platform.ts';
+import { type ExternalServices, startExternalServices } from './external-services.ts';
 
 /**
  * What the end-to-end tests share: the platform once it is up (the shared
@@ -17,34 +19,61 @@ export type Platform = StackAddresses & { originLinkSecret: string; output(): st
 
 const OUTPUT_SHOWN = 3000;
 
-/** This file's own platform, when it has one (`ownPlatformFile`). */
+/** This file's own platform, when it has one (`ownPlatformFile`), and the Postgres and Redis it runs on. */
 let own: Promise<DevStack> | undefined;
+let external: Promise<ExternalServices> | undefined;
 
 /**
  * The suites of this file run on a platform of their own, not the shared
  * one: the suites that stop, kill and hang its parts one after another
  * (failover, the fault matrix) would otherwise hold the shared platform
  * alone for a minute and more, with every other end-to-end test waiting.
- * It starts once the shared platform is up, so that the two boots do not
- * share the cores, and stops when the file ends; a platform that stopped
- * by itself during the file fails it.
+ * It runs on a Postgres and a Redis of the file's own outside it
+ * (`externalServices`; the shared platform on the ones it starts itself),
+ * starts once the shared platform is up, so that the two boots do not
+ * share the cores, and when the file ends is stopped as a developer stops
+ * it, with Ctrl-C: it must exit 0 and free every port. One that stopped by
+ * itself during the file fails it.
  */
 export function ownPlatformFile(env: Record<string, string> = {}): void {
   let ended = false;
   const shared = inject('platform') ? sharedPlatform() : Promise.resolve();
-  own = shared.then(async () => {
-    const stack = await launchDevStack({ ...PLATFORM_ENV, ...env });
+  external = shared.then(startExternalServices);
+  own = external.then(async (services) => {
+    const stack = await launchDevStack({ ...PLATFORM_ENV, ...env, ...services.env });
     stack.exited.then(() => (ended = true));
     return stack;
   });
   afterAll(async () => {
-    const stack = await own;
-    if (!stack) return;
+    const [stack, services] = await Promise.all([own, external]);
+    if (!stack || !services) return;
     const early = ended;
+    const problems = early ? ['it stopped during the run'] : await stopWithCtrlC(stack);
+    if (services.crashes.length > 0) problems.push(`its own Postgres or Redis died: ${services.crashes.join('; ')}`);
     const output = stack.output();
     await stack.stop();
-    if (early) throw new Error(`this file's own platform stopped during the run:\n${output.slice(-OUTPUT_SHOWN)}`);
+    await services.stop();
+    if (problems.length > 0) throw new Error(`this file's own platform: ${problems.join('; ')}\n${output.slice(-OUTPUT_SHOWN)}`);
   }, 60_000);
+}
+
+/** Ctrl-C: what stops the platform short of that, or leaves a port of it in use (none when it stops whole). */
+async function stopWithCtrlC(stack: DevStack): Promise<string[]> {
+  process.kill(stack.pid, 'SIGINT');
+  const code = await stack.exited;
+  const busy = [];
+  for (const [name, port] of Object.entries(stack.ports)) if (!(await portIsFree(port))) busy.push(`${name} ${port}`);
+  return [
+    ...(code === 0 ? [] : [`Ctrl-C ended it with exit code ${code}, not 0`]),
+    ...(stack.output().includes('stopped edge') ? [] : ['Ctrl-C did not stop the edge']),
+    ...(busy.length === 0 ? [] : [`Ctrl-C left ports in use: ${busy.join(', ')}`]),
+  ];
+}
+
+/** The Postgres and Redis this file's own platform runs on, each a part a test stops, starts, hangs and lets go. */
+export async function externalServices(): Promise<ExternalServices> {
+  if (!external) throw new Error('only a file with a platform of its own (ownPlatformFile) has external services');
+  return external;
 }
 
 /** The platform this file's suites run on, once it has said it is up (it boots while the unit tests run). */

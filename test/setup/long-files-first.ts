@@ -17,7 +17,7 @@ import { FRESH_RUNTIME_FILES, OBJECT_FILES } from './fresh-runtime-files.ts';
  * with the projects mixed it started eight workerd runtimes for the
  * `workers` files where three do.
  */
-const LONGEST_FIRST = [...E2E_FILES, 'test/dev-platform.test.ts', 'origin-ticker/registry/sync.test.ts', ...FRESH_RUNTIME_FILES, ...OBJECT_FILES];
+const LONGEST_FIRST = [...E2E_FILES, 'origin-ticker/registry/sync.test.ts', ...FRESH_RUNTIME_FILES, ...OBJECT_FILES];
 
 /** The order of the projects whose other files follow (a project's files together, as above). */
 const PROJECT_ORDER = ['workers', 'node-kite-ticker', 'node'];
