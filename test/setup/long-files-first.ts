@@ -15,7 +15,7 @@ import { FRESH_RUNTIME_FILES, OBJECT_FILES } from './fresh-runtime-files.ts';
  * of an `isolate: false` project (a workerd runtime, a Node process) for
  * the next file only when the file queued next is of the same project, so
  * with the projects mixed it started eight workerd runtimes for the
- * `workers` files where three do.
+ * `workers` files where four do.
  */
 const LONGEST_FIRST = [...E2E_FILES, 'origin-ticker/registry/sync.test.ts', ...FRESH_RUNTIME_FILES, ...OBJECT_FILES];
 

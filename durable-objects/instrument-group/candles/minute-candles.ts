@@ -468,8 +468,9 @@ const DAY_NOW_MOVED = 2;
  * The common case, small enough for V8 to inline into `addBatch`'s loop: a
  * tick in its instrument's forming minute of a day already seen. No minute
  * or day arithmetic, and the day follows from the price (Kite's own day
- * OHLC is read once a minute, on `#add`'s path). It touches the slot's
- * first two cache lines only. NOT_FORMING: any other tick, nothing changed.
+ * OHLC is read once a minute, on `#addOutsideForming`'s path). It touches
+ * the slot's first two cache lines only. NOT_FORMING: any other tick,
+ * nothing changed.
  */
 function amendFormingMinute(s: Float64Array, base: number, view: DataView, o: number, length: number, receivedAt: number): number {
   const formingMinute = s[base + FORMING + MINUTE] as number;
