@@ -14,8 +14,9 @@ import { build } from 'esbuild';
  * `prepare` builds clean (`--clean`: dist and the declarations' build state
  * removed first), so a package never carries a declaration of a module that
  * is gone. `npm run build` (what `npm test` runs first) keeps dist/types and
- * writes the declarations incrementally: the build takes about 1.5 s when
- * nothing changed, where a whole one takes about 4.5 s.
+ * writes the declarations incrementally: the build takes about 0.4 s when
+ * nothing changed, where a whole one takes about 0.9 s (TypeScript 7, the
+ * native compiler, writes them).
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const TYPES_STATE = join(here, '../node_modules/.cache/tsc/client-types.tsbuildinfo');
@@ -36,6 +37,6 @@ await build({
 });
 execFileSync(
   process.execPath,
-  [join(here, '../node_modules/typescript/bin/tsc'), '-p', join(here, 'tsconfig.build.json'), '--incremental', '--tsBuildInfoFile', TYPES_STATE],
+  [join(here, '../node_modules/typescript-native/bin/tsc'), '-p', join(here, 'tsconfig.build.json'), '--incremental', '--tsBuildInfoFile', TYPES_STATE],
   { stdio: 'inherit' },
 );
