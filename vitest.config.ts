@@ -3,7 +3,6 @@ import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { OFFLINE_WRANGLER_ENV } from './dev/edge-service.ts';
 import { E2E_FILES } from './test/setup/e2e-files.ts';
-import { FRESH_RUNTIME_FILES } from './test/setup/fresh-runtime-files.ts';
 import { KITE_TICKER_FILES } from './test/setup/kite-ticker-files.ts';
 import LongFilesFirst from './test/setup/long-files-first.ts';
 
@@ -14,8 +13,7 @@ mkdirSync(new URL('./web/dist', import.meta.url), { recursive: true });
 
 /**
  * `workers` runs the edge, storage and Durable Object tests inside workerd
- * with the real wrangler.toml (`workers-fresh` the files that drive
- * objects other files share, a runtime each); `node` runs the origin, the
+ * with the real wrangler.toml; `node` runs the origin, the
  * simulator, the local stand-ins and the operator tools (`node-kite-ticker`
  * the files that drive KiteTicker); `e2e` the end-to-end suites on a
  * shared `npm run dev` platform and the faults' on one of their own. All get real Postgres and Redis from
@@ -34,7 +32,7 @@ const NODE_FILES = [
 
 const WORKERS_FILES = ['edge/**/*.test.ts', 'durable-objects/**/*.test.ts', 'storage/**/*.test.ts'];
 
-/** workerd with the real wrangler.toml and the test backing services, for the two workers projects. */
+/** workerd with the real wrangler.toml and the test backing services. */
 const workerd = () =>
   cloudflareTest(({ inject }) => ({
     wrangler: { configPath: './wrangler.toml' },
@@ -128,19 +126,10 @@ export default defineConfig({
         plugins: [workerd()],
         test: {
           name: 'workers',
-          // One runtime per worker for many files (test/setup/fresh-runtime-files.ts: which files that drive the objects share them).
+          // One runtime per worker for many files, each file starting with no Durable Objects (test/workers/fresh-objects.ts).
           isolate: false,
+          setupFiles: ['test/workers/fresh-objects.ts'],
           include: WORKERS_FILES,
-          exclude: FRESH_RUNTIME_FILES,
-          testTimeout: 30_000,
-          hookTimeout: 120_000,
-        },
-      },
-      {
-        plugins: [workerd()],
-        test: {
-          name: 'workers-fresh',
-          include: FRESH_RUNTIME_FILES,
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackfillAsk } from '../../contracts/candle-backfill.ts';
 import { TestOrigin } from '../../test/workers/test-origin.ts';
 
-/** This file's FeedControl is its own (each test file runs in a fresh runtime). */
+/** This file's FeedControl is its own (each test file starts with no objects: test/workers/fresh-objects.ts). */
 const feed = () => env.FEED_CONTROL.getByName('feed');
 const settle = async <T>(call: PromiseLike<T>): Promise<T> => await call;
 const ask: BackfillAsk = { token: 408_065, exchange: 'NSE', interval: 'minute', from: 1_796_358_600_000, to: 1_796_381_100_000 };

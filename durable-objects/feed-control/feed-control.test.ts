@@ -5,7 +5,7 @@ import { LINK_CLOSE_FENCED, LINK_CLOSE_REPLACED, type OriginStatus, STATUS_INTER
 import { ltpPacket, TEST_ORIGIN_ID, TestOrigin, testOriginToken } from '../../test/workers/test-origin.ts';
 import { STALE_STATUS_MS, STALE_TICK_MS } from './feed-control.ts';
 
-/** This file's FeedControl is its own (each test file runs in a fresh runtime); its tests run in order. */
+/** This file's FeedControl is its own (each test file starts with no objects: test/workers/fresh-objects.ts); its tests run in order. */
 const feed = () => env.FEED_CONTROL.getByName('feed');
 const group = (key: string) => env.INSTRUMENT_GROUP.getByName(key);
 const link = () => TestOrigin.connect('/origin/feed');

@@ -20,8 +20,9 @@ let heldToken: number | undefined;
 
 /**
  * The lease's fencing token of the test origin, which takes the lease (or
- * renews it) as the real one does before it links, for a minute: a test
- * file's runtime is its own, so nobody else holds it unless a test says so.
+ * renews it) as the real one does before it links, for a minute: each test
+ * file starts with no objects (test/workers/fresh-objects.ts), so nobody
+ * else holds it unless a test says so.
  */
 export async function testOriginToken(): Promise<number> {
   const feed = env.FEED_CONTROL.getByName('feed');
