@@ -58,6 +58,8 @@ const EdgeEnvSchema = z
     RATE_LIMIT_API: wholeNumber(1, 1_000_000, 600, 'requests'),
     RATE_LIMIT_IP: wholeNumber(1, 1_000_000, 300, 'requests'),
     RATE_LIMIT_AUTH: wholeNumber(1, 1_000_000, 20, 'requests'),
+    /** How long a count waits for Redis before the request passes anyway (rate limits fail open). */
+    RATE_LIMIT_TIMEOUT_MS: wholeNumber(50, 10_000, 1000, 'milliseconds'),
     LOGIN_LOCK_EMAIL_AFTER: wholeNumber(1, 1000, 5, 'failures'),
     LOGIN_LOCK_IP_AFTER: wholeNumber(1, 10_000, 50, 'failures'),
     LOGIN_FAILURE_WINDOW_MS: wholeNumber(1000, 86_400_000, 900_000, 'milliseconds'),
@@ -110,8 +112,11 @@ export type EdgeConfig = {
     /** While Postgres is down, how long after its last verification a key or session is still trusted. */
     outageGraceMs: number;
   };
-  /** Requests per window: per API key or user on the REST API, per IP without credentials, per IP on the credential routes of /auth. */
-  rateLimits: { windowS: number; api: number; ip: number; auth: number };
+  /**
+   * Requests per window: per API key or user on the REST API, per IP without credentials, per IP on the credential routes
+   * of /auth; and how long a count waits for Redis before the request passes anyway.
+   */
+  rateLimits: { windowS: number; api: number; ip: number; auth: number; timeoutMs: number };
   login: {
     lockEmailAfter: number;
     lockIpAfter: number;
@@ -171,7 +176,13 @@ export function edgeConfig(env: object): EdgeConfig {
       cacheTtlMs: vars.AUTH_CACHE_TTL_MS,
       outageGraceMs: vars.AUTH_OUTAGE_GRACE_MS,
     },
-    rateLimits: { windowS: vars.RATE_LIMIT_WINDOW_S, api: vars.RATE_LIMIT_API, ip: vars.RATE_LIMIT_IP, auth: vars.RATE_LIMIT_AUTH },
+    rateLimits: {
+      windowS: vars.RATE_LIMIT_WINDOW_S,
+      api: vars.RATE_LIMIT_API,
+      ip: vars.RATE_LIMIT_IP,
+      auth: vars.RATE_LIMIT_AUTH,
+      timeoutMs: vars.RATE_LIMIT_TIMEOUT_MS,
+    },
     login: {
       lockEmailAfter: vars.LOGIN_LOCK_EMAIL_AFTER,
       lockIpAfter: vars.LOGIN_LOCK_IP_AFTER,

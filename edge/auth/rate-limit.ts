@@ -23,7 +23,7 @@ import { BlockList } from './block-list.ts';
  * holds exactly.
  *
  * Fail-open, by decision: with Redis unset, down or slower than
- * LIMIT_TIMEOUT_MS, requests pass (and the worker logs it, once a minute).
+ * RATE_LIMIT_TIMEOUT_MS (1 s by default), requests pass (and the worker logs it, once a minute).
  * Market data staying up matters more than a budget, /health already says
  * Redis is down, and what must not fail open, the brute-force protection
  * of logins, is the lock-out in Postgres (login-throttle.ts), not this.
@@ -31,8 +31,6 @@ import { BlockList } from './block-list.ts';
 export type Bucket = 'api' | 'ip' | 'auth';
 export type Verdict = { allowed: true } | { allowed: false; limit: number; retryAfterS: number };
 
-/** How long a count waits for Redis before the request passes anyway. */
-const LIMIT_TIMEOUT_MS = 1000;
 const MAX_BLOCKED = 10_000;
 
 const limiters = new Map<string, Ratelimit>();
@@ -65,7 +63,7 @@ async function count(config: EdgeConfig, bucket: Bucket, identity: string, key: 
   }
   try {
     const verdict = await limiter.limit(identity);
-    if (verdict.reason === 'timeout') warnOnce(`rate limits passed a request: Redis did not answer within ${LIMIT_TIMEOUT_MS} ms`);
+    if (verdict.reason === 'timeout') warnOnce(`rate limits passed a request: Redis did not answer within ${config.rateLimits.timeoutMs} ms`);
     if (verdict.success) return { allowed: true };
     const block = { until: verdict.reset, limit: verdict.limit };
     blocked.set(key, block);
@@ -83,8 +81,8 @@ function refusal(block: { until: number; limit: number }): Verdict {
 function limiterFor(config: EdgeConfig, bucket: Bucket): Ratelimit | undefined {
   if (!config.redis) return undefined;
   const tokens = config.rateLimits[bucket];
-  const windowS = config.rateLimits.windowS;
-  const key = `${config.redis.url}|${bucket}|${tokens}|${windowS}`;
+  const { windowS, timeoutMs } = config.rateLimits;
+  const key = `${config.redis.url}|${bucket}|${tokens}|${windowS}|${timeoutMs}`;
   const known = limiters.get(key);
   if (known) return known;
   const redis = openRedis(config.redis);
@@ -93,7 +91,7 @@ function limiterFor(config: EdgeConfig, bucket: Bucket): Ratelimit | undefined {
     redis,
     limiter: Ratelimit.slidingWindow(tokens, `${windowS} s`),
     prefix: `ratelimit:${bucket}`,
-    timeout: LIMIT_TIMEOUT_MS,
+    timeout: timeoutMs,
     analytics: false,
     // This module keeps the blocked identities itself: it must consult them before deciding to wait.
     ephemeralCache: false,
