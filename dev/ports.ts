@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,11 +40,15 @@ export async function assertPortsFree(ports: { port: number; variable: string; w
  * a file in the temporary directory: a part that is stopped on purpose (the
  * fault matrix stops the shared platform's Postgres) leaves its port free for
  * a while, and another test process drawing ports at that moment took it, so
- * the part could not start again and the whole platform stopped.
+ * the part could not start again and the whole platform stopped. A process
+ * removes its claims when it exits; a killed one's are taken over.
  */
 const LOW = 20_000;
 const HIGH = 32_000;
 const RESERVATIONS = join(tmpdir(), 'kite-edge-ports');
+
+/** The ports this process has claimed, whose files it removes when it exits. */
+const claimed = new Set<number>();
 
 /** A free port, outside the ephemeral range, reserved for this process's life. */
 export async function freePort(): Promise<number> {
@@ -62,11 +66,25 @@ function reserve(port: number): boolean {
   const file = join(RESERVATIONS, String(port));
   try {
     writeFileSync(file, String(process.pid), { flag: 'wx' });
-    return true;
   } catch {
     const holder = Number(readFileSync(file, 'utf8'));
     if (holder === process.pid || processIsAlive(holder)) return false;
     writeFileSync(file, String(process.pid));
-    return true;
   }
+  if (claimed.size === 0) process.once('exit', releaseClaims);
+  claimed.add(port);
+  return true;
+}
+
+/** Removes this process's claims (exit handlers run synchronously), leaving any a later process took over. */
+function releaseClaims(): void {
+  for (const port of claimed) {
+    const file = join(RESERVATIONS, String(port));
+    try {
+      if (Number(readFileSync(file, 'utf8')) === process.pid) rmSync(file);
+    } catch {
+      // Already gone: nothing to release.
+    }
+  }
+  claimed.clear();
 }
