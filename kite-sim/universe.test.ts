@@ -169,13 +169,13 @@ describe('a contract’s token', () => {
   /** Every derivative of a day's universe by its token: 'NFO:NIFTY25DEC26000CE'; once per IST day (the tests share days). */
   const byDay = new Map<number, Map<number, string>>();
   const contractsOn = (today: Date) => {
-    const contracts =
-      byDay.get(istDay(today)) ??
-      new Map(
-        buildUniverse({ seed: 1, today })
-          .instruments.filter((i) => i.expiry !== '')
-          .map((i) => [i.instrument_token, `${i.exchange}:${i.tradingsymbol}`]),
-      );
+    const known = byDay.get(istDay(today));
+    if (known) return known;
+    const contracts = new Map(
+      buildUniverse({ seed: 1, today })
+        .instruments.filter((i) => i.expiry !== '')
+        .map((i) => [i.instrument_token, `${i.exchange}:${i.tradingsymbol}`]),
+    );
     byDay.set(istDay(today), contracts);
     return contracts;
   };
