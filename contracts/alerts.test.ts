@@ -121,6 +121,19 @@ describe('AlertCreate', () => {
     expect(problem(create, { ...base, note: 'x'.repeat(501) })).toEqual({ param: 'note', message: 'must be at most 500 characters' });
   });
 
+  it('hands the expiry on in UTC, whatever zone it was written in, up to the end of year 9999', () => {
+    // ISO 8601 allows offsets up to ±23:59; Postgres refuses those past ±15:59, so the expiry goes on in UTC.
+    expect(create.parse({ ...base, expires_at: '2026-01-05T16:30:00+05:30' }).expires_at).toBe('2026-01-05T11:00:00.000Z');
+    expect(create.parse({ ...base, expires_at: '2026-01-05T16:30:00-23:59' }).expires_at).toBe('2026-01-06T16:29:00.000Z');
+    expect(problem(create, { ...base, expires_at: '9999-12-31T23:59:59Z' })).toBe('ok');
+    // Its UTC time falls in year 10000, which no four-digit year writes.
+    expect(problem(create, { ...base, expires_at: '9999-12-31T23:59:59-23:59' })).toEqual({
+      param: 'expires_at',
+      message: 'must be no later than 9999-12-31T23:59:59Z',
+    });
+    expect(update.parse({ expires_at: '2026-01-05T16:30:00-23:59' }).expires_at).toBe('2026-01-06T16:29:00.000Z');
+  });
+
   it('checks the webhook URL, refusing private networks unless the server allows them', () => {
     const hook = (url: string) => ({ ...base, channels: { sessions: false, webhook: { url } } });
     expect(create.parse(hook('https://Hooks.example.com/a')).channels).toEqual({ sessions: false, webhook: { url: 'https://hooks.example.com/a' } });

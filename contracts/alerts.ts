@@ -171,7 +171,18 @@ const StoredRepeat = alertRepeat(1);
 
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, such as 2026-01-05T15:30:00+05:30' });
 
-const futureTime = (now: () => number) => isoTime.refine((value) => Date.parse(value) > now(), 'must be in the future');
+/** The latest time an alert may expire: the last instant a four-digit UTC year writes. */
+const LATEST_EXPIRY_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * A time ahead of `now`, handed on in UTC: ISO 8601 allows zone offsets up to ±23:59 where Postgres takes ±15:59,
+ * and a time past year 9999 in UTC would come back in a form this schema refuses.
+ */
+const futureTime = (now: () => number) =>
+  isoTime
+    .refine((value) => Date.parse(value) > now(), 'must be in the future')
+    .refine((value) => Date.parse(value) <= LATEST_EXPIRY_MS, 'must be no later than 9999-12-31T23:59:59Z')
+    .transform((value) => new Date(value).toISOString());
 
 const note = z.string({ error: 'must be a string' }).max(MAX_NOTE_CHARS, `must be at most ${MAX_NOTE_CHARS} characters`);
 
