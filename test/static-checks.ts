@@ -6,8 +6,12 @@ import { spawn } from 'node:child_process';
  * the import rules. Prints each check's output as a block when it ends and
  * fails if any failed, naming it.
  */
-/** TypeScript 7, the native compiler (package.json's `typescript-native`); `typescript` stays 5.x for the tools that
- * parse with its JavaScript API (dependency-cruiser), and both name their command `tsc`, so it is called by path. */
+/**
+ * TypeScript 7, the native compiler (package.json's `typescript-native`).
+ * `typescript` stays 5.x for the tools that parse with its JavaScript API
+ * (dependency-cruiser); both name their command `tsc`, so this one is
+ * called by path.
+ */
 const TSC = 'node_modules/typescript-native/bin/tsc';
 const CHECKS: [name: string, command: string, args: string[]][] = [
   ['typecheck (node)', process.execPath, [TSC, '-p', 'tsconfig.json']],
